@@ -1,0 +1,1 @@
+"""graphkit: find DPRK remote-IT-worker rings in hiring and payroll data."""
