@@ -361,7 +361,8 @@ def _report_invalid(records: pd.DataFrame, values: pd.Series, kind: IdKind, col:
         return
     for idx in values.index[values.isna()]:
         log.warn(records.at[idx, "file"], int(records.at[idx, "line"]), col,
-                 f"not a valid {kind.value}: {str(records.at[idx, col])[:40]!r}; no identifier made")
+                 f"not a valid {kind.value}: {str(records.at[idx, col])[:40]!r}; "
+                 "no identifier made")
 
 
 # --- several sources ---------------------------------------------------------------------
@@ -386,7 +387,7 @@ def ingest(sources: Iterable[tuple[str | Path, LoaderSpec]], log: IssueLog | Non
             continue
         loaded.append((spec, len(frames[spec.layout])))
         frames[spec.layout].append(frame)
-    for layout, parts in frames.items():
+    for parts in frames.values():
         if len(parts) > 1:
             stacked = _dedupe_across_files(pd.concat(parts, ignore_index=True), log)
             offsets = [0, *pd.Series([len(p) for p in parts]).cumsum()]

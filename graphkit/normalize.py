@@ -188,7 +188,8 @@ def normalize_address(
 ) -> str | None:
     """One address key ``street|city|region|postcode|country``; ``None`` without a street.
 
-    >>> normalize_address("1428 Maple Ridge Drive, Suite 4", "Nashville", "Tennessee", "37201-1234", "USA")
+    >>> normalize_address("1428 Maple Ridge Drive, Suite 4", "Nashville", "Tennessee",
+    ...                   "37201-1234", "USA")
     '1428 maple ridge dr ste 4|nashville|tn|37201|us'
     """
     line = normalize_street(street or "")

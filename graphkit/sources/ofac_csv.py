@@ -125,8 +125,10 @@ def parse_remarks(remarks: str) -> RemarkFacts:
 def parse_sdn_date(text: str) -> str | None:
     """First date of an SDN DOB text as ISO ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``.
 
-    >>> parse_sdn_date("circa 07 Aug 1965"), parse_sdn_date("Jun 1964"), parse_sdn_date("1962 to 1964")
-    ('1965-08-07', '1964-06', '1962')
+    >>> parse_sdn_date("circa 07 Aug 1965"), parse_sdn_date("Jun 1964")
+    ('1965-08-07', '1964-06')
+    >>> parse_sdn_date("1962 to 1964")
+    '1962'
     """
     match = re.search(r"(?:(\d{1,2})\s+)?(?:([A-Za-z]{3})[a-z]*\s+)?(\d{4})", text or "")
     if not match:

@@ -1,0 +1,158 @@
+"""The ``graphkit`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+from graphkit.issues import InputError, IssueLog
+from graphkit.loaderspec import available_specs, load_spec
+
+EXIT_OK, EXIT_ISSUES, EXIT_USAGE = 0, 1, 2
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from graphkit.demo import generate_demo
+    from graphkit.pipeline import run_build, write_outputs
+    from graphkit.project import load_project, native_project
+
+    out = Path(args.out)
+    if args.demo:
+        demo_dir = out / "demo-data"
+        counts = generate_demo(demo_dir, seed=args.seed, n_people=args.demo_people)
+        print(f"demo data written to {demo_dir} ({counts['people.csv']:,} people records)",
+              file=sys.stderr)
+        project = native_project(demo_dir)
+        project.name = f"demo (seed {args.seed})"
+    elif args.config:
+        project = load_project(args.config)
+    else:
+        project = native_project(args.input)
+        if not project.sources:
+            raise InputError(f"{args.input}: no native files (people.csv, payroll.csv, …) found")
+    if args.max_identifier_share is not None:
+        project.max_identifier_share = args.max_identifier_share
+    log = IssueLog(echo=None if args.quiet else sys.stderr)
+    started = time.perf_counter()
+    result = run_build(project, log, show_progress=not args.quiet)
+    paths = write_outputs(result, out)
+    clusters = result.clusters.clusters
+    print(f"built in {time.perf_counter() - started:.1f}s: {len(clusters):,} shared-identifier "
+          f"clusters, {len(result.hits):,} sanctions hits; wrote "
+          + ", ".join(p.name for p in paths) + f" to {out}")
+    counts = log.counts
+    if counts:
+        print(f"{counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings "
+              f"(see {out / 'issues.csv'})", file=sys.stderr)
+    if args.strict and counts:
+        print("--strict: input issues make this build fail", file=sys.stderr)
+        return EXIT_ISSUES
+    return EXIT_OK
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from graphkit.demo import generate_demo
+
+    counts = generate_demo(args.out_dir, seed=args.seed, n_people=args.people)
+    for name, n in counts.items():
+        print(f"{name}: {n:,} rows")
+    return EXIT_OK
+
+
+def _cmd_loaders(args: argparse.Namespace) -> int:
+    for name, path in available_specs().items():
+        spec = load_spec(path)
+        print(f"{name:<16} {spec.layout.value:<10} {spec.description}")
+    return EXIT_OK
+
+
+def _cmd_sdn(args: argparse.Namespace) -> int:
+    from graphkit.sources import read_sdn, select_programs
+
+    frame = read_sdn(args.sdn)
+    if args.program:
+        frame = select_programs(frame, args.program)
+    flat = frame.copy()
+    for col in flat.columns:
+        if flat[col].map(lambda v: isinstance(v, list)).any():
+            flat[col] = flat[col].map("; ".join)
+    flat.to_csv(args.out if args.out else sys.stdout, index=False)
+    print(f"{len(frame):,} entries", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_ingest_bench(args: argparse.Namespace) -> int:
+    """Hidden helper for bench scripts: time and trace memory of one ingest."""
+    from graphkit.ingest import ingest
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    data = ingest([(args.file, load_spec(args.loader))], IssueLog())
+    seconds = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    print(f"rows={sum(data.count().values())} identifiers={len(data.identifiers)} "
+          f"seconds={seconds:.2f} traced_peak_mib={peak / 2**20:.0f}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``graphkit`` command."""
+    parser = argparse.ArgumentParser(
+        prog="graphkit",
+        description="Find DPRK remote-IT-worker rings in hiring and payroll data, as a graph.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="ingest, resolve, screen and cluster; write outputs")
+    source = build.add_mutually_exclusive_group(required=True)
+    source.add_argument("--demo", action="store_true", help="generate and use the demo data")
+    source.add_argument("--config", help="project file (YAML) listing sources and loaders")
+    source.add_argument("--input", help="folder of native files (people.csv, payroll.csv …)")
+    build.add_argument("--out", required=True, help="output folder")
+    build.add_argument("--strict", action="store_true",
+                       help="exit non-zero when any input row or field had an issue")
+    build.add_argument("--seed", type=int, default=7, help="demo data seed (default 7)")
+    build.add_argument("--demo-people", type=int, default=3000,
+                       help="innocent people in the demo data (default 3000)")
+    build.add_argument("--max-identifier-share", type=int, default=None,
+                       help="identifiers shared by more entities are hubs (default 20)")
+    build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
+    build.set_defaults(func=_cmd_build)
+
+    demo = sub.add_parser("demo-data", help="write the seeded demo files and truth.csv")
+    demo.add_argument("out_dir")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--people", type=int, default=3000)
+    demo.set_defaults(func=_cmd_demo_data)
+
+    loaders = sub.add_parser("loaders", help="list the bundled loader specs")
+    loaders.set_defaults(func=_cmd_loaders)
+
+    sdn = sub.add_parser("sdn", help="parse an OFAC SDN legacy CSV (default: bundled snapshot)")
+    sdn.add_argument("sdn", nargs="?", default=None, help="sdn.csv (alt.csv/add.csv beside it)")
+    sdn.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
+    sdn.add_argument("--out", help="CSV file to write (default: standard output)")
+    sdn.set_defaults(func=_cmd_sdn)
+
+    bench = sub.add_parser("ingest-bench", help=argparse.SUPPRESS)
+    bench.add_argument("file")
+    bench.add_argument("--loader", default="people")
+    bench.set_defaults(func=_cmd_ingest_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``graphkit`` command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"graphkit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

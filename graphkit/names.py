@@ -1,0 +1,121 @@
+"""Name keys that survive Korean romanization variants, order and spacing.
+
+``romanized_tokens('Gim Jeong-eun') == romanized_tokens('KIM, Jong Un')``: every token is
+folded, Korean given names written as one word are split into syllables
+(``jongun`` → ``jong un``), and each syllable or surname is mapped to one representative
+of its romanization class (McCune–Reischauer, Revised Romanization and common spellings).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from graphkit.normalize import name_tokens
+
+#: Classes of spellings of one Korean surname or syllable; the first is the representative.
+ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
+    ("kim", "gim"),
+    ("ri", "rhee", "lee", "yi", "rhie", "li"),
+    ("pak", "park", "bak", "pag", "bahk"),
+    ("choe", "choi", "chwe", "choy"),
+    ("jong", "jung", "chong", "chung", "jeong", "cheong", "joung"),
+    ("rim", "lim", "im"),
+    ("ryu", "yu", "yoo", "you", "rhyu"),
+    ("o", "oh"),
+    ("ro", "roh", "no", "noh"),
+    ("kang", "gang"),
+    ("ko", "go", "koh"),
+    ("sin", "shin"),
+    ("chol", "cheol", "chul"),
+    ("song", "seong", "sung"),
+    ("hyok", "hyeok", "hyuk"),
+    ("kwang", "gwang"),
+    ("yong", "yeong", "young"),
+    ("un", "eun"),
+    ("kyong", "kyeong", "gyeong", "kyung", "gyong"),
+    ("myong", "myeong", "myung"),
+    ("hyon", "hyeon", "hyun"),
+    ("chon", "cheon", "chun", "jon", "jeon"),
+    ("sok", "seok", "suk"),
+    ("ok", "euk"),
+    ("kuk", "guk", "gook", "kook"),
+    ("ki", "gi"),
+    ("kil", "gil"),
+    ("kun", "geun", "gun"),
+    ("nam",),
+    ("il",),
+    ("ho",),
+    ("su", "soo"),
+    ("hun", "hoon"),
+    ("man",),
+    ("sang",),
+    ("tae", "thae"),
+    ("dok", "deok", "tok", "teok", "duk"),
+    ("pong", "bong"),
+    ("pyong", "byeong", "byung", "pyeong"),
+    ("ryong", "ryeong", "yong"),
+    ("chang", "jang"),
+)
+
+_CANONICAL: dict[str, str] = {}
+for _cls in ROMANIZATION_CLASSES:
+    for _spelling in _cls:
+        _CANONICAL.setdefault(_spelling, _cls[0])
+
+#: Syllables a one-word Korean given name may be split into (``jongun`` → ``jong`` ``un``).
+_SYLLABLES = frozenset(_CANONICAL) | frozenset(
+    "a ae an ba bo bu cha chi cho do dong du ha hak han hee hi hye hwa hwan hyang in ja jae "
+    "ji jin jo ju jun ka mi min mo mun na ni ok pil po ra rak ran ryol sa se seo si so son "
+    "sun ta to u wa won ya ye yo yol yon yun".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def split_syllables(token: str) -> tuple[str, ...]:
+    """Split a run-together romanized Korean name into syllables, if it is one.
+
+    Returns ``(token,)`` when no split into 2–3 known syllables exists.
+
+    >>> split_syllables("jongun"), split_syllables("cheolsu"), split_syllables("smith")
+    (('jong', 'un'), ('cheol', 'su'), ('smith',))
+    """
+    best: tuple[str, ...] | None = None
+    n = len(token)
+    for i in range(2, n - 1):
+        head, tail = token[:i], token[i:]
+        if head not in _SYLLABLES:
+            continue
+        if tail in _SYLLABLES:
+            candidate = (head, tail)
+        else:
+            candidate = None
+            for j in range(2, len(tail) - 1):
+                if tail[:j] in _SYLLABLES and tail[j:] in _SYLLABLES:
+                    candidate = (head, tail[:j], tail[j:])
+                    break
+        if candidate and (best is None or len(candidate) < len(best)):
+            best = candidate
+    return best or (token,)
+
+
+def canonical_syllable(token: str) -> str:
+    """Representative spelling of a romanized Korean syllable or surname (or the token)."""
+    return _CANONICAL.get(token, token)
+
+
+def romanized_tokens(name: str) -> list[str]:
+    """Folded tokens with run-together Korean names split and romanization classes merged.
+
+    >>> romanized_tokens("Gim Jeong-eun") == romanized_tokens("KIM, Jongun")
+    True
+    """
+    out: list[str] = []
+    for token in name_tokens(name or ""):
+        parts = split_syllables(token) if token not in _CANONICAL and len(token) > 3 else (token,)
+        out.extend(canonical_syllable(p) for p in parts)
+    return out
+
+
+def romanized_key(name: str) -> str:
+    """Order-free key of ``romanized_tokens``: equal for order and romanization variants."""
+    return " ".join(sorted(romanized_tokens(name)))
