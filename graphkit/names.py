@@ -79,23 +79,17 @@ def split_syllables(token: str) -> tuple[str, ...]:
     >>> split_syllables("jongun"), split_syllables("cheolsu"), split_syllables("smith")
     (('jong', 'un'), ('cheol', 'su'), ('smith',))
     """
-    best: tuple[str, ...] | None = None
     n = len(token)
-    for i in range(2, n - 1):
-        head, tail = token[:i], token[i:]
-        if head not in _SYLLABLES:
-            continue
-        if tail in _SYLLABLES:
-            candidate = (head, tail)
-        else:
-            candidate = None
-            for j in range(2, len(tail) - 1):
-                if tail[:j] in _SYLLABLES and tail[j:] in _SYLLABLES:
-                    candidate = (head, tail[:j], tail[j:])
-                    break
-        if candidate and (best is None or len(candidate) < len(best)):
-            best = candidate
-    return best or (token,)
+    heads = [i for i in range(n - 2, 1, -1) if token[:i] in _SYLLABLES]  # longest head first
+    for i in heads:  # "jongun": "jong un", not "jon gun"
+        if token[i:] in _SYLLABLES:
+            return token[:i], token[i:]
+    for i in heads:
+        tail = token[i:]
+        for j in range(len(tail) - 2, 1, -1):
+            if tail[:j] in _SYLLABLES and tail[j:] in _SYLLABLES:
+                return token[:i], tail[:j], tail[j:]
+    return (token,)
 
 
 def canonical_syllable(token: str) -> str:

@@ -46,7 +46,8 @@ def _to_foreign(native: Path, foreign: Path) -> None:
         line1, _, line2 = r["street"].partition(" Apt ")
         people.append([r["record_id"], name, _us_date(r["dob"]), r["email"], r["phone"], line1,
                        f"Apt {line2}" if line2 else "", r["city"], r["region"], r["postcode"],
-                       r["country"], r["national_id"], r["passport"], r["ip"], r["device_id"], "REQ-7", "hired"])
+                       r["country"], r["national_id"], r["passport"], r["ip"], r["device_id"],
+                       "REQ-7", "hired"])
     _write(foreign / "Candidates Export.csv", ATS_HEADER, people)
     pay = []
     for r in _rows(native / "payroll.csv"):

@@ -1,0 +1,49 @@
+"""The property graph follows the schema of DESIGN.md."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from graphkit.schema import Label, Rel
+
+
+def test_every_record_resolves_to_one_entity(demo_build):
+    g = demo_build.graph
+    for node, attrs in g.nodes(data=True):
+        if attrs["label"] == Label.RECORD.value and attrs["kind"] in ("people", "companies"):
+            targets = [d for _, d, k in g.out_edges(node, keys=True) if k == Rel.RESOLVED_TO]
+            assert len(targets) == 1, node
+            assert g.nodes[targets[0]]["label"] in ("Person", "Company")
+
+
+def test_relationship_types_connect_the_right_labels(demo_build):
+    g = demo_build.graph
+    allowed = {
+        Rel.RESOLVED_TO: ({"Record"}, {"Person", "Company"}),
+        Rel.HAS_ACCOUNT: ({"Person", "Company"}, {"Account"}),
+        Rel.USES_DEVICE: ({"Person"}, {"Device"}), Rel.USES_IP: ({"Person"}, {"IP"}),
+        Rel.HAS_EMAIL: ({"Person", "Company"}, {"Email"}),
+        Rel.HAS_PHONE: ({"Person", "Company"}, {"Phone"}),
+        Rel.LIVES_AT: ({"Person"}, {"Address"}), Rel.SHIPS_TO: ({"Person"}, {"Address"}),
+        Rel.HAS_DOCUMENT: ({"Person", "Company"}, {"Document"}),
+        Rel.REGISTERED_AT: ({"Company"}, {"Address"}),
+        Rel.PAYS: ({"Company"}, {"Person"}), Rel.WORKS_FOR: ({"Person"}, {"Company"}),
+        Rel.MATCHES: ({"Person", "Company"}, {"Sanction"}),
+    }
+    seen = Counter()
+    for src, dst, key, attrs in g.edges(keys=True, data=True):
+        assert attrs["type"] == key
+        sources, targets = allowed[Rel(key)]
+        assert g.nodes[src]["label"] in sources and g.nodes[dst]["label"] in targets, key
+        seen[key] += 1
+    assert set(seen) == {r.value for r in allowed}
+
+
+def test_payments_are_summed_per_payer_and_person(demo_build):
+    g = demo_build.graph
+    pays = [(s, d, a) for s, d, k, a in g.edges(keys=True, data=True) if k == Rel.PAYS]
+    assert pays
+    payroll = demo_build.data.records["payroll"]
+    total = sum(float(a) for a in payroll["amount"])
+    assert abs(sum(a["amount"] for _, _, a in pays) - total) < 0.01
+    assert {g.nodes[s]["name"] for s, _, _ in pays} == {"Northwind Analytics Inc."}
