@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -9,17 +11,22 @@ import pytest
 from graphkit.demo import generate_demo
 from graphkit.pipeline import BuildResult, run_build
 from graphkit.project import native_project
+from graphkit.sources.ofac_csv import BUNDLED_SDN
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SDN = REPO.parent / "shared" / "data" / "ofac" / "sdn.csv"
 
 
 @pytest.fixture(scope="session")
-def shared_sdn() -> Path:
-    """The shared 2024-05-03 SDN snapshot (skips when the shared folder is absent)."""
-    if not SHARED_SDN.exists():
-        pytest.skip("shared SDN snapshot not present beside the repository")
-    return SHARED_SDN
+def shared_sdn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared 2024-05-03 SDN snapshot; where the shared folder is absent, the identical
+    copy bundled in the package, unpacked to a plain sdn.csv."""
+    if SHARED_SDN.exists():
+        return SHARED_SDN
+    bundled = resources.files("graphkit.data") / BUNDLED_SDN
+    path = tmp_path_factory.mktemp("sdn") / "sdn.csv"
+    path.write_bytes(gzip.decompress(bundled.read_bytes()))
+    return path
 
 
 @pytest.fixture(scope="session")
