@@ -22,6 +22,8 @@ _DIGITS = re.compile(r"\D+")
 
 def fold(text: str) -> str:
     """Unicode-fold ``text``: NFKD, drop combining marks, casefold, collapse whitespace."""
+    if text.isascii():
+        return _SPACE.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACE.sub(" ", stripped.casefold()).strip()
