@@ -8,6 +8,7 @@ key), plus the properties of the schema.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import networkx as nx
@@ -17,6 +18,9 @@ from graphkit.ingest import Ingested
 from graphkit.normalize import company_key
 from graphkit.resolve import Resolution, person_display_name
 from graphkit.schema import ID_LABEL, IdKind, Label, Layout, Rel, id_key, id_relationship
+
+#: File name of the lossless graph a build writes (read by ``read_graph_json``).
+GRAPH_JSON = "graph.json"
 
 
 def record_node(layout: Layout | str, record_id: str) -> str:
@@ -166,6 +170,18 @@ def add_matches(graph: nx.MultiDiGraph, hits: pd.DataFrame, sanctions: pd.DataFr
                            kind=entry["kind"])
         _add_edge(graph, hit["record_id"], node, Rel.MATCHES, score=float(hit["score"]),
                   evidence=hit["evidence"], matched_name=hit["matched_name"])
+
+
+def write_graph_json(graph: nx.MultiDiGraph, path: str | Path) -> None:
+    """Write ``graph`` losslessly (lists kept) as networkx node-link JSON."""
+    data = nx.node_link_data(graph, edges="edges")
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def read_graph_json(path: str | Path) -> nx.MultiDiGraph:
+    """Read a graph written by :func:`write_graph_json`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
 
 
 def _graphml_value(value):

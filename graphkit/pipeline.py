@@ -9,7 +9,7 @@ import networkx as nx
 import pandas as pd
 
 from graphkit.clusters import ClusterResult, shared_identifier_clusters
-from graphkit.graph import add_matches, build_graph, write_graphml
+from graphkit.graph import GRAPH_JSON, add_matches, build_graph, write_graph_json, write_graphml
 from graphkit.ingest import Ingested, ingest
 from graphkit.issues import IssueLog
 from graphkit.progress import Stages
@@ -89,8 +89,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
 
 
 def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
-    """Write clusters.csv, graph.graphml, entities.csv, sanctions_hits.csv, issues.csv and
-    summary.txt to ``out_dir``; returns the paths written."""
+    """Write clusters.csv, graph.graphml, graph.json, entities.csv, sanctions_hits.csv,
+    issues.csv and summary.txt to ``out_dir``; returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -98,6 +98,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
     written.append(out / "clusters.csv")
     write_graphml(result.graph, out / "graph.graphml")
     written.append(out / "graph.graphml")
+    write_graph_json(result.graph, out / GRAPH_JSON)
+    written.append(out / GRAPH_JSON)
     entities = pd.concat([result.people.entities, result.companies.entities], ignore_index=True)
     entities.to_csv(out / "entities.csv", index=False)
     written.append(out / "entities.csv")

@@ -47,3 +47,14 @@ def test_payments_are_summed_per_payer_and_person(demo_build):
     total = sum(float(a) for a in payroll["amount"])
     assert abs(sum(a["amount"] for _, _, a in pays) - total) < 0.01
     assert {g.nodes[s]["name"] for s, _, _ in pays} == {"Northwind Analytics Inc."}
+
+
+def test_graph_json_round_trip_keeps_lists(demo_build, tmp_path):
+    from graphkit.graph import read_graph_json, write_graph_json
+
+    write_graph_json(demo_build.graph, tmp_path / "graph.json")
+    back = read_graph_json(tmp_path / "graph.json")
+    assert set(back.nodes) == set(demo_build.graph.nodes)
+    assert set(back.edges(keys=True)) == set(demo_build.graph.edges(keys=True))
+    listed = [a for _, a in back.nodes(data=True) if a["label"] == "Sanction"]
+    assert listed and all(isinstance(a["programs"], list) for a in listed)
