@@ -98,6 +98,102 @@ def _cmd_ingest_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parse_params(items: list[str] | None) -> dict[str, str]:
+    params = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"--param expects NAME=VALUE, got {item!r}")
+        params[key.strip()] = value
+    return params
+
+
+def _cmd_query_list(args: argparse.Namespace) -> int:
+    from graphkit.store.packs import list_queries
+
+    for q in list_queries():
+        params = ", ".join(f"{k}={v}" for k, v in q.params.items()) or "-"
+        print(f"{q.ref:<34} {q.description}  [params: {params}]")
+    return EXIT_OK
+
+
+def _cmd_query_run(args: argparse.Namespace) -> int:
+    from graphkit.store.packs import get_query
+    from graphkit.store.runner import connect, run_query
+
+    query = get_query(args.query)
+    params = query.bind(_parse_params(args.param))  # check before starting any server
+    with connect(args.out, args.uri, args.user, None, args.database,
+                 show_progress=not args.quiet) as session:
+        frame = run_query(query, session, params)
+    if args.format == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        print(frame.to_json(orient="records", force_ascii=False, indent=1))
+    else:
+        with pd_options():
+            print(frame.to_string(index=False) if len(frame) else "(no rows)")
+    return EXIT_OK
+
+
+def pd_options():
+    """Wide, untruncated table output for ``--format table``."""
+    import pandas as pd
+
+    return pd.option_context("display.width", 200, "display.max_colwidth", 80,
+                             "display.max_rows", 500)
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from graphkit.store.runner import connection_from, load_build
+
+    conn = connection_from(args.uri, args.user, None, args.database)
+    if conn is None:
+        raise InputError("graphkit load needs --uri or NEO4J_URI (the embedded server is "
+                         "loaded by 'graphkit serve' and 'graphkit query run')")
+    with conn.driver() as driver:
+        nodes = load_build(driver, Path(args.out), conn.database, wipe=args.wipe,
+                           show_progress=not args.quiet)
+    print(f"loaded {nodes:,} nodes into {conn.uri}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from graphkit.store.runner import embedded
+
+    with embedded(args.out) as session:
+        uri = session.driver.get_server_info().address
+        print(f"serving {args.out} at bolt://{uri[0]}:{uri[1]} (user 'falkordb', no "
+              "password); Ctrl-C stops", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("stopping", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from graphkit.graph import GRAPH_JSON, read_graph_json
+    from graphkit.store.export import export_neo4j_admin
+
+    source = Path(args.build) / GRAPH_JSON
+    if not source.exists():
+        raise InputError(f"{source} not found; run 'graphkit build … --out {args.build}' first")
+    started = time.perf_counter()
+    files, command = export_neo4j_admin(read_graph_json(source), args.out_dir, args.database)
+    print(f"wrote {len(files)} files to {args.out_dir} in {time.perf_counter() - started:.1f}s")
+    print(command)
+    return EXIT_OK
+
+
+def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--uri", help="Bolt URI (default: NEO4J_URI, else the embedded server)")
+    parser.add_argument("--user", help="user name (default: NEO4J_USER or 'neo4j'); the "
+                                       "password is read from NEO4J_PASSWORD only")
+    parser.add_argument("--database", help="database name (default: the server's default)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``graphkit`` command."""
     parser = argparse.ArgumentParser(
@@ -135,6 +231,40 @@ def build_parser() -> argparse.ArgumentParser:
     sdn.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
     sdn.add_argument("--out", help="CSV file to write (default: standard output)")
     sdn.set_defaults(func=_cmd_sdn)
+
+    query = sub.add_parser("query", help="Cypher query packs")
+    query_sub = query.add_subparsers(dest="query_command", required=True)
+    qlist = query_sub.add_parser("list", help="list the pack queries")
+    qlist.set_defaults(func=_cmd_query_list)
+    qrun = query_sub.add_parser("run", help="run one pack query, e.g. rings/shared_accounts")
+    qrun.add_argument("query", help="pack/name")
+    qrun.add_argument("--param", action="append", help="NAME=VALUE (repeatable)")
+    qrun.add_argument("--out", default="out", help="build folder for the embedded server "
+                                                   "(default: out)")
+    qrun.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    qrun.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_connection_flags(qrun)
+    qrun.set_defaults(func=_cmd_query_run)
+
+    load = sub.add_parser("load", help="write a build's graph to a Bolt server (Neo4j)")
+    load.add_argument("out", help="build folder (holds graph.json)")
+    load.add_argument("--wipe", action="store_true", help="delete everything in it first")
+    load.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_connection_flags(load)
+    load.set_defaults(func=_cmd_load)
+
+    serve = sub.add_parser("serve", help="run the embedded Bolt server on a build until Ctrl-C")
+    serve.add_argument("out", help="build folder (holds graph.json)")
+    serve.set_defaults(func=_cmd_serve)
+
+    export = sub.add_parser("export", help="export a build for other tools")
+    export_sub = export.add_subparsers(dest="export_format", required=True)
+    admin = export_sub.add_parser("neo4j-admin",
+                                  help="CSVs for 'neo4j-admin database import full'")
+    admin.add_argument("out_dir")
+    admin.add_argument("--build", default="out", help="build folder (default: out)")
+    admin.add_argument("--database", default="neo4j")
+    admin.set_defaults(func=_cmd_export)
 
     bench = sub.add_parser("ingest-bench", help=argparse.SUPPRESS)
     bench.add_argument("file")

@@ -99,3 +99,24 @@ def _cluster_row(graph: nx.MultiDiGraph, cluster_id: str, members: list[str],
         "sanctions_hits": ";".join(hits),
         "record_ids": ";".join(records),
     }
+
+
+def shared_identifier_groups(graph: nx.MultiDiGraph, rel_types: tuple[str, ...],
+                             entity_labels: tuple[str, ...] = ("Person", "Company"),
+                             min_members: int = 2, max_members: int = DEFAULT_MAX_SHARE,
+                             exclude_rel: str | None = None) -> dict[str, set[str]]:
+    """Identifier value → entity ids reaching it by ``rel_types``, for groups whose size is
+    within [min_members, max_members]. With ``exclude_rel``, an entity counts only when it
+    does not also reach the identifier by that type (laptop farms: SHIPS_TO, not LIVES_AT).
+
+    This is the in-process twin of the ``rings/shared_*`` Cypher pack queries.
+    """
+    groups: dict[str, set[str]] = {}
+    for src, dst, key in graph.edges(keys=True):
+        if key not in rel_types or graph.nodes[src].get("label") not in entity_labels:
+            continue
+        if exclude_rel and graph.has_edge(src, dst, key=exclude_rel):
+            continue
+        groups.setdefault(graph.nodes[dst]["value"], set()).add(src)
+    return {value: members for value, members in groups.items()
+            if min_members <= len(members) <= max_members}
