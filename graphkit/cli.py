@@ -126,7 +126,8 @@ def _cmd_query_run(args: argparse.Namespace) -> int:
     with connect(args.out, args.uri, args.user, None, args.database,
                  show_progress=not args.quiet) as session:
         frame = run_query(query, session, params)
-    if args.format == "csv":
+    if args.format == "csv":  # lists as 'a;b;c' cells
+        frame = frame.map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
         frame.to_csv(sys.stdout, index=False)
     elif args.format == "json":
         print(frame.to_json(orient="records", force_ascii=False, indent=1))

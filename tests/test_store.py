@@ -126,6 +126,7 @@ def test_query_command_on_a_fresh_build(tmp_path, capsys):
     first = capsys.readouterr().out
     rows = list(csv.DictReader(first.splitlines()))
     assert rows and all(int(r["members"]) >= 3 for r in rows)
+    assert all(len(r["entity_ids"].split(";")) == int(r["members"]) for r in rows)
     assert (out / "falkordb" / "graph.rdb").exists()  # persisted between runs
     assert main(args) == 0
     assert capsys.readouterr().out == first
