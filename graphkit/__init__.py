@@ -1,1 +1,39 @@
-"""graphkit: find DPRK remote-IT-worker rings in hiring and payroll data."""
+"""graphkit: find DPRK remote-IT-worker rings in hiring and payroll data.
+
+The analyst's entry points::
+
+    g = graphkit.load("out")          # the graph a build wrote (networkx MultiDiGraph)
+    rings = graphkit.rings(g)         # ranked rings with evidence
+    rings.top(10), rings.to_pandas(), rings.top(1)[0].subgraph()
+    graphkit.query("rings/shared_accounts", {"min_members": 3}, out_dir="out")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+
+from graphkit.rings import Rings, find_rings
+
+
+def load(out_dir: str | Path = "out") -> nx.MultiDiGraph:
+    """The graph written by ``graphkit build --out out_dir``."""
+    from graphkit.graph import GRAPH_JSON, read_graph_json
+
+    return read_graph_json(Path(out_dir) / GRAPH_JSON)
+
+
+def rings(graph: nx.MultiDiGraph, **options) -> Rings:
+    """Rings of ``graph`` ranked by risk score (options: see ``graphkit.rings.find_rings``)."""
+    return find_rings(graph, **options)
+
+
+def query(ref: str, params: dict | None = None, out_dir: str | Path = "out", **kwargs):
+    """Run a Cypher pack query and return a pandas frame (see ``graphkit.store.runner``)."""
+    from graphkit.store.runner import query as run
+
+    return run(ref, params, out_dir, **kwargs)
+
+
+__all__ = ["Rings", "load", "query", "rings"]

@@ -82,7 +82,7 @@ def _cluster_row(graph: nx.MultiDiGraph, cluster_id: str, members: list[str],
     records = sorted(
         graph.nodes[src]["record_id"]
         for m in members for src, _, key in graph.in_edges(m, keys=True)
-        if key == Rel.RESOLVED_TO.value
+        if key == Rel.RESOLVED_TO.value and graph.nodes[src]["kind"] in ("people", "companies")
     )
     hits = sorted({
         f"{graph.nodes[dst]['name']} ({graph.nodes[dst]['list']} {graph.nodes[dst]['list_id']})"

@@ -61,6 +61,10 @@ def build_graph(data: Ingested, people: Resolution, companies: Resolution,
                         data.records[Layout.COMPANIES]["name"]) if company_key(n)
     }
     owner = _record_owners(data, person_of, company_of)
+    for (layout, record_id), entity in owner.items():
+        if layout not in (Layout.PEOPLE.value, Layout.COMPANIES.value):
+            _add_edge(graph, record_node(layout, record_id), entity, Rel.RESOLVED_TO,
+                      score=1.0, evidence="person_record_id")
     _add_identifiers(graph, data.identifiers, owner)
     _add_payments(graph, data.records[Layout.PAYROLL], person_of, company_by_key)
     if hits is not None and sanctions is not None and len(hits):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,12 +15,14 @@ from graphkit.ingest import Ingested, ingest
 from graphkit.issues import IssueLog
 from graphkit.progress import Stages
 from graphkit.project import Project
+from graphkit.report import write_report
 from graphkit.resolve import (
     Resolution,
     person_display_name,
     resolve_companies_exact,
     resolve_people_exact,
 )
+from graphkit.rings import Rings, find_rings
 from graphkit.schema import Label, Layout
 from graphkit.screen import screen
 from graphkit.sources import read_sdn, select_programs
@@ -37,6 +40,7 @@ class BuildResult:
     hits: pd.DataFrame
     graph: nx.MultiDiGraph
     clusters: ClusterResult
+    rings: Rings
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -69,7 +73,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
               ) -> BuildResult:
     """Run every stage of a build on ``project``."""
     log = log if log is not None else IssueLog()
-    stages = Stages(["ingest", "resolve", "graph", "screen", "clusters"], show_progress)
+    stages = Stages(["ingest", "resolve", "graph", "screen", "clusters", "rings"],
+                    show_progress)
     with stages.stage("ingest"):
         data = ingest(project.sources, log)
     with stages.stage("resolve"):
@@ -83,14 +88,17 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         add_matches(graph, hits, sanctions)
     with stages.stage("clusters"):
         clusters = shared_identifier_clusters(graph, project.max_identifier_share)
+    with stages.stage("rings"):
+        rings = find_rings(graph)
     stages.close()
     return BuildResult(project, data, people, companies, sanctions, hits, graph, clusters,
-                       stages.seconds)
+                       rings, stages.seconds)
 
 
 def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
     """Write clusters.csv, graph.graphml, graph.json, entities.csv, sanctions_hits.csv,
-    issues.csv and summary.txt to ``out_dir``; returns the paths written."""
+    issues.csv, rings.csv, rings.json, report.html and summary.txt to ``out_dir``;
+    returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -107,6 +115,11 @@ def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
     written.append(out / "sanctions_hits.csv")
     result.data.log.to_frame().to_csv(out / "issues.csv", index=False)
     written.append(out / "issues.csv")
+    result.rings.to_pandas().to_csv(out / "rings.csv", index=False)
+    (out / "rings.json").write_text(json.dumps(result.rings.to_json(), indent=1,
+                                               ensure_ascii=False), encoding="utf-8")
+    write_report(result.rings, out / "report.html", f"graphkit rings: {result.project.name}")
+    written += [out / "rings.csv", out / "rings.json", out / "report.html"]
     (out / "summary.txt").write_text(summary_text(result), encoding="utf-8")
     written.append(out / "summary.txt")
     return written
@@ -150,6 +163,13 @@ def summary_text(result: BuildResult) -> str:
     lines.append(f"Clusters with sanctions hits: {len(flagged)}")
     for row in flagged.itertuples():
         lines.append(f"  {row.cluster_id}: {row.names} -> {row.sanctions_hits}")
+    lines.append("")
+    lines.append(f"Rings, ranked by risk score (all in rings.csv and report.html): "
+                 f"{len(result.rings)}")
+    for ring in result.rings.top(8):
+        patterns = ", ".join(sorted({e.pattern for e in ring.evidence}))
+        lines.append(f"  {ring.ring_id}: score {ring.score:g}, {len(ring.members)} members "
+                     f"({patterns})")
     lines.append("")
     lines.append("Stage times: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items()))
     return "\n".join(lines) + "\n"
