@@ -163,9 +163,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from graphkit.store.runner import embedded
 
     with embedded(args.out) as session:
-        uri = session.driver.get_server_info().address
-        print(f"serving {args.out} at bolt://{uri[0]}:{uri[1]} (user 'falkordb', no "
-              "password); Ctrl-C stops", flush=True)
+        print(f"serving {args.out} at {session.uri} (user 'falkordb', no password); "
+              "Ctrl-C stops", flush=True)
         try:
             while True:
                 time.sleep(3600)

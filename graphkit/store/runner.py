@@ -91,6 +91,7 @@ class Session:
     driver: Driver
     database: str | None = None
     embedded: bool = False
+    uri: str = ""
 
     def params(self, params: dict) -> dict:
         """Parameters as this server needs them sent (escaped for the embedded one)."""
@@ -111,7 +112,7 @@ def embedded(out_dir: str | Path, show_progress: bool = True) -> Iterator[Sessio
             load_build(server.driver, out, wipe=True, show_progress=show_progress,
                        max_batch_bytes=EMBEDDED_MAX_MESSAGE_BYTES, escape=escape_for_falkordb)
             marker.write_text(digest + "\n")
-        yield Session(server.driver, embedded=True)
+        yield Session(server.driver, embedded=True, uri=server.uri)
     finally:
         server.stop()
 
