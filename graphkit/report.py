@@ -15,7 +15,7 @@ COLOURS = {
     "IP": "#7f7f7f", "Email": "#17becf", "Phone": "#bcbd22", "Address": "#2ca02c",
     "Document": "#8c564b", "Sanction": "#000000",
 }
-WIDTH, HEIGHT, PAD = 520, 360, 40
+WIDTH, HEIGHT, PAD, LABEL_ROOM = 560, 360, 30, 150
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
@@ -39,7 +39,7 @@ def ring_svg(ring: Ring) -> str:
 
     def place(node: str) -> tuple[float, float]:
         x, y = pos[node]
-        return (PAD + (x - min(xs)) / span_x * (WIDTH - 2 * PAD),
+        return (PAD + (x - min(xs)) / span_x * (WIDTH - 2 * PAD - LABEL_ROOM),
                 PAD + (y - min(ys)) / span_y * (HEIGHT - 2 * PAD))
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '

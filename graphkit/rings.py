@@ -186,8 +186,10 @@ def find_rings(graph: nx.MultiDiGraph, max_share: int = DEFAULT_MAX_SHARE,
 
 
 def _records_of(graph: nx.MultiDiGraph, entity: str) -> list[str]:
-    return [graph.nodes[s]["record_id"] for s, _, k in graph.in_edges(entity, keys=True)
-            if k == Rel.RESOLVED_TO.value]
+    """People and company records resolved to ``entity``."""
+    return sorted(graph.nodes[s]["record_id"] for s, _, k in graph.in_edges(entity, keys=True)
+                  if k == Rel.RESOLVED_TO.value
+                  and graph.nodes[s].get("kind") in ("people", "companies"))
 
 
 def _person_facts(graph: nx.MultiDiGraph, entity: str) -> tuple[str, set[str]]:
@@ -248,7 +250,7 @@ def detect_patterns(graph: nx.MultiDiGraph, members: list[str],
             value = graph.nodes[ident].get("value", ident)
             found.append(Evidence(pattern, PATTERN_WEIGHTS[pattern],
                                   f"{len(who)} members share {noun} {value}", (ident,),
-                                  tuple(sorted(who))))
+                                  tuple(sorted(who)), _edge_records(graph, who, ident, rel)))
     found += _identity_reuse(graph, members, shared_by_rel[Rel.HAS_DOCUMENT.value])
     found += _sanctions(graph, members)
     found += _vpn(graph, members)
@@ -267,6 +269,13 @@ def _dedupe(found: list[Evidence]) -> list[Evidence]:
     return sorted(out, key=lambda e: (-e.weight, e.pattern))
 
 
+def _edge_records(graph: nx.MultiDiGraph, who: set[str] | list[str], ident: str,
+                  rel: str) -> tuple[str, ...]:
+    """Records that put each of ``who`` at identifier ``ident``."""
+    return tuple(sorted({r for m in who
+                         for r in graph.edges[m, ident, rel].get("records", [])}))
+
+
 def _laptop_farms(graph: nx.MultiDiGraph, shipped: dict[str, set[str]]) -> list[Evidence]:
     out = []
     for address, who in sorted(shipped.items()):
@@ -275,7 +284,8 @@ def _laptop_farms(graph: nx.MultiDiGraph, shipped: dict[str, set[str]]) -> list[
             out.append(Evidence(
                 "laptop_farm", PATTERN_WEIGHTS["laptop_farm"],
                 f"equipment of {len(elsewhere)} members who live elsewhere shipped to "
-                f"{graph.nodes[address]['value']}", (address,), tuple(elsewhere)))
+                f"{graph.nodes[address]['value']}", (address,), tuple(elsewhere),
+                _edge_records(graph, elsewhere, address, Rel.SHIPS_TO.value)))
     return out
 
 
@@ -287,7 +297,8 @@ def _identity_reuse(graph: nx.MultiDiGraph, members: list[str],
         if len(names) > 1:
             out.append(Evidence("identity_reuse", PATTERN_WEIGHTS["identity_reuse"],
                                 f"document {graph.nodes[doc]['value']} used under names "
-                                f"{', '.join(sorted(names))}", (doc,), tuple(sorted(who))))
+                                f"{', '.join(sorted(names))}", (doc,), tuple(sorted(who)),
+                                _edge_records(graph, who, doc, Rel.HAS_DOCUMENT.value)))
     for member in members:
         aliases = graph.nodes[member].get("aliases") or []
         if graph.nodes[member].get("label") == Label.PERSON.value and aliases:
@@ -311,7 +322,7 @@ def _sanctions(graph: nx.MultiDiGraph, members: list[str]) -> list[Evidence]:
                 pattern, PATTERN_WEIGHTS[pattern],
                 f"{graph.nodes[member].get('name')} matches {entry['name']} "
                 f"({entry['list']} {entry['list_id']}, score {attrs['score']:.2f})",
-                (listed,), (member,)))
+                (listed,), (member,), tuple(_records_of(graph, member))))
     return out
 
 
