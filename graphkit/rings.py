@@ -199,23 +199,24 @@ def _person_facts(graph: nx.MultiDiGraph, entity: str) -> tuple[str, set[str]]:
     return graph.nodes[entity].get("name", ""), dobs - {""}
 
 
-def duplicate_person(graph: nx.MultiDiGraph, members: list[str],
-                     documents: dict[str, set[str]]) -> bool:
-    """Whether the members look like one person recorded several times: each pair joined by
-    an identity document, with the same date of birth and nearly the same name (a typo)."""
-    if len(members) < 2 or any(graph.nodes[m]["label"] != Label.PERSON.value for m in members):
-        return False
+def duplicate_groups(graph: nx.MultiDiGraph, members: list[str],
+                     documents: dict[str, set[str]]) -> dict[str, str]:
+    """Member → representative of the person it duplicates. Two person entities are one
+    person recorded twice when they share an identity document, a date of birth and nearly
+    the same name (a typo); what duplicates share with each other is not a ring's sharing."""
     joined = nx.Graph()
     joined.add_nodes_from(members)
     for who in documents.values():
-        ordered = sorted(who)
+        ordered = sorted(m for m in who if graph.nodes[m]["label"] == Label.PERSON.value)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1:]:
                 (name_a, dobs_a), (name_b, dobs_b) = _person_facts(graph, a), \
                     _person_facts(graph, b)
-                if dobs_a & dobs_b and fuzz.token_sort_ratio(name_a, name_b) >= 85:
+                similar = max(fuzz.ratio(name_a.lower(), name_b.lower()),
+                              fuzz.token_sort_ratio(name_a, name_b))
+                if dobs_a & dobs_b and similar >= 85:
                     joined.add_edge(a, b)
-    return nx.is_connected(joined)
+    return {m: min(group) for group in nx.connected_components(joined) for m in group}
 
 
 def detect_patterns(graph: nx.MultiDiGraph, members: list[str],
@@ -229,14 +230,19 @@ def detect_patterns(graph: nx.MultiDiGraph, members: list[str],
             if ident in sharing and len(sharing[ident] & inside) >= 2 and \
                     len(sharing[ident]) <= max_share:
                 shared_by_rel[key][ident].add(member)
-    if duplicate_person(graph, members, shared_by_rel[Rel.HAS_DOCUMENT.value]):
-        names = sorted({graph.nodes[m].get("name", "") for m in members})
+    person_of = duplicate_groups(graph, members, shared_by_rel[Rel.HAS_DOCUMENT.value])
+    for group in {p for p in person_of.values() if list(person_of.values()).count(p) > 1}:
+        same = sorted(m for m, p in person_of.items() if p == group)
+        names = sorted({graph.nodes[m].get("name", "") for m in same})
         found.append(Evidence(
             "duplicate_records", PATTERN_WEIGHTS["duplicate_records"],
-            f"likely one person recorded {len(members)} times ({', '.join(names)}: same "
-            "document and date of birth); what they share is expected",
-            tuple(shared_by_rel[Rel.HAS_DOCUMENT.value]), tuple(members)))
-        return _dedupe(found + _sanctions(graph, members) + _vpn(graph, members))
+            f"likely one person recorded {len(same)} times ({', '.join(names)}: same "
+            "document and date of birth); what they share with each other is not counted",
+            (), tuple(same), tuple(r for m in same for r in _records_of(graph, m))))
+    for key, by_ident in shared_by_rel.items():  # sharing must span two different people
+        shared_by_rel[key] = defaultdict(set, {
+            ident: who for ident, who in by_ident.items()
+            if len({person_of[m] for m in who}) >= 2})
     found += _laptop_farms(graph, shared_by_rel[Rel.SHIPS_TO.value])
     for rel, pattern, noun in (
         (Rel.HAS_ACCOUNT.value, "shared_pay_destination", "account"),
