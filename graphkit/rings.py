@@ -35,6 +35,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from graphkit.clusters import ENTITY_LABELS, identifier_sharing
+from graphkit.names import romanized_key
 from graphkit.schema import Label, Rel
 
 DEFAULT_MAX_SHARE = 50
@@ -305,6 +306,20 @@ def _identity_reuse(graph: nx.MultiDiGraph, members: list[str],
                                 f"document {graph.nodes[doc]['value']} used under names "
                                 f"{', '.join(sorted(names))}", (doc,), tuple(sorted(who)),
                                 _edge_records(graph, who, doc, Rel.HAS_DOCUMENT.value)))
+    by_name_dob: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for member in members:
+        name, dobs = _person_facts(graph, member)
+        for dob in dobs:
+            by_name_dob[(romanized_key(name), dob)].append(member)
+    for (_, dob), same in sorted(by_name_dob.items()):
+        ids = {d for m in same for _, d, k in graph.out_edges(m, keys=True)
+               if k == Rel.HAS_DOCUMENT.value and graph.nodes[d]["value"].startswith("nid:")}
+        if len(same) > 1 and len(ids) > 1:
+            out.append(Evidence(
+                "identity_reuse", PATTERN_WEIGHTS["identity_reuse"],
+                f"one name and date of birth ({graph.nodes[same[0]].get('name')}, {dob}) with "
+                f"{len(ids)} different national ids", tuple(sorted(ids)), tuple(sorted(same)),
+                tuple(r for m in same for r in _records_of(graph, m))))
     for member in members:
         aliases = graph.nodes[member].get("aliases") or []
         if graph.nodes[member].get("label") == Label.PERSON.value and aliases:
@@ -318,6 +333,17 @@ def _identity_reuse(graph: nx.MultiDiGraph, members: list[str],
 def _sanctions(graph: nx.MultiDiGraph, members: list[str]) -> list[Evidence]:
     out = []
     for member in members:
+        for payer, _, key in graph.in_edges(member, keys=True):
+            if key != Rel.PAYS.value:
+                continue
+            for _, listed, mkey, attrs in graph.out_edges(payer, keys=True, data=True):
+                if mkey == Rel.MATCHES.value:
+                    out.append(Evidence(
+                        "sanctioned_counterparty", PATTERN_WEIGHTS["sanctioned_counterparty"],
+                        f"{graph.nodes[member].get('name')} is paid by "
+                        f"{graph.nodes[payer].get('name')}, which matches "
+                        f"{graph.nodes[listed]['name']} (score {attrs['score']:.2f})",
+                        (listed,), (member, payer), tuple(_records_of(graph, member))))
         for _, listed, key, attrs in graph.out_edges(member, keys=True, data=True):
             if key != Rel.MATCHES.value:
                 continue

@@ -97,3 +97,37 @@ def test_report_is_self_contained_with_a_drawing_per_ring(demo_build):
     assert page.sections == page.svgs == min(10, len(demo_build.rings))
     assert page.circles >= 2 * page.svgs
     assert page.external == []
+
+
+def _person(graph, entity: str, name: str, dob: str, nid: str) -> None:
+    record = f"Record:people:{entity}"
+    graph.add_node(entity, label="Person", entity_id=entity, name=name, aliases=[])
+    graph.add_node(record, label="Record", kind="people", record_id=entity, dob=dob)
+    graph.add_edge(record, entity, key="RESOLVED_TO", type="RESOLVED_TO")
+    graph.add_node(f"Document:nid:{nid}", label="Document", value=f"nid:{nid}")
+    graph.add_edge(entity, f"Document:nid:{nid}", key="HAS_DOCUMENT", type="HAS_DOCUMENT",
+                   records=[entity])
+
+
+def test_identity_reuse_and_sanctioned_payer_are_detected():
+    import networkx as nx
+
+    from graphkit.rings import find_rings
+
+    g = nx.MultiDiGraph()
+    _person(g, "person:a", "Pak Jong Chol", "1991-06-17", "111223333")
+    _person(g, "person:b", "Park Jeong-cheol", "1991-06-17", "999887777")
+    g.add_node("Device:X1", label="Device", value="X1")
+    for p in ("person:a", "person:b"):
+        g.add_edge(p, "Device:X1", key="USES_DEVICE", type="USES_DEVICE", records=[p])
+    g.add_node("company:front", label="Company", name="Volasys Silver Star", aliases=[])
+    g.add_node("Sanction:OFAC-SDN:24978", label="Sanction", name="VOLASYS SILVER STAR",
+               list="OFAC-SDN", list_id="24978")
+    g.add_edge("company:front", "Sanction:OFAC-SDN:24978", key="MATCHES", type="MATCHES",
+               score=0.97)
+    g.add_edge("company:front", "person:a", key="PAYS", type="PAYS")
+    (ring,) = find_rings(g).top(5)
+    found = {e.pattern: e for e in ring.evidence}
+    assert "2 different national ids" in found["identity_reuse"].description
+    assert "paid by Volasys Silver Star" in found["sanctioned_counterparty"].description
+    assert ring.score == 20 + 20 + 40
