@@ -19,6 +19,7 @@ from graphkit.report import write_report
 from graphkit.resolve import (
     Resolution,
     person_display_name,
+    resolve,
     resolve_companies_exact,
     resolve_people_exact,
 )
@@ -42,6 +43,17 @@ class BuildResult:
     clusters: ClusterResult
     rings: Rings
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+#: Fewer person records than this are resolved exactly: EM needs data to learn from.
+MIN_RECORDS_FOR_EM = 200
+
+
+def resolve_people(people: pd.DataFrame) -> Resolution:
+    """Probabilistic resolution (Fellegi–Sunter + EM), or exact identity on tiny inputs."""
+    if len(people) < MIN_RECORDS_FOR_EM:
+        return resolve_people_exact(people)
+    return resolve(people)
 
 
 def load_sanctions(project: Project) -> pd.DataFrame:
@@ -78,7 +90,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     with stages.stage("ingest"):
         data = ingest(project.sources, log)
     with stages.stage("resolve"):
-        people = resolve_people_exact(data.records[Layout.PEOPLE])
+        people = resolve_people(data.records[Layout.PEOPLE])
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])
     with stages.stage("graph"):
         graph = build_graph(data, people, companies)
@@ -138,7 +150,8 @@ def summary_text(result: BuildResult) -> str:
         f"Issues: {counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings "
         "(all in issues.csv)",
         f"Entities: {labels.get('Person', 0):,} people, {labels.get('Company', 0):,} companies "
-        f"(exact-identity resolution; {len(result.people.pairs):,} person merges)",
+        f"({result.people.method}; {(result.people.pairs['decision'] == 'merge').sum():,} "
+        f"merged pairs, {(result.people.pairs['decision'] == 'review').sum():,} for review)",
         "Identifiers: " + ", ".join(f"{lab} {labels.get(lab, 0):,}" for lab in
                                     ("Account", "Device", "IP", "Email", "Phone", "Address",
                                      "Document")),

@@ -1,4 +1,4 @@
-"""Entity resolution: which records are the same person or company.
+"""Exact-identity resolution (the baseline, and the company resolver).
 
 This module holds the exact-identity resolver: person records merge when they carry the
 same name (order- and romanization-free key) and the same date of birth, national id or
@@ -9,13 +9,15 @@ registration number. Every merge keeps the rule that made it as evidence.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from graphkit.names import romanized_key
 from graphkit.normalize import company_key, normalize_document
 
-PAIR_COLUMNS = ("record_id_l", "record_id_r", "score", "evidence")
+PAIR_COLUMNS = ("record_id_l", "record_id_r", "score", "evidence", "decision", "match_weight")
 ENTITY_COLUMNS = ("record_id", "entity_id", "score", "evidence")
 
 
@@ -27,6 +29,9 @@ class Resolution:
 
     entities: pd.DataFrame
     pairs: pd.DataFrame
+    method: str = "exact-identity resolution"
+    model: Any = None  # the fitted scoring model, when one was used
+    blocking: Any = None  # blocking statistics, when blocking was used
 
     def entity_of(self) -> dict[str, str]:
         """``record_id → entity_id``."""
@@ -69,7 +74,7 @@ def _group(record_ids: list[str], keys: dict[str, pd.Series], prefix: str
             ids = [record_ids[i] for i in members.index]
             for other in ids[1:]:
                 if finder.find(ids[0]) != finder.find(other):
-                    pairs.append((ids[0], other, 1.0, f"exact {rule}"))
+                    pairs.append((ids[0], other, 1.0, f"exact {rule}", "merge", np.inf))
                 finder.union(ids[0], other)
                 reasons[other] = reasons[ids[0]] = f"exact {rule}"
     entities = pd.DataFrame({
