@@ -62,32 +62,26 @@ for _cls in ROMANIZATION_CLASSES:
     for _spelling in _cls:
         _CANONICAL.setdefault(_spelling, _cls[0])
 
-#: Syllables a one-word Korean given name may be split into (``jongun`` → ``jong`` ``un``).
-_SYLLABLES = frozenset(_CANONICAL) | frozenset(
-    "a ae an ba bo bu cha chi cho do dong du ha hak han hee hi hye hwa hwan hyang in ja jae "
-    "ji jin jo ju jun ka mi min mo mun na ni ok pil po ra rak ran ryol sa se seo si so son "
-    "sun ta to u wa won ya ye yo yol yon yun".split()
-)
-
 
 @lru_cache(maxsize=65536)
 def split_syllables(token: str) -> tuple[str, ...]:
     """Split a run-together romanized Korean name into syllables, if it is one.
 
-    Returns ``(token,)`` when no split into 2–3 known syllables exists.
+    Every part must be a known romanized Korean syllable or surname (so "seanna" or
+    "gina" stay whole); returns ``(token,)`` when no split into 2–3 of them exists.
 
     >>> split_syllables("jongun"), split_syllables("cheolsu"), split_syllables("smith")
     (('jong', 'un'), ('cheol', 'su'), ('smith',))
     """
     n = len(token)
-    heads = [i for i in range(n - 2, 1, -1) if token[:i] in _SYLLABLES]  # longest head first
+    heads = [i for i in range(n - 1, 0, -1) if token[:i] in _CANONICAL]  # longest first
     for i in heads:  # "jongun": "jong un", not "jon gun"
-        if token[i:] in _SYLLABLES:
+        if token[i:] in _CANONICAL:
             return token[:i], token[i:]
     for i in heads:
         tail = token[i:]
-        for j in range(len(tail) - 2, 1, -1):
-            if tail[:j] in _SYLLABLES and tail[j:] in _SYLLABLES:
+        for j in range(len(tail) - 1, 0, -1):
+            if tail[:j] in _CANONICAL and tail[j:] in _CANONICAL:
                 return token[:i], tail[:j], tail[j:]
     return (token,)
 

@@ -65,7 +65,7 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     weight = model.match_weight(levels)
     prob = probability(weight)
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
-                                              merge, review)
+                                              merge, review, levels)
     ids = features.frame["record_id"].tolist()
     keep = np.flatnonzero(merged | to_review)
     pairs = pd.DataFrame({

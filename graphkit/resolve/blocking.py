@@ -1,8 +1,8 @@
 """Blocking: candidate record pairs from several keys, with a cap on block size.
 
 A pair is compared only when the two records share at least one blocking key: the same
-romanized name key, a phonetic name token with the same birth year, the same date of
-birth and phonetic initial, email, phone, national id, passport, or postcode and street
+romanized name key, a phonetic name token with the same birth year or postcode, the same
+date of birth and phonetic initial, email, phone, national id, passport, or postcode and street
 number. Blocks larger than ``max_block`` records are skipped (and reported) so one common
 value cannot blow up time or memory.
 """
@@ -40,9 +40,13 @@ def blocking_keys(features: Features) -> dict[str, pd.Series]:
     first = phon.map(lambda keys: keys[0] if keys else "")
     token_year = pd.Series([[f"{k}|{y}" for k in keys] if y else []
                             for keys, y in zip(phon, year)], index=f.index).explode()
+    token_postcode = pd.Series([[f"{k}|{p}" for k in keys] if p else []
+                                for keys, p in zip(phon, f["postcode"])],
+                               index=f.index).explode()
     return {
         "name": f["name_key"],
         "phonetic_token+birth_year": token_year.fillna(""),
+        "phonetic_token+postcode": token_postcode.fillna(""),
         "dob+phonetic_initial": (f["dob"] + "|" + first).where(f["dob"] != "", ""),
         "email": f["email"],
         "phone": f["phone"],

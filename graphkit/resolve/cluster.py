@@ -1,21 +1,19 @@
 """Clustering of scored pairs into entities, with a guard against chaining.
 
-Pairs at or above the merge threshold are merged best first; two groups are never merged
-when they clearly differ somewhere (every date of birth across them disagrees beyond a
-typo, every national id differs, or their names have nothing in common), so A~B and B~C
-cannot pull together an A and C that are different people. Pairs between the review and
-merge thresholds, and merge pairs the guard refused, are kept for review.
+Pairs at or above the merge threshold are merged best first; a group that already holds
+several records is not merged with another when they disagree clearly (dates of birth of
+other years, different national ids, unrelated names) and agree exactly on nothing, so A~B
+and B~C cannot pull together an A and C that are different people. Pairs between
+the review and merge thresholds, and merge pairs the guard refused, are kept for review.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import Levenshtein
 
-from graphkit.resolve.compare import _dob, _exact_or
+from graphkit.resolve.compare import _dob, name_alignment
 from graphkit.resolve.prepare import Features
-
-_id_compare = _exact_or(lambda a, b: False, 2)
 
 
 class _Groups:
@@ -25,7 +23,8 @@ class _Groups:
         self.parent = list(range(n))
         self.dobs = [{d} - {""} for d in f["dob"]]
         self.ids = [{d} - {""} for d in f["national_id"]]
-        self.names = [{k} - {""} for k in f["name_key"]]
+        self.names = [{t} if t else set() for t in f["name_tokens"]]
+        self.size = [1] * n
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -34,36 +33,59 @@ class _Groups:
         return i
 
     def conflict(self, a: int, b: int) -> bool:
-        if self.dobs[a] and self.dobs[b] and all(
-                _dob(x, y) < 2 for x in self.dobs[a] for y in self.dobs[b]):
-            return True
-        if self.ids[a] and self.ids[b] and not self.ids[a] & self.ids[b] \
-                and not self.dobs[a] & self.dobs[b]:
-            return True
-        if self.names[a] and self.names[b]:
-            close = any(set(x.split()) & set(y.split())
-                        or JaroWinkler.normalized_similarity(x, y) >= 0.88
-                        for x in self.names[a] for y in self.names[b])
-            if not close:
-                return True
-        return False
+        """Whether merging groups ``a`` and ``b`` would chain different people together:
+        they disagree clearly (dates of birth of other years, national ids all different,
+        names not even partly similar) with no exact agreement (a shared date of birth or
+        national id) to set against it, or disagree on all three. Two single records are
+        judged by their pair score alone."""
+        if self.size[a] == 1 and self.size[b] == 1:
+            return False
+        against = agree = 0
+        if self.dobs[a] and self.dobs[b]:
+            if self.dobs[a] & self.dobs[b]:
+                agree += 1
+            elif all(x[:4] != y[:4] and _dob(x, y) < 2
+                     for x in self.dobs[a] for y in self.dobs[b]):
+                against += 1
+        if self.ids[a] and self.ids[b]:
+            if self.ids[a] & self.ids[b]:
+                agree += 1
+            elif all(Levenshtein.distance(x, y) > 1 for x in self.ids[a] for y in self.ids[b]):
+                against += 1
+        if self.names[a] and self.names[b] and not any(
+                name_alignment(x, y) >= 0.75 for x in self.names[a] for y in self.names[b]):
+            against += 1
+        return against >= 3 or (against >= 1 and agree == 0)
 
     def union(self, a: int, b: int) -> None:
         keep, gone = min(a, b), max(a, b)
         self.parent[gone] = keep
         self.dobs[keep] |= self.dobs[gone]
-        self.ids[keep] |= self.ids[gone]
         self.names[keep] |= self.names[gone]
+        self.ids[keep] |= self.ids[gone]
+        self.size[keep] += self.size[gone]
 
 
 def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob: np.ndarray,
-                  merge: float, review: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entity label per record, and masks of merged pairs and of pairs left for review."""
+                  merge: float, review: float, levels: dict[str, np.ndarray] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entity label per record, and masks of merged pairs and of pairs left for review.
+
+    With ``levels``, a pair whose dates of birth differ (or share only the year) and whose
+    names are at best partly similar — relatives in one household, or strangers born the
+    same year — is never merged automatically unless a national id matches exactly,
+    whatever contacts it shares.
+    """
     groups = _Groups(features)
     merged = np.zeros(len(prob), dtype=bool)
+    relatives = np.zeros(len(prob), dtype=bool) if levels is None else \
+        (levels["dob"] >= 0) & (levels["dob"] <= 1) & (levels["name"] >= 0) \
+        & (levels["name"] <= 1) & (levels["national_id"] < 2)
     for k in np.argsort(-prob, kind="stable"):
         if prob[k] < merge:
             break
+        if relatives[k]:
+            continue
         a, b = groups.find(int(left[k])), groups.find(int(right[k]))
         if a == b:
             merged[k] = True

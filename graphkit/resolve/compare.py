@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from graphkit.resolve.prepare import Features
 
@@ -17,15 +17,27 @@ MISSING = -1
 
 #: Field → level labels, index = level.
 LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("different", "shares a name token", "similar (Jaro-Winkler ≥ 0.88)",
-             "near-identical (Jaro-Winkler ≥ 0.95)", "same romanized name"),
-    "dob": ("different", "same year", "near (transposed or one digit)", "exact"),
+    "name": ("different", "partly similar (aligned Jaro-Winkler ≥ 0.75 or a shared token)",
+             "similar (aligned Jaro-Winkler ≥ 0.88)",
+             "near-identical (aligned Jaro-Winkler ≥ 0.95)", "same romanized name"),
+    "dob": ("different", "same year or two digits off",
+            "near (day/month swapped, one digit off or two digits transposed)", "exact"),
     "email": ("different", "same local part", "exact"),
     "phone": ("different", "same last 7 digits", "exact"),
-    "national_id": ("different", "one character off", "exact"),
-    "address": ("different", "same postcode and house number", "exact"),
+    "national_id": ("different", "one or two characters off", "exact"),
+    "address": ("different", "same postcode and house number, or a similar street line",
+                "exact"),
     "passport": ("different", "exact"),
 }
+
+
+def name_alignment(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """Order-free name similarity: each token of the shorter name is paired with its most
+    similar token of the other (Jaro-Winkler), and the pairings are averaged, so swapped
+    given/family names and a typo in each still score high."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(max(JaroWinkler.normalized_similarity(t, u) for u in long_)
+               for t in short) / len(short)
 
 
 def _name(a: tuple[str, ...], b: tuple[str, ...], key_a: str, key_b: str) -> int:
@@ -33,12 +45,12 @@ def _name(a: tuple[str, ...], b: tuple[str, ...], key_a: str, key_b: str) -> int
         return MISSING
     if key_a == key_b:
         return 4
-    sim = JaroWinkler.normalized_similarity(key_a, key_b)
+    sim = name_alignment(a, b)
     if sim >= 0.95:
         return 3
     if sim >= 0.88:
         return 2
-    return 1 if set(a) & set(b) else 0
+    return 1 if sim >= 0.75 or set(a) & set(b) else 0
 
 
 def _dob(a: str, b: str) -> int:
@@ -47,12 +59,13 @@ def _dob(a: str, b: str) -> int:
     if a == b:
         return 3
     if len(a) == len(b) == 10:
-        ya, ma, da = a[:4], a[5:7], a[8:10]
-        yb, mb, db = b[:4], b[5:7], b[8:10]
-        if ya == yb and ma == db and da == mb:
+        if a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
+            return 2  # day and month swapped
+        edits = DamerauLevenshtein.distance(a, b)
+        if edits == 1:
             return 2
-        if sum(x != y for x, y in zip(a, b)) == 1:
-            return 2
+        if edits == 2:
+            return 1
     return 1 if a[:4] == b[:4] else 0
 
 
@@ -70,7 +83,7 @@ _COMPARE_STR: dict[str, Callable[[str, str], int]] = {
     "dob": _dob,
     "email": _exact_or(lambda a, b: a.split("@")[0] == b.split("@")[0], 2),
     "phone": _exact_or(lambda a, b: a[-7:] == b[-7:], 2),
-    "national_id": _exact_or(lambda a, b: Levenshtein.distance(a, b) <= 1, 2),
+    "national_id": _exact_or(lambda a, b: DamerauLevenshtein.distance(a, b) <= 2, 2),
     "passport": _exact_or(lambda a, b: False, 1),
 }
 
@@ -97,7 +110,10 @@ def compare_pairs(features: Features, left: np.ndarray, right: np.ndarray
             return MISSING
         if address[i] == address[j]:
             return 2
-        return 1 if postcode[i] == postcode[j] and number[i] == number[j] else 0
+        if postcode[i] == postcode[j] and number[i] == number[j]:
+            return 1
+        street_i, street_j = address[i].split("|", 1)[0], address[j].split("|", 1)[0]
+        return 1 if JaroWinkler.normalized_similarity(street_i, street_j) >= 0.92 else 0
 
     out["address"] = np.fromiter((_address(i, j) for i, j in zip(left, right)),
                                  dtype=np.int8, count=len(left))

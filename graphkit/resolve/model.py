@@ -1,10 +1,11 @@
 """Fellegi–Sunter scoring with parameters estimated from the data, without labels.
 
 ``u`` (how often each agreement level occurs among non-matching pairs) is estimated from
-random record pairs, which are almost all non-matches; ``m`` (the same among matching
-pairs) and the match prior are estimated by expectation–maximisation over the candidate
-pairs, with ``u`` held fixed — the approach Splink takes. A pair's match weight is the sum
-of ``log2(m/u)`` over its non-missing fields plus the prior's log-odds.
+random record pairs, which are almost all non-matches; the match prior among candidate
+pairs from a strict deterministic rule with an assumed recall; ``m`` (the same among
+matching pairs) by expectation–maximisation over the candidate pairs with both held fixed —
+the approach Splink takes. A pair's match weight is the sum of ``log2(m/u)`` over its
+non-missing fields plus the prior's log-odds.
 """
 
 from __future__ import annotations
@@ -34,15 +35,35 @@ class FSModel:
         """``log2(m/u)`` per field and level."""
         return {f: np.log2(self.m[f] / self.u[f]) for f in LEVELS}
 
-    def match_weight(self, levels: dict[str, np.ndarray]) -> np.ndarray:
-        """Match weight of every pair (log2 odds)."""
-        total = np.full(len(next(iter(levels.values()))),
-                        np.log2(self.prior / (1 - self.prior)))
+    def field_weights(self, levels: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Weight each field adds to every pair (0 where a value is missing)."""
+        out = {}
         for field_name, w in self.weights().items():
             lv = levels[field_name]
-            present = lv != MISSING
-            total[present] += w[lv[present]]
-        return total
+            out[field_name] = np.where(lv != MISSING, w[np.maximum(lv, 0)], 0.0)
+        return out
+
+    def match_weight(self, levels: dict[str, np.ndarray]) -> np.ndarray:
+        """Match weight of every pair (log2 odds), household contacts counted once."""
+        parts = self.field_weights(levels)
+        total = np.full(len(next(iter(levels.values()))),
+                        np.log2(self.prior / (1 - self.prior)))
+        for field_name, w in parts.items():
+            if field_name not in HOUSEHOLD_FIELDS:
+                total += w
+        return total + household_weight(parts)
+
+
+#: Contact fields a household shares (spouses, parents and children): their agreements are
+#: not independent, so only the strongest of them counts (disagreements all count).
+HOUSEHOLD_FIELDS = ("email", "phone", "address")
+
+
+def household_weight(parts: dict[str, np.ndarray]) -> np.ndarray:
+    """Combined weight of the household fields: the largest positive one, plus every
+    negative one."""
+    stacked = np.stack([parts[f] for f in HOUSEHOLD_FIELDS])
+    return np.clip(stacked, 0, None).max(axis=0) + np.clip(stacked, None, 0).sum(axis=0)
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
@@ -69,9 +90,24 @@ def estimate_u(features: Features, sample: int = 200_000, seed: int = 7) -> dict
     return _frequencies(compare_pairs(features, left[keep], right[keep]))
 
 
+def estimate_prior(levels: dict[str, np.ndarray], recall: float = 0.7) -> float:
+    """Share of candidate pairs that match, from pairs a strict rule calls certain (same
+    romanized name and date of birth, or same national id and date of birth, or same email
+    and a near-identical name), assuming the rule finds ``recall`` of all matches."""
+    certain = ((levels["name"] == 4) & (levels["dob"] == 3)) \
+        | ((levels["national_id"] == 2) & (levels["dob"] == 3)) \
+        | ((levels["email"] == 2) & (levels["name"] >= 3))
+    share = certain.mean() / recall if len(certain) else 0.0
+    return float(np.clip(share, 1e-4, 0.99))
+
+
 def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
-               iterations: int = 40, tolerance: float = 1e-5) -> FSModel:
-    """EM estimate of m and the prior on candidate pairs, u fixed."""
+               iterations: int = 40, tolerance: float = 1e-5,
+               prior: float | None = None) -> FSModel:
+    """EM estimate of m on candidate pairs with u (from random pairs) and the prior held
+    fixed — as Splink does; the prior defaults to :func:`estimate_prior`. Holding both
+    keeps EM from calling every candidate a match, or every couple sharing an address one
+    person."""
     fields = list(LEVELS)
     matrix = np.stack([levels[f] for f in fields], axis=1)
     patterns, counts = np.unique(matrix, axis=0, return_counts=True)
@@ -82,7 +118,7 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
         init = np.full(k, 0.1 / max(k - 1, 1))
         init[-1] = 0.9
         m[f] = init
-    prior = 0.1
+    prior = estimate_prior(levels) if prior is None else prior
     done = 0
     for step in range(1, iterations + 1):
         done = step
@@ -97,8 +133,7 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
         b = np.log(1 - prior) + log_u
         post = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
         weighted = post * counts
-        new_prior = float(np.clip(weighted.sum() / counts.sum(), _EPS, 1 - _EPS))
-        change = abs(new_prior - prior)
+        change = 0.0
         for col, f in enumerate(fields):
             lv = patterns[:, col]
             present = lv != MISSING
@@ -110,7 +145,6 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
             new_m = totals / totals.sum()
             change = max(change, float(np.abs(new_m - m[f]).max()))
             m[f] = new_m
-        prior = new_prior
         if change < tolerance:
             break
     return FSModel(m=m, u=u, prior=prior, iterations=done)
@@ -128,4 +162,11 @@ def explain(model: FSModel, levels: dict[str, np.ndarray], k: int) -> list[dict]
         else:
             rows.append({"field": field_name, "level": labels[level],
                          "weight": round(float(weights[field_name][level]), 2)})
+    parts = {f: np.array([r["weight"] for r in rows if r["field"] == f]) for f in
+             HOUSEHOLD_FIELDS}
+    counted = float(household_weight(parts)[0])
+    listed = sum(float(parts[f][0]) for f in HOUSEHOLD_FIELDS)
+    if abs(counted - listed) > 0.005:
+        rows.append({"field": "household", "level": "email, phone and address counted once",
+                     "weight": round(counted - listed, 2)})
     return rows
