@@ -15,7 +15,7 @@ from graphkit.normalize import name_tokens
 #: Classes of spellings of one Korean surname or syllable; the first is the representative.
 ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
     ("kim", "gim"),
-    ("ri", "rhee", "lee", "yi", "rhie", "li"),
+    ("ri", "rhee", "lee", "yi", "rhie", "li", "i"),
     ("pak", "park", "bak", "pag", "bahk"),
     ("choe", "choi", "chwe", "choy"),
     ("jong", "jung", "chong", "chung", "jeong", "cheong", "joung"),
@@ -91,14 +91,65 @@ def canonical_syllable(token: str) -> str:
     return _CANONICAL.get(token, token)
 
 
+_HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
+_INITIALS = ("g kk n d tt r m b pp s ss - j jj ch k t p h").split()
+_MEDIALS = ("a ae ya yae eo e yeo ye o wa wae oe yo u wo we wi yu eu ui i").split()
+_FINALS = ("- k k k n n n t l k m l l l p l m p p t t ng t t k t p t").split()
+
+
+def romanize_hangul(text: str) -> str:
+    """Hangul syllables in Revised Romanization, one space-separated token per syllable.
+
+    >>> romanize_hangul("김정은")
+    ' gim  jeong  eun '
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if _HANGUL_BASE <= code <= _HANGUL_LAST:
+            index = code - _HANGUL_BASE
+            initial, medial, final = index // 588, (index % 588) // 28, index % 28
+            syllable = (_INITIALS[initial].strip("-") + _MEDIALS[medial]
+                        + _FINALS[final].strip("-"))
+            out.append(f" {syllable} ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+#: Common English nicknames → the given name they stand for.
+NICKNAMES: dict[str, str] = {
+    "bob": "robert", "bobby": "robert", "rob": "robert", "robbie": "robert",
+    "bill": "william", "billy": "william", "will": "william", "liam": "william",
+    "jim": "james", "jimmy": "james", "jamie": "james", "mike": "michael",
+    "mick": "michael", "dave": "david", "davy": "david", "joe": "joseph", "joey": "joseph",
+    "tom": "thomas", "tommy": "thomas", "chris": "christopher", "dan": "daniel",
+    "danny": "daniel", "matt": "matthew", "tony": "anthony", "steve": "steven",
+    "andy": "andrew", "drew": "andrew", "nick": "nicholas", "alex": "alexander",
+    "sasha": "alexander", "sam": "samuel", "ben": "benjamin", "ed": "edward",
+    "eddie": "edward", "ted": "edward", "dick": "richard", "rick": "richard",
+    "kate": "katherine", "katie": "katherine", "kathy": "katherine", "liz": "elizabeth",
+    "beth": "elizabeth", "betty": "elizabeth", "lizzie": "elizabeth", "jen": "jennifer",
+    "jenny": "jennifer", "sue": "susan", "susie": "susan", "patty": "patricia",
+    "pat": "patricia", "peggy": "margaret", "maggie": "margaret", "meg": "margaret",
+    "debbie": "deborah", "becky": "rebecca", "vicky": "victoria", "nate": "nathan",
+}
+
+
 def romanized_tokens(name: str) -> list[str]:
-    """Folded tokens with run-together Korean names split and romanization classes merged.
+    """Folded tokens with Hangul romanized, run-together Korean names split, romanization
+    classes merged and nicknames replaced by the name they stand for.
 
     >>> romanized_tokens("Gim Jeong-eun") == romanized_tokens("KIM, Jongun")
     True
+    >>> romanized_tokens("김정은") == romanized_tokens("Kim Jong Un")
+    True
+    >>> romanized_tokens("Bob Smith") == romanized_tokens("Robert Smith")
+    True
     """
     out: list[str] = []
-    for token in name_tokens(name or ""):
+    for token in name_tokens(romanize_hangul(name or "")):
+        token = NICKNAMES.get(token, token)
         parts = split_syllables(token) if token not in _CANONICAL and len(token) > 3 else (token,)
         out.extend(canonical_syllable(p) for p in parts)
     return out

@@ -101,3 +101,15 @@ def test_syllable_split_leaves_ordinary_names_alone():
     assert split_syllables("jongun") == ("jong", "un")
     assert split_syllables("jennifer") == ("jennifer",)
     assert romanized_tokens("Jennifer Lopez") == ["jennifer", "lopez"]
+
+
+@given(TEXT)
+def test_romanized_key_is_idempotent(value):
+    key = romanized_key(value)
+    assert romanized_key(key) == key
+
+
+@pytest.mark.parametrize("a,b", [("김정은", "Kim Jong-un"), ("박정철", "Pak Jong Chol"),
+                                 ("이성혁", "Ri Song Hyok"), ("Bill Gates", "William Gates")])
+def test_hangul_and_nicknames_share_a_key(a, b):
+    assert romanized_key(a) == romanized_key(b)
