@@ -67,6 +67,7 @@ def build_graph(data: Ingested, people: Resolution, companies: Resolution,
                       score=1.0, evidence="person_record_id")
     _add_identifiers(graph, data.identifiers, owner)
     _add_payments(graph, data.records[Layout.PAYROLL], person_of, company_by_key)
+    _add_reviews(graph, people, person_of)
     if hits is not None and sanctions is not None and len(hits):
         add_matches(graph, hits, sanctions)
     return graph
@@ -159,6 +160,23 @@ def _add_payments(graph: nx.MultiDiGraph, payroll: pd.DataFrame, person_of: dict
         _add_edge(graph, company, person, Rel.PAYS, amount=round(amount, 2),
                   currency=currency, period=period, payments=count)
         _add_edge(graph, person, company, Rel.WORKS_FOR)
+
+
+def _add_reviews(graph: nx.MultiDiGraph, people: Resolution, person_of: dict[str, str]
+                 ) -> None:
+    """``POSSIBLY_SAME_AS`` between entities of record pairs left for a person to decide."""
+    if "decision" not in people.pairs.columns:
+        return
+    review = people.pairs[people.pairs["decision"] == "review"]
+    for rec in review.to_dict("records"):
+        a, b = person_of.get(rec["record_id_l"]), person_of.get(rec["record_id_r"])
+        if a and b and a != b:
+            src, dst = sorted((a, b))
+            if not graph.has_edge(src, dst, key=Rel.POSSIBLY_SAME_AS.value) or \
+                    graph.edges[src, dst, Rel.POSSIBLY_SAME_AS.value]["score"] < rec["score"]:
+                graph.add_edge(src, dst, key=Rel.POSSIBLY_SAME_AS.value,
+                               type=Rel.POSSIBLY_SAME_AS.value, score=float(rec["score"]),
+                               evidence=rec["evidence"])
 
 
 def add_matches(graph: nx.MultiDiGraph, hits: pd.DataFrame, sanctions: pd.DataFrame) -> None:

@@ -29,6 +29,7 @@ def test_relationship_types_connect_the_right_labels(demo_build):
         Rel.REGISTERED_AT: ({"Company"}, {"Address"}),
         Rel.PAYS: ({"Company"}, {"Person"}), Rel.WORKS_FOR: ({"Person"}, {"Company"}),
         Rel.MATCHES: ({"Person", "Company"}, {"Sanction"}),
+        Rel.POSSIBLY_SAME_AS: ({"Person"}, {"Person"}),
     }
     seen = Counter()
     for src, dst, key, attrs in g.edges(keys=True, data=True):
@@ -36,7 +37,28 @@ def test_relationship_types_connect_the_right_labels(demo_build):
         sources, targets = allowed[Rel(key)]
         assert g.nodes[src]["label"] in sources and g.nodes[dst]["label"] in targets, key
         seen[key] += 1
-    assert set(seen) == {r.value for r in allowed}
+    assert set(seen) >= {r.value for r in allowed} - {Rel.POSSIBLY_SAME_AS.value}
+
+
+def test_review_pairs_become_possibly_same_as_edges(demo_build):
+    import pandas as pd
+
+    from graphkit.graph import build_graph
+    from graphkit.resolve import Resolution
+
+    people = demo_build.people
+    entity = dict(zip(people.entities.record_id, people.entities.entity_id))
+    a, b = people.entities.record_id.iloc[0], people.entities.record_id.iloc[5]
+    assert entity[a] != entity[b]
+    review = pd.DataFrame([{"record_id_l": a, "record_id_r": b, "score": 0.7,
+                            "evidence": "name: similar (+5.0)", "decision": "review",
+                            "match_weight": 1.2}])
+    with_review = Resolution(people.entities, pd.concat([people.pairs, review]))
+    g = build_graph(demo_build.data, with_review, demo_build.companies)
+    found = [(s, d, attrs) for s, d, k, attrs in g.edges(keys=True, data=True)
+             if k == Rel.POSSIBLY_SAME_AS]
+    assert [(s, d) for s, d, _ in found] == [tuple(sorted((entity[a], entity[b])))]
+    assert found[0][2]["score"] == 0.7 and "name" in found[0][2]["evidence"]
 
 
 def test_payments_are_summed_per_payer_and_person(demo_build):
