@@ -3,9 +3,9 @@
 ``u`` (how often each agreement level occurs among non-matching pairs) is estimated from
 random record pairs, which are almost all non-matches; the match prior among candidate
 pairs from a strict deterministic rule with an assumed recall; ``m`` (the same among
-matching pairs) by expectation–maximisation over the candidate pairs with both held fixed —
-the approach Splink takes. A pair's match weight is the sum of ``log2(m/u)`` over its
-non-missing fields plus the prior's log-odds.
+matching pairs) by expectation–maximisation in sessions over candidate pairs that agree on
+one field, training every other field — the approach Splink takes. A pair's match weight
+is the sum of ``log2(m/u)`` over its non-missing fields plus the prior's log-odds.
 """
 
 from __future__ import annotations
@@ -101,14 +101,9 @@ def estimate_prior(levels: dict[str, np.ndarray], recall: float = 0.7) -> float:
     return float(np.clip(share, 1e-4, 0.99))
 
 
-def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
-               iterations: int = 40, tolerance: float = 1e-5,
-               prior: float | None = None) -> FSModel:
-    """EM estimate of m on candidate pairs with u (from random pairs) and the prior held
-    fixed — as Splink does; the prior defaults to :func:`estimate_prior`. Holding both
-    keeps EM from calling every candidate a match, or every couple sharing an address one
-    person."""
-    fields = list(LEVELS)
+def _em(levels: dict[str, np.ndarray], u: dict[str, np.ndarray], fields: list[str],
+        iterations: int, tolerance: float) -> tuple[dict[str, np.ndarray], float, int]:
+    """EM over ``fields`` with u fixed and the prior free; returns m, prior, iterations."""
     matrix = np.stack([levels[f] for f in fields], axis=1)
     patterns, counts = np.unique(matrix, axis=0, return_counts=True)
     counts = counts.astype(float)
@@ -118,8 +113,7 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
         init = np.full(k, 0.1 / max(k - 1, 1))
         init[-1] = 0.9
         m[f] = init
-    prior = estimate_prior(levels) if prior is None else prior
-    done = 0
+    prior, done = 0.3, 0
     for step in range(1, iterations + 1):
         done = step
         log_m = np.zeros(len(patterns))
@@ -133,7 +127,9 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
         b = np.log(1 - prior) + log_u
         post = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
         weighted = post * counts
-        change = 0.0
+        new_prior = float(np.clip(weighted.sum() / counts.sum(), _EPS, 1 - _EPS))
+        change = abs(new_prior - prior)
+        prior = new_prior
         for col, f in enumerate(fields):
             lv = patterns[:, col]
             present = lv != MISSING
@@ -147,7 +143,41 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
             m[f] = new_m
         if change < tolerance:
             break
-    return FSModel(m=m, u=u, prior=prior, iterations=done)
+    return m, prior, done
+
+
+#: EM sessions: pairs agreeing exactly on the named field train m of every other field.
+EM_SESSIONS: tuple[tuple[str, int], ...] = (("dob", 3), ("name", 4))
+
+
+def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
+               iterations: int = 40, tolerance: float = 1e-5,
+               prior: float | None = None) -> FSModel:
+    """m by expectation–maximisation in sessions, as Splink trains: the candidate pairs
+    that agree exactly on one field (date of birth, then name) train m of every other
+    field, so the field that selected the pairs cannot bias its own m; u (random pairs) is
+    held fixed. The prior among candidates comes from :func:`estimate_prior`."""
+    learned: dict[str, list[np.ndarray]] = {f: [] for f in LEVELS}
+    done = 0
+    for field_name, level in EM_SESSIONS:
+        mask = levels[field_name] == level
+        if mask.sum() < 20:
+            continue
+        fields = [f for f in LEVELS if f != field_name]
+        m, _, steps = _em({f: levels[f][mask] for f in fields}, u, fields, iterations,
+                          tolerance)
+        done += steps
+        for f in fields:
+            learned[f].append(m[f])
+    final = {}
+    for f, names in LEVELS.items():
+        if learned[f]:
+            final[f] = np.mean(learned[f], axis=0)
+        else:  # never trained: agreement at the top level, a little elsewhere
+            final[f] = np.full(len(names), 0.1 / max(len(names) - 1, 1))
+            final[f][-1] = 0.9
+    return FSModel(m=final, u=u, prior=estimate_prior(levels) if prior is None else prior,
+                   iterations=done)
 
 
 def explain(model: FSModel, levels: dict[str, np.ndarray], k: int) -> list[dict]:
