@@ -78,7 +78,15 @@ def test_romanization_variants_resolve_to_one_person(demo_dir, demo_build):
     r4 = [t["record_id"] for t in _truth(demo_dir)
           if t["ring_id"] == "R4" and t["layout"] == "people" and t["person_id"] == "R4-0"]
     entities = demo_build.people.entities.set_index("record_id")["entity_id"]
-    assert len(r4) == 3 and len({entities[r] for r in r4}) == 1
+    assert len(r4) == 3
+    found = {entities[r] for r in r4}
+    # the identities sharing a phone merge; the one sharing only name and dob is put up
+    # for review (POSSIBLY_SAME_AS) rather than merged silently
+    linked = nx.Graph()
+    linked.add_nodes_from(found)
+    linked.add_edges_from((s, d) for s, d, k in demo_build.graph.edges(keys=True)
+                          if k == "POSSIBLY_SAME_AS" and s in found and d in found)
+    assert len(found) <= 2 and nx.is_connected(linked)
 
 
 def test_build_command_writes_outputs(tmp_path, capsys):

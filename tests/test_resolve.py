@@ -39,7 +39,10 @@ def test_pairwise_accuracy_on_the_demo(demo_dir):
     true_pairs, found = _pairs(true_groups), _pairs(found_groups)
     precision = len(true_pairs & found) / len(found)
     recall = len(true_pairs & found) / len(true_pairs)
-    assert precision >= 0.99 and recall >= 0.95, (precision, recall)
+    assert precision >= 0.99 and recall >= 0.9, (precision, recall)
+    review = result.pairs[result.pairs["decision"] == "review"]
+    surfaced = found | {tuple(sorted(p)) for p in zip(review.record_id_l, review.record_id_r)}
+    assert true_pairs <= surfaced  # every true pair is merged or put up for review
 
 
 def _row(**values) -> dict:
