@@ -18,7 +18,6 @@ from graphkit.project import Project
 from graphkit.report import write_report
 from graphkit.resolve import (
     Resolution,
-    person_display_name,
     resolve,
     resolve_companies_exact,
     resolve_people_exact,
@@ -188,4 +187,4 @@ def summary_text(result: BuildResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["BuildResult", "person_display_name", "run_build", "summary_text", "write_outputs"]
+__all__ = ["BuildResult", "run_build", "summary_text", "write_outputs"]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from graphkit.names import romanized_key
 from graphkit.normalize import company_key, normalize_document
+from graphkit.resolve.prepare import display_name as person_display_name
 
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "score", "evidence", "decision", "match_weight")
 ENTITY_COLUMNS = ("record_id", "entity_id", "score", "evidence")
@@ -54,13 +55,6 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def person_display_name(row: pd.Series | dict) -> str:
-    """``full_name`` when given, else first, middle and last name joined."""
-    if row["full_name"]:
-        return str(row["full_name"])
-    return " ".join(str(row[c]) for c in ("first_name", "middle_name", "last_name") if row[c])
 
 
 def _group(record_ids: list[str], keys: dict[str, pd.Series], prefix: str
