@@ -1,10 +1,10 @@
 """Blocking: candidate record pairs from several keys, with a cap on block size.
 
 A pair is compared only when the two records share at least one blocking key: the same
-romanized name key, a phonetic name token with the same birth year or postcode, the same
-date of birth and phonetic initial, email, phone, national id, passport, or postcode and street
-number. Blocks larger than ``max_block`` records are skipped (and reported) so one common
-value cannot blow up time or memory.
+romanized name key, two phonetic name tokens with the same birth year, a phonetic name
+token with the same postcode, the same date of birth and phonetic initial, email, phone,
+national id, passport, or postcode and street number. Blocks larger than ``max_block``
+records are skipped (and reported) so one common value cannot blow up time or memory.
 """
 
 from __future__ import annotations
@@ -38,14 +38,16 @@ def blocking_keys(features: Features) -> dict[str, pd.Series]:
     year = f["dob"].str[:4]
     phon = f["name_tokens"].map(lambda toks: sorted({phonetic(t) for t in toks if t}))
     first = phon.map(lambda keys: keys[0] if keys else "")
-    token_year = pd.Series([[f"{k}|{y}" for k in keys] if y else []
+    token_year = pd.Series([[f"{a}|{b}|{y}" for i, a in enumerate(keys) for b in keys[i + 1:]]
+                            if y and len(keys) > 1 else ([f"{keys[0]}||{y}"] if y and keys
+                                                         else [])
                             for keys, y in zip(phon, year)], index=f.index).explode()
     token_postcode = pd.Series([[f"{k}|{p}" for k in keys] if p else []
                                 for keys, p in zip(phon, f["postcode"])],
                                index=f.index).explode()
     return {
         "name": f["name_key"],
-        "phonetic_token+birth_year": token_year.fillna(""),
+        "phonetic_token_pair+birth_year": token_year.fillna(""),
         "phonetic_token+postcode": token_postcode.fillna(""),
         "dob+phonetic_initial": (f["dob"] + "|" + first).where(f["dob"] != "", ""),
         "email": f["email"],
