@@ -176,11 +176,12 @@ def find_rings(graph: nx.MultiDiGraph, max_share: int = DEFAULT_MAX_SHARE,
             groups.extend(nx.community.louvain_communities(
                 links.subgraph(component), weight="weight", seed=seed))
     rings = []
+    matches = sanction_matches(graph)
     for members in groups:
         if len(members) < 2:
             continue
         ring = Ring("", sorted(members), graph)
-        ring.evidence = detect_patterns(graph, ring.members, sharing, max_share)
+        ring.evidence = detect_patterns(graph, ring.members, sharing, max_share, matches)
         rings.append(ring)
     hubs = {n: len(e) for n, e in sharing.items() if len(e) > max_share}
     return Rings(rings, hubs)
@@ -221,8 +222,12 @@ def duplicate_groups(graph: nx.MultiDiGraph, members: list[str],
 
 
 def detect_patterns(graph: nx.MultiDiGraph, members: list[str],
-                    sharing: dict[str, set[str]], max_share: int) -> list[Evidence]:
+                    sharing: dict[str, set[str]], max_share: int,
+                    matches: dict[str, list[tuple[str, dict]]] | None = None
+                    ) -> list[Evidence]:
     """Every named pattern found among ``members``, strongest first."""
+    if matches is None:
+        matches = sanction_matches(graph)
     inside = set(members)
     found: list[Evidence] = []
     shared_by_rel: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -259,7 +264,7 @@ def detect_patterns(graph: nx.MultiDiGraph, members: list[str],
                                   f"{len(who)} members share {noun} {value}", (ident,),
                                   tuple(sorted(who)), _edge_records(graph, who, ident, rel)))
     found += _identity_reuse(graph, members, shared_by_rel[Rel.HAS_DOCUMENT.value])
-    found += _sanctions(graph, members)
+    found += _sanctions(graph, members, matches)
     found += _vpn(graph, members)
     return _dedupe(found)
 
@@ -330,23 +335,33 @@ def _identity_reuse(graph: nx.MultiDiGraph, members: list[str],
     return out
 
 
-def _sanctions(graph: nx.MultiDiGraph, members: list[str]) -> list[Evidence]:
+def sanction_matches(graph: nx.MultiDiGraph) -> dict[str, list[tuple[str, dict]]]:
+    """Entity → the sanctions entries it matches (with the MATCHES edge's attributes),
+    read from the few Sanction nodes rather than from every edge."""
+    found: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for node, attrs in graph.nodes(data=True):
+        if attrs.get("label") == Label.SANCTION.value:
+            for entity, _, key, edge in graph.in_edges(node, keys=True, data=True):
+                if key == Rel.MATCHES.value:
+                    found[entity].append((node, edge))
+    return found
+
+
+def _sanctions(graph: nx.MultiDiGraph, members: list[str],
+               matches: dict[str, list[tuple[str, dict]]]) -> list[Evidence]:
     out = []
     for member in members:
         for payer, _, key in graph.in_edges(member, keys=True):
             if key != Rel.PAYS.value:
                 continue
-            for _, listed, mkey, attrs in graph.out_edges(payer, keys=True, data=True):
-                if mkey == Rel.MATCHES.value:
-                    out.append(Evidence(
-                        "sanctioned_counterparty", PATTERN_WEIGHTS["sanctioned_counterparty"],
-                        f"{graph.nodes[member].get('name')} is paid by "
-                        f"{graph.nodes[payer].get('name')}, which matches "
-                        f"{graph.nodes[listed]['name']} (score {attrs['score']:.2f})",
-                        (listed,), (member, payer), tuple(_records_of(graph, member))))
-        for _, listed, key, attrs in graph.out_edges(member, keys=True, data=True):
-            if key != Rel.MATCHES.value:
-                continue
+            for listed, attrs in matches.get(payer, ()):
+                out.append(Evidence(
+                    "sanctioned_counterparty", PATTERN_WEIGHTS["sanctioned_counterparty"],
+                    f"{graph.nodes[member].get('name')} is paid by "
+                    f"{graph.nodes[payer].get('name')}, which matches "
+                    f"{graph.nodes[listed]['name']} (score {attrs['score']:.2f})",
+                    (listed,), (member, payer), tuple(_records_of(graph, member))))
+        for listed, attrs in matches.get(member, ()):
             entry = graph.nodes[listed]
             company = graph.nodes[member]["label"] == Label.COMPANY.value
             pattern = "sanctioned_counterparty" if company else "sanctioned_person_name"
