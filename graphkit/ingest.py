@@ -10,6 +10,7 @@ stops the other rows from loading.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import sys
@@ -286,17 +287,6 @@ def read_source(path: str | Path, spec: LoaderSpec, log: IssueLog,
 
 # --- identifiers -------------------------------------------------------------------------
 
-def _cached(func: Callable[..., str | None]) -> Callable[..., str | None]:
-    cache: dict = {}
-
-    def wrapper(*args: str) -> str | None:
-        if args not in cache:
-            cache[args] = func(*args)
-        return cache[args]
-
-    return wrapper
-
-
 _COMPOSITE_NORMALIZERS: dict[IdKind, Callable[..., str | None]] = {
     IdKind.ADDRESS: normalize.normalize_address,
     IdKind.SHIP_ADDRESS: normalize.normalize_address,
@@ -328,7 +318,7 @@ def _single(records: pd.DataFrame, kind: IdKind, col: str, layout: Layout,
             log: IssueLog | None) -> pd.DataFrame:
     raw = records[col]
     present = raw != ""
-    func = _cached(normalize.SINGLE_COLUMN_NORMALIZERS[kind])
+    func = functools.cache(normalize.SINGLE_COLUMN_NORMALIZERS[kind])
     values = raw[present].map(func)
     _report_invalid(records, values, kind, col, log)
     ok = values.notna()
@@ -342,7 +332,7 @@ def _composite(records: pd.DataFrame, kind: IdKind, cols: tuple[str, ...], layou
                log: IssueLog | None) -> pd.DataFrame:
     blank = pd.Series([""] * len(records), index=records.index, dtype=object)
     parts = [records[c] if c else blank for c in cols]
-    func = _cached(_COMPOSITE_NORMALIZERS[kind])
+    func = functools.cache(_COMPOSITE_NORMALIZERS[kind])
     values = pd.Series([func(*args) for args in zip(*parts)], index=records.index, dtype=object)
     if kind is IdKind.BANK_ACCOUNT:
         _report_invalid(records, values[parts[0] != ""], kind, cols[0], log)

@@ -26,7 +26,7 @@ True
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
@@ -237,7 +237,8 @@ def detect_patterns(graph: nx.MultiDiGraph, members: list[str],
                     len(sharing[ident]) <= max_share:
                 shared_by_rel[key][ident].add(member)
     person_of = duplicate_groups(graph, members, shared_by_rel[Rel.HAS_DOCUMENT.value])
-    for group in {p for p in person_of.values() if list(person_of.values()).count(p) > 1}:
+    sizes = Counter(person_of.values())
+    for group in (p for p, n in sizes.items() if n > 1):
         same = sorted(m for m, p in person_of.items() if p == group)
         names = sorted({graph.nodes[m].get("name", "") for m in same})
         found.append(Evidence(

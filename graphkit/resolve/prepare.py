@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jellyfish
@@ -38,24 +39,13 @@ class Features:
         return len(self.frame)
 
 
-def _cache(func):
-    memo: dict = {}
-
-    def wrapper(value):
-        if value not in memo:
-            memo[value] = func(value)
-        return memo[value]
-
-    return wrapper
-
-
 def prepare(people: pd.DataFrame) -> Features:
     """Normalised features of person records (native ``people.csv`` columns)."""
     rows = people.fillna("").astype(str).to_dict("records")
-    tokens_of = _cache(lambda name: tuple(romanized_tokens(name)))
-    email_of = _cache(lambda v: normalize_email(v) or "")
-    phone_of = _cache(lambda v: normalize_phone(v) or "")
-    doc_of = _cache(lambda v: normalize_document(v) or "")
+    tokens_of = functools.cache(lambda name: tuple(romanized_tokens(name)))
+    email_of = functools.cache(lambda v: normalize_email(v) or "")
+    phone_of = functools.cache(lambda v: normalize_phone(v) or "")
+    doc_of = functools.cache(lambda v: normalize_document(v) or "")
     data: dict[str, list] = {c: [] for c in FEATURE_COLUMNS}
     for row in rows:
         tokens = tokens_of(display_name(row))
