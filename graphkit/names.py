@@ -55,6 +55,11 @@ ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
     ("pyong", "byeong", "byung", "pyeong"),
     ("ryong", "ryeong", "yong"),
     ("chang", "jang"),
+    # common syllables of given names with one usual spelling
+    ("hwan",), ("hwa",), ("hui", "hee", "heui"), ("jin",), ("min",), ("ji",), ("yon", "yeon"),
+    ("yun", "yoon"), ("hye",), ("mi",), ("ja",), ("sik",), ("ha",), ("in",),
+    ("jun", "joon"), ("u", "woo"), ("won", "weon"), ("uk", "wook"), ("hwi",), ("seo", "so"),
+    ("cha",), ("ju", "joo"), ("hak",), ("hyang",), ("sun", "soon"),
 )
 
 _CANONICAL: dict[str, str] = {}
@@ -84,6 +89,11 @@ def split_syllables(token: str) -> tuple[str, ...]:
             if tail[:j] in _CANONICAL and tail[j:] in _CANONICAL:
                 return token[:i], tail[:j], tail[j:]
     return (token,)
+
+
+def is_romanized_syllable(token: str) -> bool:
+    """Whether ``token`` is a known romanized Korean syllable or surname."""
+    return token in _CANONICAL
 
 
 def canonical_syllable(token: str) -> str:

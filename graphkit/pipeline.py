@@ -25,7 +25,7 @@ from graphkit.resolve import (
 from graphkit.rings import Rings, find_rings
 from graphkit.schema import Label, Layout
 from graphkit.screen import screen
-from graphkit.sources import read_sdn, select_programs
+from graphkit.sources import read_list, read_sdn, select_programs
 
 
 @dataclass
@@ -57,7 +57,7 @@ def resolve_people(people: pd.DataFrame) -> Resolution:
 
 def load_sanctions(project: Project) -> pd.DataFrame:
     """The project's sanctions lists (default: bundled SDN snapshot), selected by program."""
-    frames = [read_sdn(path) for path, _fmt in project.sanctions] or [read_sdn()]
+    frames = [read_list(path, fmt) for path, fmt in project.sanctions] or [read_sdn()]
     return select_programs(pd.concat(frames, ignore_index=True), project.programs)
 
 

@@ -10,7 +10,7 @@ A project file is YAML; paths are relative to the project file::
         loader: specs/our_payroll.yml
     sanctions:                      # optional; default: the bundled OFAC SDN snapshot
       - file: lists/sdn.csv
-        format: ofac-sdn-csv
+        format: ofac-sdn-csv        # or ofac-sdn-xml, un-sc-xml, ftm-json
     programs: ["DPRK*"]             # optional; default: the North Korea programs
     max_identifier_share: 20        # optional
 """
@@ -26,8 +26,9 @@ from graphkit.clusters import DEFAULT_MAX_SHARE
 from graphkit.issues import InputError
 from graphkit.loaderspec import LoaderSpec, load_spec
 from graphkit.schema import DPRK_PROGRAMS, Layout
+from graphkit.sources.lists import LIST_FORMATS
 
-SANCTION_FORMATS = ("ofac-sdn-csv",)
+SANCTION_FORMATS = tuple(LIST_FORMATS)
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Project:
 
     name: str
     sources: list[tuple[Path, LoaderSpec]]
-    sanctions: list[tuple[Path, str]] = field(default_factory=list)
+    sanctions: list[tuple[Path, str | None]] = field(default_factory=list)
     programs: tuple[str, ...] = DPRK_PROGRAMS
     max_identifier_share: int = DEFAULT_MAX_SHARE
 
@@ -64,8 +65,8 @@ def load_project(path: str | Path) -> Project:
         raise InputError(f"{path.name}: no sources listed")
     sanctions = []
     for i, entry in enumerate(data.get("sanctions") or [], start=1):
-        fmt = entry.get("format", "ofac-sdn-csv")
-        if fmt not in SANCTION_FORMATS:
+        fmt = entry.get("format")  # None: detected from the file
+        if fmt is not None and fmt not in SANCTION_FORMATS:
             raise InputError(f"{path.name}: sanctions[{i}]: unknown format '{fmt}' "
                              f"(known: {', '.join(SANCTION_FORMATS)})")
         sanctions.append((base / entry["file"], fmt))

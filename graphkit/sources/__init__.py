@@ -1,5 +1,8 @@
 """Parsers for published sanctions-list formats, all returning the sanctions frame."""
 
+from graphkit.sources.entries import ListFormatError
+from graphkit.sources.ftm_json import read_ftm_json
+from graphkit.sources.lists import LIST_FORMATS, detect_format, read_list
 from graphkit.sources.ofac_csv import (
     SdnFormatError,
     parse_remarks,
@@ -8,12 +11,21 @@ from graphkit.sources.ofac_csv import (
     select_dprk,
     select_programs,
 )
+from graphkit.sources.ofac_xml import read_ofac_xml
+from graphkit.sources.un_xml import read_un_xml
 
 __all__ = [
+    "LIST_FORMATS",
+    "ListFormatError",
     "SdnFormatError",
+    "detect_format",
     "parse_remarks",
     "parse_sdn_date",
+    "read_ftm_json",
+    "read_list",
+    "read_ofac_xml",
     "read_sdn",
+    "read_un_xml",
     "select_dprk",
     "select_programs",
 ]

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from graphkit.schema import DPRK_PROGRAMS, SANCTION_COLUMNS
+from graphkit.sources.entries import ListFormatError
 
 SDN_COLUMNS = (
     "ent_num", "sdn_name", "sdn_type", "program", "title", "call_sign", "vess_type",
@@ -35,7 +36,7 @@ _MONTHS = {m: i for i, m in enumerate(
     "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 
 
-class SdnFormatError(ValueError):
+class SdnFormatError(ListFormatError):
     """A row of an SDN file that cannot be read; names the file and line."""
 
 

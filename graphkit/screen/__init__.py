@@ -1,0 +1,172 @@
+"""Sanctions screening of people and companies, explained and fast.
+
+``graphkit.screen(names_df, lists)`` returns one row per hit (``HIT_COLUMNS``): which
+listed entry, through which of its names or aliases, the calibrated score in [0, 1] and
+the evidence (token alignment, supporting facts, each feature's share of the score).
+
+Candidates come from :class:`~graphkit.screen.index.SanctionsIndex`; scoring is in
+:mod:`graphkit.screen.score`. A score is the model's probability that the query is the
+listed party; :data:`DEFAULT_THRESHOLD` is where a hit goes to a person to decide.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from graphkit.progress import on_terminal
+from graphkit.screen.index import SanctionsIndex, bucket_of, tokens_for
+from graphkit.screen.score import (
+    calibrated,
+    fact_features,
+    merge_compounds,
+    name_features,
+    token_similarity,
+)
+
+HIT_COLUMNS = (
+    "record_id", "name", "list", "list_id", "listed_name", "matched_name", "alias_quality",
+    "programs", "score", "name_score", "evidence",
+)
+#: Default score at or above which a candidate is reported: the model's probability
+#: that the query is the listed party (0.5 = as likely as not).
+DEFAULT_THRESHOLD = 0.5
+#: Input columns of ``graphkit screen``; all but ``record_id, name`` are optional.
+INPUT_COLUMNS = ("record_id", "name", "kind", "dob", "country", "id_number")
+
+_similarity = lru_cache(maxsize=1_000_000)(token_similarity)
+
+
+@dataclass
+class Candidate:
+    """One scored listed name for one query name (before supporting facts)."""
+
+    row: int
+    listed_name: str
+    weak: bool
+    features: dict[str, float]
+    pairs: list[tuple[str, str, float]]
+
+
+class Screener:
+    """Screens names against a sanctions frame (indexes built once)."""
+
+    def __init__(self, sanctions: pd.DataFrame) -> None:
+        self.index = SanctionsIndex(sanctions)
+        self.sanctions = self.index.sanctions
+        self._entries = self.sanctions.to_dict("records")
+        self.name_candidates = lru_cache(maxsize=200_000)(self._name_candidates)
+
+    def _name_candidates(self, name: str, bucket: str) -> tuple[Candidate, ...]:
+        """Scored-by-name candidates of one name in one bucket (cached by name)."""
+        index = self.index.buckets[bucket]
+        query = tokens_for(name, bucket)
+        if not query:
+            return ()
+        out = []
+        for pos in index.candidates(query):
+            listed = index.names[pos]
+            q_tokens, l_tokens = merge_compounds(query, listed.tokens)
+            weights = [index.weight(t) for t in l_tokens]
+            sim = [[_similarity(q, t) for t in l_tokens] for q in q_tokens]
+            features, alignment = name_features(q_tokens, l_tokens, weights, sim)
+            features["weak_alias"] = float(listed.weak)
+            out.append(Candidate(listed.row, listed.name, listed.weak, features,
+                                 alignment.pairs))
+        return tuple(out)
+
+    def screen_one(self, name: str, kind: str = "", dob: str = "", country: str = "",
+                   id_number: str = "", threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
+        """Hits for one name at or above ``threshold``, best first, one per listed entry."""
+        buckets = [bucket_of(kind)] if kind else ["person", "company"]
+        best: dict[int, dict] = {}
+        for bucket in buckets:
+            for cand in self.name_candidates(name, bucket):
+                entry = self._entries[cand.row]
+                facts, notes = fact_features(dob, country, id_number, entry)
+                score, terms = calibrated({**cand.features, **facts})
+                if score < threshold or score <= best.get(cand.row, {}).get("score", -1):
+                    continue
+                best[cand.row] = {
+                    "list": entry["list"], "list_id": entry["list_id"],
+                    "listed_name": entry["name"], "matched_name": cand.listed_name,
+                    "alias_quality": "weak" if cand.weak else "strong",
+                    "programs": ";".join(entry["programs"]), "score": round(score, 4),
+                    "name_score": round(cand.features["name_min"], 4),
+                    "_cand": cand, "_notes": notes, "_terms": terms,
+                }
+        hits = sorted(best.values(), key=lambda h: -h["score"])
+        for hit in hits:
+            hit["evidence"] = _evidence(name, hit.pop("_cand"), hit.pop("_notes"),
+                                        hit.pop("_terms"))
+        return hits
+
+
+def _evidence(name: str, cand: Candidate, notes: list[str],
+              terms: list[tuple[str, float]]) -> str:
+    which = "weak alias" if cand.weak else "name"
+    tokens = ", ".join(f"{q}={t}" if s == 1.0 else f"{q}~{t} {s:.2f}"
+                       for q, t, s in cand.pairs) or "none"
+    parts = [f"'{name}' ~ listed {which} '{cand.listed_name}': tokens {tokens} "
+             f"(romanization classes applied); name {cand.features['name_min']:.2f}"]
+    parts.extend(notes)
+    shown = [f"{f} {t:+.1f}" for f, t in terms if f != "bias" and abs(t) >= 0.05]
+    parts.append("log-odds: " + ", ".join(shown))
+    return "; ".join(parts)
+
+
+def _as_frame(lists: pd.DataFrame | str | Path | Iterable) -> pd.DataFrame:
+    from graphkit.sources import read_list
+
+    if isinstance(lists, pd.DataFrame):
+        return lists
+    if isinstance(lists, str | Path):
+        return read_list(lists)
+    return pd.concat([_as_frame(item) for item in lists], ignore_index=True)
+
+
+def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
+           threshold: float = DEFAULT_THRESHOLD, show_progress: bool = False,
+           screener: Screener | None = None) -> pd.DataFrame:
+    """Screen ``names`` (``INPUT_COLUMNS``; ``record_id, name`` required) against ``lists``.
+
+    ``lists`` is a sanctions frame, a list file, or several of either. Returns one row per
+    hit with ``HIT_COLUMNS``, best first within each record.
+    """
+    missing = [c for c in ("record_id", "name") if c not in names.columns]
+    if missing:
+        raise ValueError(f"names to screen lack column(s) {', '.join(missing)}")
+    screener = screener or Screener(_as_frame(lists))
+    rows = []
+    records = names.to_dict("records")
+    for rec in tqdm(records, desc="screen", unit="name", file=sys.stderr,
+                    disable=not (show_progress and on_terminal())):
+        for hit in screener.screen_one(
+                _text(rec.get("name")), _text(rec.get("kind")), _text(rec.get("dob")),
+                _text(rec.get("country")), _text(rec.get("id_number")), threshold):
+            rows.append({"record_id": rec["record_id"], "name": rec["name"], **hit})
+    return pd.DataFrame(rows, columns=list(HIT_COLUMNS))
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``graphkit.screen(names, lists)`` call :func:`screen` while the package stays
+    importable as ``graphkit.screen``."""
+
+    def __call__(self, names: pd.DataFrame, lists, **options) -> pd.DataFrame:
+        return screen(names, lists, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+__all__ = ["DEFAULT_THRESHOLD", "HIT_COLUMNS", "INPUT_COLUMNS", "Screener", "screen"]

@@ -1,0 +1,135 @@
+"""Candidate generation: an index over every listed name and alias, never a scan.
+
+Each screening token is indexed as itself and, from four letters on, by its one-letter
+deletions (SymSpell), so a typo still meets its listed spelling; romanization variants
+already share one token (:mod:`graphkit.screen.names`). A query's candidates are the names
+sharing a *rare* token with it, or two common ones (a bare "Kim" finds nobody), ranked by
+the inverse-frequency weight of what they share and cut to ``max_candidates``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+
+import pandas as pd
+
+from graphkit.screen.names import company_tokens, name_variants, person_tokens
+
+#: A token found in more listed names than this is "common": alone it makes no candidate.
+RARE_LIMIT = 64
+#: Candidates scored per query (best by shared inverse-frequency weight).
+MAX_CANDIDATES = 24
+
+
+def bucket_of(kind: str) -> str:
+    """Index bucket of an entry or query kind: people apart from everything else."""
+    return "person" if kind == "person" else "company"
+
+
+def tokens_for(name: str, bucket: str) -> tuple[str, ...]:
+    """Screening tokens of ``name`` for the bucket."""
+    return person_tokens(name) if bucket == "person" else company_tokens(name)
+
+
+def _deletions(token: str) -> set[str]:
+    return {token[:i] + token[i + 1:] for i in range(len(token))} | {token}
+
+
+@dataclass(frozen=True)
+class ListedName:
+    """One listed name or alias of one entry (``row`` in the sanctions frame)."""
+
+    row: int
+    name: str
+    tokens: tuple[str, ...]
+    weak: bool
+
+
+class NameIndex:
+    """Postings of screening tokens → listed names, for one bucket."""
+
+    def __init__(self) -> None:
+        self.names: list[ListedName] = []
+        self._postings: dict[str, set[int]] = defaultdict(set)
+        self._frozen = False
+
+    def add(self, listed: ListedName) -> None:
+        """Index one listed name."""
+        pos = len(self.names)
+        self.names.append(listed)
+        for token in set(listed.tokens):
+            self._postings[token].add(pos)
+            if len(token) >= 4:
+                for variant in _deletions(token):
+                    self._postings["~" + variant].add(pos)
+
+    def freeze(self) -> None:
+        """Finish building; computes token weights."""
+        self._postings = dict(self._postings)
+        n = max(len(self.names), 1)
+        self.token_weight = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()
+                             if not t.startswith("~")}
+        self.default_weight = math.log(1 + n)
+        self.matches = lru_cache(maxsize=200_000)(self._matches)
+        self._frozen = True
+
+    def _matches(self, token: str) -> frozenset[int]:
+        found = set(self._postings.get(token, ()))
+        if len(token) >= 4:
+            for variant in _deletions(token):
+                found |= self._postings.get("~" + variant, set())
+        return frozenset(found)
+
+    def weight(self, token: str) -> float:
+        """Inverse-frequency weight of a listed token (unknown tokens weigh the most)."""
+        return self.token_weight.get(token, self.default_weight)
+
+    def candidates(self, tokens: tuple[str, ...],
+                   max_candidates: int = MAX_CANDIDATES) -> list[int]:
+        """Positions of the listed names worth scoring against ``tokens``, best first."""
+        found = [(self.matches(t), self.weight(t)) for t in dict.fromkeys(tokens)]
+        found = [(s, w) for s, w in found if s]
+        rare = [s for s, _ in found if len(s) <= RARE_LIMIT]
+        common = [s for s, _ in found if len(s) > RARE_LIMIT]
+        pool: set[int] = set().union(*rare) if rare else set()
+        for a, b in combinations(common, 2):
+            pool |= a & b
+        if not pool:
+            return []
+        shared = {pos: sum(w for s, w in found if pos in s) for pos in pool}
+        return sorted(shared, key=lambda p: -shared[p])[:max_candidates]
+
+
+class SanctionsIndex:
+    """Name indexes (people, everything else) over a sanctions frame."""
+
+    def __init__(self, sanctions: pd.DataFrame) -> None:
+        self.sanctions = sanctions.reset_index(drop=True)
+        self.buckets = {"person": NameIndex(), "company": NameIndex()}
+        names = self.sanctions["name"].tolist()
+        kinds = self.sanctions["kind"].tolist()
+        strong = self.sanctions["aliases"].tolist()
+        weak = self.sanctions["weak_aliases"].tolist()
+        for row in range(len(self.sanctions)):
+            bucket = bucket_of(kinds[row])
+            index = self.buckets[bucket]
+            seen: set[tuple[str, ...]] = set()
+            aliases = [(a, False) for a in [names[row], *strong[row]]]
+            aliases += [(a, True) for a in weak[row]]
+            for alias, is_weak in aliases:
+                for variant in name_variants(alias):
+                    tokens = tokens_for(variant, bucket)
+                    if tokens and tokens not in seen:
+                        seen.add(tokens)
+                        index.add(ListedName(row, alias, tokens, is_weak))
+        for index in self.buckets.values():
+            index.freeze()
+
+    @property
+    def size(self) -> int:
+        """Number of indexed names and aliases."""
+        return sum(len(i.names) for i in self.buckets.values())

@@ -1,0 +1,115 @@
+"""Screening keys of person and company names, on the shared name model.
+
+People: :func:`graphkit.names.romanized_tokens` (Hangul, romanization classes, spacing of
+Korean given names, nicknames) plus Cyrillic transliteration and common Latin
+transliteration variants. Companies: legal forms dropped wherever they stand
+("LIMITED LIABILITY COMPANY ALIS" = "Alis LLC"), stop words dropped, a few translated or
+abbreviated words mapped to one spelling. A parenthesised acronym is a name of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from graphkit.names import is_romanized_syllable, romanized_tokens
+from graphkit.normalize import name_tokens
+
+LEGAL_FORMS = frozenset(
+    "co company corp corporation inc incorporated ltd limited llc plc gmbh sa ag jsc ojsc "
+    "cjsc pjsc pte pty bv nv oao ooo zao lp llp sarl srl spa kk liability joint stock "
+    "private public holding holdings group sdn bhd fze fzco fzc jv".split()
+)
+STOP_WORDS = frozenset("the of and for de la le du des y i".split())
+#: Words that lists and applicants write in more than one way.
+COMPANY_SYNONYMS = {
+    "technologies": "technology", "tech": "technology", "technological": "technology",
+    "trade": "trading", "intl": "international", "int": "international",
+    "corporation": "corp", "cooperation": "corp", "dev": "development",
+    "mgmt": "management", "svc": "services", "service": "services", "ind": "industrial",
+    "industries": "industrial", "industry": "industrial", "bros": "brothers",
+    "centre": "center", "assn": "association", "univ": "university",
+    "network": "network", "networks": "network", "systems": "system",
+    "solutions": "solution", "shipping": "shipping",
+}
+
+_CYRILLIC = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya".split(),
+    strict=True,
+))
+#: Latin transliteration variants of Slavic names, applied to tokens that are not Korean.
+_LATIN_VARIANTS = (
+    (re.compile(r"ks"), "x"), (re.compile(r"kh"), "h"),
+    (re.compile(r"(?<=[a-z])(iy|ij|yi|yy)$"), "y"),
+    (re.compile(r"^yevg|^jevg"), "evg"), (re.compile(r"^(ye|je)(?=[lk])"), "e"),
+    (re.compile(r"ph"), "f"), (re.compile(r"(?<=[aeiou])w$"), "v"), (re.compile(r"tz|cz"), "ts"),
+    (re.compile(r"(?<=[bdglmnrstvz])[y'](?=[aeiou])"), ""),  # soft sign: Evgenyev = Evgenev
+)
+_PAREN = re.compile(r"\(([^()]*)\)")
+
+
+def transliterate_cyrillic(text: str) -> str:
+    """Cyrillic letters in a simple scientific-style Latin transliteration.
+
+    >>> transliterate_cyrillic("Евгений Петров")
+    'Evgeniy Petrov'
+    """
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        low = ch.lower()
+        if low in _CYRILLIC:
+            latin = _CYRILLIC[low].strip("-")
+            out.append(latin.capitalize() if ch != low else latin)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=200_000)
+def latin_variant(token: str) -> str:
+    """One spelling for transliteration variants (``aleksandr`` = ``alexandr``)."""
+    if is_romanized_syllable(token) or len(token) < 4:
+        return token
+    for pattern, repl in _LATIN_VARIANTS:
+        token = pattern.sub(repl, token)
+    return token
+
+
+@lru_cache(maxsize=500_000)
+def person_tokens(name: str) -> tuple[str, ...]:
+    """Screening tokens of a person's name (order kept; see the module docstring).
+
+    >>> person_tokens("Gim Jeong-eun") == person_tokens("KIM, Jong Un")
+    True
+    >>> person_tokens("Александр Евгеньевич") == person_tokens("Aleksandr Yevgenyevich")
+    True
+    """
+    return tuple(latin_variant(t) for t in romanized_tokens(transliterate_cyrillic(name)))
+
+
+@lru_cache(maxsize=500_000)
+def company_tokens(name: str) -> tuple[str, ...]:
+    """Screening tokens of a company name: no legal forms, stop words or punctuation.
+
+    >>> company_tokens("LIMITED LIABILITY COMPANY ALIS") == company_tokens("Alis LLC")
+    True
+    >>> company_tokens("Yanbian Silverstar Network Technology Co., Ltd.")
+    ('yanbian', 'silverstar', 'network', 'technology')
+    """
+    tokens = [COMPANY_SYNONYMS.get(t, t)
+              for t in name_tokens(transliterate_cyrillic(name))]
+    kept = tuple(t for t in tokens if t not in LEGAL_FORMS and t not in STOP_WORDS)
+    return kept or tuple(tokens)
+
+
+def name_variants(name: str) -> list[str]:
+    """The name, and for ``'LONG NAME (ACRONYM)'`` also ``'LONG NAME'`` and ``'ACRONYM'``."""
+    variants = [name]
+    inner = _PAREN.findall(name)
+    if inner:
+        variants.append(" ".join(_PAREN.sub(" ", name).split()))
+        variants.extend(part.strip() for part in inner if part.strip())
+    return variants

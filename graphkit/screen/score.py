@@ -1,0 +1,182 @@
+"""Score one query against one listed name: features, a calibrated score, evidence.
+
+Name features come from an alignment of screening tokens (Jaro-Winkler, each token used
+once, weighted by how rare the listed token is), so order, romanization class, a typo or
+a dropped token each cost what they should. Supporting facts then move the score: a date
+of birth, a nationality or an id number that agrees raises it, one that conflicts lowers
+it. A logistic model (:data:`COEFFICIENTS`, fitted by ``bench/calibrate_screen.py``) turns
+the features into a probability that the query is the listed party.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel, JaroWinkler
+
+from graphkit.countries import country_code
+from graphkit.names import is_romanized_syllable
+from graphkit.normalize import normalize_document
+from graphkit.sources.ofac_csv import parse_sdn_date
+
+#: Aligned tokens below this similarity count as unmatched.
+MIN_TOKEN_SIMILARITY = 0.8
+FEATURES = ("bias", "name_min", "name_max", "joined", "exact", "info", "single_token",
+            "weak_alias", "dob_exact", "dob_year", "dob_conflict", "country_agree",
+            "country_conflict", "id_match")
+#: Logistic weights per feature, fitted by ``bench/calibrate_screen.py --seed 101`` on
+#: 13,942 labelled queries (172,219 candidates). Not learnable from that data and set by
+#: hand: ``weak_alias`` and ``id_match`` (no examples), ``country_conflict`` (fitted with
+#: the wrong sign, +0.15, so held at 0).
+COEFFICIENTS: dict[str, float] = {
+    "bias": -13.093, "name_min": 3.291, "name_max": 7.405, "joined": 2.577, "exact": 4.643,
+    "info": 0.877, "single_token": -0.395, "weak_alias": -1.0, "dob_exact": 7.603,
+    "dob_year": 2.503, "dob_conflict": -1.576, "country_agree": 0.160,
+    "country_conflict": 0.0, "id_match": 5.0,
+}
+
+
+@dataclass
+class Alignment:
+    """Which query token met which listed token, and how well."""
+
+    pairs: list[tuple[str, str, float]]
+    query_cover: float
+    listed_cover: float
+    matched_weight: float
+
+
+def align(query: Sequence[str], listed: Sequence[str], weights: Sequence[float],
+          sim: Sequence[Sequence[float]]) -> Alignment:
+    """Greedy best-first alignment of tokens; ``sim[i][j]`` compares query i, listed j."""
+    order = sorted(((sim[i][j], i, j) for i in range(len(query)) for j in range(len(listed))),
+                   reverse=True)
+    used_q: set[int] = set()
+    used_l: set[int] = set()
+    pairs = []
+    for s, i, j in order:
+        if s < MIN_TOKEN_SIMILARITY:
+            break
+        if i in used_q or j in used_l:
+            continue
+        used_q.add(i)
+        used_l.add(j)
+        pairs.append((i, j, s))
+    total_l = sum(weights) or 1.0
+    mean_w = total_l / max(len(listed), 1)
+    matched_l = sum(weights[j] * s for _, j, s in pairs)
+    # query tokens weigh what the listed token they met weighs (unmatched: the mean)
+    q_weight = {i: weights[j] for i, j, _ in pairs}
+    total_q = sum(q_weight.get(i, mean_w) for i in range(len(query))) or 1.0
+    matched_q = sum(q_weight[i] * s for i, _, s in pairs)
+    return Alignment([(query[i], listed[j], s) for i, j, s in pairs],
+                     matched_q / total_q, matched_l / total_l,
+                     sum(weights[j] for _, j, _ in pairs))
+
+
+def token_similarity(a: str, b: str) -> float:
+    """Jaro-Winkler similarity of two screening tokens (1.0 when equal; tokens of one or
+    two letters, and known romanized Korean syllables, must be equal)."""
+    if a == b:
+        return 1.0
+    if min(len(a), len(b)) <= 2 or (is_romanized_syllable(a) and is_romanized_syllable(b)):
+        return 0.0  # two different Korean syllables are different names, however alike
+    return JaroWinkler.normalized_similarity(a, b)
+
+
+def merge_compounds(query: tuple[str, ...], listed: tuple[str, ...]
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Join adjacent tokens on one side that the other side writes as one word
+    (``silver star`` / ``silverstar``).
+
+    >>> merge_compounds(("volasys", "silverstar"), ("volasys", "silver", "star"))
+    (('volasys', 'silverstar'), ('volasys', 'silverstar'))
+    """
+    return _merge(query, set(listed)), _merge(listed, set(query))
+
+
+def _merge(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
+    if len(tokens) < 2 or not other - set(tokens):
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if i + 1 < len(tokens) and tokens[i] + tokens[i + 1] in other:
+            out.append(tokens[i] + tokens[i + 1])
+            i += 2
+        else:
+            out.append(tokens[i])
+            i += 1
+    return tuple(out)
+
+
+def name_features(query: tuple[str, ...], listed: tuple[str, ...], weights: Sequence[float],
+                  sim: Sequence[Sequence[float]]) -> tuple[dict[str, float], Alignment]:
+    """Name features of a query against one listed name."""
+    alignment = align(query, listed, weights, sim)
+    a_q, a_l = alignment.query_cover, alignment.listed_cover
+    joined = max(Indel.normalized_similarity("".join(query), "".join(listed)),
+                 Indel.normalized_similarity("".join(sorted(query)), "".join(sorted(listed))))
+    return {
+        "name_min": min(a_q, a_l), "name_max": max(a_q, a_l), "joined": joined,
+        "exact": float(sorted(query) == sorted(listed)),
+        "info": min(alignment.matched_weight, 20.0) / 10.0,
+        "single_token": float(len(set(listed)) == 1 or len(set(query)) == 1),
+    }, alignment
+
+
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def listed_date(text: str) -> str:
+    """A list's date (``08 Jan 1984``, ``1984-01-08``, ``circa 1984``) as ISO text."""
+    match = _ISO.match(text.strip())
+    if match:
+        return "-".join(p for p in match.groups() if p)
+    return parse_sdn_date(text) or ""
+
+
+def fact_features(dob: str, country: str, id_number: str, entry: dict) -> tuple[dict, list[str]]:
+    """Features and evidence notes from the supporting facts of a query and an entry."""
+    features: dict[str, float] = {}
+    notes: list[str] = []
+    dob = listed_date(dob) if dob else ""
+    listed_dobs = [d for d in (listed_date(t) for t in entry["dobs"]) if d]
+    if dob and listed_dobs:
+        if any(dob.startswith(d) or d.startswith(dob) for d in listed_dobs):
+            exact = any(len(d) >= 10 and d == dob for d in listed_dobs)
+            features["dob_exact" if exact else "dob_year"] = 1.0
+            notes.append(f"dob {dob} agrees with listed {', '.join(listed_dobs)}")
+        else:
+            features["dob_conflict"] = 1.0
+            notes.append(f"dob {dob} conflicts with listed {', '.join(listed_dobs)}")
+    code = country_code(country) if country else ""
+    listed_countries = {country_code(c) for c in
+                        [*entry["nationalities"], *entry["citizenships"]]} - {""}
+    if code and listed_countries:
+        if code in listed_countries:
+            features["country_agree"] = 1.0
+            notes.append(f"country {code} agrees")
+        else:
+            features["country_conflict"] = 1.0
+            listed_text = ", ".join(sorted(listed_countries))
+            notes.append(f"country {code} conflicts with listed {listed_text}")
+    number = normalize_document(id_number) if id_number else None
+    if number:
+        listed_ids = [*entry["passports"], *entry["national_ids"],
+                      *(i.split(":", 1)[-1].split("(")[0] for i in entry["other_ids"])]
+        if number in {normalize_document(i) for i in listed_ids}:
+            features["id_match"] = 1.0
+            notes.append(f"id number {id_number} is listed")
+    return features, notes
+
+
+def calibrated(features: dict[str, float]) -> tuple[float, list[tuple[str, float]]]:
+    """Probability from the logistic model, and each feature's contribution (log-odds)."""
+    terms = [(f, COEFFICIENTS[f] * features.get(f, 1.0 if f == "bias" else 0.0))
+             for f in FEATURES]
+    logit = sum(t for _, t in terms)
+    return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0))), terms

@@ -1,0 +1,45 @@
+"""The one internal model of a sanctions-list entry, shared by every list parser.
+
+An entry is a row of the sanctions frame (``schema.SANCTION_COLUMNS``): ``list``,
+``list_id``, ``name``, ``kind`` (person, company, vessel, aircraft), ``programs``,
+strong ``aliases`` and ``weak_aliases`` (the lists' "low quality" a.k.a.s), ``dobs``,
+``nationalities``, id numbers, contacts and ``addresses``; list-valued columns hold lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from graphkit.schema import SANCTION_COLUMNS
+
+_LIST_COLUMNS = tuple(c for c in SANCTION_COLUMNS
+                      if c not in ("list", "list_id", "name", "kind", "title", "gender",
+                                   "remarks"))
+
+
+class ListFormatError(ValueError):
+    """A sanctions-list file that cannot be read; names the file and the line."""
+
+
+def new_entry(list_name: str, list_id: str, name: str, kind: str) -> dict[str, Any]:
+    """An empty entry with every column of the sanctions frame."""
+    entry: dict[str, Any] = {c: [] for c in _LIST_COLUMNS}
+    entry.update(list=list_name, list_id=list_id, name=name, kind=kind, title="",
+                 gender="", remarks="")
+    return entry
+
+
+def add_unique(entry: dict[str, Any], column: str, *values: str | None) -> None:
+    """Append each non-empty value to a list column once."""
+    for value in values:
+        value = " ".join((value or "").split())
+        if value and value not in entry[column]:
+            entry[column].append(value)
+
+
+def entries_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """The sanctions frame of parsed entries (an entry without a name is dropped)."""
+    named = [e for e in entries if e["name"]]
+    return pd.DataFrame.from_records(named, columns=list(SANCTION_COLUMNS))

@@ -1,0 +1,53 @@
+"""Read any supported sanctions list by format name, or by looking at the file."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from graphkit.sources.entries import ListFormatError
+from graphkit.sources.ftm_json import read_ftm_json
+from graphkit.sources.ofac_csv import read_sdn
+from graphkit.sources.ofac_xml import read_ofac_xml
+from graphkit.sources.un_xml import read_un_xml
+
+#: Format names accepted by ``read_list``, ``graphkit screen --format`` and project files.
+LIST_FORMATS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    "ofac-sdn-csv": read_sdn,
+    "ofac-sdn-xml": read_ofac_xml,
+    "un-sc-xml": read_un_xml,
+    "ftm-json": read_ftm_json,
+}
+
+
+def detect_format(path: str | Path) -> str:
+    """Format name of a list file, from its first bytes (and its name for CSV)."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as stream:
+            head = stream.read(4096).decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise ListFormatError(f"{path.name}: cannot read ({exc})") from exc
+    if "<sdnList" in head or "<sdnEntry" in head:
+        return "ofac-sdn-xml"
+    if "<CONSOLIDATED_LIST" in head:
+        return "un-sc-xml"
+    if head.lstrip().startswith("{") and '"schema"' in head:
+        return "ftm-json"
+    if ".csv" in path.name.lower():
+        return "ofac-sdn-csv"
+    raise ListFormatError(f"{path.name}: unknown sanctions-list format (known: "
+                          f"{', '.join(LIST_FORMATS)}); name it with a format")
+
+
+def read_list(path: str | Path, fmt: str | None = None) -> pd.DataFrame:
+    """Read one sanctions list into the sanctions frame; ``fmt`` defaults to detection."""
+    fmt = fmt or detect_format(path)
+    if fmt not in LIST_FORMATS:
+        raise ListFormatError(f"unknown sanctions-list format '{fmt}' "
+                              f"(known: {', '.join(LIST_FORMATS)})")
+    return LIST_FORMATS[fmt](Path(path))
