@@ -6,6 +6,8 @@ The analyst's entry points::
     rings = graphkit.rings(g)         # ranked rings with evidence
     rings.top(10), rings.to_pandas(), rings.top(1)[0].subgraph()
     graphkit.query("rings/shared_accounts", {"min_members": 3}, out_dir="out")
+    graphkit.resolve(people_df)        # records → entities, with evidence per merge
+    graphkit.screen(names_df, "sdn.xml")  # sanctions hits, calibrated, with evidence
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from graphkit import resolve, screen
 from graphkit.rings import Rings, find_rings
 
 
@@ -36,4 +39,4 @@ def query(ref: str, params: dict | None = None, out_dir: str | Path = "out", **k
     return run(ref, params, out_dir, **kwargs)
 
 
-__all__ = ["Rings", "load", "query", "rings"]
+__all__ = ["Rings", "load", "query", "resolve", "rings", "screen"]

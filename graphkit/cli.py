@@ -9,6 +9,8 @@ from pathlib import Path
 
 from graphkit.issues import InputError, IssueLog
 from graphkit.loaderspec import available_specs, load_spec
+from graphkit.screen import DEFAULT_THRESHOLD
+from graphkit.sources.lists import LIST_FORMATS
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE = 0, 1, 2
 
@@ -93,9 +95,9 @@ def _cmd_loaders(args: argparse.Namespace) -> int:
 
 
 def _cmd_sdn(args: argparse.Namespace) -> int:
-    from graphkit.sources import read_sdn, select_programs
+    from graphkit.sources import read_list, read_sdn, select_programs
 
-    frame = read_sdn(args.sdn)
+    frame = read_list(args.sdn, args.format) if args.sdn else read_sdn()
     if args.program:
         frame = select_programs(frame, args.program)
     flat = frame.copy()
@@ -105,6 +107,36 @@ def _cmd_sdn(args: argparse.Namespace) -> int:
     flat.to_csv(args.out if args.out else sys.stdout, index=False)
     print(f"{len(frame):,} entries", file=sys.stderr)
     return EXIT_OK
+
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from graphkit.screen import Screener, screen
+    from graphkit.screen.inputs import read_names
+    from graphkit.sources import read_list, read_sdn, select_programs
+
+    log = IssueLog(echo=sys.stderr)
+    names = read_names(args.names, log)
+    formats = args.format or []
+    lists = [read_list(path, formats[i] if i < len(formats) else None)
+             for i, path in enumerate(args.list or [])] or [read_sdn()]
+    sanctions = pd.concat(lists, ignore_index=True)
+    if args.program:
+        sanctions = select_programs(sanctions, args.program)
+    started = time.perf_counter()
+    screener = Screener(sanctions)
+    hits = screen(names, sanctions, threshold=args.threshold, screener=screener,
+                  show_progress=True, workers=args.workers)
+    seconds = time.perf_counter() - started
+    hits.to_csv(args.out, index=False)
+    errors = log.counts.get("error", 0)
+    print(f"{len(names):,} names screened against {len(sanctions):,} entries "
+          f"({screener.index.size:,} names and aliases) in {seconds:.1f}s: "
+          f"{hits['record_id'].nunique():,} with hits at >= {args.threshold}, "
+          f"{len(hits):,} hits; wrote {args.out}"
+          + (f"; {errors:,} rows skipped (see messages above)" if errors else ""))
+    return EXIT_ISSUES if errors and args.strict else EXIT_OK
 
 
 def _cmd_ingest_bench(args: argparse.Namespace) -> int:
@@ -259,11 +291,27 @@ def build_parser() -> argparse.ArgumentParser:
     loaders = sub.add_parser("loaders", help="list the bundled loader specs")
     loaders.set_defaults(func=_cmd_loaders)
 
-    sdn = sub.add_parser("sdn", help="parse an OFAC SDN legacy CSV (default: bundled snapshot)")
-    sdn.add_argument("sdn", nargs="?", default=None, help="sdn.csv (alt.csv/add.csv beside it)")
+    sdn = sub.add_parser("sdn", help="parse a sanctions list to CSV (default: bundled SDN)")
+    sdn.add_argument("sdn", nargs="?", default=None,
+                     help="sdn.csv (alt.csv/add.csv beside it), sdn.xml, UN XML or FtM JSON")
+    sdn.add_argument("--format", choices=list(LIST_FORMATS), help="default: detected")
     sdn.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
     sdn.add_argument("--out", help="CSV file to write (default: standard output)")
     sdn.set_defaults(func=_cmd_sdn)
+
+    scr = sub.add_parser("screen", help="screen names against sanctions lists")
+    scr.add_argument("names", help="CSV with record_id, name [, kind, dob, country, id_number]")
+    scr.add_argument("--list", action="append",
+                     help="sanctions list file (repeatable; default: bundled OFAC SDN)")
+    scr.add_argument("--format", action="append", choices=list(LIST_FORMATS),
+                     help="format of each --list, in order (default: detected)")
+    scr.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
+    scr.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                     help=f"calibrated score for a hit (default {DEFAULT_THRESHOLD})")
+    scr.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    scr.add_argument("--strict", action="store_true", help="exit 1 when rows were skipped")
+    scr.add_argument("--out", required=True, help="hits CSV to write")
+    scr.set_defaults(func=_cmd_screen)
 
     query = sub.add_parser("query", help="Cypher query packs")
     query_sub = query.add_subparsers(dest="query_command", required=True)

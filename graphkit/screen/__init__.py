@@ -11,6 +11,7 @@ listed party; :data:`DEFAULT_THRESHOLD` is where a hit goes to a person to decid
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import types
 from collections.abc import Iterable
@@ -24,8 +25,11 @@ from tqdm import tqdm
 from graphkit.progress import on_terminal
 from graphkit.screen.index import SanctionsIndex, bucket_of, tokens_for
 from graphkit.screen.score import (
+    MAX_FACT_LOG_ODDS,
     calibrated,
     fact_features,
+    log_odds,
+    logit,
     merge_compounds,
     name_features,
     token_similarity,
@@ -53,6 +57,7 @@ class Candidate:
     weak: bool
     features: dict[str, float]
     pairs: list[tuple[str, str, float]]
+    name_logit: float  # log-odds from the name alone (no supporting facts)
 
 
 class Screener:
@@ -79,16 +84,20 @@ class Screener:
             features, alignment = name_features(q_tokens, l_tokens, weights, sim)
             features["weak_alias"] = float(listed.weak)
             out.append(Candidate(listed.row, listed.name, listed.weak, features,
-                                 alignment.pairs))
+                                 alignment.pairs, log_odds(features)))
         return tuple(out)
 
     def screen_one(self, name: str, kind: str = "", dob: str = "", country: str = "",
                    id_number: str = "", threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
         """Hits for one name at or above ``threshold``, best first, one per listed entry."""
         buckets = [bucket_of(kind)] if kind else ["person", "company"]
+        # facts can add at most this much; a candidate below the bar even then is skipped
+        bar = logit(threshold) - (MAX_FACT_LOG_ODDS if dob or country or id_number else 0.0)
         best: dict[int, dict] = {}
         for bucket in buckets:
             for cand in self.name_candidates(name, bucket):
+                if cand.name_logit < bar:
+                    continue
                 entry = self._entries[cand.row]
                 facts, notes = fact_features(dob, country, id_number, entry)
                 score, terms = calibrated({**cand.features, **facts})
@@ -134,25 +143,59 @@ def _as_frame(lists: pd.DataFrame | str | Path | Iterable) -> pd.DataFrame:
 
 def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
            threshold: float = DEFAULT_THRESHOLD, show_progress: bool = False,
-           screener: Screener | None = None) -> pd.DataFrame:
+           screener: Screener | None = None, workers: int = 1) -> pd.DataFrame:
     """Screen ``names`` (``INPUT_COLUMNS``; ``record_id, name`` required) against ``lists``.
 
     ``lists`` is a sanctions frame, a list file, or several of either. Returns one row per
-    hit with ``HIT_COLUMNS``, best first within each record.
+    hit with ``HIT_COLUMNS``, best first within each record. ``workers`` > 1 screens in
+    that many processes (the index is built once and shared by forking).
     """
     missing = [c for c in ("record_id", "name") if c not in names.columns]
     if missing:
         raise ValueError(f"names to screen lack column(s) {', '.join(missing)}")
     screener = screener or Screener(_as_frame(lists))
-    rows = []
-    records = names.to_dict("records")
-    for rec in tqdm(records, desc="screen", unit="name", file=sys.stderr,
-                    disable=not (show_progress and on_terminal())):
-        for hit in screener.screen_one(
-                _text(rec.get("name")), _text(rec.get("kind")), _text(rec.get("dob")),
-                _text(rec.get("country")), _text(rec.get("id_number")), threshold):
-            rows.append({"record_id": rec["record_id"], "name": rec["name"], **hit})
+    columns = [c for c in INPUT_COLUMNS if c in names.columns]
+    records = [tuple(_text(v) for v in row)
+               for row in names[columns].itertuples(index=False, name=None)]
+    chunks = [records[i:i + _CHUNK] for i in range(0, len(records), _CHUNK)]
+    bar = tqdm(total=len(records), desc="screen", unit="name", file=sys.stderr,
+               disable=not (show_progress and on_terminal()))
+    rows: list[dict] = []
+    if workers > 1 and len(chunks) > 1:
+        global _WORKER_SCREENER
+        _WORKER_SCREENER = screener
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap(_screen_chunk, [(c, columns, threshold) for c in chunks]):
+                rows.extend(part)
+                bar.update(_CHUNK)
+        _WORKER_SCREENER = None
+    else:
+        for chunk in chunks:
+            rows.extend(_screen_records(screener, chunk, columns, threshold))
+            bar.update(len(chunk))
+    bar.close()
     return pd.DataFrame(rows, columns=list(HIT_COLUMNS))
+
+
+_CHUNK = 5_000
+_WORKER_SCREENER: Screener | None = None
+
+
+def _screen_records(screener: Screener, records: list[tuple], columns: list[str],
+                    threshold: float) -> list[dict]:
+    rows = []
+    for values in records:
+        rec = dict(zip(columns, values, strict=True))
+        for hit in screener.screen_one(rec["name"], rec.get("kind", ""), rec.get("dob", ""),
+                                       rec.get("country", ""), rec.get("id_number", ""),
+                                       threshold):
+            rows.append({"record_id": rec["record_id"], "name": rec["name"], **hit})
+    return rows
+
+
+def _screen_chunk(task: tuple[list[tuple], list[str], float]) -> list[dict]:
+    assert _WORKER_SCREENER is not None
+    return _screen_records(_WORKER_SCREENER, *task)
 
 
 def _text(value: object) -> str:

@@ -143,6 +143,8 @@ def fact_features(dob: str, country: str, id_number: str, entry: dict) -> tuple[
     """Features and evidence notes from the supporting facts of a query and an entry."""
     features: dict[str, float] = {}
     notes: list[str] = []
+    if not (dob or country or id_number):
+        return features, notes
     dob = listed_date(dob) if dob else ""
     listed_dobs = [d for d in (listed_date(t) for t in entry["dobs"]) if d]
     if dob and listed_dobs:
@@ -172,6 +174,23 @@ def fact_features(dob: str, country: str, id_number: str, entry: dict) -> tuple[
             features["id_match"] = 1.0
             notes.append(f"id number {id_number} is listed")
     return features, notes
+
+
+#: The most that supporting facts can add to a name's log-odds.
+MAX_FACT_LOG_ODDS = sum(max(COEFFICIENTS[f], 0.0) for f in FEATURES
+                        if f in ("dob_exact", "dob_year", "country_agree", "id_match"))
+
+
+def log_odds(features: dict[str, float]) -> float:
+    """The model's log-odds for these features (absent features are 0)."""
+    return COEFFICIENTS["bias"] + sum(COEFFICIENTS[f] * v for f, v in features.items()
+                                      if f != "bias")
+
+
+def logit(probability: float) -> float:
+    """Log-odds of a probability (clipped away from 0 and 1)."""
+    p = min(max(probability, 1e-12), 1 - 1e-12)
+    return math.log(p / (1 - p))
 
 
 def calibrated(features: dict[str, float]) -> tuple[float, list[tuple[str, float]]]:

@@ -1,0 +1,165 @@
+"""Screening against the real SDN list: romanization, order, suffixes, typos, Cyrillic,
+supporting facts, evidence, calibration bounds, the CLI and bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import graphkit
+from graphkit.issues import InputError, IssueLog
+from graphkit.screen import DEFAULT_THRESHOLD, HIT_COLUMNS, Screener, screen
+from graphkit.screen.index import MAX_CANDIDATES
+from graphkit.screen.inputs import read_names
+from graphkit.sources import read_sdn
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def screener(shared_sdn) -> Screener:
+    return Screener(read_sdn(shared_sdn))
+
+
+def _top(screener: Screener, name: str, kind: str = "", **facts) -> dict | None:
+    hits = screener.screen_one(name, kind, **facts)
+    return hits[0] if hits else None
+
+
+@pytest.mark.parametrize("name", [
+    "KIM Jong Un", "Gim Jeong-eun", "Kim Jongun", "Jong-un Kim", "김정은", "KIM, Jong-Un",
+])
+def test_romanization_and_order_variants_find_kim_jong_un(screener, name):
+    hit = _top(screener, name, "person", dob="1984-01-08")
+    assert hit is not None and hit["list_id"] == "20157"
+    assert hit["score"] >= 0.95
+
+
+@pytest.mark.parametrize(("name", "list_id"), [
+    ("Yanbian Silverstar Network Technology Company Limited", "24977"),
+    ("YANBIAN SILVER STAR NETWORK TECHNOLOGY", "24977"),
+    ("Volasys Silverstar", "24978"),
+    ("Alis LLC", "48260"),  # listed as LIMITED LIABILITY COMPANY ALIS
+    ("Chinyong Information Technology Cooperation Co.", "43379"),
+])
+def test_company_suffixes_spacing_and_legal_forms(screener, name, list_id):
+    hit = _top(screener, name, "company")
+    assert hit is not None and hit["list_id"] == list_id
+
+
+def test_typo_and_cyrillic_spellings(screener):
+    assert _top(screener, "Anton Igorevich Lopatni", "person")["list_id"] == "40122"
+    assert _top(screener, "Лопатин Антон Игоревич", "person")["list_id"] == "40122"
+
+
+@pytest.mark.parametrize("name", [
+    "Kim", "Kim Min-jun", "Lee Seo-yeon", "Park Ji-hoon", "John Smith", "Maria Garcia",
+    "Kim Chol Ho Kang Su",
+])
+def test_innocent_near_misses_are_not_hits(screener, name):
+    assert _top(screener, name, "person") is None
+
+
+def test_supporting_facts_move_the_score_both_ways(screener):
+    plain = _top(screener, "Ryu Jin", "person")
+    agree = _top(screener, "Ryu Jin", "person", dob="1965-08-07", country="North Korea")
+    conflict = screener.screen_one("Ryu Jin", "person", dob="1990-03-03", threshold=0.0)
+    conflict = next(h for h in conflict if h["list_id"] == plain["list_id"])
+    assert conflict["score"] < plain["score"] < agree["score"] <= 1.0
+    assert "dob 1965-08-07 agrees" in agree["evidence"]
+    assert "country KP agrees" in agree["evidence"]
+    assert "conflicts with listed" in conflict["evidence"]
+    by_id = screener.screen_one("R. Jin", "person", id_number="563410081")
+    assert by_id and by_id[0]["list_id"] == "17616" and "id number" in by_id[0]["evidence"]
+
+
+def test_evidence_names_the_alias_and_each_token(screener):
+    hit = _top(screener, "Gim Jeong-eun", "person")
+    assert hit["matched_name"] == "KIM, Jong Un" and hit["alias_quality"] == "strong"
+    assert "kim=kim" in hit["evidence"] and "jong=jong" in hit["evidence"]
+    assert "log-odds:" in hit["evidence"]
+
+
+def test_weak_alias_counts_less_than_a_strong_one():
+    frame = read_sdn(None).head(0)
+    rows = [{**{c: [] for c in frame.columns}, "list": "T", "list_id": i, "name": n,
+             "kind": "company", "aliases": a, "weak_aliases": w, "title": "", "gender": "",
+             "remarks": ""}
+            for i, n, a, w in (("1", "Alpha Trading", ["Orion Star Group"], []),
+                               ("2", "Beta Trading", [], ["Orion Star Group"]))]
+    hits = Screener(pd.DataFrame(rows)).screen_one("Orion Star Group", "company",
+                                                   threshold=0.0)
+    score = {h["list_id"]: h["score"] for h in hits}
+    assert score["1"] > score["2"]
+
+
+def test_candidates_come_from_the_index_not_a_scan(screener):
+    index = screener.index.buckets["person"]
+    assert len(index.candidates(("kim", "jong", "un"))) <= MAX_CANDIDATES
+    assert len(index.matches("muhammad")) > 300
+    assert index.candidates(("muhammad",)) == []  # a bare common name proposes nobody
+    assert index.candidates(("muhammad", "ali")) != []  # two common ones together do
+    assert index.candidates(("lopatni", "anton")) != []  # a typo still meets its entry
+
+
+def test_scores_are_probabilities_and_sorted(screener):
+    hits = screener.screen_one("Kim Jong", "person", threshold=0.0)
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_screen_frame_api_and_workers(shared_sdn):
+    names = pd.DataFrame({
+        "record_id": [str(i) for i in range(12_000)],
+        "name": ["Gim Jeong-eun", "John Smith", "Volasys Silver Star"] * 4_000,
+        "kind": ["person", "person", "company"] * 4_000,
+    })
+    sdn = read_sdn(shared_sdn)
+    one = graphkit.screen(names, sdn)
+    two = screen(names, sdn, workers=2)
+    assert list(one.columns) == list(HIT_COLUMNS)
+    assert len(one) == 8_000 and one.equals(two)
+    assert set(one["list_id"]) == {"20157", "24978"}
+
+
+def test_names_file_errors_name_file_line_and_column(tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text("id,full_name\n1,Kim\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"names.csv line 1: missing required column\(s\) "
+                                         r"record_id, name"):
+        read_names(path, IssueLog())
+    long_name = "x" * 20_000
+    path.write_bytes(
+        ("record_id,name,kind\n1,Kim Jong Un,person\n2,too,many,fields\n"
+         f"3,{long_name},person\n4,,person\n5,Caf\xe9 Trading,company\n").encode("cp1252"))
+    log = IssueLog()
+    frame = read_names(path, log)
+    assert frame["record_id"].tolist() == ["1", "5"]
+    assert frame["name"].tolist()[1] == "Café Trading"
+    where = {(i.line, i.column) for i in log.issues}
+    assert {(3, None), (4, "name"), (5, "name")} <= where
+    assert any("Windows-1252" in i.message for i in log.issues)
+
+
+def test_cli_screens_a_file_and_cypher_in_a_name_is_just_text(tmp_path):
+    names = tmp_path / "names.csv"
+    names.write_text(
+        "record_id,name,kind,dob,country\n"
+        "1,Gim Jeong-eun,person,1984-01-08,North Korea\n"
+        "2,\"Robert'); MATCH (n) DETACH DELETE n //\",person,,\n"
+        "3,Yanbian Silver Star Network Technology Company Limited,company,,\n", encoding="utf-8")
+    out = tmp_path / "hits.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "graphkit", "screen", str(names), "--list",
+         str(DATA / "ofac_sdn_sample.xml"), "--list", str(DATA / "un_consolidated_sample.xml"),
+         "--program", "DPRK*", "--out", str(out)],
+        capture_output=True, text=True, check=True)
+    hits = pd.read_csv(out, dtype=str)
+    assert hits["list_id"].tolist() == ["20157", "24977"]
+    assert "3 names screened against 8 entries" in done.stdout
+    assert float(hits["score"].iloc[0]) >= DEFAULT_THRESHOLD
