@@ -59,13 +59,16 @@ ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
     ("hwan",), ("hwa",), ("hui", "hee", "heui"), ("jin",), ("min",), ("ji",), ("yon", "yeon"),
     ("yun", "yoon"), ("hye",), ("mi",), ("ja",), ("sik",), ("ha",), ("in",),
     ("jun", "joon"), ("u", "woo"), ("won", "weon"), ("uk", "wook"), ("hwi",), ("seo", "so"),
-    ("cha",), ("ju", "joo"), ("hak",), ("hyang",), ("sun", "soon"),
+    ("cha",), ("chan",), ("ju", "joo"), ("hak",), ("hyang",), ("sun", "soon"),
 )
 
 _CANONICAL: dict[str, str] = {}
-for _cls in ROMANIZATION_CLASSES:
+_CLASSES_OF: dict[str, set[int]] = {}
+for _number, _cls in enumerate(ROMANIZATION_CLASSES):
     for _spelling in _cls:
         _CANONICAL.setdefault(_spelling, _cls[0])
+        _CLASSES_OF.setdefault(_spelling, set()).add(_number)
+        _CLASSES_OF.setdefault(_cls[0], set()).add(_number)
 
 
 @lru_cache(maxsize=65536)
@@ -89,6 +92,15 @@ def split_syllables(token: str) -> tuple[str, ...]:
             if tail[:j] in _CANONICAL and tail[j:] in _CANONICAL:
                 return token[:i], tail[:j], tail[j:]
     return (token,)
+
+
+def same_romanization_class(a: str, b: str) -> bool:
+    """Whether two spellings share a romanization class (``yong`` is in *yong* and *ryong*).
+
+    >>> same_romanization_class("yong", "ryong"), same_romanization_class("yong", "jong")
+    (True, False)
+    """
+    return bool(_CLASSES_OF.get(a, set()) & _CLASSES_OF.get(b, set()))
 
 
 def is_romanized_syllable(token: str) -> bool:

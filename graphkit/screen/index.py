@@ -22,7 +22,7 @@ from graphkit.screen.names import company_tokens, name_variants, person_tokens
 #: A token found in more listed names than this is "common": alone it makes no candidate.
 RARE_LIMIT = 64
 #: Candidates scored per query (best by shared inverse-frequency weight).
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 12
 
 
 def bucket_of(kind: str) -> str:
@@ -48,6 +48,11 @@ class ListedName:
     tokens: tuple[str, ...]
     weak: bool
 
+    @property
+    def token_set(self) -> frozenset[str]:
+        """The distinct tokens."""
+        return frozenset(self.tokens)
+
 
 class NameIndex:
     """Postings of screening tokens → listed names, for one bucket."""
@@ -66,6 +71,8 @@ class NameIndex:
             if len(token) >= 4:
                 for variant in _deletions(token):
                     self._postings["~" + variant].add(pos)
+        for a, b in zip(listed.tokens, listed.tokens[1:]):  # "silver star" meets "silverstar"
+            self._postings["+" + a + b].add(pos)
 
     def freeze(self) -> None:
         """Finish building; computes token weights."""
@@ -79,6 +86,7 @@ class NameIndex:
 
     def _matches(self, token: str) -> frozenset[int]:
         found = set(self._postings.get(token, ()))
+        found |= self._postings.get("+" + token, set())
         if len(token) >= 4:
             for variant in _deletions(token):
                 found |= self._postings.get("~" + variant, set())
@@ -91,17 +99,38 @@ class NameIndex:
     def candidates(self, tokens: tuple[str, ...],
                    max_candidates: int = MAX_CANDIDATES) -> list[int]:
         """Positions of the listed names worth scoring against ``tokens``, best first."""
-        found = [(self.matches(t), self.weight(t)) for t in dict.fromkeys(tokens)]
-        found = [(s, w) for s, w in found if s]
-        rare = [s for s, _ in found if len(s) <= RARE_LIMIT]
-        common = [s for s, _ in found if len(s) > RARE_LIMIT]
+        unique = list(dict.fromkeys(tokens))
+        # (listed names met, weight, query tokens it stands for)
+        found = [(self.matches(t), self.weight(t), 1) for t in unique]
+        for a, b in zip(tokens, tokens[1:]):  # "silver star" in the query, "silverstar" listed
+            joined = self._postings.get(a + b)
+            if joined:
+                found.append((frozenset(joined), self.weight(a + b), 2))
+        found = [f for f in found if f[0]]
+        rare = [s for s, _, _ in found if len(s) <= RARE_LIMIT]
+        common = [s for s, _, _ in found if len(s) > RARE_LIMIT]
         pool: set[int] = set().union(*rare) if rare else set()
         for a, b in combinations(common, 2):
             pool |= a & b
-        if not pool:
-            return []
-        shared = {pos: sum(w for s, w in found if pos in s) for pos in pool}
-        return sorted(shared, key=lambda p: -shared[p])[:max_candidates]
+        met: dict[int, int] = dict.fromkeys(pool, 0)
+        shared: dict[int, float] = dict.fromkeys(pool, 0.0)
+        for s, w, n in found:
+            for pos in (s if len(s) <= RARE_LIMIT else s & pool):
+                met[pos] += n
+                shared[pos] += w
+        names = self.names
+        # a name that meets under half of the query and under half of itself is no match
+        kept = [p for p in pool
+                if 2 * met[p] >= len(unique) or 2 * met[p] >= len(names[p].tokens)]
+        # rank by the weight shared, then by the share of the listed name's own tokens
+        # that the query spells exactly ("KIM Jung Jong" before "KIM Jong Man")
+        query_set = set(unique)
+
+        def rank(p: int) -> tuple[float, float]:
+            own = names[p].token_set
+            return -shared[p], -len(own & query_set) / len(own)
+
+        return sorted(kept, key=rank)[:max_candidates]
 
 
 class SanctionsIndex:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Indel, JaroWinkler
 
 from graphkit.countries import country_code
-from graphkit.names import is_romanized_syllable
+from graphkit.names import is_romanized_syllable, same_romanization_class
 from graphkit.normalize import normalize_document
 from graphkit.sources.ofac_csv import parse_sdn_date
 
@@ -28,13 +28,13 @@ FEATURES = ("bias", "name_min", "name_max", "joined", "exact", "info", "single_t
             "weak_alias", "dob_exact", "dob_year", "dob_conflict", "country_agree",
             "country_conflict", "id_match")
 #: Logistic weights per feature, fitted by ``bench/calibrate_screen.py --seed 101`` on
-#: 13,942 labelled queries (172,219 candidates). Not learnable from that data and set by
+#: 13,933 labelled queries (92,982 candidates). Not learnable from that data and set by
 #: hand: ``weak_alias`` and ``id_match`` (no examples), ``country_conflict`` (fitted with
-#: the wrong sign, +0.15, so held at 0).
+#: the wrong sign, +0.22, so held at 0).
 COEFFICIENTS: dict[str, float] = {
-    "bias": -13.093, "name_min": 3.291, "name_max": 7.405, "joined": 2.577, "exact": 4.643,
-    "info": 0.877, "single_token": -0.395, "weak_alias": -1.0, "dob_exact": 7.603,
-    "dob_year": 2.503, "dob_conflict": -1.576, "country_agree": 0.160,
+    "bias": -12.976, "name_min": 3.243, "name_max": 7.552, "joined": 2.226, "exact": 4.645,
+    "info": 0.977, "single_token": -0.367, "weak_alias": -1.0, "dob_exact": 7.227,
+    "dob_year": 2.439, "dob_conflict": -1.599, "country_agree": 0.095,
     "country_conflict": 0.0, "id_match": 5.0,
 }
 
@@ -52,29 +52,25 @@ class Alignment:
 def align(query: Sequence[str], listed: Sequence[str], weights: Sequence[float],
           sim: Sequence[Sequence[float]]) -> Alignment:
     """Greedy best-first alignment of tokens; ``sim[i][j]`` compares query i, listed j."""
-    order = sorted(((sim[i][j], i, j) for i in range(len(query)) for j in range(len(listed))),
-                   reverse=True)
+    order = sorted(((s, i, j) for i, row in enumerate(sim) for j, s in enumerate(row)
+                    if s >= MIN_TOKEN_SIMILARITY), reverse=True)
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs = []
+    matched_l = matched_q = matched_w = 0.0
     for s, i, j in order:
-        if s < MIN_TOKEN_SIMILARITY:
-            break
         if i in used_q or j in used_l:
             continue
         used_q.add(i)
         used_l.add(j)
-        pairs.append((i, j, s))
+        pairs.append((query[i], listed[j], s))
+        matched_l += weights[j] * s
+        matched_w += weights[j]
     total_l = sum(weights) or 1.0
-    mean_w = total_l / max(len(listed), 1)
-    matched_l = sum(weights[j] * s for _, j, s in pairs)
-    # query tokens weigh what the listed token they met weighs (unmatched: the mean)
-    q_weight = {i: weights[j] for i, j, _ in pairs}
-    total_q = sum(q_weight.get(i, mean_w) for i in range(len(query))) or 1.0
-    matched_q = sum(q_weight[i] * s for i, _, s in pairs)
-    return Alignment([(query[i], listed[j], s) for i, j, s in pairs],
-                     matched_q / total_q, matched_l / total_l,
-                     sum(weights[j] for _, j, _ in pairs))
+    # a query token weighs what the listed token it met weighs (unmatched: the mean)
+    total_q = matched_w + (len(query) - len(used_q)) * total_l / max(len(listed), 1)
+    matched_q = matched_l
+    return Alignment(pairs, matched_q / (total_q or 1.0), matched_l / total_l, matched_w)
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -82,8 +78,11 @@ def token_similarity(a: str, b: str) -> float:
     two letters, and known romanized Korean syllables, must be equal)."""
     if a == b:
         return 1.0
-    if min(len(a), len(b)) <= 2 or (is_romanized_syllable(a) and is_romanized_syllable(b)):
-        return 0.0  # two different Korean syllables are different names, however alike
+    if is_romanized_syllable(a) and is_romanized_syllable(b):
+        # two Korean syllables are one name only when some romanization class holds both
+        return 0.95 if same_romanization_class(a, b) else 0.0
+    if min(len(a), len(b)) <= 2:
+        return 0.0
     return JaroWinkler.normalized_similarity(a, b)
 
 
@@ -99,7 +98,7 @@ def merge_compounds(query: tuple[str, ...], listed: tuple[str, ...]
 
 
 def _merge(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
-    if len(tokens) < 2 or not other - set(tokens):
+    if len(tokens) < 2 or not any(a + b in other for a, b in zip(tokens, tokens[1:])):
         return tokens
     out: list[str] = []
     i = 0
