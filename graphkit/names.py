@@ -52,13 +52,15 @@ ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
     ("tae", "thae"),
     ("dok", "deok", "tok", "teok", "duk"),
     ("pong", "bong"),
-    ("pyong", "byeong", "byung", "pyeong"),
+    ("pyong", "byeong", "byung", "pyeong", "phyong"),
     ("ryong", "ryeong", "yong"),
     ("chang", "jang"),
     # common syllables of given names with one usual spelling
     ("hwan",), ("hwa",), ("hui", "hee", "heui"), ("jin",), ("min",), ("ji",), ("yon", "yeon"),
     ("yun", "yoon"), ("hye",), ("mi",), ("ja",), ("sik",), ("ha",), ("in",),
     ("jun", "joon"), ("u", "woo"), ("won", "weon"), ("uk", "wook"), ("hwi",), ("seo", "so"),
+    ("ryol", "ryeol", "yol", "yeol", "yul"), ("mun", "moon"), ("tong", "dong"),
+    ("sop", "seop"), ("hong",), ("son", "sohn"), ("sam",), ("sol", "seol"),
     ("cha",), ("chan",), ("ju", "joo"), ("hak",), ("hyang",), ("sun", "soon"),
 )
 

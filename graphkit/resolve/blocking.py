@@ -59,6 +59,30 @@ def blocking_keys(features: Features) -> dict[str, pd.Series]:
     }
 
 
+def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int,
+                         n: int) -> tuple[np.ndarray, int, int]:
+    """Pair codes ``i * n + j`` (i < j) of records sharing a key, without a Python loop
+    over blocks: blocks are grouped by size, and each size's blocks become one matrix."""
+    codes, _ = pd.factorize(keys)
+    order = np.lexsort((positions, codes))
+    codes, positions = codes[order], positions[order]
+    # one record may carry a key twice (exploded lists): keep one
+    first = np.ones(len(codes), dtype=bool)
+    first[1:] = (codes[1:] != codes[:-1]) | (positions[1:] != positions[:-1])
+    codes, positions = codes[first], positions[first]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(codes)])
+    skipped = int((sizes > max_block).sum())
+    out = []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]):
+        block_starts = starts[sizes == size]
+        members = positions[block_starts[:, None] + np.arange(size)]  # blocks × size
+        i, j = np.triu_indices(int(size), 1)
+        out.append((members[:, i].astype(np.int64) * n + members[:, j]).ravel())
+    found = np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+    return found, len(found), skipped
+
+
 def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK) -> Blocking:
     """Candidate pairs from every blocking key."""
     n = len(features)
@@ -67,23 +91,10 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK) -> Blocking:
     skipped: dict[str, int] = {}
     for name, keys in blocking_keys(features).items():
         keys = keys[keys != ""]
-        positions = pd.Series(keys.index.to_numpy(), index=keys.to_numpy())
-        sizes = positions.groupby(level=0).size()
-        usable = sizes[(sizes >= 2) & (sizes <= max_block)].index
-        skipped[name] = int((sizes > max_block).sum())
-        produced = 0
-        for _, members in positions[positions.index.isin(usable)].groupby(level=0):
-            idx = np.unique(members.to_numpy())
-            if len(idx) < 2:
-                continue
-            i, j = np.triu_indices(len(idx), 1)
-            codes.append(idx[i].astype(np.int64) * n + idx[j])
-            produced += len(i)
-        by_key[name] = produced
-    if not codes:
-        empty = np.empty(0, dtype=np.int64)
-        return Blocking(empty, empty, by_key, skipped)
-    unique = np.unique(np.concatenate(codes))
+        found, by_key[name], skipped[name] = _pairs_within_blocks(
+            keys.index.to_numpy(), keys.to_numpy(), max_block, n)
+        codes.append(found)
+    unique = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
     return Blocking(unique // n, unique % n, by_key, skipped)
 
 

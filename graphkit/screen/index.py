@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import pandas as pd
 
@@ -102,7 +102,7 @@ class NameIndex:
         unique = list(dict.fromkeys(tokens))
         # (listed names met, weight, query tokens it stands for)
         found = [(self.matches(t), self.weight(t), 1) for t in unique]
-        for a, b in zip(tokens, tokens[1:]):  # "silver star" in the query, "silverstar" listed
+        for a, b in pairwise(tokens):  # "silver star" in the query, "silverstar" listed
             joined = self._postings.get(a + b)
             if joined:
                 found.append((frozenset(joined), self.weight(a + b), 2))

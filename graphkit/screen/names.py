@@ -1,10 +1,11 @@
 """Screening keys of person and company names, on the shared name model.
 
 People: :func:`graphkit.names.romanized_tokens` (Hangul, romanization classes, spacing of
-Korean given names, nicknames) plus Cyrillic transliteration and common Latin
-transliteration variants. Companies: legal forms dropped wherever they stand
-("LIMITED LIABILITY COMPANY ALIS" = "Alis LLC"), stop words dropped, a few translated or
-abbreviated words mapped to one spelling. A parenthesised acronym is a name of its own.
+Korean given names, nicknames) plus run-together Pinyin given names split, Cyrillic
+transliteration and common Latin transliteration variants. Companies: legal forms dropped
+wherever they stand ("LIMITED LIABILITY COMPANY ALIS" = "Alis LLC"), stop words dropped, a
+few translated or abbreviated words mapped to one spelling. A parenthesised acronym is a
+name of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 from graphkit.names import is_romanized_syllable, romanized_tokens
 from graphkit.normalize import name_tokens
+from graphkit.pinyin import split_pinyin
 
 LEGAL_FORMS = frozenset(
     "co company corp corporation inc incorporated ltd limited llc plc gmbh sa ag jsc ojsc "
@@ -87,7 +89,11 @@ def person_tokens(name: str) -> tuple[str, ...]:
     >>> person_tokens("Александр Евгеньевич") == person_tokens("Aleksandr Yevgenyevich")
     True
     """
-    return tuple(latin_variant(t) for t in romanized_tokens(transliterate_cyrillic(name)))
+    out: list[str] = []
+    for token in romanized_tokens(transliterate_cyrillic(name)):
+        parts = split_pinyin(token) if not is_romanized_syllable(token) else (token,)
+        out.extend(latin_variant(p) for p in parts)
+    return tuple(out)
 
 
 @lru_cache(maxsize=500_000)
