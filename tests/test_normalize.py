@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graphkit import normalize as n
-from graphkit.names import romanized_key, romanized_tokens, split_syllables
+from graphkit.names import (
+    romanized_key,
+    romanized_tokens,
+    same_romanization_class,
+    split_syllables,
+)
+from graphkit.pinyin import split_pinyin
+from graphkit.screen.names import company_tokens, person_tokens
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 
@@ -113,3 +120,19 @@ def test_romanized_key_is_idempotent(value):
                                  ("이성혁", "Ri Song Hyok"), ("Bill Gates", "William Gates")])
 def test_hangul_and_nicknames_share_a_key(a, b):
     assert romanized_key(a) == romanized_key(b)
+
+
+def test_pinyin_and_romanization_classes():
+    assert split_pinyin("xiaoxun") == ("xiao", "xun")
+    assert split_pinyin("smith") == ("smith",) and split_pinyin("zhang") == ("zhang",)
+    assert same_romanization_class("yong", "ryong") and not same_romanization_class("yong",
+                                                                                    "tong")
+    assert person_tokens("Wu Yonghao") == person_tokens("WU, Yong Hao")
+
+
+@given(TEXT)
+def test_screening_tokens_are_idempotent(value):
+    once = " ".join(person_tokens(value))
+    assert person_tokens(once) == person_tokens(value)
+    company = " ".join(company_tokens(value))
+    assert company_tokens(company) == company_tokens(value)

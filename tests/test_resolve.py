@@ -8,10 +8,14 @@ import itertools
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import graphkit
 from graphkit.cli import main
+from graphkit.resolve.blocking import _pairs_within_blocks
 from graphkit.resolve.cluster import cluster_pairs
+from graphkit.resolve.compare import compare_pairs, name_alignment, name_alignments
 from graphkit.resolve.prepare import prepare
 from graphkit.schema import NATIVE_COLUMNS, Layout
 
@@ -106,3 +110,42 @@ def test_resolve_command(demo_dir, tmp_path, capsys):
     assert clusters["entity_id"].nunique() < len(clusters)
     assert "merged" in capsys.readouterr().out
     assert set(pd.read_csv(pairs)["decision"]) <= {"merge", "review"}
+
+
+_TOKEN = st.text(alphabet="abcdeghijklmnoprstuy", min_size=1, max_size=7)
+_NAME = st.lists(_TOKEN, min_size=1, max_size=4).map(tuple)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_NAME, _NAME), min_size=1, max_size=30))
+def test_vectorised_name_alignment_equals_the_scalar_one(pairs):
+    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
+    expected = [name_alignment(x, y) for x, y in pairs]
+    assert np.allclose(name_alignments(a, b), expected)
+    assert np.allclose(name_alignments(b, a), expected)  # symmetric
+
+
+def test_comparisons_do_not_depend_on_pair_order(demo_dir):
+    features = prepare(_people(demo_dir))
+    rng = np.random.default_rng(3)
+    left = rng.integers(0, len(features), 3000)
+    right = rng.integers(0, len(features), 3000)
+    forward = compare_pairs(features, left, right)
+    backward = compare_pairs(features, right, left)
+    for field_name in forward:
+        assert (forward[field_name] == backward[field_name]).all(), field_name
+    same = compare_pairs(features, left, left)
+    assert (same["name"][same["name"] != -1] == 4).all()
+
+
+def test_blocking_pairs_equal_a_plain_loop_over_blocks():
+    keys = np.array(["a", "b", "a", "c", "a", "b", "d", "d", "d", "d"], dtype=object)
+    positions = np.arange(len(keys))
+    found, produced, skipped = _pairs_within_blocks(positions, keys, max_block=3, n=100)
+    expected = set()
+    for key in set(keys):
+        members = sorted(positions[keys == key])
+        if 2 <= len(members) <= 3:
+            expected |= {i * 100 + j for i, j in itertools.combinations(members, 2)}
+    assert set(found.tolist()) == expected and produced == len(expected)
+    assert skipped == 1  # "d" has 4 records, over the cap

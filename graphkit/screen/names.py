@@ -90,8 +90,12 @@ def person_tokens(name: str) -> tuple[str, ...]:
     True
     """
     out: list[str] = []
-    for token in romanized_tokens(transliterate_cyrillic(name)):
-        parts = split_pinyin(token) if not is_romanized_syllable(token) else (token,)
+    for word in transliterate_cyrillic(name).split():
+        parts = romanized_tokens(word)
+        if len(parts) != 2:  # a two-syllable Pinyin reading beats a three-way Korean one
+            pinyin = split_pinyin(name_tokens(word)[0]) if len(name_tokens(word)) == 1 else ()
+            if len(pinyin) == 2:
+                parts = [p for syllable in pinyin for p in romanized_tokens(syllable)]
         out.extend(latin_variant(p) for p in parts)
     return tuple(out)
 
