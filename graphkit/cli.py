@@ -74,7 +74,12 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     if people.empty:
         raise InputError(f"{args.people}: no person records loaded")
     started = time.perf_counter()
-    result = resolve(people, merge=args.merge, review=args.review)
+    labels = None
+    if args.labels:
+        import pandas as pd
+
+        labels = pd.read_csv(args.labels, dtype=str, keep_default_na=False)
+    result = resolve(people, merge=args.merge, review=args.review, labels=labels)
     seconds = time.perf_counter() - started
     result.entities.to_csv(args.out, index=False)
     if args.pairs:
@@ -286,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--loader", default="people", help="loader spec (default: people)")
     res.add_argument("--merge", type=float, default=0.95, help="merge threshold (probability)")
     res.add_argument("--review", type=float, default=0.5, help="review threshold")
+    res.add_argument("--labels", help="CSV of judged pairs: record_id_l, record_id_r, is_match")
     res.set_defaults(func=_cmd_resolve)
 
     loaders = sub.add_parser("loaders", help="list the bundled loader specs")

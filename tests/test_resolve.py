@@ -8,6 +8,7 @@ import itertools
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,3 +150,24 @@ def test_blocking_pairs_equal_a_plain_loop_over_blocks():
             expected |= {i * 100 + j for i, j in itertools.combinations(members, 2)}
     assert set(found.tolist()) == expected and produced == len(expected)
     assert skipped == 1  # "d" has 4 records, over the cap
+
+
+def test_labelled_pairs_refine_m(demo_dir):
+    people = _people(demo_dir)
+    with (demo_dir / "truth.csv").open(encoding="utf-8", newline="") as handle:
+        truth = [t for t in csv.DictReader(handle) if t["layout"] == "people"]
+    by_person: dict[str, list[str]] = {}
+    for t in truth:
+        by_person.setdefault(t["person_id"], []).append(t["record_id"])
+    matches = [(g[0], g[1]) for g in by_person.values() if len(g) > 1]
+    labels = pd.DataFrame(matches, columns=["record_id_l", "record_id_r"]).assign(
+        is_match="yes")
+    plain = graphkit.resolve(people)
+    refined = graphkit.resolve(people, labels=labels)
+    before = plain.model.m["national_id"][-1]
+    after = refined.model.m["national_id"][-1]
+    assert after != before and 0 < after < 1
+    assert refined.pairs["decision"].eq("merge").sum() >= plain.pairs["decision"].eq(
+        "merge").sum() * 0.9
+    with pytest.raises(ValueError, match="is_match"):
+        graphkit.resolve(people, labels=labels.drop(columns="is_match"))

@@ -41,7 +41,13 @@ from graphkit.resolve.exact import (
     resolve_companies_exact,
     resolve_people_exact,
 )
-from graphkit.resolve.model import estimate_m, estimate_u, explain, probability
+from graphkit.resolve.model import (
+    estimate_m,
+    estimate_u,
+    explain,
+    probability,
+    refine_with_labels,
+)
 from graphkit.resolve.prepare import prepare
 
 #: Default thresholds on the match probability.
@@ -55,13 +61,21 @@ def _waterfall_text(rows: list[dict]) -> str:
 
 
 def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = DEFAULT_REVIEW,
-            max_block: int = DEFAULT_MAX_BLOCK) -> Resolution:
-    """Resolve person records (native ``people.csv`` columns) into entities."""
+            max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None
+            ) -> Resolution:
+    """Resolve person records (native ``people.csv`` columns) into entities.
+
+    ``labels`` (optional): pairs a person has judged, columns ``record_id_l, record_id_r,
+    is_match`` (true/false, 1/0, yes/no); their matches refine the m probabilities
+    (:func:`~graphkit.resolve.model.refine_with_labels`).
+    """
     people = people.reset_index(drop=True)
     features = prepare(people)
     blocking = block(features, max_block)
     levels = compare_pairs(features, blocking.left, blocking.right)
     model = estimate_m(levels, estimate_u(features))
+    if labels is not None and len(labels):
+        model = _refined(model, features, labels)
     weight = model.match_weight(levels)
     prob = probability(weight)
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
@@ -91,6 +105,24 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     }, columns=list(ENTITY_COLUMNS))
     return Resolution(entities, pairs, method="Fellegi-Sunter resolution, weights by EM",
                       model=model, blocking=blocking)
+
+
+_TRUE = {"true", "1", "yes", "y", "t", "match"}
+
+
+def _refined(model, features, labels: pd.DataFrame):
+    missing = {"record_id_l", "record_id_r", "is_match"} - set(labels.columns)
+    if missing:
+        raise ValueError(f"labelled pairs lack column(s) {', '.join(sorted(missing))}")
+    position = {rid: i for i, rid in enumerate(features.frame["record_id"])}
+    known = labels[labels["record_id_l"].astype(str).isin(position)
+                   & labels["record_id_r"].astype(str).isin(position)]
+    if known.empty:
+        raise ValueError("no labelled pair names two records of this data")
+    left = np.array([position[str(r)] for r in known["record_id_l"]])
+    right = np.array([position[str(r)] for r in known["record_id_r"]])
+    is_match = known["is_match"].astype(str).str.strip().str.lower().isin(_TRUE).to_numpy()
+    return refine_with_labels(model, compare_pairs(features, left, right), is_match)
 
 
 class _CallableModule(types.ModuleType):

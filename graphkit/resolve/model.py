@@ -183,6 +183,27 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
                    iterations=done)
 
 
+#: Weight of the unlabelled (EM) estimate of m, in labelled pairs, when labels refine it.
+LABEL_PSEUDO_COUNT = 50.0
+
+
+def refine_with_labels(model: FSModel, levels: dict[str, np.ndarray], is_match: np.ndarray,
+                       pseudo_count: float = LABEL_PSEUDO_COUNT) -> FSModel:
+    """m refined by labelled pairs (``levels`` of the labelled pairs, ``is_match`` per pair):
+    each field's level frequencies among the labelled matches are blended with the EM
+    estimate, which counts as ``pseudo_count`` pairs. u stays from random pairs (labelled
+    non-matches are hard cases, not a sample of non-matches), as Splink does too."""
+    matches = np.asarray(is_match, dtype=bool)
+    m = {}
+    for field_name, names in LEVELS.items():
+        lv = levels[field_name][matches]
+        counts = np.bincount(lv[lv != MISSING], minlength=len(names)).astype(float)
+        blended = model.m[field_name] * pseudo_count + counts
+        blended = blended + M_FLOOR * blended.sum() + _EPS
+        m[field_name] = blended / blended.sum()
+    return FSModel(m=m, u=model.u, prior=model.prior, iterations=model.iterations)
+
+
 def explain(model: FSModel, levels: dict[str, np.ndarray], k: int) -> list[dict]:
     """The waterfall of pair ``k``: each field's level, its label and its weight."""
     weights = model.weights()
