@@ -8,7 +8,9 @@ strong ``aliases`` and ``weak_aliases`` (the lists' "low quality" a.k.a.s), ``do
 
 from __future__ import annotations
 
-from typing import Any
+import gzip
+from pathlib import Path
+from typing import IO, Any
 
 import pandas as pd
 
@@ -43,3 +45,8 @@ def entries_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
     """The sanctions frame of parsed entries (an entry without a name is dropped)."""
     named = [e for e in entries if e["name"]]
     return pd.DataFrame.from_records(named, columns=list(SANCTION_COLUMNS))
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a list file for reading bytes, gunzipping ``.gz`` files."""
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")

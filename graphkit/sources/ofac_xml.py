@@ -10,15 +10,20 @@ as a tree. Namespaces differ between publications and are ignored.
 
 from __future__ import annotations
 
-import gzip
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
-from graphkit.sources.entries import ListFormatError, add_unique, entries_frame, new_entry
+from graphkit.sources.entries import (
+    ListFormatError,
+    add_unique,
+    entries_frame,
+    new_entry,
+    open_binary,
+)
 
 _KIND = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "entity": "company"}
 _ID_COLUMNS = {
@@ -91,16 +96,12 @@ def _entry(element: ET.Element, list_name: str) -> dict[str, Any]:
     return entry
 
 
-def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-
-
 def read_ofac_xml(path: str | Path, list_name: str = "OFAC-SDN") -> pd.DataFrame:
     """Read ``sdn.xml`` (or OFAC's consolidated non-SDN XML) into the sanctions frame."""
     path = Path(path)
     entries = []
     try:
-        with _open(path) as stream:
+        with open_binary(path) as stream:
             for _event, element in ET.iterparse(stream, events=("end",)):
                 if _local(element.tag) == "sdnEntry":
                     entries.append(_entry(element, list_name))

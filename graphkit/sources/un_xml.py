@@ -9,14 +9,19 @@ nationalities, documents and addresses.
 
 from __future__ import annotations
 
-import gzip
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
-from graphkit.sources.entries import ListFormatError, add_unique, entries_frame, new_entry
+from graphkit.sources.entries import (
+    ListFormatError,
+    add_unique,
+    entries_frame,
+    new_entry,
+    open_binary,
+)
 
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 _PASSPORT = ("passport", "diplomatic passport", "official passport", "service passport")
@@ -78,16 +83,12 @@ def _entry(element: ET.Element, kind: str) -> dict[str, Any]:
     return entry
 
 
-def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-
-
 def read_un_xml(path: str | Path) -> pd.DataFrame:
     """Read the UN Security Council consolidated list XML into the sanctions frame."""
     path = Path(path)
     entries = []
     try:
-        with _open(path) as stream:
+        with open_binary(path) as stream:
             for _event, element in ET.iterparse(stream, events=("end",)):
                 if element.tag in ("INDIVIDUAL", "ENTITY"):
                     kind = "person" if element.tag == "INDIVIDUAL" else "company"
