@@ -74,13 +74,18 @@ def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob:
     With ``levels``, a pair whose dates of birth differ (or share only the year) and whose
     names are at best partly similar — relatives in one household, or strangers born the
     same year — is never merged automatically unless a national id matches exactly,
-    whatever contacts it shares.
+    whatever contacts it shares. Nor is a pair whose dates of birth differ outright and
+    whose national ids or passports differ too: a father and a son of one name at one
+    address (two strong identifiers in conflict are not typos).
     """
     groups = _Groups(features)
     merged = np.zeros(len(prob), dtype=bool)
     relatives = np.zeros(len(prob), dtype=bool) if levels is None else \
         (levels["dob"] >= 0) & (levels["dob"] <= 1) & (levels["name"] >= 0) \
         & (levels["name"] <= 1) & (levels["national_id"] < 2)
+    if levels is not None:
+        relatives |= (levels["dob"] == 0) & ((levels["national_id"] == 0)
+                                            | (levels["passport"] == 0))
     for k in np.argsort(-prob, kind="stable"):
         if prob[k] < merge:
             break
