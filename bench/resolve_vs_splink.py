@@ -20,6 +20,8 @@ import itertools
 import multiprocessing
 import random
 import resource
+import shutil
+import tempfile
 import time
 
 import pandas as pd
@@ -28,6 +30,8 @@ from graphkit.resolve import resolve
 from graphkit.schema import NATIVE_COLUMNS, Layout
 
 THRESHOLD = 0.95
+#: Disk DuckDB may spill to for Splink (it used 43 GB of spill on synthetic:100000).
+SPLINK_MAX_SPILL = "40GB"
 
 
 # --- data --------------------------------------------------------------------------------
@@ -232,6 +236,7 @@ def run_graphkit(people: pd.DataFrame, source) -> tuple[set, float]:
 
 
 def run_splink(people: pd.DataFrame, source) -> tuple[set, float]:
+    import duckdb
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -254,7 +259,13 @@ def run_splink(people: pd.DataFrame, source) -> tuple[set, float]:
             block_on("national_id"), block_on("postcode", "street"),
         ],
     )
-    db_api = DuckDBAPI()
+    # DuckDB spills to disk past its memory limit: keep that out of the working tree and
+    # bounded, so a run that needs more fails instead of filling the disk
+    spill = tempfile.mkdtemp(prefix="splink-spill-")
+    connection = duckdb.connect()
+    connection.execute(f"SET temp_directory = '{spill}'")
+    connection.execute(f"SET max_temp_directory_size = '{SPLINK_MAX_SPILL}'")
+    db_api = DuckDBAPI(connection=connection)
     if source is not None:
         frames = [db_api.register(df[source.loc[df.unique_id].to_numpy() == s].copy())
                   for s in ("a", "b")]
@@ -273,6 +284,8 @@ def run_splink(people: pd.DataFrame, source) -> tuple[set, float]:
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=THRESHOLD).as_pandas_dataframe()
     seconds = time.perf_counter() - started
+    connection.close()
+    shutil.rmtree(spill, ignore_errors=True)
     return pairs_from_clusters(clusters.unique_id, clusters.cluster_id, source), seconds
 
 
@@ -280,6 +293,15 @@ def _child(task):
     run, people, source = task
     found, seconds = run(people, source)
     return found, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _peak_mib(pid: int) -> float:
+    """Peak resident memory of a running process (Linux), in MiB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def load_set(name: str):
@@ -296,6 +318,9 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=["febrl3", "febrl4", "synthetic:100000",
                                                       "korean:20000"])
     parser.add_argument("--skip-splink", action="store_true")
+    parser.add_argument("--timeout", type=int, default=2400,
+                        help="seconds a tool may take on one set before it is stopped "
+                             "(0: no limit)")
     args = parser.parse_args()
     print("Each tool runs in a child process of its own (forked after the data is made), so "
           "its peak memory is its own.")
@@ -307,7 +332,16 @@ def main() -> None:
                                                 else [("splink", run_splink)])
         for tool, run in tools:
             with multiprocessing.get_context("fork").Pool(1, maxtasksperchild=1) as pool:
-                found, seconds, peak = pool.apply(_child, ((run, people, source),))
+                pending = pool.apply_async(_child, ((run, people, source),))
+                try:
+                    found, seconds, peak = pending.get(timeout=args.timeout or None)
+                except multiprocessing.TimeoutError:
+                    peak = _peak_mib(pool._pool[0].pid)
+                    pool.terminate()
+                    print(f"{name:<18}{tool:<10}{len(people):>10,}   did not finish in "
+                          f"{args.timeout:,} s (stopped; peak so far {peak:,.0f} MiB)",
+                          flush=True)
+                    continue
             p, r, f = prf(found, truth)
             print(f"{name:<18}{tool:<10}{len(people):>10,}{p:>11.4f}{r:>8.4f}{f:>8.4f}"
                   f"{seconds:>9.1f}{peak:>10,.0f}", flush=True)
