@@ -45,7 +45,6 @@ from graphkit.resolve.model import (
     estimate_m,
     estimate_u,
     explain,
-    name_frequency_adjustment,
     probability,
     refine_with_labels,
 )
@@ -77,9 +76,7 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     model = estimate_m(levels, estimate_u(features))
     if labels is not None and len(labels):
         model = _refined(model, features, labels)
-    name_tf = name_frequency_adjustment(model, features.frame["name_key"].to_numpy(),
-                                        blocking.left, blocking.right, levels)
-    weight = model.match_weight(levels) + name_tf
+    weight = model.match_weight(levels)
     prob = probability(weight)
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
                                               merge, review, levels)
@@ -89,8 +86,7 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
         "record_id_l": [ids[blocking.left[k]] for k in keep],
         "record_id_r": [ids[blocking.right[k]] for k in keep],
         "score": np.round(prob[keep], 4),
-        "evidence": [_waterfall_text(explain(model, levels, int(k), float(name_tf[k])))
-                     for k in keep],
+        "evidence": [_waterfall_text(explain(model, levels, int(k))) for k in keep],
         "decision": np.where(merged[keep], "merge", "review"),
         "match_weight": np.round(weight[keep], 2),
     })

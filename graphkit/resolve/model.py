@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
 from graphkit.resolve.prepare import Features
@@ -184,26 +183,6 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
                    iterations=done)
 
 
-#: Bounds of the name-frequency adjustment, in bits.
-TF_BOUNDS = (-12.0, 6.0)
-
-
-def name_frequency_adjustment(model: FSModel, name_keys: np.ndarray, left: np.ndarray,
-                              right: np.ndarray, levels: dict[str, np.ndarray]) -> np.ndarray:
-    """Bits to add where a pair has the same romanized name: agreeing on a common name
-    ("susan thomas", "kim chol") says less than agreeing on a rare one. The top name
-    level's u is replaced by the chance that two random records carry *this* name
-    (its share of the records, as Splink's term-frequency adjustment does)."""
-    codes, _ = pd.factorize(pd.Series(name_keys, dtype=object).replace("", None))
-    counts = np.bincount(codes[codes >= 0], minlength=int(codes.max()) + 1)
-    share = np.where(codes >= 0, counts[np.maximum(codes, 0)] / max(len(codes), 1), 1.0)
-    top = len(LEVELS["name"]) - 1
-    same = levels["name"][: len(left)] == top
-    adjust = np.zeros(len(left))
-    adjust[same] = np.clip(np.log2(model.u["name"][top] / share[left[same]]), *TF_BOUNDS)
-    return adjust
-
-
 #: Weight of the unlabelled (EM) estimate of m, in labelled pairs, when labels refine it.
 LABEL_PSEUDO_COUNT = 50.0
 
@@ -225,10 +204,8 @@ def refine_with_labels(model: FSModel, levels: dict[str, np.ndarray], is_match: 
     return FSModel(m=m, u=model.u, prior=model.prior, iterations=model.iterations)
 
 
-def explain(model: FSModel, levels: dict[str, np.ndarray], k: int,
-            name_frequency: float = 0.0) -> list[dict]:
-    """The waterfall of pair ``k``: each field's level, its label and its weight (and the
-    name-frequency adjustment, when there is one)."""
+def explain(model: FSModel, levels: dict[str, np.ndarray], k: int) -> list[dict]:
+    """The waterfall of pair ``k``: each field's level, its label and its weight."""
     weights = model.weights()
     rows = [{"field": "prior", "level": "", "weight": round(float(
         np.log2(model.prior / (1 - model.prior))), 2)}]
@@ -246,7 +223,4 @@ def explain(model: FSModel, levels: dict[str, np.ndarray], k: int,
     if abs(counted - listed) > 0.005:
         rows.append({"field": "household", "level": "email, phone and address counted once",
                      "weight": round(counted - listed, 2)})
-    if abs(name_frequency) > 0.005:
-        rows.append({"field": "name frequency", "level": "how common this name is",
-                     "weight": round(name_frequency, 2)})
     return rows
