@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import multiprocessing
+import queue
 import random
 import resource
 import shutil
@@ -289,10 +290,32 @@ def run_splink(people: pd.DataFrame, source) -> tuple[set, float]:
     return pairs_from_clusters(clusters.unique_id, clusters.cluster_id, source), seconds
 
 
-def _child(task):
-    run, people, source = task
+def _child(run, people, source, results) -> None:
     found, seconds = run(people, source)
-    return found, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results.put((found, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def _run_in_child(run, people, source, timeout: int):
+    """``(found, seconds, peak MiB)`` from a forked child, or a sentence saying why not
+    (stopped at the timeout, or killed — e.g. by the kernel when memory ran out)."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_child, args=(run, people, source, results))
+    started = time.perf_counter()
+    child.start()
+    while True:
+        try:
+            return results.get(timeout=5)
+        except queue.Empty:
+            waited = time.perf_counter() - started
+            if not child.is_alive():
+                return (f"did not finish: the process ended with code {child.exitcode} "
+                        f"after {waited:,.0f} s (-9: killed, e.g. out of memory)")
+            if timeout and waited > timeout:
+                peak = _peak_mib(child.pid)
+                child.kill()
+                return (f"did not finish in {timeout:,} s (stopped; peak so far "
+                        f"{peak:,.0f} MiB)")
 
 
 def _peak_mib(pid: int) -> float:
@@ -331,17 +354,11 @@ def main() -> None:
         tools = [("graphkit", run_graphkit)] + ([] if args.skip_splink
                                                 else [("splink", run_splink)])
         for tool, run in tools:
-            with multiprocessing.get_context("fork").Pool(1, maxtasksperchild=1) as pool:
-                pending = pool.apply_async(_child, ((run, people, source),))
-                try:
-                    found, seconds, peak = pending.get(timeout=args.timeout or None)
-                except multiprocessing.TimeoutError:
-                    peak = _peak_mib(pool._pool[0].pid)
-                    pool.terminate()
-                    print(f"{name:<18}{tool:<10}{len(people):>10,}   did not finish in "
-                          f"{args.timeout:,} s (stopped; peak so far {peak:,.0f} MiB)",
-                          flush=True)
-                    continue
+            outcome = _run_in_child(run, people, source, args.timeout)
+            if isinstance(outcome, str):
+                print(f"{name:<18}{tool:<10}{len(people):>10,}   {outcome}", flush=True)
+                continue
+            found, seconds, peak = outcome
             p, r, f = prf(found, truth)
             print(f"{name:<18}{tool:<10}{len(people):>10,}{p:>11.4f}{r:>8.4f}{f:>8.4f}"
                   f"{seconds:>9.1f}{peak:>10,.0f}", flush=True)
