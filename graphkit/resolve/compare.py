@@ -72,7 +72,7 @@ def name_alignments(a: list[tuple[str, ...]], b: list[tuple[str, ...]]) -> np.nd
 
     def one_way(row: np.ndarray, n_rows: np.ndarray) -> np.ndarray:
         order = np.lexsort((row, pair))  # group by (pair, token of this side)
-        keys = pair[order] * 64 + row[order]
+        keys = pair[order] * (int(combos.max()) + 1) + row[order]
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         best = np.maximum.reduceat(sims[order], starts)
         return np.bincount(pair[order][starts], weights=best, minlength=len(a)) / n_rows
@@ -215,19 +215,16 @@ def compare_pairs(features: Features, left: np.ndarray, right: np.ndarray
     missing = (kl < 0) | (kr < 0)
     name[missing] = MISSING
     name[(kl == kr) & ~missing] = 4
-    todo = ~missing & (kl != kr)
-    if todo.any():
-        lo = np.minimum(kl[todo], kr[todo]).astype(np.int64)
-        hi = np.maximum(kl[todo], kr[todo]).astype(np.int64)
-        width = int(key_codes.max()) + 1
-        unique, inverse = np.unique(lo * width + hi, return_inverse=True)
-        toks_a = [first_tokens[int(u // width)] for u in unique]
-        toks_b = [first_tokens[int(u % width)] for u in unique]
+
+    def name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        toks_a = [first_tokens[int(code)] for code in a]
+        toks_b = [first_tokens[int(code)] for code in b]
         sim = name_alignments(toks_a, toks_b)
         shared = np.fromiter((bool(set(x) & set(y)) for x, y in zip(toks_a, toks_b)),
-                             dtype=bool, count=len(unique))
-        decided = np.select([sim >= 0.95, sim >= 0.88, (sim >= 0.75) | shared], [3, 2, 1], 0)
-        name[todo] = decided.astype(np.int8)[inverse]
+                             dtype=bool, count=len(toks_a))
+        return np.select([sim >= 0.95, sim >= 0.88, (sim >= 0.75) | shared], [3, 2, 1], 0)
+
+    _by_value_pair(key_codes, left, right, name, ~missing & (kl != kr), name_levels)
     out["name"] = name
     out["dob"] = _field(f["dob"].tolist(), left, right, 3, _dob_levels)
     emails = f["email"].tolist()
