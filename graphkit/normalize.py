@@ -144,6 +144,14 @@ _COUNTRIES = {
     "germany": "de", "de": "de", "japan": "jp", "jp": "jp", "vietnam": "vn", "vn": "vn",
     "united arab emirates": "ae", "uae": "ae", "ae": "ae", "singapore": "sg", "sg": "sg",
     "india": "in", "in": "in", "philippines": "ph", "ph": "ph", "mexico": "mx", "mx": "mx",
+    # as sanctions lists write them
+    "n korea": "kp", "korea democratic people s republic of": "kp", "korea": "kr",
+    "burma": "mm", "syria": "sy", "iran": "ir", "taiwan": "tw", "macau": "mo", "macao": "mo",
+    "hong kong": "hk", "turkey": "tr", "turkiye": "tr", "venezuela": "ve", "bolivia": "bo",
+    "tanzania": "tz", "moldova": "md", "congo democratic republic of the": "cd",
+    "democratic republic of the congo": "cd", "czech republic": "cz", "cote d ivoire": "ci",
+    "ivory coast": "ci", "palestinian": "ps", "west bank": "ps", "gaza": "ps", "kosovo": "xk",
+    "crimea": "ua", "region crimea": "ua",
 }
 _US_STATES = {
     "alabama": "al", "alaska": "ak", "arizona": "az", "arkansas": "ar", "california": "ca",
@@ -165,10 +173,14 @@ def _alnum_words(text: str) -> str:
     return _SPACE.sub(" ", _NON_ALNUM.sub(" ", fold(text or ""))).strip()
 
 
+def known_country_code(country: str) -> str | None:
+    """Two-letter lower-case code of a common spelling ("Korea, North" → "kp"), else None."""
+    return _COUNTRIES.get(_alnum_words(country))
+
+
 def normalize_country(country: str) -> str:
     """Two-letter lower-case code for common spellings; other values folded as they are."""
-    words = _alnum_words(country)
-    return _COUNTRIES.get(words, words)
+    return known_country_code(country) or _alnum_words(country)
 
 
 def normalize_street(street: str) -> str:
