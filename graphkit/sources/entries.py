@@ -9,6 +9,8 @@ strong ``aliases`` and ``weak_aliases`` (the lists' "low quality" a.k.a.s), ``do
 from __future__ import annotations
 
 import gzip
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,3 +52,26 @@ def entries_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
 def open_binary(path: Path) -> IO[bytes]:
     """Open a list file for reading bytes, gunzipping ``.gz`` files."""
     return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
+def read_xml_entries(path: Path, tags: tuple[str, ...],
+                     to_entry: Callable[[ET.Element], dict[str, Any]], what: str
+                     ) -> pd.DataFrame:
+    """Stream an XML list, turning every element named one of ``tags`` (namespace
+    ignored) into an entry; a malformed file is reported with its line and column."""
+    entries = []
+    try:
+        with open_binary(path) as stream:
+            for _event, element in ET.iterparse(stream, events=("end",)):
+                if element.tag.rsplit("}", 1)[-1] in tags:
+                    entries.append(to_entry(element))
+                    element.clear()
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise ListFormatError(f"{path.name} line {line}, column {column}: not well-formed "
+                              f"XML ({str(exc).split(':')[0]}); "
+                              f"{len(entries)} entries were read before it") from exc
+    if not entries:
+        elements = " or ".join(f"<{t}>" for t in tags)
+        raise ListFormatError(f"{path.name}: no {elements} elements: not {what}")
+    return entries_frame(entries)

@@ -17,13 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from graphkit.sources.entries import (
-    ListFormatError,
-    add_unique,
-    entries_frame,
-    new_entry,
-    open_binary,
-)
+from graphkit.sources.entries import add_unique, new_entry, read_xml_entries
 
 _KIND = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "entity": "company"}
 _ID_COLUMNS = {
@@ -98,19 +92,5 @@ def _entry(element: ET.Element, list_name: str) -> dict[str, Any]:
 
 def read_ofac_xml(path: str | Path, list_name: str = "OFAC-SDN") -> pd.DataFrame:
     """Read ``sdn.xml`` (or OFAC's consolidated non-SDN XML) into the sanctions frame."""
-    path = Path(path)
-    entries = []
-    try:
-        with open_binary(path) as stream:
-            for _event, element in ET.iterparse(stream, events=("end",)):
-                if _local(element.tag) == "sdnEntry":
-                    entries.append(_entry(element, list_name))
-                    element.clear()
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise ListFormatError(f"{path.name} line {line}, column {column}: not well-formed "
-                              f"XML ({str(exc).split(':')[0]}); "
-                              f"{len(entries)} entries were read before it") from exc
-    if not entries:
-        raise ListFormatError(f"{path.name}: no <sdnEntry> elements: not an OFAC XML list")
-    return entries_frame(entries)
+    return read_xml_entries(Path(path), ("sdnEntry",),
+                            lambda element: _entry(element, list_name), "an OFAC XML list")

@@ -15,13 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from graphkit.sources.entries import (
-    ListFormatError,
-    add_unique,
-    entries_frame,
-    new_entry,
-    open_binary,
-)
+from graphkit.sources.entries import add_unique, new_entry, read_xml_entries
 
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 _PASSPORT = ("passport", "diplomatic passport", "official passport", "service passport")
@@ -85,20 +79,7 @@ def _entry(element: ET.Element, kind: str) -> dict[str, Any]:
 
 def read_un_xml(path: str | Path) -> pd.DataFrame:
     """Read the UN Security Council consolidated list XML into the sanctions frame."""
-    path = Path(path)
-    entries = []
-    try:
-        with open_binary(path) as stream:
-            for _event, element in ET.iterparse(stream, events=("end",)):
-                if element.tag in ("INDIVIDUAL", "ENTITY"):
-                    kind = "person" if element.tag == "INDIVIDUAL" else "company"
-                    entries.append(_entry(element, kind))
-                    element.clear()
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise ListFormatError(f"{path.name} line {line}, column {column}: not well-formed "
-                              f"XML; {len(entries)} entries were read before it") from exc
-    if not entries:
-        raise ListFormatError(f"{path.name}: no <INDIVIDUAL> or <ENTITY> elements: "
-                              "not a UN consolidated list")
-    return entries_frame(entries)
+    return read_xml_entries(
+        Path(path), ("INDIVIDUAL", "ENTITY"),
+        lambda element: _entry(element, "person" if element.tag == "INDIVIDUAL" else "company"),
+        "a UN consolidated list")
