@@ -16,7 +16,13 @@ import graphkit
 from graphkit.cli import main
 from graphkit.resolve.blocking import _pairs_within_blocks
 from graphkit.resolve.cluster import cluster_pairs
-from graphkit.resolve.compare import compare_pairs, name_alignment, name_alignments
+from graphkit.resolve.compare import (
+    _dob,
+    _dob_levels,
+    compare_pairs,
+    name_alignment,
+    name_alignments,
+)
 from graphkit.resolve.prepare import prepare
 from graphkit.schema import NATIVE_COLUMNS, Layout
 
@@ -171,3 +177,18 @@ def test_labelled_pairs_refine_m(demo_dir):
         "merge").sum() * 0.9
     with pytest.raises(ValueError, match="is_match"):
         graphkit.resolve(people, labels=labels.drop(columns="is_match"))
+
+
+_DATE = st.builds(lambda y, m, d: f"{y}-{m:02d}-{d:02d}", st.integers(1950, 1953),
+                  st.integers(1, 12), st.integers(1, 12)) | st.sampled_from(["1951", "1952-03"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_DATE, _DATE).filter(lambda p: p[0] != p[1]), min_size=1,
+                max_size=30))
+def test_vectorised_dob_levels_equal_the_scalar_rule(pairs):
+    distinct = np.array(sorted({d for p in pairs for d in p}), dtype=object)
+    code = {d: i for i, d in enumerate(distinct)}
+    a = np.array([code[x] for x, _ in pairs])
+    b = np.array([code[y] for _, y in pairs])
+    assert _dob_levels(distinct, a, b).tolist() == [_dob(x, y) for x, y in pairs]

@@ -82,20 +82,8 @@ def name_alignments(a: list[tuple[str, ...]], b: list[tuple[str, ...]]) -> np.nd
                     np.where(len_a < len_b, a_to_b, b_to_a))
 
 
-def _name(a: tuple[str, ...], b: tuple[str, ...], key_a: str, key_b: str) -> int:
-    if not a or not b:
-        return MISSING
-    if key_a == key_b:
-        return 4
-    sim = name_alignment(a, b)
-    if sim >= 0.95:
-        return 3
-    if sim >= 0.88:
-        return 2
-    return 1 if sim >= 0.75 or set(a) & set(b) else 0
-
-
 def _dob(a: str, b: str) -> int:
+    """Level of one pair of dates (the rule :func:`_dob_levels` applies to many)."""
     if not a or not b:
         return MISSING
     if a == b:
@@ -109,25 +97,6 @@ def _dob(a: str, b: str) -> int:
         if edits == 2:
             return 1
     return 1 if a[:4] == b[:4] else 0
-
-
-def _exact_or(partial: Callable[[str, str], bool], top: int) -> Callable[[str, str], int]:
-    def compare(a: str, b: str) -> int:
-        if not a or not b:
-            return MISSING
-        if a == b:
-            return top
-        return 1 if partial(a, b) else 0
-    return compare
-
-
-_COMPARE_STR: dict[str, Callable[[str, str], int]] = {
-    "dob": _dob,
-    "email": _exact_or(lambda a, b: a.split("@")[0] == b.split("@")[0], 2),
-    "phone": _exact_or(lambda a, b: a[-7:] == b[-7:], 2),
-    "national_id": _exact_or(lambda a, b: DamerauLevenshtein.distance(a, b) <= 2, 2),
-    "passport": _exact_or(lambda a, b: False, 1),
-}
 
 
 def _codes(values: list) -> np.ndarray:
