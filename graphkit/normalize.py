@@ -53,7 +53,8 @@ def name_key(name: str) -> str | None:
     return " ".join(sorted(tokens)) or None
 
 
-_COMPANY_SUFFIXES = frozenset(
+#: Legal-form words a company name ends with (dropped from its key).
+COMPANY_SUFFIXES = frozenset(
     "co company corp corporation inc incorporated ltd limited llc plc gmbh sa ag jsc ojsc "
     "pte pty bv nv oao ooo zao lp llp sarl srl spa kk".split()
 )
@@ -66,7 +67,7 @@ def company_key(name: str) -> str | None:
     'yanbian silverstar network technology'
     """
     tokens = name_tokens(name or "")
-    while tokens and tokens[-1] in _COMPANY_SUFFIXES:
+    while tokens and tokens[-1] in COMPANY_SUFFIXES:
         tokens.pop()
     return " ".join(tokens) or None
 

@@ -14,13 +14,13 @@ import re
 from functools import lru_cache
 
 from graphkit.names import is_romanized_syllable, romanized_tokens
-from graphkit.normalize import name_tokens
+from graphkit.normalize import COMPANY_SUFFIXES, name_tokens
 from graphkit.pinyin import split_pinyin
 
-LEGAL_FORMS = frozenset(
-    "co company corp corporation inc incorporated ltd limited llc plc gmbh sa ag jsc ojsc "
-    "cjsc pjsc pte pty bv nv oao ooo zao lp llp sarl srl spa kk liability joint stock "
-    "private public holding holdings group sdn bhd fze fzco fzc jv".split()
+#: Legal-form words, dropped wherever they stand: the suffixes and the words around them.
+LEGAL_FORMS = COMPANY_SUFFIXES | frozenset(
+    "cjsc pjsc liability joint stock private public holding holdings group sdn bhd fze fzco "
+    "fzc jv".split()
 )
 STOP_WORDS = frozenset("the of and for de la le du des y i".split())
 #: Words that lists and applicants write in more than one way.
