@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from graphkit.names import is_romanized_syllable, romanized_tokens
+from graphkit.names import is_romanized_syllable, romanize_hangul, romanized_tokens
 from graphkit.normalize import COMPANY_SUFFIXES, name_tokens
 from graphkit.pinyin import split_pinyin
 
@@ -90,10 +90,10 @@ def person_tokens(name: str) -> tuple[str, ...]:
     True
     """
     out: list[str] = []
-    for word in transliterate_cyrillic(name).split():
-        parts = romanized_tokens(word)
+    for token in name_tokens(romanize_hangul(transliterate_cyrillic(name))):
+        parts = romanized_tokens(token)
         if len(parts) != 2:  # a two-syllable Pinyin reading beats a three-way Korean one
-            pinyin = split_pinyin(name_tokens(word)[0]) if len(name_tokens(word)) == 1 else ()
+            pinyin = split_pinyin(token)
             if len(pinyin) == 2:
                 parts = [p for syllable in pinyin for p in romanized_tokens(syllable)]
         out.extend(latin_variant(p) for p in parts)
