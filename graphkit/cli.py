@@ -34,8 +34,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         project = native_project(args.input)
         if not project.sources:
             raise InputError(f"{args.input}: no native files (people.csv, payroll.csv, …) found")
-    if args.max_identifier_share is not None:
-        project.max_identifier_share = args.max_identifier_share
+    project.settings = project.settings.with_overrides(
+        max_identifier_share=args.max_identifier_share)
     log = IssueLog(echo=None if args.quiet else sys.stderr)
     started = time.perf_counter()
     result = run_build(project, log, show_progress=not args.quiet)

@@ -10,7 +10,15 @@ import networkx as nx
 import pandas as pd
 
 from graphkit.clusters import ClusterResult, shared_identifier_clusters
-from graphkit.graph import GRAPH_JSON, add_matches, build_graph, write_graph_json, write_graphml
+from graphkit.graph import (
+    GRAPH_JSON,
+    add_matches,
+    build_graph,
+    tables_from_graph,
+    write_graph_json,
+    write_graphml,
+    write_tables,
+)
 from graphkit.ingest import Ingested, ingest
 from graphkit.issues import IssueLog
 from graphkit.progress import Stages
@@ -98,16 +106,17 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         hits = screen(entities_to_screen(graph, data, people), sanctions)
         add_matches(graph, hits, sanctions)
     with stages.stage("clusters"):
-        clusters = shared_identifier_clusters(graph, project.max_identifier_share)
+        clusters = shared_identifier_clusters(graph, project.settings.max_identifier_share)
     with stages.stage("rings"):
-        rings = find_rings(graph)
+        rings = find_rings(graph, max_share=project.settings.max_identifier_share,
+                           max_ring=project.settings.max_ring, seed=project.settings.seed)
     stages.close()
     return BuildResult(project, data, people, companies, sanctions, hits, graph, clusters,
                        rings, stages.seconds)
 
 
 def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
-    """Write clusters.csv, graph.graphml, graph.json, entities.csv, sanctions_hits.csv,
+    """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml, graph.json, entities.csv, sanctions_hits.csv,
     issues.csv, rings.csv, rings.json, report.html and summary.txt to ``out_dir``;
     returns the paths written."""
     out = Path(out_dir)
@@ -115,6 +124,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
     written = []
     result.clusters.clusters.to_csv(out / "clusters.csv", index=False)
     written.append(out / "clusters.csv")
+    written += write_tables(tables_from_graph(result.graph), out)
     write_graphml(result.graph, out / "graph.graphml")
     written.append(out / "graph.graphml")
     write_graph_json(result.graph, out / GRAPH_JSON)

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import yaml
 
-from graphkit.clusters import DEFAULT_MAX_SHARE
 from graphkit.issues import InputError
 from graphkit.loaderspec import LoaderSpec, load_spec
-from graphkit.schema import DPRK_PROGRAMS, Layout
+from graphkit.schema import Layout
+from graphkit.settings import Settings
 from graphkit.sources.lists import LIST_FORMATS
 
 SANCTION_FORMATS = tuple(LIST_FORMATS)
@@ -38,8 +38,17 @@ class Project:
     name: str
     sources: list[tuple[Path, LoaderSpec]]
     sanctions: list[tuple[Path, str | None]] = field(default_factory=list)
-    programs: tuple[str, ...] = DPRK_PROGRAMS
-    max_identifier_share: int = DEFAULT_MAX_SHARE
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def programs(self) -> tuple[str, ...]:
+        """Sanctions programs screened (owned by ``settings``)."""
+        return self.settings.programs
+
+    @property
+    def max_identifier_share(self) -> int:
+        """Hub threshold (owned by ``settings``)."""
+        return self.settings.max_identifier_share
 
 
 def load_project(path: str | Path) -> Project:
@@ -74,8 +83,11 @@ def load_project(path: str | Path) -> Project:
         name=str(data.get("name") or path.stem),
         sources=sources,
         sanctions=sanctions,
-        programs=tuple(data.get("programs") or DPRK_PROGRAMS),
-        max_identifier_share=int(data.get("max_identifier_share", DEFAULT_MAX_SHARE)),
+        settings=Settings().with_overrides(
+            programs=tuple(data["programs"]) if data.get("programs") else None,
+            max_identifier_share=(int(data["max_identifier_share"])
+                                  if "max_identifier_share" in data else None),
+        ),
     )
 
 

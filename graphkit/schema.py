@@ -187,3 +187,16 @@ TRUTH_COLUMNS: tuple[str, ...] = ("record_id", "layout", "person_id", "ring_id")
 
 #: Programs of the OFAC SDN list that concern North Korea.
 DPRK_PROGRAMS: tuple[str, ...] = ("DPRK", "DPRK2", "DPRK3", "DPRK4", "DPRK-NKSPEA")
+
+
+#: Fixed columns of the node table (``nodes.parquet``); property columns follow.
+NODE_TABLE_COLUMNS: tuple[str, ...] = ("node_id", "key", "label")
+
+#: Fixed columns of the relationship table (``relationships.parquet``); properties follow.
+REL_TABLE_COLUMNS: tuple[str, ...] = ("start_id", "end_id", "start", "end", "type")
+
+#: Typed properties of nodes and of relationships: "list" (list of strings), "float",
+#: "int". Every property not named here is a string (record fields stay as read).
+NODE_PROPERTY_TYPES: dict[str, str] = {"aliases": "list", "programs": "list", "line": "int"}
+REL_PROPERTY_TYPES: dict[str, str] = {"records": "list", "score": "float", "amount": "float",
+                                      "payments": "int"}

@@ -1,0 +1,173 @@
+"""The property graph as two typed tables: the columnar form every stage can share.
+
+``nodes``: one row per node — ``node_id`` (int64, the row's position), ``key`` (the node's
+stable string id, e.g. ``person:P000123`` or ``Email:jsmith@gmail.com``), ``label``, then
+one column per property (null where a node lacks it). ``relationships``: one row per
+relationship — ``start_id``/``end_id`` (int64 node ids), ``start``/``end`` (node keys),
+``type``, then property columns. Column types come from ``graphkit.schema``
+(``NODE_PROPERTY_TYPES``, ``REL_PROPERTY_TYPES``: lists of strings, float64, int64;
+every other property is a string). Rows are sorted by key (nodes) and by (start, type, end)
+(relationships), so the same graph always gives the same tables and the same files.
+
+On disk: ``nodes.parquet`` and ``relationships.parquet`` (``write_tables``/``read_tables``).
+``graph_from_tables`` gives the analyst's networkx view back, losslessly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from graphkit.schema import (
+    NODE_PROPERTY_TYPES,
+    NODE_TABLE_COLUMNS,
+    REL_PROPERTY_TYPES,
+    REL_TABLE_COLUMNS,
+)
+
+NODES_FILE = "nodes.parquet"
+RELATIONSHIPS_FILE = "relationships.parquet"
+
+
+@dataclass
+class GraphTables:
+    """Node and relationship tables of one graph (see the module docstring)."""
+
+    nodes: pd.DataFrame
+    relationships: pd.DataFrame
+
+    def node_properties(self) -> list[str]:
+        """Property columns of the node table."""
+        return [c for c in self.nodes.columns if c not in NODE_TABLE_COLUMNS]
+
+    def relationship_properties(self) -> list[str]:
+        """Property columns of the relationship table."""
+        return [c for c in self.relationships.columns if c not in REL_TABLE_COLUMNS]
+
+
+_ARROW = {"list": pa.list_(pa.string()), "float": pa.float64(), "int": pa.int64(),
+          "str": pa.string()}
+
+
+_PANDAS = {"int": "Int64", "float": "Float64"}
+
+
+def _types(fixed: tuple[str, ...]) -> dict[str, str]:
+    return NODE_PROPERTY_TYPES if fixed == NODE_TABLE_COLUMNS else REL_PROPERTY_TYPES
+
+
+def _fixed_type(name: str) -> pa.DataType:
+    return pa.int64() if name.endswith("_id") and name != "list_id" else pa.string()
+
+
+def _cell(typ: str, value):
+    """A property value coerced to its declared type (``None`` when absent)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if typ == "list":
+        return [str(v) for v in (value if isinstance(value, list | tuple | set) else [value])]
+    if typ == "float":
+        return float(value)
+    if typ == "int":
+        return int(value)
+    return str(value)
+
+
+def _frame(rows: list[dict], fixed: tuple[str, ...]) -> pd.DataFrame:
+    props = sorted({k for row in rows for k in row} - set(fixed))
+    columns = {c: [row.get(c) for row in rows] for c in fixed}
+    types = _types(fixed)
+    for name in props:
+        typ = types.get(name, "str")
+        values = [_cell(typ, row.get(name)) for row in rows]
+        columns[name] = pd.array(values, dtype=_PANDAS[typ]) if typ in _PANDAS else values
+    return pd.DataFrame(columns, columns=[*fixed, *props])
+
+
+def tables_from_graph(graph: nx.MultiDiGraph) -> GraphTables:
+    """The tables of a networkx property graph (node attribute ``label``, edge ``type``)."""
+    keys = sorted(graph.nodes, key=str)
+    node_id = {key: i for i, key in enumerate(keys)}
+    node_rows = [{**{k: v for k, v in graph.nodes[key].items() if k != "label"},
+                  "node_id": node_id[key], "key": str(key),
+                  "label": graph.nodes[key].get("label", "")} for key in keys]
+    edges = sorted(graph.edges(keys=True, data=True),
+                   key=lambda e: (str(e[0]), str(e[3].get("type", e[2])), str(e[1])))
+    rel_rows = [{**{k: v for k, v in attrs.items() if k != "type"},
+                 "start_id": node_id[src], "end_id": node_id[dst], "start": str(src),
+                 "end": str(dst), "type": attrs.get("type", key)}
+                for src, dst, key, attrs in edges]
+    return GraphTables(_frame(node_rows, NODE_TABLE_COLUMNS),
+                       _frame(rel_rows, REL_TABLE_COLUMNS))
+
+
+def _present(value) -> bool:
+    if value is None or value is pd.NA:
+        return False
+    return not (isinstance(value, float) and value != value)
+
+
+def _plain(value):
+    """A table cell as a plain Python value (numpy arrays of lists become lists)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph:
+    """The networkx view of the tables (edges keyed by their type); the inverse of
+    ``tables_from_graph``."""
+    graph = nx.MultiDiGraph()
+    nprops = tables.node_properties()
+    for row in tables.nodes.itertuples(index=False):
+        values = row._asdict()
+        attrs = {"label": values["label"]}
+        attrs.update({p: _plain(values[p]) for p in nprops if _present(values[p])})
+        graph.add_node(values["key"], **attrs)
+    rprops = tables.relationship_properties()
+    for row in tables.relationships.itertuples(index=False):
+        values = row._asdict()
+        attrs = {"type": values["type"]}
+        attrs.update({p: _plain(values[p]) for p in rprops if _present(values[p])})
+        graph.add_edge(values["start"], values["end"], key=values["type"], **attrs)
+    return graph
+
+
+def _arrow_table(frame: pd.DataFrame, fixed: tuple[str, ...]) -> pa.Table:
+    types = _types(fixed)
+    fields = [pa.field(c, _fixed_type(c) if c in fixed else _ARROW[types.get(c, "str")])
+              for c in frame.columns]
+    arrays = [pa.array(frame[f.name], type=f.type, from_pandas=True) for f in fields]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def write_tables(tables: GraphTables, folder: str | Path) -> list[Path]:
+    """Write ``nodes.parquet`` and ``relationships.parquet`` into ``folder``."""
+    folder = Path(folder)
+    paths = [folder / NODES_FILE, folder / RELATIONSHIPS_FILE]
+    pq.write_table(_arrow_table(tables.nodes, NODE_TABLE_COLUMNS), paths[0])
+    pq.write_table(_arrow_table(tables.relationships, REL_TABLE_COLUMNS), paths[1])
+    return paths
+
+
+def read_tables(folder: str | Path) -> GraphTables:
+    """The tables a build wrote into ``folder``."""
+    folder = Path(folder)
+    frames = []
+    for name, types in ((NODES_FILE, NODE_PROPERTY_TYPES), (RELATIONSHIPS_FILE,
+                                                             REL_PROPERTY_TYPES)):
+        frame = pq.read_table(folder / name).to_pandas()
+        for column in frame.columns:
+            if types.get(column) in _PANDAS:
+                frame[column] = frame[column].astype(_PANDAS[types[column]])
+        frames.append(frame)
+    return GraphTables(*frames)
+
+
+__all__ = ["NODES_FILE", "RELATIONSHIPS_FILE", "GraphTables", "graph_from_tables",
+           "read_tables", "tables_from_graph", "write_tables"]
