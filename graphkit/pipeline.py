@@ -116,9 +116,9 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
 
 
 def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
-    """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml, graph.json, entities.csv, sanctions_hits.csv,
-    issues.csv, rings.csv, rings.json, report.html and summary.txt to ``out_dir``;
-    returns the paths written."""
+    """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml, graph.json,
+    entities.csv, sanctions_hits.csv, issues.csv, rings.csv, rings.json, report.html and
+    summary.txt to ``out_dir``; returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
