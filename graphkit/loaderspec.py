@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from graphkit.issues import InputError
 from graphkit.resources import shipped_dir
+from graphkit.safeyaml import load_yaml
 from graphkit.schema import DATE_COLUMNS, NATIVE_COLUMNS, IdKind, Layout
+from graphkit.validation import RULE_SCHEMA, SPEC_SCHEMA, check_mapping, suggest
 
 #: Identifier kinds built from several columns, given in this order.
 COMPOSITE_KINDS: dict[IdKind, tuple[str, ...]] = {
@@ -42,8 +42,6 @@ COMPOSITE_KINDS: dict[IdKind, tuple[str, ...]] = {
     IdKind.SHIP_ADDRESS: ("street", "city", "region", "postcode", "country"),
     IdKind.BANK_ACCOUNT: ("account_number", "routing_number"),
 }
-
-_RULE_KEYS = {"from", "join", "sep", "split", "part", "value", "date_format", "map", "default"}
 
 
 @dataclass(frozen=True)
@@ -88,30 +86,29 @@ def available_specs() -> dict[str, Path]:
     return {p.stem: p for p in sorted(shipped_dir("loaders").glob("*.yml"))}
 
 
-def load_spec(name_or_path: str | Path) -> LoaderSpec:
-    """Load a bundled spec by name ('people', 'ats_export') or any spec file by path."""
+def load_spec(name_or_path: str | Path, max_yaml_nodes: int | None = None) -> LoaderSpec:
+    """Load a bundled spec by name ('people', 'ats_export') or any spec file by path,
+    checked against the declared spec schema (``validation.SPEC_SCHEMA``)."""
     path = Path(name_or_path)
     if not path.suffix:
         bundled = available_specs()
         if str(name_or_path) not in bundled:
             raise InputError(
-                f"unknown loader spec '{name_or_path}'; bundled specs: {', '.join(bundled)}"
+                f"unknown loader spec '{name_or_path}'{suggest(str(name_or_path), list(bundled))}"
+                f"; bundled specs: {', '.join(bundled)}"
             )
         path = bundled[str(name_or_path)]
     if not path.exists():
         raise InputError(f"loader spec {path} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"loader spec {path.name}: not valid YAML: {exc}") from exc
-    return parse_spec(data, path)
+    if not path.is_file():
+        raise InputError(f"loader spec {path} is not a file")
+    return parse_spec(load_yaml(path, "loader spec", max_yaml_nodes), path)
 
 
 def parse_spec(data: Any, path: Path | None = None) -> LoaderSpec:
     """Validate the YAML mapping of a spec; errors name the spec file and the key."""
     where = path.name if path else "loader spec"
-    if not isinstance(data, dict):
-        raise InputError(f"{where}: expected a mapping at the top level")
+    check_mapping(data, SPEC_SCHEMA, where)
     try:
         layout = Layout(data.get("layout"))
     except ValueError:
@@ -137,7 +134,7 @@ def parse_spec(data: Any, path: Path | None = None) -> LoaderSpec:
     if "record_id" not in columns:
         raise InputError(f"{where}: 'columns' must say where record_id comes from")
     identifiers = _parse_identifiers(data.get("identifiers"), layout, where)
-    required = tuple(data.get("required") or columns["record_id"].sources)
+    required = tuple(str(c) for c in data.get("required") or columns["record_id"].sources)
     return LoaderSpec(
         name=str(data.get("name") or (path.stem if path else layout.value)),
         layout=layout,
@@ -157,10 +154,9 @@ def _parse_rule(raw: Any, where: str) -> ColumnRule:
     if isinstance(raw, str):
         return ColumnRule(sources=(raw,))
     if not isinstance(raw, dict):
-        raise InputError(f"{where}: expected a source column name or a mapping")
-    unknown = set(raw) - _RULE_KEYS
-    if unknown:
-        raise InputError(f"{where}: unknown keys {sorted(unknown)}; allowed {sorted(_RULE_KEYS)}")
+        return ColumnRule(sources=(str(raw),))
+    file, _, key = where.partition(": ")
+    check_mapping(raw, RULE_SCHEMA, file, key)
     if "value" in raw:
         return ColumnRule(value=str(raw["value"]))
     if "join" in raw:

@@ -12,21 +12,27 @@ A project file is YAML; paths are relative to the project file::
       - file: lists/sdn.csv
         format: ofac-sdn-csv        # or ofac-sdn-xml, un-sc-xml, ftm-json
     programs: ["DPRK*"]             # optional; default: the North Korea programs
-    max_identifier_share: 20        # optional
+    max_identifier_share: 20        # optional; any ``Settings`` field can be set here
+
+Every key and type is checked against ``validation.PROJECT_SCHEMA`` before any data is
+read; paths leaving the project folder are warned about (``allow_outside_paths: true``
+accepts them silently).
 """
 
 from __future__ import annotations
 
+import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from graphkit.issues import InputError
+from graphkit.issues import InputError, IssueLog
 from graphkit.loaderspec import LoaderSpec, load_spec
+from graphkit.safeyaml import load_yaml
 from graphkit.schema import Layout
 from graphkit.settings import Settings
 from graphkit.sources.lists import LIST_FORMATS
+from graphkit.validation import PROJECT_SCHEMA, SETTING_FIELDS, check_mapping
 
 SANCTION_FORMATS = tuple(LIST_FORMATS)
 
@@ -51,43 +57,64 @@ class Project:
         return self.settings.max_identifier_share
 
 
-def load_project(path: str | Path) -> Project:
-    """Read and check a project file; errors name the file and the entry."""
+def _outside(base: Path, target: Path) -> bool:
+    """True when ``target`` leaves the folder ``base`` (checked on the written path:
+    ``..`` steps and absolute paths; symbolic links inside the folder are allowed)."""
+    root = os.path.abspath(base)
+    return os.path.commonpath([root, os.path.abspath(target)]) != root
+
+
+def load_project(path: str | Path, log: IssueLog | None = None,
+                 max_yaml_nodes: int | None = None) -> Project:
+    """Read a project file and check it against ``validation.PROJECT_SCHEMA``; errors name
+    the file and the key. A path that leaves the project folder (``../..``, an absolute
+    path) is a warning in ``log`` unless the file sets ``allow_outside_paths: true``."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise InputError(f"project file {path}: cannot read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"project file {path.name}: not valid YAML: {exc}") from None
+    if path.is_dir():
+        raise InputError(f"project file {path}: is a folder, not a YAML file")
+    data = load_yaml(path, "project file", max_yaml_nodes)
+    if data is None:
+        data = {}
+    check_mapping(data, PROJECT_SCHEMA, path.name)
     base = path.parent
+    allow_outside = bool(data.get("allow_outside_paths", False))
+
+    def locate(value: object, key: str) -> Path:
+        target = base / str(value)
+        if _outside(base, target) and not allow_outside:
+            message = (f"'{key}' path '{value}' leaves the project folder; read anyway "
+                       "(set allow_outside_paths: true to accept such paths)")
+            if log is not None:
+                log.warn(path, None, key, message)
+            else:
+                warnings.warn(f"{path.name}: {message}", stacklevel=3)
+        return target
+
     sources = []
     for i, entry in enumerate(data.get("sources") or [], start=1):
-        if not isinstance(entry, dict) or "file" not in entry:
-            raise InputError(f"{path.name}: sources[{i}] needs a 'file'")
-        loader = str(entry.get("loader") or Path(entry["file"]).stem)
+        loader = str(entry.get("loader") or Path(str(entry["file"])).stem)
         spec_ref: str | Path = loader
         if loader.endswith((".yml", ".yaml")):
-            spec_ref = base / loader
-        sources.append((base / entry["file"], load_spec(spec_ref)))
+            spec_ref = locate(loader, f"sources[{i}].loader")
+        try:
+            spec = load_spec(spec_ref, max_yaml_nodes)
+        except InputError as exc:
+            raise InputError(f"{path.name}: sources[{i}]: {exc}") from None
+        sources.append((locate(entry["file"], f"sources[{i}].file"), spec))
     if not sources:
         raise InputError(f"{path.name}: no sources listed")
-    sanctions = []
-    for i, entry in enumerate(data.get("sanctions") or [], start=1):
-        fmt = entry.get("format")  # None: detected from the file
-        if fmt is not None and fmt not in SANCTION_FORMATS:
-            raise InputError(f"{path.name}: sanctions[{i}]: unknown format '{fmt}' "
-                             f"(known: {', '.join(SANCTION_FORMATS)})")
-        sanctions.append((base / entry["file"], fmt))
+    sanctions = [(locate(entry["file"], f"sanctions[{i}].file"), entry.get("format"))
+                 for i, entry in enumerate(data.get("sanctions") or [], start=1)]
+    overrides = {key: data[key] for key in SETTING_FIELDS if data.get(key) is not None}
+    if "programs" in overrides:
+        if not overrides["programs"]:
+            raise InputError(f"{path.name}: 'programs' is empty; list at least one pattern")
+        overrides["programs"] = tuple(overrides["programs"])
     return Project(
         name=str(data.get("name") or path.stem),
         sources=sources,
         sanctions=sanctions,
-        settings=Settings().with_overrides(
-            programs=tuple(data["programs"]) if data.get("programs") else None,
-            max_identifier_share=(int(data["max_identifier_share"])
-                                  if "max_identifier_share" in data else None),
-        ),
+        settings=Settings().with_overrides(**overrides),
     )
 
 
