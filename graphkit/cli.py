@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,35 +16,89 @@ from graphkit.sources.lists import LIST_FORMATS
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE = 0, 1, 2
 
 
+def _settings_overrides(args: argparse.Namespace) -> dict:
+    """Settings given on the command line (``None``: not given)."""
+    return {
+        "max_identifier_share": args.max_identifier_share,
+        "max_decompressed_bytes": args.max_decompressed_bytes,
+        "max_yaml_nodes": args.max_yaml_nodes,
+        "max_columns": args.max_columns,
+        "max_field_chars": args.max_field_chars,
+        "csv_safety": False if args.no_csv_safety else None,
+    }
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    root = os.path.abspath(folder)
+    return os.path.commonpath([root, os.path.abspath(path)]) == root
+
+
+def _check_build_inputs(project, out: Path, demo: bool) -> None:
+    """Before the long work: lists must be readable files, and no input may live in the
+    output folder (the build replaces it)."""
+    for path, _fmt in project.sanctions:
+        if not Path(path).is_file():
+            state = "is not a file" if Path(path).exists() else "no such file"
+            raise InputError(f"sanctions list {path}: {state}")
+        if not os.access(path, os.R_OK):
+            raise InputError(f"sanctions list {path}: not readable (permission denied)")
+    if demo:
+        return
+    for path in [p for p, _ in project.sources] + [p for p, _ in project.sanctions]:
+        if _inside(out, Path(path)):
+            raise InputError(f"input {path} is inside --out {out}, which the build replaces; "
+                             "move it or choose another --out")
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
+    from graphkit.buildfolder import BuildFolder, check_out
     from graphkit.demo import generate_demo
+    from graphkit.limits import use_limits
+    from graphkit.manifest import utc_now, write_manifest
     from graphkit.pipeline import run_build, write_outputs
-    from graphkit.project import load_project, native_project
+    from graphkit.project import Project, load_project, native_project
 
     out = Path(args.out)
-    if args.demo:
-        demo_dir = out / "demo-data"
-        counts = generate_demo(demo_dir, seed=args.seed, n_people=args.demo_people)
-        print(f"demo data written to {demo_dir} ({counts['people.csv']:,} people records)",
-              file=sys.stderr)
-        project = native_project(demo_dir)
-        project.name = f"demo (seed {args.seed})"
-    elif args.config:
-        project = load_project(args.config)
-    else:
+    log = IssueLog(echo=None if args.quiet else sys.stderr)
+    overrides = _settings_overrides(args)
+    check_out(out)
+    project: Project | None = None
+    if args.config:
+        project = load_project(args.config, log, max_yaml_nodes=args.max_yaml_nodes)
+    elif args.input:
+        if not Path(args.input).is_dir():
+            raise InputError(f"--input {args.input}: not a folder")
         project = native_project(args.input)
         if not project.sources:
             raise InputError(f"{args.input}: no native files (people.csv, payroll.csv, …) found")
-    project.settings = project.settings.with_overrides(
-        max_identifier_share=args.max_identifier_share)
-    log = IssueLog(echo=None if args.quiet else sys.stderr)
-    started = time.perf_counter()
-    result = run_build(project, log, show_progress=not args.quiet)
-    paths = write_outputs(result, out)
+    with BuildFolder(out) as folder:
+        started_at, started = utc_now(), time.perf_counter()
+        shown: dict[Path, str] = {}
+        if args.demo:
+            demo_dir = folder.tmp / "demo-data"
+            counts = generate_demo(demo_dir, seed=args.seed, n_people=args.demo_people)
+            print(f"demo data written to {out / 'demo-data'} ({counts['people.csv']:,} people "
+                  "records)", file=sys.stderr)
+            project = native_project(demo_dir)
+            project.name = f"demo (seed {args.seed})"
+            shown = {p: f"demo-data/{p.name}" for p, _ in project.sources}
+        assert project is not None
+        project.settings = project.settings.with_overrides(**overrides)
+        _check_build_inputs(project, out, args.demo)
+        with use_limits(project.settings):
+            result = run_build(project, log, show_progress=not args.quiet)
+        write_started = time.perf_counter()
+        paths = write_outputs(result, folder.tmp)
+        seconds = {**result.seconds, "write": time.perf_counter() - write_started}
+        write_manifest(folder.tmp, build_id=folder.build_id, started=started_at, result=result,
+                       seconds=seconds, shown=shown, command=sys.argv[1:])
+        folder.hold_for_tests()
+        folder.commit()
     clusters = result.clusters.clusters
     print(f"built in {time.perf_counter() - started:.1f}s: {len(clusters):,} shared-identifier "
           f"clusters, {len(result.hits):,} sanctions hits; wrote "
-          + ", ".join(p.name for p in paths) + f" to {out}")
+          + ", ".join(p.name for p in paths) + f", manifest.json to {out} "
+          f"(build {folder.build_id})")
     counts = log.counts
     if counts:
         print(f"{counts.get('error', 0)} errors, {counts.get('warning', 0)} warnings "
@@ -276,6 +331,19 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--max-identifier-share", type=int, default=None,
                        help="identifiers shared by more entities are hubs (default 20)")
     build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
+    limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")
+    limits.add_argument("--max-decompressed-bytes", type=int, default=None,
+                        help="bytes a .gz input may unpack to (default 4 GiB)")
+    limits.add_argument("--max-yaml-nodes", type=int, default=None,
+                        help="nodes a project file or loader spec may expand to (default "
+                             "100000)")
+    limits.add_argument("--max-columns", type=int, default=None,
+                        help="columns a data file may have (default 2000)")
+    limits.add_argument("--max-field-chars", type=int, default=None,
+                        help="characters one field may hold (default 10000)")
+    build.add_argument("--no-csv-safety", action="store_true",
+                       help="write CSV cells starting with = + - @ as they are (default: "
+                            "prefixed with ' so spreadsheets do not run them)")
     build.set_defaults(func=_cmd_build)
 
     demo = sub.add_parser("demo-data", help="write the seeded demo files and truth.csv")

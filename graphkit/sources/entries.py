@@ -8,7 +8,6 @@ strong ``aliases`` and ``weak_aliases`` (the lists' "low quality" a.k.a.s), ``do
 
 from __future__ import annotations
 
-import gzip
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from graphkit.limits import open_maybe_gzip
 from graphkit.schema import SANCTION_COLUMNS
 
 _LIST_COLUMNS = tuple(c for c in SANCTION_COLUMNS
@@ -50,8 +50,9 @@ def entries_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def open_binary(path: Path) -> IO[bytes]:
-    """Open a list file for reading bytes, gunzipping ``.gz`` files."""
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+    """Open a list file for reading bytes, gunzipping ``.gz`` files within the limits
+    (``graphkit.limits``: a gzip bomb is refused)."""
+    return open_maybe_gzip(path)
 
 
 def read_xml_entries(path: Path, tags: tuple[str, ...],

