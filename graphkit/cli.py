@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from graphkit.issues import InputError, IssueLog
+from graphkit.csvsafe import write_csv
+from graphkit.issues import InputError, IssueLog, stderr_log
 from graphkit.loaderspec import available_specs, load_spec
 from graphkit.screen import DEFAULT_THRESHOLD
 from graphkit.sources.lists import LIST_FORMATS
@@ -136,9 +137,9 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
         labels = pd.read_csv(args.labels, dtype=str, keep_default_na=False)
     result = resolve(people, merge=args.merge, review=args.review, labels=labels)
     seconds = time.perf_counter() - started
-    result.entities.to_csv(args.out, index=False)
+    write_csv(result.entities, args.out, not args.no_csv_safety)
     if args.pairs:
-        result.pairs.to_csv(args.pairs, index=False)
+        write_csv(result.pairs, args.pairs, not args.no_csv_safety)
     decisions = result.pairs["decision"].value_counts()
     print(f"{len(people):,} records -> {result.entities['entity_id'].nunique():,} entities in "
           f"{seconds:.1f}s ({len(result.blocking):,} candidate pairs; "
@@ -157,14 +158,14 @@ def _cmd_loaders(args: argparse.Namespace) -> int:
 def _cmd_sdn(args: argparse.Namespace) -> int:
     from graphkit.sources import read_list, read_sdn, select_programs
 
-    frame = read_list(args.sdn, args.format) if args.sdn else read_sdn()
+    frame = read_list(args.sdn, args.format, stderr_log()) if args.sdn else read_sdn()
     if args.program:
         frame = select_programs(frame, args.program)
     flat = frame.copy()
     for col in flat.columns:
         if flat[col].map(lambda v: isinstance(v, list)).any():
             flat[col] = flat[col].map("; ".join)
-    flat.to_csv(args.out if args.out else sys.stdout, index=False)
+    write_csv(flat, args.out if args.out else sys.stdout, not args.no_csv_safety)
     print(f"{len(frame):,} entries", file=sys.stderr)
     return EXIT_OK
 
@@ -179,7 +180,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     log = IssueLog(echo=sys.stderr)
     names = read_names(args.names, log)
     formats = args.format or []
-    lists = [read_list(path, formats[i] if i < len(formats) else None)
+    lists = [read_list(path, formats[i] if i < len(formats) else None, log)
              for i, path in enumerate(args.list or [])] or [read_sdn()]
     sanctions = pd.concat(lists, ignore_index=True)
     if args.program:
@@ -189,7 +190,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     hits = screen(names, sanctions, threshold=args.threshold, screener=screener,
                   show_progress=True, workers=args.workers)
     seconds = time.perf_counter() - started
-    hits.to_csv(args.out, index=False)
+    write_csv(hits, args.out, not args.no_csv_safety)
     errors = log.counts.get("error", 0)
     print(f"{len(names):,} names screened against {len(sanctions):,} entries "
           f"({screener.index.size:,} names and aliases) in {seconds:.1f}s: "
@@ -310,6 +311,12 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", help="database name (default: the server's default)")
 
 
+def _add_csv_safety_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-csv-safety", action="store_true",
+                        help="write CSV cells starting with = + - @ as they are (default: "
+                             "prefixed with ' so spreadsheets do not run them)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``graphkit`` command."""
     parser = argparse.ArgumentParser(
@@ -341,9 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="columns a data file may have (default 2000)")
     limits.add_argument("--max-field-chars", type=int, default=None,
                         help="characters one field may hold (default 10000)")
-    build.add_argument("--no-csv-safety", action="store_true",
-                       help="write CSV cells starting with = + - @ as they are (default: "
-                            "prefixed with ' so spreadsheets do not run them)")
+    _add_csv_safety_flag(build)
     build.set_defaults(func=_cmd_build)
 
     demo = sub.add_parser("demo-data", help="write the seeded demo files and truth.csv")
@@ -360,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--merge", type=float, default=0.95, help="merge threshold (probability)")
     res.add_argument("--review", type=float, default=0.5, help="review threshold")
     res.add_argument("--labels", help="CSV of judged pairs: record_id_l, record_id_r, is_match")
+    _add_csv_safety_flag(res)
     res.set_defaults(func=_cmd_resolve)
 
     loaders = sub.add_parser("loaders", help="list the bundled loader specs")
@@ -371,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     sdn.add_argument("--format", choices=list(LIST_FORMATS), help="default: detected")
     sdn.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
     sdn.add_argument("--out", help="CSV file to write (default: standard output)")
+    _add_csv_safety_flag(sdn)
     sdn.set_defaults(func=_cmd_sdn)
 
     scr = sub.add_parser("screen", help="screen names against sanctions lists")
@@ -385,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     scr.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     scr.add_argument("--strict", action="store_true", help="exit 1 when rows were skipped")
     scr.add_argument("--out", required=True, help="hits CSV to write")
+    _add_csv_safety_flag(scr)
     scr.set_defaults(func=_cmd_screen)
 
     query = sub.add_parser("query", help="Cypher query packs")
@@ -428,13 +436,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unusable(exc: BaseException) -> str:
+    """One line for an error that ended a command: what failed, on which file."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from neo4j.exceptions import DriverError, Neo4jError
+    except ImportError:  # pragma: no cover
+        return ()
+    return (DriverError, Neo4jError)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``graphkit`` command; returns the exit code."""
+    """Entry point of the ``graphkit`` command; returns the exit code (0 done, 1 input
+    issues under ``--strict``, 2 unusable input or settings, 128+N stopped by signal N).
+
+    Unusable input ends in one line ``graphkit: error: …``; ``GRAPHKIT_DEBUG=1`` adds the
+    traceback of errors that were not foreseen."""
+    import csv
+
+    from graphkit.buildfolder import BuildInterrupted
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except InputError as exc:
         print(f"graphkit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BuildInterrupted as exc:
+        print(f"graphkit: {exc}", file=sys.stderr)
+        return 128 + exc.signum
+    except KeyboardInterrupt:
+        print("graphkit: interrupted", file=sys.stderr)
+        return 128 + 2
+    except (OSError, ValueError, csv.Error, RecursionError, *_driver_errors()) as exc:
+        if os.environ.get("GRAPHKIT_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        print(f"graphkit: error: {_unusable(exc)}", file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -10,6 +10,7 @@ import networkx as nx
 import pandas as pd
 
 from graphkit.clusters import ClusterResult, shared_identifier_clusters
+from graphkit.csvsafe import write_csv
 from graphkit.graph import (
     GRAPH_JSON,
     add_matches,
@@ -63,9 +64,9 @@ def resolve_people(people: pd.DataFrame) -> Resolution:
     return resolve(people)
 
 
-def load_sanctions(project: Project) -> pd.DataFrame:
+def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFrame:
     """The project's sanctions lists (default: bundled SDN snapshot), selected by program."""
-    frames = [read_list(path, fmt) for path, fmt in project.sanctions] or [read_sdn()]
+    frames = [read_list(path, fmt, log) for path, fmt in project.sanctions] or [read_sdn()]
     return select_programs(pd.concat(frames, ignore_index=True), project.programs)
 
 
@@ -102,7 +103,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     with stages.stage("graph"):
         graph = build_graph(data, people, companies)
     with stages.stage("screen"):
-        sanctions = load_sanctions(project)
+        sanctions = load_sanctions(project, log)
         hits = screen(entities_to_screen(graph, data, people), sanctions)
         add_matches(graph, hits, sanctions)
     with stages.stage("clusters"):
@@ -122,7 +123,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    result.clusters.clusters.to_csv(out / "clusters.csv", index=False)
+    safe = result.project.settings.csv_safety  # CSVs for people: formulas neutralised
+    write_csv(result.clusters.clusters, out / "clusters.csv", safe)
     written.append(out / "clusters.csv")
     written += write_tables(tables_from_graph(result.graph), out)
     write_graphml(result.graph, out / "graph.graphml")
@@ -130,13 +132,13 @@ def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
     write_graph_json(result.graph, out / GRAPH_JSON)
     written.append(out / GRAPH_JSON)
     entities = pd.concat([result.people.entities, result.companies.entities], ignore_index=True)
-    entities.to_csv(out / "entities.csv", index=False)
+    write_csv(entities, out / "entities.csv", safe)
     written.append(out / "entities.csv")
-    result.hits.to_csv(out / "sanctions_hits.csv", index=False)
+    write_csv(result.hits, out / "sanctions_hits.csv", safe)
     written.append(out / "sanctions_hits.csv")
-    result.data.log.to_frame().to_csv(out / "issues.csv", index=False)
+    write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
     written.append(out / "issues.csv")
-    result.rings.to_pandas().to_csv(out / "rings.csv", index=False)
+    write_csv(result.rings.to_pandas(), out / "rings.csv", safe)
     (out / "rings.json").write_text(json.dumps(result.rings.to_json(), indent=1,
                                                ensure_ascii=False), encoding="utf-8")
     write_report(result.rings, out / "report.html", f"graphkit rings: {result.project.name}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,6 +38,44 @@ _OTHER_IDS = ("registrationNumber", "innCode", "taxNumber", "ogrnCode", "swiftBi
 
 def _values(props: dict[str, Any], name: str) -> list[str]:
     return [v for v in props.get(name) or [] if isinstance(v, str)]
+
+
+def clean_properties(props: Any, where: str, report) -> dict[str, Any]:
+    """FtM ``properties`` with every value a list of strings, as the format declares.
+
+    A string where a list belongs (``"name": "Kim"``) is one value, not a list of
+    letters; a number becomes its text; anything else is dropped. Each change is passed
+    to ``report(message)``. Nested entities (``sanctions``) are cleaned the same way."""
+    if not isinstance(props, dict):
+        if props is not None:
+            report(f"{where}'properties' is not an object; ignored")
+        return {}
+    clean: dict[str, Any] = {}
+    for name, value in props.items():
+        if name == "sanctions" and isinstance(value, list):
+            clean[name] = [{**v, "properties": clean_properties(
+                v.get("properties"), f"{where}sanctions.", report)}
+                for v in value if isinstance(v, dict)]
+            continue
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            report(f"{where}property '{name}' is a single value, not a list; read as one "
+                   f"value {str(value)[:60]!r}")
+            value = [value]
+        elif not isinstance(value, list):
+            report(f"{where}property '{name}' is {type(value).__name__}, not a list of "
+                   "strings; dropped")
+            continue
+        items = []
+        for item in value:
+            if isinstance(item, str):
+                items.append(item)
+            elif isinstance(item, int | float) and not isinstance(item, bool):
+                items.append(str(item))
+            else:
+                report(f"{where}property '{name}' holds a {type(item).__name__}, not a "
+                       "string; that value dropped")
+        clean[name] = items
+    return clean
 
 
 def _entry(obj: dict[str, Any], list_name: str) -> dict[str, Any]:
@@ -85,14 +124,30 @@ def read_ftm_json(path: str | Path, list_name: str = "OpenSanctions",
             try:
                 obj = json.loads(line)
                 schema = obj["schema"]
+                if not isinstance(schema, str):
+                    raise TypeError("schema is not a string")
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 message = f"not a FollowTheMoney entity ({type(exc).__name__}); line skipped"
                 if issues is None:
                     raise ListFormatError(f"{path.name} line {line_no}: {message}") from exc
                 issues.error(path, line_no, None, message)
                 continue
+
+            def report(message: str, line_no: int = line_no) -> None:
+                if issues is None:
+                    warnings.warn(f"{path.name} line {line_no}: {message}", stacklevel=2)
+                else:
+                    issues.warn(path, line_no, None, message)
+
+            obj["properties"] = clean_properties(obj.get("properties"), "", report)
             if schema in _KIND:
                 entry = _entry(obj, list_name)
+                if not entry["name"]:
+                    message = f"{schema} without a name; not read"
+                    if issues is None:
+                        raise ListFormatError(f"{path.name} line {line_no}: {message}")
+                    issues.error(path, line_no, None, message)
+                    continue
                 entries[entry["list_id"]] = entry
             elif schema == "Sanction":
                 sanctions.append(obj.get("properties") or {})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from graphkit.issues import IssueLog
 from graphkit.sources.entries import ListFormatError
 from graphkit.sources.ftm_json import read_ftm_json
 from graphkit.sources.ofac_csv import read_sdn
@@ -44,10 +45,14 @@ def detect_format(path: str | Path) -> str:
                           f"{', '.join(LIST_FORMATS)}); name it with a format")
 
 
-def read_list(path: str | Path, fmt: str | None = None) -> pd.DataFrame:
-    """Read one sanctions list into the sanctions frame; ``fmt`` defaults to detection."""
+def read_list(path: str | Path, fmt: str | None = None,
+              issues: IssueLog | None = None) -> pd.DataFrame:
+    """Read one sanctions list into the sanctions frame; ``fmt`` defaults to detection.
+    Record-level problems of FtM JSON lists go to ``issues`` when given."""
     fmt = fmt or detect_format(path)
     if fmt not in LIST_FORMATS:
         raise ListFormatError(f"unknown sanctions-list format '{fmt}' "
                               f"(known: {', '.join(LIST_FORMATS)})")
+    if fmt == "ftm-json" and issues is not None:
+        return read_ftm_json(Path(path), issues=issues)
     return LIST_FORMATS[fmt](Path(path))
