@@ -145,8 +145,9 @@ def read_ftm_json(path: str | Path, list_name: str = "OpenSanctions",
                 if not entry["name"]:
                     message = f"{schema} without a name; not read"
                     if issues is None:
-                        raise ListFormatError(f"{path.name} line {line_no}: {message}")
-                    issues.error(path, line_no, None, message)
+                        warnings.warn(f"{path.name} line {line_no}: {message}", stacklevel=2)
+                    else:
+                        issues.error(path, line_no, None, message)
                     continue
                 entries[entry["list_id"]] = entry
             elif schema == "Sanction":
