@@ -29,6 +29,21 @@ def _settings_overrides(args: argparse.Namespace) -> dict:
     }
 
 
+def _check_out_file(path: str | Path | None, flag: str = "--out") -> None:
+    """Before the long work: a CSV to write must go to a file in an existing, writable
+    folder."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{flag} {path}: is a folder; give a file name")
+    parent = target.absolute().parent
+    if not parent.is_dir():
+        raise InputError(f"{flag} {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{flag} {path}: cannot write in {parent} (read-only?)")
+
+
 def _inside(folder: Path, path: Path) -> bool:
     root = os.path.abspath(folder)
     return os.path.commonpath([root, os.path.abspath(path)]) == root
@@ -124,6 +139,10 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     from graphkit.resolve import resolve
     from graphkit.schema import Layout
 
+    _check_out_file(args.out)
+    _check_out_file(args.pairs, "--pairs")
+    if args.labels and not Path(args.labels).is_file():
+        raise InputError(f"--labels {args.labels}: no such file")
     log = IssueLog(echo=sys.stderr)
     data = ingest([(args.people, load_spec(args.loader))], log)
     people = data.records[Layout.PEOPLE]
@@ -158,6 +177,7 @@ def _cmd_loaders(args: argparse.Namespace) -> int:
 def _cmd_sdn(args: argparse.Namespace) -> int:
     from graphkit.sources import read_list, read_sdn, select_programs
 
+    _check_out_file(args.out)
     frame = read_list(args.sdn, args.format, stderr_log()) if args.sdn else read_sdn()
     if args.program:
         frame = select_programs(frame, args.program)
@@ -177,6 +197,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     from graphkit.screen.inputs import read_names
     from graphkit.sources import read_list, read_sdn, select_programs
 
+    _check_out_file(args.out)
     log = IssueLog(echo=sys.stderr)
     names = read_names(args.names, log)
     formats = args.format or []
