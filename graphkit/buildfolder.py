@@ -115,7 +115,7 @@ class BuildFolder:
     :meth:`commit` it into place; on any failure, delete it and leave ``out`` alone."""
 
     def __init__(self, out: str | Path, build_id: str | None = None,
-                 echo=sys.stderr) -> None:
+                 echo: object = "stderr") -> None:
         self.out = Path(out)
         self.build_id = build_id or new_build_id()
         parent, name = self.out.absolute().parent, self.out.absolute().name
@@ -244,8 +244,10 @@ class BuildFolder:
         return False
 
     def _say(self, text: str) -> None:
+        """A status line on ``echo`` (default: standard error at the time; None: silent)."""
         if self.echo is not None:
-            print(f"graphkit: {text}", file=self.echo, flush=True)
+            stream = sys.stderr if self.echo == "stderr" else self.echo
+            print(f"graphkit: {text}", file=stream, flush=True)
 
 
 def _describe(exc: BaseException | None) -> str:
