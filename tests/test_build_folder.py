@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -58,12 +59,20 @@ def _leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.glob(f".{out.name}.*") if p.is_dir())
 
 
-@pytest.fixture()
-def previous(data: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A finished build in tmp_path/out and the hashes of its files."""
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def finished(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One finished build (made once, copied by each test)."""
+    out = tmp_path_factory.mktemp("finished") / "out"
     done = _run(data, out)
     assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture()
+def previous(finished: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the finished build in tmp_path/out and the hashes of its files."""
+    out = tmp_path / "out"
+    shutil.copytree(finished, out)
     return out, _snapshot(out)
 
 
