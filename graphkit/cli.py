@@ -107,7 +107,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         paths = write_outputs(result, folder.tmp)
         seconds = {**result.seconds, "write": time.perf_counter() - write_started}
         write_manifest(folder.tmp, build_id=folder.build_id, started=started_at, result=result,
-                       seconds=seconds, shown=shown, command=sys.argv[1:])
+                       seconds=seconds, shown=shown, command=args.argv)
         folder.hold_for_tests()
         folder.commit()
     clusters = result.clusters.clusters
@@ -485,8 +485,12 @@ def main(argv: list[str] | None = None) -> int:
     from graphkit.buildfolder import BuildInterrupted
 
     args = build_parser().parse_args(argv)
+    args.argv = list(argv) if argv is not None else sys.argv[1:]
     try:
         return args.func(args)
+    except BrokenPipeError:  # 'graphkit sdn | head': the reader left; stop quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (no flush error at exit)
+        return EXIT_ISSUES
     except InputError as exc:
         print(f"graphkit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

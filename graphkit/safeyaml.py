@@ -4,7 +4,8 @@
 bomb: a few hundred bytes whose anchors and aliases expand to billions of nodes the moment
 anything walks the data (a 1 KB project name cost 106 s and 5.6 GB). :func:`load_yaml`
 counts the nodes a document holds *after* alias expansion, without expanding it, and
-refuses a document over ``Settings.max_yaml_nodes`` (or one with a recursive alias).
+refuses a document over ``Settings.max_yaml_nodes`` (or one with a recursive alias), and
+a file over ``MAX_YAML_BYTES`` before reading it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from graphkit.issues import InputError
 from graphkit.settings import DEFAULT_SETTINGS
+
+#: A project file or loader spec is a page of settings: a larger file is refused unread.
+MAX_YAML_BYTES = 4 * 1024**2
 
 
 class YamlLimitError(InputError):
@@ -55,6 +59,9 @@ def load_yaml(path: Path, what: str, max_nodes: int | None = None) -> Any:
     ``max_nodes`` nodes (default ``Settings.max_yaml_nodes``) raises :class:`InputError`."""
     limit = max_nodes if max_nodes is not None else DEFAULT_SETTINGS.max_yaml_nodes
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise YamlLimitError(f"{what} {path.name}: {path.stat().st_size:,} bytes (at most "
+                                 f"{MAX_YAML_BYTES:,}); not a {what}")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{what} {path.name}: not UTF-8 text (byte {exc.start})") from None
