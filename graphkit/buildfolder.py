@@ -116,9 +116,9 @@ class BuildFolder:
 
     def __init__(self, out: str | Path, build_id: str | None = None,
                  echo: object = "stderr") -> None:
-        self.out = Path(out)
+        self.out = Path(os.path.abspath(out))  # '.', 'a/..' resolved: renames need a name
         self.build_id = build_id or new_build_id()
-        parent, name = self.out.absolute().parent, self.out.absolute().name
+        parent, name = self.out.parent, self.out.name
         self.lock_path = parent / f".{name}.lock"
         self.tmp = parent / f".{name}.tmp-{self.build_id}"
         self._old_prefix = parent / f".{name}.old-"
@@ -153,7 +153,7 @@ class BuildFolder:
 
     def _clean_stale(self) -> None:
         """Under the lock: repair an interrupted swap, delete what killed builds left."""
-        parent, name = self.tmp.parent, self.out.absolute().name
+        parent, name = self.tmp.parent, self.out.name
         olds = sorted(parent.glob(f".{name}.old-*"))
         if olds and not self.out.exists():
             olds[-1].rename(self.out)

@@ -146,9 +146,12 @@ def _setting_kind(name: str, annotation: str) -> Kind:
     return STRINGS
 
 
-#: Settings a project file may set at its top level (``max_identifier_share: 20`` …).
+#: Settings a project file may set at its top level (``max_identifier_share: 20`` …);
+#: ``max_yaml_nodes`` bounds the reading of the project file itself, so it is set on the
+#: command line only.
 SETTING_FIELDS: dict[str, Field] = {
     f.name: Field(_setting_kind(f.name, str(f.type))) for f in fields(Settings)
+    if f.name != "max_yaml_nodes"
 }
 
 PROJECT_SCHEMA: dict[str, Field] = {
