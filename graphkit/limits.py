@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -63,7 +64,11 @@ class _CappedStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        n = self.inner.readinto(buffer)
+        try:
+            n = self.inner.readinto(buffer)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise InputError(f"{self.path.name}: not a valid gzip file ({exc}); "
+                             f"{self.total:,} bytes were unpacked before it") from None
         self.total += n
         if self.total > self.limit:
             raise DecompressionLimitError(
