@@ -265,6 +265,23 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def publish_build(result, out: str | Path, command: list[str] | None = None) -> str:
+    """Write a ``pipeline.BuildResult`` to ``out`` atomically, under the lock, with its
+    ``manifest.json``; returns the build id (the Python form of ``graphkit build``)."""
+    from graphkit.manifest import utc_now, write_manifest
+    from graphkit.pipeline import write_outputs
+
+    with BuildFolder(out) as folder:
+        started = utc_now()
+        began = time.perf_counter()
+        write_outputs(result, folder.tmp)
+        seconds = {**result.seconds, "write": time.perf_counter() - began}
+        write_manifest(folder.tmp, build_id=folder.build_id, started=started, result=result,
+                       seconds=seconds, command=command or [])
+        folder.commit()
+    return folder.build_id
+
+
 @contextlib.contextmanager
 def build_folder(out: str | Path, build_id: str | None = None) -> Iterator[BuildFolder]:
     """``with build_folder(out) as folder: write into folder.tmp; folder.commit()``."""
@@ -273,4 +290,4 @@ def build_folder(out: str | Path, build_id: str | None = None) -> Iterator[Build
 
 
 __all__ = ["BuildBusy", "BuildFolder", "BuildInterrupted", "build_folder", "check_out",
-           "is_build_folder", "new_build_id"]
+           "is_build_folder", "new_build_id", "publish_build"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graphkit.buildfolder import HOLD_ENV, BuildBusy, BuildFolder
+from graphkit.buildfolder import HOLD_ENV, BuildBusy, BuildFolder, publish_build
 from graphkit.demo import generate_demo
 from graphkit.issues import InputError
 from graphkit.manifest import read_manifest
@@ -175,3 +175,13 @@ def test_build_folder_lock_is_exclusive_within_one_process_too(tmp_path):
         (second.tmp / "manifest.json").write_text("{}")
         second.commit()
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]  # replaced whole
+
+
+def test_publish_build_from_python_replaces_a_build_whole(demo_build, tmp_path):
+    out = tmp_path / "out"
+    first = publish_build(demo_build, out)
+    (out / "stray.txt").write_text("from the first build")
+    second = publish_build(demo_build, out)
+    assert first != second == read_manifest(out)["build_id"]
+    assert not (out / "stray.txt").exists() and (out / "graph.json").is_file()
+    assert _leftovers(out) == []
