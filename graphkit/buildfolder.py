@@ -22,6 +22,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import secrets
 import shutil
@@ -34,8 +35,12 @@ from types import FrameType
 
 from graphkit.issues import InputError
 
-#: Files that mark a folder as a graphkit build (older builds have no manifest).
-BUILD_MARKERS = ("manifest.json", "summary.txt", "graph.json")
+#: What a build before manifests wrote (and the store kept) in its folder: such a folder is
+#: replaced only when it holds nothing else, so no file of the user's is ever deleted.
+PRE_MANIFEST_ENTRIES = frozenset({
+    "clusters.csv", "nodes.parquet", "relationships.parquet", "graph.graphml", "graph.json",
+    "entities.csv", "sanctions_hits.csv", "issues.csv", "rings.csv", "rings.json",
+    "report.html", "summary.txt", "demo-data", "falkordb"})
 #: Test hook: when set, the build waits this many seconds after writing its files into the
 #: temporary folder, before the swap (tests kill it there).
 HOLD_ENV = "GRAPHKIT_TEST_HOLD_BEFORE_SWAP"
@@ -59,12 +64,13 @@ def new_build_id() -> str:
 
 
 def is_build_folder(folder: Path) -> bool:
-    """Whether ``folder`` is empty or holds a graphkit build (safe to replace)."""
+    """Whether ``folder`` may be replaced by a build: empty, a build with a
+    ``manifest.json``, or an older build holding only what builds wrote."""
     try:
         entries = {p.name for p in folder.iterdir()}
     except OSError:
         return False
-    return not entries or bool(entries & set(BUILD_MARKERS))
+    return "manifest.json" in entries or entries <= PRE_MANIFEST_ENTRIES
 
 
 def check_out(out: Path) -> None:
@@ -77,7 +83,7 @@ def check_out(out: Path) -> None:
     if out.is_dir() and not is_build_folder(out):
         raise InputError(f"--out {out}: holds files that are not a graphkit build (no "
                          "manifest.json); a build replaces the whole folder, so choose a "
-                         "new or empty folder")
+                         "new or empty folder (or move your files out)")
     if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
         raise InputError(f"--out {out}: not writable (read-only?)")
     parent = out.absolute().parent
@@ -203,6 +209,11 @@ class BuildFolder:
     def commit(self) -> None:
         """Move the finished temporary folder into place as ``out`` and delete the
         previous build; signals are held off during the swap."""
+        strays = self._strays()
+        if strays:
+            self._say(f"note: replacing {self.out}, which also held "
+                      f"{', '.join(strays[:5])}{' …' if len(strays) > 5 else ''} "
+                      "(not written by its build)")
         blocked = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         try:
@@ -221,6 +232,16 @@ class BuildFolder:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         if old is not None:
             shutil.rmtree(old, onerror=self._report_leftover)
+
+    def _strays(self) -> list[str]:
+        """Top-level entries of the previous build that its manifest does not list."""
+        try:
+            listed = json.loads((self.out / "manifest.json").read_text(encoding="utf-8"))
+            written = {o["file"].split("/")[0] for o in listed.get("outputs", [])}
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
+            return []
+        return sorted(p.name for p in self.out.iterdir()
+                      if p.name not in written | PRE_MANIFEST_ENTRIES | {"manifest.json"})
 
     def _report_leftover(self, _func, path, exc_info) -> None:
         self._say(f"warning: could not delete {path} of the previous build: {exc_info[1]}")
@@ -289,5 +310,14 @@ def build_folder(out: str | Path, build_id: str | None = None) -> Iterator[Build
         yield folder
 
 
-__all__ = ["BuildBusy", "BuildFolder", "BuildInterrupted", "build_folder", "check_out",
-           "is_build_folder", "new_build_id", "publish_build"]
+__all__ = [
+    "PRE_MANIFEST_ENTRIES",
+    "BuildBusy",
+    "BuildFolder",
+    "BuildInterrupted",
+    "build_folder",
+    "check_out",
+    "is_build_folder",
+    "new_build_id",
+    "publish_build",
+]
