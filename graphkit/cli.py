@@ -22,6 +22,7 @@ def _settings_overrides(args: argparse.Namespace) -> dict:
     return {
         "max_identifier_share": args.max_identifier_share,
         "max_decompressed_bytes": args.max_decompressed_bytes,
+        "max_compression_ratio": args.max_compression_ratio,
         "max_yaml_nodes": args.max_yaml_nodes,
         "max_columns": args.max_columns,
         "max_field_chars": args.max_field_chars,
@@ -362,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")
     limits.add_argument("--max-decompressed-bytes", type=int, default=None,
                         help="bytes a .gz input may unpack to (default 4 GiB)")
+    limits.add_argument("--max-compression-ratio", type=int, default=None,
+                        help="unpacked/packed size a .gz input may reach past 16 MiB "
+                             "(default 200)")
     limits.add_argument("--max-yaml-nodes", type=int, default=None,
                         help="nodes a project file or loader spec may expand to (default "
                              "100000)")

@@ -123,8 +123,8 @@ def parse_spec(data: Any, path: Path | None = None) -> LoaderSpec:
     for target, raw in raw_columns.items():
         if target not in native:
             raise InputError(
-                f"{where}: column '{target}' is not in the {layout.value} layout "
-                f"({', '.join(native)})"
+                f"{where}: column '{target}' is not in the {layout.value} layout"
+                f"{suggest(str(target), list(native))} ({', '.join(native)})"
             )
         columns[target] = _parse_rule(raw, f"{where}: columns.{target}")
     for date_col in DATE_COLUMNS[layout]:
@@ -197,9 +197,10 @@ def _parse_identifiers(raw: Any, layout: Layout, where: str) -> dict[IdKind, tup
         try:
             kind = IdKind(kind_name)
         except ValueError:
+            known = [k.value for k in IdKind]
             raise InputError(
-                f"{where}: unknown identifier kind '{kind_name}'; "
-                f"known: {', '.join(k.value for k in IdKind)}"
+                f"{where}: unknown identifier kind '{kind_name}'"
+                f"{suggest(str(kind_name), known)}; known: {', '.join(known)}"
             ) from None
         if isinstance(cols, dict) and kind in COMPOSITE_KINDS:
             roles = COMPOSITE_KINDS[kind]
@@ -212,7 +213,8 @@ def _parse_identifiers(raw: Any, layout: Layout, where: str) -> dict[IdKind, tup
             cols = (cols,) if isinstance(cols, str) else tuple(cols)
         for col in cols:
             if col and col not in NATIVE_COLUMNS[layout]:
-                raise InputError(f"{where}: identifiers.{kind_name} uses unknown column '{col}'")
+                raise InputError(f"{where}: identifiers.{kind_name} uses unknown column '{col}'"
+                                 f"{suggest(str(col), list(NATIVE_COLUMNS[layout]))}")
         if kind in COMPOSITE_KINDS and len(cols) > len(COMPOSITE_KINDS[kind]):
             raise InputError(f"{where}: identifiers.{kind_name} takes at most "
                              f"{', '.join(COMPOSITE_KINDS[kind])}")

@@ -49,6 +49,12 @@ def test_unknown_keys_name_the_nearest_known_one():
         parse_spec({"layuot": "people", "layout": "people"})
     with pytest.raises(InputError, match="unknown layout 'peeple' \\(did you mean 'people'"):
         parse_spec({"layout": "peeple"})
+    with pytest.raises(InputError, match="column 'emial' is not in the people layout "
+                                         "\\(did you mean 'email'"):
+        parse_spec({"layout": "people", "columns": {"record_id": "id", "emial": "Mail"}})
+    with pytest.raises(InputError, match="unknown identifier kind 'emails' \\(did you mean "
+                                         "'email'"):
+        parse_spec({"layout": "people", "identifiers": {"emails": ["email"]}})
 
 
 def test_alias_expansion_is_measured_without_expanding(tmp_path):
