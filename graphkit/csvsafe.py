@@ -12,6 +12,7 @@ are never neutralised.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import IO, Any
@@ -48,8 +49,20 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, target: str | Path | IO[str], safe: bool = True) -> None:
-    """Write a CSV meant for people (no index); ``safe`` neutralises formula cells."""
-    (neutralise_frame(frame) if safe else frame).to_csv(target, index=False)
+    """Write a CSV meant for people (no index); ``safe`` neutralises formula cells. A file
+    is written beside its target and renamed into place, so a failed write (a full disk)
+    never leaves a truncated file where a whole one was."""
+    data = neutralise_frame(frame) if safe else frame
+    if not isinstance(target, str | Path):
+        data.to_csv(target, index=False)
+        return
+    target = Path(target)
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        data.to_csv(partial, index=False)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 __all__ = ["FORMULA_STARTS", "neutralise", "neutralise_frame", "write_csv"]

@@ -133,3 +133,19 @@ def test_people_csvs_neutralise_and_machine_formats_keep_values(tmp_path):
     files, _ = export_neo4j_admin(graph, tmp_path / "import")
     text = files[0].read_text(encoding="utf-8")
     assert "person:=1+2,Person,@Kim Jong Un" in text and "'" not in text
+
+
+def test_a_failed_csv_write_leaves_the_previous_file_whole(tmp_path):
+    import resource
+
+    target = tmp_path / "hits.csv"
+    target.write_text("record_id\nold\n", encoding="utf-8")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, hard))  # writes past 10 kB fail
+    try:
+        with pytest.raises(OSError):
+            write_csv(pd.DataFrame({"record_id": ["x" * 100] * 1_000}), target)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert target.read_text(encoding="utf-8") == "record_id\nold\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hits.csv"]
