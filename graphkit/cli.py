@@ -333,6 +333,17 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", help="database name (default: the server's default)")
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return value
+
+
 def _add_csv_safety_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-csv-safety", action="store_true",
                         help="write CSV cells starting with = + - @ as they are (default: "
@@ -361,17 +372,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="identifiers shared by more entities are hubs (default 20)")
     build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
     limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")
-    limits.add_argument("--max-decompressed-bytes", type=int, default=None,
+    limits.add_argument("--max-decompressed-bytes", type=_positive_int, default=None,
                         help="bytes a .gz input may unpack to (default 4 GiB)")
-    limits.add_argument("--max-compression-ratio", type=int, default=None,
+    limits.add_argument("--max-compression-ratio", type=_positive_int, default=None,
                         help="unpacked/packed size a .gz input may reach past 16 MiB "
                              "(default 200)")
-    limits.add_argument("--max-yaml-nodes", type=int, default=None,
+    limits.add_argument("--max-yaml-nodes", type=_positive_int, default=None,
                         help="nodes a project file or loader spec may expand to (default "
                              "100000)")
-    limits.add_argument("--max-columns", type=int, default=None,
+    limits.add_argument("--max-columns", type=_positive_int, default=None,
                         help="columns a data file may have (default 2000)")
-    limits.add_argument("--max-field-chars", type=int, default=None,
+    limits.add_argument("--max-field-chars", type=_positive_int, default=None,
                         help="characters one field may hold (default 10000)")
     _add_csv_safety_flag(build)
     build.set_defaults(func=_cmd_build)
