@@ -224,7 +224,7 @@ def test_name_variants(out, tables):
     for record, person in zip(records["start"], records["end"]):
         records_of[person].add(t.prop(record, "record_id"))
     people = t.nodes[t.nodes["label"].eq("Person")]
-    for min_names, limit in ((2, ALL), (1, 7)):
+    for min_names, limit in ((2, ALL), (1, ALL), (1, 7)):
         rows = []
         for key, name, aliases in zip(people["key"], people["name"], people["aliases"]):
             names = sorted({name, *aliases})

@@ -4,8 +4,9 @@
 // returns: entity_id, name, names, n_names, record_ids
 // names: every name of the person's records, sorted; record_ids: its people records, sorted
 MATCH (p:Person)
-WHERE size(p.aliases) + 1 >= $min_names
-UNWIND [p.name] + p.aliases AS alias
+WITH p, coalesce(p.aliases, []) AS others
+WHERE size(others) + 1 >= $min_names
+UNWIND [p.name] + others AS alias
 WITH DISTINCT p, alias
 ORDER BY alias
 WITH p, collect(alias) AS all_names
