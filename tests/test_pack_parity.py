@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 import graphkit
-from graphkit.graph import read_tables
+from graphkit.graph import read_tables, record_node
 from graphkit.names import romanized_key
 from graphkit.pipeline import write_outputs
 from graphkit.rings import find_rings
+from graphkit.schema import Layout
 from graphkit.store.packs import get_query, list_queries
 
 ENTITY = ("Person", "Company")
@@ -383,6 +384,12 @@ def test_member_neighbourhood(out, tables, demo_build):
                          "start"].iloc[0]
     assert _run(out, ref, entity=company, limit=ALL) == _neighbourhood(t, company, 20, ALL)
     assert _run(out, ref, entity="no such id") == []
+
+
+def test_member_neighbourhood_looks_records_up_by_key_for_every_layout():
+    cypher = get_query("rings/member_neighbourhood").cypher
+    for layout in Layout:  # record keys are Record:<layout>:<record_id> (graph.record_node)
+        assert f"'{record_node(layout, '')}' + $entity" in cypher, layout
 
 
 DETECTOR_PACKS = {  # pattern → (pack query, column holding the identifier's value)

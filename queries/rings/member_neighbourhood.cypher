@@ -2,13 +2,15 @@
 // description: Who shares something with one entity (a person or company id, or a record id): each shared identifier, employer, payee or sanctions entry, and the entities behind it; hubs left out.
 // params: entity=person:P000001, max_share=20, limit=100
 // returns: entity, entity_name, via, via_label, via_value, shared_by, neighbour, neighbour_name
-// entity: an entity id (person:…, company:…), a record id (P000123) or a record key (Record:people:P000123); a record stands for the entity it resolved to
+// entity: an entity id (person:…, company:…), a record id (P000123) or a record key (Record:people:P000123); a record stands for the entity it resolved to; every start is an index lookup on key
 // via: the node both share (an identifier, a company that employs or pays both, a sanctions entry), shared by shared_by entities; nodes shared by more than max_share entities (offices, carrier IPs, big employers) are hubs and left out
 OPTIONAL MATCH (person:Person {key: $entity})
 OPTIONAL MATCH (company:Company {key: $entity})
-OPTIONAL MATCH (:Record {key: $entity})-[:RESOLVED_TO]->(by_key)
-OPTIONAL MATCH (:Record {record_id: $entity})-[:RESOLVED_TO]->(by_id)
-WITH collect(person) + collect(company) + collect(by_key) + collect(by_id) AS found
+OPTIONAL MATCH (record:Record)-[:RESOLVED_TO]->(by_record)
+WHERE record.key IN [$entity, 'Record:people:' + $entity, 'Record:payroll:' + $entity,
+                     'Record:shipments:' + $entity, 'Record:logins:' + $entity,
+                     'Record:companies:' + $entity]
+WITH collect(person) + collect(company) + collect(by_record) AS found
 UNWIND found AS e
 WITH DISTINCT e
 MATCH (e)--(via)
