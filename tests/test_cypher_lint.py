@@ -113,7 +113,11 @@ def test_every_pack_pattern_is_a_written_triple(written):
     triples = {tuple(t) for t in written["triples"]}
     found = {q.ref: impossible_segments(q.cypher, triples) for q in list_queries()}
     assert found == {ref: [] for ref in found}
-    assert sum(len(pattern_segments(q.cypher)) for q in list_queries()) > 30
+    assert sum(len(pattern_segments(q.cypher)) for q in list_queries()) >= 25
+    farms = pattern_segments(next(q.cypher for q in list_queries()
+                                  if q.ref == "rings/laptop_farms"))
+    assert farms == [({"Person"}, ("SHIPS_TO",), {"Address"}, ">"),
+                     ({"Person"}, ("LIVES_AT",), {"Address"}, ">")]
 
 
 def test_the_linter_catches_real_mistakes(linter, written):
