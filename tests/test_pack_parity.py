@@ -267,19 +267,24 @@ def _matches(t: Tables, min_score: float, start: tuple[str, ...] = ENTITY) -> pd
 def test_sanctioned_counterparty(out, tables):
     t = tables
     pays = t.edges(("PAYS",), ("Company",), ("Person",))
+    holders = t.groups(("HAS_ACCOUNT",), ENTITY, ("Account",))
     rows = []
     for company, entry, score in zip(*(_matches(t, 0.5, ("Company",))[c]
                                        for c in ("start", "end", "score"))):
         paid = sorted(set(pays.loc[pays["start"].eq(company), "end"]))
+        sharers = sorted({h for held in holders.values() if company in held for h in held}
+                         - {company})
         rows.append({"company": company, "company_name": t.prop(company, "name"),
                      "listed_name": t.prop(entry, "name"), "list": t.prop(entry, "list"),
                      "list_id": t.prop(entry, "list_id"), "score": float(score),
                      "paid": len(paid), "paid_ids": paid[:20],
-                     "paid_names": [t.prop(p, "name") for p in paid[:20]]})
+                     "paid_names": [t.prop(p, "name") for p in paid[:20]],
+                     "account_sharers": len(sharers), "account_sharer_ids": sharers[:20],
+                     "account_sharer_names": [t.prop(h, "name") for h in sharers[:20]]})
     expected = _expect(rows, lambda r: (-r["score"], r["company"], r["list"], r["list_id"]),
                        ALL)
     assert _run(out, "rings/sanctioned_counterparty", limit=ALL) == expected
-    assert expected
+    assert expected and expected[0]["account_sharers"] == 3  # the demo's front company
 
 
 def test_sanctions_matched_entities(out, tables):
