@@ -15,6 +15,7 @@ import networkx as nx
 import pandas as pd
 
 from graphkit.ingest import Ingested
+from graphkit.names import romanized_key
 from graphkit.normalize import company_key
 from graphkit.resolve import Resolution, person_display_name
 from graphkit.schema import ID_LABEL, IdKind, Label, Layout, Rel, id_key, id_relationship
@@ -99,6 +100,8 @@ def _add_entities(graph: nx.MultiDiGraph, frame: pd.DataFrame, resolution: Resol
     for entity, aliases in names.items():
         graph.nodes[entity]["name"] = aliases[0] if aliases else ""
         graph.nodes[entity]["aliases"] = aliases[1:]
+        if label is Label.PERSON:  # order- and romanization-free name, for Cypher packs
+            graph.nodes[entity]["name_key"] = romanized_key(graph.nodes[entity]["name"])
 
 
 def _record_owners(data: Ingested, person_of: dict[str, str], company_of: dict[str, str]

@@ -1,9 +1,14 @@
 // name: shared_devices
 // description: Devices (laptop serials, hardware ids) used by several people.
-// params: min_members=2, max_members=20
-// returns: device, members, entity_ids
+// params: min_members=2, max_members=20, limit=100
+// returns: device, members, entity_ids, names, hub
+// hub: true when more than max_members share it; its lists then hold the first max_members
 MATCH (p:Person)-[:USES_DEVICE]->(d:Device)
-WITH d, collect(DISTINCT p.entity_id) AS entity_ids
-WHERE size(entity_ids) >= $min_members AND size(entity_ids) <= $max_members
-RETURN d.value AS device, size(entity_ids) AS members, entity_ids
-ORDER BY members DESC, device
+WITH DISTINCT d, p
+ORDER BY p.entity_id
+WITH d, collect(p.entity_id) AS ids, collect(p.name) AS people
+WHERE size(ids) >= $min_members
+RETURN d.value AS device, size(ids) AS members, ids[..$max_members] AS entity_ids,
+       people[..$max_members] AS names, size(ids) > $max_members AS hub
+ORDER BY hub, members DESC, device
+LIMIT $limit

@@ -1,10 +1,15 @@
 // name: shared_phones
 // description: Phone numbers (often VoIP) given by several people or companies.
-// params: min_members=2, max_members=20
-// returns: phone, members, entity_ids
+// params: min_members=2, max_members=20, limit=100
+// returns: phone, members, entity_ids, names, hub
+// hub: true when more than max_members share it; its lists then hold the first max_members
 MATCH (e)-[:HAS_PHONE]->(ph:Phone)
 WHERE e:Person OR e:Company
-WITH ph, collect(DISTINCT e.entity_id) AS entity_ids
-WHERE size(entity_ids) >= $min_members AND size(entity_ids) <= $max_members
-RETURN ph.value AS phone, size(entity_ids) AS members, entity_ids
-ORDER BY members DESC, phone
+WITH DISTINCT ph, e
+ORDER BY e.entity_id
+WITH ph, collect(e.entity_id) AS ids, collect(e.name) AS holders
+WHERE size(ids) >= $min_members
+RETURN ph.value AS phone, size(ids) AS members, ids[..$max_members] AS entity_ids,
+       holders[..$max_members] AS names, size(ids) > $max_members AS hub
+ORDER BY hub, members DESC, phone
+LIMIT $limit
