@@ -192,3 +192,18 @@ def test_vectorised_dob_levels_equal_the_scalar_rule(pairs):
     a = np.array([code[x] for x, _ in pairs])
     b = np.array([code[y] for _, y in pairs])
     assert _dob_levels(distinct, a, b).tolist() == [_dob(x, y) for x, y in pairs]
+
+
+def test_vectorised_waterfalls_equal_the_explained_rows(demo_dir):
+    from graphkit.resolve import waterfall_text
+    from graphkit.resolve.model import explain
+
+    result = graphkit.resolve(_people(demo_dir))
+    features = prepare(_people(demo_dir))
+    position = {rid: i for i, rid in enumerate(features.frame["record_id"])}
+    left = np.array([position[r] for r in result.pairs.record_id_l])
+    right = np.array([position[r] for r in result.pairs.record_id_r])
+    levels = compare_pairs(features, left, right)
+    expected = [waterfall_text(explain(result.model, levels, k)) for k in range(len(left))]
+    assert result.pairs["evidence"].tolist() == expected
+    assert any("household" in text for text in expected)

@@ -104,12 +104,14 @@ def estimate_prior(levels: dict[str, np.ndarray], recall: float = 0.7) -> float:
 def _em(levels: dict[str, np.ndarray], u: dict[str, np.ndarray], fields: list[str],
         iterations: int, tolerance: float) -> tuple[dict[str, np.ndarray], float, int]:
     """EM over ``fields`` with u fixed and the prior free; returns m, prior, iterations."""
-    matrix = np.stack([levels[f] for f in fields], axis=1).astype(np.int64)
-    # one integer per pattern (levels are -1..4: base 8), so np.unique works in 1-D
-    code = ((matrix + 1) * (8 ** np.arange(len(fields)))).sum(axis=1)
-    _, first, counts = np.unique(code, return_index=True, return_counts=True)
-    patterns = matrix[first]
-    counts = counts.astype(float)
+    # one integer per pattern (levels are -1..4: base 8), counted with a bincount
+    code = np.zeros(len(levels[fields[0]]), dtype=np.int64)
+    for col, f in enumerate(fields):
+        code += (levels[f].astype(np.int64) + 1) * 8 ** col
+    counts = np.bincount(code)
+    seen = np.flatnonzero(counts)
+    counts = counts[seen].astype(float)
+    patterns = np.stack([seen // 8 ** col % 8 - 1 for col in range(len(fields))], axis=1)
     m = {}
     for f in fields:
         k = len(LEVELS[f])

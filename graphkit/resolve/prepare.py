@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jellyfish
 import pandas as pd
@@ -31,9 +31,11 @@ def display_name(row: dict) -> str:
 
 @dataclass(frozen=True)
 class Features:
-    """Feature columns (lists aligned with the input rows)."""
+    """Feature columns (lists aligned with the input rows); ``cache`` holds what later
+    stages derive from them once (e.g. the comparison codes)."""
 
     frame: pd.DataFrame
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
