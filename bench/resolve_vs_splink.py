@@ -236,28 +236,45 @@ def run_graphkit(people: pd.DataFrame, source) -> tuple[set, float]:
                                source), seconds
 
 
-def run_splink(people: pd.DataFrame, source) -> tuple[set, float]:
+def run_splink(people: pd.DataFrame, source, as_clusters: bool = False):
+    """Splink (DuckDB) configured as a careful user would: phonetic name columns made
+    beforehand, prediction blocking on exact or phonetic name with date of birth (or birth
+    year), e-mail, phone, national id, and surname with postcode; term-frequency
+    adjustments on names; EM trained on blocks that keep sessions small (national id;
+    phonetic names with birth year). Returns the found pairs (or, with ``as_clusters``,
+    the cluster table) and the seconds taken."""
     import duckdb
+    import jellyfish
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     started = time.perf_counter()
     df = people[["record_id", "first_name", "last_name", "dob", "email", "phone", "street",
-                 "postcode", "national_id"]].replace("", None)
-    df = df.rename(columns={"record_id": "unique_id"})
+                 "postcode", "national_id"]].copy()
+    if "full_name" in people and (people["first_name"] == "").all():
+        split = people["full_name"].str.rsplit(" ", n=1, expand=True).reindex(columns=[0, 1])
+        df["first_name"], df["last_name"] = split[0].fillna(""), split[1].fillna("")
+    for col in ("first_name", "last_name"):
+        df[col] = df[col].str.lower().str.strip()
+        df[f"{col}_mp"] = df[col].map(lambda v: jellyfish.metaphone(v) if v else "")
+    df["birth_year"] = df["dob"].str[:4]
+    df = df.replace("", None).rename(columns={"record_id": "unique_id"})
     settings = SettingsCreator(
         link_type="link_only" if source is not None else "dedupe_only",
         comparisons=[
-            cl.NameComparison("first_name"), cl.NameComparison("last_name"),
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("last_name").configure(term_frequency_adjustments=True),
             cl.DateOfBirthComparison("dob", input_is_string=True),
             cl.EmailComparison("email"), cl.ExactMatch("phone"),
             cl.LevenshteinAtThresholds("street", [1, 3]), cl.ExactMatch("postcode"),
             cl.LevenshteinAtThresholds("national_id", [1, 2]),
         ],
         blocking_rules_to_generate_predictions=[
-            block_on("first_name", "last_name"), block_on("last_name", "dob"),
-            block_on("first_name", "dob"), block_on("email"), block_on("phone"),
-            block_on("national_id"), block_on("postcode", "street"),
+            block_on("first_name", "last_name", "birth_year"),
+            block_on("first_name_mp", "last_name_mp", "birth_year"),
+            block_on("last_name_mp", "dob"), block_on("first_name_mp", "dob"),
+            block_on("email"), block_on("phone"), block_on("national_id"),
+            block_on("last_name_mp", "postcode"),
         ],
     )
     # DuckDB spills to disk past its memory limit: keep that out of the working tree and
@@ -274,12 +291,14 @@ def run_splink(people: pd.DataFrame, source) -> tuple[set, float]:
     else:
         linker = Linker(db_api.register(df), settings, log_level=40)
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("first_name", "last_name", "dob")], recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
-    for rule in (block_on("dob"), block_on("last_name"), block_on("first_name")):
-        try:  # on very uniform names a session can underflow; Splink then keeps the rest
+        [block_on("first_name", "last_name", "dob"), block_on("national_id", "dob")],
+        recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
+    for rule in (block_on("national_id"),
+                 block_on("first_name_mp", "last_name_mp", "birth_year")):
+        try:  # a session can fail on degenerate data; Splink then keeps the rest
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except ValueError as exc:
+        except Exception as exc:  # report and go on, as a user would
             print(f"  (splink: EM session {rule} failed: {str(exc)[:80]}…)", flush=True)
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
@@ -287,6 +306,8 @@ def run_splink(people: pd.DataFrame, source) -> tuple[set, float]:
     seconds = time.perf_counter() - started
     connection.close()
     shutil.rmtree(spill, ignore_errors=True)
+    if as_clusters:
+        return clusters[["unique_id", "cluster_id"]], seconds
     return pairs_from_clusters(clusters.unique_id, clusters.cluster_id, source), seconds
 
 

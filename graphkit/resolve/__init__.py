@@ -25,6 +25,7 @@ each field's agreement level and the weight it added.
 from __future__ import annotations
 
 import sys
+import time
 import types
 
 import numpy as np
@@ -44,10 +45,11 @@ from graphkit.resolve.exact import (
 from graphkit.resolve.model import (
     HOUSEHOLD_FIELDS,
     estimate_m,
-    estimate_u,
     household_weight,
     probability,
+    random_pair_counts,
     refine_with_labels,
+    u_from_counts,
 )
 from graphkit.resolve.prepare import prepare
 
@@ -71,17 +73,27 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     is_match`` (true/false, 1/0, yes/no); their matches refine the m probabilities
     (:func:`~graphkit.resolve.model.refine_with_labels`).
     """
+    clock = _Clock()
     people = people.reset_index(drop=True)
     features = prepare(people)
+    clock.lap("prepare")
     blocking = block(features, max_block)
+    clock.lap("block")
     levels = compare_pairs(features, blocking.left, blocking.right)
-    model = estimate_m(levels, estimate_u(features))
+    clock.lap("compare")
+    random_counts = random_pair_counts(features)
+    model = estimate_m(levels, u_from_counts(random_counts), n_records=len(features))
+    # again with u freed of the matches the random pairs held (see u_from_counts)
+    model = estimate_m(levels, u_from_counts(random_counts, model.prior, model.m),
+                       n_records=len(features))
     if labels is not None and len(labels):
         model = _refined(model, features, labels)
     weight = model.match_weight(levels)
     prob = probability(weight)
+    clock.lap("model")
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
                                               merge, review, levels)
+    clock.lap("cluster")
     ids = features.frame["record_id"].to_numpy(dtype=object)
     keep = np.flatnonzero(merged | to_review)
     pairs = pd.DataFrame({
@@ -106,8 +118,22 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
         "evidence": np.where(sizes > 1, "fellegi-sunter: " + sizes.astype(str) + " records",
                              "single record"),
     }, columns=list(ENTITY_COLUMNS))
+    clock.lap("output")
     return Resolution(entities, pairs, method="Fellegi-Sunter resolution, weights by EM",
-                      model=model, blocking=blocking)
+                      model=model, blocking=blocking, stages=clock.laps)
+
+
+class _Clock:
+    """Seconds of each stage, in order."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = round(now - self._last, 3)
+        self._last = now
 
 
 def waterfall_texts(model, levels: dict[str, np.ndarray]) -> np.ndarray:
