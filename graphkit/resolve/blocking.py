@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.resolve.prepare import Features, phonetic
 
@@ -60,7 +62,10 @@ def blocking_keys(features: Features) -> dict[str, pd.Series]:
     """Each blocking rule's key per record ('' = no key); list-valued keys are exploded."""
     f = features.frame
     year = f["dob"].str[:4]
-    phon = f["name_tokens"].map(lambda toks: sorted({_phonetic(t) for t in toks if t}))
+    # phonetic keys once per distinct name (its tokens are the name key's words)
+    name_codes, distinct_names = pd.factorize(f["name_key"])
+    phon_of = [sorted({_phonetic(t) for t in name.split()}) for name in distinct_names]
+    phon = pd.Series([phon_of[c] if c >= 0 else [] for c in name_codes], index=f.index)
     first = phon.map(lambda keys: keys[0] if keys else "")
     token_year = pd.Series([[f"{a}|{b}|{y}" for i, a in enumerate(keys) for b in keys[i + 1:]]
                             if y and len(keys) > 1 else ([f"{keys[0]}||{y}"] if y and keys
@@ -87,11 +92,22 @@ def sort_orders(features: Features) -> list[np.ndarray]:
     """Ranks of every record in the orders large blocks are windowed in: by name then date
     of birth, by date of birth then name, and by address then name."""
     f = features.frame
+    ranks = {c: _dense_rank(f[c]) for c in ("name_key", "dob", "address")}
     orders = []
     for columns in (("name_key", "dob"), ("dob", "name_key"), ("address", "name_key")):
-        ranks = [pd.factorize(f[c], sort=True)[0] for c in columns]
-        orders.append(np.lexsort(tuple(reversed(ranks))).argsort().astype(np.int64))
+        order = np.lexsort(tuple(ranks[c] for c in reversed(columns)))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        orders.append(rank)
     return orders
+
+
+def _dense_rank(values: pd.Series) -> np.ndarray:
+    """Rank of every string in sorted order (equal strings share a rank), sorted by Arrow
+    rather than by Python string comparisons."""
+    array = pa.array(values.to_numpy(dtype=object), type=pa.string())
+    return np.asarray(pc.rank(array, sort_keys="ascending", tiebreaker="dense"),
+                      dtype=np.int64)
 
 
 def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int,

@@ -67,7 +67,10 @@ def prepare(people: pd.DataFrame) -> Features:
     word_tokens = functools.cache(lambda word: tuple(romanized_tokens(word)))
     tokens = _each_distinct(names, lambda n: tuple(t for w in n.split() for t in word_tokens(w)))
     street = col("street")
-    line = _each_distinct(street, lambda v: normalize_street(v or ""))
+    # normalize_street is word-local too: each distinct word once
+    street_word = functools.cache(normalize_street)
+    line = _each_distinct(street, lambda v: " ".join(
+        w for w in (street_word(word) for word in v.split()) if w))
     place = col("city") + "\x1f" + col("region") + "\x1f" + col("postcode") + "\x1f" \
         + col("country")
     tail = _each_distinct(place, lambda v: normalize_address("x", *v.split("\x1f"))[1:])
