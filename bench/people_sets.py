@@ -16,13 +16,14 @@ or more errors from models the resolver's name rules do not encode:
 - missing values, and a new phone, e-mail or address (people move).
 
 Households share a surname, an address and often a phone; they are different people.
-Needs ``faker`` (in the ``bench`` extra). Generation is vectorised: a million people take
-well under a minute.
+Needs ``faker`` (in the ``bench`` extra). Generation is mostly vectorised: a million
+people take one to two minutes.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -66,8 +67,11 @@ def _names(locale: str, rng: np.random.Generator):
     return out
 
 
+_OCR_SPOT = re.compile("(?=(" + "|".join(sorted(OCR, key=len, reverse=True)) + "))")
+
+
 def _ocr(word: str, rng: np.random.Generator) -> str:
-    spots = [(i, k) for k in OCR for i in range(len(word)) if word.lower().startswith(k, i)]
+    spots = [(m.start(), m.group(1)) for m in _OCR_SPOT.finditer(word.lower())]
     if not spots:
         return word
     i, k = spots[rng.integers(len(spots))]
