@@ -269,3 +269,18 @@ def test_u_is_freed_of_the_matches_random_pairs_hold():
     freed = u_from_counts(counts, prior=0.1, m=m)["national_id"]
     assert plain[2] == pytest.approx(1_001 / 10_003)
     assert freed[2] == pytest.approx(1 / 9_003)  # those agreements were the matches
+
+
+_CONTACT = st.text(alphabet="abAB019._-+@ :()gmailoc", max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CONTACT, st.from_regex(r"[2-9][0-9]{9}|[0-9A-Za-z]{3,8}", fullmatch=True))
+def test_prepare_shortcuts_equal_the_normalisers(text, plain):
+    from graphkit.normalize import normalize_document, normalize_email, normalize_phone
+    from graphkit.resolve.prepare import _document, _email, _phone
+
+    for value in (text, plain, f"{plain}@example.com", f"{plain.lower()}@gmail.com"):
+        assert _email(value) == (normalize_email(value) or "")
+        assert _phone(value) == (normalize_phone(value) or "")
+        assert _document(value) == (normalize_document(value) or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -12,6 +13,7 @@ import pandas as pd
 from graphkit.names import romanized_tokens
 from graphkit.normalize import (
     normalize_address,
+    normalize_country,
     normalize_document,
     normalize_email,
     normalize_phone,
@@ -49,6 +51,32 @@ def _each_distinct(values: pd.Series, function) -> np.ndarray:
     return np.array([function(v) for v in distinct] + [None], dtype=object)[codes]
 
 
+# Values already in normal form take a shortcut past the full normalisers (a test keeps
+# each shortcut equal to its normaliser).
+_PLAIN_EMAIL = re.compile(r"[a-z0-9._-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
+_PLAIN_PHONE = re.compile(r"[2-9][0-9]{9}")
+_PLAIN_DOCUMENT = re.compile(r"[0-9A-Za-z]{4,}")
+
+
+def _email(value: str) -> str:
+    if _PLAIN_EMAIL.fullmatch(value) and not value.endswith(("@gmail.com",
+                                                              "@googlemail.com")):
+        return value
+    return normalize_email(value) or ""
+
+
+def _phone(value: str) -> str:
+    if _PLAIN_PHONE.fullmatch(value):  # a ten-digit national number
+        return "+1" + value
+    return normalize_phone(value) or ""
+
+
+def _document(value: str) -> str:
+    if _PLAIN_DOCUMENT.fullmatch(value):
+        return value.upper()
+    return normalize_document(value) or ""
+
+
 def prepare(people: pd.DataFrame) -> Features:
     """Normalised features of person records (native ``people.csv`` columns).
 
@@ -71,25 +99,27 @@ def prepare(people: pd.DataFrame) -> Features:
     street_word = functools.cache(normalize_street)
     line = _each_distinct(street, lambda v: " ".join(
         w for w in (street_word(word) for word in v.split()) if w))
-    place = col("city") + "\x1f" + col("region") + "\x1f" + col("postcode") + "\x1f" \
-        + col("country")
-    tail = _each_distinct(place, lambda v: normalize_address("x", *v.split("\x1f"))[1:])
-    address = np.where(line != "", line + tail, "")
     postcode = _each_distinct(col("postcode") + "\x1f" + col("country"),
                               lambda v: normalize_postcode(*v.split("\x1f")))
+    # the address key's parts after the street, each from its own column
+    city = _each_distinct(col("city"), lambda v: normalize_address("x", v).split("|")[1])
+    region = _each_distinct(col("region"),
+                            lambda v: normalize_address("x", "", v).split("|")[2])
+    country = _each_distinct(col("country"), normalize_country)
+    tail = "|" + city + "|" + region + "|" + postcode + "|" + country
+    address = np.where(line != "", line + tail, "")
     data = {
         "record_id": people["record_id"].to_numpy(dtype=object),
         "name_key": _each_distinct(pd.Series(tokens), lambda t: " ".join(sorted(t))),
         "name_tokens": tokens,
         "dob": col("dob").to_numpy(dtype=object),
-        "email": _each_distinct(col("email"), lambda v: normalize_email(v) or ""),
-        "phone": _each_distinct(col("phone"), lambda v: normalize_phone(v) or ""),
+        "email": _each_distinct(col("email"), _email),
+        "phone": _each_distinct(col("phone"), _phone),
         "address": address,
         "postcode": postcode,
         "street_number": _each_distinct(street, lambda v: v.split()[0] if v.split() else ""),
-        "national_id": _each_distinct(col("national_id"),
-                                      lambda v: normalize_document(v) or ""),
-        "passport": _each_distinct(col("passport"), lambda v: normalize_document(v) or ""),
+        "national_id": _each_distinct(col("national_id"), _document),
+        "passport": _each_distinct(col("passport"), _document),
     }
     return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
 
