@@ -58,34 +58,72 @@ class Blocking:
 _phonetic = functools.cache(phonetic)
 
 
-def blocking_keys(features: Features) -> dict[str, pd.Series]:
-    """Each blocking rule's key per record ('' = no key); list-valued keys are exploded."""
+def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each blocking rule's keys: ``(record positions, key codes)``, a record appearing
+    once per key it has (none when a value is missing). Keys are integers, built from the
+    codes of the values they combine; phonetic name keys are made once per distinct name
+    and spread to its records."""
     f = features.frame
-    year = f["dob"].str[:4]
-    # phonetic keys once per distinct name (its tokens are the name key's words)
     name_codes, distinct_names = pd.factorize(f["name_key"])
-    phon_of = [sorted({_phonetic(t) for t in name.split()}) for name in distinct_names]
-    phon = pd.Series([phon_of[c] if c >= 0 else [] for c in name_codes], index=f.index)
-    first = phon.map(lambda keys: keys[0] if keys else "")
-    token_year = pd.Series([[f"{a}|{b}|{y}" for i, a in enumerate(keys) for b in keys[i + 1:]]
-                            if y and len(keys) > 1 else ([f"{keys[0]}||{y}"] if y and keys
-                                                         else [])
-                            for keys, y in zip(phon, year)], index=f.index).explode()
-    token_postcode = pd.Series([[f"{k}|{p}" for k in keys] if p else []
-                                for keys, p in zip(phon, f["postcode"])],
-                               index=f.index).explode()
+    phon_codes: dict[str, int] = {}
+    singles: list[list[int]] = []  # per distinct name: its phonetic token codes
+    pairs: list[list[int]] = []  # per distinct name: its phonetic token pair codes
+    for name in distinct_names:  # codes follow sorted phonetic keys, as pairs (a < b)
+        keys = [phon_codes.setdefault(k, len(phon_codes))
+                for k in sorted({_phonetic(t) for t in name.split()})]
+        singles.append(keys)
+        pairs.append([a * _WIDE + b for i, a in enumerate(keys) for b in keys[i + 1:]]
+                     if len(keys) > 1 else [a * _WIDE + _WIDE - 1 for a in keys])
+    year = _value_codes(f["dob"].str[:4])
+    dob = _value_codes(f["dob"])
+    postcode = _value_codes(f["postcode"])
+    street_number = _value_codes(f["street_number"])
+    first = np.array([k[0] if k else _WIDE - 1 for k in singles] + [_WIDE - 1],
+                     dtype=np.int64)[name_codes]
+
+    def spread(lists: list[list[int]], other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at, values = _explode(lists, name_codes)
+        keep = other[at] >= 0
+        return at[keep], values[keep] * (int(other.max()) + 1) + other[at[keep]]
+
+    def present(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at = np.flatnonzero(codes >= 0)
+        return at, codes[at]
+
+    both = (postcode >= 0) & (street_number >= 0)
     return {
-        "name": f["name_key"],
-        "phonetic_token_pair+birth_year": token_year.fillna(""),
-        "phonetic_token+postcode": token_postcode.fillna(""),
-        "dob+phonetic_initial": (f["dob"] + "|" + first).where(f["dob"] != "", ""),
-        "email": f["email"],
-        "phone": f["phone"],
-        "national_id": f["national_id"],
-        "passport": f["passport"],
-        "postcode+street_number": (f["postcode"] + "|" + f["street_number"]).where(
-            (f["postcode"] != "") & (f["street_number"] != ""), ""),
+        "name": present(_value_codes(f["name_key"])),
+        "phonetic_token_pair+birth_year": spread(pairs, year),
+        "phonetic_token+postcode": spread(singles, postcode),
+        "dob+phonetic_initial": present(np.where(dob >= 0, dob * _WIDE + first, -1)),
+        "email": present(_value_codes(f["email"])),
+        "phone": present(_value_codes(f["phone"])),
+        "national_id": present(_value_codes(f["national_id"])),
+        "passport": present(_value_codes(f["passport"])),
+        "postcode+street_number": present(np.where(
+            both, postcode * (int(street_number.max()) + 1) + street_number, -1)),
     }
+
+
+#: Base of the integer keys combining phonetic codes (one more than any code can be).
+_WIDE = 1 << 24
+
+
+def _value_codes(values: pd.Series) -> np.ndarray:
+    """Integer code per record, -1 where the value is empty."""
+    codes, _ = pd.factorize(values.replace("", None), use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _explode(lists: list[list[int]], codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's list (``lists[codes[i]]``) as (record positions, values)."""
+    lengths = np.array([len(v) for v in lists] + [0], dtype=np.int64)
+    offsets = np.r_[0, np.cumsum(lengths)]
+    flat = np.fromiter((x for v in lists for x in v), dtype=np.int64, count=int(offsets[-1]))
+    per_record = lengths[codes]
+    at = np.repeat(np.arange(len(codes)), per_record)
+    within = np.arange(len(at)) - np.repeat(np.cumsum(per_record) - per_record, per_record)
+    return at, flat[np.repeat(offsets[codes], per_record) + within]
 
 
 def sort_orders(features: Features) -> list[np.ndarray]:
@@ -177,10 +215,9 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     by_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
     windowed: dict[str, int] = {}
-    for name, keys in blocking_keys(features).items():
-        keys = keys[keys != ""]
+    for name, (positions, keys) in blocking_keys(features).items():
         found, by_key[name], large = _pairs_within_blocks(
-            keys.index.to_numpy(), keys.to_numpy(), max_block, n, orders, window)
+            positions, keys, max_block, n, orders, window)
         (windowed if orders else skipped)[name] = large
         codes.append(unique_codes(found))  # dedupe per key: keeps the concatenation small
     unique = unique_codes(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
