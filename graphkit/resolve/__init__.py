@@ -31,7 +31,7 @@ import types
 import numpy as np
 import pandas as pd
 
-from graphkit.resolve.blocking import DEFAULT_MAX_BLOCK, block
+from graphkit.resolve.blocking import DEFAULT_MAX_BLOCK, DEFAULT_WINDOW, block
 from graphkit.resolve.cluster import cluster_pairs
 from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
 from graphkit.resolve.exact import (
@@ -65,19 +65,22 @@ def waterfall_text(rows: list[dict]) -> str:
 
 
 def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = DEFAULT_REVIEW,
-            max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None
-            ) -> Resolution:
+            max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None,
+            window: int = DEFAULT_WINDOW) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
-    ``labels`` (optional): pairs a person has judged, columns ``record_id_l, record_id_r,
-    is_match`` (true/false, 1/0, yes/no); their matches refine the m probabilities
-    (:func:`~graphkit.resolve.model.refine_with_labels`).
+    Blocks over ``max_block`` records are windowed (each record paired with its
+    ``window`` next neighbours in three sort orders). ``labels`` (optional): pairs a
+    person has judged, columns ``record_id_l, record_id_r, is_match`` (true/false, 1/0,
+    yes/no); their matches refine the m probabilities
+    (:func:`~graphkit.resolve.model.refine_with_labels`). ``Resolution.stages`` holds the
+    seconds of each stage.
     """
     clock = _Clock()
     people = people.reset_index(drop=True)
     features = prepare(people)
     clock.lap("prepare")
-    blocking = block(features, max_block)
+    blocking = block(features, max_block, window)
     clock.lap("block")
     levels = compare_pairs(features, blocking.left, blocking.right)
     clock.lap("compare")
