@@ -284,3 +284,39 @@ def test_prepare_shortcuts_equal_the_normalisers(text, plain):
         assert _email(value) == (normalize_email(value) or "")
         assert _phone(value) == (normalize_phone(value) or "")
         assert _document(value) == (normalize_document(value) or "")
+
+
+def test_integer_blocking_keys_group_records_as_the_rules_say(demo_dir):
+    from graphkit.resolve.blocking import blocking_keys
+    from graphkit.resolve.prepare import phonetic
+
+    features = prepare(_people(demo_dir))
+    f = features.frame
+    expected: dict[str, set] = {}
+    for i, row in f.iterrows():
+        keys = sorted({phonetic(t) for t in row.name_tokens})
+        year = row.dob[:4]
+        pairs = [f"{a}|{b}" for j, a in enumerate(keys) for b in keys[j + 1:]] \
+            if len(keys) > 1 else [f"{k}|" for k in keys]
+        for rule, values in (
+                ("phonetic_token_pair+birth_year", [f"{p}|{year}" for p in pairs] if year
+                 else []),
+                ("phonetic_token+postcode", [f"{k}|{row.postcode}" for k in keys]
+                 if row.postcode else []),
+                ("dob+phonetic_initial", [f"{row.dob}|{keys[0] if keys else ''}"]
+                 if row.dob else []),
+                ("postcode+street_number", [f"{row.postcode}|{row.street_number}"]
+                 if row.postcode and row.street_number else [])):
+            expected.setdefault(rule, set()).update((i, v) for v in values)
+    for rule, want in expected.items():
+        positions, codes = blocking_keys(features)[rule]
+        got = set(zip(positions.tolist(), codes.tolist()))
+        assert len(got) == len(want), rule
+        # the same records share a key: map each integer key to the string keys it holds
+        by_code: dict[int, set[int]] = {}
+        for i, code in got:
+            by_code.setdefault(code, set()).add(i)
+        by_text: dict[str, set[int]] = {}
+        for i, text in want:
+            by_text.setdefault(text, set()).add(i)
+        assert sorted(map(sorted, by_code.values())) == sorted(map(sorted, by_text.values()))
