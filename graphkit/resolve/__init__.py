@@ -19,7 +19,7 @@ each field's agreement level and the weight it added.
 >>> merged = result.pairs[result.pairs.decision == "merge"]
 >>> pak = merged[merged.record_id_l.map(names.last_name) == "Pak"].iloc[0]
 >>> names.last_name[pak.record_id_r], pak.evidence.split("; ")[1]
-('Bak', 'name: same romanized name (+11.3)')
+('Bak', 'name: same romanized name (+14.6)')
 """
 
 from __future__ import annotations
