@@ -12,7 +12,8 @@ or more errors from models the resolver's name rules do not encode:
 - keyboard typos (a neighbouring key on a QWERTY layout, a doubled or dropped letter);
 - dropped tokens (the middle name, one part of a two-part surname), given name cut to an
   initial;
-- swapped fields (given and family name, day and month);
+- swapped fields (given and family name, day and month), a date digit typed wrong (which
+  can make the date invalid: ``graphkit resolve`` then reports it and leaves it empty);
 - missing values, and a new phone, e-mail or address (people move).
 
 Households share a surname, an address and often a phone; they are different people.
