@@ -14,15 +14,18 @@ from hypothesis import strategies as st
 
 import graphkit
 from graphkit.cli import main
-from graphkit.resolve.blocking import _pairs_within_blocks
+from graphkit.resolve.blocking import DEFAULT_WINDOW, _pairs_within_blocks, block, unique_codes
 from graphkit.resolve.cluster import cluster_pairs
 from graphkit.resolve.compare import (
+    LEVELS,
     _dob,
     _dob_levels,
     compare_pairs,
     name_alignment,
     name_alignments,
+    unique_inverse,
 )
+from graphkit.resolve.model import estimate_prior, u_from_counts
 from graphkit.resolve.prepare import prepare
 from graphkit.schema import NATIVE_COLUMNS, Layout
 
@@ -192,3 +195,128 @@ def test_vectorised_dob_levels_equal_the_scalar_rule(pairs):
     a = np.array([code[x] for x, _ in pairs])
     b = np.array([code[y] for _, y in pairs])
     assert _dob_levels(distinct, a, b).tolist() == [_dob(x, y) for x, y in pairs]
+
+
+def test_vectorised_waterfalls_equal_the_explained_rows(demo_dir):
+    from graphkit.resolve import waterfall_text
+    from graphkit.resolve.model import explain
+
+    result = graphkit.resolve(_people(demo_dir))
+    features = prepare(_people(demo_dir))
+    position = {rid: i for i, rid in enumerate(features.frame["record_id"])}
+    left = np.array([position[r] for r in result.pairs.record_id_l])
+    right = np.array([position[r] for r in result.pairs.record_id_r])
+    levels = compare_pairs(features, left, right)
+    expected = [waterfall_text(explain(result.model, levels, k)) for k in range(len(left))]
+    assert result.pairs["evidence"].tolist() == expected
+    assert any("household" in text for text in expected)
+
+
+def _namesakes(n: int, seed: int = 5) -> pd.DataFrame:
+    """``n`` different John Smiths (one common name) and one true duplicate of the first."""
+    rng = np.random.default_rng(seed)
+    rows = [_row(record_id=f"js{i}", first_name="John", last_name="Smith",
+                 dob=f"{rng.integers(1950, 2000)}-{rng.integers(1, 13):02d}-"
+                     f"{rng.integers(1, 29):02d}",
+                 street=f"{rng.integers(1, 9999)} Main Street", postcode=f"{i % 30 + 10000}",
+                 country="US", phone=f"+1 212 555 {i:04d}") for i in range(n)]
+    rows.append(dict(rows[0], record_id="dup", phone=""))
+    return pd.DataFrame(rows)
+
+
+def test_large_blocks_are_windowed_so_pairs_per_record_stay_bounded():
+    per_record = []
+    for n in (2000, 6000):
+        features = prepare(_namesakes(n))
+        blocking = block(features)
+        assert sum(blocking.windowed_blocks.values()) >= 1  # "john smith" was not skipped
+        pairs = set(zip(blocking.left.tolist(), blocking.right.tolist()))
+        assert (0, n) in pairs  # the duplicate (same name and dob) is still a candidate
+        per_record.append(blocking.pairs_per_record(len(features)))
+    # each large block gives at most 3 orders x window pairs per record
+    assert per_record[1] <= per_record[0] * 1.1 and per_record[1] < 3 * 3 * DEFAULT_WINDOW
+
+
+def test_sort_based_uniques_equal_numpy():
+    codes = np.random.default_rng(1).integers(0, 50, 500)
+    assert unique_codes(codes).tolist() == np.unique(codes).tolist()
+    distinct, inverse = unique_inverse(codes)
+    expected, expected_inverse = np.unique(codes, return_inverse=True)
+    assert distinct.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.tolist()
+
+
+def test_prior_falls_with_the_population_and_namesakes_stay_apart(demo_dir):
+    levels = {f: np.full(10, -1, dtype=np.int8) for f in LEVELS}
+    levels["name"][:] = 4
+    levels["dob"][:3] = 3
+    small, large = (estimate_prior(levels, n_records=n) for n in (1_000, 100_000))
+    assert large == pytest.approx(small * (1_000 * 999) / (100_000 * 99_999))
+    people = pd.concat([_people(demo_dir), _namesakes(400)], ignore_index=True)
+    result = graphkit.resolve(people)
+    entity = dict(zip(result.entities.record_id, result.entities.entity_id))
+    assert entity["dup"] == entity["js0"]  # same name, date of birth and address
+    smiths = [entity[f"js{i}"] for i in range(400)]
+    assert len(set(smiths)) == 400  # the namesakes stay apart
+
+
+def test_u_is_freed_of_the_matches_random_pairs_hold():
+    counts = {f: np.zeros(len(names)) for f, names in LEVELS.items()}
+    counts["national_id"] = np.array([9_000.0, 0.0, 1_000.0])  # 10% of random pairs agree
+    m = {f: np.full(len(names), 1.0 / len(names)) for f, names in LEVELS.items()}
+    m["national_id"] = np.array([0.0, 0.0, 1.0])
+    plain = u_from_counts(counts)["national_id"]
+    freed = u_from_counts(counts, prior=0.1, m=m)["national_id"]
+    assert plain[2] == pytest.approx(1_001 / 10_003)
+    assert freed[2] == pytest.approx(1 / 9_003)  # those agreements were the matches
+
+
+_CONTACT = st.text(alphabet="abAB019._-+@ :()gmailoc", max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CONTACT, st.from_regex(r"[2-9][0-9]{9}|[0-9A-Za-z]{3,8}", fullmatch=True))
+def test_prepare_shortcuts_equal_the_normalisers(text, plain):
+    from graphkit.normalize import normalize_document, normalize_email, normalize_phone
+    from graphkit.resolve.prepare import _document, _email, _phone
+
+    for value in (text, plain, f"{plain}@example.com", f"{plain.lower()}@gmail.com"):
+        assert _email(value) == (normalize_email(value) or "")
+        assert _phone(value) == (normalize_phone(value) or "")
+        assert _document(value) == (normalize_document(value) or "")
+
+
+def test_integer_blocking_keys_group_records_as_the_rules_say(demo_dir):
+    from graphkit.resolve.blocking import blocking_keys
+    from graphkit.resolve.prepare import phonetic
+
+    features = prepare(_people(demo_dir))
+    f = features.frame
+    expected: dict[str, set] = {}
+    for i, row in f.iterrows():
+        keys = sorted({phonetic(t) for t in row.name_tokens})
+        year = row.dob[:4]
+        pairs = [f"{a}|{b}" for j, a in enumerate(keys) for b in keys[j + 1:]] \
+            if len(keys) > 1 else [f"{k}|" for k in keys]
+        for rule, values in (
+                ("phonetic_token_pair+birth_year", [f"{p}|{year}" for p in pairs] if year
+                 else []),
+                ("phonetic_token+postcode", [f"{k}|{row.postcode}" for k in keys]
+                 if row.postcode else []),
+                ("dob+phonetic_initial", [f"{row.dob}|{keys[0] if keys else ''}"]
+                 if row.dob else []),
+                ("postcode+street_number", [f"{row.postcode}|{row.street_number}"]
+                 if row.postcode and row.street_number else [])):
+            expected.setdefault(rule, set()).update((i, v) for v in values)
+    for rule, want in expected.items():
+        positions, codes = blocking_keys(features)[rule]
+        got = set(zip(positions.tolist(), codes.tolist()))
+        assert len(got) == len(want), rule
+        # the same records share a key: map each integer key to the string keys it holds
+        by_code: dict[int, set[int]] = {}
+        for i, code in got:
+            by_code.setdefault(code, set()).add(i)
+        by_text: dict[str, set[int]] = {}
+        for i, text in want:
+            by_text.setdefault(text, set()).add(i)
+        assert sorted(map(sorted, by_code.values())) == sorted(map(sorted, by_text.values()))

@@ -19,20 +19,21 @@ each field's agreement level and the weight it added.
 >>> merged = result.pairs[result.pairs.decision == "merge"]
 >>> pak = merged[merged.record_id_l.map(names.last_name) == "Pak"].iloc[0]
 >>> names.last_name[pak.record_id_r], pak.evidence.split("; ")[1]
-('Bak', 'name: same romanized name (+11.3)')
+('Bak', 'name: same romanized name (+14.6)')
 """
 
 from __future__ import annotations
 
 import sys
+import time
 import types
 
 import numpy as np
 import pandas as pd
 
-from graphkit.resolve.blocking import DEFAULT_MAX_BLOCK, block
+from graphkit.resolve.blocking import DEFAULT_MAX_BLOCK, DEFAULT_WINDOW, block
 from graphkit.resolve.cluster import cluster_pairs
-from graphkit.resolve.compare import compare_pairs
+from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
 from graphkit.resolve.exact import (
     ENTITY_COLUMNS,
     PAIR_COLUMNS,
@@ -42,11 +43,13 @@ from graphkit.resolve.exact import (
     resolve_people_exact,
 )
 from graphkit.resolve.model import (
+    HOUSEHOLD_FIELDS,
     estimate_m,
-    estimate_u,
-    explain,
+    household_weight,
     probability,
+    random_pair_counts,
     refine_with_labels,
+    u_from_counts,
 )
 from graphkit.resolve.prepare import prepare
 
@@ -55,56 +58,112 @@ DEFAULT_MERGE = 0.95
 DEFAULT_REVIEW = 0.5
 
 
-def _waterfall_text(rows: list[dict]) -> str:
+def waterfall_text(rows: list[dict]) -> str:
+    """One pair's waterfall (the rows of :func:`~graphkit.resolve.model.explain`) as text."""
     return "; ".join(f"{r['field']}: {r['level'] or 'prior'} ({r['weight']:+.1f})"
                      for r in rows)
 
 
 def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = DEFAULT_REVIEW,
-            max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None
-            ) -> Resolution:
+            max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None,
+            window: int = DEFAULT_WINDOW) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
-    ``labels`` (optional): pairs a person has judged, columns ``record_id_l, record_id_r,
-    is_match`` (true/false, 1/0, yes/no); their matches refine the m probabilities
-    (:func:`~graphkit.resolve.model.refine_with_labels`).
+    Blocks over ``max_block`` records are windowed (each record paired with its
+    ``window`` next neighbours in three sort orders). ``labels`` (optional): pairs a
+    person has judged, columns ``record_id_l, record_id_r, is_match`` (true/false, 1/0,
+    yes/no); their matches refine the m probabilities
+    (:func:`~graphkit.resolve.model.refine_with_labels`). ``Resolution.stages`` holds the
+    seconds of each stage.
     """
+    clock = _Clock()
     people = people.reset_index(drop=True)
     features = prepare(people)
-    blocking = block(features, max_block)
+    clock.lap("prepare")
+    blocking = block(features, max_block, window)
+    clock.lap("block")
     levels = compare_pairs(features, blocking.left, blocking.right)
-    model = estimate_m(levels, estimate_u(features))
+    clock.lap("compare")
+    random_counts = random_pair_counts(features)
+    model = estimate_m(levels, u_from_counts(random_counts), n_records=len(features))
+    # again with u freed of the matches the random pairs held (see u_from_counts)
+    model = estimate_m(levels, u_from_counts(random_counts, model.prior, model.m),
+                       n_records=len(features))
     if labels is not None and len(labels):
         model = _refined(model, features, labels)
     weight = model.match_weight(levels)
     prob = probability(weight)
+    clock.lap("model")
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
                                               merge, review, levels)
-    ids = features.frame["record_id"].tolist()
+    clock.lap("cluster")
+    ids = features.frame["record_id"].to_numpy(dtype=object)
     keep = np.flatnonzero(merged | to_review)
     pairs = pd.DataFrame({
-        "record_id_l": [ids[blocking.left[k]] for k in keep],
-        "record_id_r": [ids[blocking.right[k]] for k in keep],
+        "record_id_l": ids[blocking.left[keep]],
+        "record_id_r": ids[blocking.right[keep]],
         "score": np.round(prob[keep], 4),
-        "evidence": [_waterfall_text(explain(model, levels, int(k))) for k in keep],
+        "evidence": waterfall_texts(model, {f: lv[keep] for f, lv in levels.items()}),
         "decision": np.where(merged[keep], "merge", "review"),
         "match_weight": np.round(weight[keep], 2),
-    })
-    best = np.ones(len(ids))
-    for k in np.flatnonzero(merged):
-        for side in (blocking.left[k], blocking.right[k]):
-            best[side] = prob[k] if best[side] == 1.0 else max(best[side], prob[k])
-    root_ids = [ids[label] for label in labels]
-    sizes = pd.Series(root_ids).value_counts()
+    }, columns=list(PAIR_COLUMNS))
+    best = np.full(len(ids), -1.0)
+    merged_at = np.flatnonzero(merged)
+    for side in (blocking.left, blocking.right):
+        np.maximum.at(best, side[merged_at], prob[merged_at])
+    best[best < 0] = 1.0
+    root_ids = pd.Series(ids[labels])
+    sizes = root_ids.map(root_ids.value_counts())
     entities = pd.DataFrame({
         "record_id": ids,
-        "entity_id": [f"person:{r}" for r in root_ids],
+        "entity_id": "person:" + root_ids.astype(str),
         "score": np.round(best, 4),
-        "evidence": [f"fellegi-sunter: {sizes[r]} records" if sizes[r] > 1
-                     else "single record" for r in root_ids],
+        "evidence": np.where(sizes > 1, "fellegi-sunter: " + sizes.astype(str) + " records",
+                             "single record"),
     }, columns=list(ENTITY_COLUMNS))
+    clock.lap("output")
     return Resolution(entities, pairs, method="Fellegi-Sunter resolution, weights by EM",
-                      model=model, blocking=blocking)
+                      model=model, blocking=blocking, stages=clock.laps)
+
+
+class _Clock:
+    """Seconds of each stage, in order."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = round(now - self._last, 3)
+        self._last = now
+
+
+def waterfall_texts(model, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """The waterfall text of every pair at once: the same as joining
+    :func:`~graphkit.resolve.model.explain` rows, built from one string per field and
+    level."""
+    n = len(next(iter(levels.values())))
+    prior = float(np.log2(model.prior / (1 - model.prior)))
+    text = np.full(n, f"prior: prior ({round(prior, 2):+.1f})", dtype=object)
+    weights = model.weights()
+    rounded = {}
+    for field_name, names in LEVELS.items():
+        w = np.round(weights[field_name], 2)
+        lookup = np.array([f"{field_name}: missing (+0.0)"]
+                          + [f"{field_name}: {label} ({w[i]:+.1f})"
+                             for i, label in enumerate(names)], dtype=object)
+        text = text + "; " + lookup[levels[field_name].astype(np.int64) + 1]
+        rounded[field_name] = np.where(levels[field_name] == MISSING, 0.0,
+                                       np.r_[0.0, w][levels[field_name].astype(np.int64) + 1])
+    listed = sum(rounded[f] for f in HOUSEHOLD_FIELDS)
+    extra = household_weight(rounded) - listed
+    shown = np.abs(extra) > 0.005
+    if shown.any():
+        label = pd.Series(np.round(extra[shown], 2)).map(
+            lambda v: f"; household: email, phone and address counted once ({v:+.1f})")
+        text[shown] = text[shown] + label.to_numpy(dtype=object)
+    return text
 
 
 _TRUE = {"true", "1", "yes", "y", "t", "match"}

@@ -1,101 +1,227 @@
-"""Blocking: candidate record pairs from several keys, with a cap on block size.
+"""Blocking: candidate record pairs from several keys, adapting to how common a key is.
 
 A pair is compared only when the two records share at least one blocking key: the same
 romanized name key, two phonetic name tokens with the same birth year, a phonetic name
 token with the same postcode, the same date of birth and phonetic initial, email, phone,
-national id, passport, or postcode and street number. Blocks larger than ``max_block``
-records are skipped (and reported) so one common value cannot blow up time or memory.
+national id, passport, or postcode and street number.
+
+A block of at most ``max_block`` records gives all its pairs. A larger block (a common
+name, a shared office phone, a busy postcode) is not skipped but refined by sorted
+neighbourhoods: its records are sorted by name, by date of birth and by address, and each
+record is paired with its ``window`` next neighbours in each order. Either way a record
+gets a bounded number of candidates per key, so candidate pairs grow like the records,
+not like their square. Pairs found by several keys are kept once (a sort and a mask, not
+a hash table).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.resolve.prepare import Features, phonetic
 
-DEFAULT_MAX_BLOCK = 200
+#: Blocks up to this many records give all their pairs; larger ones are windowed.
+DEFAULT_MAX_BLOCK = 24
+#: Neighbours each record of a large block is paired with, in each sort order.
+DEFAULT_WINDOW = 4
 
 
 @dataclass
 class Blocking:
-    """Candidate pairs (``left`` < ``right``, row positions) and what each key produced."""
+    """Candidate pairs (``left`` < ``right``, row positions) and what each key produced.
+
+    ``pairs_by_key``: pairs each key produced (before pairs found by several keys are
+    merged); ``skipped_blocks``: blocks over ``max_block`` records (windowed, or skipped
+    when no sort order is given); ``windowed_blocks``: blocks refined by sorted
+    neighbourhoods."""
 
     left: np.ndarray
     right: np.ndarray
     pairs_by_key: dict[str, int] = field(default_factory=dict)
     skipped_blocks: dict[str, int] = field(default_factory=dict)
+    windowed_blocks: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.left)
 
+    def pairs_per_record(self, n_records: int) -> float:
+        """Candidate pairs per record (each pair counted once)."""
+        return len(self) / max(n_records, 1)
 
-def blocking_keys(features: Features) -> dict[str, pd.Series]:
-    """Each blocking rule's key per record ('' = no key); list-valued keys are exploded."""
+
+_phonetic = functools.cache(phonetic)
+
+
+def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each blocking rule's keys: ``(record positions, key codes)``, a record appearing
+    once per key it has (none when a value is missing). Keys are integers, built from the
+    codes of the values they combine; phonetic name keys are made once per distinct name
+    and spread to its records."""
     f = features.frame
-    year = f["dob"].str[:4]
-    phon = f["name_tokens"].map(lambda toks: sorted({phonetic(t) for t in toks if t}))
-    first = phon.map(lambda keys: keys[0] if keys else "")
-    token_year = pd.Series([[f"{a}|{b}|{y}" for i, a in enumerate(keys) for b in keys[i + 1:]]
-                            if y and len(keys) > 1 else ([f"{keys[0]}||{y}"] if y and keys
-                                                         else [])
-                            for keys, y in zip(phon, year)], index=f.index).explode()
-    token_postcode = pd.Series([[f"{k}|{p}" for k in keys] if p else []
-                                for keys, p in zip(phon, f["postcode"])],
-                               index=f.index).explode()
+    name_codes, distinct_names = pd.factorize(f["name_key"])
+    phon_codes: dict[str, int] = {}
+    singles: list[list[int]] = []  # per distinct name: its phonetic token codes
+    pairs: list[list[int]] = []  # per distinct name: its phonetic token pair codes
+    for name in distinct_names:  # codes follow sorted phonetic keys, as pairs (a < b)
+        keys = [phon_codes.setdefault(k, len(phon_codes))
+                for k in sorted({_phonetic(t) for t in name.split()})]
+        singles.append(keys)
+        pairs.append([a * _WIDE + b for i, a in enumerate(keys) for b in keys[i + 1:]]
+                     if len(keys) > 1 else [a * _WIDE + _WIDE - 1 for a in keys])
+    year = _value_codes(f["dob"].str[:4])
+    dob = _value_codes(f["dob"])
+    postcode = _value_codes(f["postcode"])
+    street_number = _value_codes(f["street_number"])
+    first = np.array([k[0] if k else _WIDE - 1 for k in singles] + [_WIDE - 1],
+                     dtype=np.int64)[name_codes]
+
+    def spread(lists: list[list[int]], other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at, values = _explode(lists, name_codes)
+        keep = other[at] >= 0
+        return at[keep], values[keep] * (int(other.max()) + 1) + other[at[keep]]
+
+    def present(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at = np.flatnonzero(codes >= 0)
+        return at, codes[at]
+
+    both = (postcode >= 0) & (street_number >= 0)
     return {
-        "name": f["name_key"],
-        "phonetic_token_pair+birth_year": token_year.fillna(""),
-        "phonetic_token+postcode": token_postcode.fillna(""),
-        "dob+phonetic_initial": (f["dob"] + "|" + first).where(f["dob"] != "", ""),
-        "email": f["email"],
-        "phone": f["phone"],
-        "national_id": f["national_id"],
-        "passport": f["passport"],
-        "postcode+street_number": (f["postcode"] + "|" + f["street_number"]).where(
-            (f["postcode"] != "") & (f["street_number"] != ""), ""),
+        "name": present(_value_codes(f["name_key"])),
+        "phonetic_token_pair+birth_year": spread(pairs, year),
+        "phonetic_token+postcode": spread(singles, postcode),
+        "dob+phonetic_initial": present(np.where(dob >= 0, dob * _WIDE + first, -1)),
+        "email": present(_value_codes(f["email"])),
+        "phone": present(_value_codes(f["phone"])),
+        "national_id": present(_value_codes(f["national_id"])),
+        "passport": present(_value_codes(f["passport"])),
+        "postcode+street_number": present(np.where(
+            both, postcode * (int(street_number.max()) + 1) + street_number, -1)),
     }
 
 
+#: Base of the integer keys combining phonetic codes (one more than any code can be).
+_WIDE = 1 << 24
+
+
+def _value_codes(values: pd.Series) -> np.ndarray:
+    """Integer code per record, -1 where the value is empty."""
+    codes, _ = pd.factorize(values.replace("", None), use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def _explode(lists: list[list[int]], codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's list (``lists[codes[i]]``) as (record positions, values)."""
+    lengths = np.array([len(v) for v in lists] + [0], dtype=np.int64)
+    offsets = np.r_[0, np.cumsum(lengths)]
+    flat = np.fromiter((x for v in lists for x in v), dtype=np.int64, count=int(offsets[-1]))
+    per_record = lengths[codes]
+    at = np.repeat(np.arange(len(codes)), per_record)
+    within = np.arange(len(at)) - np.repeat(np.cumsum(per_record) - per_record, per_record)
+    return at, flat[np.repeat(offsets[codes], per_record) + within]
+
+
+def sort_orders(features: Features) -> list[np.ndarray]:
+    """Ranks of every record in the orders large blocks are windowed in: by name then date
+    of birth, by date of birth then name, and by address then name."""
+    f = features.frame
+    ranks = {c: _dense_rank(f[c]) for c in ("name_key", "dob", "address")}
+    orders = []
+    for columns in (("name_key", "dob"), ("dob", "name_key"), ("address", "name_key")):
+        order = np.lexsort(tuple(ranks[c] for c in reversed(columns)))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        orders.append(rank)
+    return orders
+
+
+def _dense_rank(values: pd.Series) -> np.ndarray:
+    """Rank of every string in sorted order (equal strings share a rank), sorted by Arrow
+    rather than by Python string comparisons."""
+    array = pa.array(values.to_numpy(dtype=object), type=pa.string())
+    return np.asarray(pc.rank(array, sort_keys="ascending", tiebreaker="dense"),
+                      dtype=np.int64)
+
+
 def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int,
-                         n: int) -> tuple[np.ndarray, int, int]:
+                         n: int, orders: list[np.ndarray] | None = None,
+                         window: int = DEFAULT_WINDOW) -> tuple[np.ndarray, int, int]:
     """Pair codes ``i * n + j`` (i < j) of records sharing a key, without a Python loop
-    over blocks: blocks are grouped by size, and each size's blocks become one matrix."""
+    over blocks: blocks are grouped by size, and each size's blocks become one matrix.
+    Blocks over ``max_block`` records are windowed in each of ``orders`` (ranks per
+    record), or skipped when no order is given. Returns the codes (unsorted, possibly
+    repeated across orders), how many were produced and how many blocks were over the
+    cap."""
     codes, _ = pd.factorize(keys)
+    positions = np.asarray(positions, dtype=np.int64)
     order = np.lexsort((positions, codes))
     codes, positions = codes[order], positions[order]
     # one record may carry a key twice (exploded lists): keep one
     first = np.ones(len(codes), dtype=bool)
     first[1:] = (codes[1:] != codes[:-1]) | (positions[1:] != positions[:-1])
     codes, positions = codes[first], positions[first]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else \
+        np.empty(0, dtype=np.int64)
     sizes = np.diff(np.r_[starts, len(codes)])
-    skipped = int((sizes > max_block).sum())
+    large = sizes > max_block
     out = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]):
+    for size in np.flatnonzero(np.bincount(sizes[(sizes >= 2) & ~large])):
         block_starts = starts[sizes == size]
         members = positions[block_starts[:, None] + np.arange(size)]  # blocks × size
         i, j = np.triu_indices(int(size), 1)
-        out.append((members[:, i].astype(np.int64) * n + members[:, j]).ravel())
+        out.append((members[:, i] * n + members[:, j]).ravel())
+    if orders and large.any():
+        in_large = np.repeat(large, sizes)
+        out.extend(_windowed(codes[in_large], positions[in_large], orders, window, n))
     found = np.concatenate(out) if out else np.empty(0, dtype=np.int64)
-    return found, len(found), skipped
+    return found, len(found), int(large.sum())
 
 
-def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK) -> Blocking:
-    """Candidate pairs from every blocking key."""
+def _windowed(codes: np.ndarray, positions: np.ndarray, orders: list[np.ndarray],
+              window: int, n: int) -> list[np.ndarray]:
+    """Sorted-neighbourhood pairs inside blocks: in each order, every record with each of
+    its ``window`` successors in the same block."""
+    out = []
+    for rank in orders:
+        order = np.lexsort((rank[positions], codes))
+        block, member = codes[order], positions[order]
+        for step in range(1, window + 1):
+            same = block[step:] == block[:-step]
+            a, b = member[:-step][same], member[step:][same]
+            out.append(np.minimum(a, b) * n + np.maximum(a, b))
+    return out
+
+
+def unique_codes(codes: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an int64 array, by a sort and a mask (numpy's
+    ``np.unique`` takes a hash-table path that is far slower on tens of millions)."""
+    codes = np.sort(codes, kind="stable")
+    if len(codes) == 0:
+        return codes
+    return codes[np.r_[True, codes[1:] != codes[:-1]]]
+
+
+def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
+          window: int = DEFAULT_WINDOW) -> Blocking:
+    """Candidate pairs from every blocking key, each pair once."""
     n = len(features)
+    orders = sort_orders(features) if window > 0 else None
     codes: list[np.ndarray] = []
     by_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
-    for name, keys in blocking_keys(features).items():
-        keys = keys[keys != ""]
-        found, by_key[name], skipped[name] = _pairs_within_blocks(
-            keys.index.to_numpy(), keys.to_numpy(), max_block, n)
-        codes.append(found)
-    unique = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
-    return Blocking(unique // n, unique % n, by_key, skipped)
+    windowed: dict[str, int] = {}
+    for name, (positions, keys) in blocking_keys(features).items():
+        found, by_key[name], large = _pairs_within_blocks(
+            positions, keys, max_block, n, orders, window)
+        (windowed if orders else skipped)[name] = large
+        codes.append(unique_codes(found))  # dedupe per key: keeps the concatenation small
+    unique = unique_codes(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
+    return Blocking(unique // n, unique % n, by_key, skipped, windowed)
 
 
 def pair_completeness(blocking: Blocking, true_pairs: set[tuple[int, int]]) -> float:

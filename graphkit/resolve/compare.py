@@ -48,38 +48,73 @@ def _one_way(short: tuple[str, ...], long_: tuple[str, ...]) -> float:
 
 
 def name_alignments(a: list[tuple[str, ...]], b: list[tuple[str, ...]]) -> np.ndarray:
-    """:func:`name_alignment` of many pairs at once: every token pair's Jaro-Winkler in one
-    vectorised call, then the per-token maxima and means with numpy.
+    """:func:`name_alignment` of many pairs at once (vectorised over chunks of pairs).
 
     >>> name_alignments([("kim", "jong", "un")], [("jong", "un", "gim")]).round(3).tolist()
     [0.926]
     """
-    len_a = np.fromiter((len(t) for t in a), dtype=np.int64, count=len(a))
-    len_b = np.fromiter((len(t) for t in b), dtype=np.int64, count=len(b))
-    combos = len_a * len_b
-    pair = np.repeat(np.arange(len(a)), combos)
-    offset = np.arange(int(combos.sum())) - np.repeat(np.cumsum(combos) - combos, combos)
-    i = offset // np.repeat(len_b, combos)
-    j = offset % np.repeat(len_b, combos)
-    flat_a = [tok for toks in a for tok in toks]
-    flat_b = [tok for toks in b for tok in toks]
-    start_a = np.repeat(np.cumsum(len_a) - len_a, combos)
-    start_b = np.repeat(np.cumsum(len_b) - len_b, combos)
-    sims = process.cpdist([flat_a[k] for k in (start_a + i)],
-                          [flat_b[k] for k in (start_b + j)],
-                          scorer=JaroWinkler.normalized_similarity, workers=-1)
-    sims = np.asarray(sims, dtype=np.float64)
+    vocab, ids = _token_ids(list(a) + list(b))
+    return _aligned(ids[:len(a)], ids[len(a):], vocab)[0]
 
-    def one_way(row: np.ndarray, n_rows: np.ndarray) -> np.ndarray:
-        order = np.lexsort((row, pair))  # group by (pair, token of this side)
-        keys = pair[order] * (int(combos.max()) + 1) + row[order]
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        best = np.maximum.reduceat(sims[order], starts)
-        return np.bincount(pair[order][starts], weights=best, minlength=len(a)) / n_rows
 
-    a_to_b, b_to_a = one_way(i, len_a), one_way(j, len_b)
-    return np.where(len_a == len_b, np.minimum(a_to_b, b_to_a),
-                    np.where(len_a < len_b, a_to_b, b_to_a))
+def _token_ids(names: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct tokens, and each name as a row of token ids padded with -1."""
+    lengths = np.fromiter((len(t) for t in names), dtype=np.int64, count=len(names))
+    flat = [tok for toks in names for tok in toks]
+    codes, vocab = pd.factorize(pd.Series(flat, dtype=object))
+    width = int(lengths.max()) if len(lengths) else 0
+    ids = np.full((len(names), max(width, 1)), -1, dtype=np.int32)
+    rows = np.repeat(np.arange(len(names)), lengths)
+    cols = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    ids[rows, cols] = codes
+    return np.asarray(vocab, dtype=object), ids
+
+
+#: Name pairs aligned per vectorised step (bounds the token-pair matrices).
+NAME_CHUNK = 20_000
+
+
+def _aligned(ids_a: np.ndarray, ids_b: np.ndarray, vocab: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Alignment (as :func:`name_alignment`) and whether a token is shared, for the name
+    pairs given as padded token-id rows; each distinct token pair of a chunk is scored
+    once."""
+    sim = np.zeros(len(ids_a))
+    shared = np.zeros(len(ids_a), dtype=bool)
+    width = len(vocab) + 1
+    for start in range(0, len(ids_a), NAME_CHUNK):
+        a, b = ids_a[start:start + NAME_CHUNK], ids_b[start:start + NAME_CHUNK]
+        valid_a, valid_b = a >= 0, b >= 0
+        a = a[:, :max(int(valid_a.sum(1).max()), 1)]
+        b = b[:, :max(int(valid_b.sum(1).max()), 1)]
+        valid_a, valid_b = a >= 0, b >= 0
+        valid = valid_a[:, :, None] & valid_b[:, None, :]
+        codes = a[:, :, None].astype(np.int64) * width + b[:, None, :]
+        distinct, inverse = unique_inverse(codes[valid])
+        scores = np.asarray(process.cpdist(vocab[distinct // width], vocab[distinct % width],
+                                           scorer=JaroWinkler.normalized_similarity,
+                                           workers=1), dtype=np.float64)
+        cells = np.full(codes.shape, -1.0)
+        cells[valid] = scores[inverse]
+        len_a, len_b = valid_a.sum(1), valid_b.sum(1)
+        a_to_b = np.where(valid_a, cells.max(axis=2), 0.0).sum(1) / len_a
+        b_to_a = np.where(valid_b, cells.max(axis=1), 0.0).sum(1) / len_b
+        sim[start:start + len(a)] = np.where(len_a == len_b, np.minimum(a_to_b, b_to_a),
+                                             np.where(len_a < len_b, a_to_b, b_to_a))
+        shared[start:start + len(a)] = (
+            (a[:, :, None] == b[:, None, :]) & valid).any(axis=(1, 2))
+    return sim, shared
+
+
+def unique_inverse(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of an integer array and the index of each value among them,
+    by one argsort (no hash table)."""
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    new = np.r_[True, ordered[1:] != ordered[:-1]] if len(codes) else np.zeros(0, bool)
+    inverse = np.empty(len(codes), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
 
 
 def _dob(a: str, b: str) -> int:
@@ -99,16 +134,12 @@ def _dob(a: str, b: str) -> int:
     return 1 if a[:4] == b[:4] else 0
 
 
-def _codes(values: list) -> np.ndarray:
-    """Integer code per record (-1 for an empty value), equal values sharing a code."""
-    codes, _ = pd.factorize(pd.Series(values, dtype=object).replace("", None),
-                            use_na_sentinel=True)
-    return codes
-
-
-def _distinct(values: list) -> np.ndarray:
-    """The distinct non-empty values, indexed by their :func:`_codes` code."""
-    return pd.unique(pd.Series(values, dtype=object).replace("", None).dropna())
+def _codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code per record (-1 for an empty value), equal values sharing a code, and
+    the distinct non-empty values indexed by code."""
+    codes, distinct = pd.factorize(pd.Series(values, dtype=object).replace("", None),
+                                   use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(distinct, dtype=object)
 
 
 def _by_value_pair(codes: np.ndarray, left: np.ndarray, right: np.ndarray,
@@ -119,30 +150,11 @@ def _by_value_pair(codes: np.ndarray, left: np.ndarray, right: np.ndarray,
     if not todo.any():
         return
     cl, cr = codes[left[todo]], codes[right[todo]]
-    lo, hi = np.minimum(cl, cr).astype(np.int64), np.maximum(cl, cr).astype(np.int64)
+    lo, hi = np.minimum(cl, cr), np.maximum(cl, cr)
     width = int(codes.max()) + 1
-    unique, inverse = np.unique(lo * width + hi, return_inverse=True)
+    unique, inverse = unique_inverse(lo * width + hi)
     decided = decide(unique // width, unique % width)
     levels[todo] = np.asarray(decided, dtype=np.int8)[inverse]
-
-
-def _field(values: list, left: np.ndarray, right: np.ndarray, top: int,
-           partial: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None
-           ) -> np.ndarray:
-    """Levels of one field: missing, ``top`` when equal, else
-    ``partial(distinct_values, codes_a, codes_b)`` (or 0)."""
-    codes = _codes(values)
-    cl, cr = codes[left], codes[right]
-    out = np.zeros(len(left), dtype=np.int8)
-    missing = (cl < 0) | (cr < 0)
-    equal = (cl == cr) & ~missing
-    out[missing] = MISSING
-    out[equal] = top
-    if partial is not None:
-        distinct = _distinct(values)
-        _by_value_pair(codes, left, right, out, ~missing & ~equal,
-                       lambda a, b: partial(distinct, a, b))
-    return out
 
 
 def _scores(scorer, distinct: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -164,66 +176,106 @@ def _dob_levels(distinct: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarra
                      [2, 2, 1, 1], 0)
 
 
+#: Record pairs compared per step: bounds the temporary arrays whatever the pair count.
+PAIR_CHUNK = 1_000_000
+
+
 def compare_pairs(features: Features, left: np.ndarray, right: np.ndarray
                   ) -> dict[str, np.ndarray]:
     """Level arrays (int8) per field for the pairs ``(left[k], right[k])``.
 
-    Each distinct pair of values is compared once, however many record pairs share it.
+    Pairs are compared in chunks of :data:`PAIR_CHUNK`; within a chunk each distinct pair
+    of values is compared once, however many record pairs share it.
     """
-    f = features.frame
+    columns = _columns(features)
     left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    out = {name: np.empty(len(left), dtype=np.int8) for name in LEVELS}
+    for start in range(0, len(left), PAIR_CHUNK):
+        stop = start + PAIR_CHUNK
+        part = _compare_chunk(columns, left[start:stop], right[start:stop])
+        for name in LEVELS:
+            out[name][start:stop] = part[name]
+    return out
+
+
+def _columns(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-record value codes (and distinct values) of every compared column, computed
+    once per feature set."""
+    if "compare" in features.cache:
+        return features.cache["compare"]
+    f = features.frame
+    emails = f["email"].tolist()
+    phones = f["phone"].tolist()
+    place = [f"{p}|{n}" if p and n else "" for p, n in
+             zip(f["postcode"].tolist(), f["street_number"].tolist())]
+    columns = {
+        "name": _codes(f["name_key"]),
+        "dob": _codes(f["dob"]),
+        "email": _codes(emails),
+        "email_local": _codes([e.split("@")[0] for e in emails]),
+        "phone": _codes(phones),
+        "phone_tail": _codes([p[-7:] for p in phones]),
+        "national_id": _codes(f["national_id"]),
+        "passport": _codes(f["passport"]),
+        "address": _codes(f["address"]),
+        "place": _codes(place),
+        "street": _codes([a.split("|", 1)[0] for a in f["address"].tolist()]),
+    }
+    vocab, ids = _token_ids([tuple(key.split()) for key in columns["name"][1]])
+    columns["name_tokens"] = (ids, vocab)
+    features.cache["compare"] = columns
+    return columns
+
+
+def _exact(codes: np.ndarray, left: np.ndarray, right: np.ndarray, top: int) -> np.ndarray:
+    """Levels of one field: missing, ``top`` where equal, else 0."""
+    cl, cr = codes[left], codes[right]
+    out = np.zeros(len(left), dtype=np.int8)
+    out[cl == cr] = top
+    out[(cl < 0) | (cr < 0)] = MISSING
+    return out
+
+
+def _compare_chunk(columns: dict, left: np.ndarray, right: np.ndarray
+                   ) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
-    tokens = f["name_tokens"].tolist()
-    key_codes = _codes(f["name_key"].tolist())
-    first_tokens = {}
-    for i, code in enumerate(key_codes):
-        if code >= 0 and code not in first_tokens:
-            first_tokens[code] = tokens[i]
-    name = np.zeros(len(left), dtype=np.int8)
-    kl, kr = key_codes[left], key_codes[right]
-    missing = (kl < 0) | (kr < 0)
-    name[missing] = MISSING
-    name[(kl == kr) & ~missing] = 4
+    key_codes = columns["name"][0]
+    ids, vocab = columns["name_tokens"]
+    name = _exact(key_codes, left, right, 4)
 
     def name_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        toks_a = [first_tokens[int(code)] for code in a]
-        toks_b = [first_tokens[int(code)] for code in b]
-        sim = name_alignments(toks_a, toks_b)
-        shared = np.fromiter((bool(set(x) & set(y)) for x, y in zip(toks_a, toks_b)),
-                             dtype=bool, count=len(toks_a))
+        sim, shared = _aligned(ids[a], ids[b], vocab)
         return np.select([sim >= 0.95, sim >= 0.88, (sim >= 0.75) | shared], [3, 2, 1], 0)
 
-    _by_value_pair(key_codes, left, right, name, ~missing & (kl != kr), name_levels)
+    _by_value_pair(key_codes, left, right, name, name == 0, name_levels)
     out["name"] = name
-    out["dob"] = _field(f["dob"].tolist(), left, right, 3, _dob_levels)
-    emails = f["email"].tolist()
-    out["email"] = _field(emails, left, right, 2, None)
-    _same_part(out["email"], [e.split("@")[0] for e in emails], left, right)
-    phones = f["phone"].tolist()
-    out["phone"] = _field(phones, left, right, 2, None)
-    _same_part(out["phone"], [p[-7:] for p in phones], left, right)
-    out["national_id"] = _field(f["national_id"].tolist(), left, right, 2,
-                                lambda d, a, b: _scores(DamerauLevenshtein.distance, d, a, b) <= 2)
-    out["passport"] = _field(f["passport"].tolist(), left, right, 1, None)
-    streets = [a.split("|", 1)[0] for a in f["address"].tolist()]
-    address = _field(f["address"].tolist(), left, right, 2, None)
-    place = _codes([f"{p}|{n}" if p and n else "" for p, n in
-                    zip(f["postcode"].tolist(), f["street_number"].tolist())])
-    same_place = (place[left] == place[right]) & (place[left] >= 0) & (address == 0)
-    address[same_place] = 1
-    street_codes = _codes(streets)
-    distinct_streets = _distinct(streets)
+    dob_codes, dob_distinct = columns["dob"]
+    out["dob"] = _exact(dob_codes, left, right, 3)
+    _by_value_pair(dob_codes, left, right, out["dob"], out["dob"] == 0,
+                   lambda a, b: _dob_levels(dob_distinct, a, b))
+    for field_name, part in (("email", "email_local"), ("phone", "phone_tail")):
+        levels = _exact(columns[field_name][0], left, right, 2)
+        _same_part(levels, columns[part][0], left, right)
+        out[field_name] = levels
+    nid_codes, nid_distinct = columns["national_id"]
+    out["national_id"] = _exact(nid_codes, left, right, 2)
+    _by_value_pair(nid_codes, left, right, out["national_id"], out["national_id"] == 0,
+                   lambda a, b: _scores(DamerauLevenshtein.distance, nid_distinct, a, b) <= 2)
+    out["passport"] = _exact(columns["passport"][0], left, right, 1)
+    address = _exact(columns["address"][0], left, right, 2)
+    place = columns["place"][0]
+    address[(place[left] == place[right]) & (place[left] >= 0) & (address == 0)] = 1
+    street_codes, streets = columns["street"]
     _by_value_pair(street_codes, left, right, address,
                    (address == 0) & (street_codes[left] >= 0) & (street_codes[right] >= 0),
                    lambda a, b: _scores(JaroWinkler.normalized_similarity,
-                                        distinct_streets, a, b) >= 0.92)
+                                        streets, a, b) >= 0.92)
     out["address"] = address
     return {name: out[name] for name in LEVELS}
 
 
-def _same_part(levels: np.ndarray, parts: list[str], left: np.ndarray,
+def _same_part(levels: np.ndarray, codes: np.ndarray, left: np.ndarray,
                right: np.ndarray) -> None:
     """Level 1 where values differ but a part (e-mail local part, last 7 digits) agrees."""
-    codes = _codes(parts)
     agree = (levels == 0) & (codes[left] == codes[right]) & (codes[left] >= 0)
     levels[agree] = 1

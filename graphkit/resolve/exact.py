@@ -8,7 +8,7 @@ registration number. Every merge keeps the rule that made it as evidence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ class Resolution:
     method: str = "exact-identity resolution"
     model: Any = None  # the fitted scoring model, when one was used
     blocking: Any = None  # blocking statistics, when blocking was used
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, when timed
 
     def entity_of(self) -> dict[str, str]:
         """``record_id → entity_id``."""

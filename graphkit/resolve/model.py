@@ -24,7 +24,8 @@ M_FLOOR = 0.01
 
 @dataclass
 class FSModel:
-    """m and u probabilities per field and level, and the match prior among candidates."""
+    """m and u probabilities per field and level, and the match prior (the probability
+    that two records drawn at random match)."""
 
     m: dict[str, np.ndarray]
     u: dict[str, np.ndarray]
@@ -60,10 +61,11 @@ HOUSEHOLD_FIELDS = ("email", "phone", "address")
 
 
 def household_weight(parts: dict[str, np.ndarray]) -> np.ndarray:
-    """Combined weight of the household fields: the largest positive one, plus every
-    negative one."""
+    """Combined weight of the household fields: the largest positive one, plus the most
+    negative one (a person who moves changes address, phone and e-mail together, so three
+    disagreements are one piece of evidence, as three agreements are)."""
     stacked = np.stack([parts[f] for f in HOUSEHOLD_FIELDS])
-    return np.clip(stacked, 0, None).max(axis=0) + np.clip(stacked, None, 0).sum(axis=0)
+    return np.clip(stacked, 0, None).max(axis=0) + np.clip(stacked, None, 0).min(axis=0)
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
@@ -71,32 +73,65 @@ def probability(weight: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.power(2.0, -np.clip(weight, -60, 60)))
 
 
+def _counts(levels: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {field_name: np.bincount(levels[field_name][levels[field_name] != MISSING],
+                                    minlength=len(names)).astype(float)
+            for field_name, names in LEVELS.items()}
+
+
 def _frequencies(levels: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return u_from_counts(_counts(levels))
+
+
+def u_from_counts(counts: dict[str, np.ndarray], prior: float = 0.0,
+                  m: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """u from level counts among random pairs (one pseudo-count per level). With the
+    match ``prior`` and ``m``, the matches expected among those random pairs are taken out
+    first: in a small file with many duplicates, random pairs hold enough true matches to
+    make agreeing on an identifier look common among non-matches."""
     out = {}
-    for field_name, names in LEVELS.items():
-        lv = levels[field_name]
-        counts = np.bincount(lv[lv != MISSING], minlength=len(names)).astype(float) + 1.0
-        out[field_name] = counts / counts.sum()
+    for field_name, count in counts.items():
+        if m is not None and prior > 0:
+            count = np.clip(count - prior * count.sum() * m[field_name], 0.0, None)
+        count = count + 1.0
+        out[field_name] = count / count.sum()
     return out
 
 
-def estimate_u(features: Features, sample: int = 200_000, seed: int = 7) -> dict[str, np.ndarray]:
-    """u probabilities from random record pairs."""
+def random_pair_counts(features: Features, sample: int = 200_000, seed: int = 7
+                       ) -> dict[str, np.ndarray]:
+    """Level counts per field among random record pairs."""
     n = len(features)
     rng = np.random.default_rng(seed)
     left = rng.integers(0, n, size=sample)
     right = rng.integers(0, n, size=sample)
     keep = left != right
-    return _frequencies(compare_pairs(features, left[keep], right[keep]))
+    return _counts(compare_pairs(features, left[keep], right[keep]))
 
 
-def estimate_prior(levels: dict[str, np.ndarray], recall: float = 0.7) -> float:
-    """Share of candidate pairs that match, from pairs a strict rule calls certain (same
-    romanized name and date of birth, or same national id and date of birth, or same email
-    and a near-identical name), assuming the rule finds ``recall`` of all matches."""
+def estimate_u(features: Features, sample: int = 200_000, seed: int = 7) -> dict[str, np.ndarray]:
+    """u probabilities from random record pairs."""
+    return u_from_counts(random_pair_counts(features, sample, seed))
+
+
+def estimate_prior(levels: dict[str, np.ndarray], recall: float = 0.7,
+                   n_records: int | None = None) -> float:
+    """Probability that two records match, from the pairs a strict rule calls certain
+    (same romanized name and date of birth, or same national id and date of birth, or
+    same email and a near-identical name), assuming the rule finds ``recall`` of all
+    matches.
+
+    With ``n_records``, the probability for two records drawn at random (the certain
+    matches over all ``n(n-1)/2`` pairs), as Splink's ``probability_two_random_records_
+    match``: consistent with ``u`` from random pairs, and falling as the records grow, so
+    that a pair needs more evidence where there are more namesakes. Without, the share
+    among the candidate pairs ``levels`` describes."""
     certain = ((levels["name"] == 4) & (levels["dob"] == 3)) \
         | ((levels["national_id"] == 2) & (levels["dob"] == 3)) \
         | ((levels["email"] == 2) & (levels["name"] >= 3))
+    if n_records is not None:
+        total = n_records * (n_records - 1) / 2
+        return float(np.clip(certain.sum() / recall / max(total, 1.0), 1e-12, 0.99))
     share = certain.mean() / recall if len(certain) else 0.0
     return float(np.clip(share, 1e-4, 0.99))
 
@@ -104,12 +139,14 @@ def estimate_prior(levels: dict[str, np.ndarray], recall: float = 0.7) -> float:
 def _em(levels: dict[str, np.ndarray], u: dict[str, np.ndarray], fields: list[str],
         iterations: int, tolerance: float) -> tuple[dict[str, np.ndarray], float, int]:
     """EM over ``fields`` with u fixed and the prior free; returns m, prior, iterations."""
-    matrix = np.stack([levels[f] for f in fields], axis=1).astype(np.int64)
-    # one integer per pattern (levels are -1..4: base 8), so np.unique works in 1-D
-    code = ((matrix + 1) * (8 ** np.arange(len(fields)))).sum(axis=1)
-    _, first, counts = np.unique(code, return_index=True, return_counts=True)
-    patterns = matrix[first]
-    counts = counts.astype(float)
+    # one integer per pattern (levels are -1..4: base 8), counted with a bincount
+    code = np.zeros(len(levels[fields[0]]), dtype=np.int64)
+    for col, f in enumerate(fields):
+        code += (levels[f].astype(np.int64) + 1) * 8 ** col
+    counts = np.bincount(code)
+    seen = np.flatnonzero(counts)
+    counts = counts[seen].astype(float)
+    patterns = np.stack([seen // 8 ** col % 8 - 1 for col in range(len(fields))], axis=1)
     m = {}
     for f in fields:
         k = len(LEVELS[f])
@@ -155,11 +192,12 @@ EM_SESSIONS: tuple[tuple[str, int], ...] = (("dob", 3), ("name", 4))
 
 def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
                iterations: int = 40, tolerance: float = 1e-5,
-               prior: float | None = None) -> FSModel:
+               prior: float | None = None, n_records: int | None = None) -> FSModel:
     """m by expectation–maximisation in sessions, as Splink trains: the candidate pairs
     that agree exactly on one field (date of birth, then name) train m of every other
     field, so the field that selected the pairs cannot bias its own m; u (random pairs) is
-    held fixed. The prior among candidates comes from :func:`estimate_prior`."""
+    held fixed. Unless given, the prior comes from :func:`estimate_prior` (over all pairs
+    of ``n_records`` records when given)."""
     learned: dict[str, list[np.ndarray]] = {f: [] for f in LEVELS}
     done = 0
     for field_name, level in EM_SESSIONS:
@@ -179,8 +217,9 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, np.ndarray],
         else:  # never trained: agreement at the top level, a little elsewhere
             final[f] = np.full(len(names), 0.1 / max(len(names) - 1, 1))
             final[f][-1] = 0.9
-    return FSModel(m=final, u=u, prior=estimate_prior(levels) if prior is None else prior,
-                   iterations=done)
+    if prior is None:
+        prior = estimate_prior(levels, n_records=n_records)
+    return FSModel(m=final, u=u, prior=prior, iterations=done)
 
 
 #: Weight of the unlabelled (EM) estimate of m, in labelled pairs, when labels refine it.

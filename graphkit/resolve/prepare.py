@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import jellyfish
+import numpy as np
 import pandas as pd
 
 from graphkit.names import romanized_tokens
 from graphkit.normalize import (
     normalize_address,
+    normalize_country,
     normalize_document,
     normalize_email,
     normalize_phone,
     normalize_postcode,
+    normalize_street,
 )
 
 FEATURE_COLUMNS = ("record_id", "name_key", "name_tokens", "dob", "email", "phone",
@@ -31,39 +35,92 @@ def display_name(row: dict) -> str:
 
 @dataclass(frozen=True)
 class Features:
-    """Feature columns (lists aligned with the input rows)."""
+    """Feature columns (lists aligned with the input rows); ``cache`` holds what later
+    stages derive from them once (e.g. the comparison codes)."""
 
     frame: pd.DataFrame
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.frame)
 
 
+def _each_distinct(values: pd.Series, function) -> np.ndarray:
+    """``function`` of every value, called once per distinct value."""
+    codes, distinct = pd.factorize(values)
+    return np.array([function(v) for v in distinct] + [None], dtype=object)[codes]
+
+
+# Values already in normal form take a shortcut past the full normalisers (a test keeps
+# each shortcut equal to its normaliser).
+_PLAIN_EMAIL = re.compile(r"[a-z0-9._-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
+_PLAIN_PHONE = re.compile(r"[2-9][0-9]{9}")
+_PLAIN_DOCUMENT = re.compile(r"[0-9A-Za-z]{4,}")
+
+
+def _email(value: str) -> str:
+    if _PLAIN_EMAIL.fullmatch(value) and not value.endswith(("@gmail.com",
+                                                              "@googlemail.com")):
+        return value
+    return normalize_email(value) or ""
+
+
+def _phone(value: str) -> str:
+    if _PLAIN_PHONE.fullmatch(value):  # a ten-digit national number
+        return "+1" + value
+    return normalize_phone(value) or ""
+
+
+def _document(value: str) -> str:
+    if _PLAIN_DOCUMENT.fullmatch(value):
+        return value.upper()
+    return normalize_document(value) or ""
+
+
 def prepare(people: pd.DataFrame) -> Features:
-    """Normalised features of person records (native ``people.csv`` columns)."""
-    rows = people.fillna("").astype(str).to_dict("records")
-    tokens_of = functools.cache(lambda name: tuple(romanized_tokens(name)))
-    email_of = functools.cache(lambda v: normalize_email(v) or "")
-    phone_of = functools.cache(lambda v: normalize_phone(v) or "")
-    doc_of = functools.cache(lambda v: normalize_document(v) or "")
-    data: dict[str, list] = {c: [] for c in FEATURE_COLUMNS}
-    for row in rows:
-        tokens = tokens_of(display_name(row))
-        street = row.get("street", "")
-        address = normalize_address(street, row.get("city", ""), row.get("region", ""),
-                                    row.get("postcode", ""), row.get("country", "")) or ""
-        data["record_id"].append(row["record_id"])
-        data["name_tokens"].append(tokens)
-        data["name_key"].append(" ".join(sorted(tokens)))
-        data["dob"].append(row.get("dob", ""))
-        data["email"].append(email_of(row.get("email", "")))
-        data["phone"].append(phone_of(row.get("phone", "")))
-        data["address"].append(address)
-        data["postcode"].append(normalize_postcode(row.get("postcode", ""),
-                                                   row.get("country", "")))
-        data["street_number"].append(street.split()[0] if street.split() else "")
-        data["national_id"].append(doc_of(row.get("national_id", "")))
-        data["passport"].append(doc_of(row.get("passport", "")))
+    """Normalised features of person records (native ``people.csv`` columns).
+
+    Column by column, each function called once per distinct value (a million records
+    hold far fewer distinct streets, places and names)."""
+    people = people.fillna("").astype(str)
+    empty = pd.Series("", index=people.index)
+
+    def col(name: str) -> pd.Series:
+        return people.get(name, empty)
+
+    # the parts joined by spaces: tokenising ignores the extra spaces of empty parts
+    joined = col("first_name") + " " + col("middle_name") + " " + col("last_name")
+    names = col("full_name").where(col("full_name") != "", joined)
+    # romanized tokens are word-local: each distinct word is tokenised once
+    word_tokens = functools.cache(lambda word: tuple(romanized_tokens(word)))
+    tokens = _each_distinct(names, lambda n: tuple(t for w in n.split() for t in word_tokens(w)))
+    street = col("street")
+    # normalize_street is word-local too: each distinct word once
+    street_word = functools.cache(normalize_street)
+    line = _each_distinct(street, lambda v: " ".join(
+        w for w in (street_word(word) for word in v.split()) if w))
+    postcode = _each_distinct(col("postcode") + "\x1f" + col("country"),
+                              lambda v: normalize_postcode(*v.split("\x1f")))
+    # the address key's parts after the street, each from its own column
+    city = _each_distinct(col("city"), lambda v: normalize_address("x", v).split("|")[1])
+    region = _each_distinct(col("region"),
+                            lambda v: normalize_address("x", "", v).split("|")[2])
+    country = _each_distinct(col("country"), normalize_country)
+    tail = "|" + city + "|" + region + "|" + postcode + "|" + country
+    address = np.where(line != "", line + tail, "")
+    data = {
+        "record_id": people["record_id"].to_numpy(dtype=object),
+        "name_key": _each_distinct(pd.Series(tokens), lambda t: " ".join(sorted(t))),
+        "name_tokens": tokens,
+        "dob": col("dob").to_numpy(dtype=object),
+        "email": _each_distinct(col("email"), _email),
+        "phone": _each_distinct(col("phone"), _phone),
+        "address": address,
+        "postcode": postcode,
+        "street_number": _each_distinct(street, lambda v: v.split()[0] if v.split() else ""),
+        "national_id": _each_distinct(col("national_id"), _document),
+        "passport": _each_distinct(col("passport"), _document),
+    }
     return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
 
 
