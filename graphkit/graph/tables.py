@@ -146,12 +146,18 @@ def _arrow_table(frame: pd.DataFrame, fixed: tuple[str, ...]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
+def arrow_tables(tables: GraphTables) -> tuple[pa.Table, pa.Table]:
+    """The node and relationship tables as Arrow tables typed as on disk."""
+    return (_arrow_table(tables.nodes, NODE_TABLE_COLUMNS),
+            _arrow_table(tables.relationships, REL_TABLE_COLUMNS))
+
+
 def write_tables(tables: GraphTables, folder: str | Path) -> list[Path]:
     """Write ``nodes.parquet`` and ``relationships.parquet`` into ``folder``."""
     folder = Path(folder)
     paths = [folder / NODES_FILE, folder / RELATIONSHIPS_FILE]
-    pq.write_table(_arrow_table(tables.nodes, NODE_TABLE_COLUMNS), paths[0])
-    pq.write_table(_arrow_table(tables.relationships, REL_TABLE_COLUMNS), paths[1])
+    for table, path in zip(arrow_tables(tables), paths):
+        pq.write_table(table, path)
     return paths
 
 
@@ -169,5 +175,5 @@ def read_tables(folder: str | Path) -> GraphTables:
     return GraphTables(*frames)
 
 
-__all__ = ["NODES_FILE", "RELATIONSHIPS_FILE", "GraphTables", "graph_from_tables",
+__all__ = ["NODES_FILE", "RELATIONSHIPS_FILE", "GraphTables", "arrow_tables", "graph_from_tables",
            "read_tables", "tables_from_graph", "write_tables"]

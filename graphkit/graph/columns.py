@@ -1,0 +1,452 @@
+"""Build the property graph as node and relationship tables with table operations only.
+
+``build_tables(data, people, companies, hits, sanctions)`` gives the same nodes, keys,
+labels, properties and relationships as the row-by-row networkx builder graphkit had
+before, but every step is a vectorised pandas operation (merge, group-by, sort, factorised
+integer ids): no Python loop over records or identifiers. Python functions run once per
+*distinct* value where a normaliser is needed (company names). The result follows the
+contract of :mod:`graphkit.graph.tables`.
+
+This module, with ``graphkit.resolve`` (blocking, comparisons) and the rings' group-by,
+is the seam where the heavy stages are table operations that could move to an
+out-of-core engine (DuckDB, Spark): each function here is a join or an aggregation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graphkit.graph.tables import GraphTables
+from graphkit.ingest import Ingested
+from graphkit.normalize import company_key
+from graphkit.resolve import Resolution
+from graphkit.schema import (
+    ID_LABEL,
+    NODE_PROPERTY_TYPES,
+    REL_PROPERTY_TYPES,
+    REL_TABLE_COLUMNS,
+    IdKind,
+    Label,
+    Layout,
+    Rel,
+    id_relationship,
+)
+
+LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
+STRING_DTYPE = pd.StringDtype("pyarrow")
+
+
+# --- small vectorised helpers -----------------------------------------------------------
+
+def _text(series: pd.Series) -> pd.Series:
+    """Strings with missing values as '' (the dtype is kept)."""
+    missing = series.isna()
+    return series.where(~missing, "") if missing.any() else series
+
+
+def _absent_to_null(series: pd.Series) -> pd.Series:
+    """A record field as a node property: '' and missing become null."""
+    if series.dtype.kind in "iufb":
+        return series
+    return series.astype(object).where(series.notna() & (series.astype(object) != ""), None)
+
+
+def _list_column(groups: np.ndarray, values: pd.Series, n_groups: int) -> pd.Series:
+    """A list column of ``n_groups`` rows from ``values`` ordered by ``groups`` (sorted
+    group numbers 0..n_groups-1, each value in its group's list in the given order)."""
+    counts = np.bincount(groups, minlength=n_groups) if len(groups) else np.zeros(n_groups,
+                                                                                   int)
+    offsets = np.zeros(n_groups + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
+                                     pa.array(_text(values).to_numpy(dtype=object),
+                                              pa.string()))
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), dtype=LIST_DTYPE)
+
+
+def _empty_lists(n: int) -> pd.Series:
+    return _list_column(np.zeros(0, dtype=np.int64), pd.Series([], dtype=object), n)
+
+
+def display_names(people: pd.DataFrame) -> pd.Series:
+    """``full_name`` when given, else first, middle and last name joined (vectorised
+    ``resolve.person_display_name``)."""
+    def col(name: str) -> pd.Series:
+        return _text(people[name]) if name in people.columns else pd.Series(
+            "", index=people.index)
+    joined = col("first_name")
+    for name in ("middle_name", "last_name"):
+        part = col(name)
+        joined = joined.where(part == "", (joined + " " + part).where(joined != "", part))
+    full = col("full_name")
+    return full.where(full != "", joined)
+
+
+# --- the parts of the graph -------------------------------------------------------------
+
+def record_nodes(data: Ingested) -> list[pd.DataFrame]:
+    """One ``Record`` node per ingested row: its non-empty fields, ``kind`` (the layout)
+    and ``source`` (the ``source`` column, else the source name)."""
+    parts = []
+    for layout, frame in data.records.items():
+        layout = Layout(layout)
+        if frame.empty:
+            continue
+        props = {c: _absent_to_null(frame[c]) for c in frame.columns}
+        source = props.get("source")
+        fallback = frame["source_name"].astype(object) if "source_name" in frame.columns \
+            else pd.Series(None, index=frame.index, dtype=object)
+        props["source"] = fallback if source is None else source.where(source.notna(),
+                                                                       fallback)
+        part = pd.DataFrame({"key": f"Record:{layout.value}:" + _text(frame["record_id"]),
+                             "label": Label.RECORD.value, "kind": layout.value, **props})
+        parts.append(part.reset_index(drop=True))
+    return parts
+
+
+def _entity_names(frame: pd.DataFrame, display: pd.Series, resolution: Resolution
+                  ) -> pd.DataFrame:
+    """``entity_id, name, aliases``: an entity's distinct non-empty display names in the
+    order of its records in ``resolution.entities``; the first is its name."""
+    named = pd.DataFrame({"record_id": _text(frame["record_id"]).to_numpy(),
+                          "name": display.to_numpy()})
+    rows = resolution.entities[["record_id", "entity_id"]].merge(
+        named, on="record_id", how="left", sort=False)
+    rows["name"] = _text(rows["name"])
+    entities = pd.unique(rows["entity_id"])
+    present = rows[rows["name"] != ""].drop_duplicates(["entity_id", "name"])
+    code = pd.Index(entities).get_indexer(present["entity_id"])
+    order = np.argsort(code, kind="stable")
+    code, names = code[order], present["name"].to_numpy()[order]
+    first = np.ones(len(code), dtype=bool)
+    first[1:] = code[1:] != code[:-1]
+    name = np.full(len(entities), "", dtype=object)
+    name[code[first]] = names[first]
+    aliases = _list_column(code[~first], pd.Series(names[~first], dtype=object),
+                           len(entities))
+    return pd.DataFrame({"entity_id": entities, "name": name, "aliases": aliases})
+
+
+def entity_parts(frame: pd.DataFrame, display: pd.Series, resolution: Resolution,
+                 label: Label, layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Entity nodes (``label``) with name and aliases, and each record's ``RESOLVED_TO``."""
+    names = _entity_names(frame, display, resolution)
+    nodes = pd.DataFrame({"key": names["entity_id"], "label": label.value,
+                          "entity_id": names["entity_id"], "name": names["name"],
+                          "aliases": names["aliases"]})
+    ents = resolution.entities
+    rels = pd.DataFrame({"start": f"Record:{layout.value}:" + _text(ents["record_id"]),
+                         "end": ents["entity_id"].to_numpy(), "type": Rel.RESOLVED_TO.value,
+                         "score": pd.to_numeric(ents["score"]).astype(float).to_numpy(),
+                         "evidence": _text(ents["evidence"]).to_numpy()})
+    return nodes, rels.drop_duplicates(["start", "end"])
+
+
+def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
+                 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Person and Company nodes (with payers known only by name) and their
+    ``RESOLVED_TO`` relationships; the entities screening needs come from these."""
+    person_nodes, person_rels = entity_parts(
+        data.records[Layout.PEOPLE], display_names(data.records[Layout.PEOPLE]), people,
+        Label.PERSON, Layout.PEOPLE)
+    company_frame = data.records[Layout.COMPANIES]
+    company_nodes, company_rels = entity_parts(
+        company_frame, _text(company_frame["name"]), companies, Label.COMPANY,
+        Layout.COMPANIES)
+    payers = _payers(data, people, companies)
+    payer_nodes = payers.drop_duplicates("company")
+    payer_nodes = payer_nodes[~payer_nodes["company"].isin(company_nodes["key"])]
+    payer_nodes = pd.DataFrame({"key": payer_nodes["company"].to_numpy(),
+                                "label": Label.COMPANY.value,
+                                "entity_id": payer_nodes["company"].to_numpy(),
+                                "name": payer_nodes["payer"].to_numpy(),
+                                "aliases": _empty_lists(len(payer_nodes))})
+    return [person_nodes, company_nodes, payer_nodes], [person_rels, company_rels]
+
+
+def _company_key_map(values: pd.Series) -> pd.Series:
+    """``company_key`` of each value, computed once per distinct value ('' when none)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    keys = np.array([company_key(v) or "" for v in uniques], dtype=object)
+    return pd.Series(keys[codes] if len(codes) else np.array([], dtype=object),
+                     index=values.index, dtype=object)
+
+
+def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.DataFrame:
+    """Payroll rows of known people with a payer: ``person, company, payer, currency,
+    amount, month`` (row order kept). A payer is the company of companies.csv with the
+    same suffix-free name, else a company known only by that name."""
+    payroll = data.records[Layout.PAYROLL]
+    person_of = people.entities.set_index("record_id")["entity_id"]
+    person = _text(payroll["person_record_id"]).map(person_of)
+    payer = _text(payroll["payer"])
+    keep = person.notna() & (payer != "")
+    rows = pd.DataFrame({"person": person[keep], "payer": payer[keep]})
+    key = _company_key_map(rows["payer"])
+    frame = data.records[Layout.COMPANIES]
+    by_key = pd.DataFrame({"key": _company_key_map(_text(frame["name"])).to_numpy(),
+                           "record_id": _text(frame["record_id"]).to_numpy()})
+    by_key = by_key[by_key["key"] != ""].drop_duplicates("key", keep="last")
+    by_key["company"] = by_key["record_id"].map(
+        companies.entities.set_index("record_id")["entity_id"])
+    known = key.map(by_key.set_index("key")["company"]).where(key != "")
+    rows["company"] = known.where(known.notna(), "company:name:" + key.where(key != "",
+                                                                              rows["payer"]))
+    rows["currency"] = _text(payroll["currency"][keep])
+    rows["amount"] = pd.to_numeric(_text(payroll["amount"][keep]).replace("", "0"))
+    rows["month"] = _text(payroll["paid_at"][keep]).str[:7]
+    return rows.reset_index(drop=True)
+
+
+def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
+    """``PAYS`` per payer and person (summed amount, count, first..last month; when one
+    pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``."""
+    if payers.empty:
+        return pd.DataFrame(columns=["start", "end", "type"])
+    month = payers["month"].where(payers["month"] != "")
+    grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
+                                                 sort=False)
+    totals = grouped.agg(amount=("amount", "sum"), payments=("amount", "size"),
+                         first=("month", "min"), last=("month", "max")).reset_index()
+    totals = totals.drop_duplicates(["company", "person"], keep="first")
+    period = (totals["first"] + ".." + totals["last"]).where(totals["first"].notna(), "")
+    pays = pd.DataFrame({"start": totals["company"], "end": totals["person"],
+                         "type": Rel.PAYS.value, "amount": totals["amount"].round(2),
+                         "currency": totals["currency"], "period": period,
+                         "payments": totals["payments"].astype("int64")})
+    works = pd.DataFrame({"start": totals["person"], "end": totals["company"],
+                          "type": Rel.WORKS_FOR.value})
+    return pd.concat([pays, works], ignore_index=True)
+
+
+def record_owners(data: Ingested, people: Resolution, companies: Resolution
+                  ) -> pd.DataFrame:
+    """``layout, record_id, entity, entity_label``: the entity each record belongs to."""
+    parts = [pd.DataFrame({"layout": Layout.PEOPLE.value,
+                           "record_id": _text(people.entities["record_id"]),
+                           "entity": people.entities["entity_id"],
+                           "entity_label": Label.PERSON.value}),
+             pd.DataFrame({"layout": Layout.COMPANIES.value,
+                           "record_id": _text(companies.entities["record_id"]),
+                           "entity": companies.entities["entity_id"],
+                           "entity_label": Label.COMPANY.value})]
+    person_of = people.entities.set_index("record_id")["entity_id"]
+    for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
+        frame = data.records[layout]
+        entity = _text(frame["person_record_id"]).map(person_of)
+        known = entity.notna()
+        parts.append(pd.DataFrame({"layout": layout.value,
+                                   "record_id": _text(frame["record_id"][known]),
+                                   "entity": entity[known], "entity_label": Label.PERSON.value}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def linked_record_relationships(owners: pd.DataFrame) -> pd.DataFrame:
+    """``RESOLVED_TO`` from payroll, shipment and login records to their person."""
+    linked = owners[~owners["layout"].isin([Layout.PEOPLE.value, Layout.COMPANIES.value])]
+    return pd.DataFrame({"start": "Record:" + linked["layout"] + ":" + linked["record_id"],
+                         "end": linked["entity"], "type": Rel.RESOLVED_TO.value,
+                         "score": 1.0, "evidence": "person_record_id"})
+
+
+def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Identifier nodes (first sighting gives ``value, kind, raw``) and one relationship
+    per entity and identifier, listing the records behind it in order of appearance."""
+    if identifiers.empty:
+        return (pd.DataFrame(columns=["key", "label"]),
+                pd.DataFrame(columns=["start", "end", "type"]))
+    kind = _text(identifiers["kind"])
+    label = kind.map({k.value: ID_LABEL[k].value for k in IdKind})
+    ids = pd.DataFrame({"layout": _text(identifiers["layout"]).to_numpy(),
+                        "record_id": _text(identifiers["record_id"]).to_numpy(),
+                        "kind": kind.to_numpy(), "label": label.to_numpy(),
+                        "value": _text(identifiers["value"]).to_numpy(),
+                        "raw": identifiers["raw"].to_numpy()})
+    ids["key"] = ids["label"] + ":" + ids["value"]
+    first = ids.drop_duplicates("key")
+    nodes = pd.DataFrame({"key": first["key"], "label": first["label"],
+                          "value": first["value"], "kind": first["kind"],
+                          "raw": first["raw"]})
+    owned = ids.merge(owners, on=["layout", "record_id"], how="inner", sort=False)
+    combos = owned[["kind", "entity_label"]].drop_duplicates()
+    rel_of = {(k, e): id_relationship(IdKind(k), Label(e)).value
+              for k, e in combos.itertuples(index=False)}
+    owned["type"] = _map_pairs(owned, rel_of)
+    # one group per (entity, identifier, type), numbered by first appearance
+    group = pd.factorize(_combined(owned["entity"], owned["key"], owned["type"]))[0]
+    record = pd.factorize(owned["record_id"])[0].astype(np.int64)
+    once = ~pd.Series(group.astype(np.int64) * (record.max(initial=0) + 1) + record
+                      ).duplicated().to_numpy()
+    group, owned = group[once], owned[once]
+    order = np.argsort(group, kind="stable")
+    heads = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+    first = owned.iloc[order[heads]]
+    records = _list_column(group[order], owned["record_id"].iloc[order], len(heads))
+    rels = pd.DataFrame({"start": first["entity"].to_numpy(), "end": first["key"].to_numpy(),
+                         "type": first["type"].to_numpy(), "kind": first["kind"].to_numpy(),
+                         "records": records})
+    return nodes, rels
+
+
+def _combined(*columns: pd.Series) -> np.ndarray:
+    """One int64 code per distinct combination of the columns' values."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        code = code * (len(uniques) + 1) + codes
+    return code
+
+
+def _map_pairs(frame: pd.DataFrame, mapping: dict[tuple[str, str], str]) -> np.ndarray:
+    out = np.empty(len(frame), dtype=object)
+    for (kind, label), rel in mapping.items():
+        out[((frame["kind"] == kind) & (frame["entity_label"] == label)).to_numpy()] = rel
+    return out
+
+
+def review_relationships(people: Resolution) -> pd.DataFrame:
+    """``POSSIBLY_SAME_AS`` between the entities of record pairs left for review (the
+    best-scored pair per entity pair; entity ids in sorted order)."""
+    pairs = people.pairs
+    if "decision" not in pairs.columns or pairs.empty:
+        return pd.DataFrame(columns=["start", "end", "type"])
+    review = pairs[pairs["decision"] == "review"]
+    person_of = people.entities.set_index("record_id")["entity_id"]
+    a = _text(review["record_id_l"]).map(person_of)
+    b = _text(review["record_id_r"]).map(person_of)
+    keep = a.notna() & b.notna() & (a != b)
+    a, b, review = a[keep], b[keep], review[keep]
+    frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
+                          "type": Rel.POSSIBLY_SAME_AS.value,
+                          "score": review["score"].astype(float).to_numpy(),
+                          "evidence": _text(review["evidence"]).to_numpy()})
+    frame = frame.iloc[np.argsort(-frame["score"].to_numpy(), kind="stable")]
+    return frame.drop_duplicates(["start", "end"], keep="first")
+
+
+def match_parts(hits: pd.DataFrame | None, sanctions: pd.DataFrame | None
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A ``Sanction`` node per listed entry hit and a ``MATCHES`` relationship from the
+    entity (the first hit per entity and entry)."""
+    if hits is None or sanctions is None or hits.empty:
+        return (pd.DataFrame(columns=["key", "label"]),
+                pd.DataFrame(columns=["start", "end", "type"]))
+    key = "Sanction:" + _text(hits["list"]) + ":" + _text(hits["list_id"])
+    rels = pd.DataFrame({"start": _text(hits["record_id"]).to_numpy(), "end": key.to_numpy(),
+                         "type": Rel.MATCHES.value,
+                         "score": hits["score"].astype(float).to_numpy(),
+                         "evidence": _text(hits["evidence"]).to_numpy(),
+                         "matched_name": _text(hits["matched_name"]).to_numpy()})
+    rels = rels.drop_duplicates(["start", "end"])
+    wanted = hits[["list", "list_id"]].astype(str).drop_duplicates()
+    entries = sanctions.assign(list=_text(sanctions["list"]),
+                               list_id=_text(sanctions["list_id"]))
+    entries = entries.drop_duplicates(["list", "list_id"]).merge(wanted, on=["list", "list_id"])
+    nodes = pd.DataFrame({
+        "key": ("Sanction:" + entries["list"] + ":" + entries["list_id"]).to_numpy(),
+        "label": Label.SANCTION.value, "list": entries["list"].to_numpy(),
+        "list_id": entries["list_id"].to_numpy(), "name": _text(entries["name"]).to_numpy(),
+        "aliases": pd.Series(list(entries["aliases"]), dtype=LIST_DTYPE).to_numpy(),
+        "programs": pd.Series(list(entries["programs"]), dtype=LIST_DTYPE).to_numpy(),
+        "kind": _text(entries["kind"]).to_numpy()})
+    return nodes, rels
+
+
+# --- assembling the tables --------------------------------------------------------------
+
+_ARROW_TYPES = {"list": pa.list_(pa.string()), "float": pa.float64(), "int": pa.int64(),
+                "str": pa.string()}
+
+
+def _arrow_column(series: pd.Series, typ: str) -> pa.Array:
+    """One column of a part as an Arrow array of its declared type."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return pa.array(series.array).cast(_ARROW_TYPES[typ])
+    if typ == "list":
+        return pa.array(series.to_numpy(dtype=object), type=_ARROW_TYPES[typ], from_pandas=True)
+    if typ in ("int", "float"):
+        return pa.array(series, type=_ARROW_TYPES[typ], from_pandas=True)
+    values = series.to_numpy(dtype=object) if series.dtype == object else series.astype(object)
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _arrow_part(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
+    return pa.table({c: _arrow_column(frame[c], types.get(c, "str")) for c in frame.columns})
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow node or relationship table as the in-memory form of ``GraphTables``:
+    int64 ids as numpy, Arrow-backed strings and lists, nullable Int64/Float64."""
+    def mapper(typ: pa.DataType):
+        if typ == pa.string():
+            return STRING_DTYPE
+        if pa.types.is_list(typ):
+            return pd.ArrowDtype(typ)
+        return {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get(typ)
+    frame = table.to_pandas(types_mapper=mapper)
+    for column in ("node_id", "start_id", "end_id"):
+        if column in frame.columns:
+            frame[column] = frame[column].to_numpy(dtype=np.int64)
+    return frame
+
+
+def _concat(parts: list[pd.DataFrame], fixed: tuple[str, ...], types: dict[str, str]
+            ) -> pa.Table:
+    tables = [_arrow_part(p, types) for p in parts if len(p)]
+    table = pa.concat_tables(tables, promote_options="default")
+    props = sorted(c for c in table.column_names if c not in fixed
+                   and table[c].null_count < len(table))
+    return table.select([c for c in fixed if c in table.column_names] + props)
+
+
+def assemble(node_parts: list[pd.DataFrame], rel_parts: list[pd.DataFrame]) -> GraphTables:
+    """Concatenate node and relationship parts into the sorted, typed tables: node ids
+    are positions in key order; relationships refer to them and are sorted by
+    (start, type, end). Property columns no row has are left out; a relationship to a
+    node no part holds is dropped; a key held twice keeps its first row."""
+    nodes = _concat(node_parts, ("key", "label"), NODE_PROPERTY_TYPES)
+    nodes = nodes.take(pc.sort_indices(nodes, [("key", "ascending")]))
+    keys = nodes["key"].combine_chunks()
+    if len(keys) > 1:
+        repeated = pc.equal(keys[1:], keys[:-1])
+        if pc.any(repeated).as_py():
+            nodes = nodes.filter(pa.concat_arrays([pa.array([True]), pc.invert(repeated)]))
+            keys = nodes["key"].combine_chunks()
+    nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
+    rels = _concat(rel_parts, ("start", "end", "type"), REL_PROPERTY_TYPES)
+    start_id = pc.index_in(rels["start"], value_set=keys)
+    end_id = pc.index_in(rels["end"], value_set=keys)
+    rels = rels.add_column(0, "start_id", start_id.cast(pa.int64()))
+    rels = rels.add_column(1, "end_id", end_id.cast(pa.int64()))
+    rels = rels.filter(pc.and_(pc.is_valid(rels["start_id"]), pc.is_valid(rels["end_id"])))
+    rels = rels.take(pc.sort_indices(rels, [("start_id", "ascending"), ("type", "ascending"),
+                                            ("end_id", "ascending")]))
+    rels = rels.select([*REL_TABLE_COLUMNS, *rels.column_names[5:]])
+    return GraphTables(to_pandas(nodes), to_pandas(rels))
+
+
+def build_tables(data: Ingested, people: Resolution, companies: Resolution,
+                 hits: pd.DataFrame | None = None, sanctions: pd.DataFrame | None = None,
+                 entities: tuple[list[pd.DataFrame], list[pd.DataFrame]] | None = None
+                 ) -> GraphTables:
+    """The property graph of records, entities, identifiers, payments, review pairs and
+    sanctions matches, as node and relationship tables. ``entities``: the output of
+    :func:`entity_nodes` when the caller already has it (screening needs it first)."""
+    entity_parts_, entity_rels = entities or entity_nodes(data, people, companies)
+    owners = record_owners(data, people, companies)
+    id_nodes, id_rels = identifier_parts(data.identifiers, owners)
+    match_nodes, match_rels = match_parts(hits, sanctions)
+    return assemble(
+        [*record_nodes(data), *entity_parts_, id_nodes, match_nodes],
+        [*entity_rels, linked_record_relationships(owners), id_rels,
+         payment_relationships(_payers(data, people, companies)),
+         review_relationships(people), match_rels])
+
+
+__all__ = ["assemble", "build_tables", "display_names", "entity_nodes", "identifier_parts",
+           "match_parts", "payment_relationships", "record_nodes", "record_owners",
+           "review_relationships"]
