@@ -35,11 +35,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
         if not project.sources:
             raise InputError(f"{args.input}: no native files (people.csv, payroll.csv, …) found")
     project.settings = project.settings.with_overrides(
-        max_identifier_share=args.max_identifier_share)
+        max_identifier_share=args.max_identifier_share, graphml=args.graphml,
+        graph_json=args.graph_json)
     log = IssueLog(echo=None if args.quiet else sys.stderr)
     started = time.perf_counter()
     result = run_build(project, log, show_progress=not args.quiet)
-    paths = write_outputs(result, out)
+    paths = write_outputs(result, out, show_progress=not args.quiet)
     clusters = result.clusters.clusters
     print(f"built in {time.perf_counter() - started:.1f}s: {len(clusters):,} shared-identifier "
           f"clusters, {len(result.hits):,} sanctions hits; wrote "
@@ -235,14 +236,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from graphkit.graph import GRAPH_JSON, read_graph_json
-    from graphkit.store.export import export_neo4j_admin
+    from graphkit.graph import GRAPH_JSON, NODES_FILE, read_graph_json
+    from graphkit.store.export import export_neo4j_admin, export_neo4j_admin_tables
 
-    source = Path(args.build) / GRAPH_JSON
-    if not source.exists():
-        raise InputError(f"{source} not found; run 'graphkit build … --out {args.build}' first")
+    build = Path(args.build)
     started = time.perf_counter()
-    files, command = export_neo4j_admin(read_graph_json(source), args.out_dir, args.database)
+    if (build / NODES_FILE).exists():
+        files, command = export_neo4j_admin_tables(build, args.out_dir, args.database)
+    elif (build / GRAPH_JSON).exists():
+        files, command = export_neo4j_admin(read_graph_json(build / GRAPH_JSON), args.out_dir,
+                                            args.database)
+    else:
+        raise InputError(f"{build / NODES_FILE} not found; run 'graphkit build … --out "
+                         f"{args.build}' first")
     print(f"wrote {len(files)} files to {args.out_dir} in {time.perf_counter() - started:.1f}s")
     print(command)
     return EXIT_OK
@@ -275,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="innocent people in the demo data (default 3000)")
     build.add_argument("--max-identifier-share", type=int, default=None,
                        help="identifiers shared by more entities are hubs (default 20)")
+    build.add_argument("--graphml", action=argparse.BooleanOptionalAction, default=None,
+                       help="write graph.graphml (default: only for builds of at most "
+                            "100,000 nodes)")
+    build.add_argument("--graph-json", action=argparse.BooleanOptionalAction, default=None,
+                       help="write graph.json, node-link JSON (default: as for --graphml)")
     build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
     build.set_defaults(func=_cmd_build)
 
