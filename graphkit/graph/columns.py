@@ -37,6 +37,8 @@ from graphkit.schema import (
 
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
 STRING_DTYPE = pd.StringDtype("pyarrow")
+_ARROW_TYPES = {"list": pa.list_(pa.string()), "float": pa.float64(), "int": pa.int64(),
+                "str": pa.string()}
 
 
 # --- small vectorised helpers -----------------------------------------------------------
@@ -45,13 +47,6 @@ def _text(series: pd.Series) -> pd.Series:
     """Strings with missing values as '' (the dtype is kept)."""
     missing = series.isna()
     return series.where(~missing, "") if missing.any() else series
-
-
-def _absent_to_null(series: pd.Series) -> pd.Series:
-    """A record field as a node property: '' and missing become null."""
-    if series.dtype.kind in "iufb":
-        return series
-    return series.astype(object).where(series.notna() & (series.astype(object) != ""), None)
 
 
 def _list_column(groups: np.ndarray, values: pd.Series, n_groups: int) -> pd.Series:
@@ -87,7 +82,18 @@ def display_names(people: pd.DataFrame) -> pd.Series:
 
 # --- the parts of the graph -------------------------------------------------------------
 
-def record_nodes(data: Ingested) -> list[pd.DataFrame]:
+def _arrow_strings(series: pd.Series) -> pa.Array:
+    """A string column as Arrow, '' and missing as null."""
+    if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(series.array)
+    else:
+        array = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    array = array.cast(pa.string())
+    return pc.if_else(pc.fill_null(pc.equal(array, ""), True), pa.scalar(None, pa.string()),
+                      array)
+
+
+def record_nodes(data: Ingested) -> list[pa.Table]:
     """One ``Record`` node per ingested row: its non-empty fields, ``kind`` (the layout)
     and ``source`` (the ``source`` column, else the source name)."""
     parts = []
@@ -95,15 +101,22 @@ def record_nodes(data: Ingested) -> list[pd.DataFrame]:
         layout = Layout(layout)
         if frame.empty:
             continue
-        props = {c: _absent_to_null(frame[c]) for c in frame.columns}
-        source = props.get("source")
-        fallback = frame["source_name"].astype(object) if "source_name" in frame.columns \
-            else pd.Series(None, index=frame.index, dtype=object)
-        props["source"] = fallback if source is None else source.where(source.notna(),
-                                                                       fallback)
-        part = pd.DataFrame({"key": f"Record:{layout.value}:" + _text(frame["record_id"]),
-                             "label": Label.RECORD.value, "kind": layout.value, **props})
-        parts.append(part.reset_index(drop=True))
+        columns = {}
+        for name in frame.columns:
+            typ = NODE_PROPERTY_TYPES.get(name, "str")
+            columns[name] = (_arrow_strings(frame[name]) if typ == "str" else
+                             pa.array(frame[name], type=_ARROW_TYPES[typ], from_pandas=True))
+        if "source_name" in columns:
+            names = pa.array(frame["source_name"].to_numpy(dtype=object), pa.string(),
+                             from_pandas=True)
+            columns["source"] = pc.coalesce(columns["source"], names) \
+                if "source" in columns else names
+        record_ids = pa.array(_text(frame["record_id"]).to_numpy(dtype=object), pa.string())
+        n = len(frame)
+        parts.append(pa.table({
+            "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
+            "label": pa.array([Label.RECORD.value] * n, pa.string()),
+            "kind": pa.array([layout.value] * n, pa.string()), **columns}))
     return parts
 
 
@@ -255,40 +268,57 @@ def linked_record_relationships(owners: pd.DataFrame) -> pd.DataFrame:
 def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Identifier nodes (first sighting gives ``value, kind, raw``) and one relationship
-    per entity and identifier, listing the records behind it in order of appearance."""
+    per entity and identifier, listing the records behind it in order of appearance.
+
+    Works on integer codes (owner entity, identifier, relationship type, record) so that
+    memory grows with the number of rows, not with the strings built per row."""
     if identifiers.empty:
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
-    kind = _text(identifiers["kind"])
-    label = kind.map({k.value: ID_LABEL[k].value for k in IdKind})
-    ids = pd.DataFrame({"layout": _text(identifiers["layout"]).to_numpy(),
-                        "record_id": _text(identifiers["record_id"]).to_numpy(),
-                        "kind": kind.to_numpy(), "label": label.to_numpy(),
-                        "value": _text(identifiers["value"]).to_numpy(),
-                        "raw": identifiers["raw"].to_numpy()})
-    ids["key"] = ids["label"] + ":" + ids["value"]
-    first = ids.drop_duplicates("key")
-    nodes = pd.DataFrame({"key": first["key"], "label": first["label"],
-                          "value": first["value"], "kind": first["kind"],
-                          "raw": first["raw"]})
-    owned = ids.merge(owners, on=["layout", "record_id"], how="inner", sort=False)
-    combos = owned[["kind", "entity_label"]].drop_duplicates()
-    rel_of = {(k, e): id_relationship(IdKind(k), Label(e)).value
-              for k, e in combos.itertuples(index=False)}
-    owned["type"] = _map_pairs(owned, rel_of)
-    # one group per (entity, identifier, type), numbered by first appearance
-    group = pd.factorize(_combined(owned["entity"], owned["key"], owned["type"]))[0]
-    record = pd.factorize(owned["record_id"])[0].astype(np.int64)
-    once = ~pd.Series(group.astype(np.int64) * (record.max(initial=0) + 1) + record
-                      ).duplicated().to_numpy()
-    group, owned = group[once], owned[once]
+    layout = identifiers["layout"].to_numpy(dtype=object)
+    record_ids = identifiers["record_id"].to_numpy(dtype=object)
+    entities, entity_uniques = pd.factorize(owners["entity"])
+    company = np.zeros(len(entity_uniques), dtype=bool)
+    company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
+    owner = np.full(len(identifiers), -1, dtype=np.int64)
+    record = np.full(len(identifiers), -1, dtype=np.int64)
+    offset = 0
+    for name, rows in owners.groupby("layout", sort=True).indices.items():
+        mask = layout == name
+        where = pd.Index(owners["record_id"].to_numpy(dtype=object)[rows]).get_indexer(
+            record_ids[mask])
+        found = where >= 0
+        owner[np.flatnonzero(mask)[found]] = entities[rows[where[found]]]
+        record[np.flatnonzero(mask)[found]] = offset + where[found]
+        offset += len(rows)
+    kind_code, kinds = pd.factorize(identifiers["kind"])
+    labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
+    ident, _ = pd.factorize(_combined(pd.Series(labels[kind_code]), identifiers["value"]))
+    first = np.unique(ident, return_index=True)[1]
+    values = identifiers["value"].to_numpy(dtype=object)
+    nodes = pd.DataFrame({"key": labels[kind_code[first]] + ":" + values[first].astype(str),
+                          "label": labels[kind_code[first]], "value": values[first],
+                          "kind": np.asarray(kinds, dtype=object)[kind_code[first]],
+                          "raw": identifiers["raw"].to_numpy(dtype=object)[first]})
+    rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
+                           id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
+                         dtype=object).reshape(len(kinds), 2)
+    rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
+    owned = np.flatnonzero(owner >= 0)
+    rel = rel_codes.reshape(len(kinds), 2)[kind_code[owned], company[owner[owned]].astype(int)]
+    group, _ = pd.factorize((owner[owned] * (len(first) + 1) + ident[owned]) *
+                            (len(rel_uniques) + 1) + rel)
+    once = ~pd.Series(group.astype(np.int64) * (offset + 1) + record[owned]).duplicated()
+    owned, group, rel = owned[once.to_numpy()], group[once.to_numpy()], rel[once.to_numpy()]
     order = np.argsort(group, kind="stable")
-    heads = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
-    first = owned.iloc[order[heads]]
-    records = _list_column(group[order], owned["record_id"].iloc[order], len(heads))
-    rels = pd.DataFrame({"start": first["entity"].to_numpy(), "end": first["key"].to_numpy(),
-                         "type": first["type"].to_numpy(), "kind": first["kind"].to_numpy(),
-                         "records": records})
+    heads = order[np.r_[True, np.diff(group[order]) != 0]]
+    rels = pd.DataFrame({
+        "start": np.asarray(entity_uniques, dtype=object)[owner[owned[heads]]],
+        "end": nodes["key"].to_numpy(dtype=object)[ident[owned[heads]]],
+        "type": np.asarray(rel_uniques, dtype=object)[rel[heads]],
+        "kind": np.asarray(kinds, dtype=object)[kind_code[owned[heads]]],
+        "records": _list_column(group[order], pd.Series(record_ids[owned[order]]),
+                                len(heads))})
     return nodes, rels
 
 
@@ -299,13 +329,6 @@ def _combined(*columns: pd.Series) -> np.ndarray:
         codes, uniques = pd.factorize(column)
         code = code * (len(uniques) + 1) + codes
     return code
-
-
-def _map_pairs(frame: pd.DataFrame, mapping: dict[tuple[str, str], str]) -> np.ndarray:
-    out = np.empty(len(frame), dtype=object)
-    for (kind, label), rel in mapping.items():
-        out[((frame["kind"] == kind) & (frame["entity_label"] == label)).to_numpy()] = rel
-    return out
 
 
 def review_relationships(people: Resolution) -> pd.DataFrame:
@@ -358,10 +381,6 @@ def match_parts(hits: pd.DataFrame | None, sanctions: pd.DataFrame | None
 
 # --- assembling the tables --------------------------------------------------------------
 
-_ARROW_TYPES = {"list": pa.list_(pa.string()), "float": pa.float64(), "int": pa.int64(),
-                "str": pa.string()}
-
-
 def _arrow_column(series: pd.Series, typ: str) -> pa.Array:
     """One column of a part as an Arrow array of its declared type."""
     if isinstance(series.dtype, pd.ArrowDtype):
@@ -374,7 +393,9 @@ def _arrow_column(series: pd.Series, typ: str) -> pa.Array:
     return pa.array(values, type=pa.string(), from_pandas=True)
 
 
-def _arrow_part(frame: pd.DataFrame, types: dict[str, str]) -> pa.Table:
+def _arrow_part(frame: pd.DataFrame | pa.Table, types: dict[str, str]) -> pa.Table:
+    if isinstance(frame, pa.Table):
+        return frame
     return pa.table({c: _arrow_column(frame[c], types.get(c, "str")) for c in frame.columns})
 
 
@@ -394,16 +415,19 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
-def _concat(parts: list[pd.DataFrame], fixed: tuple[str, ...], types: dict[str, str]
+def _concat(parts: list[pd.DataFrame | pa.Table], fixed: tuple[str, ...], types: dict[str, str]
             ) -> pa.Table:
     tables = [_arrow_part(p, types) for p in parts if len(p)]
+    tables = [t.cast(pa.schema([pa.field(f.name, _ARROW_TYPES[types.get(f.name, "str")])
+                                for f in t.schema])) for t in tables]
     table = pa.concat_tables(tables, promote_options="default")
     props = sorted(c for c in table.column_names if c not in fixed
                    and table[c].null_count < len(table))
     return table.select([c for c in fixed if c in table.column_names] + props)
 
 
-def assemble(node_parts: list[pd.DataFrame], rel_parts: list[pd.DataFrame]) -> GraphTables:
+def assemble(node_parts: list[pd.DataFrame | pa.Table], rel_parts: list[pd.DataFrame]
+             ) -> GraphTables:
     """Concatenate node and relationship parts into the sorted, typed tables: node ids
     are positions in key order; relationships refer to them and are sorted by
     (start, type, end). Property columns no row has are left out; a relationship to a
