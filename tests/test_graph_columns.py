@@ -178,3 +178,23 @@ def test_load_reads_parquet_and_old_builds(tiny_dir: Path, tmp_path: Path) -> No
     from_tables = graphkit.load(out)
     (out / "nodes.parquet").unlink()
     _same(from_tables, graphkit.load(out))  # an old build: graph.json only
+
+
+def test_assemble_sorts_parts_whose_key_ranges_overlap() -> None:
+    import pandas as pd
+
+    from graphkit.graph.columns import RelPart, assemble
+
+    parts = {"a": pd.DataFrame({"key": ["b", "d"], "label": "Person", "name": ["B", "D"]}),
+             "b": pd.DataFrame({"key": ["c", "a", "b"], "label": "Email",
+                                "value": ["c", "a", "b2"]})}
+    rels = [RelPart(pd.DataFrame({"start": [1, 0], "end": ["a", "c"], "type": "HAS_EMAIL"}),
+                    "a", "b"),
+            RelPart(pd.DataFrame({"start": ["d"], "end": ["zz"], "type": "HAS_EMAIL"}))]
+    tables = assemble(parts, rels)
+    assert tables.nodes["key"].tolist() == ["a", "b", "c", "d"]  # the repeated "b": first
+    assert tables.nodes["name"].tolist()[1] == "B" and tables.nodes["node_id"].tolist() == \
+        [0, 1, 2, 3]
+    rel = tables.relationships
+    assert list(zip(rel["start"], rel["end"])) == [("b", "c"), ("d", "a")]  # "zz" dropped
+    assert rel["start_id"].tolist() == [1, 3] and rel["end_id"].tolist() == [2, 0]

@@ -14,6 +14,9 @@ out-of-core engine (DuckDB, Spark): each function here is a join or an aggregati
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,7 +30,6 @@ from graphkit.schema import (
     ID_LABEL,
     NODE_PROPERTY_TYPES,
     REL_PROPERTY_TYPES,
-    REL_TABLE_COLUMNS,
     IdKind,
     Label,
     Layout,
@@ -36,9 +38,22 @@ from graphkit.schema import (
 )
 
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
-STRING_DTYPE = pd.StringDtype("pyarrow")
 _ARROW_TYPES = {"list": pa.list_(pa.string()), "float": pa.float64(), "int": pa.int64(),
                 "str": pa.string()}
+#: Names of the node parts relationships refer to (records: ``Record:<layout>``).
+ENTITIES, IDENTIFIERS, SANCTIONS = "entities", "identifiers", "sanctions"
+
+
+@dataclass
+class RelPart:
+    """Relationships of one kind: ``frame`` has ``start``, ``end``, ``type`` and property
+    columns. An endpoint column holds row numbers in the node part it names
+    (``start_part``/``end_part``) when it is integer, else node keys, looked up in that
+    part (or among all nodes when no part is named)."""
+
+    frame: pd.DataFrame
+    start_part: str | None = None
+    end_part: str | None = None
 
 
 # --- small vectorised helpers -----------------------------------------------------------
@@ -93,9 +108,10 @@ def _arrow_strings(series: pd.Series) -> pa.Array:
                       array)
 
 
-def record_nodes(data: Ingested) -> list[pa.Table]:
-    """One ``Record`` node per ingested row: its non-empty fields, ``kind`` (the layout)
-    and ``source`` (the ``source`` column, else the source name)."""
+def record_nodes(data: Ingested) -> list[tuple[str, pa.Table]]:
+    """One ``Record`` node per ingested row, as ``(layout, table)``: its non-empty
+    fields, ``kind`` (the layout) and ``source`` (the ``source`` column, else the source
+    name)."""
     parts = []
     for layout, frame in data.records.items():
         layout = Layout(layout)
@@ -113,10 +129,10 @@ def record_nodes(data: Ingested) -> list[pa.Table]:
                 if "source" in columns else names
         record_ids = pa.array(_text(frame["record_id"]).to_numpy(dtype=object), pa.string())
         n = len(frame)
-        parts.append(pa.table({
+        parts.append((layout.value, pa.table({
             "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
             "label": pa.array([Label.RECORD.value] * n, pa.string()),
-            "kind": pa.array([layout.value] * n, pa.string()), **columns}))
+            "kind": pa.array([layout.value] * n, pa.string()), **columns})))
     return parts
 
 
@@ -237,15 +253,17 @@ def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
 
 def record_owners(data: Ingested, people: Resolution, companies: Resolution
                   ) -> pd.DataFrame:
-    """``layout, record_id, entity, entity_label``: the entity each record belongs to."""
+    """``layout, record_id, entity, entity_label, row``: the entity each record belongs
+    to (``row``: the record's position in its layout's frame; -1 for people and
+    companies, whose entities come from resolution)."""
     parts = [pd.DataFrame({"layout": Layout.PEOPLE.value,
                            "record_id": _text(people.entities["record_id"]),
                            "entity": people.entities["entity_id"],
-                           "entity_label": Label.PERSON.value}),
+                           "entity_label": Label.PERSON.value, "row": -1}),
              pd.DataFrame({"layout": Layout.COMPANIES.value,
                            "record_id": _text(companies.entities["record_id"]),
                            "entity": companies.entities["entity_id"],
-                           "entity_label": Label.COMPANY.value})]
+                           "entity_label": Label.COMPANY.value, "row": -1})]
     person_of = people.entities.set_index("record_id")["entity_id"]
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
@@ -253,22 +271,32 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution
         known = entity.notna()
         parts.append(pd.DataFrame({"layout": layout.value,
                                    "record_id": _text(frame["record_id"][known]),
-                                   "entity": entity[known], "entity_label": Label.PERSON.value}))
+                                   "entity": entity[known], "entity_label": Label.PERSON.value,
+                                   "row": np.flatnonzero(known.to_numpy())}))
     return pd.concat(parts, ignore_index=True)
 
 
-def linked_record_relationships(owners: pd.DataFrame) -> pd.DataFrame:
-    """``RESOLVED_TO`` from payroll, shipment and login records to their person."""
-    linked = owners[~owners["layout"].isin([Layout.PEOPLE.value, Layout.COMPANIES.value])]
-    return pd.DataFrame({"start": "Record:" + linked["layout"] + ":" + linked["record_id"],
-                         "end": linked["entity"], "type": Rel.RESOLVED_TO.value,
-                         "score": 1.0, "evidence": "person_record_id"})
+def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
+    """``RESOLVED_TO`` from payroll, shipment and login records to their person (start:
+    the record's row in its layout's part; end: the person's key)."""
+    parts = []
+    for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
+        linked = owners[owners["layout"] == layout.value]
+        frame = pd.DataFrame({"start": linked["row"].to_numpy(dtype=np.int64),
+                              "end": linked["entity"].to_numpy(dtype=object),
+                              "type": Rel.RESOLVED_TO.value, "score": 1.0,
+                              "evidence": "person_record_id"})
+        parts.append(RelPart(frame, f"Record:{layout.value}", ENTITIES))
+    return parts
 
 
-def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame
+def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
+                     entity_keys: pd.Index | None = None
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Identifier nodes (first sighting gives ``value, kind, raw``) and one relationship
-    per entity and identifier, listing the records behind it in order of appearance.
+    per entity and identifier, listing the records behind it in order of appearance
+    (start: the entity's key, or its row in ``entity_keys`` when given; end: the
+    identifier's row in the nodes returned).
 
     Works on integer codes (owner entity, identifier, relationship type, record) so that
     memory grows with the number of rows, not with the strings built per row."""
@@ -313,8 +341,9 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame
     order = np.argsort(group, kind="stable")
     heads = order[np.r_[True, np.diff(group[order]) != 0]]
     rels = pd.DataFrame({
-        "start": np.asarray(entity_uniques, dtype=object)[owner[owned[heads]]],
-        "end": nodes["key"].to_numpy(dtype=object)[ident[owned[heads]]],
+        "start": (np.asarray(entity_uniques, dtype=object) if entity_keys is None else
+                  entity_keys.get_indexer(entity_uniques))[owner[owned[heads]]],
+        "end": ident[owned[heads]].astype(np.int64),
         "type": np.asarray(rel_uniques, dtype=object)[rel[heads]],
         "kind": np.asarray(kinds, dtype=object)[kind_code[owned[heads]]],
         "records": _list_column(group[order], pd.Series(record_ids[owned[order]]),
@@ -401,55 +430,154 @@ def _arrow_part(frame: pd.DataFrame | pa.Table, types: dict[str, str]) -> pa.Tab
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
     """An Arrow node or relationship table as the in-memory form of ``GraphTables``:
-    int64 ids as numpy, Arrow-backed strings and lists, nullable Int64/Float64."""
-    def mapper(typ: pa.DataType):
-        if typ == pa.string():
-            return STRING_DTYPE
-        if pa.types.is_list(typ):
-            return pd.ArrowDtype(typ)
-        return {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}.get(typ)
-    frame = table.to_pandas(types_mapper=mapper)
+    int64 ids as numpy, every other column Arrow-backed (``pd.ArrowDtype``, no copy)."""
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     for column in ("node_id", "start_id", "end_id"):
         if column in frame.columns:
             frame[column] = frame[column].to_numpy(dtype=np.int64)
     return frame
 
 
-def _concat(parts: list[pd.DataFrame | pa.Table], fixed: tuple[str, ...], types: dict[str, str]
-            ) -> pa.Table:
-    tables = [_arrow_part(p, types) for p in parts if len(p)]
-    tables = [t.cast(pa.schema([pa.field(f.name, _ARROW_TYPES[types.get(f.name, "str")])
-                                for f in t.schema])) for t in tables]
-    table = pa.concat_tables(tables, promote_options="default")
+def _typed_part(table: pa.Table, types: dict[str, str]) -> pa.Table:
+    """A part with every column of its declared type."""
+    return table.cast(pa.schema([pa.field(f.name, _ARROW_TYPES[types.get(f.name, "str")])
+                                 for f in table.schema]))
+
+
+def _select(table: pa.Table, fixed: tuple[str, ...]) -> pa.Table:
+    """Fixed columns first, then the property columns some row fills, by name."""
     props = sorted(c for c in table.column_names if c not in fixed
-                   and table[c].null_count < len(table))
+                   and table.column(c).null_count < len(table))
     return table.select([c for c in fixed if c in table.column_names] + props)
 
 
-def assemble(node_parts: list[pd.DataFrame | pa.Table], rel_parts: list[pd.DataFrame]
-             ) -> GraphTables:
+def _concat(parts: list[pd.DataFrame | pa.Table], fixed: tuple[str, ...],
+            types: dict[str, str]) -> pa.Table:
+    tables = [_typed_part(_arrow_part(p, types), types) for p in parts if len(p)] or \
+        [pa.table({c: pa.array([], pa.string()) for c in fixed})]
+    return _select(pa.concat_tables(tables, promote_options="default"), fixed)
+
+
+def _sorted_nodes(parts: dict[str, pa.Table]) -> tuple[pa.Table, dict[str, np.ndarray]]:
+    """All node parts as one table sorted by key, and per part the sorted row of each of
+    its rows. Each part is sorted alone (moving only its own columns); when the parts'
+    key ranges do not overlap (keys start with the label or layout), laying them end to
+    end in range order is the global order; otherwise the whole table is sorted."""
+    ordered = []
+    for name, table in parts.items():
+        if len(table):
+            order = pc.sort_indices(table, [("key", "ascending")])
+            keys = table.column("key").take(order)
+            ordered.append((keys[0].as_py(), keys[-1].as_py(), name, order))
+    ordered.sort(key=lambda item: item[0])
+    disjoint = all(a[1] < b[0] for a, b in itertools.pairwise(ordered))
+    places: dict[str, np.ndarray] = {}
+    if not ordered:
+        empty = pa.table({"key": pa.array([], pa.string()), "label": pa.array([], pa.string())})
+        return empty, places
+    if disjoint:
+        tables, offset = [], 0
+        for _, _, name, order in ordered:
+            tables.append(parts[name].take(order))
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order.to_numpy()] = np.arange(offset, offset + len(order))
+            places[name] = rank
+            offset += len(order)
+        return pa.concat_tables(tables, promote_options="default"), places
+    names = [name for name in parts if len(parts[name])]  # the parts' order: first wins
+    nodes = pa.concat_tables([parts[n] for n in names], promote_options="default")
+    order = pc.sort_indices(nodes, [("key", "ascending")]).to_numpy()
+    nodes = nodes.take(pa.array(order))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    offset = 0
+    for name in names:
+        places[name] = rank[offset:offset + len(parts[name])]
+        offset += len(parts[name])
+    return nodes, places
+
+
+def _node_ids(nodes: pa.Table, places: dict[str, np.ndarray]
+              ) -> tuple[pa.Table, dict[str, np.ndarray]]:
+    """Drop repeated keys (the first row stays; the others take its id) and give ids."""
+    keys = nodes.column("key")
+    if len(keys) > 1:
+        repeated = pc.equal(keys.slice(1), keys.slice(0, len(keys) - 1)).to_numpy(
+            zero_copy_only=False)
+        if repeated.any():
+            keep = np.r_[True, ~repeated]
+            new_id = np.cumsum(keep) - 1
+            places = {name: new_id[rank] for name, rank in places.items()}
+            nodes = nodes.filter(pa.array(keep))
+    ids = pa.array(np.arange(len(nodes), dtype=np.int64))
+    return nodes.add_column(0, "node_id", ids), places
+
+
+class _Places:
+    """Node ids of the rows of each node part, and lookups of keys in a part."""
+
+    def __init__(self, parts: dict[str, pa.Table], ids: dict[str, np.ndarray]) -> None:
+        self.parts = parts
+        self.ids = ids
+        self._index: dict[str | None, tuple[pd.Index, np.ndarray]] = {}
+
+    def index(self, part: str | None) -> tuple[pd.Index, np.ndarray]:
+        """Unique keys of a part (of all parts for None) and the row of each."""
+        if part not in self._index:
+            names = list(self.parts) if part is None else [part]
+            keys = [self.parts[n].column("key").to_numpy() for n in names
+                    if n in self.parts and len(self.parts[n])]
+            index = pd.Index(np.concatenate(keys) if keys else [], dtype=object)
+            first = ~index.duplicated()
+            self._index[part] = (index[first], np.flatnonzero(first))
+        return self._index[part]
+
+    def node_ids(self, values: pd.Series, part: str | None) -> np.ndarray:
+        """Node ids of an endpoint column (-1 where not found)."""
+        if values.dtype.kind in "iu":
+            local = values.to_numpy(dtype=np.int64)
+        else:
+            index, rows = self.index(part)
+            local = index.get_indexer(values.to_numpy(dtype=object))
+            local = np.where(local >= 0, rows[np.maximum(local, 0)] if len(rows) else -1, -1)
+        if part is None:
+            ids = np.concatenate([self.ids[n] for n in self.parts if n in self.ids]
+                                 or [np.zeros(0, np.int64)])
+        elif part in self.ids:
+            ids = self.ids[part]
+        else:
+            return np.full(len(values), -1, dtype=np.int64)
+        return np.where(local >= 0, ids[np.maximum(local, 0)] if len(ids) else -1, -1)
+
+
+def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
+             rel_parts: list[RelPart | pd.DataFrame]) -> GraphTables:
     """Concatenate node and relationship parts into the sorted, typed tables: node ids
     are positions in key order; relationships refer to them and are sorted by
     (start, type, end). Property columns no row has are left out; a relationship to a
     node no part holds is dropped; a key held twice keeps its first row."""
-    nodes = _concat(node_parts, ("key", "label"), NODE_PROPERTY_TYPES)
-    nodes = nodes.take(pc.sort_indices(nodes, [("key", "ascending")]))
-    keys = nodes["key"].combine_chunks()
-    if len(keys) > 1:
-        repeated = pc.equal(keys[1:], keys[:-1])
-        if pc.any(repeated).as_py():
-            nodes = nodes.filter(pa.concat_arrays([pa.array([True]), pc.invert(repeated)]))
-            keys = nodes["key"].combine_chunks()
-    nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
-    rels = _concat(rel_parts, ("start", "end", "type"), REL_PROPERTY_TYPES)
-    start_id = pc.index_in(rels["start"], value_set=keys)
-    end_id = pc.index_in(rels["end"], value_set=keys)
-    rels = rels.add_column(0, "start_id", start_id.cast(pa.int64()))
-    rels = rels.add_column(1, "end_id", end_id.cast(pa.int64()))
-    rels = rels.filter(pc.and_(pc.is_valid(rels["start_id"]), pc.is_valid(rels["end_id"])))
-    rels = rels.take(pc.sort_indices(rels, [("start_id", "ascending"), ("type", "ascending"),
-                                            ("end_id", "ascending")]))
-    rels = rels.select([*REL_TABLE_COLUMNS, *rels.column_names[5:]])
+    parts = {name: _typed_part(_arrow_part(p, NODE_PROPERTY_TYPES), NODE_PROPERTY_TYPES)
+             for name, p in node_parts.items()}
+    nodes, ids = _node_ids(*_sorted_nodes(parts))
+    nodes = _select(nodes, ("node_id", "key", "label"))
+    places = _Places(parts, ids)
+    rel_parts = [p if isinstance(p, RelPart) else RelPart(p) for p in rel_parts]
+    rel_parts = [p for p in rel_parts if len(p.frame)]
+    start = np.concatenate([places.node_ids(p.frame["start"], p.start_part)
+                            for p in rel_parts] or [np.zeros(0, np.int64)])
+    end = np.concatenate([places.node_ids(p.frame["end"], p.end_part)
+                          for p in rel_parts] or [np.zeros(0, np.int64)])
+    props = _concat([p.frame.drop(columns=["start", "end"]) for p in rel_parts],
+                    ("type",), REL_PROPERTY_TYPES)
+    known = np.flatnonzero((start >= 0) & (end >= 0))
+    type_code, _ = pd.factorize(props.column("type").to_numpy()[known], sort=True)
+    rows = known[np.lexsort((end[known], type_code, start[known]))]
+    start_id, end_id = start[rows], end[rows]
+    props = props.take(pa.array(rows))
+    keys = nodes.column("key")
+    rels = pa.table({"start_id": pa.array(start_id), "end_id": pa.array(end_id),
+                     "start": keys.take(pa.array(start_id)), "end": keys.take(pa.array(end_id)),
+                     **{name: props.column(name) for name in props.column_names}})
     return GraphTables(to_pandas(nodes), to_pandas(rels))
 
 
@@ -460,17 +588,27 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
     """The property graph of records, entities, identifiers, payments, review pairs and
     sanctions matches, as node and relationship tables. ``entities``: the output of
     :func:`entity_nodes` when the caller already has it (screening needs it first)."""
-    entity_parts_, entity_rels = entities or entity_nodes(data, people, companies)
+    entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
     owners = record_owners(data, people, companies)
-    id_nodes, id_rels = identifier_parts(data.identifiers, owners)
+    node_parts: dict[str, pd.DataFrame | pa.Table] = {
+        f"Record:{layout}": table for layout, table in record_nodes(data)}
+    node_parts[ENTITIES] = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
+    id_nodes, id_rels = identifier_parts(data.identifiers, owners,
+                                         pd.Index(node_parts[ENTITIES]["key"]))
     match_nodes, match_rels = match_parts(hits, sanctions)
-    return assemble(
-        [*record_nodes(data), *entity_parts_, id_nodes, match_nodes],
-        [*entity_rels, linked_record_relationships(owners), id_rels,
-         payment_relationships(_payers(data, people, companies)),
-         review_relationships(people), match_rels])
+    node_parts[IDENTIFIERS] = id_nodes
+    node_parts[SANCTIONS] = match_nodes
+    rels = [RelPart(r, f"Record:{layout}", ENTITIES)
+            for r, layout in zip(entity_rels, (Layout.PEOPLE.value, Layout.COMPANIES.value))]
+    rels += linked_record_relationships(owners)
+    rels += [RelPart(id_rels, ENTITIES, IDENTIFIERS),
+             RelPart(payment_relationships(_payers(data, people, companies)), ENTITIES,
+                     ENTITIES),
+             RelPart(review_relationships(people), ENTITIES, ENTITIES),
+             RelPart(match_rels, ENTITIES, SANCTIONS)]
+    return assemble(node_parts, rels)
 
 
-__all__ = ["assemble", "build_tables", "display_names", "entity_nodes", "identifier_parts",
-           "match_parts", "payment_relationships", "record_nodes", "record_owners",
-           "review_relationships"]
+__all__ = ["ENTITIES", "IDENTIFIERS", "SANCTIONS", "RelPart", "assemble", "build_tables",
+           "display_names", "entity_nodes", "identifier_parts", "match_parts",
+           "payment_relationships", "record_nodes", "record_owners", "review_relationships"]
