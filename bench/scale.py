@@ -1,7 +1,8 @@
 """Scale benchmark: ``graphkit build`` on generated worlds of 10k, 100k and 1M people.
 
 For each size, the world is written once with ``graphkit demo-data`` (planted rings in an
-innocent population; per person ~3 payroll rows, ~1.5 logins, 1 shipment), then
+innocent population; per person ~3 payroll rows, ~1.5 logins, 1 shipment) or, with
+``--generator fast``, with the vectorised ``bench/world.py`` (same files and shape), then
 ``graphkit build`` runs in a child process. Printed per size: wall time and peak RSS of
 the child (``os.wait4``), each stage's seconds, rows/s and peak memory from its
 ``build.json``, and between consecutive sizes the growth exponent of each stage
@@ -65,14 +66,18 @@ def run_child(argv: list[str], log: Path, timeout: float) -> tuple[int, float, f
     return code, time.perf_counter() - started, usage.ru_maxrss / 1024
 
 
-def world(people: int, work: Path, seed: int) -> tuple[Path, float]:
-    """The generated world of ``people`` (written once, then reused)."""
-    folder = work / f"world-{people}-{seed}"
-    if (folder / "truth.csv").exists():
+def world(people: int, work: Path, seed: int, generator: str) -> tuple[Path, float]:
+    """The generated world of ``people`` (written once, then reused): ``graphkit
+    demo-data``, or ``bench/world.py`` (vectorised, for a million people and more)."""
+    folder = work / (f"world-{people}-{seed}" if generator == "demo" else
+                     f"fastworld-{people}-{seed}")
+    if (folder / "logins.csv").exists():
         return folder, 0.0
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "graphkit", "demo-data", str(folder), "--people",
-                    str(people), "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+    command = ([sys.executable, "-m", "graphkit", "demo-data", str(folder)] if generator ==
+               "demo" else [sys.executable, str(BENCH / "world.py"), str(folder)])
+    subprocess.run([*command, "--people", str(people), "--seed", str(seed)], check=True,
+                   stdout=subprocess.DEVNULL)
     return folder, time.perf_counter() - started
 
 
@@ -86,7 +91,7 @@ def last_stage(log: Path) -> str:
 
 def build(people: int, work: Path, args: argparse.Namespace) -> dict:
     """Generate (once) and build one world; the measurements."""
-    folder, gen_seconds = world(people, work, args.seed)
+    folder, gen_seconds = world(people, work, args.seed, args.generator)
     out = work / f"build-{people}"
     shutil.rmtree(out, ignore_errors=True)
     flags = ["build", "--input", str(folder), "--out", str(out)]
@@ -176,6 +181,9 @@ def main() -> None:
                                        "folder, removed unless --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--generator", choices=("demo", "fast"), default="demo",
+                        help="demo: graphkit demo-data (planted rings; slow and ~8 GB at "
+                             "1M people); fast: bench/world.py (vectorised)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per build")
     parser.add_argument("--graphml", action="store_true",
                         help="also write graph.graphml and graph.json at every size")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -119,22 +120,31 @@ def _plain(value):
     return value
 
 
+def _attribute_dicts(frame: pd.DataFrame, first: str, props: list[str]) -> list[dict]:
+    """Per row, ``{first: value}`` plus its present properties (work grows with the
+    filled cells, not rows × columns)."""
+    rows = [{first: value} for value in frame[first].tolist()]
+    for name in props:
+        column = frame[name]
+        present = np.flatnonzero(column.notna().to_numpy())
+        if not len(present):
+            continue
+        values = column.iloc[present].tolist()
+        for i, value in zip(present.tolist(), values):
+            rows[i][name] = _plain(value)
+    return rows
+
+
 def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph:
     """The networkx view of the tables (edges keyed by their type); the inverse of
     ``tables_from_graph``."""
     graph = nx.MultiDiGraph()
-    nprops = tables.node_properties()
-    for row in tables.nodes.itertuples(index=False):
-        values = row._asdict()
-        attrs = {"label": values["label"]}
-        attrs.update({p: _plain(values[p]) for p in nprops if _present(values[p])})
-        graph.add_node(values["key"], **attrs)
-    rprops = tables.relationship_properties()
-    for row in tables.relationships.itertuples(index=False):
-        values = row._asdict()
-        attrs = {"type": values["type"]}
-        attrs.update({p: _plain(values[p]) for p in rprops if _present(values[p])})
-        graph.add_edge(values["start"], values["end"], key=values["type"], **attrs)
+    nodes, rels = tables.nodes, tables.relationships
+    graph.add_nodes_from(zip(nodes["key"].tolist(),
+                             _attribute_dicts(nodes, "label", tables.node_properties())))
+    types = rels["type"].tolist()
+    graph.add_edges_from(zip(rels["start"].tolist(), rels["end"].tolist(), types,
+                             _attribute_dicts(rels, "type", tables.relationship_properties())))
     return graph
 
 
