@@ -9,10 +9,14 @@ the child (``os.wait4``), each stage's seconds, rows/s and peak memory from its
 (``log(t2/t1) / log(n2/n1)``: 1 is linear, 2 quadratic), against the issue's targets.
 
 A build that dies (out of memory, a timeout) is reported with the last stage it started
-(its status lines). ``--own-stages`` replaces probabilistic resolution by exact identity
-(``resolve_people_exact``), to measure the other stages at sizes where resolution does
-not yet finish. ``--with-resolve`` also runs the resolution comparison with Splink from
-``bench/scale_resolve.py`` when that module is present (its ``run(sizes, work)``).
+(its status lines). ``--tables-only`` measures the columnar stages alone at any size: the
+world made as tables in memory (no files, no ingest), identity resolution, then the
+graph tables, the Parquet files, the streamed neo4j-admin export (and GraphML/JSON with
+``--graphml``) and reading the tables back. ``--own-stages`` replaces probabilistic
+resolution by exact identity (``resolve_people_exact``), to measure the other stages at
+sizes where resolution does not yet finish. ``--with-resolve`` also runs the resolution
+comparison with Splink from ``bench/scale_resolve.py`` when that module is present (its
+``run(sizes, work)``).
 
     python bench/scale.py --sizes 10000 100000 [--work DIR] [--graphml] [--json out.json]
     flock BIGRUN.lock python bench/scale.py --sizes 1000000 --timeout 1500
@@ -91,13 +95,17 @@ def last_stage(log: Path) -> str:
 
 def build(people: int, work: Path, args: argparse.Namespace) -> dict:
     """Generate (once) and build one world; the measurements."""
-    folder, gen_seconds = world(people, work, args.seed, args.generator)
+    folder, gen_seconds = (world(people, work, args.seed, args.generator)
+                           if not args.tables_only else (work, 0.0))
     out = work / f"build-{people}"
     shutil.rmtree(out, ignore_errors=True)
     flags = ["build", "--input", str(folder), "--out", str(out)]
     flags += ["--graphml", "--graph-json"] if args.graphml else []
     argv = ([sys.executable, "-c", _OWN_STAGES, *flags] if args.own_stages
             else [sys.executable, "-m", "graphkit", *flags])
+    if args.tables_only:
+        argv = [sys.executable, __file__, "--child-tables", str(people), str(out),
+                "--seed", str(args.seed)] + (["--graphml"] if args.graphml else [])
     log = work / f"build-{people}.log"
     code, wall, peak = run_child(argv, log, args.timeout)
     result = {"people": people, "generate_seconds": round(gen_seconds, 1), "exit": code,
@@ -111,6 +119,56 @@ def build(people: int, work: Path, args: argparse.Namespace) -> dict:
     else:
         result["died_in"] = last_stage(log)
     return result
+
+
+def tables_child(people: int, out: Path, seed: int, graph_files: bool) -> None:
+    """In this process: the world as tables (no files), then the graph, its Parquet
+    files, the streamed neo4j-admin export (and GraphML/JSON when asked), and reading
+    the tables back; each stage measured; written to ``out/build.json``."""
+    sys.path.insert(0, str(BENCH))
+    from world import ingested_world, resolved_by_identity
+
+    from graphkit.graph import build_tables, read_tables, write_graph_json, write_graphml
+    from graphkit.graph import write_tables as write_parquet
+    from graphkit.progress import Stages
+    from graphkit.store.export import export_neo4j_admin_tables
+
+    out.mkdir(parents=True, exist_ok=True)
+    stages = Stages([], show=True)
+    with stages.stage("world") as st:
+        data = ingested_world(people, seed)
+        st.rows_out = sum(data.count().values()) + len(data.identifiers)
+    with stages.stage("resolve", rows_in=len(data.records["people"])) as st:
+        persons, companies = resolved_by_identity(data)
+        st.rows_out = persons.entities["entity_id"].nunique()
+    with stages.stage("graph", rows_in=sum(data.count().values()) + len(data.identifiers)
+                      ) as st:
+        tables = build_tables(data, persons, companies)
+        st.rows_out = len(tables.nodes) + len(tables.relationships)
+    rows = len(tables.nodes) + len(tables.relationships)
+    del data
+    with stages.stage("parquet", rows_in=rows) as st:
+        write_parquet(tables, out)
+        st.rows_out = rows
+    del tables
+    if graph_files:
+        with stages.stage("graphml", rows_in=rows) as st:
+            write_graphml(out, out / "graph.graphml")
+            st.rows_out = rows
+        with stages.stage("graph_json", rows_in=rows) as st:
+            write_graph_json(out, out / "graph.json")
+            st.rows_out = rows
+    with stages.stage("export", rows_in=rows) as st:
+        _files, _ = export_neo4j_admin_tables(out, out / "import")
+        st.rows_out = rows
+    with stages.stage("read", rows_in=rows) as st:
+        back = read_tables(out)
+        st.rows_out = len(back.nodes) + len(back.relationships)
+    stages.close()
+    record = {"loaded_rows": {"all": rows}, "nodes": len(back.nodes),
+              "relationships": len(back.relationships), "notes": [],
+              "stages": [s.to_dict() for s in stages.stats]}
+    (out / "build.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 def exponent(a: float, b: float, n_a: int, n_b: int) -> float | None:
@@ -191,8 +249,17 @@ def main() -> None:
                         help="exact-identity resolution instead of the probabilistic one")
     parser.add_argument("--with-resolve", action="store_true",
                         help="also run bench/scale_resolve.py (graphkit vs Splink)")
+    parser.add_argument("--tables-only", action="store_true",
+                        help="no files, no ingest: the world as tables (bench/world.py), "
+                             "identity resolution, then graph, Parquet, export, read back")
     parser.add_argument("--json", help="write the measurements to this JSON file")
+    parser.add_argument("--child-tables", nargs=2, metavar=("PEOPLE", "OUT"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_tables:
+        tables_child(int(args.child_tables[0]), Path(args.child_tables[1]), args.seed,
+                     args.graphml)
+        return
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="gk-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     results = []

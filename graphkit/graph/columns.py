@@ -451,11 +451,45 @@ def _select(table: pa.Table, fixed: tuple[str, ...]) -> pa.Table:
     return table.select([c for c in fixed if c in table.column_names] + props)
 
 
+class _Nulls:
+    """All-null arrays that share one zeroed buffer: a node table is wide and sparse
+    (each layout's record fields are null on every other node), and a null column
+    costs no memory this way instead of an offsets buffer per column and part."""
+
+    def __init__(self) -> None:
+        self.zeros = pa.py_buffer(b"")
+
+    def array(self, typ: pa.DataType, n: int) -> pa.Array:
+        if self.zeros.size < (n + 1) * 8:
+            self.zeros = pa.py_buffer(np.zeros((n + 1) * 8, dtype=np.uint8))
+        zeros = self.zeros
+        if pa.types.is_list(typ):
+            return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n,
+                                         children=[pa.array([], typ.value_type)])
+        if pa.types.is_string(typ):
+            return pa.Array.from_buffers(typ, n, [zeros, zeros, pa.py_buffer(b"")],
+                                         null_count=n)
+        return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n)
+
+
+def _stack(tables: list[pa.Table]) -> pa.Table:
+    """Tables one after another; a column a table lacks is null there (shared buffer)."""
+    fields: dict[str, pa.DataType] = {}
+    for table in tables:
+        for field in table.schema:
+            fields.setdefault(field.name, field.type)
+    nulls = _Nulls()
+    full = [pa.Table.from_arrays(
+        [table.column(name) if name in table.column_names else nulls.array(typ, len(table))
+         for name, typ in fields.items()], names=list(fields)) for table in tables]
+    return pa.concat_tables(full)
+
+
 def _concat(parts: list[pd.DataFrame | pa.Table], fixed: tuple[str, ...],
             types: dict[str, str]) -> pa.Table:
     tables = [_typed_part(_arrow_part(p, types), types) for p in parts if len(p)] or \
         [pa.table({c: pa.array([], pa.string()) for c in fixed})]
-    return _select(pa.concat_tables(tables, promote_options="default"), fixed)
+    return _select(_stack(tables), fixed)
 
 
 def _sorted_nodes(parts: dict[str, pa.Table]) -> tuple[pa.Table, dict[str, np.ndarray]]:
@@ -483,9 +517,9 @@ def _sorted_nodes(parts: dict[str, pa.Table]) -> tuple[pa.Table, dict[str, np.nd
             rank[order.to_numpy()] = np.arange(offset, offset + len(order))
             places[name] = rank
             offset += len(order)
-        return pa.concat_tables(tables, promote_options="default"), places
+        return _stack(tables), places
     names = [name for name in parts if len(parts[name])]  # the parts' order: first wins
-    nodes = pa.concat_tables([parts[n] for n in names], promote_options="default")
+    nodes = _stack([parts[n] for n in names])
     order = pc.sort_indices(nodes, [("key", "ascending")]).to_numpy()
     nodes = nodes.take(pa.array(order))
     rank = np.empty(len(order), dtype=np.int64)
