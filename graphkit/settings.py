@@ -42,6 +42,10 @@ class Settings:
     graph_view_max_nodes: int = 400_000
     #: rings drawn in report.html (the highest-scoring; all are in rings.csv)
     report_rings: int = 50
+    #: keep every ingested field in ``BuildResult.data`` after the graph is built: True,
+    #: False, or None for small builds only (``graph_view_max_nodes``); the fields live on
+    #: as properties of the Record nodes either way
+    keep_record_fields: bool | None = None
 
     def with_overrides(self, **values) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored)."""

@@ -166,6 +166,9 @@ def test_big_graphs_skip_in_memory_analysis_with_status_lines(tiny_dir: Path, ca
     assert len(result.rings) == 0 and result.clusters.clusters.empty
     assert any("Clusters and rings skipped" in n for n in result.notes)
     assert result._graph is None  # no networkx graph was built
+    people = result.tables.nodes[result.tables.nodes["kind"] == "people"]
+    assert list(result.data.records["people"].columns) == ["record_id"]  # fields released
+    assert result.data.count()["people"] == len(people) and people["dob"].notna().any()
     err = capsys.readouterr().err
     assert "[build] graph …" in err and "[build] resolve:" in err and "rows/s" in err
 

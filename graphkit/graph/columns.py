@@ -292,7 +292,7 @@ def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
 
 def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
                      entity_keys: pd.Index | None = None
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     ) -> tuple[pa.Table | pd.DataFrame, pd.DataFrame]:
     """Identifier nodes (first sighting gives ``value, kind, raw``) and one relationship
     per entity and identifier, listing the records behind it in order of appearance
     (start: the entity's key, or its row in ``entity_keys`` when given; end: the
@@ -324,10 +324,14 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     ident, _ = pd.factorize(_combined(pd.Series(labels[kind_code]), identifiers["value"]))
     first = np.unique(ident, return_index=True)[1]
     values = identifiers["value"].to_numpy(dtype=object)
-    nodes = pd.DataFrame({"key": labels[kind_code[first]] + ":" + values[first].astype(str),
-                          "label": labels[kind_code[first]], "value": values[first],
-                          "kind": np.asarray(kinds, dtype=object)[kind_code[first]],
-                          "raw": identifiers["raw"].to_numpy(dtype=object)[first]})
+    node_labels = pa.array(labels[kind_code[first]], pa.string())
+    node_values = pc.fill_null(pa.array(values[first], pa.string(), from_pandas=True), "")
+    nodes = pa.table({
+        "key": pc.binary_join_element_wise(node_labels, node_values, ":"),
+        "label": node_labels, "value": node_values,
+        "kind": pa.array(np.asarray(kinds, dtype=object)[kind_code[first]], pa.string()),
+        "raw": pa.array(identifiers["raw"].to_numpy(dtype=object)[first], pa.string(),
+                        from_pandas=True)})
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
