@@ -51,9 +51,22 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def run_child(argv: list[str], log: Path, timeout: float) -> tuple[int, float, float]:
+def _rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_child(argv: list[str], log: Path, timeout: float, max_rss_mib: float = 0.0
+              ) -> tuple[int, float, float]:
     """Run ``argv`` with stderr to ``log``; returns (exit status, wall seconds, peak RSS
-    MiB of that child alone). A child past ``timeout`` is killed (status -9)."""
+    MiB of that child alone). A child past ``timeout`` seconds or ``max_rss_mib`` of
+    memory is killed (status -9), so a run cannot take the machine down with it."""
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as err:
         child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
@@ -61,7 +74,11 @@ def run_child(argv: list[str], log: Path, timeout: float) -> tuple[int, float, f
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
-            if time.perf_counter() - started > timeout:
+            over = max_rss_mib and _rss_mib(child.pid) > max_rss_mib
+            if time.perf_counter() - started > timeout or over:
+                if over:
+                    err.write(f"[bench] killed: over {max_rss_mib:,.0f} MiB\n")
+                    err.flush()
                 child.kill()
                 pid, status, usage = os.wait4(child.pid, 0)
                 break
@@ -107,7 +124,7 @@ def build(people: int, work: Path, args: argparse.Namespace) -> dict:
         argv = [sys.executable, __file__, "--child-tables", str(people), str(out),
                 "--seed", str(args.seed)] + (["--graphml"] if args.graphml else [])
     log = work / f"build-{people}.log"
-    code, wall, peak = run_child(argv, log, args.timeout)
+    code, wall, peak = run_child(argv, log, args.timeout, args.max_rss_mib)
     result = {"people": people, "generate_seconds": round(gen_seconds, 1), "exit": code,
               "wall_seconds": round(wall, 1), "peak_rss_mib": round(peak)}
     record = out / "build.json"
@@ -243,6 +260,8 @@ def main() -> None:
                         help="demo: graphkit demo-data (planted rings; slow and ~8 GB at "
                              "1M people); fast: bench/world.py (vectorised)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per build")
+    parser.add_argument("--max-rss-mib", type=float, default=14_000.0,
+                        help="kill a build past this much memory (default 14,000 MiB)")
     parser.add_argument("--graphml", action="store_true",
                         help="also write graph.graphml and graph.json at every size")
     parser.add_argument("--own-stages", action="store_true",

@@ -303,8 +303,9 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     if identifiers.empty:
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
-    layout = identifiers["layout"].to_numpy(dtype=object)
-    record_ids = identifiers["record_id"].to_numpy(dtype=object)
+    layout_code, layouts = pd.factorize(identifiers["layout"])
+    record_ids = _arrow_text(identifiers["record_id"])
+    owner_records = _arrow_text(owners["record_id"])
     entities, entity_uniques = pd.factorize(owners["entity"])
     company = np.zeros(len(entity_uniques), dtype=bool)
     company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
@@ -312,26 +313,30 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     record = np.full(len(identifiers), -1, dtype=np.int64)
     offset = 0
     for name, rows in owners.groupby("layout", sort=True).indices.items():
-        mask = layout == name
-        where = pd.Index(owners["record_id"].to_numpy(dtype=object)[rows]).get_indexer(
-            record_ids[mask])
+        found_layout = np.flatnonzero(np.asarray(layouts) == name)
+        if not len(found_layout):
+            offset += len(rows)
+            continue
+        at = np.flatnonzero(layout_code == found_layout[0])
+        where = pc.index_in(record_ids.take(pa.array(at)),
+                            value_set=owner_records.take(pa.array(rows)))
+        where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
         found = where >= 0
-        owner[np.flatnonzero(mask)[found]] = entities[rows[where[found]]]
-        record[np.flatnonzero(mask)[found]] = offset + where[found]
+        owner[at[found]] = entities[rows[where[found]]]
+        record[at[found]] = offset + where[found]
         offset += len(rows)
     kind_code, kinds = pd.factorize(identifiers["kind"])
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
     ident, _ = pd.factorize(_combined(pd.Series(labels[kind_code]), identifiers["value"]))
     first = np.unique(ident, return_index=True)[1]
-    values = identifiers["value"].to_numpy(dtype=object)
+    take_first = pa.array(first)
     node_labels = pa.array(labels[kind_code[first]], pa.string())
-    node_values = pc.fill_null(pa.array(values[first], pa.string(), from_pandas=True), "")
+    node_values = pc.fill_null(_arrow_text(identifiers["value"]).take(take_first), "")
     nodes = pa.table({
         "key": pc.binary_join_element_wise(node_labels, node_values, ":"),
         "label": node_labels, "value": node_values,
         "kind": pa.array(np.asarray(kinds, dtype=object)[kind_code[first]], pa.string()),
-        "raw": pa.array(identifiers["raw"].to_numpy(dtype=object)[first], pa.string(),
-                        from_pandas=True)})
+        "raw": _arrow_text(identifiers["raw"]).take(take_first)})
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
@@ -350,9 +355,28 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
         "end": ident[owned[heads]].astype(np.int64),
         "type": np.asarray(rel_uniques, dtype=object)[rel[heads]],
         "kind": np.asarray(kinds, dtype=object)[kind_code[owned[heads]]],
-        "records": _list_column(group[order], pd.Series(record_ids[owned[order]]),
-                                len(heads))})
+        "records": _list_array(group[order], record_ids.take(pa.array(owned[order])),
+                               len(heads))})
     return nodes, rels
+
+
+def _arrow_text(series: pd.Series) -> pa.Array:
+    """A string column as one Arrow array (no Python objects made)."""
+    if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(series.array)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        return array.cast(pa.string())
+    return pa.array(series.to_numpy(dtype=object), pa.string(), from_pandas=True)
+
+
+def _list_array(groups: np.ndarray, values: pa.Array, n_groups: int) -> pd.Series:
+    """Like ``_list_column`` for values already in Arrow."""
+    counts = np.bincount(groups, minlength=n_groups) if len(groups) else np.zeros(n_groups,
+                                                                                   int)
+    offsets = np.zeros(n_groups + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), dtype=LIST_DTYPE)
 
 
 def _combined(*columns: pd.Series) -> np.ndarray:
@@ -496,59 +520,76 @@ def _concat(parts: list[pd.DataFrame | pa.Table], fixed: tuple[str, ...],
     return _select(_stack(tables), fixed)
 
 
-def _sorted_nodes(parts: dict[str, pa.Table]) -> tuple[pa.Table, dict[str, np.ndarray]]:
-    """All node parts as one table sorted by key, and per part the sorted row of each of
-    its rows. Each part is sorted alone (moving only its own columns); when the parts'
-    key ranges do not overlap (keys start with the label or layout), laying them end to
-    end in range order is the global order; otherwise the whole table is sorted."""
+def _node_order(parts: dict[str, pa.Table]) -> tuple[list[tuple[str, pa.Array]], bool]:
+    """Each part's rows in key order, parts ordered by their first key, and whether the
+    parts' key ranges are disjoint (then laying the sorted parts end to end is the global
+    key order: keys start with the label or the layout)."""
     ordered = []
     for name, table in parts.items():
         if len(table):
             order = pc.sort_indices(table, [("key", "ascending")])
-            keys = table.column("key").take(order)
-            ordered.append((keys[0].as_py(), keys[-1].as_py(), name, order))
+            keys = table.column("key")
+            ordered.append((keys[order[0].as_py()].as_py(),
+                            keys[order[len(order) - 1].as_py()].as_py(), name, order))
     ordered.sort(key=lambda item: item[0])
     disjoint = all(a[1] < b[0] for a, b in itertools.pairwise(ordered))
-    places: dict[str, np.ndarray] = {}
-    if not ordered:
-        empty = pa.table({"key": pa.array([], pa.string()), "label": pa.array([], pa.string())})
-        return empty, places
+    return [(name, order) for _, _, name, order in ordered], disjoint
+
+
+def _sorted_rows(parts: dict[str, pa.Table]
+                 ) -> tuple[dict[str, np.ndarray], list[tuple[str, pa.Array]] | np.ndarray]:
+    """Per part, the sorted position of each of its rows; and how to lay the nodes out:
+    per part orders (disjoint ranges) or one order over the parts stacked in their
+    given order (the first of a repeated key stays first)."""
+    ordered, disjoint = _node_order(parts)
+    rows: dict[str, np.ndarray] = {}
     if disjoint:
-        tables, offset = [], 0
-        for _, _, name, order in ordered:
-            tables.append(parts[name].take(order))
+        offset = 0
+        for name, order in ordered:
             rank = np.empty(len(order), dtype=np.int64)
             rank[order.to_numpy()] = np.arange(offset, offset + len(order))
-            places[name] = rank
+            rows[name] = rank
             offset += len(order)
-        return _stack(tables), places
-    names = [name for name in parts if len(parts[name])]  # the parts' order: first wins
-    nodes = _stack([parts[n] for n in names])
-    order = pc.sort_indices(nodes, [("key", "ascending")]).to_numpy()
-    nodes = nodes.take(pa.array(order))
+        return rows, ordered
+    names = [name for name in parts if len(parts[name])]
+    keys = pa.chunked_array([parts[n].column("key") for n in names], pa.string())
+    order = pc.sort_indices(keys).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     offset = 0
     for name in names:
-        places[name] = rank[offset:offset + len(parts[name])]
+        rows[name] = rank[offset:offset + len(parts[name])]
         offset += len(parts[name])
-    return nodes, places
+    return rows, order
 
 
-def _node_ids(nodes: pa.Table, places: dict[str, np.ndarray]
-              ) -> tuple[pa.Table, dict[str, np.ndarray]]:
-    """Drop repeated keys (the first row stays; the others take its id) and give ids."""
+def _lay_out(parts: dict[str, pa.Table], layout: list[tuple[str, pa.Array]] | np.ndarray
+             ) -> pa.Table:
+    """The node table in key order; consumes ``parts`` (each part is released as soon as
+    its rows are copied)."""
+    if isinstance(layout, np.ndarray):
+        names = [name for name in parts if len(parts[name])]
+        nodes = _stack([parts.pop(n) for n in names]).take(pa.array(layout))
+    else:
+        tables = [parts.pop(name).take(order) for name, order in layout]
+        nodes = _stack(tables) if tables else None
+    parts.clear()
+    if nodes is None:
+        nodes = pa.table({"key": pa.array([], pa.string()), "label": pa.array([], pa.string())})
+    return nodes
+
+
+def _first_of_repeats(nodes: pa.Table) -> np.ndarray | None:
+    """Node id of each sorted row when keys repeat (the first row of a key keeps it);
+    None when every key is unique."""
     keys = nodes.column("key")
-    if len(keys) > 1:
-        repeated = pc.equal(keys.slice(1), keys.slice(0, len(keys) - 1)).to_numpy(
-            zero_copy_only=False)
-        if repeated.any():
-            keep = np.r_[True, ~repeated]
-            new_id = np.cumsum(keep) - 1
-            places = {name: new_id[rank] for name, rank in places.items()}
-            nodes = nodes.filter(pa.array(keep))
-    ids = pa.array(np.arange(len(nodes), dtype=np.int64))
-    return nodes.add_column(0, "node_id", ids), places
+    if len(keys) < 2:
+        return None
+    repeated = pc.equal(keys.slice(1), keys.slice(0, len(keys) - 1)).to_numpy(
+        zero_copy_only=False)
+    if not repeated.any():
+        return None
+    return np.cumsum(np.r_[True, ~repeated]) - 1
 
 
 class _Places:
@@ -593,25 +634,37 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     """Concatenate node and relationship parts into the sorted, typed tables: node ids
     are positions in key order; relationships refer to them and are sorted by
     (start, type, end). Property columns no row has are left out; a relationship to a
-    node no part holds is dropped; a key held twice keeps its first row."""
-    parts = {name: _typed_part(_arrow_part(p, NODE_PROPERTY_TYPES), NODE_PROPERTY_TYPES)
-             for name, p in node_parts.items()}
-    nodes, ids = _node_ids(*_sorted_nodes(parts))
-    nodes = _select(nodes, ("node_id", "key", "label"))
-    places = _Places(parts, ids)
+    node no part holds is dropped; a key held twice keeps its first row. ``node_parts``
+    is emptied as its parts are copied into the node table (memory is released early)."""
+    parts = {}
+    for name in list(node_parts):
+        parts[name] = _typed_part(_arrow_part(node_parts.pop(name), NODE_PROPERTY_TYPES),
+                                  NODE_PROPERTY_TYPES)
+    rows, layout = _sorted_rows(parts)
+    places = _Places(parts, rows)
     rel_parts = [p if isinstance(p, RelPart) else RelPart(p) for p in rel_parts]
     rel_parts = [p for p in rel_parts if len(p.frame)]
     start = np.concatenate([places.node_ids(p.frame["start"], p.start_part)
                             for p in rel_parts] or [np.zeros(0, np.int64)])
     end = np.concatenate([places.node_ids(p.frame["end"], p.end_part)
                           for p in rel_parts] or [np.zeros(0, np.int64)])
+    del places
     props = _concat([p.frame.drop(columns=["start", "end"]) for p in rel_parts],
                     ("type",), REL_PROPERTY_TYPES)
+    rel_parts.clear()
+    nodes = _lay_out(parts, layout)
+    first = _first_of_repeats(nodes)
+    if first is not None:
+        nodes = nodes.filter(pa.array(np.r_[True, first[1:] != first[:-1]]))
+        start = np.where(start >= 0, first[np.maximum(start, 0)], -1)
+        end = np.where(end >= 0, first[np.maximum(end, 0)], -1)
+    nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
+    nodes = _select(nodes, ("node_id", "key", "label"))
     known = np.flatnonzero((start >= 0) & (end >= 0))
     type_code, _ = pd.factorize(props.column("type").to_numpy()[known], sort=True)
-    rows = known[np.lexsort((end[known], type_code, start[known]))]
-    start_id, end_id = start[rows], end[rows]
-    props = props.take(pa.array(rows))
+    order = known[np.lexsort((end[known], type_code, start[known]))]
+    start_id, end_id = start[order], end[order]
+    props = props.take(pa.array(order))
     keys = nodes.column("key")
     rels = pa.table({"start_id": pa.array(start_id), "end_id": pa.array(end_id),
                      "start": keys.take(pa.array(start_id)), "end": keys.take(pa.array(end_id)),
