@@ -204,6 +204,15 @@ def _company_key_map(values: pd.Series) -> pd.Series:
                      index=values.index, dtype=object)
 
 
+def _per_value(values: pd.Series, function) -> pd.Series:
+    """``function`` of each value, computed once per distinct value (the result holds
+    references to a few strings, not one new string per row)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    mapped = np.array([function(v) for v in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(codes) else np.array([], dtype=object),
+                     index=values.index, dtype=object)
+
+
 def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.DataFrame:
     """Payroll rows of known people with a payer: ``person, company, payer, currency,
     amount, month`` (row order kept). A payer is the company of companies.csv with the
@@ -212,22 +221,26 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.Dat
     person_of = people.entities.set_index("record_id")["entity_id"]
     person = _text(payroll["person_record_id"]).map(person_of)
     payer = _text(payroll["payer"])
-    keep = person.notna() & (payer != "")
-    rows = pd.DataFrame({"person": person[keep], "payer": payer[keep]})
-    key = _company_key_map(rows["payer"])
+    keep = (person.notna() & (payer != "")).to_numpy()
     frame = data.records[Layout.COMPANIES]
     by_key = pd.DataFrame({"key": _company_key_map(_text(frame["name"])).to_numpy(),
                            "record_id": _text(frame["record_id"]).to_numpy()})
     by_key = by_key[by_key["key"] != ""].drop_duplicates("key", keep="last")
-    by_key["company"] = by_key["record_id"].map(
-        companies.entities.set_index("record_id")["entity_id"])
-    known = key.map(by_key.set_index("key")["company"]).where(key != "")
-    rows["company"] = known.where(known.notna(), "company:name:" + key.where(key != "",
-                                                                              rows["payer"]))
-    rows["currency"] = _text(payroll["currency"][keep])
-    rows["amount"] = pd.to_numeric(_text(payroll["amount"][keep]).replace("", "0"))
-    rows["month"] = _text(payroll["paid_at"][keep]).str[:7]
-    return rows.reset_index(drop=True)
+    company_of_key = dict(zip(by_key["key"], by_key["record_id"].map(
+        companies.entities.set_index("record_id")["entity_id"])))
+
+    def company(name: str) -> str:
+        key = company_key(name) or ""
+        found = company_of_key.get(key) if key else None
+        return found if isinstance(found, str) else f"company:name:{key or name}"
+
+    rows = pd.DataFrame({"person": person[keep].to_numpy(dtype=object),
+                         "payer": payer[keep].to_numpy(dtype=object)})
+    rows["company"] = _per_value(rows["payer"], company).to_numpy()
+    rows["currency"] = _text(payroll["currency"][keep]).to_numpy(dtype=object)
+    rows["amount"] = pd.to_numeric(_text(payroll["amount"][keep]).replace("", "0")).to_numpy()
+    rows["month"] = _per_value(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
+    return rows
 
 
 def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
