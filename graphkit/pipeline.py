@@ -126,14 +126,6 @@ def small_graph(tables: GraphTables, settings: Settings) -> bool:
     return len(tables.nodes) <= settings.graph_view_max_nodes
 
 
-def release_record_fields(data: Ingested) -> None:
-    """Drop the ingested records' fields but their ids (rows and counts stay): once the
-    graph is built they are properties of the Record nodes, and a large build should not
-    hold them twice."""
-    for layout, frame in data.records.items():
-        data.records[layout] = frame[["record_id"]]
-
-
 def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: Stages
                        ) -> tuple[ClusterResult, Rings, nx.MultiDiGraph | None, list[str]]:
     """Shared-identifier clusters and rings, with notes for summary.txt.
@@ -192,11 +184,12 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         st.rows_out = len(hits)
     with stages.stage("graph") as st:
         st.rows_in = sum(data.count().values()) + len(data.identifiers)
-        tables = build_tables(data, people, companies, hits, sanctions, entities=entities)
-        st.rows_out = len(tables.nodes) + len(tables.relationships)
         keep = settings.keep_record_fields
-        if keep is False or (keep is None and not small_graph(tables, settings)):
-            release_record_fields(data)
+        if keep is None:  # at most this many nodes: records + identifiers + entities
+            keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
+        tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
+                              release_records=not keep)
+        st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, notes = clusters_and_rings(tables, settings, stages)
     stages.close()
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,

@@ -687,11 +687,14 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
 
 def build_tables(data: Ingested, people: Resolution, companies: Resolution,
                  hits: pd.DataFrame | None = None, sanctions: pd.DataFrame | None = None,
-                 entities: tuple[list[pd.DataFrame], list[pd.DataFrame]] | None = None
-                 ) -> GraphTables:
+                 entities: tuple[list[pd.DataFrame], list[pd.DataFrame]] | None = None,
+                 release_records: bool = False) -> GraphTables:
     """The property graph of records, entities, identifiers, payments, review pairs and
     sanctions matches, as node and relationship tables. ``entities``: the output of
-    :func:`entity_nodes` when the caller already has it (screening needs it first)."""
+    :func:`entity_nodes` when the caller already has it (screening needs it first).
+    ``release_records``: once every part is made, keep only the ``record_id`` column of
+    ``data.records`` (rows and counts stay; the fields live on as Record node
+    properties), so that a large build does not hold them twice while assembling."""
     entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
     owners = record_owners(data, people, companies)
     node_parts: dict[str, pd.DataFrame | pa.Table] = {
@@ -710,9 +713,32 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
                      ENTITIES),
              RelPart(review_relationships(people), ENTITIES, ENTITIES),
              RelPart(match_rels, ENTITIES, SANCTIONS)]
+    del owners, entity_frames, entity_rels, id_nodes, id_rels, match_nodes, match_rels
+    if release_records:
+        release_record_fields(data)
     return assemble(node_parts, rels)
 
 
-__all__ = ["ENTITIES", "IDENTIFIERS", "SANCTIONS", "RelPart", "assemble", "build_tables",
-           "display_names", "entity_nodes", "identifier_parts", "match_parts",
-           "payment_relationships", "record_nodes", "record_owners", "review_relationships"]
+def release_record_fields(data: Ingested) -> None:
+    """Keep only the ``record_id`` column of each records frame of ``data``."""
+    for layout, frame in data.records.items():
+        data.records[layout] = frame[["record_id"]]
+
+
+__all__ = [
+    "ENTITIES",
+    "IDENTIFIERS",
+    "SANCTIONS",
+    "RelPart",
+    "assemble",
+    "build_tables",
+    "display_names",
+    "entity_nodes",
+    "identifier_parts",
+    "match_parts",
+    "payment_relationships",
+    "record_nodes",
+    "record_owners",
+    "release_record_fields",
+    "review_relationships",
+]
