@@ -201,3 +201,13 @@ def test_assemble_sorts_parts_whose_key_ranges_overlap() -> None:
     rel = tables.relationships
     assert list(zip(rel["start"], rel["end"])) == [("b", "c"), ("d", "a")]  # "zz" dropped
     assert rel["start_id"].tolist() == [1, 3] and rel["end_id"].tolist() == [2, 0]
+
+
+def test_report_draws_only_the_top_rings(demo_build: BuildResult, tmp_path: Path) -> None:
+    from graphkit.report import write_report
+
+    assert len(demo_build.rings) > 3
+    write_report(demo_build.rings, tmp_path / "report.html", limit=3)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count("class='ring-section'") == 3
+    assert f"{len(demo_build.rings)} rings, the 3 highest-scoring shown" in page

@@ -59,7 +59,10 @@ class RelPart:
 # --- small vectorised helpers -----------------------------------------------------------
 
 def _text(series: pd.Series) -> pd.Series:
-    """Strings with missing values as '' (the dtype is kept)."""
+    """Strings with missing values as '' (the dtype is kept; an empty column of any
+    type becomes an empty object column)."""
+    if not len(series):
+        return series.astype(object)
     missing = series.isna()
     return series.where(~missing, "") if missing.any() else series
 
@@ -140,11 +143,11 @@ def _entity_names(frame: pd.DataFrame, display: pd.Series, resolution: Resolutio
                   ) -> pd.DataFrame:
     """``entity_id, name, aliases``: an entity's distinct non-empty display names in the
     order of its records in ``resolution.entities``; the first is its name."""
-    named = pd.DataFrame({"record_id": _text(frame["record_id"]).to_numpy(),
-                          "name": display.to_numpy()})
-    rows = resolution.entities[["record_id", "entity_id"]].merge(
-        named, on="record_id", how="left", sort=False)
-    rows["name"] = _text(rows["name"])
+    named = pd.Series(display.to_numpy(dtype=object),
+                      index=_text(frame["record_id"]).to_numpy(dtype=object))
+    rows = resolution.entities[["record_id", "entity_id"]].copy()
+    rows["name"] = _text(rows["record_id"].map(named) if len(rows) else
+                         pd.Series([], dtype=object))
     entities = pd.unique(rows["entity_id"])
     present = rows[rows["name"] != ""].drop_duplicates(["entity_id", "name"])
     code = pd.Index(entities).get_indexer(present["entity_id"])
