@@ -186,7 +186,7 @@ def test_load_reads_parquet_and_old_builds(tiny_dir: Path, tmp_path: Path) -> No
 def test_assemble_sorts_parts_whose_key_ranges_overlap() -> None:
     import pandas as pd
 
-    from graphkit.graph.columns import RelPart, assemble
+    from graphkit.graph.assemble import RelPart, assemble
 
     parts = {"a": pd.DataFrame({"key": ["b", "d"], "label": "Person", "name": ["B", "D"]}),
              "b": pd.DataFrame({"key": ["c", "a", "b"], "label": "Email",
