@@ -15,8 +15,8 @@ graph tables, the Parquet files, the streamed neo4j-admin export (and GraphML/JS
 ``--graphml``) and reading the tables back. ``--own-stages`` replaces probabilistic
 resolution by exact identity (``resolve_people_exact``), to measure the other stages at
 sizes where resolution does not yet finish. ``--with-resolve`` also runs the resolution
-comparison with Splink from ``bench/scale_resolve.py`` when that module is present (its
-``run(sizes, work)``).
+comparison with Splink from ``bench/scale_resolve.py`` (its ``resolve_scale``) when that
+module is present.
 
     python bench/scale.py --sizes 10000 100000 [--work DIR] [--graphml] [--json out.json]
     flock BIGRUN.lock python bench/scale.py --sizes 1000000 --timeout 1500
@@ -236,16 +236,23 @@ def report(results: list[dict]) -> None:
         print(f"  {'total':<10} {e:.2f} (peak memory {m:.2f})")
 
 
-def with_resolve(sizes: list[int], work: Path) -> None:
-    """Run ``bench/scale_resolve.py``'s comparison with Splink when it is present."""
+def with_resolve(sizes: list[int], work: Path, splink_max: int) -> list[dict]:
+    """Resolution at the same sizes with graphkit and Splink, from
+    ``bench/scale_resolve.py`` (its ``resolve_scale``, ``print_rows`` and ``growth``) when
+    that module is present."""
     path = BENCH / "scale_resolve.py"
     if not path.exists():
         print("\n--with-resolve: bench/scale_resolve.py is not present; skipped")
-        return
+        return []
+    sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location("scale_resolve", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.run(sizes, work)
+    print("\nresolution, graphkit and Splink on the same people files:")
+    rows = module.resolve_scale(sizes, splink_max=splink_max)
+    for line in module.growth(rows):
+        print("  " + line)
+    return rows
 
 
 def main() -> None:
@@ -268,6 +275,8 @@ def main() -> None:
                         help="exact-identity resolution instead of the probabilistic one")
     parser.add_argument("--with-resolve", action="store_true",
                         help="also run bench/scale_resolve.py (graphkit vs Splink)")
+    parser.add_argument("--splink-max", type=int, default=100_000,
+                        help="largest size Splink runs at with --with-resolve")
     parser.add_argument("--tables-only", action="store_true",
                         help="no files, no ingest: the world as tables (bench/world.py), "
                              "identity resolution, then graph, Parquet, export, read back")
@@ -289,7 +298,8 @@ def main() -> None:
             print(json.dumps({k: v for k, v in result.items() if k != "stages"}), flush=True)
         report(results)
         if args.with_resolve:
-            with_resolve(sorted(args.sizes), work)
+            results.append({"resolve": with_resolve(sorted(args.sizes), work,
+                                                    args.splink_max)})
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
     finally:
