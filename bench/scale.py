@@ -122,7 +122,8 @@ def build(people: int, work: Path, args: argparse.Namespace) -> dict:
             else [sys.executable, "-m", "graphkit", *flags])
     if args.tables_only:
         argv = [sys.executable, __file__, "--child-tables", str(people), str(out),
-                "--seed", str(args.seed)] + (["--graphml"] if args.graphml else [])
+                "--seed", str(args.seed)] + (["--graphml"] if args.graphml else []) + \
+            (["--no-export"] if args.no_export else [])
     log = work / f"build-{people}.log"
     code, wall, peak = run_child(argv, log, args.timeout, args.max_rss_mib)
     result = {"people": people, "generate_seconds": round(gen_seconds, 1), "exit": code,
@@ -138,7 +139,8 @@ def build(people: int, work: Path, args: argparse.Namespace) -> dict:
     return result
 
 
-def tables_child(people: int, out: Path, seed: int, graph_files: bool) -> None:
+def tables_child(people: int, out: Path, seed: int, graph_files: bool, export: bool = True
+                 ) -> None:
     """In this process: the world as tables (no files), then the graph, its Parquet
     files, the streamed neo4j-admin export (and GraphML/JSON when asked), and reading
     the tables back; each stage measured; written to ``out/build.json``."""
@@ -175,9 +177,10 @@ def tables_child(people: int, out: Path, seed: int, graph_files: bool) -> None:
         with stages.stage("graph_json", rows_in=rows) as st:
             write_graph_json(out, out / "graph.json")
             st.rows_out = rows
-    with stages.stage("export", rows_in=rows) as st:
-        _files, _ = export_neo4j_admin_tables(out, out / "import")
-        st.rows_out = rows
+    if export:
+        with stages.stage("export", rows_in=rows) as st:
+            export_neo4j_admin_tables(out, out / "import")
+            st.rows_out = rows
     with stages.stage("read", rows_in=rows) as st:
         back = read_tables(out)
         st.rows_out = len(back.nodes) + len(back.relationships)
@@ -280,13 +283,15 @@ def main() -> None:
     parser.add_argument("--tables-only", action="store_true",
                         help="no files, no ingest: the world as tables (bench/world.py), "
                              "identity resolution, then graph, Parquet, export, read back")
+    parser.add_argument("--no-export", action="store_true",
+                        help="--tables-only without the neo4j-admin export")
     parser.add_argument("--json", help="write the measurements to this JSON file")
     parser.add_argument("--child-tables", nargs=2, metavar=("PEOPLE", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_tables:
         tables_child(int(args.child_tables[0]), Path(args.child_tables[1]), args.seed,
-                     args.graphml)
+                     args.graphml, not args.no_export)
         return
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="gk-scale-"))
     work.mkdir(parents=True, exist_ok=True)
