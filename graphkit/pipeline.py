@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,6 +216,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     settings = result.project.settings
     stages = Stages(["write"], show_progress)
     written: list[Path] = []
+    notes: list[str] = []
     with stages.stage("write", rows_in=len(result.tables.nodes) +
                       len(result.tables.relationships)) as st:
         result.clusters.clusters.to_csv(out / "clusters.csv", index=False)
@@ -231,7 +233,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                 why = ("turned off" if choice is False else
                        f"{len(result.tables.nodes):,} nodes > {settings.graph_files_max_nodes:,}"
                        " (graph_files_max_nodes)")
-                result.notes.append(f"{name} not written ({why}); nodes.parquet and "
+                notes.append(f"{name} not written ({why}); nodes.parquet and "
                                     f"relationships.parquet hold the graph; {flag} writes it")
         entities = pd.concat([result.people.entities, result.companies.entities],
                              ignore_index=True)
@@ -249,7 +251,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
         st.rows_out = st.rows_in
     stages.close()
-    result.stages.extend(stages.stats)
+    # summary.txt and build.json tell of this write too; the caller's result is unchanged
+    result = dataclasses.replace(result, stages=[*result.stages, *stages.stats],
+                                 notes=[*result.notes, *notes])
     (out / "summary.txt").write_text(summary_text(result), encoding="utf-8")
     written.append(out / "summary.txt")
     written.append(out / BUILD_JSON)
