@@ -162,7 +162,7 @@ def tables_child(people: int, out: Path, seed: int, graph_files: bool, export: b
         st.rows_out = persons.entities["entity_id"].nunique()
     with stages.stage("graph", rows_in=sum(data.count().values()) + len(data.identifiers)
                       ) as st:
-        tables = build_tables(data, persons, companies)
+        tables = build_tables(data, persons, companies, release_records=True)
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     rows = len(tables.nodes) + len(tables.relationships)
     del data

@@ -238,14 +238,17 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     are positions in key order; relationships refer to them and are sorted by
     (start, type, end). Property columns no row has are left out; a relationship to a
     node no part holds is dropped; a key held twice keeps its first row. ``node_parts``
-    is emptied as its parts are copied into the node table (memory is released early)."""
+    and ``rel_parts`` are emptied as they are copied into the tables (memory is released
+    early)."""
     parts = {}
     for name in list(node_parts):
         parts[name] = _typed_part(_arrow_part(node_parts.pop(name), NODE_PROPERTY_TYPES),
                                   NODE_PROPERTY_TYPES)
     rows, layout = _sorted_rows(parts)
     places = _Places(parts, rows)
-    rel_parts = [p if isinstance(p, RelPart) else RelPart(p) for p in rel_parts]
+    given, rel_parts = rel_parts, [p if isinstance(p, RelPart) else RelPart(p)
+                                   for p in rel_parts]
+    given.clear()
     rel_parts = [p for p in rel_parts if len(p.frame)]
     start = np.concatenate([places.node_ids(p.frame["start"], p.start_part)
                             for p in rel_parts] or [np.zeros(0, np.int64)])

@@ -445,8 +445,8 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
     """The property graph of records, entities, identifiers, payments, review pairs and
     sanctions matches, as node and relationship tables. ``entities``: the output of
     :func:`entity_nodes` when the caller already has it (screening needs it first).
-    ``release_records``: once every part is made, keep only the ``record_id`` column of
-    ``data.records`` (rows and counts stay; the fields live on as Record node
+    ``release_records``: once every part is made, keep only the ids of ``data.records``
+    and ``data.identifiers`` (rows and counts stay; the fields live on as node
     properties), so that a large build does not hold them twice while assembling."""
     entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
     owners = record_owners(data, people, companies)
@@ -473,9 +473,11 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
 
 
 def release_record_fields(data: Ingested) -> None:
-    """Keep only the ``record_id`` column of each records frame of ``data``."""
+    """Keep only the ``record_id`` column of each records frame of ``data``, and the
+    ``layout, record_id, kind`` columns of its identifiers (rows and counts stay)."""
     for layout, frame in data.records.items():
         data.records[layout] = frame[["record_id"]]
+    data.identifiers = data.identifiers[["layout", "record_id", "kind"]]
 
 
 __all__ = [
