@@ -21,10 +21,22 @@ from graphkit.rings import Rings, find_rings
 
 
 def load(out_dir: str | Path = "out") -> nx.MultiDiGraph:
-    """The graph written by ``graphkit build --out out_dir``."""
-    from graphkit.graph import GRAPH_JSON, read_graph_json
+    """The graph written by ``graphkit build --out out_dir``, as a networkx graph (read
+    from ``nodes.parquet`` and ``relationships.parquet``; ``graph.json`` for builds made
+    before those existed). Whole graphs this way suit builds of up to a few hundred
+    thousand nodes; ``graphkit.graph.read_tables`` reads any size as tables."""
+    from graphkit.graph import (
+        GRAPH_JSON,
+        NODES_FILE,
+        graph_from_tables,
+        read_graph_json,
+        read_tables,
+    )
 
-    return read_graph_json(Path(out_dir) / GRAPH_JSON)
+    folder = Path(out_dir)
+    if (folder / NODES_FILE).exists():
+        return graph_from_tables(read_tables(folder))
+    return read_graph_json(folder / GRAPH_JSON)
 
 
 def rings(graph: nx.MultiDiGraph, **options) -> Rings:

@@ -27,6 +27,8 @@ def _settings_overrides(args: argparse.Namespace) -> dict:
         "max_columns": args.max_columns,
         "max_field_chars": args.max_field_chars,
         "csv_safety": False if args.no_csv_safety else None,
+        "graphml": args.graphml,
+        "graph_json": args.graph_json,
     }
 
 
@@ -105,7 +107,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         with use_limits(project.settings):
             result = run_build(project, log, show_progress=not args.quiet)
         write_started = time.perf_counter()
-        paths = write_outputs(result, folder.tmp)
+        paths = write_outputs(result, folder.tmp, show_progress=not args.quiet)
         seconds = {**result.seconds, "write": time.perf_counter() - write_started}
         write_manifest(folder.tmp, build_id=folder.build_id, started=started_at, result=result,
                        seconds=seconds, shown=shown, command=args.argv)
@@ -313,14 +315,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from graphkit.graph import GRAPH_JSON, read_graph_json
-    from graphkit.store.export import export_neo4j_admin
+    from graphkit.graph import GRAPH_JSON, NODES_FILE, read_graph_json
+    from graphkit.store.export import export_neo4j_admin, export_neo4j_admin_tables
 
-    source = Path(args.build) / GRAPH_JSON
-    if not source.exists():
-        raise InputError(f"{source} not found; run 'graphkit build … --out {args.build}' first")
+    build = Path(args.build)
     started = time.perf_counter()
-    files, command = export_neo4j_admin(read_graph_json(source), args.out_dir, args.database)
+    if (build / NODES_FILE).exists():
+        files, command = export_neo4j_admin_tables(build, args.out_dir, args.database)
+    elif (build / GRAPH_JSON).exists():
+        files, command = export_neo4j_admin(read_graph_json(build / GRAPH_JSON), args.out_dir,
+                                            args.database)
+    else:
+        raise InputError(f"{build / NODES_FILE} not found; run 'graphkit build … --out "
+                         f"{args.build}' first")
     print(f"wrote {len(files)} files to {args.out_dir} in {time.perf_counter() - started:.1f}s")
     print(command)
     return EXIT_OK
@@ -370,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="innocent people in the demo data (default 3000)")
     build.add_argument("--max-identifier-share", type=int, default=None,
                        help="identifiers shared by more entities are hubs (default 20)")
+    build.add_argument("--graphml", action=argparse.BooleanOptionalAction, default=None,
+                       help="write graph.graphml (default: only for builds of at most "
+                            "100,000 nodes)")
+    build.add_argument("--graph-json", action=argparse.BooleanOptionalAction, default=None,
+                       help="write graph.json, node-link JSON (default: as for --graphml)")
     build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
     limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")
     limits.add_argument("--max-decompressed-bytes", type=_positive_int, default=None,

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.clusters import ClusterResult, shared_identifier_clusters
 from graphkit.csvsafe import write_csv
 from graphkit.graph import (
     GRAPH_JSON,
-    add_matches,
-    build_graph,
-    tables_from_graph,
+    GraphTables,
+    graph_from_tables,
     write_graph_json,
     write_graphml,
     write_tables,
 )
+from graphkit.graph.columns import build_tables, entity_nodes
 from graphkit.ingest import Ingested, ingest
 from graphkit.issues import IssueLog
-from graphkit.progress import Stages
+from graphkit.progress import Stages, StageStats
 from graphkit.project import Project
 from graphkit.report import write_report
 from graphkit.resolve import (
@@ -32,14 +36,18 @@ from graphkit.resolve import (
     resolve_people_exact,
 )
 from graphkit.rings import Rings, find_rings
-from graphkit.schema import Label, Layout
+from graphkit.schema import CLUSTER_REPORT_COLUMNS, Label, Layout
 from graphkit.screen import screen
+from graphkit.settings import Settings
 from graphkit.sources import read_list, read_sdn, select_programs
+
+STAGES = ["ingest", "resolve", "screen", "graph", "clusters", "rings"]
 
 
 @dataclass
 class BuildResult:
-    """Everything one build produced, stage by stage."""
+    """Everything one build produced, stage by stage. The graph is held as tables
+    (``tables``); ``graph`` is its networkx view, built on first use."""
 
     project: Project
     data: Ingested
@@ -47,10 +55,24 @@ class BuildResult:
     companies: Resolution
     sanctions: pd.DataFrame
     hits: pd.DataFrame
-    graph: nx.MultiDiGraph
+    tables: GraphTables
     clusters: ClusterResult
     rings: Rings
-    seconds: dict[str, float] = field(default_factory=dict)
+    stages: list[StageStats] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The networkx view of the tables (for analysts and small builds)."""
+        if self._graph is None:
+            self._graph = graph_from_tables(self.tables)
+        return self._graph
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        """Wall seconds per stage."""
+        return {s.name: s.seconds for s in self.stages}
 
 
 #: Fewer person records than this are resolved exactly: EM needs data to learn from.
@@ -70,88 +92,221 @@ def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFram
     return select_programs(pd.concat(frames, ignore_index=True), project.programs)
 
 
-def entities_to_screen(graph: nx.MultiDiGraph, data: Ingested, people: Resolution) -> pd.DataFrame:
-    """One row per person and company entity: ``record_id`` (the entity id), name, kind, dob."""
-    dob_of = dict(zip(data.records[Layout.PEOPLE]["record_id"],
-                      data.records[Layout.PEOPLE]["dob"]))
-    entity_dob = {}
-    for rid, entity in zip(people.entities["record_id"], people.entities["entity_id"]):
-        if dob_of.get(rid):
-            entity_dob.setdefault(entity, dob_of[rid])
-    rows = []
-    for node, attrs in graph.nodes(data=True):
-        if attrs.get("label") in (Label.PERSON.value, Label.COMPANY.value):
-            kind = "person" if attrs["label"] == Label.PERSON.value else "company"
-            for name in [attrs.get("name", ""), *attrs.get("aliases", [])]:
-                if name:
-                    rows.append({"record_id": node, "name": name, "kind": kind,
-                                 "dob": entity_dob.get(node, "")})
-    return pd.DataFrame(rows, columns=["record_id", "name", "kind", "dob"])
+def entities_to_screen(nodes: pd.DataFrame, data: Ingested, people: Resolution
+                       ) -> pd.DataFrame:
+    """One row per name of each person and company node in ``nodes`` (a node table, or
+    the entity parts of one): ``record_id`` (the entity key), ``name`` (its name, then
+    each alias), ``kind`` and the entity's first known ``dob``; ordered by key."""
+    entities = nodes[nodes["label"].isin([Label.PERSON.value, Label.COMPANY.value])]
+    entities = entities.sort_values("key", kind="stable")
+    kind = entities["label"].map({Label.PERSON.value: "person", Label.COMPANY.value: "company"})
+    aliases = pa.array(entities["aliases"].array) if "aliases" in entities.columns \
+        else pa.nulls(len(entities), pa.list_(pa.string()))
+    parent = pc.list_parent_indices(aliases).to_numpy()
+    names = pd.DataFrame({
+        "record_id": np.r_[entities["key"].to_numpy(object),
+                           entities["key"].to_numpy(object)[parent]],
+        "name": np.r_[entities["name"].fillna("").to_numpy(object),
+                      pc.list_flatten(aliases).to_numpy(zero_copy_only=False)],
+        "kind": np.r_[kind.to_numpy(object), kind.to_numpy(object)[parent]],
+        "order": np.r_[np.arange(len(entities)), parent],
+    })
+    names = names[names["name"] != ""].sort_values("order", kind="stable")
+    records = data.records[Layout.PEOPLE]
+    dob_of = pd.Series(records["dob"].fillna("").to_numpy(object),
+                       index=records["record_id"].to_numpy(object))
+    dobs = people.entities[["record_id", "entity_id"]].assign(
+        dob=people.entities["record_id"].map(dob_of).fillna(""))
+    first_dob = dobs[dobs["dob"] != ""].drop_duplicates("entity_id").set_index(
+        "entity_id")["dob"]
+    names["dob"] = names["record_id"].map(first_dob).fillna("")
+    return names[["record_id", "name", "kind", "dob"]].reset_index(drop=True)
+
+
+def small_graph(tables: GraphTables, settings: Settings) -> bool:
+    """Whether the build is small enough for the in-memory networkx view."""
+    return len(tables.nodes) <= settings.graph_view_max_nodes
+
+
+def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: Stages
+                       ) -> tuple[ClusterResult, Rings, nx.MultiDiGraph | None, list[str]]:
+    """Shared-identifier clusters and rings, with notes for summary.txt.
+
+    This is the one place that decides how they are computed: today on the networkx
+    view, and only for builds of at most ``settings.graph_view_max_nodes`` nodes. When
+    ``find_rings(tables, settings)`` and table-based clusters land, replace the two
+    calls below with them and drop the size check.
+    """
+    notes: list[str] = []
+    share = settings.max_identifier_share
+    if not small_graph(result_tables, settings):
+        notes.append(f"Clusters and rings skipped: {len(result_tables.nodes):,} nodes > "
+                     f"{settings.graph_view_max_nodes:,} (graph_view_max_nodes); they still "
+                     "run on an in-memory graph")
+        with stages.stage("clusters"):
+            clusters = ClusterResult(pd.DataFrame(columns=list(CLUSTER_REPORT_COLUMNS)),
+                                     pd.DataFrame(columns=["identifier", "label", "kind",
+                                                           "entities"]), share)
+        with stages.stage("rings"):
+            rings = Rings([], {})
+        return clusters, rings, None, notes
+    with stages.stage("clusters", rows_in=len(result_tables.relationships)) as st:
+        graph = graph_from_tables(result_tables)
+        clusters = shared_identifier_clusters(graph, share)
+        st.rows_out = len(clusters.clusters)
+    with stages.stage("rings", rows_in=len(result_tables.relationships)) as st:
+        rings = find_rings(graph, max_share=share, max_ring=settings.max_ring,
+                           seed=settings.seed)
+        st.rows_out = len(rings)
+    return clusters, rings, graph, notes
 
 
 def run_build(project: Project, log: IssueLog | None = None, show_progress: bool = True
               ) -> BuildResult:
     """Run every stage of a build on ``project``."""
     log = log if log is not None else IssueLog()
-    stages = Stages(["ingest", "resolve", "graph", "screen", "clusters", "rings"],
-                    show_progress)
-    with stages.stage("ingest"):
+    settings = project.settings
+    stages = Stages(STAGES, show_progress)
+    with stages.stage("ingest") as st:
         data = ingest(project.sources, log)
-    with stages.stage("resolve"):
+        st.rows_in = sum(data.count().values())
+        st.rows_out = st.rows_in + len(data.identifiers)
+    n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
+    with stages.stage("resolve", rows_in=n_records) as st:
         people = resolve_people(data.records[Layout.PEOPLE])
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])
-    with stages.stage("graph"):
-        graph = build_graph(data, people, companies)
-    with stages.stage("screen"):
+        st.rows_out = people.entities["entity_id"].nunique() + \
+            companies.entities["entity_id"].nunique()
+    with stages.stage("screen") as st:
+        entities = entity_nodes(data, people, companies)
         sanctions = load_sanctions(project, log)
-        hits = screen(entities_to_screen(graph, data, people), sanctions)
-        add_matches(graph, hits, sanctions)
-    with stages.stage("clusters"):
-        clusters = shared_identifier_clusters(graph, project.settings.max_identifier_share)
-    with stages.stage("rings"):
-        rings = find_rings(graph, max_share=project.settings.max_identifier_share,
-                           max_ring=project.settings.max_ring, seed=project.settings.seed)
+        names = entities_to_screen(pd.concat(entities[0], ignore_index=True), data, people)
+        st.rows_in = len(names)
+        hits = screen(names, sanctions)
+        st.rows_out = len(hits)
+    with stages.stage("graph") as st:
+        st.rows_in = sum(data.count().values()) + len(data.identifiers)
+        keep = settings.keep_record_fields
+        if keep is None:  # at most this many nodes: records + identifiers + entities
+            keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
+        tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
+                              release_records=not keep)
+        st.rows_out = len(tables.nodes) + len(tables.relationships)
+    clusters, rings, graph, notes = clusters_and_rings(tables, settings, stages)
     stages.close()
-    return BuildResult(project, data, people, companies, sanctions, hits, graph, clusters,
-                       rings, stages.seconds)
+    return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
+                       rings, stages.stats, notes, graph)
 
 
-def write_outputs(result: BuildResult, out_dir: str | Path) -> list[Path]:
-    """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml, graph.json,
-    entities.csv, sanctions_hits.csv, issues.csv, rings.csv, rings.json, report.html and
-    summary.txt to ``out_dir``; returns the paths written."""
+def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settings) -> bool:
+    """Whether to write an optional whole-graph file (``graphml``/``graph_json`` setting:
+    True, False, or None for "only when the build is small")."""
+    if choice is not None:
+        return choice
+    return len(tables.nodes) <= settings.graph_files_max_nodes
+
+
+def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False
+                  ) -> list[Path]:
+    """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml and
+    graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv, issues.csv,
+    rings.csv, rings.json, report.html, summary.txt and build.json to ``out_dir``;
+    returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    safe = result.project.settings.csv_safety  # CSVs for people: formulas neutralised
-    write_csv(result.clusters.clusters, out / "clusters.csv", safe)
-    written.append(out / "clusters.csv")
-    written += write_tables(tables_from_graph(result.graph), out)
-    write_graphml(result.graph, out / "graph.graphml")
-    written.append(out / "graph.graphml")
-    write_graph_json(result.graph, out / GRAPH_JSON)
-    written.append(out / GRAPH_JSON)
-    entities = pd.concat([result.people.entities, result.companies.entities], ignore_index=True)
-    write_csv(entities, out / "entities.csv", safe)
-    written.append(out / "entities.csv")
-    write_csv(result.hits, out / "sanctions_hits.csv", safe)
-    written.append(out / "sanctions_hits.csv")
-    write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
-    written.append(out / "issues.csv")
-    write_csv(result.rings.to_pandas(), out / "rings.csv", safe)
-    (out / "rings.json").write_text(json.dumps(result.rings.to_json(), indent=1,
-                                               ensure_ascii=False), encoding="utf-8")
-    write_report(result.rings, out / "report.html", f"graphkit rings: {result.project.name}")
-    written += [out / "rings.csv", out / "rings.json", out / "report.html"]
+    settings = result.project.settings
+    stages = Stages(["write"], show_progress)
+    written: list[Path] = []
+    notes: list[str] = []
+    with stages.stage("write", rows_in=len(result.tables.nodes) +
+                      len(result.tables.relationships)) as st:
+        safe = settings.csv_safety  # CSVs for people: spreadsheet formulas neutralised
+        write_csv(result.clusters.clusters, out / "clusters.csv", safe)
+        written.append(out / "clusters.csv")
+        written += write_tables(result.tables, out)
+        for name, choice, writer, flag in (
+                (GRAPHML_FILE, settings.graphml, write_graphml, "--graphml"),
+                (GRAPH_JSON, settings.graph_json, write_graph_json, "--graph-json")):
+            if graph_file_wanted(choice, result.tables, settings):
+                writer(out, out / name)  # streamed from the Parquet files
+                written.append(out / name)
+            else:
+                (out / name).unlink(missing_ok=True)
+                why = ("turned off" if choice is False else
+                       f"{len(result.tables.nodes):,} nodes > {settings.graph_files_max_nodes:,}"
+                       " (graph_files_max_nodes)")
+                notes.append(f"{name} not written ({why}); nodes.parquet and "
+                                    f"relationships.parquet hold the graph; {flag} writes it")
+        entities = pd.concat([result.people.entities, result.companies.entities],
+                             ignore_index=True)
+        write_csv(entities, out / "entities.csv", safe)
+        written.append(out / "entities.csv")
+        write_csv(result.hits, out / "sanctions_hits.csv", safe)
+        written.append(out / "sanctions_hits.csv")
+        write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
+        written.append(out / "issues.csv")
+        write_csv(result.rings.to_pandas(), out / "rings.csv", safe)
+        (out / "rings.json").write_text(json.dumps(result.rings.to_json(), indent=1,
+                                                   ensure_ascii=False), encoding="utf-8")
+        write_report(result.rings, out / "report.html",
+                     f"graphkit rings: {result.project.name}", limit=settings.report_rings)
+        written += [out / "rings.csv", out / "rings.json", out / "report.html"]
+        st.rows_out = st.rows_in
+    stages.close()
+    # summary.txt and build.json tell of this write too; the caller's result is unchanged
+    result = dataclasses.replace(result, stages=[*result.stages, *stages.stats],
+                                 notes=[*result.notes, *notes])
     (out / "summary.txt").write_text(summary_text(result), encoding="utf-8")
     written.append(out / "summary.txt")
+    written.append(out / BUILD_JSON)
+    (out / BUILD_JSON).write_text(json.dumps(build_record(result, written), indent=1,
+                                             ensure_ascii=False), encoding="utf-8")
     return written
+
+
+#: Machine-readable record of a build: counts, settings, per-stage measurements.
+BUILD_JSON = "build.json"
+GRAPHML_FILE = "graph.graphml"
+
+
+def label_counts(tables: GraphTables) -> dict[str, int]:
+    """Nodes per label."""
+    return {str(k): int(v) for k, v in tables.nodes["label"].value_counts().items()}
+
+
+def build_record(result: BuildResult, written: list[Path]) -> dict:
+    """The content of ``build.json``: what was loaded and built, the settings, each
+    stage's seconds, rows in and out, rows per second and peak memory, and the files."""
+    decisions = result.people.pairs["decision"].value_counts() \
+        if "decision" in result.people.pairs.columns else pd.Series(dtype=int)
+    return {
+        "project": result.project.name,
+        "settings": result.project.settings.to_dict(),
+        "loaded_rows": result.data.count(),
+        "identifiers": len(result.data.identifiers),
+        "issues": dict(result.data.log.counts),
+        "people_merged_pairs": int(decisions.get("merge", 0)),
+        "people_review_pairs": int(decisions.get("review", 0)),
+        "nodes": len(result.tables.nodes),
+        "relationships": len(result.tables.relationships),
+        "labels": label_counts(result.tables),
+        "relationship_types": {str(k): int(v) for k, v in
+                               result.tables.relationships["type"].value_counts().items()},
+        "sanctions_entries": len(result.sanctions),
+        "sanctions_hits": len(result.hits),
+        "clusters": len(result.clusters.clusters),
+        "rings": len(result.rings),
+        "stages": [s.to_dict() for s in result.stages],
+        "seconds": round(sum(s.seconds for s in result.stages), 3),
+        "peak_rss_mib": round(max((s.peak_rss_mib for s in result.stages), default=0.0), 1),
+        "notes": result.notes,
+        "files": sorted(p.name for p in written),
+    }
 
 
 def summary_text(result: BuildResult) -> str:
     """A short report a person can read: what was loaded, found and set aside."""
-    g = result.graph
-    labels = pd.Series([a.get("label") for _, a in g.nodes(data=True)]).value_counts()
+    labels = label_counts(result.tables)
     clusters = result.clusters.clusters
     counts = result.data.log.counts
     lines = [
@@ -166,9 +321,13 @@ def summary_text(result: BuildResult) -> str:
         "Identifiers: " + ", ".join(f"{lab} {labels.get(lab, 0):,}" for lab in
                                     ("Account", "Device", "IP", "Email", "Phone", "Address",
                                      "Document")),
-        f"Graph: {g.number_of_nodes():,} nodes, {g.number_of_edges():,} relationships",
+        f"Graph: {len(result.tables.nodes):,} nodes, "
+        f"{len(result.tables.relationships):,} relationships",
         f"Sanctions: {len(result.sanctions):,} list entries screened "
         f"(programs {', '.join(result.project.programs)}); {len(result.hits):,} hits",
+    ]
+    lines += [f"Note: {note}" for note in result.notes]
+    lines += [
         "",
         f"Shared-identifier clusters: {len(clusters):,} "
         f"(identifiers shared by more than {result.clusters.max_share} entities are treated "
@@ -196,7 +355,10 @@ def summary_text(result: BuildResult) -> str:
                      f"({patterns})")
     lines.append("")
     lines.append("Stage times: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items()))
+    lines.append("Stages (rows in → out, rows/s, peak memory; all in build.json):")
+    lines += [f"  {s.line()}" for s in result.stages]
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["BuildResult", "run_build", "summary_text", "write_outputs"]
+__all__ = ["BUILD_JSON", "BuildResult", "build_record", "clusters_and_rings",
+           "entities_to_screen", "run_build", "summary_text", "write_outputs"]

@@ -1,36 +1,151 @@
-"""Progress display: a bar on a terminal, silence in pipes and files."""
+"""Progress and measurement of a build's stages.
+
+On a terminal: one bar over the stages. Elsewhere (a pipe, a log file, a scheduler): one
+plain status line per stage start and end, so a nightly job's log shows where it is.
+Every stage records its wall time, rows in and out, rows per second and peak memory
+(``StageStats``); the pipeline writes them to ``summary.txt`` and ``build.json``.
+"""
 
 from __future__ import annotations
 
+import re
+import resource
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 
 from tqdm import tqdm
 
+_MIB = 1024 * 1024
+
 
 def on_terminal() -> bool:
-    """Whether standard error is a terminal (progress is shown only then)."""
+    """Whether standard error is a terminal (progress bars are shown only then)."""
     return sys.stderr.isatty()
 
 
-class Stages:
-    """One progress bar over named stages, recording each stage's wall time."""
+def rss_mib() -> float:
+    """Resident memory of this process now, in MiB (0 where /proc is absent)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            pages = int(handle.read().split()[1])
+        return pages * resource.getpagesize() / _MIB
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
-    def __init__(self, names: list[str], show: bool = True) -> None:
-        self.seconds: dict[str, float] = {}
-        self.bar = tqdm(total=len(names), desc="build", unit="stage",
+
+def max_rss_mib() -> float:
+    """This process's peak resident memory so far, in MiB (the kernel's high-water mark)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            found = re.search(r"VmHWM:\s+(\d+) kB", handle.read())
+        if found:
+            return int(found.group(1)) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _Sampler:
+    """Samples resident memory in a background thread while a stage runs."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, rss_mib())
+
+    def __enter__(self) -> _Sampler:
+        self.peak = rss_mib()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mib())
+
+
+@dataclass
+class StageStats:
+    """What one stage did: wall seconds, rows in and out, and memory.
+
+    ``peak_rss_mib`` is the highest resident memory seen during the stage (exact when
+    the stage raised the process's high-water mark, else sampled every 50 ms);
+    ``rss_mib`` is what the process held when the stage ended.
+    """
+
+    name: str
+    seconds: float = 0.0
+    rows_in: int = 0
+    rows_out: int = 0
+    peak_rss_mib: float = 0.0
+    rss_mib: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        """Input rows handled per second (0 for an instant stage)."""
+        return self.rows_in / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        """Plain values, rounded, for ``build.json``."""
+        data = asdict(self)
+        data.update(seconds=round(self.seconds, 3), peak_rss_mib=round(self.peak_rss_mib, 1),
+                    rss_mib=round(self.rss_mib, 1),
+                    rows_per_second=round(self.rows_per_second, 1))
+        return data
+
+    def line(self) -> str:
+        """One readable line: ``resolve: 10,558 → 9,871 rows in 3.2s (3,299 rows/s),
+        peak 512 MiB``."""
+        return (f"{self.name}: {self.rows_in:,} → {self.rows_out:,} rows in "
+                f"{self.seconds:.1f}s ({self.rows_per_second:,.0f} rows/s), "
+                f"peak {self.peak_rss_mib:,.0f} MiB")
+
+
+class Stages:
+    """Named stages of a build: a bar on a terminal, status lines elsewhere, and the
+    measurements of each stage (``stats``)."""
+
+    def __init__(self, names: list[str], show: bool = True, label: str = "build") -> None:
+        self.stats: list[StageStats] = []
+        self.label = label
+        self.lines = show and not on_terminal()
+        self.bar = tqdm(total=len(names), desc=label, unit="stage",
                         disable=not (show and on_terminal()), file=sys.stderr)
 
+    @property
+    def seconds(self) -> dict[str, float]:
+        """Wall seconds per stage."""
+        return {s.name: s.seconds for s in self.stats}
+
     @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """Time the enclosed block as stage ``name`` and advance the bar after it."""
+    def stage(self, name: str, rows_in: int = 0) -> Iterator[StageStats]:
+        """Measure the enclosed block as stage ``name``; the block may set ``rows_in`` and
+        ``rows_out`` on the yielded ``StageStats``."""
+        stats = StageStats(name, rows_in=rows_in)
         self.bar.set_postfix_str(name)
+        if self.lines:
+            print(f"[{self.label}] {name} …", file=sys.stderr, flush=True)
+        high_before = max_rss_mib()
         start = time.perf_counter()
-        yield
-        self.seconds[name] = time.perf_counter() - start
+        with _Sampler() as sampler:
+            yield stats
+        stats.seconds = time.perf_counter() - start
+        high_after = max_rss_mib()
+        stats.peak_rss_mib = max(sampler.peak, high_after if high_after > high_before else 0)
+        stats.rss_mib = rss_mib()
+        self.stats.append(stats)
         self.bar.update(1)
+        if self.lines:
+            print(f"[{self.label}] {stats.line()}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         """Close the bar."""

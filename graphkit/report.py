@@ -95,6 +95,7 @@ def render_report(rings: Rings, title: str, limit: int = 50) -> str:
             f"{summary}</table>{sections}</body></html>")
 
 
-def write_report(rings: Rings, path: str | Path, title: str = "graphkit rings") -> None:
-    """Write ``report.html``."""
-    Path(path).write_text(render_report(rings, title), encoding="utf-8")
+def write_report(rings: Rings, path: str | Path, title: str = "graphkit rings",
+                 limit: int = 50) -> None:
+    """Write ``report.html`` (the ``limit`` highest-scoring rings)."""
+    Path(path).write_text(render_report(rings, title, limit), encoding="utf-8")

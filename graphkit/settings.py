@@ -44,6 +44,22 @@ class Settings:
     #: CSVs meant for people (clusters, entities, hits, issues, rings) neutralise cells
     #: that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
     csv_safety: bool = True
+    #: write graph.graphml: True always, False never, None only for builds of at most
+    #: ``graph_files_max_nodes`` nodes (``nodes.parquet`` is the lossless graph at any size)
+    graphml: bool | None = None
+    #: write graph.json (node-link JSON): True, False, or None as for ``graphml``
+    graph_json: bool | None = None
+    #: builds up to this many nodes write GraphML and JSON unless told otherwise
+    graph_files_max_nodes: int = 100_000
+    #: builds up to this many nodes get an in-memory networkx view for the stages not yet
+    #: on tables (clusters, rings); larger builds skip them, with a line in summary.txt
+    graph_view_max_nodes: int = 400_000
+    #: rings drawn in report.html (the highest-scoring; all are in rings.csv)
+    report_rings: int = 50
+    #: keep every ingested field in ``BuildResult.data`` after the graph is built: True,
+    #: False, or None for small builds only (``graph_view_max_nodes``); the fields live on
+    #: as properties of the Record nodes either way
+    keep_record_fields: bool | None = None
 
     def with_overrides(self, **values) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored)."""

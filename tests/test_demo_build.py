@@ -95,7 +95,8 @@ def test_build_command_writes_outputs(tmp_path, capsys):
                  "--quiet"])
     assert code == 0
     for name in ("clusters.csv", "graph.graphml", "summary.txt", "entities.csv",
-                 "sanctions_hits.csv", "issues.csv", "graph.json"):
+                 "sanctions_hits.csv", "issues.csv", "graph.json", "nodes.parquet",
+                 "relationships.parquet", "build.json"):
         assert (out / name).stat().st_size > 0, name
     summary = (out / "summary.txt").read_text()
     assert "treated as hubs" in summary and "RI, Chong Chol" in summary

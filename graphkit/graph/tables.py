@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -119,22 +120,31 @@ def _plain(value):
     return value
 
 
+def _attribute_dicts(frame: pd.DataFrame, first: str, props: list[str]) -> list[dict]:
+    """Per row, ``{first: value}`` plus its present properties (work grows with the
+    filled cells, not rows × columns)."""
+    rows = [{first: value} for value in frame[first].tolist()]
+    for name in props:
+        column = frame[name]
+        present = np.flatnonzero(column.notna().to_numpy())
+        if not len(present):
+            continue
+        values = column.iloc[present].tolist()
+        for i, value in zip(present.tolist(), values):
+            rows[i][name] = _plain(value)
+    return rows
+
+
 def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph:
     """The networkx view of the tables (edges keyed by their type); the inverse of
     ``tables_from_graph``."""
     graph = nx.MultiDiGraph()
-    nprops = tables.node_properties()
-    for row in tables.nodes.itertuples(index=False):
-        values = row._asdict()
-        attrs = {"label": values["label"]}
-        attrs.update({p: _plain(values[p]) for p in nprops if _present(values[p])})
-        graph.add_node(values["key"], **attrs)
-    rprops = tables.relationship_properties()
-    for row in tables.relationships.itertuples(index=False):
-        values = row._asdict()
-        attrs = {"type": values["type"]}
-        attrs.update({p: _plain(values[p]) for p in rprops if _present(values[p])})
-        graph.add_edge(values["start"], values["end"], key=values["type"], **attrs)
+    nodes, rels = tables.nodes, tables.relationships
+    graph.add_nodes_from(zip(nodes["key"].tolist(),
+                             _attribute_dicts(nodes, "label", tables.node_properties())))
+    types = rels["type"].tolist()
+    graph.add_edges_from(zip(rels["start"].tolist(), rels["end"].tolist(), types,
+                             _attribute_dicts(rels, "type", tables.relationship_properties())))
     return graph
 
 
@@ -146,28 +156,31 @@ def _arrow_table(frame: pd.DataFrame, fixed: tuple[str, ...]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
+def arrow_tables(tables: GraphTables) -> tuple[pa.Table, pa.Table]:
+    """The node and relationship tables as Arrow tables typed as on disk."""
+    return (_arrow_table(tables.nodes, NODE_TABLE_COLUMNS),
+            _arrow_table(tables.relationships, REL_TABLE_COLUMNS))
+
+
 def write_tables(tables: GraphTables, folder: str | Path) -> list[Path]:
     """Write ``nodes.parquet`` and ``relationships.parquet`` into ``folder``."""
     folder = Path(folder)
     paths = [folder / NODES_FILE, folder / RELATIONSHIPS_FILE]
-    pq.write_table(_arrow_table(tables.nodes, NODE_TABLE_COLUMNS), paths[0])
-    pq.write_table(_arrow_table(tables.relationships, REL_TABLE_COLUMNS), paths[1])
+    for table, path in zip(arrow_tables(tables), paths):
+        pq.write_table(table, path)
     return paths
 
 
 def read_tables(folder: str | Path) -> GraphTables:
-    """The tables a build wrote into ``folder``."""
+    """The tables a build wrote into ``folder``, in the in-memory form ``build_tables``
+    gives: int64 ids as numpy, every other column Arrow-backed (no per-value Python
+    objects, so large builds read back in about the memory of the files' contents)."""
+    from graphkit.graph.assemble import to_pandas
+
     folder = Path(folder)
-    frames = []
-    for name, types in ((NODES_FILE, NODE_PROPERTY_TYPES), (RELATIONSHIPS_FILE,
-                                                             REL_PROPERTY_TYPES)):
-        frame = pq.read_table(folder / name).to_pandas()
-        for column in frame.columns:
-            if types.get(column) in _PANDAS:
-                frame[column] = frame[column].astype(_PANDAS[types[column]])
-        frames.append(frame)
-    return GraphTables(*frames)
+    return GraphTables(to_pandas(pq.read_table(folder / NODES_FILE)),
+                       to_pandas(pq.read_table(folder / RELATIONSHIPS_FILE)))
 
 
-__all__ = ["NODES_FILE", "RELATIONSHIPS_FILE", "GraphTables", "graph_from_tables",
+__all__ = ["NODES_FILE", "RELATIONSHIPS_FILE", "GraphTables", "arrow_tables", "graph_from_tables",
            "read_tables", "tables_from_graph", "write_tables"]

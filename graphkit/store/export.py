@@ -12,10 +12,15 @@ from __future__ import annotations
 import csv
 import shlex
 from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 
 import networkx as nx
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from graphkit.graph.tables import NODES_FILE, RELATIONSHIPS_FILE
 from graphkit.schema import Label, Rel
 from graphkit.store.writer import KEY, properties
 
@@ -61,9 +66,18 @@ def _write(path: Path, fixed: list[str], fixed_rows: list[list[str]], props: lis
             writer.writerow(head + [_cell(prop.get(c), types[c]) for c in columns])
 
 
+def _command(database: str, node_files: list[Path], rel_files: list[Path]) -> str:
+    args = [f"--nodes={shlex.quote(str(p))}" for p in node_files] + \
+        [f"--relationships={shlex.quote(str(p))}" for p in rel_files]
+    return (f"neo4j-admin database import full {shlex.quote(database)} --overwrite-destination "
+            f"--array-delimiter={ARRAY_DELIMITER_ARG} " + " ".join(args))
+
+
 def export_neo4j_admin(graph: nx.MultiDiGraph, out_dir: str | Path,
                        database: str = "neo4j") -> tuple[list[Path], str]:
-    """Write the import CSVs; returns the files and the ``neo4j-admin`` command to run."""
+    """Write the import CSVs of a networkx graph (held whole in memory; for a build,
+    :func:`export_neo4j_admin_tables` streams the same files from its Parquet tables);
+    returns the files and the ``neo4j-admin`` command to run."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     nodes: dict[Label, list[tuple[str, dict]]] = defaultdict(list)
@@ -93,3 +107,98 @@ def export_neo4j_admin(graph: nx.MultiDiGraph, out_dir: str | Path,
     command = (f"neo4j-admin database import full {shlex.quote(database)} --overwrite-destination "
                f"--array-delimiter={ARRAY_DELIMITER_ARG} " + " ".join(args))
     return files, command
+
+
+# --- streamed from a build's Parquet tables ---------------------------------------------
+
+def _admin_type(typ: pa.DataType) -> str:
+    """neo4j-admin type of an Arrow column type of the graph tables."""
+    if pa.types.is_list(typ):
+        return "string[]"
+    if pa.types.is_floating(typ):
+        return "double"
+    if pa.types.is_integer(typ):
+        return "long"
+    if pa.types.is_boolean(typ):
+        return "boolean"
+    return "string"
+
+
+def _non_empty(column: pa.Array) -> pa.Array:
+    """Which cells hold a value (not null, not '', not an empty list)."""
+    if pa.types.is_list(column.type):
+        return pc.fill_null(pc.greater(pc.list_value_length(column), 0), False)
+    if pa.types.is_string(column.type):
+        return pc.fill_null(pc.not_equal(column, ""), False)
+    return pc.is_valid(column)
+
+
+def _texts(column: pa.Array, mask: pa.Array) -> list[str]:
+    """Cells as import text ('' when empty; arrays joined with the array delimiter)."""
+    values = column.to_pylist()
+    present = mask.to_pylist()
+    if pa.types.is_list(column.type):
+        return [ARRAY_DELIMITER.join(v) if p else "" for v, p in zip(values, present)]
+    return [str(v) if p else "" for v, p in zip(values, present)]
+
+
+def _used_columns(path: Path, group: str, fixed: tuple[str, ...], batch_rows: int
+                  ) -> dict[str, list[str]]:
+    """Per label (or type), the property columns some row of it fills, in name order."""
+    handle = pq.ParquetFile(path)
+    props = [n for n in handle.schema_arrow.names if n not in fixed]
+    used: dict[str, set[str]] = defaultdict(set)
+    for batch in handle.iter_batches(batch_size=batch_rows):
+        groups = batch.column(group)
+        for value in pc.unique(groups).to_pylist():
+            rows = batch.filter(pc.equal(groups, value))
+            used[value] |= {n for n in props
+                            if pc.any(_non_empty(rows.column(n))).as_py()}
+    return {value: sorted(names) for value, names in used.items()}
+
+
+def _stream(path: Path, out: Path, group: str, fixed: tuple[str, ...], prefix: str,
+            head: list[str], head_columns: list[str], batch_rows: int) -> list[Path]:
+    """One CSV per value of ``group`` (sorted), rows in file order, streamed by batch."""
+    used = _used_columns(path, group, fixed, batch_rows)
+    handle = pq.ParquetFile(path)
+    schema = handle.schema_arrow
+    files = {value: out / f"{prefix}_{value}.csv" for value in sorted(used)}
+    with ExitStack() as stack:
+        writers = {}
+        for value, file in files.items():
+            writer = csv.writer(stack.enter_context(file.open("w", encoding="utf-8",
+                                                              newline="")))
+            types = {c: _admin_type(schema.field(c).type) for c in used[value]}
+            writer.writerow(head + [c if types[c] == "string" else f"{c}:{types[c]}"
+                                    for c in used[value]])
+            writers[value] = writer
+        for batch in handle.iter_batches(batch_size=batch_rows):
+            groups = batch.column(group)
+            for value in pc.unique(groups).to_pylist():
+                rows = batch.filter(pc.equal(groups, value))
+                columns = [rows.column(c).to_pylist() for c in head_columns]
+                for name in used[value]:
+                    column = rows.column(name)
+                    columns.append(_texts(column, _non_empty(column)))
+                writers[value].writerows(zip(*columns))
+    return list(files.values())
+
+
+def export_neo4j_admin_tables(build_dir: str | Path, out_dir: str | Path,
+                              database: str = "neo4j", batch_rows: int = 100_000
+                              ) -> tuple[list[Path], str]:
+    """Write the import CSVs of a build from its ``nodes.parquet`` and
+    ``relationships.parquet``, reading ``batch_rows`` rows at a time (memory stays
+    bounded whatever the graph's size); the same files as :func:`export_neo4j_admin` on
+    the build's graph. Returns the files and the ``neo4j-admin`` command to run."""
+    build, out = Path(build_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    node_files = _stream(build / NODES_FILE, out, "label", ("node_id", "key", "label"),
+                         "nodes", [f"{KEY}:ID({ID_SPACE})", ":LABEL"], ["key", "label"],
+                         batch_rows)
+    rel_files = _stream(build / RELATIONSHIPS_FILE, out, "type",
+                        ("start_id", "end_id", "start", "end", "type"), "relationships",
+                        [f":START_ID({ID_SPACE})", f":END_ID({ID_SPACE})", ":TYPE"],
+                        ["start", "end", "type"], batch_rows)
+    return node_files + rel_files, _command(database, node_files, rel_files)

@@ -1,0 +1,316 @@
+"""Scale benchmark: ``graphkit build`` on generated worlds of 10k, 100k and 1M people.
+
+For each size, the world is written once with ``graphkit demo-data`` (planted rings in an
+innocent population; per person ~3 payroll rows, ~1.5 logins, 1 shipment) or, with
+``--generator fast``, with the vectorised ``bench/world.py`` (same files and shape), then
+``graphkit build`` runs in a child process. Printed per size: wall time and peak RSS of
+the child (``os.wait4``), each stage's seconds, rows/s and peak memory from its
+``build.json``, and between consecutive sizes the growth exponent of each stage
+(``log(t2/t1) / log(n2/n1)``: 1 is linear, 2 quadratic), against the issue's targets.
+
+A build that dies (out of memory, a timeout) is reported with the last stage it started
+(its status lines). ``--tables-only`` measures the columnar stages alone at any size: the
+world made as tables in memory (no files, no ingest), identity resolution, then the
+graph tables, the Parquet files, the streamed neo4j-admin export (and GraphML/JSON with
+``--graphml``) and reading the tables back. ``--own-stages`` replaces probabilistic
+resolution by exact identity (``resolve_people_exact``), to measure the other stages at
+sizes where resolution does not yet finish. ``--with-resolve`` also runs the resolution
+comparison with Splink from ``bench/scale_resolve.py`` (its ``resolve_scale``) when that
+module is present.
+
+    python bench/scale.py --sizes 10000 100000 [--work DIR] [--graphml] [--json out.json]
+    flock BIGRUN.lock python bench/scale.py --sizes 1000000 --timeout 1500
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import itertools
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+#: The issue's targets: people → (wall seconds, peak RSS MiB).
+TARGETS = {100_000: (120.0, 2048.0), 1_000_000: (1200.0, 12288.0)}
+
+_OWN_STAGES = """
+import sys
+import graphkit.pipeline as pipeline
+from graphkit.cli import main
+from graphkit.resolve import resolve_people_exact
+pipeline.resolve_people = resolve_people_exact
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_child(argv: list[str], log: Path, timeout: float, max_rss_mib: float = 0.0
+              ) -> tuple[int, float, float]:
+    """Run ``argv`` with stderr to ``log``; returns (exit status, wall seconds, peak RSS
+    MiB of that child alone). A child past ``timeout`` seconds or ``max_rss_mib`` of
+    memory is killed (status -9), so a run cannot take the machine down with it."""
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as err:
+        child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            over = max_rss_mib and _rss_mib(child.pid) > max_rss_mib
+            if time.perf_counter() - started > timeout or over:
+                if over:
+                    err.write(f"[bench] killed: over {max_rss_mib:,.0f} MiB\n")
+                    err.flush()
+                child.kill()
+                pid, status, usage = os.wait4(child.pid, 0)
+                break
+            time.sleep(0.2)
+    code = os.waitstatus_to_exitcode(status)
+    return code, time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def world(people: int, work: Path, seed: int, generator: str) -> tuple[Path, float]:
+    """The generated world of ``people`` (written once, then reused): ``graphkit
+    demo-data``, or ``bench/world.py`` (vectorised, for a million people and more)."""
+    folder = work / (f"world-{people}-{seed}" if generator == "demo" else
+                     f"fastworld-{people}-{seed}")
+    if (folder / "logins.csv").exists():
+        return folder, 0.0
+    started = time.perf_counter()
+    command = ([sys.executable, "-m", "graphkit", "demo-data", str(folder)] if generator ==
+               "demo" else [sys.executable, str(BENCH / "world.py"), str(folder)])
+    subprocess.run([*command, "--people", str(people), "--seed", str(seed)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return folder, time.perf_counter() - started
+
+
+def last_stage(log: Path) -> str:
+    """The last stage a build's status lines say it started."""
+    started = [line.split("]", 1)[1].strip(" …\n") for line in
+               log.read_text(encoding="utf-8", errors="replace").splitlines()
+               if line.startswith("[build]") and line.endswith("…")]
+    return started[-1] if started else "before the first stage"
+
+
+def build(people: int, work: Path, args: argparse.Namespace) -> dict:
+    """Generate (once) and build one world; the measurements."""
+    folder, gen_seconds = (world(people, work, args.seed, args.generator)
+                           if not args.tables_only else (work, 0.0))
+    out = work / f"build-{people}"
+    shutil.rmtree(out, ignore_errors=True)
+    flags = ["build", "--input", str(folder), "--out", str(out)]
+    flags += ["--graphml", "--graph-json"] if args.graphml else []
+    argv = ([sys.executable, "-c", _OWN_STAGES, *flags] if args.own_stages
+            else [sys.executable, "-m", "graphkit", *flags])
+    if args.tables_only:
+        argv = [sys.executable, __file__, "--child-tables", str(people), str(out),
+                "--seed", str(args.seed)] + (["--graphml"] if args.graphml else []) + \
+            (["--no-export"] if args.no_export else [])
+    log = work / f"build-{people}.log"
+    code, wall, peak = run_child(argv, log, args.timeout, args.max_rss_mib)
+    result = {"people": people, "generate_seconds": round(gen_seconds, 1), "exit": code,
+              "wall_seconds": round(wall, 1), "peak_rss_mib": round(peak)}
+    record = out / "build.json"
+    if code == 0 and record.exists():
+        data = json.loads(record.read_text(encoding="utf-8"))
+        result.update(rows=sum(data["loaded_rows"].values()), nodes=data["nodes"],
+                      relationships=data["relationships"], stages=data["stages"],
+                      notes=data["notes"])
+    else:
+        result["died_in"] = last_stage(log)
+    return result
+
+
+def tables_child(people: int, out: Path, seed: int, graph_files: bool, export: bool = True
+                 ) -> None:
+    """In this process: the world as tables (no files), then the graph, its Parquet
+    files, the streamed neo4j-admin export (and GraphML/JSON when asked), and reading
+    the tables back; each stage measured; written to ``out/build.json``."""
+    sys.path.insert(0, str(BENCH))
+    from world import ingested_world, resolved_by_identity
+
+    from graphkit.graph import build_tables, read_tables, write_graph_json, write_graphml
+    from graphkit.graph import write_tables as write_parquet
+    from graphkit.progress import Stages
+    from graphkit.store.export import export_neo4j_admin_tables
+
+    out.mkdir(parents=True, exist_ok=True)
+    stages = Stages([], show=True)
+    with stages.stage("world") as st:
+        data = ingested_world(people, seed)
+        st.rows_out = sum(data.count().values()) + len(data.identifiers)
+    with stages.stage("resolve", rows_in=len(data.records["people"])) as st:
+        persons, companies = resolved_by_identity(data)
+        st.rows_out = persons.entities["entity_id"].nunique()
+    with stages.stage("graph", rows_in=sum(data.count().values()) + len(data.identifiers)
+                      ) as st:
+        tables = build_tables(data, persons, companies, release_records=True)
+        st.rows_out = len(tables.nodes) + len(tables.relationships)
+    rows = len(tables.nodes) + len(tables.relationships)
+    del data
+    with stages.stage("parquet", rows_in=rows) as st:
+        write_parquet(tables, out)
+        st.rows_out = rows
+    del tables
+    if graph_files:
+        with stages.stage("graphml", rows_in=rows) as st:
+            write_graphml(out, out / "graph.graphml")
+            st.rows_out = rows
+        with stages.stage("graph_json", rows_in=rows) as st:
+            write_graph_json(out, out / "graph.json")
+            st.rows_out = rows
+    if export:
+        with stages.stage("export", rows_in=rows) as st:
+            export_neo4j_admin_tables(out, out / "import")
+            st.rows_out = rows
+    with stages.stage("read", rows_in=rows) as st:
+        back = read_tables(out)
+        st.rows_out = len(back.nodes) + len(back.relationships)
+    stages.close()
+    record = {"loaded_rows": {"all": rows}, "nodes": len(back.nodes),
+              "relationships": len(back.relationships), "notes": [],
+              "stages": [s.to_dict() for s in stages.stats]}
+    (out / "build.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def exponent(a: float, b: float, n_a: int, n_b: int) -> float | None:
+    """Growth exponent between two sizes (None when a time is ~0)."""
+    if a <= 0.05 or b <= 0.05:
+        return None
+    return math.log(b / a) / math.log(n_b / n_a)
+
+
+def report(results: list[dict]) -> None:
+    """Print the table of sizes, the per-stage table and the growth exponents."""
+    print(f"\n{'people':>10} {'rows':>11} {'nodes':>11} {'wall s':>8} {'peak MiB':>9}  target")
+    for r in results:
+        target = TARGETS.get(r["people"])
+        verdict = ""
+        if target:
+            ok = r["exit"] == 0 and r["wall_seconds"] < target[0] and \
+                r["peak_rss_mib"] < target[1]
+            verdict = f"{'met' if ok else 'MISSED'} (< {target[0]:.0f} s, < {target[1]:.0f} MiB)"
+        if r["exit"] != 0:
+            verdict += f" exit {r['exit']}, died in {r.get('died_in')}"
+        print(f"{r['people']:>10,} {r.get('rows', 0):>11,} {r.get('nodes', 0):>11,} "
+              f"{r['wall_seconds']:>8.1f} {r['peak_rss_mib']:>9,.0f}  {verdict}")
+    done = [r for r in results if "stages" in r]
+    if not done:
+        return
+    names = [s["name"] for s in done[0]["stages"]]
+    print("\nper stage: seconds / peak MiB / rows per second")
+    print(f"{'stage':<10}" + "".join(f"{r['people']:>30,}" for r in done))
+    for name in names:
+        cells = []
+        for r in done:
+            stage = next((s for s in r["stages"] if s["name"] == name), None)
+            cells.append(f"{stage['seconds']:>9.1f} s {stage['peak_rss_mib']:>7,.0f} MiB "
+                         f"{stage['rows_per_second']:>9,.0f}/s" if stage else " " * 30)
+        print(f"{name:<10}" + "".join(f"{c:>30}" for c in cells))
+    for a, b in itertools.pairwise(done):
+        print(f"\ngrowth exponent {a['people']:,} → {b['people']:,} people "
+              "(time; 1 = linear, n log n ≈ 1.1):")
+        for name in names:
+            sa = next((s for s in a["stages"] if s["name"] == name), None)
+            sb = next((s for s in b["stages"] if s["name"] == name), None)
+            if sa and sb:
+                e = exponent(sa["seconds"], sb["seconds"], a["people"], b["people"])
+                print(f"  {name:<10} {'-' if e is None else f'{e:.2f}'}")
+        e = exponent(a["wall_seconds"], b["wall_seconds"], a["people"], b["people"])
+        m = exponent(a["peak_rss_mib"], b["peak_rss_mib"], a["people"], b["people"])
+        print(f"  {'total':<10} {e:.2f} (peak memory {m:.2f})")
+
+
+def with_resolve(sizes: list[int], work: Path, splink_max: int) -> list[dict]:
+    """Resolution at the same sizes with graphkit and Splink, from
+    ``bench/scale_resolve.py`` (its ``resolve_scale``, ``print_rows`` and ``growth``) when
+    that module is present."""
+    path = BENCH / "scale_resolve.py"
+    if not path.exists():
+        print("\n--with-resolve: bench/scale_resolve.py is not present; skipped")
+        return []
+    sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location("scale_resolve", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    print("\nresolution, graphkit and Splink on the same people files:")
+    rows = module.resolve_scale(sizes, splink_max=splink_max)
+    for line in module.growth(rows):
+        print("  " + line)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--work", help="folder for worlds and builds (default: a temporary "
+                                       "folder, removed unless --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--generator", choices=("demo", "fast"), default="demo",
+                        help="demo: graphkit demo-data (planted rings; slow and ~8 GB at "
+                             "1M people); fast: bench/world.py (vectorised)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per build")
+    parser.add_argument("--max-rss-mib", type=float, default=14_000.0,
+                        help="kill a build past this much memory (default 14,000 MiB)")
+    parser.add_argument("--graphml", action="store_true",
+                        help="also write graph.graphml and graph.json at every size")
+    parser.add_argument("--own-stages", action="store_true",
+                        help="exact-identity resolution instead of the probabilistic one")
+    parser.add_argument("--with-resolve", action="store_true",
+                        help="also run bench/scale_resolve.py (graphkit vs Splink)")
+    parser.add_argument("--splink-max", type=int, default=100_000,
+                        help="largest size Splink runs at with --with-resolve")
+    parser.add_argument("--tables-only", action="store_true",
+                        help="no files, no ingest: the world as tables (bench/world.py), "
+                             "identity resolution, then graph, Parquet, export, read back")
+    parser.add_argument("--no-export", action="store_true",
+                        help="--tables-only without the neo4j-admin export")
+    parser.add_argument("--json", help="write the measurements to this JSON file")
+    parser.add_argument("--child-tables", nargs=2, metavar=("PEOPLE", "OUT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_tables:
+        tables_child(int(args.child_tables[0]), Path(args.child_tables[1]), args.seed,
+                     args.graphml, not args.no_export)
+        return
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="gk-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    try:
+        for people in sorted(args.sizes):
+            result = build(people, work, args)
+            results.append(result)
+            print(json.dumps({k: v for k, v in result.items() if k != "stages"}), flush=True)
+        report(results)
+        if args.with_resolve:
+            results.append({"resolve": with_resolve(sorted(args.sizes), work,
+                                                    args.splink_max)})
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    finally:
+        if not args.work and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""Assembling node and relationship parts into ``GraphTables``: the last step of
+``build_tables``, usable by any stage that makes graph rows.
+
+Node parts (one per layout's records, entities, identifiers, sanctions) are sorted one by
+one and laid end to end when their key ranges do not overlap; relationships refer to rows
+of node parts (integer endpoints) or to keys; the result is sorted by key and by
+(start, type, end), so the same graph always gives the same tables and the same files.
+Absent columns of the wide, sparse node table share one zeroed buffer.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graphkit.graph.tables import GraphTables
+from graphkit.schema import NODE_PROPERTY_TYPES, REL_PROPERTY_TYPES
+
+LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
+ARROW_TYPES = {"list": pa.list_(pa.string()), "float": pa.float64(), "int": pa.int64(),
+               "str": pa.string()}
+#: Names of the node parts relationships refer to (records: ``Record:<layout>``).
+ENTITIES, IDENTIFIERS, SANCTIONS = "entities", "identifiers", "sanctions"
+
+
+
+@dataclass
+class RelPart:
+    """Relationships of one kind: ``frame`` has ``start``, ``end``, ``type`` and property
+    columns. An endpoint column holds row numbers in the node part it names
+    (``start_part``/``end_part``) when it is integer, else node keys, looked up in that
+    part (or among all nodes when no part is named)."""
+
+    frame: pd.DataFrame
+    start_part: str | None = None
+    end_part: str | None = None
+
+
+def _arrow_column(series: pd.Series, typ: str) -> pa.Array:
+    """One column of a part as an Arrow array of its declared type."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return pa.array(series.array).cast(ARROW_TYPES[typ])
+    if typ == "list":
+        return pa.array(series.to_numpy(dtype=object), type=ARROW_TYPES[typ], from_pandas=True)
+    if typ in ("int", "float"):
+        return pa.array(series, type=ARROW_TYPES[typ], from_pandas=True)
+    values = series.to_numpy(dtype=object) if series.dtype == object else series.astype(object)
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _arrow_part(frame: pd.DataFrame | pa.Table, types: dict[str, str]) -> pa.Table:
+    if isinstance(frame, pa.Table):
+        return frame
+    return pa.table({c: _arrow_column(frame[c], types.get(c, "str")) for c in frame.columns})
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """An Arrow node or relationship table as the in-memory form of ``GraphTables``:
+    int64 ids as numpy, every other column Arrow-backed (``pd.ArrowDtype``, no copy)."""
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    for column in ("node_id", "start_id", "end_id"):
+        if column in frame.columns:
+            frame[column] = frame[column].to_numpy(dtype=np.int64)
+    return frame
+
+
+def _typed_part(table: pa.Table, types: dict[str, str]) -> pa.Table:
+    """A part with every column of its declared type."""
+    return table.cast(pa.schema([pa.field(f.name, ARROW_TYPES[types.get(f.name, "str")])
+                                 for f in table.schema]))
+
+
+def _select(table: pa.Table, fixed: tuple[str, ...]) -> pa.Table:
+    """Fixed columns first, then the property columns some row fills, by name."""
+    props = sorted(c for c in table.column_names if c not in fixed
+                   and table.column(c).null_count < len(table))
+    return table.select([c for c in fixed if c in table.column_names] + props)
+
+
+class _Nulls:
+    """All-null arrays that share one zeroed buffer: a node table is wide and sparse
+    (each layout's record fields are null on every other node), and a null column
+    costs no memory this way instead of an offsets buffer per column and part."""
+
+    def __init__(self) -> None:
+        self.zeros = pa.py_buffer(b"")
+
+    def array(self, typ: pa.DataType, n: int) -> pa.Array:
+        if self.zeros.size < (n + 1) * 8:
+            self.zeros = pa.py_buffer(np.zeros((n + 1) * 8, dtype=np.uint8))
+        zeros = self.zeros
+        if pa.types.is_list(typ):
+            return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n,
+                                         children=[pa.array([], typ.value_type)])
+        if pa.types.is_string(typ):
+            return pa.Array.from_buffers(typ, n, [zeros, zeros, pa.py_buffer(b"")],
+                                         null_count=n)
+        return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n)
+
+
+def _stack(tables: list[pa.Table]) -> pa.Table:
+    """Tables one after another; a column a table lacks is null there (shared buffer)."""
+    fields: dict[str, pa.DataType] = {}
+    for table in tables:
+        for field in table.schema:
+            fields.setdefault(field.name, field.type)
+    nulls = _Nulls()
+    full = [pa.Table.from_arrays(
+        [table.column(name) if name in table.column_names else nulls.array(typ, len(table))
+         for name, typ in fields.items()], names=list(fields)) for table in tables]
+    return pa.concat_tables(full)
+
+
+def _concat(parts: list[pd.DataFrame | pa.Table], fixed: tuple[str, ...],
+            types: dict[str, str]) -> pa.Table:
+    tables = [_typed_part(_arrow_part(p, types), types) for p in parts if len(p)] or \
+        [pa.table({c: pa.array([], pa.string()) for c in fixed})]
+    return _select(_stack(tables), fixed)
+
+
+def _node_order(parts: dict[str, pa.Table]) -> tuple[list[tuple[str, pa.Array]], bool]:
+    """Each part's rows in key order, parts ordered by their first key, and whether the
+    parts' key ranges are disjoint (then laying the sorted parts end to end is the global
+    key order: keys start with the label or the layout)."""
+    ordered = []
+    for name, table in parts.items():
+        if len(table):
+            order = pc.sort_indices(table, [("key", "ascending")])
+            keys = table.column("key")
+            ordered.append((keys[order[0].as_py()].as_py(),
+                            keys[order[len(order) - 1].as_py()].as_py(), name, order))
+    ordered.sort(key=lambda item: item[0])
+    disjoint = all(a[1] < b[0] for a, b in itertools.pairwise(ordered))
+    return [(name, order) for _, _, name, order in ordered], disjoint
+
+
+def _sorted_rows(parts: dict[str, pa.Table]
+                 ) -> tuple[dict[str, np.ndarray], list[tuple[str, pa.Array]] | np.ndarray]:
+    """Per part, the sorted position of each of its rows; and how to lay the nodes out:
+    per part orders (disjoint ranges) or one order over the parts stacked in their
+    given order (the first of a repeated key stays first)."""
+    ordered, disjoint = _node_order(parts)
+    rows: dict[str, np.ndarray] = {}
+    if disjoint:
+        offset = 0
+        for name, order in ordered:
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order.to_numpy()] = np.arange(offset, offset + len(order))
+            rows[name] = rank
+            offset += len(order)
+        return rows, ordered
+    names = [name for name in parts if len(parts[name])]
+    keys = pa.chunked_array([parts[n].column("key") for n in names], pa.string())
+    order = pc.sort_indices(keys).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    offset = 0
+    for name in names:
+        rows[name] = rank[offset:offset + len(parts[name])]
+        offset += len(parts[name])
+    return rows, order
+
+
+def _lay_out(parts: dict[str, pa.Table], layout: list[tuple[str, pa.Array]] | np.ndarray
+             ) -> pa.Table:
+    """The node table in key order; consumes ``parts`` (each part is released as soon as
+    its rows are copied)."""
+    if isinstance(layout, np.ndarray):
+        names = [name for name in parts if len(parts[name])]
+        nodes = _stack([parts.pop(n) for n in names]).take(pa.array(layout))
+    else:
+        tables = [parts.pop(name).take(order) for name, order in layout]
+        nodes = _stack(tables) if tables else None
+    parts.clear()
+    if nodes is None:
+        nodes = pa.table({"key": pa.array([], pa.string()), "label": pa.array([], pa.string())})
+    return nodes
+
+
+def _first_of_repeats(nodes: pa.Table) -> np.ndarray | None:
+    """Node id of each sorted row when keys repeat (the first row of a key keeps it);
+    None when every key is unique."""
+    keys = nodes.column("key")
+    if len(keys) < 2:
+        return None
+    repeated = pc.equal(keys.slice(1), keys.slice(0, len(keys) - 1)).to_numpy(
+        zero_copy_only=False)
+    if not repeated.any():
+        return None
+    return np.cumsum(np.r_[True, ~repeated]) - 1
+
+
+class _Places:
+    """Node ids of the rows of each node part, and lookups of keys in a part."""
+
+    def __init__(self, parts: dict[str, pa.Table], ids: dict[str, np.ndarray]) -> None:
+        self.parts = parts
+        self.ids = ids
+        self._index: dict[str | None, tuple[pd.Index, np.ndarray]] = {}
+
+    def index(self, part: str | None) -> tuple[pd.Index, np.ndarray]:
+        """Unique keys of a part (of all parts for None) and the row of each."""
+        if part not in self._index:
+            names = list(self.parts) if part is None else [part]
+            keys = [self.parts[n].column("key").to_numpy() for n in names
+                    if n in self.parts and len(self.parts[n])]
+            index = pd.Index(np.concatenate(keys) if keys else [], dtype=object)
+            first = ~index.duplicated()
+            self._index[part] = (index[first], np.flatnonzero(first))
+        return self._index[part]
+
+    def node_ids(self, values: pd.Series, part: str | None) -> np.ndarray:
+        """Node ids of an endpoint column (-1 where not found)."""
+        if values.dtype.kind in "iu":
+            local = values.to_numpy(dtype=np.int64)
+        else:
+            index, rows = self.index(part)
+            local = index.get_indexer(values.to_numpy(dtype=object))
+            local = np.where(local >= 0, rows[np.maximum(local, 0)] if len(rows) else -1, -1)
+        if part is None:
+            ids = np.concatenate([self.ids[n] for n in self.parts if n in self.ids]
+                                 or [np.zeros(0, np.int64)])
+        elif part in self.ids:
+            ids = self.ids[part]
+        else:
+            return np.full(len(values), -1, dtype=np.int64)
+        return np.where(local >= 0, ids[np.maximum(local, 0)] if len(ids) else -1, -1)
+
+
+def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
+             rel_parts: list[RelPart | pd.DataFrame]) -> GraphTables:
+    """Concatenate node and relationship parts into the sorted, typed tables: node ids
+    are positions in key order; relationships refer to them and are sorted by
+    (start, type, end). Property columns no row has are left out; a relationship to a
+    node no part holds is dropped; a key held twice keeps its first row. ``node_parts``
+    and ``rel_parts`` are emptied as they are copied into the tables (memory is released
+    early)."""
+    parts = {}
+    for name in list(node_parts):
+        parts[name] = _typed_part(_arrow_part(node_parts.pop(name), NODE_PROPERTY_TYPES),
+                                  NODE_PROPERTY_TYPES)
+    rows, layout = _sorted_rows(parts)
+    places = _Places(parts, rows)
+    given, rel_parts = rel_parts, [p if isinstance(p, RelPart) else RelPart(p)
+                                   for p in rel_parts]
+    given.clear()
+    rel_parts = [p for p in rel_parts if len(p.frame)]
+    start = np.concatenate([places.node_ids(p.frame["start"], p.start_part)
+                            for p in rel_parts] or [np.zeros(0, np.int64)])
+    end = np.concatenate([places.node_ids(p.frame["end"], p.end_part)
+                          for p in rel_parts] or [np.zeros(0, np.int64)])
+    del places
+    props = _concat([p.frame.drop(columns=["start", "end"]) for p in rel_parts],
+                    ("type",), REL_PROPERTY_TYPES)
+    rel_parts.clear()
+    nodes = _lay_out(parts, layout)
+    first = _first_of_repeats(nodes)
+    if first is not None:
+        nodes = nodes.filter(pa.array(np.r_[True, first[1:] != first[:-1]]))
+        start = np.where(start >= 0, first[np.maximum(start, 0)], -1)
+        end = np.where(end >= 0, first[np.maximum(end, 0)], -1)
+    nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
+    nodes = _select(nodes, ("node_id", "key", "label"))
+    known = np.flatnonzero((start >= 0) & (end >= 0))
+    type_code, _ = pd.factorize(props.column("type").to_numpy()[known], sort=True)
+    order = known[np.lexsort((end[known], type_code, start[known]))]
+    start_id, end_id = start[order], end[order]
+    props = props.take(pa.array(order))
+    keys = nodes.column("key")
+    rels = pa.table({"start_id": pa.array(start_id), "end_id": pa.array(end_id),
+                     "start": keys.take(pa.array(start_id)), "end": keys.take(pa.array(end_id)),
+                     **{name: props.column(name) for name in props.column_names}})
+    return GraphTables(to_pandas(nodes), to_pandas(rels))
+
+
+__all__ = ["ARROW_TYPES", "ENTITIES", "IDENTIFIERS", "LIST_DTYPE", "SANCTIONS", "RelPart",
+           "assemble", "to_pandas"]

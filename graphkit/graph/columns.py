@@ -1,0 +1,502 @@
+"""Build the property graph as node and relationship tables with table operations only.
+
+``build_tables(data, people, companies, hits, sanctions)`` gives the same nodes, keys,
+labels, properties and relationships as the row-by-row networkx builder graphkit had
+before, but every step is a vectorised pandas operation (merge, group-by, sort, factorised
+integer ids): no Python loop over records or identifiers. Python functions run once per
+*distinct* value where a normaliser is needed (company names). The result follows the
+contract of :mod:`graphkit.graph.tables`.
+
+This module, with ``graphkit.resolve`` (blocking, comparisons) and the rings' group-by,
+is the seam where the heavy stages are table operations that could move to an
+out-of-core engine (DuckDB, Spark): each function here is a join or an aggregation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graphkit.graph.assemble import (
+    ARROW_TYPES,
+    ENTITIES,
+    IDENTIFIERS,
+    LIST_DTYPE,
+    SANCTIONS,
+    RelPart,
+    assemble,
+)
+from graphkit.graph.tables import GraphTables
+from graphkit.ingest import Ingested
+from graphkit.names import romanized_key
+from graphkit.normalize import company_key
+from graphkit.resolve import Resolution
+from graphkit.schema import (
+    ID_LABEL,
+    NODE_PROPERTY_TYPES,
+    IdKind,
+    Label,
+    Layout,
+    Rel,
+    id_relationship,
+)
+
+# --- small vectorised helpers -----------------------------------------------------------
+
+def _text(series: pd.Series) -> pd.Series:
+    """Strings with missing values as '' (the dtype is kept; an empty column of any
+    type becomes an empty object column)."""
+    if not len(series):
+        return series.astype(object)
+    missing = series.isna()
+    return series.where(~missing, "") if missing.any() else series
+
+
+def _list_column(groups: np.ndarray, values: pd.Series, n_groups: int) -> pd.Series:
+    """A list column of ``n_groups`` rows from ``values`` ordered by ``groups`` (sorted
+    group numbers 0..n_groups-1, each value in its group's list in the given order)."""
+    counts = np.bincount(groups, minlength=n_groups) if len(groups) else np.zeros(n_groups,
+                                                                                   int)
+    offsets = np.zeros(n_groups + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()),
+                                     pa.array(_text(values).to_numpy(dtype=object),
+                                              pa.string()))
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), dtype=LIST_DTYPE)
+
+
+def _empty_lists(n: int) -> pd.Series:
+    return _list_column(np.zeros(0, dtype=np.int64), pd.Series([], dtype=object), n)
+
+
+def display_names(people: pd.DataFrame) -> pd.Series:
+    """``full_name`` when given, else first, middle and last name joined (vectorised
+    ``resolve.person_display_name``)."""
+    def col(name: str) -> pd.Series:
+        return _text(people[name]) if name in people.columns else pd.Series(
+            "", index=people.index)
+    joined = col("first_name")
+    for name in ("middle_name", "last_name"):
+        part = col(name)
+        joined = joined.where(part == "", (joined + " " + part).where(joined != "", part))
+    full = col("full_name")
+    return full.where(full != "", joined)
+
+
+# --- the parts of the graph -------------------------------------------------------------
+
+def _arrow_strings(series: pd.Series) -> pa.Array:
+    """A string column as Arrow, '' and missing as null."""
+    if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(series.array)
+    else:
+        array = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    array = array.cast(pa.string())
+    return pc.if_else(pc.fill_null(pc.equal(array, ""), True), pa.scalar(None, pa.string()),
+                      array)
+
+
+def record_nodes(data: Ingested) -> list[tuple[str, pa.Table]]:
+    """One ``Record`` node per ingested row, as ``(layout, table)``: its non-empty
+    fields, ``kind`` (the layout) and ``source`` (the ``source`` column, else the source
+    name)."""
+    parts = []
+    for layout, frame in data.records.items():
+        layout = Layout(layout)
+        if frame.empty:
+            continue
+        columns = {}
+        for name in frame.columns:
+            typ = NODE_PROPERTY_TYPES.get(name, "str")
+            columns[name] = (_arrow_strings(frame[name]) if typ == "str" else
+                             pa.array(frame[name], type=ARROW_TYPES[typ], from_pandas=True))
+        if "source_name" in columns:
+            names = pa.array(frame["source_name"].to_numpy(dtype=object), pa.string(),
+                             from_pandas=True)
+            columns["source"] = pc.coalesce(columns["source"], names) \
+                if "source" in columns else names
+        record_ids = pa.array(_text(frame["record_id"]).to_numpy(dtype=object), pa.string())
+        n = len(frame)
+        parts.append((layout.value, pa.table({
+            "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
+            "label": pa.array([Label.RECORD.value] * n, pa.string()),
+            "kind": pa.array([layout.value] * n, pa.string()), **columns})))
+    return parts
+
+
+def _entity_names(frame: pd.DataFrame, display: pd.Series, resolution: Resolution
+                  ) -> pd.DataFrame:
+    """``entity_id, name, aliases``: an entity's distinct non-empty display names in the
+    order of its records in ``resolution.entities``; the first is its name."""
+    named = pd.Series(display.to_numpy(dtype=object),
+                      index=_text(frame["record_id"]).to_numpy(dtype=object))
+    rows = resolution.entities[["record_id", "entity_id"]].copy()
+    rows["name"] = _text(rows["record_id"].map(named) if len(rows) else
+                         pd.Series([], dtype=object))
+    entities = pd.unique(rows["entity_id"])
+    present = rows[rows["name"] != ""].drop_duplicates(["entity_id", "name"])
+    code = pd.Index(entities).get_indexer(present["entity_id"])
+    order = np.argsort(code, kind="stable")
+    code, names = code[order], present["name"].to_numpy()[order]
+    first = np.ones(len(code), dtype=bool)
+    first[1:] = code[1:] != code[:-1]
+    name = np.full(len(entities), "", dtype=object)
+    name[code[first]] = names[first]
+    aliases = _list_column(code[~first], pd.Series(names[~first], dtype=object),
+                           len(entities))
+    return pd.DataFrame({"entity_id": entities, "name": name, "aliases": aliases})
+
+
+def entity_parts(frame: pd.DataFrame, display: pd.Series, resolution: Resolution,
+                 label: Label, layout: Layout) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Entity nodes (``label``) with name and aliases, and each record's ``RESOLVED_TO``."""
+    names = _entity_names(frame, display, resolution)
+    nodes = pd.DataFrame({"key": names["entity_id"], "label": label.value,
+                          "entity_id": names["entity_id"], "name": names["name"],
+                          "aliases": names["aliases"]})
+    ents = resolution.entities
+    rels = pd.DataFrame({"start": f"Record:{layout.value}:" + _text(ents["record_id"]),
+                         "end": ents["entity_id"].to_numpy(), "type": Rel.RESOLVED_TO.value,
+                         "score": pd.to_numeric(ents["score"]).astype(float).to_numpy(),
+                         "evidence": _text(ents["evidence"]).to_numpy()})
+    return nodes, rels.drop_duplicates(["start", "end"])
+
+
+def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
+                 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Person and Company nodes (with payers known only by name) and their
+    ``RESOLVED_TO`` relationships; the entities screening needs come from these."""
+    person_nodes, person_rels = entity_parts(
+        data.records[Layout.PEOPLE], display_names(data.records[Layout.PEOPLE]), people,
+        Label.PERSON, Layout.PEOPLE)
+    # order- and romanization-free name, which the identity_reuse pack groups on
+    person_nodes["name_key"] = _per_value(person_nodes["name"], romanized_key).to_numpy()
+    company_frame = data.records[Layout.COMPANIES]
+    company_nodes, company_rels = entity_parts(
+        company_frame, _text(company_frame["name"]), companies, Label.COMPANY,
+        Layout.COMPANIES)
+    payers = _payers(data, people, companies)
+    payer_nodes = payers.drop_duplicates("company")
+    payer_nodes = payer_nodes[~payer_nodes["company"].isin(company_nodes["key"])]
+    payer_nodes = pd.DataFrame({"key": payer_nodes["company"].to_numpy(),
+                                "label": Label.COMPANY.value,
+                                "entity_id": payer_nodes["company"].to_numpy(),
+                                "name": payer_nodes["payer"].to_numpy(),
+                                "aliases": _empty_lists(len(payer_nodes))})
+    return [person_nodes, company_nodes, payer_nodes], [person_rels, company_rels]
+
+
+def _company_key_map(values: pd.Series) -> pd.Series:
+    """``company_key`` of each value, computed once per distinct value ('' when none)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    keys = np.array([company_key(v) or "" for v in uniques], dtype=object)
+    return pd.Series(keys[codes] if len(codes) else np.array([], dtype=object),
+                     index=values.index, dtype=object)
+
+
+def _per_value(values: pd.Series, function) -> pd.Series:
+    """``function`` of each value, computed once per distinct value (the result holds
+    references to a few strings, not one new string per row)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    mapped = np.array([function(v) for v in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(codes) else np.array([], dtype=object),
+                     index=values.index, dtype=object)
+
+
+def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.DataFrame:
+    """Payroll rows of known people with a payer: ``person, company, payer, currency,
+    amount, month`` (row order kept). A payer is the company of companies.csv with the
+    same suffix-free name, else a company known only by that name."""
+    payroll = data.records[Layout.PAYROLL]
+    person_of = people.entities.set_index("record_id")["entity_id"]
+    person = _text(payroll["person_record_id"]).map(person_of)
+    payer = _text(payroll["payer"])
+    keep = (person.notna() & (payer != "")).to_numpy()
+    frame = data.records[Layout.COMPANIES]
+    by_key = pd.DataFrame({"key": _company_key_map(_text(frame["name"])).to_numpy(),
+                           "record_id": _text(frame["record_id"]).to_numpy()})
+    by_key = by_key[by_key["key"] != ""].drop_duplicates("key", keep="last")
+    company_of_key = dict(zip(by_key["key"], by_key["record_id"].map(
+        companies.entities.set_index("record_id")["entity_id"])))
+
+    def company(name: str) -> str:
+        key = company_key(name) or ""
+        found = company_of_key.get(key) if key else None
+        return found if isinstance(found, str) else f"company:name:{key or name}"
+
+    rows = pd.DataFrame({"person": person[keep].to_numpy(dtype=object),
+                         "payer": payer[keep].to_numpy(dtype=object)})
+    rows["company"] = _per_value(rows["payer"], company).to_numpy()
+    rows["currency"] = _text(payroll["currency"][keep]).to_numpy(dtype=object)
+    rows["amount"] = pd.to_numeric(_text(payroll["amount"][keep]).replace("", "0")).to_numpy()
+    rows["month"] = _per_value(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
+    return rows
+
+
+def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
+    """``PAYS`` per payer and person (summed amount, count, first..last month; when one
+    pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``."""
+    if payers.empty:
+        return pd.DataFrame(columns=["start", "end", "type"])
+    month = payers["month"].where(payers["month"] != "")
+    grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
+                                                 sort=False)
+    totals = grouped.agg(amount=("amount", "sum"), payments=("amount", "size"),
+                         first=("month", "min"), last=("month", "max")).reset_index()
+    totals = totals.drop_duplicates(["company", "person"], keep="first")
+    period = (totals["first"] + ".." + totals["last"]).where(totals["first"].notna(), "")
+    pays = pd.DataFrame({"start": totals["company"], "end": totals["person"],
+                         "type": Rel.PAYS.value, "amount": totals["amount"].round(2),
+                         "currency": totals["currency"], "period": period,
+                         "payments": totals["payments"].astype("int64")})
+    works = pd.DataFrame({"start": totals["person"], "end": totals["company"],
+                          "type": Rel.WORKS_FOR.value})
+    return pd.concat([pays, works], ignore_index=True)
+
+
+def record_owners(data: Ingested, people: Resolution, companies: Resolution
+                  ) -> pd.DataFrame:
+    """``layout, record_id, entity, entity_label, row``: the entity each record belongs
+    to (``row``: the record's position in its layout's frame; -1 for people and
+    companies, whose entities come from resolution)."""
+    parts = [pd.DataFrame({"layout": Layout.PEOPLE.value,
+                           "record_id": _text(people.entities["record_id"]),
+                           "entity": people.entities["entity_id"],
+                           "entity_label": Label.PERSON.value, "row": -1}),
+             pd.DataFrame({"layout": Layout.COMPANIES.value,
+                           "record_id": _text(companies.entities["record_id"]),
+                           "entity": companies.entities["entity_id"],
+                           "entity_label": Label.COMPANY.value, "row": -1})]
+    person_of = people.entities.set_index("record_id")["entity_id"]
+    for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
+        frame = data.records[layout]
+        entity = _text(frame["person_record_id"]).map(person_of)
+        known = entity.notna()
+        parts.append(pd.DataFrame({"layout": layout.value,
+                                   "record_id": _text(frame["record_id"][known]),
+                                   "entity": entity[known], "entity_label": Label.PERSON.value,
+                                   "row": np.flatnonzero(known.to_numpy())}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
+    """``RESOLVED_TO`` from payroll, shipment and login records to their person (start:
+    the record's row in its layout's part; end: the person's key)."""
+    parts = []
+    for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
+        linked = owners[owners["layout"] == layout.value]
+        frame = pd.DataFrame({"start": linked["row"].to_numpy(dtype=np.int64),
+                              "end": linked["entity"].to_numpy(dtype=object),
+                              "type": Rel.RESOLVED_TO.value, "score": 1.0,
+                              "evidence": "person_record_id"})
+        parts.append(RelPart(frame, f"Record:{layout.value}", ENTITIES))
+    return parts
+
+
+def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
+                     entity_keys: pd.Index | None = None
+                     ) -> tuple[pa.Table | pd.DataFrame, pd.DataFrame]:
+    """Identifier nodes (first sighting gives ``value, kind, raw``) and one relationship
+    per entity and identifier, listing the records behind it in order of appearance
+    (start: the entity's key, or its row in ``entity_keys`` when given; end: the
+    identifier's row in the nodes returned).
+
+    Works on integer codes (owner entity, identifier, relationship type, record) so that
+    memory grows with the number of rows, not with the strings built per row."""
+    if identifiers.empty:
+        return (pd.DataFrame(columns=["key", "label"]),
+                pd.DataFrame(columns=["start", "end", "type"]))
+    layout_code, layouts = pd.factorize(identifiers["layout"])
+    record_ids = _arrow_text(identifiers["record_id"])
+    owner_records = _arrow_text(owners["record_id"])
+    entities, entity_uniques = pd.factorize(owners["entity"])
+    company = np.zeros(len(entity_uniques), dtype=bool)
+    company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
+    owner = np.full(len(identifiers), -1, dtype=np.int64)
+    record = np.full(len(identifiers), -1, dtype=np.int64)
+    offset = 0
+    for name, rows in owners.groupby("layout", sort=True).indices.items():
+        found_layout = np.flatnonzero(np.asarray(layouts) == name)
+        if not len(found_layout):
+            offset += len(rows)
+            continue
+        at = np.flatnonzero(layout_code == found_layout[0])
+        where = pc.index_in(record_ids.take(pa.array(at)),
+                            value_set=owner_records.take(pa.array(rows)))
+        where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
+        found = where >= 0
+        owner[at[found]] = entities[rows[where[found]]]
+        record[at[found]] = offset + where[found]
+        offset += len(rows)
+    kind_code, kinds = pd.factorize(identifiers["kind"])
+    labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
+    ident, _ = pd.factorize(_combined(pd.Series(labels[kind_code]), identifiers["value"]))
+    first = np.unique(ident, return_index=True)[1]
+    take_first = pa.array(first)
+    node_labels = pa.array(labels[kind_code[first]], pa.string())
+    node_values = pc.fill_null(_arrow_text(identifiers["value"]).take(take_first), "")
+    nodes = pa.table({
+        "key": pc.binary_join_element_wise(node_labels, node_values, ":"),
+        "label": node_labels, "value": node_values,
+        "kind": pa.array(np.asarray(kinds, dtype=object)[kind_code[first]], pa.string()),
+        "raw": _arrow_text(identifiers["raw"]).take(take_first)})
+    rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
+                           id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
+                         dtype=object).reshape(len(kinds), 2)
+    rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
+    owned = np.flatnonzero(owner >= 0)
+    rel = rel_codes.reshape(len(kinds), 2)[kind_code[owned], company[owner[owned]].astype(int)]
+    group, _ = pd.factorize((owner[owned] * (len(first) + 1) + ident[owned]) *
+                            (len(rel_uniques) + 1) + rel)
+    once = ~pd.Series(group.astype(np.int64) * (offset + 1) + record[owned]).duplicated()
+    owned, group, rel = owned[once.to_numpy()], group[once.to_numpy()], rel[once.to_numpy()]
+    order = np.argsort(group, kind="stable")
+    heads = order[np.r_[True, np.diff(group[order]) != 0]]
+    rels = pd.DataFrame({
+        "start": (np.asarray(entity_uniques, dtype=object) if entity_keys is None else
+                  entity_keys.get_indexer(entity_uniques))[owner[owned[heads]]],
+        "end": ident[owned[heads]].astype(np.int64),
+        "type": np.asarray(rel_uniques, dtype=object)[rel[heads]],
+        "kind": np.asarray(kinds, dtype=object)[kind_code[owned[heads]]],
+        "records": _list_array(group[order], record_ids.take(pa.array(owned[order])),
+                               len(heads))})
+    return nodes, rels
+
+
+def _arrow_text(series: pd.Series) -> pa.Array:
+    """A string column as one Arrow array (no Python objects made)."""
+    if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(series.array)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        return array.cast(pa.string())
+    return pa.array(series.to_numpy(dtype=object), pa.string(), from_pandas=True)
+
+
+def _list_array(groups: np.ndarray, values: pa.Array, n_groups: int) -> pd.Series:
+    """Like ``_list_column`` for values already in Arrow."""
+    counts = np.bincount(groups, minlength=n_groups) if len(groups) else np.zeros(n_groups,
+                                                                                   int)
+    offsets = np.zeros(n_groups + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), dtype=LIST_DTYPE)
+
+
+def _combined(*columns: pd.Series) -> np.ndarray:
+    """One int64 code per distinct combination of the columns' values."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        code = code * (len(uniques) + 1) + codes
+    return code
+
+
+def review_relationships(people: Resolution) -> pd.DataFrame:
+    """``POSSIBLY_SAME_AS`` between the entities of record pairs left for review (the
+    best-scored pair per entity pair; entity ids in sorted order)."""
+    pairs = people.pairs
+    if "decision" not in pairs.columns or pairs.empty:
+        return pd.DataFrame(columns=["start", "end", "type"])
+    review = pairs[pairs["decision"] == "review"]
+    person_of = people.entities.set_index("record_id")["entity_id"]
+    a = _text(review["record_id_l"]).map(person_of)
+    b = _text(review["record_id_r"]).map(person_of)
+    keep = a.notna() & b.notna() & (a != b)
+    a, b, review = a[keep], b[keep], review[keep]
+    frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
+                          "type": Rel.POSSIBLY_SAME_AS.value,
+                          "score": review["score"].astype(float).to_numpy(),
+                          "evidence": _text(review["evidence"]).to_numpy()})
+    frame = frame.iloc[np.argsort(-frame["score"].to_numpy(), kind="stable")]
+    return frame.drop_duplicates(["start", "end"], keep="first")
+
+
+def match_parts(hits: pd.DataFrame | None, sanctions: pd.DataFrame | None
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A ``Sanction`` node per listed entry hit and a ``MATCHES`` relationship from the
+    entity (the first hit per entity and entry)."""
+    if hits is None or sanctions is None or hits.empty:
+        return (pd.DataFrame(columns=["key", "label"]),
+                pd.DataFrame(columns=["start", "end", "type"]))
+    key = "Sanction:" + _text(hits["list"]) + ":" + _text(hits["list_id"])
+    rels = pd.DataFrame({"start": _text(hits["record_id"]).to_numpy(), "end": key.to_numpy(),
+                         "type": Rel.MATCHES.value,
+                         "score": hits["score"].astype(float).to_numpy(),
+                         "evidence": _text(hits["evidence"]).to_numpy(),
+                         "matched_name": _text(hits["matched_name"]).to_numpy()})
+    rels = rels.drop_duplicates(["start", "end"])
+    wanted = hits[["list", "list_id"]].astype(str).drop_duplicates()
+    entries = sanctions.assign(list=_text(sanctions["list"]),
+                               list_id=_text(sanctions["list_id"]))
+    entries = entries.drop_duplicates(["list", "list_id"]).merge(wanted, on=["list", "list_id"])
+    nodes = pd.DataFrame({
+        "key": ("Sanction:" + entries["list"] + ":" + entries["list_id"]).to_numpy(),
+        "label": Label.SANCTION.value, "list": entries["list"].to_numpy(),
+        "list_id": entries["list_id"].to_numpy(), "name": _text(entries["name"]).to_numpy(),
+        "aliases": pd.Series(list(entries["aliases"]), dtype=LIST_DTYPE).to_numpy(),
+        "programs": pd.Series(list(entries["programs"]), dtype=LIST_DTYPE).to_numpy(),
+        "kind": _text(entries["kind"]).to_numpy()})
+    return nodes, rels
+
+
+def build_tables(data: Ingested, people: Resolution, companies: Resolution,
+                 hits: pd.DataFrame | None = None, sanctions: pd.DataFrame | None = None,
+                 entities: tuple[list[pd.DataFrame], list[pd.DataFrame]] | None = None,
+                 release_records: bool = False) -> GraphTables:
+    """The property graph of records, entities, identifiers, payments, review pairs and
+    sanctions matches, as node and relationship tables. ``entities``: the output of
+    :func:`entity_nodes` when the caller already has it (screening needs it first).
+    ``release_records``: once every part is made, keep only the ids of ``data.records``
+    and ``data.identifiers`` (rows and counts stay; the fields live on as node
+    properties), so that a large build does not hold them twice while assembling."""
+    entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
+    owners = record_owners(data, people, companies)
+    node_parts: dict[str, pd.DataFrame | pa.Table] = {
+        f"Record:{layout}": table for layout, table in record_nodes(data)}
+    node_parts[ENTITIES] = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
+    id_nodes, id_rels = identifier_parts(data.identifiers, owners,
+                                         pd.Index(node_parts[ENTITIES]["key"]))
+    match_nodes, match_rels = match_parts(hits, sanctions)
+    node_parts[IDENTIFIERS] = id_nodes
+    node_parts[SANCTIONS] = match_nodes
+    rels = [RelPart(r, f"Record:{layout}", ENTITIES)
+            for r, layout in zip(entity_rels, (Layout.PEOPLE.value, Layout.COMPANIES.value))]
+    rels += linked_record_relationships(owners)
+    rels += [RelPart(id_rels, ENTITIES, IDENTIFIERS),
+             RelPart(payment_relationships(_payers(data, people, companies)), ENTITIES,
+                     ENTITIES),
+             RelPart(review_relationships(people), ENTITIES, ENTITIES),
+             RelPart(match_rels, ENTITIES, SANCTIONS)]
+    del owners, entity_frames, entity_rels, id_nodes, id_rels, match_nodes, match_rels
+    if release_records:
+        release_record_fields(data)
+    return assemble(node_parts, rels)
+
+
+def release_record_fields(data: Ingested) -> None:
+    """Keep only the ``record_id`` column of each records frame of ``data``, and the
+    ``layout, record_id, kind`` columns of its identifiers (rows and counts stay)."""
+    for layout, frame in data.records.items():
+        data.records[layout] = frame[["record_id"]]
+    data.identifiers = data.identifiers[["layout", "record_id", "kind"]]
+
+
+__all__ = [
+    "ENTITIES",
+    "IDENTIFIERS",
+    "SANCTIONS",
+    "RelPart",
+    "assemble",
+    "build_tables",
+    "display_names",
+    "entity_nodes",
+    "identifier_parts",
+    "match_parts",
+    "payment_relationships",
+    "record_nodes",
+    "record_owners",
+    "release_record_fields",
+    "review_relationships",
+]

@@ -1,0 +1,171 @@
+"""Whole-graph files for other tools, streamed: GraphML and networkx node-link JSON.
+
+Both writers read the graph in record batches (from the Parquet files a build wrote, from
+``GraphTables``, or from a networkx graph) and write element by element, so memory stays
+bounded by one batch whatever the graph's size. ``nodes.parquet`` and
+``relationships.parquet`` remain the lossless graph; these files are conveniences (Gephi,
+yEd, ``networkx.read_graphml``; ``graphkit.load`` on old builds).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import networkx as nx
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from graphkit.graph.tables import (
+    NODES_FILE,
+    RELATIONSHIPS_FILE,
+    GraphTables,
+    arrow_tables,
+    tables_from_graph,
+)
+
+#: File name of the node-link JSON graph (read by ``read_graph_json``).
+GRAPH_JSON = "graph.json"
+#: Rows per batch when streaming a graph out.
+BATCH_ROWS = 50_000
+
+GraphSource = GraphTables | nx.MultiDiGraph | str | Path
+
+
+def graph_batches(source: GraphSource, which: str, batch_rows: int = BATCH_ROWS
+                  ) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """Schema and record batches of the ``"nodes"`` or ``"relationships"`` table of
+    ``source``: a build folder (its Parquet files, read batch by batch), tables or a
+    networkx graph."""
+    if isinstance(source, str | Path):
+        handle = pq.ParquetFile(Path(source) / (NODES_FILE if which == "nodes"
+                                                else RELATIONSHIPS_FILE))
+        return handle.schema_arrow, handle.iter_batches(batch_size=batch_rows)
+    if isinstance(source, nx.MultiDiGraph):
+        source = tables_from_graph(source)
+    table = arrow_tables(source)[0 if which == "nodes" else 1]
+    return table.schema, iter(table.to_batches(max_chunksize=batch_rows))
+
+
+# --- GraphML ----------------------------------------------------------------------------
+
+_XML_INVALID = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+_GRAPHML_HEAD = (
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+    'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+
+
+def _graphml_type(typ: pa.DataType) -> str:
+    if pa.types.is_floating(typ):
+        return "double"
+    if pa.types.is_integer(typ):
+        return "long"
+    return "string"
+
+
+def _escaped(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A column as XML-escaped text; lists joined with '; ', empty lists as null."""
+    if pa.types.is_list(column.type):
+        column = pc.if_else(pc.greater(pc.list_value_length(column), 0),
+                            pc.binary_join(column, "; "), None)
+    elif not pa.types.is_string(column.type):
+        column = column.cast(pa.string())
+    text = pc.replace_substring_regex(column, _XML_INVALID, "")
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+        text = pc.replace_substring(text, raw, entity)
+    return text
+
+
+def _data_cells(batch: pa.RecordBatch, keys: dict[str, str]) -> pa.Array:
+    """Per row, the ``<data>`` elements of its present, non-empty properties."""
+    out = pa.array([""] * batch.num_rows, pa.string())
+    for name, key in keys.items():
+        text = _escaped(batch.column(name))
+        cell = pc.binary_join_element_wise(f'<data key="{key}">', text, "</data>", "")
+        keep = pc.fill_null(pc.not_equal(text, ""), False)
+        out = pc.binary_join_element_wise(out, pc.if_else(keep, cell, ""), "")
+    return out
+
+
+def write_graphml(source: GraphSource, path: str | Path, batch_rows: int = BATCH_ROWS
+                  ) -> None:
+    """Write the graph as GraphML, streamed (nodes carry ``label``, edges ``type``; lists
+    joined with '; '; empty values left out; an edge's id is its type)."""
+    node_schema, nodes = graph_batches(source, "nodes", batch_rows)
+    rel_schema, rels = graph_batches(source, "relationships", batch_rows)
+    node_keys = {name: f"n{i}" for i, name in enumerate(
+        f.name for f in node_schema if f.name not in ("node_id", "key"))}
+    rel_keys = {name: f"e{i}" for i, name in enumerate(
+        f.name for f in rel_schema if f.name not in ("start_id", "end_id", "start", "end"))}
+    with Path(path).open("w", encoding="utf-8", newline="\n") as out:
+        out.write(_GRAPHML_HEAD)
+        for kind, schema, keys in (("node", node_schema, node_keys),
+                                   ("edge", rel_schema, rel_keys)):
+            for name, key in keys.items():
+                out.write(f'  <key id="{key}" for="{kind}" attr.name="{name}" '
+                          f'attr.type="{_graphml_type(schema.field(name).type)}"/>\n')
+        out.write('  <graph edgedefault="directed">\n')
+        for batch in nodes:
+            head = pc.binary_join_element_wise('    <node id="', _escaped(batch.column("key")),
+                                               '">', "")
+            lines = pc.binary_join_element_wise(head, _data_cells(batch, node_keys),
+                                                "</node>\n", "")
+            out.write("".join(lines.to_pylist()))
+        for batch in rels:
+            head = pc.binary_join_element_wise(
+                '    <edge source="', _escaped(batch.column("start")), '" target="',
+                _escaped(batch.column("end")), '" id="', _escaped(batch.column("type")), '">',
+                "")
+            lines = pc.binary_join_element_wise(head, _data_cells(batch, rel_keys),
+                                                "</edge>\n", "")
+            out.write("".join(lines.to_pylist()))
+        out.write("  </graph>\n</graphml>\n")
+
+
+# --- node-link JSON ---------------------------------------------------------------------
+
+def _present(value) -> bool:
+    return value is not None
+
+
+def write_graph_json(source: GraphSource, path: str | Path, batch_rows: int = BATCH_ROWS
+                     ) -> None:
+    """Write the graph losslessly (lists kept) as networkx node-link JSON
+    (``edges="edges"``), streamed one node or edge at a time."""
+    _, nodes = graph_batches(source, "nodes", batch_rows)
+    _, rels = graph_batches(source, "relationships", batch_rows)
+    with Path(path).open("w", encoding="utf-8") as out:
+        out.write('{"directed": true, "multigraph": true, "graph": {}, "nodes": [')
+        first = True
+        for batch in nodes:
+            for row in batch.to_pylist():
+                item = {k: v for k, v in row.items()
+                        if k not in ("node_id", "key") and _present(v)}
+                item["id"] = row["key"]
+                out.write(("" if first else ",\n") + json.dumps(item, ensure_ascii=False))
+                first = False
+        out.write('],\n"edges": [')
+        first = True
+        for batch in rels:
+            for row in batch.to_pylist():
+                item = {k: v for k, v in row.items()
+                        if k not in ("start_id", "end_id", "start", "end") and _present(v)}
+                item.update(source=row["start"], target=row["end"], key=row["type"])
+                out.write(("" if first else ",\n") + json.dumps(item, ensure_ascii=False))
+                first = False
+        out.write("]}\n")
+
+
+def read_graph_json(path: str | Path) -> nx.MultiDiGraph:
+    """Read a graph written by :func:`write_graph_json` (small graphs: read whole)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+
+
+__all__ = ["GRAPH_JSON", "graph_batches", "read_graph_json", "write_graph_json",
+           "write_graphml"]
