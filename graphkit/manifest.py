@@ -97,16 +97,14 @@ def build_inputs(result: Any, shown: dict[Path, str]) -> list[dict[str, Any]]:
 
 def build_counts(result: Any) -> dict[str, Any]:
     """Rows loaded, issues, graph size and findings of a ``BuildResult``."""
-    labels: dict[str, int] = {}
-    for _, attrs in result.graph.nodes(data=True):
-        label = attrs.get("label", "")
-        labels[label] = labels.get(label, 0) + 1
+    tables = result.tables
+    labels = {str(k): int(v) for k, v in tables.nodes["label"].value_counts().items()}
     issues = result.data.log.counts
     return {
         "rows": result.data.count(),
         "issues": {"error": issues.get("error", 0), "warning": issues.get("warning", 0)},
-        "nodes": result.graph.number_of_nodes(),
-        "relationships": result.graph.number_of_edges(),
+        "nodes": len(tables.nodes),
+        "relationships": len(tables.relationships),
         "nodes_by_label": dict(sorted(labels.items())),
         "sanctions_entries": len(result.sanctions),
         "sanctions_hits": len(result.hits),
