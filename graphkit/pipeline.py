@@ -95,7 +95,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     stages = Stages(["ingest", "resolve", "graph", "screen", "clusters", "rings"],
                     show_progress)
     with stages.stage("ingest"):
-        data = ingest(project.sources, log)
+        data = ingest(project.sources, log, settings=project.settings)
     with stages.stage("resolve"):
         people = resolve_people(data.records[Layout.PEOPLE])
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])

@@ -30,6 +30,13 @@ class Settings:
     programs: tuple[str, ...] = DPRK_PROGRAMS
     #: seed of every randomised step (community detection, sampling, drawing layouts)
     seed: int = 7
+    #: ingest: a data file whose header has more columns than this is refused
+    max_columns: int = 1_000
+    #: ingest: a field longer than this is dropped (row kept, warning); a physical line
+    #: longer than 1,000 times this is skipped (error)
+    max_field_chars: int = 10_000
+    #: ingest: a gzip-compressed data file that unpacks to more bytes than this is refused
+    max_decompressed_bytes: int = 4 * 2**30
 
     def with_overrides(self, **values) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored)."""
