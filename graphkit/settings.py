@@ -30,13 +30,18 @@ class Settings:
     programs: tuple[str, ...] = DPRK_PROGRAMS
     #: seed of every randomised step (community detection, sampling, drawing layouts)
     seed: int = 7
-    #: ingest: a data file whose header has more columns than this is refused
-    max_columns: int = 1_000
-    #: ingest: a field longer than this is dropped (row kept, warning); a physical line
-    #: longer than 1,000 times this is skipped (error)
+    #: limits on hostile input (each ends in a clear error naming the file, never a hang):
+    #: bytes a gzip file may unpack to (lists and data files)
+    max_decompressed_bytes: int = 4 * 1024**3
+    #: unpacked / packed size ratio a gzip file may reach once past 16 MiB (bombs: ~1000)
+    max_compression_ratio: int = 200
+    #: YAML nodes a project file or loader spec may expand to through aliases
+    max_yaml_nodes: int = 100_000
+    #: columns a data file's header may have
+    max_columns: int = 2_000
+    #: characters one field may hold (a longer field is reported and emptied, its row kept;
+    #: a physical line longer than 1,000 times this is reported and skipped)
     max_field_chars: int = 10_000
-    #: ingest: a gzip-compressed data file that unpacks to more bytes than this is refused
-    max_decompressed_bytes: int = 4 * 2**30
 
     def with_overrides(self, **values) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored)."""

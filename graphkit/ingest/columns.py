@@ -29,7 +29,7 @@ def nearest(name: str, candidates: list[str]) -> str | None:
     by_key: dict[str, str] = {}
     for c in candidates:
         by_key.setdefault(_squash(c), c)
-    found = difflib.get_close_matches(_squash(name), list(by_key), n=1, cutoff=0.75)
+    found = difflib.get_close_matches(_squash(name), list(by_key), n=1, cutoff=0.6)
     return by_key[found[0]] if found else None
 
 

@@ -67,7 +67,8 @@ def limits_of(settings: Settings | None, spec: LoaderSpec | None = None) -> Limi
     if spec is not None and spec.max_field_chars is not None:
         field_chars = spec.max_field_chars
     return Limits(max_columns=settings.max_columns, max_field_chars=field_chars,
-                  max_decompressed_bytes=settings.max_decompressed_bytes)
+                  max_decompressed_bytes=settings.max_decompressed_bytes,
+                  max_compression_ratio=settings.max_compression_ratio)
 
 
 @contextmanager
@@ -126,7 +127,7 @@ def read_source(path: str | Path, spec: LoaderSpec, log: IssueLog,
     limits = limits_of(settings, spec)
     pieces: list[pd.DataFrame] = []
     line_parts: list[np.ndarray] = []
-    with open_text(path, spec.encoding, limits.max_decompressed_bytes) as stream, _no_gc():
+    with open_text(path, spec.encoding, *limits.gzip) as stream, _no_gc():
         old_limit = csv.field_size_limit(limits.max_line_chars)
         try:
             reader = RowReader(stream, path, spec.delimiter, spec.encoding, limits, log)
@@ -134,10 +135,10 @@ def read_source(path: str | Path, spec: LoaderSpec, log: IssueLog,
             fast = (stream.encoding == "utf-8-sig" and reader.lines.next_line == 2
                     and not reader.lines.flagged)
             if fast:
-                with open_binary(path, limits.max_decompressed_bytes) as binary:
+                with open_binary(path, *limits.gzip) as binary:
                     fast = is_clean(binary, spec.delimiter, limits.max_line_chars)
             if fast:
-                with open_binary(path, limits.max_decompressed_bytes) as binary:
+                with open_binary(path, *limits.gzip) as binary:
                     batches = ArrowRows(binary, reader.width, used, spec.delimiter)
                     for raw, lines in batches:
                         pieces.append(_map_chunk(raw, lines, spec, path, limits, log))

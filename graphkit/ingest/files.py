@@ -57,11 +57,20 @@ def check_file(path: str | Path) -> None:
         raise InputError(f"{path}: the file is empty (0 bytes; no header row)")
 
 
-class _Capped(io.RawIOBase):
-    """A raw binary stream that raises :class:`LimitError` once more than ``cap`` bytes pass."""
+#: Unpacked bytes always allowed before the compression ratio is checked.
+FREE_BYTES = 16 * 1024**2
 
-    def __init__(self, inner: io.BufferedIOBase, cap: int, name: str) -> None:
-        self._inner, self._cap, self._name, self._count = inner, cap, name, 0
+
+class _Capped(io.RawIOBase):
+    """A raw binary stream of unpacked gzip bytes that raises :class:`LimitError` past
+    ``max_bytes`` or, once past ``FREE_BYTES``, past ``max_ratio`` times the packed size."""
+
+    def __init__(self, inner: io.BufferedIOBase, path: Path, max_bytes: int,
+                 max_ratio: int) -> None:
+        super().__init__()
+        self._inner, self._name, self._count = inner, path.name, 0
+        self._max_bytes, self._max_ratio = max_bytes, max_ratio
+        self._packed = max(path.stat().st_size, 1)
 
     def readable(self) -> bool:
         return True
@@ -69,12 +78,16 @@ class _Capped(io.RawIOBase):
     def readinto(self, buffer) -> int:  # type: ignore[override]
         try:
             data = self._inner.read(len(buffer))
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError) as exc:
             raise InputError(f"{self._name}: corrupt gzip data: {exc}") from None
         self._count += len(data)
-        if self._count > self._cap:
-            raise LimitError(f"{self._name}: unpacks to more than {self._cap:,} bytes "
-                             "(limit max_decompressed_bytes); file refused")
+        if self._count > self._max_bytes:
+            raise LimitError(f"{self._name}: unpacks to more than {self._max_bytes:,} bytes "
+                             "(setting max_decompressed_bytes); file refused")
+        if self._count > FREE_BYTES and self._count > self._max_ratio * self._packed:
+            raise LimitError(f"{self._name}: {self._packed:,} packed bytes unpack to more "
+                             f"than {self._count:,} (over {self._max_ratio}x, setting "
+                             "max_compression_ratio); file refused")
         buffer[:len(data)] = data
         return len(data)
 
@@ -97,9 +110,10 @@ def _encoding(declared: str, head: bytes, where: str) -> str:
     return declared
 
 
-def open_binary(path: str | Path, max_decompressed_bytes: int) -> io.BufferedReader:
+def open_binary(path: str | Path, max_decompressed_bytes: int, max_compression_ratio: int
+                ) -> io.BufferedReader:
     """Binary stream of a data file; gzip-compressed files (by magic bytes) are unpacked,
-    raising :class:`LimitError` past ``max_decompressed_bytes``."""
+    raising :class:`LimitError` past the limits (see ``_Capped``)."""
     path = Path(path)
     try:
         raw = path.open("rb")
@@ -107,17 +121,18 @@ def open_binary(path: str | Path, max_decompressed_bytes: int) -> io.BufferedRea
         raise InputError(f"{path.name}: cannot read: {exc.strerror}") from None
     if raw.peek(2)[:2] != _GZIP_MAGIC:
         return raw
-    capped = _Capped(gzip.GzipFile(fileobj=raw, mode="rb"), max_decompressed_bytes, path.name)
+    capped = _Capped(gzip.GzipFile(fileobj=raw, mode="rb"), path, max_decompressed_bytes,
+                     max_compression_ratio)
     return io.BufferedReader(capped, buffer_size=1 << 20)
 
 
-def open_text(path: str | Path, declared_encoding: str, max_decompressed_bytes: int
-              ) -> io.TextIOWrapper:
+def open_text(path: str | Path, declared_encoding: str, max_decompressed_bytes: int,
+              max_compression_ratio: int) -> io.TextIOWrapper:
     """Text stream of a data file (``newline=''`` for the csv module; undecodable bytes
     come through as surrogate escapes, to be repaired and reported per field). Its
     ``encoding`` is the one used: a byte-order mark wins over ``declared_encoding``."""
     path = Path(path)
-    binary = open_binary(path, max_decompressed_bytes)
+    binary = open_binary(path, max_decompressed_bytes, max_compression_ratio)
     try:
         encoding = _encoding(declared_encoding, binary.peek(4)[:4], path.name)
     except InputError:

@@ -38,9 +38,15 @@ _ESCAPED = re.compile("[\udc80-\udcff]")
 class Limits:
     """Size limits of one read (from :class:`graphkit.settings.Settings`)."""
 
-    max_columns: int = 1_000
+    max_columns: int = 2_000
     max_field_chars: int = 10_000
-    max_decompressed_bytes: int = 4 * 2**30
+    max_decompressed_bytes: int = 4 * 1024**3
+    max_compression_ratio: int = 200
+
+    @property
+    def gzip(self) -> tuple[int, int]:
+        """Limits of a gzip-compressed file: unpacked bytes, compression ratio."""
+        return self.max_decompressed_bytes, self.max_compression_ratio
 
     @property
     def max_line_chars(self) -> int:
