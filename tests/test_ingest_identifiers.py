@@ -13,8 +13,14 @@ from graphkit.schema import IdKind
 
 SAMPLES = ["203.0.113.9", "010.1.1.1", "256.1.1.1", " 10.0.0.1", "::1", "2001:DB8::1",
            "C02XK9PLMD6R", "ab:cd:ef:01", "ＡＢＣ１２３", "ß-99", "512-44-9021", "x1",
-           "Straße 1", "1428 Maple Ridge Drive, Suite 4", "#12 Elm St.", "İstanbul", ""]
+           "Straße 1", "1428 Maple Ridge Drive, Suite 4", "#12 Elm St.", "İstanbul", "",
+           " J.Smith+jobs@GoogleMail.com ", "mailto:A@B.co", "a@b", "@x.com", "x@-a.com",
+           "a b@c.com", ".+x@gmail.com", "o'brien@x.io", "K@Ｅxample.com", "a@b@c.com",
+           "(415) 555-0123", "+1 415.555.0123", "0044 20 7946 0958", "415555012",
+           "1-800-555-0199", "00", "+", "0000000000", "415 555 0123 ext 7", "+7 (495) 1234567"]
 TEXT = st.one_of(st.sampled_from(SAMPLES), st.text(max_size=20),
+                 st.from_regex(r"[A-Za-z0-9.+' -]{0,6}@[A-Za-z0-9.-]{0,8}", fullmatch=True),
+                 st.from_regex(r"[0-9()+. -]{0,16}", fullmatch=True),
                  st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,3}){3}", fullmatch=True))
 SINGLE = [IdKind.IP, IdKind.DEVICE, IdKind.NATIONAL_ID, IdKind.PASSPORT, IdKind.REGISTRATION,
           IdKind.EMAIL, IdKind.PHONE]

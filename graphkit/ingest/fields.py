@@ -34,7 +34,7 @@ def map_distinct(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
     """``values.map(func)`` computed once per distinct value (an object column)."""
     codes, uniques = pd.factorize(values)
     mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [func(u) for u in uniques]
+    mapped[:] = [func(u) for u in uniques.tolist()]
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 

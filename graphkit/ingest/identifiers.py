@@ -24,9 +24,10 @@ from graphkit.schema import IDENTIFIER_COLUMNS, IdKind, Layout
 _NOT_ALNUM_UPPER = re.compile(r"[^0-9A-Z]")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"  # canonical dotted quad: its own normal form
+_EMAIL_CHARS = r"[A-Za-z0-9._%+'@ -]*"  # plain ASCII: lower() and \s agree everywhere
+_EMAIL_SHAPE = r"[^@\s]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+"
 _PREFIX = {IdKind.NATIONAL_ID: "nid:", IdKind.PASSPORT: "passport:",
            IdKind.REGISTRATION: "reg:"}
-_SEP = "\x1f"  # joins composite parts; control characters never survive ingest
 
 
 def empty_identifiers() -> pd.DataFrame:
@@ -38,7 +39,21 @@ def _per_distinct(values: pd.Series, func: Callable[[str], object]) -> np.ndarra
     """``func`` of each value, computed once per distinct value (an object array)."""
     codes, uniques = pd.factorize(values.astype(STR))
     mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [func(u) for u in uniques]
+    mapped[:] = [func(u) for u in uniques.tolist()]
+    return mapped[codes]
+
+
+def _per_distinct_pair(first: pd.Series, second: pd.Series,
+                       func: Callable[[str, str], object]) -> np.ndarray:
+    """``func(a, b)`` of each row, computed once per distinct pair (an object array)."""
+    a_codes, a_uniques = pd.factorize(first.astype(STR))
+    b_codes, b_uniques = pd.factorize(second.astype(STR))
+    pair = a_codes.astype(np.int64) * max(len(b_uniques), 1) + b_codes
+    codes, pairs = pd.factorize(pair)
+    a_list, b_list = a_uniques.tolist(), b_uniques.tolist()
+    width = max(len(b_uniques), 1)
+    mapped = np.empty(len(pairs), dtype=object)
+    mapped[:] = [func(a_list[p // width], b_list[p % width]) for p in pairs.tolist()]
     return mapped[codes]
 
 
@@ -68,6 +83,10 @@ def normalize_distinct(kind: IdKind, values: pd.Series) -> np.ndarray:
         fast = values.str.fullmatch(_IPV4).to_numpy(dtype=bool)
         out[fast] = values[fast].to_numpy(dtype=object)
         todo &= ~fast
+    elif kind is IdKind.EMAIL:
+        todo &= ~_emails(values, out)
+    elif kind is IdKind.PHONE:
+        todo &= ~_phones(values, out)
     elif kind is IdKind.DEVICE or kind in _PREFIX:
         cleaned = alnum_upper(values)
         keep = np.fromiter((len(v) >= 4 for v in cleaned), dtype=bool, count=len(cleaned))
@@ -76,8 +95,45 @@ def normalize_distinct(kind: IdKind, values: pd.Series) -> np.ndarray:
         todo[:] = False
     func = normalize.SINGLE_COLUMN_NORMALIZERS[kind]
     if todo.any():
-        out[todo] = [func(v) for v in values[todo]]
+        out[todo] = [func(v) for v in values[todo].tolist()]
     return out
+
+
+def _emails(values: pd.Series, out: np.ndarray) -> np.ndarray:
+    """``normalize_email`` column-wise for plain ASCII addresses; which rows it did."""
+    fast = values.str.fullmatch(_EMAIL_CHARS).to_numpy(dtype=bool)
+    text = values[fast].str.lower().str.replace(" ", "", regex=False)
+    text = text.where(~text.str.startswith("mailto:"), text.str.slice(7))
+    valid = text.str.fullmatch(_EMAIL_SHAPE).to_numpy(dtype=bool)
+    parts = text[valid].str.extract(r"^(.*)@([^@]*)$")
+    local = parts[0].str.replace(r"\+.*$", "", regex=True)
+    gmail = parts[1].isin(("gmail.com", "googlemail.com"))
+    local = local.where(~gmail, local.str.replace(".", "", regex=False))
+    domain = parts[1].where(~gmail, "gmail.com")
+    result = np.full(len(text), None, dtype=object)
+    result[valid] = np.where((local != "").to_numpy(dtype=bool),
+                             (local + "@" + domain).to_numpy(dtype=object), None)
+    out[fast] = result
+    return fast
+
+
+def _phones(values: pd.Series, out: np.ndarray) -> np.ndarray:
+    """``normalize_phone`` (country code 1) column-wise for plain numbers (digits and
+    ``()+.-`` and spaces, nothing to strip, no extension); which rows it did."""
+    fast = (values.str.fullmatch(r"[0-9()+.\- ]*") & (values.str.strip() == values)
+            ).to_numpy(dtype=bool)
+    text = values[fast]
+    digits = text.str.replace(r"[^0-9]", "", regex=True)
+    zeros = text.str.startswith("00")
+    digits = digits.where(~zeros, digits.str.slice(2))
+    international = (text.str.startswith("+") | zeros).to_numpy(dtype=bool)
+    keep = (digits.str.len() == 11) & digits.str.startswith("1")
+    national = digits.where(keep, "1" + digits.str.lstrip("0"))
+    digits = pd.Series(np.where(international, digits, national), dtype=STR)
+    length = digits.str.len().to_numpy()
+    ok = (length >= 8) & (length <= 15)
+    out[fast] = np.where(ok, ("+" + digits).to_numpy(dtype=object), None)
+    return fast
 
 
 def extract_identifiers(records: pd.DataFrame, spec_identifiers: dict[IdKind, tuple[str, ...]],
@@ -152,9 +208,8 @@ def _address_values(parts: list[pd.Series]) -> np.ndarray:
     street, city, region, postcode, country = (
         [*parts, *[pd.Series("", index=parts[0].index, dtype=STR)] * (5 - len(parts))])
     line = _per_distinct(street, normalize.normalize_street)
-    codes = pd.Series(
-        _per_distinct(postcode + _SEP + country,
-                      lambda v: normalize.normalize_postcode(*v.split(_SEP))), dtype=STR)
+    codes = pd.Series(_per_distinct_pair(postcode, country, normalize.normalize_postcode),
+                      dtype=STR)
     key = (pd.Series(line, dtype=STR)
            + "|" + pd.Series(_per_distinct(city, normalize.normalize_city), dtype=STR)
            + "|" + pd.Series(_per_distinct(region, normalize.normalize_region), dtype=STR)
