@@ -30,9 +30,16 @@ _PREFIX = {IdKind.NATIONAL_ID: "nid:", IdKind.PASSPORT: "passport:",
            IdKind.REGISTRATION: "reg:"}
 
 
+#: ``layout`` and ``kind`` of the identifiers frame are categoricals over every value, so
+#: that frames of several files stack without losing the dtype (1 byte a row, not ~20).
+LAYOUT_DTYPE = pd.CategoricalDtype([layout.value for layout in Layout])
+KIND_DTYPE = pd.CategoricalDtype([kind.value for kind in IdKind])
+
+
 def empty_identifiers() -> pd.DataFrame:
     """An identifiers frame with no rows."""
-    return pd.DataFrame({c: pd.Series(dtype=STR) for c in IDENTIFIER_COLUMNS})
+    dtypes = {"layout": LAYOUT_DTYPE, "kind": KIND_DTYPE}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, STR)) for c in IDENTIFIER_COLUMNS})
 
 
 def _per_distinct(values: pd.Series, func: Callable[[str], object]) -> np.ndarray:
@@ -160,13 +167,18 @@ def _frame(layout: Layout, record_ids: pd.Series, kind: IdKind, values: np.ndarr
     n = len(values)
     index = pd.RangeIndex(n)
     return pd.DataFrame({
-        "layout": pd.Series(layout.value, index=index, dtype=STR),
-        "record_id": pd.Series(np.asarray(record_ids, dtype=object), dtype=STR),
-        "kind": pd.Series(kind.value, index=index, dtype=STR),
-        "value": pd.Series(values, dtype=STR),
-        "raw": pd.Series(np.asarray(raw, dtype=object), dtype=STR),
+        "layout": _category(LAYOUT_DTYPE, layout.value, n),
+        "record_id": pd.Series(record_ids.astype(STR).to_numpy(), index=index, dtype=STR),
+        "kind": _category(KIND_DTYPE, kind.value, n),
+        "value": pd.Series(values, index=index, dtype=STR),
+        "raw": pd.Series(np.asarray(raw, dtype=object), index=index, dtype=STR),
         "column": pd.Series(column, index=index, dtype=STR),
-    })
+    }, index=index)
+
+
+def _category(dtype: pd.CategoricalDtype, value: str, n: int) -> pd.Series:
+    code = dtype.categories.get_loc(value)
+    return pd.Series(pd.Categorical.from_codes(np.full(n, code, dtype=np.int8), dtype=dtype))
 
 
 def _single(records: pd.DataFrame, kind: IdKind, col: str, layout: Layout,
