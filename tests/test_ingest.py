@@ -334,3 +334,13 @@ def test_arrow_and_csv_module_paths_agree(tmp_path_factory, rows):
         slow, slow_log = _records(path)
     assert fast.equals(slow)
     assert sorted(map(str, fast_log.issues)) == sorted(map(str, slow_log.issues))
+
+
+@pytest.mark.parametrize("text", ["record_id,full_name", "record_id,full_name\n",
+                                  "record_id,full_name\r\n\r\n"])
+def test_a_file_with_only_its_header_loads_no_rows(tmp_path, text):
+    path = tmp_path / "people.csv"
+    path.write_text(text, newline="")
+    frame, log = _records(path)
+    assert frame.empty and list(frame.columns) == record_columns(Layout.PEOPLE)
+    assert not log.issues

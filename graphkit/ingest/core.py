@@ -1,6 +1,7 @@
 """Read source files through loader specs into records and identifiers frames, streaming.
 
-``read_source`` reads one file in chunks of rows (``rows.CHUNK_ROWS``): each chunk is
+``read_source`` reads one file in chunks of rows (Arrow record batches of
+``fastcsv.BLOCK_BYTES`` for a clean file, ``rows.CHUNK_ROWS`` rows otherwise): each chunk is
 turned into Arrow-backed string columns, mapped onto the layout's native columns and
 checked column-wise, so memory grows with the loaded data, not with the text of the file.
 ``ingest`` reads several files, makes record ids unique across the files of a layout and
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from graphkit.ingest.columns import header_index
 from graphkit.ingest.fastcsv import ArrowRows, is_clean, parse_line
@@ -138,15 +140,8 @@ def read_source(path: str | Path, spec: LoaderSpec, log: IssueLog,
                 with open_binary(path, *limits.gzip) as binary:
                     fast = is_clean(binary, spec.delimiter, limits.max_line_chars)
             if fast:
-                with open_binary(path, *limits.gzip) as binary:
-                    batches = ArrowRows(binary, reader.width, used, spec.delimiter)
-                    for raw, lines in batches:
-                        pieces.append(_map_chunk(raw, lines, spec, path, limits, log))
-                        line_parts.append(lines)
-                late = _late_rows(batches.late, reader)
-                if late.rows:
-                    _add_chunk(late, used, spec, path, limits, log, pieces, line_parts)
-            else:
+                fast = _read_fast(path, reader, used, spec, limits, log, pieces, line_parts)
+            if not fast:
                 for chunk in reader.chunks(sorted(set(used.values()))):
                     _add_chunk(chunk, used, spec, path, limits, log, pieces, line_parts)
         finally:
@@ -163,6 +158,30 @@ def read_source(path: str | Path, spec: LoaderSpec, log: IssueLog,
     out["file"] = constant(path.name, out.index)
     out["line"] = lines
     return out[record_columns(spec.layout)]
+
+
+def _read_fast(path: Path, reader: RowReader, used: dict[str, int], spec: LoaderSpec,
+               limits: Limits, log: IssueLog, pieces: list[pd.DataFrame],
+               line_parts: list[np.ndarray]) -> bool:
+    """Read a clean file with Arrow; False (nothing added) if Arrow cannot, e.g. a file
+    that ends with its header line."""
+    fast_log, fast_pieces, fast_lines = IssueLog(), [], []
+    try:
+        with open_binary(path, *limits.gzip) as binary:
+            batches = ArrowRows(binary, reader.width, used, spec.delimiter)
+            for raw, lines in batches:
+                fast_pieces.append(_map_chunk(raw, lines, spec, path, limits, fast_log))
+                fast_lines.append(lines)
+    except pa.ArrowInvalid:
+        return False
+    late = _late_rows(batches.late, reader, fast_log)
+    if late.rows:
+        _add_chunk(late, used, spec, path, limits, fast_log, fast_pieces, fast_lines)
+    for issue in fast_log.issues:
+        log.add(issue.level, path, issue.line, issue.column, issue.message)
+    pieces.extend(fast_pieces)
+    line_parts.extend(fast_lines)
+    return True
 
 
 def _used_columns(reader: RowReader, spec: LoaderSpec, path: Path,
@@ -191,7 +210,7 @@ def _add_chunk(chunk: Chunk, used: dict[str, int], spec: LoaderSpec, path: Path,
     line_parts.append(lines)
 
 
-def _late_rows(late: list[tuple[int, str]], reader: RowReader) -> Chunk:
+def _late_rows(late: list[tuple[int, str]], reader: RowReader, log: IssueLog) -> Chunk:
     """The rows Arrow refused, read by the csv module: kept, or reported and skipped."""
     chunk = Chunk([], [])
     for line, text in sorted(late):
@@ -201,7 +220,8 @@ def _late_rows(late: list[tuple[int, str]], reader: RowReader) -> Chunk:
         if len(row) > reader.width and not any(c.strip() for c in row[reader.width:]):
             row = row[:reader.width]
         elif len(row) != reader.width:
-            reader.skip(line, f"expected {reader.width} fields, got {len(row)}")
+            log.error(reader.path, line, None, f"malformed row: expected {reader.width} "
+                      f"fields, got {len(row)}; row skipped")
             continue
         chunk.rows.append(row)
         chunk.lines.append(line)
