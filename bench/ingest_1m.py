@@ -203,6 +203,14 @@ def write_world(folder: Path, n: int, seed: int = 1) -> dict[str, int]:
 # --- child processes -------------------------------------------------------------------
 
 def _peak_mib() -> float:
+    """Peak RSS of this process, MiB: VmHWM (Linux), which starts afresh at exec, unlike
+    ru_maxrss, which a child inherits from the parent that forked it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
