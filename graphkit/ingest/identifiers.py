@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit import normalize
 from graphkit.ingest.fields import STR
@@ -106,17 +108,24 @@ def normalize_distinct(kind: IdKind, values: pd.Series) -> np.ndarray:
     return out
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    """The Arrow array of a string column, in one chunk."""
+    array = pa.array(values)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def _emails(values: pd.Series, out: np.ndarray) -> np.ndarray:
     """``normalize_email`` column-wise for plain ASCII addresses; which rows it did."""
     fast = values.str.fullmatch(_EMAIL_CHARS).to_numpy(dtype=bool)
     text = values[fast].str.lower().str.replace(" ", "", regex=False)
     text = text.where(~text.str.startswith("mailto:"), text.str.slice(7))
     valid = text.str.fullmatch(_EMAIL_SHAPE).to_numpy(dtype=bool)
-    parts = text[valid].str.extract(r"^(.*)@([^@]*)$")
-    local = parts[0].str.replace(r"\+.*$", "", regex=True)
-    gmail = parts[1].isin(("gmail.com", "googlemail.com"))
+    parts = pc.extract_regex(_arrow(text[valid]), r"^(?P<local>.*)@(?P<domain>[^@]*)$")
+    local = pd.Series(parts.field("local"), dtype=STR).str.replace(r"\+.*$", "", regex=True)
+    domain = pd.Series(parts.field("domain"), dtype=STR)
+    gmail = domain.isin(("gmail.com", "googlemail.com"))
     local = local.where(~gmail, local.str.replace(".", "", regex=False))
-    domain = parts[1].where(~gmail, "gmail.com")
+    domain = domain.where(~gmail, "gmail.com")
     result = np.full(len(text), None, dtype=object)
     result[valid] = np.where((local != "").to_numpy(dtype=bool),
                              (local + "@" + domain).to_numpy(dtype=object), None)
