@@ -257,7 +257,8 @@ class BuildFolder:
         try:
             if not self.committed:
                 shutil.rmtree(self.tmp, ignore_errors=True)
-                if exc_type is not None:
+                if exc_type is not None and not isinstance(exc, InputError):
+                    # (an input error is said in one line by the caller; nothing was written)
                     self._say(f"build failed ({_describe(exc)}); removed its temporary "
                               f"folder; {self.previous_state()}")
         finally:

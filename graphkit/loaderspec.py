@@ -69,7 +69,7 @@ class LoaderSpec:
     required: tuple[str, ...]
     encoding: str = "utf-8"
     delimiter: str = ","
-    max_field_chars: int = 10_000
+    max_field_chars: int | None = None  # None: the build's Settings.max_field_chars
     path: Path | None = None
     description: str = ""
     explicit_columns: bool = True  # False: native layout read by column name, all optional
@@ -143,7 +143,8 @@ def parse_spec(data: Any, path: Path | None = None) -> LoaderSpec:
         required=required,
         encoding=str(data.get("encoding", "utf-8")),
         delimiter=str(data.get("delimiter", ",")),
-        max_field_chars=int(data.get("max_field_chars", 10_000)),
+        max_field_chars=(int(data["max_field_chars"]) if data.get("max_field_chars")
+                         is not None else None),
         path=path,
         description=str(data.get("description", "")),
         explicit_columns="columns" in data,

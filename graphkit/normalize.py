@@ -210,16 +210,25 @@ def normalize_address(
     line = normalize_street(street or "")
     if not line:
         return None
-    region_words = _alnum_words(region)
-    region_code = _US_STATES.get(region_words, region_words)
     parts = (
         line,
-        _alnum_words(city),
-        region_code,
+        normalize_city(city),
+        normalize_region(region),
         normalize_postcode(postcode, country),
         normalize_country(country),
     )
     return "|".join(parts)
+
+
+def normalize_city(city: str) -> str:
+    """City as folded words of letters and digits (the city part of an address key)."""
+    return _alnum_words(city)
+
+
+def normalize_region(region: str) -> str:
+    """US state names as their two-letter code; other regions as folded words."""
+    words = _alnum_words(region)
+    return _US_STATES.get(words, words)
 
 
 # --- accounts, devices, documents, network ---------------------------------------------

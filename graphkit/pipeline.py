@@ -168,7 +168,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     settings = project.settings
     stages = Stages(STAGES, show_progress)
     with stages.stage("ingest") as st:
-        data = ingest(project.sources, log)
+        data = ingest(project.sources, log, settings=project.settings)
         st.rows_in = sum(data.count().values())
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])

@@ -118,9 +118,15 @@ def load_project(path: str | Path, log: IssueLog | None = None,
     )
 
 
+def _present(path: Path) -> bool:
+    """A file is there, even when it is unusable (a link loop, a broken link): ingest
+    refuses it with a clear error instead of the build quietly leaving it out."""
+    return path.exists() or path.is_symlink()
+
+
 def native_project(folder: str | Path) -> Project:
     """A project reading the native files present in ``folder`` (as the demo writes them)."""
     folder = Path(folder)
     sources = [(folder / f"{layout.value}.csv", load_spec(layout.value)) for layout in Layout
-               if (folder / f"{layout.value}.csv").exists()]
+               if _present(folder / f"{layout.value}.csv")]
     return Project(name=folder.name, sources=sources)

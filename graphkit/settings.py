@@ -39,7 +39,8 @@ class Settings:
     max_yaml_nodes: int = 100_000
     #: columns a data file's header may have
     max_columns: int = 2_000
-    #: characters one field may hold (a longer field is reported and its row skipped)
+    #: characters one field may hold (a longer field is reported and emptied, its row kept;
+    #: a physical line longer than 1,000 times this is reported and skipped)
     max_field_chars: int = 10_000
     #: CSVs meant for people (clusters, entities, hits, issues, rings) neutralise cells
     #: that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
