@@ -45,7 +45,13 @@ DEFAULT_THRESHOLD = 0.5
 #: Input columns of ``graphkit screen``; all but ``record_id, name`` are optional.
 INPUT_COLUMNS = ("record_id", "name", "kind", "dob", "country", "id_number")
 
-_similarity = lru_cache(maxsize=1_000_000)(token_similarity)
+#: Share of its inverse-frequency weight that a middle name keeps (its absence costs little).
+OPTIONAL_WEIGHT = 0.25
+#: Bounds of the caches (token pairs compared; names screened, per bucket).
+SIMILARITY_CACHE = 200_000
+NAME_CACHE = 20_000
+
+_similarity = lru_cache(maxsize=SIMILARITY_CACHE)(token_similarity)
 
 
 @dataclass
@@ -67,7 +73,7 @@ class Screener:
         self.index = SanctionsIndex(sanctions)
         self.sanctions = self.index.sanctions
         self._entries = self.sanctions.to_dict("records")
-        self.name_candidates = lru_cache(maxsize=200_000)(self._name_candidates)
+        self.name_candidates = lru_cache(maxsize=NAME_CACHE)(self._name_candidates)
 
     def _name_candidates(self, name: str, bucket: str) -> tuple[Candidate, ...]:
         """Scored-by-name candidates of one name in one bucket (cached by name)."""
@@ -80,8 +86,12 @@ class Screener:
             listed = index.names[pos]
             q_tokens, l_tokens = merge_compounds(query, listed.tokens)
             weights = [index.weight(t) for t in l_tokens]
+            if listed.optional and l_tokens == listed.tokens:
+                weights = [w * OPTIONAL_WEIGHT if opt else w
+                           for w, opt in zip(weights, listed.optional, strict=True)]
             sim = [[_similarity(q, t) for t in l_tokens] for q in q_tokens]
-            features, alignment = name_features(q_tokens, l_tokens, weights, sim)
+            features, alignment = name_features(q_tokens, l_tokens, weights, sim,
+                                                person=bucket == "person")
             features["weak_alias"] = float(listed.weak)
             out.append(Candidate(listed.row, listed.name, listed.weak, features,
                                  alignment.pairs, log_odds(features)))

@@ -14,12 +14,17 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from rapidfuzz.distance import Indel, JaroWinkler
+from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
 from graphkit.countries import country_code
-from graphkit.names import is_romanized_syllable, same_romanization_class
+from graphkit.names import (
+    ROMANIZATION_CLASSES,
+    canonical_syllable,
+    is_romanized_syllable,
+    same_romanization_class,
+)
 from graphkit.normalize import normalize_document
 from graphkit.pinyin import is_pinyin_syllable
 from graphkit.sources.ofac_csv import parse_sdn_date
@@ -27,16 +32,16 @@ from graphkit.sources.ofac_csv import parse_sdn_date
 #: Aligned tokens below this similarity count as unmatched.
 MIN_TOKEN_SIMILARITY = 0.8
 FEATURES = ("bias", "name_min", "name_max", "joined", "exact", "info", "single_token",
-            "weak_alias", "dob_exact", "dob_year", "dob_conflict", "country_agree",
+            "order_swapped", "weak_alias", "dob_exact", "dob_year", "dob_conflict", "country_agree",
             "country_conflict", "id_match")
 #: Logistic weights per feature, fitted by ``bench/calibrate_screen.py --seed 101`` on
 #: 13,937 labelled queries (91,710 candidates). Not learnable from that data and set by
 #: hand: ``weak_alias`` and ``id_match`` (no examples), ``country_conflict`` (fitted with
 #: the wrong sign, +0.25, so held at 0).
 COEFFICIENTS: dict[str, float] = {
-    "bias": -12.822, "name_min": 3.107, "name_max": 7.032, "joined": 2.318, "exact": 4.593,
-    "info": 1.259, "single_token": -0.180, "weak_alias": -1.0, "dob_exact": 7.375,
-    "dob_year": 2.953, "dob_conflict": -1.507, "country_agree": 0.027,
+    "bias": -13.089, "name_min": 3.452, "name_max": 7.138, "joined": 2.648, "exact": 4.678,
+    "info": 1.091, "single_token": -0.443, "order_swapped": -6.0, "weak_alias": -1.0,
+    "dob_exact": 7.477, "dob_year": 3.170, "dob_conflict": -1.321, "country_agree": -0.095,
     "country_conflict": 0.0, "id_match": 5.0,
 }
 
@@ -49,6 +54,8 @@ class Alignment:
     query_cover: float
     listed_cover: float
     matched_weight: float
+    #: (query index, listed index) of each pair
+    positions: list[tuple[int, int]] = field(default_factory=list)
 
 
 def align(query: Sequence[str], listed: Sequence[str], weights: Sequence[float],
@@ -59,6 +66,7 @@ def align(query: Sequence[str], listed: Sequence[str], weights: Sequence[float],
     used_q: set[int] = set()
     used_l: set[int] = set()
     pairs = []
+    positions = []
     matched_l = matched_q = matched_w = 0.0
     for s, i, j in order:
         if i in used_q or j in used_l:
@@ -66,13 +74,51 @@ def align(query: Sequence[str], listed: Sequence[str], weights: Sequence[float],
         used_q.add(i)
         used_l.add(j)
         pairs.append((query[i], listed[j], s))
+        positions.append((i, j))
         matched_l += weights[j] * s
         matched_w += weights[j]
     total_l = sum(weights) or 1.0
     # a query token weighs what the listed token it met weighs (unmatched: the mean)
     total_q = matched_w + (len(query) - len(used_q)) * total_l / max(len(listed), 1)
     matched_q = matched_l
-    return Alignment(pairs, matched_q / (total_q or 1.0), matched_l / total_l, matched_w)
+    return Alignment(pairs, matched_q / (total_q or 1.0), matched_l / total_l, matched_w,
+                     positions)
+
+
+def order_swapped(positions: Sequence[tuple[int, int]]) -> bool:
+    """Whether the matched tokens stand in another order than the listed name's, beyond
+    moving one end to the other ("Jong Un Kim" keeps KIM Jong Un's order, "Un Jong Kim"
+    does not): the listed positions, read in query order, are no rotation of a rising run.
+
+    >>> order_swapped([(0, 1), (1, 2), (2, 0)]), order_swapped([(0, 2), (1, 1), (2, 0)])
+    (False, True)
+    """
+    if len(positions) < 3:
+        return False
+    seq = [j for _, j in sorted(positions)]
+    descents = sum(a > b for a, b in itertools.pairwise(seq))
+    return descents > 1 or (descents == 1 and seq[-1] > seq[0])
+
+
+#: Similarity of a one-letter slip inside a romanized Korean syllable (``jogn`` ~ ``jong``).
+SYLLABLE_TYPO_SIMILARITY = 0.85
+_SPELLINGS_OF: dict[str, tuple[str, ...]] = {}
+for _cls in ROMANIZATION_CLASSES:
+    for _spelling in _cls:
+        _SPELLINGS_OF[canonical_syllable(_spelling)] = tuple(dict.fromkeys(
+            _SPELLINGS_OF.get(canonical_syllable(_spelling), ()) + _cls))
+
+
+def _syllable_typo(syllable: str, other: str) -> float:
+    """Similarity of a known syllable and a token that is no syllable of Korean or Pinyin:
+    a one-letter slip (transposition, substitution, letter dropped or added) from any
+    spelling of the syllable counts, anything else does not."""
+    if len(other) < 3 or is_pinyin_syllable(other):
+        return 0.0
+    spellings = _SPELLINGS_OF.get(canonical_syllable(syllable), (syllable,))
+    if any(OSA.distance(other, s, score_cutoff=1) <= 1 for s in spellings if len(s) >= 3):
+        return SYLLABLE_TYPO_SIMILARITY
+    return 0.0
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -81,10 +127,13 @@ def token_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     korean_a, korean_b = is_romanized_syllable(a), is_romanized_syllable(b)
-    if (korean_a and korean_b) or ((korean_a or korean_b) and max(len(a), len(b)) <= 4):
+    if korean_a and korean_b:
         # a Korean syllable is one name with another only when some romanization class
         # holds both: "yong" and "tong" differ by one letter and are different names
         return 0.95 if same_romanization_class(a, b) else 0.0
+    if (korean_a or korean_b) and max(len(a), len(b)) <= 4:
+        # ... but "jogn", no syllable at all, is a slip of "jong"
+        return _syllable_typo(a, b) if korean_a else _syllable_typo(b, a)
     if is_pinyin_syllable(a) and is_pinyin_syllable(b):
         return 0.0  # likewise two Pinyin syllables: Zhou is not Zhao
     if min(len(a), len(b)) <= 2:
@@ -103,13 +152,27 @@ def merge_compounds(query: tuple[str, ...], listed: tuple[str, ...]
     return _merge(query, set(listed)), _merge(listed, set(query))
 
 
+def _joins(a: str, b: str, other: set[str], loose: list[str]) -> bool:
+    """Whether ``a + b`` is a word of ``other``, or one slip from one of the ``loose``
+    words (six letters on, on the other side only)."""
+    joined = a + b
+    if joined in other:
+        return True
+    return len(joined) >= 6 and any(
+        t[0] == joined[0] and abs(len(t) - len(joined)) <= 1
+        and OSA.distance(joined, t, score_cutoff=1) <= 1 for t in loose)
+
+
 def _merge(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
-    if len(tokens) < 2 or not any(a + b in other for a, b in itertools.pairwise(tokens)):
+    if len(tokens) < 2:
+        return tokens
+    loose = [t for t in other if len(t) >= 6 and t not in tokens]
+    if not any(_joins(a, b, other, loose) for a, b in itertools.pairwise(tokens)):
         return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        if i + 1 < len(tokens) and tokens[i] + tokens[i + 1] in other:
+        if i + 1 < len(tokens) and _joins(tokens[i], tokens[i + 1], other, loose):
             out.append(tokens[i] + tokens[i + 1])
             i += 2
         else:
@@ -119,17 +182,20 @@ def _merge(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
 
 
 def name_features(query: tuple[str, ...], listed: tuple[str, ...], weights: Sequence[float],
-                  sim: Sequence[Sequence[float]]) -> tuple[dict[str, float], Alignment]:
-    """Name features of a query against one listed name."""
+                  sim: Sequence[Sequence[float]], person: bool = True
+                  ) -> tuple[dict[str, float], Alignment]:
+    """Name features of a query against one listed name (``person``: token order counts)."""
     alignment = align(query, listed, weights, sim)
+    swapped = person and order_swapped(alignment.positions)
     a_q, a_l = alignment.query_cover, alignment.listed_cover
     joined = max(Indel.normalized_similarity("".join(query), "".join(listed)),
                  Indel.normalized_similarity("".join(sorted(query)), "".join(sorted(listed))))
     return {
         "name_min": min(a_q, a_l), "name_max": max(a_q, a_l), "joined": joined,
-        "exact": float(sorted(query) == sorted(listed)),
+        "exact": float(sorted(query) == sorted(listed) and not swapped),
         "info": min(alignment.matched_weight, 20.0) / 10.0,
         "single_token": float(len(set(listed)) == 1 or len(set(query)) == 1),
+        "order_swapped": float(swapped),
     }, alignment
 
 
