@@ -11,6 +11,7 @@ from graphkit.issues import InputError, IssueLog
 from graphkit.loaderspec import available_specs, load_spec
 from graphkit.screen import DEFAULT_THRESHOLD
 from graphkit.sources.lists import LIST_FORMATS
+from graphkit.sources.ofac_csv import DPRK_NEXUS, SCOPES
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE = 0, 1, 2
 
@@ -103,8 +104,7 @@ def _cmd_sdn(args: argparse.Namespace) -> int:
     from graphkit.sources import read_list, read_sdn, select_programs
 
     frame = read_list(args.sdn, args.format) if args.sdn else read_sdn()
-    if args.program:
-        frame = select_programs(frame, args.program)
+    frame = select_programs(frame, args.program or [args.scope])
     flat = frame.copy()
     for col in flat.columns:
         if flat[col].map(lambda v: isinstance(v, list)).any():
@@ -126,9 +126,8 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     formats = args.format or []
     lists = [read_list(path, formats[i] if i < len(formats) else None)
              for i, path in enumerate(args.list or [])] or [read_sdn()]
-    sanctions = pd.concat(lists, ignore_index=True)
-    if args.program:
-        sanctions = select_programs(sanctions, args.program)
+    sanctions = select_programs(pd.concat(lists, ignore_index=True),
+                                args.program or [args.scope])
     started = time.perf_counter()
     screener = Screener(sanctions)
     hits = screen(names, sanctions, threshold=args.threshold, screener=screener,
@@ -301,7 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     sdn.add_argument("sdn", nargs="?", default=None,
                      help="sdn.csv (alt.csv/add.csv beside it), sdn.xml, UN XML or FtM JSON")
     sdn.add_argument("--format", choices=list(LIST_FORMATS), help="default: detected")
-    sdn.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
+    sdn.add_argument("--program", action="append",
+                     help="program pattern, e.g. 'DPRK*' (instead of --scope)")
+    sdn.add_argument("--scope", choices=SCOPES, default="all",
+                     help="entries kept (default all; dprk-nexus: DPRK programs, or North "
+                          "Korea in nationality, citizenship, address or remarks)")
     sdn.add_argument("--out", help="CSV file to write (default: standard output)")
     sdn.set_defaults(func=_cmd_sdn)
 
@@ -311,7 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="sanctions list file (repeatable; default: bundled OFAC SDN)")
     scr.add_argument("--format", action="append", choices=list(LIST_FORMATS),
                      help="format of each --list, in order (default: detected)")
-    scr.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
+    scr.add_argument("--program", action="append",
+                     help="program pattern, e.g. 'DPRK*' (instead of --scope)")
+    scr.add_argument("--scope", choices=SCOPES, default=DPRK_NEXUS,
+                     help="entries screened against (default dprk-nexus: DPRK programs, or "
+                          "North Korea in nationality, citizenship, address or remarks; all)")
     scr.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                      help=f"calibrated score for a hit (default {DEFAULT_THRESHOLD})")
     scr.add_argument("--workers", type=int, default=1, help="processes (default 1)")

@@ -11,7 +11,9 @@ A project file is YAML; paths are relative to the project file::
     sanctions:                      # optional; default: the bundled OFAC SDN snapshot
       - file: lists/sdn.csv
         format: ofac-sdn-csv        # or ofac-sdn-xml, un-sc-xml, ftm-json
-    programs: ["DPRK*"]             # optional; default: the North Korea programs
+    programs: ["dprk-nexus"]        # optional (program patterns, dprk-nexus or all);
+                                    # default dprk-nexus: DPRK programs, or North Korea in
+                                    # nationality, citizenship, address or remarks
     max_identifier_share: 20        # optional
 """
 
@@ -25,8 +27,9 @@ import yaml
 from graphkit.clusters import DEFAULT_MAX_SHARE
 from graphkit.issues import InputError
 from graphkit.loaderspec import LoaderSpec, load_spec
-from graphkit.schema import DPRK_PROGRAMS, Layout
+from graphkit.schema import Layout
 from graphkit.sources.lists import LIST_FORMATS
+from graphkit.sources.ofac_csv import DPRK_NEXUS
 
 SANCTION_FORMATS = tuple(LIST_FORMATS)
 
@@ -38,7 +41,7 @@ class Project:
     name: str
     sources: list[tuple[Path, LoaderSpec]]
     sanctions: list[tuple[Path, str | None]] = field(default_factory=list)
-    programs: tuple[str, ...] = DPRK_PROGRAMS
+    programs: tuple[str, ...] = (DPRK_NEXUS,)
     max_identifier_share: int = DEFAULT_MAX_SHARE
 
 
@@ -74,7 +77,7 @@ def load_project(path: str | Path) -> Project:
         name=str(data.get("name") or path.stem),
         sources=sources,
         sanctions=sanctions,
-        programs=tuple(data.get("programs") or DPRK_PROGRAMS),
+        programs=tuple(data.get("programs") or (DPRK_NEXUS,)),
         max_identifier_share=int(data.get("max_identifier_share", DEFAULT_MAX_SHARE)),
     )
 

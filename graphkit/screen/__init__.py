@@ -2,7 +2,9 @@
 
 ``graphkit.screen(names_df, lists)`` returns one row per hit (``HIT_COLUMNS``): which
 listed entry, through which of its names or aliases, the calibrated score in [0, 1] and
-the evidence (token alignment, supporting facts, each feature's share of the score).
+the evidence (token alignment, supporting facts, each feature's share of the score). A
+party on several lists (or loaded twice) is one hit per record, whose ``lists`` names
+every ``list:list_id`` it is on.
 
 Candidates come from :class:`~graphkit.screen.index.SanctionsIndex`; scoring is in
 :mod:`graphkit.screen.score`. A score is the model's probability that the query is the
@@ -11,6 +13,7 @@ listed party; :data:`DEFAULT_THRESHOLD` is where a hit goes to a person to decid
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import sys
 import types
@@ -24,10 +27,12 @@ from tqdm import tqdm
 
 from graphkit.progress import on_terminal
 from graphkit.screen.index import SanctionsIndex, bucket_of, tokens_for
+from graphkit.screen.names import name_variants
 from graphkit.screen.score import (
     MAX_FACT_LOG_ODDS,
     calibrated,
     fact_features,
+    listed_date,
     log_odds,
     logit,
     merge_compounds,
@@ -36,7 +41,7 @@ from graphkit.screen.score import (
 )
 
 HIT_COLUMNS = (
-    "record_id", "name", "list", "list_id", "listed_name", "matched_name", "alias_quality",
+    "record_id", "name", "list", "list_id", "lists", "listed_name", "matched_name", "alias_quality",
     "programs", "score", "name_score", "evidence",
 )
 #: Default score at or above which a candidate is reported: the model's probability
@@ -73,6 +78,12 @@ class Screener:
         self.index = SanctionsIndex(sanctions)
         self.sanctions = self.index.sanctions
         self._entries = self.sanctions.to_dict("records")
+        self._party = same_party(self._entries)
+        self._lists = {}
+        for row, party in enumerate(self._party):
+            entry = self._entries[row]
+            self._lists.setdefault(party, []).append(f"{entry['list']}:{entry['list_id']}")
+        self._lists = {p: "; ".join(dict.fromkeys(refs)) for p, refs in self._lists.items()}
         self.name_candidates = lru_cache(maxsize=NAME_CACHE)(self._name_candidates)
 
     def _name_candidates(self, name: str, bucket: str) -> tuple[Candidate, ...]:
@@ -121,11 +132,47 @@ class Screener:
                     "name_score": round(cand.features["name_min"], 4),
                     "_cand": cand, "_notes": notes, "_terms": terms,
                 }
-        hits = sorted(best.values(), key=lambda h: -h["score"])
+        hits = []
+        seen: set[int] = set()
+        for row, hit in sorted(best.items(), key=lambda item: (-item[1]["score"], item[0])):
+            party = self._party[row]
+            if party not in seen:  # one hit per listed party, however many lists
+                seen.add(party)
+                hit["lists"] = self._lists[party]
+                hits.append(hit)
         for hit in hits:
             hit["evidence"] = _evidence(name, hit.pop("_cand"), hit.pop("_notes"),
                                         hit.pop("_terms"))
         return hits
+
+
+def same_party(entries: list[dict]) -> list[int]:
+    """Per entry, the number of the listed party it is: entries with one ``list`` and
+    ``list_id`` are one party, and so are entries of *different* lists with the same kind,
+    the same screening tokens of their primary names and no conflicting year of birth
+    (unless one list holds two such entries, which are then different people)."""
+    party = list(range(len(entries)))
+    by_ref: dict[tuple[str, str], int] = {}
+    by_name: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for row, entry in enumerate(entries):
+        ref = (str(entry["list"]), str(entry["list_id"]))
+        party[row] = by_ref.setdefault(ref, row)
+        if party[row] == row:
+            bucket = bucket_of(entry["kind"])
+            name = name_variants(entry["name"])[:2][-1]  # "(KOMID)" left out
+            key = (bucket, tuple(sorted(tokens_for(name, bucket))))
+            by_name.setdefault(key, []).append(row)
+    for rows in by_name.values():
+        lists = [entries[r]["list"] for r in rows]
+        if len(rows) < 2 or len(set(lists)) < len(lists):
+            continue
+        years = [{d[:4] for d in (listed_date(t) for t in entries[r]["dobs"]) if d}
+                 for r in rows]
+        known = [y for y in years if y]
+        if all(a & b for a, b in itertools.combinations(known, 2)):
+            for r in rows:
+                party[r] = rows[0]
+    return [party[party[r]] for r in range(len(entries))]
 
 
 def _evidence(name: str, cand: Candidate, notes: list[str],
