@@ -112,6 +112,11 @@ def person_tokens(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _real_pinyin(syllable: str) -> bool:
+    """Pinyin's j, q and x stand before i or u only ("jose" is no "jo se")."""
+    return syllable[0] not in "jqx" or syllable[1:2] in ("i", "u")
+
+
 @lru_cache(maxsize=100_000)
 def _word_tokens(token: str) -> tuple[str, ...]:
     """Screening tokens of one written word of a person's name."""
@@ -121,7 +126,7 @@ def _word_tokens(token: str) -> tuple[str, ...]:
     parts = romanized_tokens(token)
     if len(parts) != 2:  # a two-syllable Pinyin reading beats a three-way Korean one
         pinyin = split_pinyin(token)
-        if len(pinyin) == 2:
+        if len(pinyin) == 2 and all(_real_pinyin(p) for p in pinyin):
             parts = [p for syllable in pinyin for p in romanized_tokens(syllable)]
     return tuple(latin_variant(p) for p in parts)
 

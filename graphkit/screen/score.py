@@ -154,11 +154,11 @@ def merge_compounds(query: tuple[str, ...], listed: tuple[str, ...]
 
 def _joins(a: str, b: str, other: set[str], loose: list[str]) -> bool:
     """Whether ``a + b`` is a word of ``other``, or one slip from one of the ``loose``
-    words (six letters on, on the other side only)."""
+    words (on the other side only)."""
     joined = a + b
     if joined in other:
         return True
-    return len(joined) >= 6 and any(
+    return any(
         t[0] == joined[0] and abs(len(t) - len(joined)) <= 1
         and OSA.distance(joined, t, score_cutoff=1) <= 1 for t in loose)
 
@@ -166,7 +166,7 @@ def _joins(a: str, b: str, other: set[str], loose: list[str]) -> bool:
 def _merge(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
     if len(tokens) < 2:
         return tokens
-    loose = [t for t in other if len(t) >= 6 and t not in tokens]
+    loose = [t for t in other if len(t) >= 3 and t not in tokens]
     if not any(_joins(a, b, other, loose) for a, b in itertools.pairwise(tokens)):
         return tokens
     out: list[str] = []
