@@ -3,6 +3,8 @@ supporting facts, evidence, calibration bounds, the CLI and bad input."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -164,3 +166,27 @@ def test_cli_screens_a_file_and_cypher_in_a_name_is_just_text(tmp_path):
     assert hits["list_id"].tolist() == ["20157", "24977"]
     assert "3 names screened against 8 entries" in done.stdout
     assert float(hits["score"].iloc[0]) >= DEFAULT_THRESHOLD
+
+
+_TIES = """
+import json
+from graphkit.screen import Screener
+from graphkit.sources import read_sdn
+screener = Screener(read_sdn())
+names = ["Muhammad Ali", "Kim Chol", "Ri Song", "Ali Hassan", "Kim Song", "Pak Chol",
+         "Abdul Rahman", "Jose Garcia", "Ahmad Khan", "Kim Il", "Hassan Ahmed Mohamed",
+         "Choe Chol", "Global Trading", "Korea Trading"]
+print(json.dumps({n: [(h["list_id"], h["score"]) for h in screener.screen_one(n, threshold=0.0)]
+                  for n in names}))
+"""
+
+
+def test_candidates_do_not_depend_on_the_hash_seed():
+    """Ties at the candidate cut are broken by a fixed key: two hash seeds, same hits
+    (names with many equally good candidates, so the cut falls inside a tie)."""
+    runs = [subprocess.run([sys.executable, "-c", _TIES], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2")]
+    hits = json.loads(runs[0])
+    assert sum(len(h) for h in hits.values()) > 50
+    assert runs[0] == runs[1]
