@@ -93,9 +93,19 @@ class Screener:
         if not query:
             return ()
         out = []
+        q_set = frozenset(query)
+        q_joins = [a + b for a, b in itertools.pairwise(query)]
+        q_shortest = min(map(len, q_joins), default=0)
+        q_joins = frozenset(q_joins)
         for pos in index.candidates(query):
             listed = index.names[pos]
-            q_tokens, l_tokens = merge_compounds(query, listed.tokens)
+            if (q_joins.isdisjoint(listed.token_set) and listed.joins.isdisjoint(q_set)
+                    and not _may_join(q_set, listed.tokens, listed.token_set,
+                                      listed.shortest_join)
+                    and not _may_join(listed.token_set, query, q_set, q_shortest)):
+                q_tokens, l_tokens = query, listed.tokens  # nothing to join (the usual case)
+            else:
+                q_tokens, l_tokens = merge_compounds(query, listed.tokens)
             weights = [index.weight(t) for t in l_tokens]
             if listed.optional and l_tokens == listed.tokens:
                 weights = [w * OPTIONAL_WEIGHT if opt else w
@@ -144,6 +154,14 @@ class Screener:
             hit["evidence"] = _evidence(name, hit.pop("_cand"), hit.pop("_notes"),
                                         hit.pop("_terms"))
         return hits
+
+
+def _may_join(other: frozenset[str], tokens: tuple[str, ...], token_set: frozenset[str],
+              shortest_join: int) -> bool:
+    """Whether ``other`` may write two of ``tokens`` as one word with a slip (it has fewer
+    words and one long enough that ``tokens`` lacks): else ``merge_compounds`` is skipped."""
+    return len(other) < len(tokens) and any(
+        len(t) >= shortest_join - 1 and t not in token_set for t in other)
 
 
 def same_party(entries: list[dict]) -> list[int]:

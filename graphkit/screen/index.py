@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
@@ -55,11 +55,17 @@ class ListedName:
     weak: bool
     #: per token: a middle name whose absence costs little (see ``optional_tokens``)
     optional: tuple[bool, ...] = ()
+    #: the distinct tokens
+    token_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    #: neighbouring tokens joined, and the length of the shortest such join
+    joins: frozenset[str] = field(init=False, repr=False, compare=False)
+    shortest_join: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def token_set(self) -> frozenset[str]:
-        """The distinct tokens."""
-        return frozenset(self.tokens)
+    def __post_init__(self) -> None:
+        joins = [a + b for a, b in itertools.pairwise(self.tokens)]
+        object.__setattr__(self, "token_set", frozenset(self.tokens))
+        object.__setattr__(self, "joins", frozenset(joins))
+        object.__setattr__(self, "shortest_join", min(map(len, joins), default=0))
 
 
 class NameIndex:
@@ -101,7 +107,7 @@ class NameIndex:
         exact = set(self._postings.get(token, ()))
         exact |= self._postings.get("+" + token, set())
         near: set[int] = set()
-        if len(token) >= 3:  # "chn" is "chun" with a letter dropped
+        if len(token) == 3 and not exact:  # "chn" is "chun" with a letter dropped
             near |= self._postings.get("~" + token, set())
         if len(token) >= 4:
             for variant in _deletions(token):
@@ -118,24 +124,28 @@ class NameIndex:
         unique = list(dict.fromkeys(tokens))
         # (listed names met, weight, query tokens it stands for)
         found = []
+        common_word: list[bool] = []
         for t in unique:
             exact, near = self.matches(t)
             found.append((exact, self.weight(t), 1))
             found.append((near, self.weight(t), 1))
+            # a word's typo neighbours are rare only when the word itself is
+            common_word += [len(exact) > RARE_LIMIT] * 2
         for a, b in itertools.pairwise(tokens):  # "silver star" in the query, "silverstar" listed
             joined = self._postings.get(a + b)
             if joined:
                 found.append((frozenset(joined), self.weight(a + b), 2))
-        found = [f for f in found if f[0]]
-        rare = [s for s, _, _ in found if len(s) <= RARE_LIMIT]
-        common = [s for s, _, _ in found if len(s) > RARE_LIMIT]
+                common_word.append(False)
+        is_common = [c or len(f[0]) > RARE_LIMIT for f, c in zip(found, common_word, strict=True)]
+        rare = [f[0] for f, c in zip(found, is_common, strict=True) if f[0] and not c]
+        common = [f[0] for f, c in zip(found, is_common, strict=True) if f[0] and c]
         pool: set[int] = set().union(*rare) if rare else set()
         for a, b in itertools.combinations(common, 2):
             pool |= a & b
         met: dict[int, int] = dict.fromkeys(pool, 0)
         shared: dict[int, float] = dict.fromkeys(pool, 0.0)
-        for s, w, n in found:
-            for pos in (s if len(s) <= RARE_LIMIT else s & pool):
+        for (s, w, n), c in zip(found, is_common, strict=True):
+            for pos in (s & pool if c else s):
                 met[pos] += n
                 shared[pos] += w
         names = self.names

@@ -152,28 +152,31 @@ def merge_compounds(query: tuple[str, ...], listed: tuple[str, ...]
     return _merge(query, set(listed)), _merge(listed, set(query))
 
 
-def _joins(a: str, b: str, other: set[str], loose: list[str]) -> bool:
-    """Whether ``a + b`` is a word of ``other``, or one slip from one of the ``loose``
-    words (on the other side only)."""
-    joined = a + b
-    if joined in other:
-        return True
-    return any(
-        t[0] == joined[0] and abs(len(t) - len(joined)) <= 1
-        and OSA.distance(joined, t, score_cutoff=1) <= 1 for t in loose)
-
-
 def _merge(tokens: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
+    """``tokens`` with each neighbouring pair joined that is a word of ``other``, or one
+    slip from a word of ``other`` that ``tokens`` lacks (``yupeng`` / ``yupoeng``)."""
     if len(tokens) < 2:
         return tokens
-    loose = [t for t in other if len(t) >= 3 and t not in tokens]
-    if not any(_joins(a, b, other, loose) for a, b in itertools.pairwise(tokens)):
-        return tokens
+    joins = [a + b for a, b in itertools.pairwise(tokens)]
+    hit = [j in other for j in joins]
+    if not any(hit):
+        if len(other) >= len(tokens):  # the other side joins nothing it writes apart
+            return tokens
+        shortest = min(len(j) for j in joins) - 1
+        firsts = {j[0] for j in joins}
+        loose = [t for t in other
+                 if len(t) >= shortest and t[0] in firsts and t not in tokens]
+        if not loose:
+            return tokens
+        hit = [any(t[0] == j[0] and abs(len(t) - len(j)) <= 1
+                   and OSA.distance(j, t, score_cutoff=1) <= 1 for t in loose) for j in joins]
+        if not any(hit):
+            return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        if i + 1 < len(tokens) and _joins(tokens[i], tokens[i + 1], other, loose):
-            out.append(tokens[i] + tokens[i + 1])
+        if i + 1 < len(tokens) and hit[i]:
+            out.append(joins[i])
             i += 2
         else:
             out.append(tokens[i])
