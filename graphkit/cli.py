@@ -131,7 +131,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     screener = Screener(sanctions)
     hits = screen(names, sanctions, threshold=args.threshold, screener=screener,
-                  show_progress=True, workers=args.workers)
+                  show_progress=True)
     seconds = time.perf_counter() - started
     hits.to_csv(args.out, index=False)
     errors = log.counts.get("error", 0)
@@ -321,7 +321,6 @@ def build_parser() -> argparse.ArgumentParser:
                           "North Korea in nationality, citizenship, address or remarks; all)")
     scr.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                      help=f"calibrated score for a hit (default {DEFAULT_THRESHOLD})")
-    scr.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     scr.add_argument("--strict", action="store_true", help="exit 1 when rows were skipped")
     scr.add_argument("--out", required=True, help="hits CSV to write")
     scr.set_defaults(func=_cmd_screen)

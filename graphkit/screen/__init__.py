@@ -14,7 +14,6 @@ listed party; :data:`DEFAULT_THRESHOLD` is where a hit goes to a person to decid
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import sys
 import types
 from collections.abc import Iterable
@@ -218,12 +217,12 @@ def _as_frame(lists: pd.DataFrame | str | Path | Iterable) -> pd.DataFrame:
 
 def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
            threshold: float = DEFAULT_THRESHOLD, show_progress: bool = False,
-           screener: Screener | None = None, workers: int = 1) -> pd.DataFrame:
+           screener: Screener | None = None) -> pd.DataFrame:
     """Screen ``names`` (``INPUT_COLUMNS``; ``record_id, name`` required) against ``lists``.
 
     ``lists`` is a sanctions frame, a list file, or several of either. Returns one row per
-    hit with ``HIT_COLUMNS``, best first within each record. ``workers`` > 1 screens in
-    that many processes (the index is built once and shared by forking).
+    hit with ``HIT_COLUMNS``, best first within each record. One process: a pool of
+    workers measured no faster on two cores (each worker rebuilds its caches cold).
     """
     missing = [c for c in ("record_id", "name") if c not in names.columns]
     if missing:
@@ -232,28 +231,18 @@ def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
     columns = [c for c in INPUT_COLUMNS if c in names.columns]
     records = [tuple(_text(v) for v in row)
                for row in names[columns].itertuples(index=False, name=None)]
-    chunks = [records[i:i + _CHUNK] for i in range(0, len(records), _CHUNK)]
     bar = tqdm(total=len(records), desc="screen", unit="name", file=sys.stderr,
                disable=not (show_progress and on_terminal()))
     rows: list[dict] = []
-    if workers > 1 and len(chunks) > 1:
-        global _WORKER_SCREENER
-        _WORKER_SCREENER = screener
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap(_screen_chunk, [(c, columns, threshold) for c in chunks]):
-                rows.extend(part)
-                bar.update(_CHUNK)
-        _WORKER_SCREENER = None
-    else:
-        for chunk in chunks:
-            rows.extend(_screen_records(screener, chunk, columns, threshold))
-            bar.update(len(chunk))
+    for start in range(0, len(records), _CHUNK):
+        chunk = records[start:start + _CHUNK]
+        rows.extend(_screen_records(screener, chunk, columns, threshold))
+        bar.update(len(chunk))
     bar.close()
     return pd.DataFrame(rows, columns=list(HIT_COLUMNS))
 
 
 _CHUNK = 5_000
-_WORKER_SCREENER: Screener | None = None
 
 
 def _screen_records(screener: Screener, records: list[tuple], columns: list[str],
@@ -266,11 +255,6 @@ def _screen_records(screener: Screener, records: list[tuple], columns: list[str]
                                        threshold):
             rows.append({"record_id": rec["record_id"], "name": rec["name"], **hit})
     return rows
-
-
-def _screen_chunk(task: tuple[list[tuple], list[str], float]) -> list[dict]:
-    assert _WORKER_SCREENER is not None
-    return _screen_records(_WORKER_SCREENER, *task)
 
 
 def _text(value: object) -> str:
