@@ -52,7 +52,7 @@ ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
     ("tae", "thae"),
     ("dok", "deok", "tok", "teok", "duk"),
     ("pong", "bong"),
-    ("pyong", "byeong", "byung", "pyeong", "phyong"),
+    ("pyong", "byeong", "byung", "pyeong", "phyong", "byong"),
     ("ryong", "ryeong", "yong"),
     ("chang", "jang"),
     # common syllables of given names with one usual spelling

@@ -144,9 +144,21 @@ def company_tokens(name: str) -> tuple[str, ...]:
     True
     """
     tokens = [COMPANY_SYNONYMS.get(t, t)
-              for t in _join_letters(name_tokens(transliterate_cyrillic(name)))]
+              for t in map(_unglue, _join_letters(name_tokens(transliterate_cyrillic(name))))]
     kept = tuple(t for t in tokens if t not in LEGAL_FORMS and t not in STOP_WORDS)
     return kept or tuple(tokens)
+
+
+#: Legal forms that applicants run into the word before ("Amanholding", "Genisarl").
+_GLUED_FORMS = ("holdings", "holding", "group", "company", "limited", "fzco", "sarl")
+
+
+def _unglue(token: str) -> str:
+    """A word without a legal form run into its end (``amanholding`` → ``aman``)."""
+    for form in _GLUED_FORMS:
+        if token.endswith(form) and len(token) - len(form) >= 3:
+            return token[:-len(form)]
+    return token
 
 
 def _join_letters(tokens: list[str]) -> list[str]:

@@ -91,7 +91,8 @@ def align(query: Sequence[str], listed: Sequence[str], weights: Sequence[float],
                      positions)
 
 
-def order_swapped(positions: Sequence[tuple[int, int]]) -> bool:
+def order_swapped(positions: Sequence[tuple[int, int]],
+                  repeated: frozenset[int] = frozenset()) -> bool:
     """Whether the matched tokens stand in another order than the listed name's, beyond
     moving one end to the other ("Jong Un Kim" keeps KIM Jong Un's order, "Un Jong Kim"
     does not): the listed positions, read in query order, are no rotation of a rising run.
@@ -102,8 +103,20 @@ def order_swapped(positions: Sequence[tuple[int, int]]) -> bool:
     if len(positions) < 3:
         return False
     seq = [j for _, j in sorted(positions)]
+    if repeated:  # "AL-AHMAD, Ahmad": which "ahmad" met which is arbitrary
+        seq = [j for j in seq if j not in repeated]
+        if len(seq) < 3:
+            return False
     descents = sum(a > b for a, b in itertools.pairwise(seq))
     return descents > 1 or (descents == 1 and seq[-1] > seq[0])
+
+
+@functools.lru_cache(maxsize=50_000)
+def _repeated(tokens: tuple[str, ...]) -> frozenset[int]:
+    """Positions of the tokens that occur more than once (or whose pair can swap)."""
+    if len(set(tokens)) == len(tokens):
+        return frozenset()
+    return frozenset(i for i, t in enumerate(tokens) if tokens.count(t) > 1)
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -216,7 +229,7 @@ def name_features(query: tuple[str, ...], listed: tuple[str, ...], weights: Sequ
                   ) -> tuple[dict[str, float], Alignment]:
     """Name features of a query against one listed name (``person``: token order counts)."""
     alignment = align(query, listed, weights, sim)
-    swapped = person and order_swapped(alignment.positions)
+    swapped = person and order_swapped(alignment.positions, _repeated(tuple(listed)))
     half = person and half_given(listed, alignment.positions)
     a_q, a_l = alignment.query_cover, alignment.listed_cover
     joined = max(Indel.normalized_similarity("".join(query), "".join(listed)),
