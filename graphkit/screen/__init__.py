@@ -233,28 +233,30 @@ def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
                for row in names[columns].itertuples(index=False, name=None)]
     bar = tqdm(total=len(records), desc="screen", unit="name", file=sys.stderr,
                disable=not (show_progress and on_terminal()))
-    rows: list[dict] = []
-    for start in range(0, len(records), _CHUNK):
-        chunk = records[start:start + _CHUNK]
-        rows.extend(_screen_records(screener, chunk, columns, threshold))
+    # a name's repeats are screened one after another, so the (bounded) name cache meets
+    # every repeat however large the batch; hits come back in input order
+    name_at = columns.index("name")
+    order = sorted(range(len(records)), key=lambda i: records[i][name_at])
+    found: list[list[dict]] = [[] for _ in records]
+    for start in range(0, len(order), _CHUNK):
+        chunk = order[start:start + _CHUNK]
+        for i in chunk:
+            found[i] = _screen_record(screener, records[i], columns, threshold)
         bar.update(len(chunk))
     bar.close()
-    return pd.DataFrame(rows, columns=list(HIT_COLUMNS))
+    return pd.DataFrame([row for rows in found for row in rows], columns=list(HIT_COLUMNS))
 
 
 _CHUNK = 5_000
 
 
-def _screen_records(screener: Screener, records: list[tuple], columns: list[str],
-                    threshold: float) -> list[dict]:
-    rows = []
-    for values in records:
-        rec = dict(zip(columns, values, strict=True))
-        for hit in screener.screen_one(rec["name"], rec.get("kind", ""), rec.get("dob", ""),
-                                       rec.get("country", ""), rec.get("id_number", ""),
-                                       threshold):
-            rows.append({"record_id": rec["record_id"], "name": rec["name"], **hit})
-    return rows
+def _screen_record(screener: Screener, values: tuple, columns: list[str],
+                   threshold: float) -> list[dict]:
+    rec = dict(zip(columns, values, strict=True))
+    return [{"record_id": rec["record_id"], "name": rec["name"], **hit}
+            for hit in screener.screen_one(rec["name"], rec.get("kind", ""), rec.get("dob", ""),
+                                           rec.get("country", ""), rec.get("id_number", ""),
+                                           threshold)]
 
 
 def _text(value: object) -> str:
