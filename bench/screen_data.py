@@ -61,17 +61,22 @@ def is_korean_person(entry: dict) -> bool:
             or (bool(tokens) and all(t in _SPELLINGS for t in tokens)))
 
 
-def _typo(word: str, rng: random.Random) -> str:
+def _typo(word: str, rng: random.Random, op: str = "") -> str:
+    """One typing error inside ``word`` (never its first letter): ``sub``, ``del``,
+    ``swap`` (adjacent letters) or ``ins``."""
     if len(word) < 4:
         return word
     i = rng.randrange(1, len(word) - 1)
-    op = rng.choice(["sub", "del", "swap", "ins"])
+    op = op or rng.choice(["sub", "del", "swap", "ins"])
     letter = rng.choice("aeioulnrst")
     if op == "sub":
-        return word[:i] + letter + word[i + 1:]
+        choices = [c for c in "aeioulnrst" if c != word[i].lower()]
+        return word[:i] + rng.choice(choices) + word[i + 1:]
     if op == "del":
         return word[:i] + word[i + 1:]
     if op == "swap":
+        if word[i].lower() == word[i + 1].lower():
+            i = max(1, i - 1)
         return word[:i] + word[i + 1] + word[i] + word[i + 2:]
     return word[:i] + letter + word[i:]
 
@@ -88,14 +93,46 @@ def _respell(word: str, rng: random.Random) -> str:
     return "".join(out)
 
 
+#: Spelling pairs applicants and lists write either way (whole syllables for the Korean
+#: ones, letters anywhere for the others).
+SPELLING_PAIRS = (("v", "w"), ("dj", "j"), ("kh", "h"))
+KOREAN_SPELLING_PAIRS = (("cho", "jo"), ("ku", "gu"), ("kyu", "gyu"), ("il", "eel"))
+
+
+def _spelling(words: list[str], rng: random.Random) -> list[str] | None:
+    """``words`` with one spelling pair swapped in one word, or None if none applies."""
+    options = []
+    for i, word in enumerate(words):
+        low = word.lower()
+        for a, b in KOREAN_SPELLING_PAIRS:
+            for x, y in ((a, b), (b, a)):
+                if low == x:
+                    options.append((i, y))
+        for a, b in SPELLING_PAIRS:
+            for x, y in ((a, b), (b, a)):
+                if x in low and (x != "j" or "dj" not in low) and (x != "h" or "kh" not in low):
+                    options.append((i, low.replace(x, y, 1)))
+    if not options:
+        return None
+    i, spelled = rng.choice(options)
+    out = list(words)
+    out[i] = spelled.capitalize() if words[i][:1].isupper() else spelled
+    return out
+
+
 def person_variant(name: str, rng: random.Random, korean: bool) -> tuple[str, str]:
-    """A realistic variant of a listed person's name ("LAST, Given Names")."""
+    """A realistic variant of a listed person's name ("LAST, Given Names") and its kind:
+    ``order``, ``typo`` (any one-letter error), ``swap`` (adjacent letters),
+    ``substitution``, ``hyphen``, ``romanization`` and ``joined`` (Korean given names as
+    one word), ``spelling`` (v/w, dj/j, kh/h, Cho/Jo, Ku/Gu, Kyu/Gyu, Il/Eel) and
+    ``drop-middle`` (a given name after the first left out)."""
     last, _, given = name.partition(",")
     last, given = last.strip(), given.strip()
-    # a Korean given name has two syllables: dropping one makes another name, not a variant
-    ops = ["order", "typo", "hyphen"] + (["romanization"] * 3 if korean else ["drop"])
-    how = rng.choice(ops)
     given_parts = given.replace("-", " ").split()
+    # a Korean given name has two syllables: dropping one makes another name, not a variant
+    ops = ["order", "typo", "swap", "substitution", "hyphen", "spelling"]
+    ops += ["romanization"] * 3 + ["joined"] if korean else ["drop-middle"] * 2
+    how = rng.choice(ops)
     if how == "romanization":
         last = _respell(last.title(), rng)
         given = _respell(given, rng)
@@ -103,37 +140,64 @@ def person_variant(name: str, rng: random.Random, korean: bool) -> tuple[str, st
         join = rng.choice([" ", "-", ""])
         given = join.join(given_parts) if join != "" else "".join(given_parts).capitalize()
         return (f"{last} {given}" if rng.random() < 0.5 else f"{given} {last}"), how
+    if how == "joined" and len(given_parts) >= 2:
+        joined = "".join(given_parts).capitalize()
+        return (f"{joined} {last.title()}" if rng.random() < 0.5
+                else f"{last.title()} {joined}"), how
     if how == "order" or not given_parts:
         return f"{given} {last.title()}".strip(), "order"
     if how == "hyphen":
         return f"{last.title()} {'-'.join(given_parts)}", how
-    if how == "drop" and len(given_parts) + len(last.split()) >= 3:
-        given_parts.pop(rng.randrange(len(given_parts)))
+    if how == "drop-middle" and len(given_parts) >= 2:
+        given_parts.pop(rng.randrange(1, len(given_parts)))
         return f"{last.title()} {' '.join(given_parts)}", how
-    words = [last, *given_parts]
-    i = rng.randrange(len(words))
-    words[i] = _typo(words[i], rng)
-    return " ".join(words), "typo"
+    words = [last.title(), *given_parts]
+    if how == "spelling":
+        spelled = _spelling(words, rng)
+        if spelled:
+            return " ".join(spelled), how
+        how = "typo"
+    long = [i for i, w in enumerate(words) if len(w) >= 4] or list(range(len(words)))
+    i = rng.choice(long)
+    op = {"swap": "swap", "substitution": "sub"}.get(how, "")
+    words[i] = _typo(words[i], rng, op)
+    return " ".join(words), how if op else "typo"
+
+
+_LEGAL = {"co", "co.", "ltd", "ltd.", "llc", "limited", "inc", "inc.", "corp", "corp.",
+          "company", "corporation", "joint", "stock", "ooo", "oao", "zao", "jsc", "ojsc",
+          "pjsc", "cjsc", "liability", "l.l.c.", "s.a.", "c.a."}
+_DOTTED = ["L.L.C.", "Coltd", "Co.Ltd.", "AO", "OOO", "L.L.C"]
 
 
 def company_variant(name: str, rng: random.Random) -> tuple[str, str]:
-    """A realistic variant of a listed company name."""
+    """A realistic variant of a listed company name and its kind: ``suffix``, ``dotted``
+    (``L.L.C.``, ``Coltd``, Russian ``AO``), ``typo``, ``swap``, ``drop`` (a word after
+    the first), ``abbreviation``, ``joined`` (two words written as one) and ``spelling``."""
     words = name.replace(",", " ").split()
-    legal = {"co", "co.", "ltd", "ltd.", "llc", "limited", "inc", "inc.", "corp", "corp.",
-             "company", "corporation", "joint", "stock", "ooo", "oao", "zao", "jsc", "ojsc",
-             "pjsc", "cjsc", "liability", "l.l.c.", "s.a.", "c.a."}
-    core = [w for w in words if w.lower() not in legal] or words
-    how = rng.choice(["suffix", "typo", "drop", "abbreviation"])
+    core = [w for w in words if w.lower() not in _LEGAL] or words
+    how = rng.choice(["suffix", "dotted", "typo", "swap", "drop", "abbreviation", "joined",
+                      "spelling"])
+    suffix = rng.choice(_SUFFIXES)
     if how == "drop" and len(core) >= 3:
         core.pop(rng.randrange(1, len(core)))
     elif how == "abbreviation" and any(w.lower() in _ABBREV for w in core):
         core = [_ABBREV.get(w.lower(), w) for w in core]
-    elif how == "typo":
+    elif how in ("typo", "swap"):
         longest = max(range(len(core)), key=lambda i: len(core[i]))
-        core[longest] = _typo(core[longest], rng)
+        core[longest] = _typo(core[longest], rng, "swap" if how == "swap" else "")
+    elif how == "joined" and len(core) >= 2:
+        i = rng.randrange(len(core) - 1)
+        core[i:i + 2] = [core[i] + core[i + 1].lower()]
+    elif how == "spelling" and _spelling([w.lower() for w in core], rng):
+        core = _spelling([w.lower() for w in core], rng) or core
+    elif how == "dotted":
+        suffix = rng.choice(_DOTTED)
+        if suffix in ("AO", "OOO"):
+            return f"{suffix} {' '.join(core).title()}", how
     else:
         how = "suffix"
-    return f"{' '.join(core).title()} {rng.choice(_SUFFIXES)}".strip(), how
+    return f"{' '.join(core).title()} {suffix}".strip(), how
 
 
 def _korean_innocent(fake: Faker, rng: random.Random) -> str:
@@ -183,15 +247,20 @@ def innocents(n: int, seed: int) -> list[Query]:
     return out
 
 
+def _aliases(entry: dict) -> list[str]:
+    """Strong and weak aliases of an entry (the SDN CSV's Remarks a.k.a.s are weak)."""
+    return [*entry["aliases"], *entry["weak_aliases"]]
+
+
 def build_queries(sdn: pd.DataFrame, n_aliases: int, n_variants: int, n_innocent: int,
                   seed: int) -> tuple[list[Query], int]:
     """Labelled queries, and how many innocent names were dropped as exact namesakes."""
     rng = random.Random(seed)
     entries = [e for e in sdn.to_dict("records") if e["kind"] in ("person", "company")]
-    with_alias = [e for e in entries if e["aliases"]]
+    with_alias = [e for e in entries if _aliases(e)]
     queries = []
     for entry in rng.sample(with_alias, min(n_aliases, len(with_alias))):
-        queries.append(Query(rng.choice(entry["aliases"]), entry["kind"], entry["list_id"],
+        queries.append(Query(rng.choice(_aliases(entry)), entry["kind"], entry["list_id"],
                              "alias", is_korean_person(entry)))
     korean = [e for e in entries if is_korean_person(e)]
     others = [e for e in entries if not is_korean_person(e)]
@@ -207,7 +276,7 @@ def build_queries(sdn: pd.DataFrame, n_aliases: int, n_variants: int, n_innocent
     listed_keys = set()
     for entry in entries:
         bucket = bucket_of(entry["kind"])
-        for name in [entry["name"], *entry["aliases"]]:
+        for name in [entry["name"], *_aliases(entry)]:
             listed_keys.add((bucket, tuple(sorted(tokens_for(name, bucket)))))
     dropped = 0
     for query in innocents(n_innocent, seed + 1):
@@ -224,7 +293,7 @@ def equivalent_ids(sdn: pd.DataFrame) -> dict[str, set[str]]:
     by_key: dict[tuple, set[str]] = {}
     for entry in sdn.to_dict("records"):
         bucket = bucket_of(entry["kind"])
-        for name in [entry["name"], *entry["aliases"]]:
+        for name in [entry["name"], *_aliases(entry)]:
             key = (bucket, tuple(sorted(tokens_for(name, bucket))))
             by_key.setdefault(key, set()).add(entry["list_id"])
     out: dict[str, set[str]] = {}

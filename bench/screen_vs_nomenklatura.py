@@ -88,7 +88,8 @@ def run_nomenklatura(screener: Screener, queries, algorithms) -> dict[str, tuple
         if row not in cache:
             e = entries[row]
             cache[row] = _ftm(model, _SCHEMA.get(e["kind"], "Company"), e["list_id"],
-                              [e["name"], *e["aliases"]], [listed_date(d) for d in e["dobs"]],
+                              [e["name"], *e["aliases"], *e["weak_aliases"]],
+                              [listed_date(d) for d in e["dobs"]],
                               e["nationalities"])
         return cache[row]
 
@@ -118,7 +119,7 @@ def run_wratio(sdn, queries) -> tuple[list[tuple[str, float]], float]:
     """Best WRatio match over every listed name and alias."""
     names, ids = [], []
     for e in sdn.to_dict("records"):
-        for n in [e["name"], *e["aliases"]]:
+        for n in [e["name"], *e["aliases"], *e["weak_aliases"]]:
             names.append(utils.default_process(n))
             ids.append(e["list_id"])
     start = time.perf_counter()
@@ -144,7 +145,7 @@ def _row(tool, queries, top, threshold, same, seconds, grid=PROB_GRID) -> str:
             f"{len(queries) / seconds:,.0f} |")
 
 
-def speed(sdn, n: int, seed: int, workers: int) -> None:
+def speed(sdn, n: int, seed: int) -> None:
     """Screen ``n`` innocent names drawn from Faker (names repeat as they do in real data)."""
     import pandas as pd
 
@@ -156,10 +157,10 @@ def speed(sdn, n: int, seed: int, workers: int) -> None:
                           "name": [q.name for q in batch], "kind": [q.kind for q in batch]})
     made = time.perf_counter() - made
     start = time.perf_counter()
-    hits = screen(frame, sdn, workers=workers)
+    hits = screen(frame, sdn)
     seconds = time.perf_counter() - start
     print(f"\nspeed: {n:,} names ({frame['name'].nunique():,} distinct; made in {made:.0f} s) "
-          f"screened against the full SDN list with {workers} worker(s) in {seconds:.1f} s "
+          f"screened against the full SDN list in {seconds:.1f} s "
           f"(index build included) = {n / seconds:,.0f} names/s; "
           f"{hits['record_id'].nunique():,} with a hit at {DEFAULT_THRESHOLD}; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
@@ -181,7 +182,6 @@ def main() -> None:
                         help="queries scored by nomenklatura and WRatio (they are slow)")
     parser.add_argument("--nk-algorithms", nargs="*", default=list(NK_ALGORITHMS))
     parser.add_argument("--speed", type=int, default=0, help="also time N names")
-    parser.add_argument("--workers", type=int, default=2, help="processes for --speed")
     args = parser.parse_args()
 
     sdn = screen_data.load_sdn()
@@ -218,7 +218,7 @@ def main() -> None:
     print(_row(f"rapidfuzz WRatio ({WRATIO_THRESHOLD:.0f})", sub, wr_top, WRATIO_THRESHOLD,
                same, wr_seconds, WRATIO_GRID))
     if args.speed:
-        speed(sdn, args.speed, args.seed + 2, args.workers)
+        speed(sdn, args.speed, args.seed + 2)
 
 
 if __name__ == "__main__":

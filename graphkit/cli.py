@@ -13,6 +13,7 @@ from graphkit.issues import InputError, IssueLog, stderr_log
 from graphkit.loaderspec import available_specs, load_spec
 from graphkit.screen import DEFAULT_THRESHOLD
 from graphkit.sources.lists import LIST_FORMATS
+from graphkit.sources.ofac_csv import DPRK_NEXUS, SCOPES
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE = 0, 1, 2
 
@@ -182,8 +183,7 @@ def _cmd_sdn(args: argparse.Namespace) -> int:
 
     _check_out_file(args.out)
     frame = read_list(args.sdn, args.format, stderr_log()) if args.sdn else read_sdn()
-    if args.program:
-        frame = select_programs(frame, args.program)
+    frame = select_programs(frame, args.program or [args.scope])
     flat = frame.copy()
     for col in flat.columns:
         if flat[col].map(lambda v: isinstance(v, list)).any():
@@ -206,13 +206,12 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     formats = args.format or []
     lists = [read_list(path, formats[i] if i < len(formats) else None, log)
              for i, path in enumerate(args.list or [])] or [read_sdn()]
-    sanctions = pd.concat(lists, ignore_index=True)
-    if args.program:
-        sanctions = select_programs(sanctions, args.program)
+    sanctions = select_programs(pd.concat(lists, ignore_index=True),
+                                args.program or [args.scope])
     started = time.perf_counter()
     screener = Screener(sanctions)
     hits = screen(names, sanctions, threshold=args.threshold, screener=screener,
-                  show_progress=True, workers=args.workers)
+                  show_progress=True)
     seconds = time.perf_counter() - started
     write_csv(hits, args.out, not args.no_csv_safety)
     errors = log.counts.get("error", 0)
@@ -423,7 +422,11 @@ def build_parser() -> argparse.ArgumentParser:
     sdn.add_argument("sdn", nargs="?", default=None,
                      help="sdn.csv (alt.csv/add.csv beside it), sdn.xml, UN XML or FtM JSON")
     sdn.add_argument("--format", choices=list(LIST_FORMATS), help="default: detected")
-    sdn.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
+    sdn.add_argument("--program", action="append",
+                     help="program pattern, e.g. 'DPRK*' (instead of --scope)")
+    sdn.add_argument("--scope", choices=SCOPES, default="all",
+                     help="entries kept (default all; dprk-nexus: DPRK programs, or North "
+                          "Korea in nationality, citizenship, address or remarks)")
     sdn.add_argument("--out", help="CSV file to write (default: standard output)")
     _add_csv_safety_flag(sdn)
     sdn.set_defaults(func=_cmd_sdn)
@@ -434,10 +437,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="sanctions list file (repeatable; default: bundled OFAC SDN)")
     scr.add_argument("--format", action="append", choices=list(LIST_FORMATS),
                      help="format of each --list, in order (default: detected)")
-    scr.add_argument("--program", action="append", help="program pattern, e.g. 'DPRK*'")
+    scr.add_argument("--program", action="append",
+                     help="program pattern, e.g. 'DPRK*' (instead of --scope)")
+    scr.add_argument("--scope", choices=SCOPES, default=DPRK_NEXUS,
+                     help="entries screened against (default dprk-nexus: DPRK programs, or "
+                          "North Korea in nationality, citizenship, address or remarks; all)")
     scr.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                      help=f"calibrated score for a hit (default {DEFAULT_THRESHOLD})")
-    scr.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     scr.add_argument("--strict", action="store_true", help="exit 1 when rows were skipped")
     scr.add_argument("--out", required=True, help="hits CSV to write")
     _add_csv_safety_flag(scr)

@@ -43,7 +43,7 @@ ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
     ("kil", "gil"),
     ("kun", "geun", "gun"),
     ("nam",),
-    ("il",),
+    ("il", "eel"),
     ("ho",),
     ("su", "soo"),
     ("hun", "hoon"),
@@ -52,7 +52,7 @@ ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
     ("tae", "thae"),
     ("dok", "deok", "tok", "teok", "duk"),
     ("pong", "bong"),
-    ("pyong", "byeong", "byung", "pyeong", "phyong"),
+    ("pyong", "byeong", "byung", "pyeong", "phyong", "byong"),
     ("ryong", "ryeong", "yong"),
     ("chang", "jang"),
     # common syllables of given names with one usual spelling
@@ -62,6 +62,7 @@ ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (
     ("ryol", "ryeol", "yol", "yeol", "yul"), ("mun", "moon"), ("tong", "dong"),
     ("sop", "seop"), ("hong",), ("son", "sohn"), ("sam",), ("sol", "seol"),
     ("cha",), ("chan",), ("ju", "joo"), ("hak",), ("hyang",), ("sun", "soon"),
+    ("cho", "jo"), ("ku", "gu", "koo", "goo"), ("kyu", "gyu"), ("hae",),
 )
 
 _CANONICAL: dict[str, str] = {}

@@ -11,7 +11,9 @@ A project file is YAML; paths are relative to the project file::
     sanctions:                      # optional; default: the bundled OFAC SDN snapshot
       - file: lists/sdn.csv
         format: ofac-sdn-csv        # or ofac-sdn-xml, un-sc-xml, ftm-json
-    programs: ["DPRK*"]             # optional; default: the North Korea programs
+    programs: ["dprk-nexus"]        # optional (program patterns, dprk-nexus or all);
+                                    # default dprk-nexus: DPRK programs, or North Korea in
+                                    # nationality, citizenship, address or remarks
     max_identifier_share: 20        # optional; any ``Settings`` field can be set here
 
 Every key and type is checked against ``validation.PROJECT_SCHEMA`` before any data is

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-from graphkit.schema import DPRK_PROGRAMS
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -26,8 +24,10 @@ class Settings:
     review_threshold: float = 0.5
     #: screening: hits at or above this calibrated probability are kept
     screen_threshold: float = 0.5
-    #: sanctions programs screened (glob patterns)
-    programs: tuple[str, ...] = DPRK_PROGRAMS
+    #: sanctions entries screened: program glob patterns, "all", or "dprk-nexus" (DPRK
+    #: programs, or North Korea in nationality, citizenship, address or remarks;
+    #: ``graphkit.sources.DPRK_NEXUS``)
+    programs: tuple[str, ...] = ("dprk-nexus",)
     #: seed of every randomised step (community detection, sampling, drawing layouts)
     seed: int = 7
     #: limits on hostile input (each ends in a clear error naming the file, never a hang):

@@ -149,3 +149,10 @@ def test_a_failed_csv_write_leaves_the_previous_file_whole(tmp_path):
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     assert target.read_text(encoding="utf-8") == "record_id\nold\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hits.csv"]
+
+
+def test_settings_default_scope_is_the_dprk_nexus():
+    from graphkit.settings import Settings
+    from graphkit.sources import DPRK_NEXUS
+
+    assert Settings().programs == (DPRK_NEXUS,)

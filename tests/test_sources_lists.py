@@ -12,14 +12,17 @@ from graphkit.issues import IssueLog
 from graphkit.project import load_project
 from graphkit.schema import SANCTION_COLUMNS
 from graphkit.sources import (
+    DPRK_NEXUS,
     ListFormatError,
     detect_format,
+    dprk_nexus,
     read_ftm_json,
     read_list,
     read_ofac_xml,
     read_sdn,
     read_un_xml,
     select_dprk,
+    select_programs,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -47,7 +50,9 @@ def test_ofac_xml_agrees_with_the_real_csv(shared_sdn):
         assert entry["name"] == csv[list_id]["name"]
         assert entry["kind"] == csv[list_id]["kind"]
         assert entry["programs"] == csv[list_id]["programs"]
-        assert sorted(entry["aliases"]) == sorted(csv[list_id]["aliases"])
+        # the CSV's Remarks a.k.a.s are weak; the names are the XML's a.k.a.s
+        assert sorted(entry["aliases"] + entry["weak_aliases"]) == sorted(
+            csv[list_id]["aliases"] + csv[list_id]["weak_aliases"])
         assert entry["dobs"] == csv[list_id]["dobs"]
         assert entry["passports"] == csv[list_id]["passports"]
     ryu = xml["17616"]
@@ -142,3 +147,46 @@ def test_project_lists_any_format(tmp_path):
     project.write_text(project.read_text().replace("ftm-json", "ftm-xml"), encoding="utf-8")
     with pytest.raises(Exception, match="unknown format 'ftm-xml'"):
         load_project(project)
+
+
+CONSOLIDATED = DATA / "ofac_consolidated_non_sdn_sample.xml"
+SHARED_CONSOLIDATED = (Path(__file__).resolve().parents[2] / "shared" / "data" / "ofac"
+                       / "consolidated_non_sdn_2024-05-06.xml")
+
+
+def test_ofac_consolidated_entries_are_labelled_by_their_own_list():
+    assert detect_format(CONSOLIDATED) == "ofac-cons-xml"
+    cons = _by_id(read_list(CONSOLIDATED))
+    assert {i: e["list"] for i, e in cons.items()} == {
+        "17014": "OFAC-SSI", "9639": "OFAC-NS-PLC", "30882": "OFAC-NS-CMIC",
+        "31693": "OFAC-NS-MBS", "26182": "OFAC-FSE", "15268": "OFAC-CAPTA"}
+    assert cons["9639"]["aliases"] == ["HANIYA, Ismail", "HANIYYA, Ismaeel"]
+    # read as the SDN layout it shares, the same file is still not the SDN list
+    assert set(read_list(CONSOLIDATED, "ofac-cons-xml")["list"]) & {"OFAC-SDN"} == set()
+
+
+@pytest.mark.skipif(not SHARED_CONSOLIDATED.exists(), reason="shared data folder absent")
+def test_whole_ofac_consolidated_list_has_no_sdn_label():
+    cons = read_list(SHARED_CONSOLIDATED)
+    assert len(cons) == 443 and "OFAC-SDN" not in set(cons["list"])
+    assert cons["list"].value_counts().to_dict()["OFAC-SSI"] > 200
+
+
+def test_dprk_nexus_scope_reaches_beyond_the_dprk_programs(shared_sdn):
+    sdn = read_sdn(shared_sdn)
+    nexus = select_programs(sdn, [DPRK_NEXUS])
+    programs = select_dprk(sdn)
+    assert set(programs["list_id"]) < set(nexus["list_id"])
+    assert "19531" in set(nexus["list_id"])  # KIM Song Chol: NPWMD only, North Korean
+    extra = nexus[~nexus["list_id"].isin(programs["list_id"])]
+    assert all(dprk_nexus(extra))
+    assert not dprk_nexus(sdn[sdn["list_id"] == "40122"]).any()  # a Russian, no nexus
+    assert len(select_programs(sdn, ["all"])) == len(sdn)
+    un = read_un_xml(UN_XML)
+    assert dprk_nexus(un).all()
+
+
+def test_project_default_scope_is_the_dprk_nexus(tmp_path):
+    project = tmp_path / "project.yml"
+    project.write_text("sources:\n  - file: people.csv\n    loader: people\n", encoding="utf-8")
+    assert load_project(project).programs == (DPRK_NEXUS,)

@@ -58,7 +58,7 @@ def test_real_dprk_people_facts(sdn):
     assert kim["name"] == "KIM, Jong Un" and kim["dobs"] == ["08 Jan 1984"]
     assert kim["title"] == "Chairman of the Workers' Party of Korea"
     tian = _entry(sdn, "28263")
-    assert tian["aliases"] == ["tianyinyin0404"] and tian["dobs"] == ["12 Jul 1986"]
+    assert tian["weak_aliases"] == ["tianyinyin0404"] and tian["dobs"] == ["12 Jul 1986"]
     kim_yong_chol = _entry(sdn, "12211")
     assert kim_yong_chol["dobs"] == ["circa 1947", "circa 1946"]
     assert kim_yong_chol["pobs"] == ["Pyongan-Pukto, North Korea"]
@@ -66,9 +66,10 @@ def test_real_dprk_people_facts(sdn):
 
 def test_real_dprk_organisation_facts(sdn):
     kogen = _entry(sdn, "19611")
-    assert kogen["aliases"] == ["KOGEN", "GENCO", "ZENKO"]
+    # a.k.a.s in the CSV's Remarks are the weak ones (OFAC FAQ 123)
+    assert kogen["weak_aliases"] == ["KOGEN", "GENCO", "ZENKO"] and kogen["aliases"] == []
     lazarus = _entry(sdn, "27307")
-    assert "HIDDEN COBRA" in lazarus["aliases"]
+    assert "HIDDEN COBRA" in lazarus["weak_aliases"]
     assert "ETH 0x098B716B8Aaf21512996dC57EB0615e2383E2f96" in lazarus["wallets"]
     bank = _entry(sdn, "12312")
     assert bank["emails"] == ["kdb@co.chesin.com"]
@@ -104,7 +105,7 @@ def test_remarks_parser_extracts_each_field():
     assert facts.wallets == ["XBT 1Q9UAQbcDezmyouFrzt94t4dSMxgsUfW1X"]
     assert facts.gender == "Male"
     assert facts.other_ids == ["Tax ID No.: 2543103179 (Russia)"]
-    assert facts.aliases == ["AL-RA'Y; TRADING", "OLD NAME LLC"]
+    assert facts.weak_aliases == ["AL-RA'Y; TRADING", "OLD NAME LLC"] and facts.aliases == []
     assert facts.linked_to == ["CHINYONG INFORMATION TECHNOLOGY COOPERATION COMPANY"]
 
 

@@ -2,7 +2,9 @@
 
 ``graphkit.screen(names_df, lists)`` returns one row per hit (``HIT_COLUMNS``): which
 listed entry, through which of its names or aliases, the calibrated score in [0, 1] and
-the evidence (token alignment, supporting facts, each feature's share of the score).
+the evidence (token alignment, supporting facts, each feature's share of the score). A
+party on several lists (or loaded twice) is one hit per record, whose ``lists`` names
+every ``list:list_id`` it is on.
 
 Candidates come from :class:`~graphkit.screen.index.SanctionsIndex`; scoring is in
 :mod:`graphkit.screen.score`. A score is the model's probability that the query is the
@@ -11,7 +13,7 @@ listed party; :data:`DEFAULT_THRESHOLD` is where a hit goes to a person to decid
 
 from __future__ import annotations
 
-import multiprocessing
+import itertools
 import sys
 import types
 from collections.abc import Iterable
@@ -24,10 +26,12 @@ from tqdm import tqdm
 
 from graphkit.progress import on_terminal
 from graphkit.screen.index import SanctionsIndex, bucket_of, tokens_for
+from graphkit.screen.names import name_variants
 from graphkit.screen.score import (
     MAX_FACT_LOG_ODDS,
     calibrated,
     fact_features,
+    listed_date,
     log_odds,
     logit,
     merge_compounds,
@@ -36,7 +40,7 @@ from graphkit.screen.score import (
 )
 
 HIT_COLUMNS = (
-    "record_id", "name", "list", "list_id", "listed_name", "matched_name", "alias_quality",
+    "record_id", "name", "list", "list_id", "lists", "listed_name", "matched_name", "alias_quality",
     "programs", "score", "name_score", "evidence",
 )
 #: Default score at or above which a candidate is reported: the model's probability
@@ -45,7 +49,13 @@ DEFAULT_THRESHOLD = 0.5
 #: Input columns of ``graphkit screen``; all but ``record_id, name`` are optional.
 INPUT_COLUMNS = ("record_id", "name", "kind", "dob", "country", "id_number")
 
-_similarity = lru_cache(maxsize=1_000_000)(token_similarity)
+#: Share of its inverse-frequency weight that a middle name keeps (its absence costs little).
+OPTIONAL_WEIGHT = 0.25
+#: Bounds of the caches (token pairs compared; names screened, per bucket).
+SIMILARITY_CACHE = 200_000
+NAME_CACHE = 20_000
+
+_similarity = lru_cache(maxsize=SIMILARITY_CACHE)(token_similarity)
 
 
 @dataclass
@@ -67,7 +77,13 @@ class Screener:
         self.index = SanctionsIndex(sanctions)
         self.sanctions = self.index.sanctions
         self._entries = self.sanctions.to_dict("records")
-        self.name_candidates = lru_cache(maxsize=200_000)(self._name_candidates)
+        self._party = same_party(self._entries)
+        self._lists = {}
+        for row, party in enumerate(self._party):
+            entry = self._entries[row]
+            self._lists.setdefault(party, []).append(f"{entry['list']}:{entry['list_id']}")
+        self._lists = {p: "; ".join(dict.fromkeys(refs)) for p, refs in self._lists.items()}
+        self.name_candidates = lru_cache(maxsize=NAME_CACHE)(self._name_candidates)
 
     def _name_candidates(self, name: str, bucket: str) -> tuple[Candidate, ...]:
         """Scored-by-name candidates of one name in one bucket (cached by name)."""
@@ -76,12 +92,26 @@ class Screener:
         if not query:
             return ()
         out = []
+        q_set = frozenset(query)
+        q_joins = [a + b for a, b in itertools.pairwise(query)]
+        q_shortest = min(map(len, q_joins), default=0)
+        q_joins = frozenset(q_joins)
         for pos in index.candidates(query):
             listed = index.names[pos]
-            q_tokens, l_tokens = merge_compounds(query, listed.tokens)
+            if (q_joins.isdisjoint(listed.token_set) and listed.joins.isdisjoint(q_set)
+                    and not _may_join(q_set, listed.tokens, listed.token_set,
+                                      listed.shortest_join)
+                    and not _may_join(listed.token_set, query, q_set, q_shortest)):
+                q_tokens, l_tokens = query, listed.tokens  # nothing to join (the usual case)
+            else:
+                q_tokens, l_tokens = merge_compounds(query, listed.tokens)
             weights = [index.weight(t) for t in l_tokens]
+            if listed.optional and l_tokens == listed.tokens:
+                weights = [w * OPTIONAL_WEIGHT if opt else w
+                           for w, opt in zip(weights, listed.optional, strict=True)]
             sim = [[_similarity(q, t) for t in l_tokens] for q in q_tokens]
-            features, alignment = name_features(q_tokens, l_tokens, weights, sim)
+            features, alignment = name_features(q_tokens, l_tokens, weights, sim,
+                                                person=bucket == "person")
             features["weak_alias"] = float(listed.weak)
             out.append(Candidate(listed.row, listed.name, listed.weak, features,
                                  alignment.pairs, log_odds(features)))
@@ -111,11 +141,55 @@ class Screener:
                     "name_score": round(cand.features["name_min"], 4),
                     "_cand": cand, "_notes": notes, "_terms": terms,
                 }
-        hits = sorted(best.values(), key=lambda h: -h["score"])
+        hits = []
+        seen: set[int] = set()
+        for row, hit in sorted(best.items(), key=lambda item: (-item[1]["score"], item[0])):
+            party = self._party[row]
+            if party not in seen:  # one hit per listed party, however many lists
+                seen.add(party)
+                hit["lists"] = self._lists[party]
+                hits.append(hit)
         for hit in hits:
             hit["evidence"] = _evidence(name, hit.pop("_cand"), hit.pop("_notes"),
                                         hit.pop("_terms"))
         return hits
+
+
+def _may_join(other: frozenset[str], tokens: tuple[str, ...], token_set: frozenset[str],
+              shortest_join: int) -> bool:
+    """Whether ``other`` may write two of ``tokens`` as one word with a slip (it has fewer
+    words and one long enough that ``tokens`` lacks): else ``merge_compounds`` is skipped."""
+    return len(other) < len(tokens) and any(
+        len(t) >= shortest_join - 1 and t not in token_set for t in other)
+
+
+def same_party(entries: list[dict]) -> list[int]:
+    """Per entry, the number of the listed party it is: entries with one ``list`` and
+    ``list_id`` are one party, and so are entries of *different* lists with the same kind,
+    the same screening tokens of their primary names and no conflicting year of birth
+    (unless one list holds two such entries, which are then different people)."""
+    party = list(range(len(entries)))
+    by_ref: dict[tuple[str, str], int] = {}
+    by_name: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for row, entry in enumerate(entries):
+        ref = (str(entry["list"]), str(entry["list_id"]))
+        party[row] = by_ref.setdefault(ref, row)
+        if party[row] == row:
+            bucket = bucket_of(entry["kind"])
+            name = name_variants(entry["name"])[:2][-1]  # "(KOMID)" left out
+            key = (bucket, tuple(sorted(tokens_for(name, bucket))))
+            by_name.setdefault(key, []).append(row)
+    for rows in by_name.values():
+        lists = [entries[r]["list"] for r in rows]
+        if len(rows) < 2 or len(set(lists)) < len(lists):
+            continue
+        years = [{d[:4] for d in (listed_date(t) for t in entries[r]["dobs"]) if d}
+                 for r in rows]
+        known = [y for y in years if y]
+        if all(a & b for a, b in itertools.combinations(known, 2)):
+            for r in rows:
+                party[r] = rows[0]
+    return [party[party[r]] for r in range(len(entries))]
 
 
 def _evidence(name: str, cand: Candidate, notes: list[str],
@@ -143,12 +217,12 @@ def _as_frame(lists: pd.DataFrame | str | Path | Iterable) -> pd.DataFrame:
 
 def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
            threshold: float = DEFAULT_THRESHOLD, show_progress: bool = False,
-           screener: Screener | None = None, workers: int = 1) -> pd.DataFrame:
+           screener: Screener | None = None) -> pd.DataFrame:
     """Screen ``names`` (``INPUT_COLUMNS``; ``record_id, name`` required) against ``lists``.
 
     ``lists`` is a sanctions frame, a list file, or several of either. Returns one row per
-    hit with ``HIT_COLUMNS``, best first within each record. ``workers`` > 1 screens in
-    that many processes (the index is built once and shared by forking).
+    hit with ``HIT_COLUMNS``, best first within each record. One process: a pool of
+    workers measured no faster on two cores (each worker rebuilds its caches cold).
     """
     missing = [c for c in ("record_id", "name") if c not in names.columns]
     if missing:
@@ -157,45 +231,32 @@ def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
     columns = [c for c in INPUT_COLUMNS if c in names.columns]
     records = [tuple(_text(v) for v in row)
                for row in names[columns].itertuples(index=False, name=None)]
-    chunks = [records[i:i + _CHUNK] for i in range(0, len(records), _CHUNK)]
     bar = tqdm(total=len(records), desc="screen", unit="name", file=sys.stderr,
                disable=not (show_progress and on_terminal()))
-    rows: list[dict] = []
-    if workers > 1 and len(chunks) > 1:
-        global _WORKER_SCREENER
-        _WORKER_SCREENER = screener
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap(_screen_chunk, [(c, columns, threshold) for c in chunks]):
-                rows.extend(part)
-                bar.update(_CHUNK)
-        _WORKER_SCREENER = None
-    else:
-        for chunk in chunks:
-            rows.extend(_screen_records(screener, chunk, columns, threshold))
-            bar.update(len(chunk))
+    # a name's repeats are screened one after another, so the (bounded) name cache meets
+    # every repeat however large the batch; hits come back in input order
+    name_at = columns.index("name")
+    order = sorted(range(len(records)), key=lambda i: records[i][name_at])
+    found: list[list[dict]] = [[] for _ in records]
+    for start in range(0, len(order), _CHUNK):
+        chunk = order[start:start + _CHUNK]
+        for i in chunk:
+            found[i] = _screen_record(screener, records[i], columns, threshold)
+        bar.update(len(chunk))
     bar.close()
-    return pd.DataFrame(rows, columns=list(HIT_COLUMNS))
+    return pd.DataFrame([row for rows in found for row in rows], columns=list(HIT_COLUMNS))
 
 
 _CHUNK = 5_000
-_WORKER_SCREENER: Screener | None = None
 
 
-def _screen_records(screener: Screener, records: list[tuple], columns: list[str],
-                    threshold: float) -> list[dict]:
-    rows = []
-    for values in records:
-        rec = dict(zip(columns, values, strict=True))
-        for hit in screener.screen_one(rec["name"], rec.get("kind", ""), rec.get("dob", ""),
-                                       rec.get("country", ""), rec.get("id_number", ""),
-                                       threshold):
-            rows.append({"record_id": rec["record_id"], "name": rec["name"], **hit})
-    return rows
-
-
-def _screen_chunk(task: tuple[list[tuple], list[str], float]) -> list[dict]:
-    assert _WORKER_SCREENER is not None
-    return _screen_records(_WORKER_SCREENER, *task)
+def _screen_record(screener: Screener, values: tuple, columns: list[str],
+                   threshold: float) -> list[dict]:
+    rec = dict(zip(columns, values, strict=True))
+    return [{"record_id": rec["record_id"], "name": rec["name"], **hit}
+            for hit in screener.screen_one(rec["name"], rec.get("kind", ""), rec.get("dob", ""),
+                                           rec.get("country", ""), rec.get("id_number", ""),
+                                           threshold)]
 
 
 def _text(value: object) -> str:

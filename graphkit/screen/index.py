@@ -1,28 +1,34 @@
 """Candidate generation: an index over every listed name and alias, never a scan.
 
 Each screening token is indexed as itself and, from four letters on, by its one-letter
-deletions (SymSpell), so a typo still meets its listed spelling; romanization variants
-already share one token (:mod:`graphkit.screen.names`). A query's candidates are the names
-sharing a *rare* token with it, or two common ones (a bare "Kim" finds nobody), ranked by
-the inverse-frequency weight of what they share and cut to ``max_candidates``.
+deletions (SymSpell), so a typo still meets its listed spelling; so are two neighbouring
+tokens joined ("silver star" meets "silverstar"). Romanization variants already share one
+token (:mod:`graphkit.screen.names`). A query's candidates are the names sharing a *rare*
+token with it, or two common ones (a bare "Kim" finds nobody), ranked by the
+inverse-frequency weight of what they share (ties by index position, so the cut never
+depends on hashing) and cut to ``max_candidates``; a listed name whose tokens equal the
+query's is always a candidate. Whether a token is rare is decided on its exact postings and
+on its typo neighbours apart, so typo tolerance never makes a rare word look common.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import combinations, pairwise
 
 import pandas as pd
 
-from graphkit.screen.names import company_tokens, name_variants, person_tokens
+from graphkit.screen.names import company_tokens, name_variants, optional_tokens, person_tokens
 
 #: A token found in more listed names than this is "common": alone it makes no candidate.
 RARE_LIMIT = 64
 #: Candidates scored per query (best by shared inverse-frequency weight).
 MAX_CANDIDATES = 12
+#: Distinct query tokens whose postings are kept (a bounded cache).
+MATCH_CACHE = 50_000
 
 
 def bucket_of(kind: str) -> str:
@@ -47,11 +53,19 @@ class ListedName:
     name: str
     tokens: tuple[str, ...]
     weak: bool
+    #: per token: a middle name whose absence costs little (see ``optional_tokens``)
+    optional: tuple[bool, ...] = ()
+    #: the distinct tokens
+    token_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    #: neighbouring tokens joined, and the length of the shortest such join
+    joins: frozenset[str] = field(init=False, repr=False, compare=False)
+    shortest_join: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def token_set(self) -> frozenset[str]:
-        """The distinct tokens."""
-        return frozenset(self.tokens)
+    def __post_init__(self) -> None:
+        joins = [a + b for a, b in itertools.pairwise(self.tokens)]
+        object.__setattr__(self, "token_set", frozenset(self.tokens))
+        object.__setattr__(self, "joins", frozenset(joins))
+        object.__setattr__(self, "shortest_join", min(map(len, joins), default=0))
 
 
 class NameIndex:
@@ -73,24 +87,29 @@ class NameIndex:
                     self._postings["~" + variant].add(pos)
         for a, b in zip(listed.tokens, listed.tokens[1:]):  # "silver star" meets "silverstar"
             self._postings["+" + a + b].add(pos)
+        self._postings["=" + " ".join(sorted(listed.tokens))].add(pos)
 
     def freeze(self) -> None:
         """Finish building; computes token weights."""
         self._postings = dict(self._postings)
         n = max(len(self.names), 1)
         self.token_weight = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()
-                             if not t.startswith("~")}
+                             if not t.startswith(("~", "="))}
         self.default_weight = math.log(1 + n)
-        self.matches = lru_cache(maxsize=200_000)(self._matches)
+        self.matches = lru_cache(maxsize=MATCH_CACHE)(self._matches)
         self._frozen = True
 
-    def _matches(self, token: str) -> frozenset[int]:
-        found = set(self._postings.get(token, ()))
-        found |= self._postings.get("+" + token, set())
+    def _matches(self, token: str) -> tuple[frozenset[int], frozenset[int]]:
+        """Listed names holding ``token`` (or it joined), and those one slip away."""
+        exact = set(self._postings.get(token, ()))
+        exact |= self._postings.get("+" + token, set())
+        near: set[int] = set()
+        if len(token) == 3 and not exact:  # "chn" is "chun" with a letter dropped
+            near |= self._postings.get("~" + token, set())
         if len(token) >= 4:
             for variant in _deletions(token):
-                found |= self._postings.get("~" + variant, set())
-        return frozenset(found)
+                near |= self._postings.get("~" + variant, set())
+        return frozenset(exact), frozenset(near - exact)
 
     def weight(self, token: str) -> float:
         """Inverse-frequency weight of a listed token (unknown tokens weigh the most)."""
@@ -101,21 +120,29 @@ class NameIndex:
         """Positions of the listed names worth scoring against ``tokens``, best first."""
         unique = list(dict.fromkeys(tokens))
         # (listed names met, weight, query tokens it stands for)
-        found = [(self.matches(t), self.weight(t), 1) for t in unique]
-        for a, b in pairwise(tokens):  # "silver star" in the query, "silverstar" listed
+        found = []
+        common_word: list[bool] = []
+        for t in unique:
+            exact, near = self.matches(t)
+            found.append((exact, self.weight(t), 1))
+            found.append((near, self.weight(t), 1))
+            # a word's typo neighbours are rare only when the word itself is
+            common_word += [len(exact) > RARE_LIMIT] * 2
+        for a, b in itertools.pairwise(tokens):  # "silver star" in the query, "silverstar" listed
             joined = self._postings.get(a + b)
             if joined:
                 found.append((frozenset(joined), self.weight(a + b), 2))
-        found = [f for f in found if f[0]]
-        rare = [s for s, _, _ in found if len(s) <= RARE_LIMIT]
-        common = [s for s, _, _ in found if len(s) > RARE_LIMIT]
+                common_word.append(False)
+        is_common = [c or len(f[0]) > RARE_LIMIT for f, c in zip(found, common_word, strict=True)]
+        rare = [f[0] for f, c in zip(found, is_common, strict=True) if f[0] and not c]
+        common = [f[0] for f, c in zip(found, is_common, strict=True) if f[0] and c]
         pool: set[int] = set().union(*rare) if rare else set()
-        for a, b in combinations(common, 2):
+        for a, b in itertools.combinations(common, 2):
             pool |= a & b
         met: dict[int, int] = dict.fromkeys(pool, 0)
         shared: dict[int, float] = dict.fromkeys(pool, 0.0)
-        for s, w, n in found:
-            for pos in (s if len(s) <= RARE_LIMIT else s & pool):
+        for (s, w, n), c in zip(found, is_common, strict=True):
+            for pos in (s & pool if c else s):
                 met[pos] += n
                 shared[pos] += w
         names = self.names
@@ -123,14 +150,17 @@ class NameIndex:
         kept = [p for p in pool
                 if 2 * met[p] >= len(unique) or 2 * met[p] >= len(names[p].tokens)]
         # rank by the weight shared, then by the share of the listed name's own tokens
-        # that the query spells exactly ("KIM Jung Jong" before "KIM Jong Man")
+        # that the query spells exactly ("KIM Jung Jong" before "KIM Jong Man"), then by
+        # position: a fixed order, whatever the hash seed
         query_set = set(unique)
 
-        def rank(p: int) -> tuple[float, float]:
+        def rank(p: int) -> tuple[float, float, int]:
             own = names[p].token_set
-            return -shared[p], -len(own & query_set) / len(own)
+            return -shared[p], -len(own & query_set) / len(own), p
 
-        return sorted(kept, key=rank)[:max_candidates]
+        exact_names = sorted(self._postings.get("=" + " ".join(sorted(tokens)), ()))
+        best = [p for p in sorted(kept, key=rank) if p not in set(exact_names)]
+        return exact_names + best[:max(max_candidates - len(exact_names), 0)]
 
 
 class SanctionsIndex:
@@ -154,7 +184,8 @@ class SanctionsIndex:
                     tokens = tokens_for(variant, bucket)
                     if tokens and tokens not in seen:
                         seen.add(tokens)
-                        index.add(ListedName(row, alias, tokens, is_weak))
+                        optional = optional_tokens(variant) if bucket == "person" else ()
+                        index.add(ListedName(row, alias, tokens, is_weak, optional))
         for index in self.buckets.values():
             index.freeze()
 

@@ -13,14 +13,20 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from graphkit.names import is_romanized_syllable, romanize_hangul, romanized_tokens
+from graphkit.names import (
+    NICKNAMES,
+    canonical_syllable,
+    is_romanized_syllable,
+    romanize_hangul,
+    romanized_tokens,
+)
 from graphkit.normalize import COMPANY_SUFFIXES, name_tokens
-from graphkit.pinyin import split_pinyin
+from graphkit.pinyin import is_pinyin_syllable, split_pinyin
 
 #: Legal-form words, dropped wherever they stand: the suffixes and the words around them.
 LEGAL_FORMS = COMPANY_SUFFIXES | frozenset(
     "cjsc pjsc liability joint stock private public holding holdings group sdn bhd fze fzco "
-    "fzc jv".split()
+    "fzc jv coltd ao pao tov".split()
 )
 STOP_WORDS = frozenset("the of and for de la le du des y i".split())
 #: Words that lists and applicants write in more than one way.
@@ -42,7 +48,7 @@ _CYRILLIC = dict(zip(
 ))
 #: Latin transliteration variants of Slavic names, applied to tokens that are not Korean.
 _LATIN_VARIANTS = (
-    (re.compile(r"ks"), "x"), (re.compile(r"kh"), "h"),
+    (re.compile(r"ks"), "x"),
     (re.compile(r"(?<=[a-z])(iy|ij|yi|yy)$"), "y"),
     (re.compile(r"^yevg|^jevg"), "evg"), (re.compile(r"^(ye|je)(?=[lk])"), "e"),
     (re.compile(r"ph"), "f"), (re.compile(r"(?<=[aeiou])w$"), "v"), (re.compile(r"tz|cz"), "ts"),
@@ -70,17 +76,26 @@ def transliterate_cyrillic(text: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=200_000)
+#: Letters written either way in any token that is not a Korean syllable (v/w, dj/j, kh/h).
+_LETTER_VARIANTS = re.compile(r"w|dj|kh")
+_LETTER_SPELLING = {"w": "v", "dj": "j", "kh": "h"}
+
+
+@lru_cache(maxsize=100_000)
 def latin_variant(token: str) -> str:
-    """One spelling for transliteration variants (``aleksandr`` = ``alexandr``)."""
-    if is_romanized_syllable(token) or len(token) < 4:
+    """One spelling for transliteration variants (``aleksandr`` = ``alexandr``,
+    ``wolkow`` = ``volkov``, ``djamal`` = ``jamal``, ``mikhail`` = ``mihail``); a token that
+    becomes a Korean syllable takes its class's spelling (``djon`` = ``jon`` = ``chon``)."""
+    if is_romanized_syllable(token):
         return token
-    for pattern, repl in _LATIN_VARIANTS:
-        token = pattern.sub(repl, token)
-    return token
+    token = _LETTER_VARIANTS.sub(lambda m: _LETTER_SPELLING[m.group()], token)
+    if len(token) >= 4:
+        for pattern, repl in _LATIN_VARIANTS:
+            token = pattern.sub(repl, token)
+    return canonical_syllable(token)
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=100_000)
 def person_tokens(name: str) -> tuple[str, ...]:
     """Screening tokens of a person's name (order kept; see the module docstring).
 
@@ -88,31 +103,107 @@ def person_tokens(name: str) -> tuple[str, ...]:
     True
     >>> person_tokens("Александр Евгеньевич") == person_tokens("Aleksandr Yevgenyevich")
     True
+    >>> person_tokens("Chao Li"), person_tokens("Ryonghae Choe")
+    (('chao', 'ri'), ('ryong', 'hae', 'choe'))
     """
     out: list[str] = []
     for token in name_tokens(romanize_hangul(transliterate_cyrillic(name))):
-        parts = romanized_tokens(token)
-        if len(parts) != 2:  # a two-syllable Pinyin reading beats a three-way Korean one
-            pinyin = split_pinyin(token)
-            if len(pinyin) == 2:
-                parts = [p for syllable in pinyin for p in romanized_tokens(syllable)]
-        out.extend(latin_variant(p) for p in parts)
+        out.extend(_word_tokens(token))
     return tuple(out)
 
 
-@lru_cache(maxsize=500_000)
+def _real_pinyin(syllable: str) -> bool:
+    """Pinyin's j, q and x stand before i or u only ("jose" is no "jo se")."""
+    return syllable[0] not in "jqx" or syllable[1:2] in ("i", "u")
+
+
+@lru_cache(maxsize=100_000)
+def _word_tokens(token: str) -> tuple[str, ...]:
+    """Screening tokens of one written word of a person's name."""
+    if is_pinyin_syllable(token) and not is_romanized_syllable(token):
+        # one Chinese syllable ("chao") is no run of Korean ones ("cha o")
+        return (latin_variant(canonical_syllable(NICKNAMES.get(token, token))),)
+    parts = romanized_tokens(token)
+    if len(parts) != 2:  # a two-syllable Pinyin reading beats a three-way Korean one
+        pinyin = split_pinyin(token)
+        if len(pinyin) == 2 and all(_real_pinyin(p) for p in pinyin):
+            parts = [p for syllable in pinyin for p in romanized_tokens(syllable)]
+    return tuple(latin_variant(p) for p in parts)
+
+
+@lru_cache(maxsize=100_000)
 def company_tokens(name: str) -> tuple[str, ...]:
-    """Screening tokens of a company name: no legal forms, stop words or punctuation.
+    """Screening tokens of a company name: no legal forms, stop words or punctuation;
+    letters written apart are one word (``L.L.C.`` = ``LLC``).
 
     >>> company_tokens("LIMITED LIABILITY COMPANY ALIS") == company_tokens("Alis LLC")
     True
     >>> company_tokens("Yanbian Silverstar Network Technology Co., Ltd.")
     ('yanbian', 'silverstar', 'network', 'technology')
+    >>> company_tokens("Intellekt L.L.C.") == company_tokens("AO Intellekt")
+    True
     """
     tokens = [COMPANY_SYNONYMS.get(t, t)
-              for t in name_tokens(transliterate_cyrillic(name))]
+              for t in map(_unglue, _join_letters(name_tokens(transliterate_cyrillic(name))))]
     kept = tuple(t for t in tokens if t not in LEGAL_FORMS and t not in STOP_WORDS)
     return kept or tuple(tokens)
+
+
+#: Legal forms that applicants run into the word before ("Amanholding", "Genisarl").
+_GLUED_FORMS = ("holdings", "holding", "group", "company", "limited", "fzco", "sarl")
+
+
+def _unglue(token: str) -> str:
+    """A word without a legal form run into its end (``amanholding`` → ``aman``)."""
+    for form in _GLUED_FORMS:
+        if token.endswith(form) and len(token) - len(form) >= 3:
+            return token[:-len(form)]
+    return token
+
+
+def _join_letters(tokens: list[str]) -> list[str]:
+    """Runs of single letters as one token (``l l c`` → ``llc``)."""
+    out: list[str] = []
+    run = ""
+    for token in [*tokens, ""]:
+        if len(token) == 1:
+            run += token
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if token:
+            out.append(token)
+    return out
+
+
+def _is_syllable(token: str) -> bool:
+    return is_romanized_syllable(token) or is_pinyin_syllable(token)
+
+
+def optional_tokens(name: str) -> tuple[bool, ...]:
+    """Per token of ``person_tokens(name)``: whether it is a middle name, whose absence
+    from a query costs little. That is a whole written word after the first given name
+    (``LAST, First Middle``; without a comma, any word but the first and the last) that is
+    neither a Korean nor a Pinyin syllable: the parts of a two-syllable given name are one
+    name, and a surname is never optional.
+
+    >>> optional_tokens("LOPATIN, Anton Igorevich"), optional_tokens("KIM, Jong Un")
+    ((False, False, True), (False, False, False))
+    """
+    last, comma, _given = name.partition(",")
+    words = name_tokens(romanize_hangul(transliterate_cyrillic(name)))
+    first_optional = len(name_tokens(romanize_hangul(transliterate_cyrillic(last)))) + 1
+    last_optional = len(words) if comma else len(words) - 1
+    if not comma:
+        first_optional = 1
+    out: list[bool] = []
+    for i, word in enumerate(words):
+        parts = _word_tokens(word)
+        optional = (first_optional <= i < last_optional and len(parts) == 1
+                    and len(parts[0]) >= 3 and not _is_syllable(parts[0]))
+        out.extend([optional] * len(parts))
+    return tuple(out)
 
 
 def name_variants(name: str) -> list[str]:

@@ -12,20 +12,22 @@ from graphkit.issues import IssueLog
 from graphkit.sources.entries import ListFormatError
 from graphkit.sources.ftm_json import read_ftm_json
 from graphkit.sources.ofac_csv import read_sdn
-from graphkit.sources.ofac_xml import read_ofac_xml
+from graphkit.sources.ofac_xml import read_ofac_consolidated_xml, read_ofac_xml
 from graphkit.sources.un_xml import read_un_xml
 
 #: Format names accepted by ``read_list``, ``graphkit screen --format`` and project files.
 LIST_FORMATS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "ofac-sdn-csv": read_sdn,
     "ofac-sdn-xml": read_ofac_xml,
+    "ofac-cons-xml": read_ofac_consolidated_xml,
     "un-sc-xml": read_un_xml,
     "ftm-json": read_ftm_json,
 }
 
 
 def detect_format(path: str | Path) -> str:
-    """Format name of a list file, from its first bytes (and its name for CSV)."""
+    """Format name of a list file, from its first bytes (and its name for CSV, and for
+    OFAC's consolidated XML, whose layout is the SDN's: ``cons`` or ``non_sdn`` in it)."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -34,6 +36,9 @@ def detect_format(path: str | Path) -> str:
     except OSError as exc:
         raise ListFormatError(f"{path.name}: cannot read ({exc})") from exc
     if "<sdnList" in head or "<sdnEntry" in head:
+        lowered = path.name.lower().replace("-", "_")
+        if "cons" in lowered or "non_sdn" in lowered or "nonsdn" in lowered:
+            return "ofac-cons-xml"
         return "ofac-sdn-xml"
     if "<CONSOLIDATED_LIST" in head:
         return "un-sc-xml"

@@ -2,7 +2,9 @@
 
 The files have no header row; ``-0-`` (often followed by a space) means empty, and the
 file ends with a DOS end-of-file byte (0x1A). Everything an investigator needs beyond the
-name lives in the free-text Remarks column; :func:`parse_remarks` pulls it apart.
+name lives in the free-text Remarks column; :func:`parse_remarks` pulls it apart. In these
+files the a.k.a.s written in Remarks are the *weak* ones (OFAC FAQ 123); the strong ones
+are in ``alt.csv``.
 """
 
 from __future__ import annotations
@@ -90,15 +92,17 @@ _OTHER_ID = re.compile(
 def parse_remarks(remarks: str) -> RemarkFacts:
     """Split an SDN Remarks field into aliases, dates and places of birth, ids and contacts.
 
+    The a.k.a.s (and f.k.a.s, n.k.a.s) of a Remarks field are weak aliases.
+
     >>> f = parse_remarks("DOB 07 Aug 1965; nationality Korea, North; Passport 563410081; "
     ...                   "a.k.a. 'RYU, Chin'.")
-    >>> f.dobs, f.nationalities, f.passports, f.aliases
+    >>> f.dobs, f.nationalities, f.passports, f.weak_aliases
     (['07 Aug 1965'], ['Korea, North'], ['563410081'], ['RYU, Chin'])
     """
     facts = RemarkFacts()
     text = _empty(remarks or "")
     for match in _ALIAS.finditer(text):
-        facts.aliases.append(match.group(2).strip())
+        facts.weak_aliases.append(match.group(2).strip())
     text = _ALIAS.sub("", text)
     for part in text.split(";"):
         section = part.strip().rstrip(".").strip()
@@ -205,6 +209,8 @@ def read_sdn(
         ent_num = row[0].strip()
         facts = parse_remarks(row[11])
         aliases = list(dict.fromkeys(facts.aliases + alt_names.get(ent_num, [])))
+        weak = [a for a in dict.fromkeys(facts.weak_aliases + weak_names.get(ent_num, []))
+                if a not in aliases]
         records.append({
             "list": "OFAC-SDN",
             "list_id": ent_num,
@@ -213,7 +219,7 @@ def read_sdn(
             "programs": parse_programs(row[3]),
             "title": _empty(row[4]),
             "aliases": aliases,
-            "weak_aliases": facts.weak_aliases + weak_names.get(ent_num, []),
+            "weak_aliases": weak,
             "dobs": facts.dobs,
             "pobs": facts.pobs,
             "nationalities": facts.nationalities,
@@ -241,12 +247,46 @@ def _sibling(sdn_path: Path, stem: str) -> Path | None:
     return None
 
 
+#: The scope name that selects the DPRK nexus (see :func:`dprk_nexus`) in a program list.
+DPRK_NEXUS = "dprk-nexus"
+#: Scopes of ``graphkit screen --scope`` and project ``programs``.
+SCOPES = (DPRK_NEXUS, "all")
+_NORTH_KOREA = re.compile(
+    r"korea,?\s*north|north\s*korea|\bdprk\b|democratic\s+people'?s\s+republic\s+of\s+korea"
+    r"|\bpyongyang\b", re.I)
+
+
+def _says_north_korea(values: object) -> bool:
+    if isinstance(values, str):
+        return bool(_NORTH_KOREA.search(values))
+    return any(_says_north_korea(v) for v in values or ())
+
+
+def dprk_nexus(sanctions: pd.DataFrame) -> pd.Series:
+    """Mask of the entries with a North Korea nexus: a DPRK program, or a nationality,
+    citizenship, address, place of birth or remarks naming North Korea (so KIM Song Chol,
+    listed under NPWMD only, is in)."""
+    programs = sanctions["programs"].map(
+        lambda ps: any(fnmatchcase(p.upper(), w) for p in ps for w in DPRK_PROGRAMS))
+    said = pd.Series(False, index=sanctions.index)
+    for column in ("nationalities", "citizenships", "addresses", "pobs", "remarks"):
+        if column in sanctions:
+            said |= sanctions[column].map(_says_north_korea)
+    return programs | said
+
+
 def select_programs(sanctions: pd.DataFrame, patterns: list[str] | tuple[str, ...]) -> pd.DataFrame:
-    """Entries with at least one program matching a pattern (``fnmatch``: ``'DPRK*'``)."""
+    """Entries with at least one program matching a pattern (``fnmatch``: ``'DPRK*'``); the
+    pattern ``dprk-nexus`` stands for the DPRK nexus (:func:`dprk_nexus`), ``all`` for
+    every entry."""
     wanted = [p.upper() for p in patterns]
+    if "ALL" in wanted:
+        return sanctions.reset_index(drop=True)
     mask = sanctions["programs"].map(
         lambda programs: any(fnmatchcase(p.upper(), w) for p in programs for w in wanted)
     )
+    if DPRK_NEXUS.upper() in wanted:
+        mask |= dprk_nexus(sanctions)
     return sanctions[mask].reset_index(drop=True)
 
 

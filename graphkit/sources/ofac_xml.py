@@ -6,6 +6,11 @@ One ``sdnEntry`` per listed party: ``uid``, ``lastName``/``firstName``, ``sdnTyp
 ``dateOfBirthList``, ``placeOfBirthList``, ``nationalityList``, ``citizenshipList`` and
 ``addressList``. The file is streamed, so the full list (~100 MB) never sits in memory
 as a tree. Namespaces differ between publications and are ignored.
+
+The consolidated (non-SDN) list has the same layout; each of its entries is labelled by
+the non-SDN list it is on (:func:`non_sdn_list`: ``OFAC-SSI``, ``OFAC-NS-MBS``,
+``OFAC-NS-PLC``, ``OFAC-NS-CMIC``, ``OFAC-FSE``, ``OFAC-CAPTA``; ``OFAC-CONS`` when none
+is named), never ``OFAC-SDN``.
 """
 
 from __future__ import annotations
@@ -90,7 +95,43 @@ def _entry(element: ET.Element, list_name: str) -> dict[str, Any]:
     return entry
 
 
+def non_sdn_list(programs: list[str], id_types: list[str]) -> str:
+    """The non-SDN list an entry of the consolidated list is on, from its programs and
+    the kinds of its ids (Sectoral Sanctions Identifications carry an "Executive Order
+    13662 Directive Determination", Menu-Based Sanctions a directive of EO 14024 or 14014).
+
+    >>> non_sdn_list(["UKRAINE-EO13662"], ["Executive Order 13662 Directive Determination -"])
+    'OFAC-SSI'
+    >>> non_sdn_list(["NS-PLC"], []), non_sdn_list(["CMIC-EO13959"], [])
+    ('OFAC-NS-PLC', 'OFAC-NS-CMIC')
+    """
+    ids = " ".join(id_types).lower()
+    upper = [p.upper() for p in programs]
+    if "13662 directive determination" in ids:
+        return "OFAC-SSI"
+    if "directive information" in ids or "CAATSA - RUSSIA" in upper:
+        return "OFAC-NS-MBS"
+    for prefix, name in (("NS-PLC", "OFAC-NS-PLC"), ("CMIC", "OFAC-NS-CMIC"),
+                         ("FSE", "OFAC-FSE"), ("561", "OFAC-CAPTA"), ("NS-ISA", "OFAC-NS-ISA")):
+        if any(p.startswith(prefix) for p in upper):
+            return name
+    return "OFAC-CONS"
+
+
+def _consolidated_entry(element: ET.Element) -> dict[str, Any]:
+    entry = _entry(element, "")
+    id_types = [_text(ident, "idType") for ident in _children(element, "idList")]
+    entry["list"] = non_sdn_list(entry["programs"], id_types)
+    return entry
+
+
 def read_ofac_xml(path: str | Path, list_name: str = "OFAC-SDN") -> pd.DataFrame:
-    """Read ``sdn.xml`` (or OFAC's consolidated non-SDN XML) into the sanctions frame."""
+    """Read ``sdn.xml`` into the sanctions frame (every entry on ``list_name``)."""
     return read_xml_entries(Path(path), ("sdnEntry",),
                             lambda element: _entry(element, list_name), "an OFAC XML list")
+
+
+def read_ofac_consolidated_xml(path: str | Path) -> pd.DataFrame:
+    """Read OFAC's consolidated (non-SDN) list XML; each entry on its own non-SDN list."""
+    return read_xml_entries(Path(path), ("sdnEntry",), _consolidated_entry,
+                            "an OFAC XML list")
