@@ -19,6 +19,7 @@ from graphkit.graph import (
     write_graphml,
     write_tables,
 )
+from graphkit.graph.households import add_households, households_table
 from graphkit.ingest import Ingested, ingest
 from graphkit.issues import IssueLog
 from graphkit.progress import Stages
@@ -30,7 +31,7 @@ from graphkit.resolve import (
     resolve_companies_exact,
     resolve_people_exact,
 )
-from graphkit.rings import Rings, find_rings
+from graphkit.rings import Rings, find_rings, sharing_table
 from graphkit.schema import Label, Layout
 from graphkit.screen import screen
 from graphkit.sources import read_list, read_sdn, select_programs
@@ -101,15 +102,17 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])
     with stages.stage("graph"):
         graph = build_graph(data, people, companies)
+        add_households(graph, households_table(people))
     with stages.stage("screen"):
         sanctions = load_sanctions(project)
         hits = screen(entities_to_screen(graph, data, people), sanctions)
         add_matches(graph, hits, sanctions)
     with stages.stage("clusters"):
-        clusters = shared_identifier_clusters(graph, project.settings.max_identifier_share)
+        # the columnar build will hand its tables over directly
+        sharing = sharing_table(tables_from_graph(graph))
+        clusters = shared_identifier_clusters(sharing, project.settings.max_identifier_share)
     with stages.stage("rings"):
-        rings = find_rings(graph, max_share=project.settings.max_identifier_share,
-                           max_ring=project.settings.max_ring, seed=project.settings.seed)
+        rings = find_rings(sharing, project.settings)
     stages.close()
     return BuildResult(project, data, people, companies, sanctions, hits, graph, clusters,
                        rings, stages.seconds)

@@ -20,6 +20,9 @@ class Settings:
     max_identifier_share: int = 20
     #: linked components larger than this are split into communities before scoring
     max_ring: int = 30
+    #: rings: an IP shared by people of this many households or more is explained as a
+    #: carrier NAT or public network (it still links them)
+    nat_min_households: int = 10
     #: resolution: pairs at or above this match probability are merged
     merge_threshold: float = 0.95
     #: resolution: pairs between this and ``merge_threshold`` go to review

@@ -4,8 +4,10 @@
 features (:mod:`~graphkit.resolve.prepare`) → blocking (:mod:`~graphkit.resolve.blocking`)
 → field comparisons (:mod:`~graphkit.resolve.compare`) → Fellegi–Sunter weights estimated
 by EM without labels (:mod:`~graphkit.resolve.model`) → clustering with a chaining guard
-(:mod:`~graphkit.resolve.cluster`). Every merged or reviewable pair carries its waterfall:
-each field's agreement level and the weight it added.
+(:mod:`~graphkit.resolve.cluster`); members of one household are never merged
+(:mod:`~graphkit.resolve.households`: decision ``household``). Every merged or
+reviewable pair carries its waterfall: each field's agreement level and the weight it
+added.
 
 >>> import graphkit
 >>> import tempfile
@@ -41,6 +43,7 @@ from graphkit.resolve.exact import (
     resolve_companies_exact,
     resolve_people_exact,
 )
+from graphkit.resolve.households import household_pairs
 from graphkit.resolve.model import (
     estimate_m,
     estimate_u,
@@ -78,16 +81,19 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
         model = _refined(model, features, labels)
     weight = model.match_weight(levels)
     prob = probability(weight)
+    household = household_pairs(features, blocking.left, blocking.right, levels)
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
-                                              merge, review, levels)
+                                              merge, review, levels, household)
     ids = features.frame["record_id"].tolist()
-    keep = np.flatnonzero(merged | to_review)
+    household &= labels[blocking.left] != labels[blocking.right]
+    keep = np.flatnonzero(merged | to_review | household)
     pairs = pd.DataFrame({
         "record_id_l": [ids[blocking.left[k]] for k in keep],
         "record_id_r": [ids[blocking.right[k]] for k in keep],
         "score": np.round(prob[keep], 4),
         "evidence": [_waterfall_text(explain(model, levels, int(k))) for k in keep],
-        "decision": np.where(merged[keep], "merge", "review"),
+        "decision": np.where(merged[keep], "merge",
+                             np.where(to_review[keep], "review", "household")),
         "match_weight": np.round(weight[keep], 2),
     })
     best = np.ones(len(ids))

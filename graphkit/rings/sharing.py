@@ -1,0 +1,121 @@
+"""Who shares what: the one group-by over the relationships table that clusters, rings and
+the query packs' parity test all read.
+
+``sharing_table(tables)`` keeps every relationship from a person or company entity to an
+identifier node (account, device, IP, email, phone, address, document), one row per
+(entity, identifier, type), with the identifier's label and value and ``n_entities``: how
+many distinct entities reach that identifier by any type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from graphkit.graph.tables import GraphTables, tables_from_graph
+from graphkit.schema import ID_LABEL, Label
+
+ENTITY_LABELS = frozenset({Label.PERSON.value, Label.COMPANY.value})
+IDENTIFIER_LABELS = frozenset(label.value for label in ID_LABEL.values())
+SHARING_COLUMNS = ("entity_id", "entity", "entity_label", "ident_id", "ident", "ident_label",
+                   "value", "type", "records", "n_entities")
+
+
+def as_tables(source: GraphTables | nx.MultiDiGraph) -> GraphTables:
+    """``source`` as tables (a networkx graph is converted)."""
+    return source if isinstance(source, GraphTables) else tables_from_graph(source)
+
+
+def node_column(tables: GraphTables, column: str) -> pd.Series:
+    """A node property indexed by ``node_id`` (null where absent)."""
+    nodes = tables.nodes
+    if column not in nodes.columns:
+        return pd.Series(pd.NA, index=nodes["node_id"].to_numpy(), dtype=object)
+    return pd.Series(nodes[column].to_numpy(), index=nodes["node_id"].to_numpy())
+
+
+@dataclass
+class Sharing:
+    """The sharing table (``SHARING_COLUMNS``) of one graph and the graph's tables."""
+
+    table: pd.DataFrame
+    tables: GraphTables
+
+    def sizes(self) -> pd.Series:
+        """``n_entities`` per identifier node id."""
+        return self.table.drop_duplicates("ident_id").set_index("ident_id")["n_entities"]
+
+    def shared(self, max_share: int) -> pd.DataFrame:
+        """Rows of identifiers shared by 2 to ``max_share`` entities (hubs left out)."""
+        n = self.table["n_entities"]
+        return self.table[(n >= 2) & (n <= max_share)]
+
+    def hubs(self, max_share: int) -> pd.DataFrame:
+        """Identifiers shared by more than ``max_share`` entities: key, label, kind, count."""
+        rows = self.table[self.table["n_entities"] > max_share].drop_duplicates("ident_id")
+        kind = node_column(self.tables, "kind")
+        return pd.DataFrame({"identifier": rows["ident"].to_numpy(),
+                             "label": rows["ident_label"].to_numpy(),
+                             "kind": kind.reindex(rows["ident_id"]).fillna("").to_numpy(),
+                             "entities": rows["n_entities"].to_numpy()})
+
+
+def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
+    """Every entity → identifier relationship with the identifier's sharing count."""
+    tables = as_tables(source)
+    rels = tables.relationships
+    label = node_column(tables, "label")
+    start_label = label.reindex(rels["start_id"]).to_numpy()
+    end_label = label.reindex(rels["end_id"]).to_numpy()
+    keep = np.isin(start_label, list(ENTITY_LABELS)) & np.isin(end_label,
+                                                               list(IDENTIFIER_LABELS))
+    picked = rels[keep]
+    records = picked["records"] if "records" in picked.columns else \
+        pd.Series([[]] * len(picked), index=picked.index, dtype=object)
+    value = node_column(tables, "value").reindex(picked["end_id"]).to_numpy()
+    table = pd.DataFrame({
+        "entity_id": picked["start_id"].to_numpy(np.int64),
+        "entity": picked["start"].to_numpy(),
+        "entity_label": start_label[keep],
+        "ident_id": picked["end_id"].to_numpy(np.int64),
+        "ident": picked["end"].to_numpy(),
+        "ident_label": end_label[keep],
+        "value": np.where(pd.isna(value), picked["end"].to_numpy(), value),
+        "type": picked["type"].to_numpy(),
+        "records": records.to_numpy(),
+    })
+    counts = table.drop_duplicates(["ident_id", "entity_id"]).groupby("ident_id").size()
+    table["n_entities"] = counts.reindex(table["ident_id"]).to_numpy(np.int64)
+    return Sharing(table.reset_index(drop=True), tables)
+
+
+def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
+                             rel_types: tuple[str, ...],
+                             entity_labels: tuple[str, ...] = ("Person", "Company"),
+                             min_members: int = 2, max_members: int = 20,
+                             exclude_rel: str | None = None) -> dict[str, set[str]]:
+    """Identifier value → entity keys reaching it by ``rel_types``, for groups whose size is
+    within [min_members, max_members]. With ``exclude_rel``, an entity counts only when it
+    does not also reach the identifier by that type (laptop farms: SHIPS_TO, not LIVES_AT).
+
+    This is the in-process twin of the ``rings/shared_*`` Cypher pack queries.
+    """
+    sharing = source if isinstance(source, Sharing) else sharing_table(source)
+    t = sharing.table
+    picked = t[t["type"].isin(rel_types) & t["entity_label"].isin(entity_labels)]
+    if exclude_rel:
+        excluded = t.loc[t["type"] == exclude_rel, ["entity_id", "ident_id"]]
+        both = picked.merge(excluded.assign(_x=True), on=["entity_id", "ident_id"],
+                            how="left")
+        picked = picked[both["_x"].isna().to_numpy()]
+    groups = picked.groupby("value")["entity"].agg(lambda s: set(s))
+    sizes = groups.map(len)
+    groups = groups[(sizes >= min_members) & (sizes <= max_members)]
+    return dict(groups.items())
+
+
+__all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "SHARING_COLUMNS", "Sharing", "as_tables",
+           "node_column", "shared_identifier_groups", "sharing_table"]
