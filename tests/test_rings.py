@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from html.parser import HTMLParser
 
+import networkx as nx
+
 import graphkit
 from graphkit.report import render_report
 from graphkit.rings import RING_COLUMNS, score_of
@@ -52,8 +54,6 @@ def test_evidence_names_the_planted_pattern(demo_dir, demo_build):
 
 
 def test_duplicate_records_of_one_person_score_nothing():
-    import networkx as nx
-
     from graphkit.rings import find_rings
 
     g = nx.MultiDiGraph()
@@ -128,8 +128,6 @@ def _person(graph, entity: str, name: str, dob: str, nid: str) -> None:
 
 
 def test_identity_reuse_and_sanctioned_payer_are_detected():
-    import networkx as nx
-
     from graphkit.rings import find_rings
 
     g = nx.MultiDiGraph()
@@ -154,11 +152,9 @@ def test_identity_reuse_and_sanctioned_payer_are_detected():
 
 # --- detectors on small hand-made populations -------------------------------------------
 
-def _population(n_people: int = 40) -> "nx.MultiDiGraph":
+def _population(n_people: int = 40) -> nx.MultiDiGraph:
     """``n_people`` unrelated people, each with a home, a phone and an account, so the
     calibration has a population to weigh surprise against."""
-    import networkx as nx
-
     g = nx.MultiDiGraph()
     for i in range(n_people):
         _member(g, f"person:x{i}", f"Person{i} Unrelated{i}", home=f"home-x{i}",

@@ -43,7 +43,7 @@ from graphkit.resolve.exact import (
     resolve_companies_exact,
     resolve_people_exact,
 )
-from graphkit.resolve.households import household_pairs
+from graphkit.resolve.households import different_people
 from graphkit.resolve.model import (
     estimate_m,
     estimate_u,
@@ -81,11 +81,12 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
         model = _refined(model, features, labels)
     weight = model.match_weight(levels)
     prob = probability(weight)
-    household = household_pairs(features, blocking.left, blocking.right, levels)
+    apart = different_people(features, blocking.left, blocking.right, levels)
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
-                                              merge, review, levels, household)
+                                              merge, review, levels, apart)
     ids = features.frame["record_id"].tolist()
-    household &= labels[blocking.left] != labels[blocking.right]
+    household = apart & (levels["address"] == 2) & (labels[blocking.left]
+                                                   != labels[blocking.right])
     keep = np.flatnonzero(merged | to_review | household)
     pairs = pd.DataFrame({
         "record_id_l": [ids[blocking.left[k]] for k in keep],

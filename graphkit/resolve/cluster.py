@@ -78,7 +78,8 @@ def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob:
     whatever contacts it shares. Nor is a pair whose dates of birth differ outright and
     whose national ids or passports differ too: a father and a son of one name at one
     address (two strong identifiers in conflict are not typos). Pairs in ``household``
-    (``graphkit.resolve.households``) are never merged and never put up for review.
+    (different people sharing a home or a contact, ``graphkit.resolve.households``) are
+    never merged and never put up for review.
     """
     groups = _Groups(features)
     merged = np.zeros(len(prob), dtype=bool)

@@ -3,8 +3,10 @@
 Spouses, parents and children, and roommates share an address, a phone, an email, an
 account and a home network. None of that is evidence that two records are one person
 when their given names differ (and are not variants or nicknames of each other) or their
-dates of birth clearly conflict. Such candidate pairs are members of one household
-(``SAME_HOUSEHOLD``): never merged, and kept out of the review band.
+dates of birth clearly conflict: such pairs are never merged and kept out of the review
+band (:func:`different_people`). Those of them that share the home address are members of
+one household (:func:`household_pairs`, ``SAME_HOUSEHOLD`` in the graph); a phone or an
+email shared by people of different homes is left for the ring detectors to judge.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ def _years_apart(a: str, b: str) -> bool:
     return abs(int(a[:4]) - int(b[:4])) >= 2
 
 
-def household_pairs(features: Features, left: np.ndarray, right: np.ndarray,
-                    levels: dict[str, np.ndarray]) -> np.ndarray:
+def different_people(features: Features, left: np.ndarray, right: np.ndarray,
+                     levels: dict[str, np.ndarray]) -> np.ndarray:
     """Mask of candidate pairs that share a household identifier (exact address, phone or
     email) and are different people: given names differ, or dates of birth are years
     apart (and not a near typo)."""
@@ -62,4 +64,12 @@ def household_pairs(features: Features, left: np.ndarray, right: np.ndarray,
     return out
 
 
-__all__ = ["given_names_differ", "household_pairs"]
+
+
+def household_pairs(features: Features, left: np.ndarray, right: np.ndarray,
+                    levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Mask of :func:`different_people` pairs that share the home address."""
+    return different_people(features, left, right, levels) & (levels["address"] == 2)
+
+
+__all__ = ["different_people", "given_names_differ", "household_pairs"]

@@ -42,18 +42,26 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS)) if rows else _empty()
 
 
+def _with_people(pop: Population, rows: pd.DataFrame) -> pd.DataFrame:
+    ent = pop.entities.set_index("entity_id")
+    return rows.assign(person=ent["person"].reindex(rows["entity_id"]).to_numpy(),
+                       household=ent["household"].reindex(rows["entity_id"]).to_numpy())
+
+
 def _groups(pop: Population, rel: str) -> pd.DataFrame:
     """Identifiers reached by ``rel`` and shared (by any type) by 2..max_share entities,
-    with their sharers, distinct people and households."""
+    with their sharers, distinct people and households (only where 2+ people)."""
     t = pop.sharing.shared(pop.max_share)
     rows = t[t["type"] == rel]
     if rows.empty:
         return pd.DataFrame()
-    ent = pop.entities.set_index("entity_id")
-    rows = rows.assign(person=ent["person"].reindex(rows["entity_id"]).to_numpy(),
-                       household=ent["household"].reindex(rows["entity_id"]).to_numpy())
+    rows = _with_people(pop, rows)
+    people = rows.groupby("ident_id")["person"].transform("nunique")
+    rows = rows[people.to_numpy() >= 2]
+    if rows.empty:
+        return pd.DataFrame()
     grouped = rows.groupby("ident_id", sort=True)
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "ident": grouped["ident"].first(), "value": grouped["value"].first(),
         "members": grouped["entity_id"].agg(lambda s: tuple(sorted(set(s)))),
         "n_people": grouped["person"].nunique(),
@@ -61,13 +69,11 @@ def _groups(pop: Population, rel: str) -> pd.DataFrame:
         "records": grouped["records"].agg(lambda s: tuple(sorted({
             str(r) for recs in s if recs is not None for r in recs}))),
     })
-    return out[out["n_people"] >= 2]
 
 
 def _surname_shared(pop: Population, members: tuple[int, ...]) -> bool:
-    tokens = pop.entities.set_index("entity_id")["tokens"]
-    common = frozenset.intersection(*[tokens[m] for m in members])
-    return bool(common)
+    tokens = pop.tokens_of
+    return bool(frozenset.intersection(*[tokens[m] for m in members]))
 
 
 #: Sharing patterns: relationship, pattern name, noun.
@@ -113,38 +119,43 @@ def _shared(rel: str) -> Callable[[Population], pd.DataFrame]:
     return find
 
 
-def _company_sites(pop: Population) -> set[int]:
-    """Addresses a company is registered at (known company sites)."""
+def _site_key(value: str) -> str:
+    """An address value without its region (company rows carry none)."""
+    parts = str(value).split("|")
+    return "|".join(parts[:2] + parts[3:]) if len(parts) == 5 else str(value)
+
+
+def _company_sites(pop: Population) -> set[str]:
+    """Addresses a company is registered at (known company sites), region left out."""
     t = pop.sharing.table
-    return set(t.loc[(t["entity_label"] == Label.COMPANY.value)
-                     & (t["ident_label"] == Label.ADDRESS.value), "ident_id"])
+    return {_site_key(v) for v in t.loc[(t["entity_label"] == Label.COMPANY.value)
+                                        & (t["ident_label"] == Label.ADDRESS.value), "value"]}
 
 
 def laptop_farms(pop: Population) -> pd.DataFrame:
     """Equipment of 3+ people who live elsewhere shipped to one address."""
     t = pop.sharing.shared(pop.max_share)
-    ships = t[t["type"] == Rel.SHIPS_TO.value]
+    ships = _with_people(pop, t[t["type"] == Rel.SHIPS_TO.value])
     if ships.empty:
         return _empty()
-    ent = pop.entities.set_index("entity_id")
-    homes = t[t["type"] == Rel.LIVES_AT.value]
-    living = homes.assign(household=ent["household"].reindex(homes["entity_id"]).to_numpy())
-    resident_households = living.groupby("ident_id")["household"].agg(set)
+    homes = _with_people(pop, t[t["type"] == Rel.LIVES_AT.value])
+    living = homes[["ident_id", "household"]].drop_duplicates().assign(_home=True)
+    ships = ships.merge(living, on=["ident_id", "household"], how="left")
+    who = ships[ships["_home"].isna()]
+    people = who.groupby("ident_id")["person"].transform("nunique")
+    who = who[people.to_numpy() >= 3]
     sites = _company_sites(pop)
     rows = []
-    for ident_id, group in ships.groupby("ident_id"):
-        residents = resident_households.get(ident_id, set())
-        who = group[~ent["household"].reindex(group["entity_id"]).isin(residents).to_numpy()]
-        people = ent["person"].reindex(who["entity_id"]).nunique()
-        if people < 3:
-            continue
+    for _, group in who.groupby("ident_id"):
+        value = group["value"].iloc[0]
+        n = group["person"].nunique()
         explained, factor = ("shipping to a known company site", 0.0) \
-            if ident_id in sites else ("", 1.0)
-        records = tuple(sorted({str(r) for recs in who["records"] for r in recs}))
+            if _site_key(value) in sites else ("", 1.0)
+        records = tuple(sorted({str(r) for recs in group["records"] for r in recs}))
         rows.append({"pattern": "laptop_farm", "idents": (group["ident"].iloc[0],),
-                     "members": tuple(sorted(set(who["entity_id"]))), "n_people": people,
-                     "description": f"equipment of {people} people who live elsewhere "
-                                    f"shipped to {group['value'].iloc[0]}",
+                     "members": tuple(sorted(set(group["entity_id"]))), "n_people": n,
+                     "description": f"equipment of {n} people who live elsewhere "
+                                    f"shipped to {value}",
                      "records": records, "explained": explained, "factor": factor})
     return _frame(rows)
 

@@ -51,8 +51,10 @@ class RingContext:
         self.tables = tables
         nodes = tables.nodes
         self.id_of = pd.Series(nodes["node_id"].to_numpy(), index=nodes["key"].to_numpy())
-        names = nodes["name"] if "name" in nodes.columns else pd.Series([None] * len(nodes))
-        self.name_of = dict(zip(nodes["key"], names.where(names.notna(), nodes["key"])))
+        keys = nodes["key"].to_numpy(dtype=object)
+        names = nodes["name"].to_numpy(dtype=object) if "name" in nodes.columns else keys
+        self.name_of = {k: (n if isinstance(n, str) else k)
+                        for k, n in zip(keys.tolist(), names.tolist())}
 
     def neighbourhood(self, keys: set[str]) -> nx.MultiDiGraph:
         """The nodes ``keys`` and the sanctions entries they match, with every relationship

@@ -23,8 +23,8 @@ from graphkit.schema import Label, Rel
 
 @dataclass
 class Population:
-    """Facts per entity (``entities``: entity_id, key, label, name, tokens, dobs, nids,
-    vpn, person, household), the sharing table, and the hub threshold."""
+    """Facts per entity (``entities``: entity_id, key, label, name, tokens, vpn, person,
+    household), the sharing table, and the hub threshold."""
 
     entities: pd.DataFrame
     sharing: Sharing
@@ -35,6 +35,11 @@ class Population:
     identities: pd.DataFrame | None = None
     #: an IP shared by people of this many households is a carrier NAT or public network
     nat_households: int = 10
+
+    @functools.cached_property
+    def tokens_of(self) -> dict[int, frozenset[str]]:
+        """Entity id → romanized name tokens."""
+        return dict(zip(self.entities["entity_id"], self.entities["tokens"]))
 
     @property
     def n_people(self) -> int:
@@ -72,26 +77,20 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     ent = nodes.loc[is_entity, ["node_id", "key", "label"]].rename(
         columns={"node_id": "entity_id"}).reset_index(drop=True)
     names = node_column(tables, "name").reindex(ent["entity_id"]).fillna("").astype(str)
-    ent["name"] = names.to_numpy()
-    ent["tokens"] = [_tokens(n) for n in ent["name"]]
+    ent["name"] = names.to_numpy(dtype=object)
+    ent["tokens"] = [_tokens(n) for n in ent["name"].tolist()]
     index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
     people = _resolved(sharing, "people")
     people["dob"] = node_column(tables, "dob").reindex(people["record"]).fillna("").astype(
         str).to_numpy()
-    dobs = people[people["dob"] != ""].groupby("entity_id")["dob"].agg(frozenset)
-    ent["dobs"] = dobs.reindex(ent["entity_id"]).to_numpy()
-    ent["dobs"] = ent["dobs"].map(lambda v: v if isinstance(v, frozenset) else frozenset())
     t = sharing.table
     docs = t[(t["type"] == Rel.HAS_DOCUMENT.value) & t["value"].astype(str).str.startswith(
         "nid:")]
-    nids = docs.groupby("entity_id")["ident"].agg(frozenset)
-    ent["nids"] = nids.reindex(ent["entity_id"]).map(
-        lambda v: v if isinstance(v, frozenset) else frozenset()).to_numpy()
     logins = _resolved(sharing, "logins")
     vpn = node_column(tables, "vpn").reindex(logins["record"]).astype(str).str.lower()
     users = set(logins.loc[(vpn == "true").to_numpy(), "entity_id"])
     ent["vpn"] = ent["entity_id"].isin(users).to_numpy()
-    ent["person"] = _one_person(ent, t, index)
+    ent["person"] = _one_person(ent, t, index, people)
     ent["household"] = _households(ent, sharing, index, max_share)
     vpn_records = set(node_column(tables, "record_id").reindex(
         logins.loc[(vpn == "true").to_numpy(), "record"]).astype(str))
@@ -108,7 +107,8 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
 
 
 
-def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series) -> np.ndarray:
+def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
+                people: pd.DataFrame) -> np.ndarray:
     """Group number per entity: entities sharing a document, a date of birth and nearly
     the same name are one person recorded twice."""
     docs = t[(t["type"] == Rel.HAS_DOCUMENT.value) & (t["n_entities"] >= 2)
@@ -118,10 +118,16 @@ def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series) -> np.ndar
     pairs = pairs[pairs["entity_id_x"] < pairs["entity_id_y"]].drop_duplicates()
     a = index.reindex(pairs["entity_id_x"]).to_numpy()
     b = index.reindex(pairs["entity_id_y"]).to_numpy()
-    same = [bool(ent.at[i, "dobs"] & ent.at[j, "dobs"]) and max(
-        fuzz.ratio(ent.at[i, "name"].lower(), ent.at[j, "name"].lower()),
-        fuzz.token_sort_ratio(ent.at[i, "name"], ent.at[j, "name"])) >= 85
-        for i, j in zip(a, b)]
+    involved = set(pairs["entity_id_x"]) | set(pairs["entity_id_y"])
+    known = people[people["entity_id"].isin(involved) & (people["dob"] != "")]
+    dobs: dict[int, set[str]] = {}
+    for entity, dob in zip(known["entity_id"], known["dob"]):
+        dobs.setdefault(entity, set()).add(dob)
+    names = ent["name"].to_numpy(dtype=object)
+    same = [bool(dobs.get(x, set()) & dobs.get(y, set())) and max(
+        fuzz.ratio(names[i].lower(), names[j].lower()),
+        fuzz.token_sort_ratio(names[i], names[j])) >= 85
+        for x, y, i, j in zip(pairs["entity_id_x"], pairs["entity_id_y"], a, b)]
     keep = np.array(same, dtype=bool)
     return _components(len(ent), a[keep], b[keep]) if len(ent) else np.zeros(0, np.int64)
 

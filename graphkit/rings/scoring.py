@@ -1,13 +1,14 @@
 """The risk model, calibrated on the population itself.
 
 A finding weighs by how surprising it is in this data: ``−log2`` of how often people here
-are caught in findings of the same pattern and at least the same size (2, or 3 and more
-distinct people), counted over the whole population's unexplained findings, with one
-pseudo-finding so nothing is certain::
+are caught in findings of the same pattern, counted over the whole population's
+unexplained findings (with one pseudo-finding, so nothing is certain), times the number
+of coincidences it takes beyond the first member (k − 1 for k distinct people, at least 1,
+at most 2: a third stranger on one phone is as unlikely again, a tenth adds nothing)::
 
-    rate(pattern, size) = (1 + people in unexplained findings of pattern with ≥ size)
-                          / (1 + people in the population)
-    weight = −log2(rate) × factor
+    rate(pattern) = (1 + people in unexplained findings of the pattern)
+                    / (1 + people in the population)
+    weight = −log2(rate) × clip(k − 1, 1, 2) × factor
 
 ``factor`` is 1, or less when a benign explanation applies (a household's joint account
 or family phone plan: 0; roommates: a quarter; shipping to a company site: 0), or the
@@ -21,29 +22,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Findings with this many distinct people or more share one size class.
-MAX_SIZE_CLASS = 3
+#: Most coincidences one finding counts (k − 1 for k distinct people).
+MAX_COINCIDENCES = 2
 #: Weight of a repeat of a pattern already found in the ring.
 REPEAT_SHARE = 1 / 3
 
 
 def calibrate(findings: pd.DataFrame, n_people: int) -> pd.DataFrame:
-    """``findings`` with ``bits`` (surprise of the pattern and size here) and ``weight``."""
+    """``findings`` with ``bits`` (surprise of the pattern here), ``coincidences`` and
+    ``weight`` (see the module docstring)."""
     out = findings.copy()
-    size = np.clip(out["n_people"].astype(int).to_numpy(), 1, MAX_SIZE_CLASS)
-    out["size_class"] = size
+    people = out["n_people"].astype(int).to_numpy()
     plain = (out["explained"] == "").to_numpy()
-    bits = np.zeros(len(out))
-    for rows in out.groupby("pattern").groups.values():
-        idx = out.index.get_indexer(rows)
-        sizes = size[idx]
-        people = out["n_people"].astype(int).to_numpy()[idx]
-        counted = plain[idx]
-        for cls in np.unique(sizes):
-            caught = people[counted & (sizes >= cls)].sum()
-            bits[idx[sizes == cls]] = np.log2((1 + n_people) / (1 + caught))
+    caught = pd.Series(np.where(plain, people, 0)).groupby(out["pattern"].to_numpy()).sum()
+    bits = np.log2((1 + n_people) / (1 + caught.reindex(out["pattern"]).to_numpy(float)))
     out["bits"] = np.round(bits, 2)
-    out["weight"] = np.round(bits * out["factor"].astype(float).to_numpy(), 2)
+    out["coincidences"] = np.clip(people - 1, 1, MAX_COINCIDENCES)
+    out["weight"] = np.round(bits * out["coincidences"] * out["factor"].astype(float)
+                             .to_numpy(), 2)
     return out
 
 
@@ -59,4 +55,4 @@ def vpn_weights(vpn_counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.where(applies, np.round(bits, 2), 0.0)
 
 
-__all__ = ["MAX_SIZE_CLASS", "REPEAT_SHARE", "calibrate", "vpn_weights"]
+__all__ = ["MAX_COINCIDENCES", "REPEAT_SHARE", "calibrate", "vpn_weights"]

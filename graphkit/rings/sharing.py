@@ -30,11 +30,15 @@ def as_tables(source: GraphTables | nx.MultiDiGraph) -> GraphTables:
 
 
 def node_column(tables: GraphTables, column: str) -> pd.Series:
-    """A node property indexed by ``node_id`` (null where absent)."""
-    nodes = tables.nodes
-    if column not in nodes.columns:
-        return pd.Series(pd.NA, index=nodes["node_id"].to_numpy(), dtype=object)
-    return pd.Series(nodes[column].to_numpy(), index=nodes["node_id"].to_numpy())
+    """A node property indexed by ``node_id`` (null where absent), kept with the tables
+    after the first call (the tables are read-only to every stage)."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    if column not in cache:
+        nodes = tables.nodes
+        index = nodes["node_id"].to_numpy()
+        cache[column] = pd.Series(nodes[column].to_numpy(dtype=object), index=index) \
+            if column in nodes.columns else pd.Series(None, index=index, dtype=object)
+    return cache[column]
 
 
 @dataclass
