@@ -32,6 +32,7 @@ from graphkit.resolve import (
     resolve_people_exact,
 )
 from graphkit.rings import Rings, find_rings, sharing_table
+from graphkit.rings.sharing import ring_tables
 from graphkit.schema import Label, Layout
 from graphkit.screen import screen
 from graphkit.sources import read_list, read_sdn, select_programs
@@ -108,8 +109,9 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         hits = screen(entities_to_screen(graph, data, people), sanctions)
         add_matches(graph, hits, sanctions)
     with stages.stage("clusters"):
-        # the columnar build will hand its tables over directly
-        sharing = sharing_table(tables_from_graph(graph))
+        # the columnar build will hand its tables over directly; until then the tables
+        # the ring stage reads (ring_tables: same ids as tables_from_graph, fewer columns)
+        sharing = sharing_table(ring_tables(graph))
         clusters = shared_identifier_clusters(sharing, project.settings.max_identifier_share)
     with stages.stage("rings"):
         rings = find_rings(sharing, project.settings)

@@ -16,7 +16,7 @@ from graphkit.resolve.households import given_names_differ
 from graphkit.world import WorldParams, generate_world
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from rings_accuracy import metrics, ring_labels  # noqa: E402
+from rings_accuracy import metrics, ring_labels
 
 
 def _truth(folder: Path) -> list[dict]:
