@@ -25,7 +25,8 @@ FINDING_COLUMNS = ("pattern", "idents", "members", "n_people", "description", "r
 
 @dataclass(frozen=True)
 class Detector:
-    """One named detector: what it looks for, how it is weighed, and its test."""
+    """One named detector: what it looks for, how it is weighed, and its test. Its
+    findings carry pattern names (``identity_reuse`` from two detectors, for example)."""
 
     name: str
     looks_for: str
@@ -289,13 +290,13 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("shared_address", "one residential address given by several people",
              "always explained: they live there", "test_household_ring_scores_zero",
              _shared(Rel.LIVES_AT.value)),
-    Detector("identity_reuse", "one national id or passport under several people's names",
+    Detector("document_reuse", "one national id or passport under several people's names",
              "surprise", "test_identity_reuse_and_sanctioned_payer_are_detected",
              document_reuse),
-    Detector("identity_reuse", "one name and date of birth with several national ids",
+    Detector("name_dob_ids", "one name and date of birth with several national ids",
              "surprise", "test_identity_reuse_and_sanctioned_payer_are_detected",
              name_dob_ids),
-    Detector("sanctioned_person_name", "a person or company matching a sanctions entry",
+    Detector("listed_name", "a person or company matching a sanctions entry",
              "surprise × match score", "test_identity_reuse_and_sanctioned_payer_are_detected",
              listed_names),
     Detector("paid_by_sanctioned", "everyone a listed payer pays (a star, even when they "
@@ -308,8 +309,9 @@ DETECTORS: tuple[Detector, ...] = (
 
 
 def run_detectors(pop: Population) -> pd.DataFrame:
-    """Findings of every detector over the whole population, numbered ``finding``."""
-    frames = [d.find(pop) for d in DETECTORS]
+    """Findings of every detector over the whole population, numbered ``finding``, with
+    the ``detector`` that found each."""
+    frames = [d.find(pop).assign(detector=d.name) for d in DETECTORS]
     found = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
         len(f) for f in frames) else _empty()
     found["finding"] = np.arange(len(found))

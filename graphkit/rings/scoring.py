@@ -1,12 +1,12 @@
 """The risk model, calibrated on the population itself.
 
 A finding weighs by how surprising it is in this data: ``−log2`` of how often people here
-are caught in findings of the same pattern, counted over the whole population's
+are caught in findings of the same detector, counted over the whole population's
 unexplained findings (with one pseudo-finding, so nothing is certain), times the number
 of coincidences it takes beyond the first member (k − 1 for k distinct people, at least 1,
 at most 2: a third stranger on one phone is as unlikely again, a tenth adds nothing)::
 
-    rate(pattern) = (1 + people in unexplained findings of the pattern)
+    rate(detector) = (1 + people in unexplained findings of the detector)
                     / (1 + people in the population)
     weight = −log2(rate) × clip(k − 1, 1, 2) × factor
 
@@ -34,8 +34,9 @@ def calibrate(findings: pd.DataFrame, n_people: int) -> pd.DataFrame:
     out = findings.copy()
     people = out["n_people"].astype(int).to_numpy()
     plain = (out["explained"] == "").to_numpy()
-    caught = pd.Series(np.where(plain, people, 0)).groupby(out["pattern"].to_numpy()).sum()
-    bits = np.log2((1 + n_people) / (1 + caught.reindex(out["pattern"]).to_numpy(float)))
+    kind = out["detector"] if "detector" in out.columns else out["pattern"]
+    caught = pd.Series(np.where(plain, people, 0)).groupby(kind.to_numpy()).sum()
+    bits = np.log2((1 + n_people) / (1 + caught.reindex(kind).to_numpy(float)))
     out["bits"] = np.round(bits, 2)
     out["coincidences"] = np.clip(people - 1, 1, MAX_COINCIDENCES)
     out["weight"] = np.round(bits * out["coincidences"] * out["factor"].astype(float)
