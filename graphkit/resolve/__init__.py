@@ -19,9 +19,11 @@ added.
 >>> result = graphkit.resolve(people)
 >>> names = people.set_index("record_id")
 >>> merged = result.pairs[result.pairs.decision == "merge"]
->>> pak = merged[merged.record_id_l.map(names.last_name) == "Pak"].iloc[0]
->>> names.last_name[pak.record_id_r], pak.evidence.split("; ")[1]
-('Bak', 'name: same romanized name (+11.3)')
+>>> pair = merged.record_id_l.map(names.last_name) + "/" + merged.record_id_r.map(
+...     names.last_name)
+>>> pak = merged[pair.isin(["Pak/Bak", "Bak/Pak"])].iloc[0]
+>>> pak.evidence.split("; ")[1].split(" (")[0]
+'name: same romanized name'
 """
 
 from __future__ import annotations

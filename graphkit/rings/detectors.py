@@ -198,7 +198,8 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
                      "n_people": max(2, len(ids)),
                      "description": f"one name and date of birth ({g['name'].iloc[0]}, "
                                     f"{dob}) with {len(ids)} different national ids",
-                     "records": (), "explained": "", "factor": 1.0})
+                     "records": tuple(sorted(set(g["record_id"]))), "explained": "",
+                     "factor": 1.0})
     return _frame(rows)
 
 
