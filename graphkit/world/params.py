@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -49,5 +49,10 @@ class WorldParams:
     rings: int = 8
     ring_scale: float = 1.0
 
+    def with_overrides(self, **values) -> WorldParams:
+        """A copy with the given fields replaced (``None`` values are ignored)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
 
 __all__ = ["WorldParams"]
+
