@@ -10,9 +10,11 @@ from collections.abc import Callable
 from graphkit.schema import NATIVE_COLUMNS, Layout
 from graphkit.world.base import Generator
 
-#: Variants of SDN-listed DPRK IT front companies (the screening must find them).
+#: Variants of SDN-listed DPRK IT front companies (the screening must find them); a
+#: world with more listed-payer rings than names reuses them (one network then).
 FRONTS = ("Volasys Silver Star Ltd", "Chinyong Information Technology Cooperation Co",
-          "Yanbian Silverstar Network Tech Co., Ltd")
+          "Yanbian Silverstar Network Tech Co., Ltd", "Korea Computer Centre",
+          "LLC Alis")
 
 
 class Ring:
@@ -20,6 +22,7 @@ class Ring:
 
     def __init__(self, gen: Generator, ring_id: str, size: int) -> None:
         self.gen, self.ring_id, self.size = gen, ring_id, size
+        self.number = int(ring_id[1:])
         self.rng = gen.rng
         self.rows: list[tuple[dict, str]] = []
         self.exits = [gen.ip() for _ in range(self.rng.randint(1, 3))]
@@ -83,8 +86,9 @@ def one_name_many_ids(ring: Ring) -> None:
     """One name and date of birth applying with several national ids, sharing a phone or a
     laptop with the records before, plus an associate on the same laptop."""
     gen, rng = ring.gen, ring.rng
-    first, last = rng.choice((("Jong Chol", "Pak"), ("Myong Ho", "Kim"), ("Song Il", "Ri"),
-                              ("Chol Jin", "Han")))
+    names = (("Jong Chol", "Pak"), ("Myong Ho", "Kim"), ("Song Il", "Ri"), ("Chol Jin", "Han"),
+             ("Kwang Hyok", "Choe"), ("Un Sil", "Jang"))
+    first, last = names[ring.number % len(names)]
     dob, phone, device = gen.dob(1985, 1999), gen.phone(), gen.device()
     pid = f"{ring.ring_id}-0"
     for i in range(rng.randint(2, 3)):
@@ -103,7 +107,8 @@ def one_name_many_ids(ring: Ring) -> None:
 def sanctioned_payer(ring: Ring) -> None:
     """Workers paid by a vendor named like an SDN-listed front company; they share nothing
     else (a star)."""
-    front = ring.rng.choice(FRONTS)
+    used = ring.gen.counters["front"] = ring.gen.counters.get("front", -1) + 1
+    front = FRONTS[used % len(FRONTS)]
     for _ in range(max(2, min(ring.size, 6))):
         row, pid = ring.member()
         ring.gen.pay(row, pid, ring.ring_id, payer=front)
@@ -144,7 +149,11 @@ def plant(gen: Generator, n: int, scale: float = 1.0) -> dict[str, list[str]]:
             recipes.append(rng.choice([r for r in order if r != recipes[0]]))
         ring = Ring(gen, ring_id, size)
         for name in recipes:
+            before = len(ring.rows)
             RECIPES[name](ring)
+            if before:  # the parts of a mixed ring meet: a laptop passed between them
+                (first, _), (row, pid) = ring.rows[0], ring.rows[before]
+                ring.login(row, pid, device=first["device_id"])
         out[ring_id] = recipes
     return out
 
