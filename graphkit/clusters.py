@@ -23,11 +23,13 @@ from graphkit.rings.sharing import (
     ENTITY_LABELS,
     IDENTIFIER_LABELS,
     Sharing,
+    entity_records,
     node_column,
+    sanction_hits,
     shared_identifier_groups,
     sharing_table,
 )
-from graphkit.schema import CLUSTER_REPORT_COLUMNS, Label, Rel
+from graphkit.schema import CLUSTER_REPORT_COLUMNS
 
 #: Default: identifiers shared by more entities than this are treated as hubs (the
 #: build's value comes from ``Settings.max_identifier_share``).
@@ -58,35 +60,6 @@ def identifier_sharing(graph: nx.MultiDiGraph) -> dict[str, set[str]]:
         if attrs.get("label") in IDENTIFIER_LABELS:
             out.setdefault(node, set())
     return out
-
-
-def entity_records(tables: GraphTables) -> pd.DataFrame:
-    """``entity_id``, ``record_id`` of the people and company records resolved to each
-    entity (RESOLVED_TO from a Record node)."""
-    rels = tables.relationships
-    resolved = rels[rels["type"] == Rel.RESOLVED_TO.value]
-    kind = node_column(tables, "kind").reindex(resolved["start_id"]).to_numpy()
-    keep = np.isin(kind, ["people", "companies"])
-    record = node_column(tables, "record_id").reindex(resolved["start_id"]).to_numpy()
-    return pd.DataFrame({"entity_id": resolved["end_id"].to_numpy()[keep],
-                         "record_id": record[keep].astype(str)})
-
-
-def sanction_hits(tables: GraphTables) -> pd.DataFrame:
-    """``entity_id``, ``sanction_id``, ``score``, ``hit`` text of MATCHES edges to Sanction
-    nodes."""
-    rels = tables.relationships
-    m = rels[rels["type"] == Rel.MATCHES.value]
-    label = node_column(tables, "label").reindex(m["end_id"]).to_numpy()
-    m = m[label == Label.SANCTION.value]
-    name = node_column(tables, "name").reindex(m["end_id"]).astype(str).to_numpy()
-    lst = node_column(tables, "list").reindex(m["end_id"]).astype(str).to_numpy()
-    lid = node_column(tables, "list_id").reindex(m["end_id"]).astype(str).to_numpy()
-    score = m["score"].astype(float).to_numpy() if "score" in m.columns else \
-        np.ones(len(m))
-    return pd.DataFrame({"entity_id": m["start_id"].to_numpy(), "sanction_id":
-                         m["end_id"].to_numpy(), "score": score,
-                         "hit": [f"{a} ({b} {c})" for a, b, c in zip(name, lst, lid)]})
 
 
 def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,

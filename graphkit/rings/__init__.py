@@ -43,7 +43,12 @@ from graphkit.rings.links import link_matrix
 from graphkit.rings.model import RING_COLUMNS, Evidence, Ring, RingContext, Rings, score_of
 from graphkit.rings.population import Population, build_population
 from graphkit.rings.scoring import REPEAT_SHARE, calibrate, vpn_weights
-from graphkit.rings.sharing import Sharing, shared_identifier_groups, sharing_table
+from graphkit.rings.sharing import (
+    Sharing,
+    sanction_hits,
+    shared_identifier_groups,
+    sharing_table,
+)
 from graphkit.settings import DEFAULT_SETTINGS, Settings
 
 
@@ -70,8 +75,6 @@ def find_rings(source: GraphTables | nx.MultiDiGraph | Sharing,
 
 
 def _star_payers(sharing: Sharing, stars: pd.Series) -> np.ndarray:
-    from graphkit.clusters import sanction_hits
-
     hits = set(sanction_hits(sharing.tables)["entity_id"])
     return np.array(sorted({m for members in stars for m in members if m in hits}),
                     dtype=np.int64)

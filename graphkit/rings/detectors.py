@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from graphkit.rings.population import Population
-from graphkit.rings.sharing import node_column
+from graphkit.rings.sharing import node_column, sanction_hits
 from graphkit.schema import Label, Rel
 
 FINDING_COLUMNS = ("pattern", "idents", "members", "n_people", "description", "records",
@@ -204,8 +204,6 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
 
 
 def _matches(pop: Population) -> pd.DataFrame:
-    from graphkit.clusters import sanction_hits
-
     return sanction_hits(pop.sharing.tables)
 
 

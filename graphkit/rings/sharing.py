@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from graphkit.graph.tables import GraphTables, tables_from_graph
-from graphkit.schema import ID_LABEL, Label
+from graphkit.schema import ID_LABEL, Label, Rel
 
 ENTITY_LABELS = frozenset({Label.PERSON.value, Label.COMPANY.value})
 IDENTIFIER_LABELS = frozenset(label.value for label in ID_LABEL.values())
@@ -96,6 +96,35 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     return Sharing(table.reset_index(drop=True), tables)
 
 
+def entity_records(tables: GraphTables) -> pd.DataFrame:
+    """``entity_id``, ``record_id`` of the people and company records resolved to each
+    entity (RESOLVED_TO from a Record node)."""
+    rels = tables.relationships
+    resolved = rels[rels["type"] == Rel.RESOLVED_TO.value]
+    kind = node_column(tables, "kind").reindex(resolved["start_id"]).to_numpy()
+    keep = np.isin(kind, ["people", "companies"])
+    record = node_column(tables, "record_id").reindex(resolved["start_id"]).to_numpy()
+    return pd.DataFrame({"entity_id": resolved["end_id"].to_numpy()[keep],
+                         "record_id": record[keep].astype(str)})
+
+
+def sanction_hits(tables: GraphTables) -> pd.DataFrame:
+    """``entity_id``, ``sanction_id``, ``score``, ``hit`` text of MATCHES edges to Sanction
+    nodes."""
+    rels = tables.relationships
+    m = rels[rels["type"] == Rel.MATCHES.value]
+    label = node_column(tables, "label").reindex(m["end_id"]).to_numpy()
+    m = m[label == Label.SANCTION.value]
+    name = node_column(tables, "name").reindex(m["end_id"]).astype(str).to_numpy()
+    lst = node_column(tables, "list").reindex(m["end_id"]).astype(str).to_numpy()
+    lid = node_column(tables, "list_id").reindex(m["end_id"]).astype(str).to_numpy()
+    score = m["score"].astype(float).to_numpy() if "score" in m.columns else \
+        np.ones(len(m))
+    return pd.DataFrame({"entity_id": m["start_id"].to_numpy(), "sanction_id":
+                         m["end_id"].to_numpy(), "score": score,
+                         "hit": [f"{a} ({b} {c})" for a, b, c in zip(name, lst, lid)]})
+
+
 def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
                              rel_types: tuple[str, ...],
                              entity_labels: tuple[str, ...] = ("Person", "Company"),
@@ -122,7 +151,8 @@ def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
 
 
 __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "SHARING_COLUMNS", "Sharing", "as_tables",
-           "node_column", "shared_identifier_groups", "sharing_table"]
+           "entity_records", "node_column", "ring_tables", "sanction_hits",
+           "shared_identifier_groups", "sharing_table"]
 
 
 #: Node and relationship properties the ring stage reads (and a ring's drawing shows).
