@@ -38,7 +38,7 @@ WORLDS: dict[str, WorldParams] = {
                               cgnat_per_ip=15, ring_scale=1.5, rings=7),
     "w200k-a": WorldParams(people=200_000, seed=404),
     "w200k-families": WorldParams(people=200_000, seed=505, household_rate=0.6,
-                                  ring_scale=0.8, rings=10),
+                                  ring_scale=0.8, rings=9),
 }
 
 
