@@ -100,10 +100,10 @@ def evaluate(name: str, params: WorldParams, show: int = 0) -> dict:
         seconds = time.perf_counter() - started
         labels = ring_labels(result, truth)
         m = metrics(labels, planted)
-        wall, cpu = time.perf_counter(), time.process_time()
+        cpu = time.process_time()
         tables = ring_tables(result.graph)
         convert = time.process_time() - cpu
-        wall, cpu = time.perf_counter(), time.process_time()
+        cpu = time.process_time()
         sharing = sharing_table(tables)
         shared_identifier_clusters(sharing, result.project.settings.max_identifier_share)
         find_rings(sharing, result.project.settings)
