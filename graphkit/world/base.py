@@ -115,9 +115,7 @@ class Generator:
                                   f"{self.rng.choice(DOMAINS)}".lower().replace("'", ""),
                    phone=phone or self.phone(), ip=ip or self.ip(),
                    device_id=device or self.device(),
-                   national_id=national_id or f"{self.rng.randint(100, 899)}-"
-                                              f"{self.rng.randint(10, 99)}-"
-                                              f"{self.rng.randint(1000, 9999)}")
+                   national_id=national_id or _unique_ssn(int(rid[1:])))
         if full_name:
             row["full_name"] = f"{first} {last}"
         else:
@@ -168,6 +166,13 @@ class Generator:
         row = self.person_row(first, last, dob, addr, **kwargs)
         self.files.add(Layout.PEOPLE, row, person_id, ring)
         return row
+
+
+def _unique_ssn(number: int) -> str:
+    """An SSN-like number unique per record number (a bijection mod 9·10^8), so two people
+    never hold one by chance."""
+    value = number * 2654435761 % 900_000_000 + 100_000_000
+    return f"{value // 10**6:03d}-{value // 10**4 % 100:02d}-{value % 10**4:04d}"
 
 
 def display(row: dict) -> str:
