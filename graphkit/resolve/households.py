@@ -3,13 +3,16 @@
 Spouses, parents and children, and roommates share an address, a phone, an email, an
 account and a home network. None of that is evidence that two records are one person
 when their given names differ (and are not variants or nicknames of each other) or their
-dates of birth clearly conflict: such pairs are never merged and kept out of the review
+dates of birth clearly conflict (years apart, or different with different national ids):
+such pairs are never merged and kept out of the review
 band (:func:`different_people`). Those of them that share the home address are members of
 one household (:func:`household_pairs`, ``SAME_HOUSEHOLD`` in the graph); a phone or an
 email shared by people of different homes is left for the ring detectors to judge.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 from rapidfuzz.distance import JaroWinkler
@@ -31,8 +34,11 @@ def given_names_differ(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     False
     >>> given_names_differ(("jon", "smith"), ("john", "smith"))
     False
+    >>> given_names_differ(("ri", "ri"), ("hyun", "u", "ri"))  # Li Lee, Hyunwoo Lee
+    True
     """
-    left, right = set(a) - set(b), set(b) - set(a)
+    left = list((Counter(a) - Counter(b)).elements())
+    right = list((Counter(b) - Counter(a)).elements())
     if not left or not right:
         return False
     short, long_ = (left, right) if len(left) <= len(right) else (right, left)
@@ -50,7 +56,7 @@ def different_people(features: Features, left: np.ndarray, right: np.ndarray,
                      levels: dict[str, np.ndarray]) -> np.ndarray:
     """Mask of candidate pairs that share a household identifier (exact address, phone or
     email) and are different people: given names differ, or dates of birth are years
-    apart (and not a near typo)."""
+    apart (and not a near typo), or dates of birth differ and national ids differ too."""
     shares = (levels["address"] == 2) | (levels["phone"] == 2) | (levels["email"] == 2)
     out = np.zeros(len(left), dtype=bool)
     if not shares.any():
@@ -59,8 +65,10 @@ def different_people(features: Features, left: np.ndarray, right: np.ndarray,
     dobs = features.frame["dob"].to_numpy()
     for k in np.flatnonzero(shares):
         i, j = int(left[k]), int(right[k])
-        dob_conflict = levels["dob"][k] in (0, 1) and _years_apart(dobs[i], dobs[j])
-        out[k] = dob_conflict or given_names_differ(tokens[i], tokens[j])
+        dob = levels["dob"][k]
+        conflict = (dob in (0, 1) and _years_apart(dobs[i], dobs[j])) or (
+            0 <= dob < 3 and levels["national_id"][k] == 0)
+        out[k] = conflict or given_names_differ(tokens[i], tokens[j])
     return out
 
 
