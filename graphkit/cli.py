@@ -131,8 +131,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from graphkit.demo import generate_demo
+    from graphkit.world import WorldParams, generate_world
 
-    counts = generate_demo(args.out_dir, seed=args.seed, n_people=args.people)
+    if args.rings is None:
+        counts = generate_demo(args.out_dir, seed=args.seed, n_people=args.people)
+    else:
+        counts = generate_world(args.out_dir, WorldParams().with_overrides(
+            people=args.people, seed=args.seed, rings=args.rings,
+            household_rate=args.household_rate, ring_scale=args.ring_scale,
+            vpn_rate=args.vpn_rate))
     for name, n in counts.items():
         print(f"{name}: {n:,} rows")
     return EXIT_OK
@@ -402,6 +409,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("out_dir")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--people", type=int, default=3000)
+    demo.add_argument("--rings", type=int, default=None,
+                      help="plant this many varied rings (a generated world) instead of "
+                           "the six demo rings")
+    demo.add_argument("--household-rate", type=float, default=None,
+                      help="with --rings: share of people living in families")
+    demo.add_argument("--ring-scale", type=float, default=None,
+                      help="with --rings: factor on planted ring sizes")
+    demo.add_argument("--vpn-rate", type=float, default=None,
+                      help="with --rings: share of innocent privacy-VPN users")
     demo.set_defaults(func=_cmd_demo_data)
 
     res = sub.add_parser("resolve", help="resolve person records into entities")

@@ -4,7 +4,8 @@ Two entities fall in one cluster when a chain of shared identifiers (account, de
 phone, email, address, document) joins them. Identifiers shared by more than
 ``max_share`` entities (a corporate office, a carrier NAT address, a payroll provider's
 account) are hubs: they are set aside and reported, so they cannot glue thousands of
-innocent people together.
+innocent people together. Computed on the sharing table (``graphkit.rings.sharing``):
+components with ``scipy.sparse.csgraph``, rows with group-bys.
 """
 
 from __future__ import annotations
@@ -12,15 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from graphkit.schema import CLUSTER_REPORT_COLUMNS, ID_LABEL, Label, Rel
+from graphkit.graph.tables import GraphTables
+from graphkit.rings.sharing import (
+    ENTITY_LABELS,
+    IDENTIFIER_LABELS,
+    Sharing,
+    entity_records,
+    node_column,
+    sanction_hits,
+    shared_identifier_groups,
+    sharing_table,
+)
+from graphkit.schema import CLUSTER_REPORT_COLUMNS
 
-#: Default: identifiers shared by more entities than this are treated as hubs.
+#: Default: identifiers shared by more entities than this are treated as hubs (the
+#: build's value comes from ``Settings.max_identifier_share``).
 DEFAULT_MAX_SHARE = 20
 
-ENTITY_LABELS = frozenset({Label.PERSON.value, Label.COMPANY.value})
-IDENTIFIER_LABELS = frozenset(label.value for label in ID_LABEL.values())
 HUB_COLUMNS = ("identifier", "label", "kind", "entities")
 
 
@@ -39,84 +53,65 @@ class ClusterResult:
 
 
 def identifier_sharing(graph: nx.MultiDiGraph) -> dict[str, set[str]]:
-    """Entities pointing to each identifier node."""
-    sharing: dict[str, set[str]] = {}
+    """Entities pointing to each identifier node (networkx view, for analysts)."""
+    t = sharing_table(graph).table
+    out = {ident: set(group) for ident, group in t.groupby("ident")["entity"]}
     for node, attrs in graph.nodes(data=True):
         if attrs.get("label") in IDENTIFIER_LABELS:
-            sharing[node] = {src for src in graph.predecessors(node)
-                             if graph.nodes[src].get("label") in ENTITY_LABELS}
-    return sharing
+            out.setdefault(node, set())
+    return out
 
 
-def shared_identifier_clusters(graph: nx.MultiDiGraph,
+def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
                                max_share: int = DEFAULT_MAX_SHARE) -> ClusterResult:
     """Connected components of two or more entities joined by non-hub shared identifiers."""
-    sharing = identifier_sharing(graph)
-    hubs = {n: e for n, e in sharing.items() if len(e) > max_share}
-    links = nx.Graph()
-    for node, entities in sharing.items():
-        if node in hubs or len(entities) < 2:
-            continue
-        for entity in entities:
-            links.add_edge(node, entity)
-    rows = []
-    components = [sorted(n for n in c if n not in sharing)
-                  for c in nx.connected_components(links)]
-    components.sort(key=lambda members: (-len(members), members[0]))
-    for number, members in enumerate(components, start=1):
-        shared = _shared_in(links, members, sharing)
-        rows.append(_cluster_row(graph, f"C{number:05d}", members, shared, sharing))
-    clusters = pd.DataFrame(rows, columns=list(CLUSTER_REPORT_COLUMNS))
-    hub_rows = sorted(((n, graph.nodes[n]["label"], graph.nodes[n].get("kind", ""), len(e))
-                       for n, e in hubs.items()), key=lambda r: (-r[3], r[0]))
-    return ClusterResult(clusters, pd.DataFrame(hub_rows, columns=list(HUB_COLUMNS)), max_share)
+    sharing = source if isinstance(source, Sharing) else sharing_table(source)
+    tables = sharing.tables
+    shared = sharing.shared(max_share).drop_duplicates(["entity_id", "ident_id"])
+    entities, ent_index = np.unique(shared["entity_id"].to_numpy(), return_inverse=True)
+    idents, id_index = np.unique(shared["ident_id"].to_numpy(), return_inverse=True)
+    n = len(entities) + len(idents)
+    matrix = coo_matrix((np.ones(len(shared)), (ent_index, len(entities) + id_index)),
+                        shape=(n, n))
+    _, comp = connected_components(matrix, directed=False)
+    keys = node_column(tables, "key")
+    names = node_column(tables, "name")
+    members = pd.DataFrame({"entity_id": entities, "comp": comp[:len(entities)],
+                            "key": keys.reindex(entities).astype(str).to_numpy(),
+                            "name": names.reindex(entities).fillna("").astype(str).to_numpy()})
+    members = members.sort_values(["comp", "key"])
+    grouped = members.groupby("comp", sort=False)
+    frame = pd.DataFrame({"size": grouped.size(), "first": grouped["key"].first(),
+                          "members": grouped["key"].agg(";".join),
+                          "names": grouped["name"].agg(";".join)})
+    frame = frame.sort_values(["size", "first"], ascending=[False, True])
+    frame["cluster_id"] = [f"C{i:05d}" for i in range(1, len(frame) + 1)]
+    comp_of = pd.Series(comp[:len(entities)], index=entities)
+    idrows = shared.drop_duplicates("ident_id")
+    idrows = idrows.assign(comp=comp_of.reindex(idrows["entity_id"]).to_numpy())
+    idrows = idrows.sort_values(["comp", "n_entities", "ident"], ascending=[True, False, True])
+    ident_text = idrows["ident"] + " (" + idrows["n_entities"].astype(str) + ")"
+    frame["shared_identifiers"] = ident_text.groupby(idrows["comp"].to_numpy()).agg(";".join)
+    recs = entity_records(tables)
+    recs = recs.assign(comp=comp_of.reindex(recs["entity_id"]).to_numpy()).dropna()
+    recs = recs.sort_values("record_id")
+    frame["record_ids"] = recs.groupby(recs["comp"].astype(np.int64))["record_id"].agg(
+        ";".join)
+    frame["n_records"] = recs.groupby(recs["comp"].astype(np.int64)).size()
+    hits = sanction_hits(tables)
+    hits = hits.assign(comp=comp_of.reindex(hits["entity_id"]).to_numpy()).dropna()
+    hit_text = hits.groupby(hits["comp"].astype(np.int64))["hit"].agg(
+        lambda s: ";".join(sorted(set(s))))
+    frame["sanctions_hits"] = hit_text
+    frame = frame.fillna({"record_ids": "", "sanctions_hits": "", "n_records": 0,
+                          "shared_identifiers": ""})
+    frame["n_records"] = frame["n_records"].astype(int)
+    clusters = frame.reset_index(drop=True)[list(CLUSTER_REPORT_COLUMNS)]
+    hubs = sharing.hubs(max_share).sort_values(["entities", "identifier"],
+                                               ascending=[False, True])
+    return ClusterResult(clusters, hubs.reset_index(drop=True)[list(HUB_COLUMNS)], max_share)
 
 
-def _shared_in(links: nx.Graph, members: list[str], sharing: dict[str, set[str]]) -> list[str]:
-    found = {ident for m in members for ident in links.neighbors(m)}
-    return sorted(found, key=lambda n: (-len(sharing[n]), n))
-
-
-def _cluster_row(graph: nx.MultiDiGraph, cluster_id: str, members: list[str],
-                 shared: list[str], sharing: dict[str, set[str]]) -> dict:
-    records = sorted(
-        graph.nodes[src]["record_id"]
-        for m in members for src, _, key in graph.in_edges(m, keys=True)
-        if key == Rel.RESOLVED_TO.value and graph.nodes[src]["kind"] in ("people", "companies")
-    )
-    hits = sorted({
-        f"{graph.nodes[dst]['name']} ({graph.nodes[dst]['list']} {graph.nodes[dst]['list_id']})"
-        for m in members for _, dst, key in graph.out_edges(m, keys=True)
-        if key == Rel.MATCHES.value
-    })
-    return {
-        "cluster_id": cluster_id,
-        "size": len(members),
-        "n_records": len(records),
-        "members": ";".join(members),
-        "names": ";".join(graph.nodes[m].get("name", "") for m in members),
-        "shared_identifiers": ";".join(f"{n} ({len(sharing[n])})" for n in shared),
-        "sanctions_hits": ";".join(hits),
-        "record_ids": ";".join(records),
-    }
-
-
-def shared_identifier_groups(graph: nx.MultiDiGraph, rel_types: tuple[str, ...],
-                             entity_labels: tuple[str, ...] = ("Person", "Company"),
-                             min_members: int = 2, max_members: int = DEFAULT_MAX_SHARE,
-                             exclude_rel: str | None = None) -> dict[str, set[str]]:
-    """Identifier value → entity ids reaching it by ``rel_types``, for groups whose size is
-    within [min_members, max_members]. With ``exclude_rel``, an entity counts only when it
-    does not also reach the identifier by that type (laptop farms: SHIPS_TO, not LIVES_AT).
-
-    This is the in-process twin of the ``rings/shared_*`` Cypher pack queries.
-    """
-    groups: dict[str, set[str]] = {}
-    for src, dst, key in graph.edges(keys=True):
-        if key not in rel_types or graph.nodes[src].get("label") not in entity_labels:
-            continue
-        if exclude_rel and graph.has_edge(src, dst, key=exclude_rel):
-            continue
-        groups.setdefault(graph.nodes[dst]["value"], set()).add(src)
-    return {value: members for value, members in groups.items()
-            if min_members <= len(members) <= max_members}
+__all__ = ["DEFAULT_MAX_SHARE", "ENTITY_LABELS", "HUB_COLUMNS", "IDENTIFIER_LABELS",
+           "ClusterResult", "identifier_sharing", "shared_identifier_clusters",
+           "shared_identifier_groups"]

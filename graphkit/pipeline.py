@@ -24,6 +24,7 @@ from graphkit.graph import (
     write_tables,
 )
 from graphkit.graph.columns import build_tables, entity_nodes
+from graphkit.graph.households import append_households, households_table
 from graphkit.ingest import Ingested, ingest
 from graphkit.issues import IssueLog
 from graphkit.progress import Stages, StageStats
@@ -35,8 +36,8 @@ from graphkit.resolve import (
     resolve_companies_exact,
     resolve_people_exact,
 )
-from graphkit.rings import Rings, find_rings
-from graphkit.schema import CLUSTER_REPORT_COLUMNS, Label, Layout
+from graphkit.rings import Rings, find_rings, sharing_table
+from graphkit.schema import Label, Layout
 from graphkit.screen import screen
 from graphkit.settings import Settings
 from graphkit.sources import read_list, read_sdn, select_programs
@@ -123,42 +124,19 @@ def entities_to_screen(nodes: pd.DataFrame, data: Ingested, people: Resolution
     return names[["record_id", "name", "kind", "dob"]].reset_index(drop=True)
 
 
-def small_graph(tables: GraphTables, settings: Settings) -> bool:
-    """Whether the build is small enough for the in-memory networkx view."""
-    return len(tables.nodes) <= settings.graph_view_max_nodes
-
-
 def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: Stages
                        ) -> tuple[ClusterResult, Rings, nx.MultiDiGraph | None, list[str]]:
-    """Shared-identifier clusters and rings, with notes for summary.txt.
-
-    This is the one place that decides how they are computed: today on the networkx
-    view, and only for builds of at most ``settings.graph_view_max_nodes`` nodes. When
-    ``find_rings(tables, settings)`` and table-based clusters land, replace the two
-    calls below with them and drop the size check.
-    """
-    notes: list[str] = []
-    share = settings.max_identifier_share
-    if not small_graph(result_tables, settings):
-        notes.append(f"Clusters and rings skipped: {len(result_tables.nodes):,} nodes > "
-                     f"{settings.graph_view_max_nodes:,} (graph_view_max_nodes); they still "
-                     "run on an in-memory graph")
-        with stages.stage("clusters"):
-            clusters = ClusterResult(pd.DataFrame(columns=list(CLUSTER_REPORT_COLUMNS)),
-                                     pd.DataFrame(columns=["identifier", "label", "kind",
-                                                           "entities"]), share)
-        with stages.stage("rings"):
-            rings = Rings([], {})
-        return clusters, rings, None, notes
+    """Shared-identifier clusters and rings of the build's tables, with notes for
+    summary.txt. Both read one "who shares what" table (``rings.sharing_table``, a
+    group-by over the relationships), so no networkx graph is built at any size."""
     with stages.stage("clusters", rows_in=len(result_tables.relationships)) as st:
-        graph = graph_from_tables(result_tables)
-        clusters = shared_identifier_clusters(graph, share)
+        sharing = sharing_table(result_tables)
+        clusters = shared_identifier_clusters(sharing, settings.max_identifier_share)
         st.rows_out = len(clusters.clusters)
     with stages.stage("rings", rows_in=len(result_tables.relationships)) as st:
-        rings = find_rings(graph, max_share=share, max_ring=settings.max_ring,
-                           seed=settings.seed)
+        rings = find_rings(sharing, settings)
         st.rows_out = len(rings)
-    return clusters, rings, graph, notes
+    return clusters, rings, None, []
 
 
 def run_build(project: Project, log: IssueLog | None = None, show_progress: bool = True
@@ -191,6 +169,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
             keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
         tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
                               release_records=not keep)
+        tables = append_households(tables, households_table(people))
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, notes = clusters_and_rings(tables, settings, stages)
     stages.close()

@@ -66,7 +66,8 @@ def ring_svg(ring: Ring) -> str:
 def _evidence_table(ring: Ring) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(e.pattern)}</td><td>+{e.weight:g}</td>"
-        f"<td>{html.escape(e.description)}</td>"
+        f"<td>{html.escape(e.description)}"
+        f"{'<br><i>explained: ' + html.escape(e.explained) + '</i>' if e.explained else ''}</td>"
         f"<td>{html.escape(', '.join(e.records[:12]))}</td></tr>" for e in ring.evidence)
     return ("<table class='evidence'><tr><th>pattern</th><th>weight</th><th>finding</th>"
             f"<th>records</th></tr>{rows}</table>")
@@ -89,7 +90,8 @@ def render_report(rings: Rings, title: str, limit: int = 50) -> str:
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p>{len(rings)} rings, the {min(limit, len(rings))}"
-            " highest-scoring shown. A ring's score is the sum of the weights of its evidence."
+            " highest-scoring shown. A ring's score (0–100) grows with the sum of its evidence"
+            " points; explained findings weigh nothing or little."
             f"</p><p class='legend'>{legend}</p><table class='summary'><tr><th>ring</th>"
             "<th>score</th><th>members</th><th>names</th><th>patterns</th></tr>"
             f"{summary}</table>{sections}</body></html>")

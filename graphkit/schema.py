@@ -41,6 +41,7 @@ class Rel(StrEnum):
     REGISTERED_AT = "REGISTERED_AT"
     MATCHES = "MATCHES"
     POSSIBLY_SAME_AS = "POSSIBLY_SAME_AS"
+    SAME_HOUSEHOLD = "SAME_HOUSEHOLD"
 
 
 class IdKind(StrEnum):
@@ -183,7 +184,8 @@ CLUSTER_REPORT_COLUMNS: tuple[str, ...] = (
 )
 
 #: Columns of ``truth.csv`` written by the demo generator.
-TRUTH_COLUMNS: tuple[str, ...] = ("record_id", "layout", "person_id", "ring_id")
+TRUTH_COLUMNS: tuple[str, ...] = ("record_id", "layout", "person_id", "ring_id",
+                                  "household_id")
 
 #: Programs of the OFAC SDN list that concern North Korea.
 DPRK_PROGRAMS: tuple[str, ...] = ("DPRK", "DPRK2", "DPRK3", "DPRK4", "DPRK-NKSPEA")

@@ -18,6 +18,9 @@ class Settings:
     max_identifier_share: int = 20
     #: linked components larger than this are split into communities before scoring
     max_ring: int = 30
+    #: rings: an IP shared by people of this many households or more is explained as a
+    #: carrier NAT or public network (it still links them)
+    nat_min_households: int = 10
     #: resolution: pairs at or above this match probability are merged
     merge_threshold: float = 0.95
     #: resolution: pairs between this and ``merge_threshold`` go to review
@@ -52,8 +55,8 @@ class Settings:
     graph_json: bool | None = None
     #: builds up to this many nodes write GraphML and JSON unless told otherwise
     graph_files_max_nodes: int = 100_000
-    #: builds up to this many nodes get an in-memory networkx view for the stages not yet
-    #: on tables (clusters, rings); larger builds skip them, with a line in summary.txt
+    #: builds up to this many nodes count as small: they keep the ingested fields in memory
+    #: (``keep_record_fields``); clusters and rings run on the tables at any size
     graph_view_max_nodes: int = 400_000
     #: rings drawn in report.html (the highest-scoring; all are in rings.csv)
     report_rings: int = 50

@@ -30,6 +30,7 @@ def test_relationship_types_connect_the_right_labels(demo_build):
         Rel.PAYS: ({"Company"}, {"Person"}), Rel.WORKS_FOR: ({"Person"}, {"Company"}),
         Rel.MATCHES: ({"Person", "Company"}, {"Sanction"}),
         Rel.POSSIBLY_SAME_AS: ({"Person"}, {"Person"}),
+        Rel.SAME_HOUSEHOLD: ({"Person"}, {"Person"}),
     }
     seen = Counter()
     for src, dst, key, attrs in g.edges(keys=True, data=True):
@@ -70,7 +71,9 @@ def test_payments_are_summed_per_payer_and_person(demo_build):
     payroll = demo_build.data.records["payroll"]
     total = sum(float(a) for a in payroll["amount"])
     assert abs(sum(a["amount"] for _, _, a in pays) - total) < 0.01
-    assert {g.nodes[s]["name"] for s, _, _ in pays} == {"Northwind Analytics Inc."}
+    # the employer, and the staffing agency paying its placed workers
+    assert {g.nodes[s]["name"] for s, _, _ in pays} == {"Northwind Analytics Inc.",
+                                                       "Bright Staffing Partners"}
 
 
 def test_graph_json_round_trip_keeps_lists(demo_build, tmp_path):

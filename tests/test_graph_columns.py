@@ -161,13 +161,14 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_big_graphs_skip_in_memory_analysis_with_status_lines(tiny_dir: Path, capsys
-                                                              ) -> None:
+def test_big_graphs_release_fields_and_find_rings_on_tables(tiny_dir: Path, capsys
+                                                             ) -> None:
+    small = run_build(native_project(tiny_dir), show_progress=False)
     project = native_project(tiny_dir)
     project.settings = project.settings.with_overrides(graph_view_max_nodes=10)
     result = run_build(project, show_progress=True)  # stderr is not a terminal here
-    assert len(result.rings) == 0 and result.clusters.clusters.empty
-    assert any("Clusters and rings skipped" in n for n in result.notes)
+    assert len(result.rings) > 0 and not result.clusters.clusters.empty
+    assert result.rings.to_pandas().equals(small.rings.to_pandas())
     assert result._graph is None  # no networkx graph was built
     people = result.tables.nodes[result.tables.nodes["kind"] == "people"]
     assert list(result.data.records["people"].columns) == ["record_id"]  # fields released

@@ -119,7 +119,7 @@ def test_resolve_command(demo_dir, tmp_path, capsys):
     assert list(clusters.columns) == ["record_id", "entity_id", "score", "evidence"]
     assert clusters["entity_id"].nunique() < len(clusters)
     assert "merged" in capsys.readouterr().out
-    assert set(pd.read_csv(pairs)["decision"]) <= {"merge", "review"}
+    assert set(pd.read_csv(pairs)["decision"]) <= {"merge", "review", "household"}
 
 
 _TOKEN = st.text(alphabet="abcdeghijklmnoprstuy", min_size=1, max_size=7)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 from html.parser import HTMLParser
 
+import networkx as nx
+
 import graphkit
 from graphkit.report import render_report
-from graphkit.rings import RING_COLUMNS
+from graphkit.rings import RING_COLUMNS, score_of
 
 EXPECTED = {
     "R1": "laptop_farm", "R2": "shared_pay_destination", "R3": "shared_device",
@@ -46,13 +48,12 @@ def test_evidence_names_the_planted_pattern(demo_dir, demo_build):
         if truth:
             patterns = {e.pattern for e in ring.evidence}
             assert EXPECTED[truth.pop()] in patterns, (ring.ring_id, patterns)
-            assert ring.score == round(sum(e.weight for e in ring.evidence), 2)
+            assert ring.points == round(sum(e.weight for e in ring.evidence), 2)
+            assert ring.score == score_of(ring.points)
             assert all(e.description for e in ring.evidence)
 
 
 def test_duplicate_records_of_one_person_score_nothing():
-    import networkx as nx
-
     from graphkit.rings import find_rings
 
     g = nx.MultiDiGraph()
@@ -80,9 +81,10 @@ def test_analyst_api(demo_build, tmp_path):
     g = graphkit.load(tmp_path)
     rings = graphkit.rings(g)
     assert [r.members for r in rings.top(5)] == [r.members for r in demo_build.rings.top(5)]
-    top = rings.top(1)[0]
-    sub = top.subgraph()
-    assert set(top.members) <= set(sub.nodes)
+    listed = next(r for r in rings if any(e.pattern == "sanctioned_counterparty"
+                                          for e in r.evidence))
+    sub = listed.subgraph()
+    assert set(listed.members) <= set(sub.nodes)
     assert any(a["label"] == "Sanction" for _, a in sub.nodes(data=True))
     frame = rings.to_pandas()
     assert list(frame.columns) == list(RING_COLUMNS) and len(frame) == len(rings)
@@ -126,8 +128,6 @@ def _person(graph, entity: str, name: str, dob: str, nid: str) -> None:
 
 
 def test_identity_reuse_and_sanctioned_payer_are_detected():
-    import networkx as nx
-
     from graphkit.rings import find_rings
 
     g = nx.MultiDiGraph()
@@ -145,5 +145,135 @@ def test_identity_reuse_and_sanctioned_payer_are_detected():
     (ring,) = find_rings(g).top(5)
     found = {e.pattern: e for e in ring.evidence}
     assert "2 different national ids" in found["identity_reuse"].description
-    assert "paid by Volasys Silver Star" in found["sanctioned_counterparty"].description
-    assert ring.score == 20 + 20 + 40
+    assert "paid by Volasys Silver Star" in found["paid_by_sanctioned"].description
+    assert "matches VOLASYS SILVER STAR" in found["sanctioned_counterparty"].description
+    assert set(ring.members) == {"company:front", "person:a", "person:b"}
+
+
+# --- detectors on small hand-made populations -------------------------------------------
+
+def _population(n_people: int = 40) -> nx.MultiDiGraph:
+    """``n_people`` unrelated people, each with a home, a phone and an account, so the
+    calibration has a population to weigh surprise against."""
+    g = nx.MultiDiGraph()
+    for i in range(n_people):
+        _member(g, f"person:x{i}", f"Person{i} Unrelated{i}", home=f"home-x{i}",
+                phone=f"phone-x{i}", account=f"acct-x{i}")
+    return g
+
+
+def _ident(g, key: str, label: str) -> str:
+    node = f"{label}:{key}"
+    if node not in g:
+        g.add_node(node, label=label, value=key)
+    return node
+
+
+def _link(g, entity: str, key: str, label: str, rel: str) -> None:
+    g.add_edge(entity, _ident(g, key, label), key=rel, type=rel, records=[entity])
+
+
+def _member(g, entity: str, name: str, *, home: str, phone: str | None = None,
+            account: str | None = None, device: str | None = None,
+            ship: str | None = None, dob: str = "1990-01-01") -> None:
+    record = f"Record:people:{entity}"
+    g.add_node(entity, label="Person", entity_id=entity, name=name, aliases=[])
+    g.add_node(record, label="Record", kind="people", record_id=entity, dob=dob)
+    g.add_edge(record, entity, key="RESOLVED_TO", type="RESOLVED_TO")
+    _link(g, entity, home, "Address", "LIVES_AT")
+    for key, label, rel in ((phone, "Phone", "HAS_PHONE"), (account, "Account", "HAS_ACCOUNT"),
+                            (device, "Device", "USES_DEVICE"), (ship, "Address", "SHIPS_TO")):
+        if key:
+            _link(g, entity, key, label, rel)
+
+
+def _ring_with(rings, member: str):
+    return next(r for r in rings if member in r.members)
+
+
+def test_household_ring_scores_zero():
+    from graphkit.rings import find_rings
+
+    g = _population()
+    for i, first in enumerate(("Linda", "Adam", "Ella")):
+        _member(g, f"person:m{i}", f"{first} Miller", home="12 oak st", phone="555-0100",
+                account="joint-1", device="family-pc")
+    ring = _ring_with(find_rings(g), "person:m0")
+    assert ring.points == 0 and ring.score == 0
+    assert {e.pattern for e in ring.evidence} >= {"shared_pay_destination", "shared_phone"}
+    assert all("household" in e.explained for e in ring.evidence)
+
+
+def test_shared_pay_destination_across_households():
+    from graphkit.rings import find_rings
+
+    g = _population()
+    for i in range(3):
+        _member(g, f"person:p{i}", f"Worker{i} Name{i}", home=f"home-p{i}",
+                account="acct-shared")
+    _member(g, "person:j0", "Ann Joint", home="home-j", account="acct-joint")
+    _member(g, "person:j1", "Bob Joint", home="home-j", account="acct-joint")
+    rings = find_rings(g)
+    found = _ring_with(rings, "person:p0")
+    family = _ring_with(rings, "person:j0")
+    (pay,) = [e for e in found.evidence if e.pattern == "shared_pay_destination"]
+    assert pay.weight > 0 and not pay.explained and "3 people in 3 household" in pay.description
+    assert found.points > family.points == 0
+    assert list(rings).index(found) < list(rings).index(family)
+
+
+def test_laptop_farm_and_company_site():
+    from graphkit.rings import find_rings
+
+    g = _population()
+    for i in range(3):
+        _member(g, f"person:f{i}", f"Farm{i} Worker{i}", home=f"home-f{i}", ship="9 elm dr")
+        _member(g, f"person:o{i}", f"Office{i} Worker{i}", home=f"home-o{i}",
+                ship="1 corporate plaza")
+    g.add_node("company:c1", label="Company", name="Employer Inc", aliases=[])
+    _link(g, "company:c1", "1 corporate plaza", "Address", "REGISTERED_AT")
+    rings = find_rings(g)
+    farm = [e for e in _ring_with(rings, "person:f0").evidence if e.pattern == "laptop_farm"]
+    site = [e for e in _ring_with(rings, "person:o0").evidence if e.pattern == "laptop_farm"]
+    assert farm[0].weight > 0 and "3 people who live elsewhere" in farm[0].description
+    assert site[0].weight == 0 and site[0].explained == "shipping to a known company site"
+
+
+def test_phone_and_device_across_households():
+    from graphkit.rings import find_rings
+
+    g = _population()
+    for i in range(3):
+        _member(g, f"person:v{i}", f"Voip{i} User{i}", home=f"home-v{i}", phone="646-555-0199",
+                device="C02SHARED" if i < 2 else None)
+    ring = _ring_with(find_rings(g), "person:v0")
+    found = {e.pattern: e for e in ring.evidence}
+    assert found["shared_phone"].weight > 0 and found["shared_device"].weight > 0
+    assert ring.members == find_rings(g).top(1)[0].members
+
+
+def test_sanctioned_payer_star_is_a_ring():
+    from graphkit.rings import find_rings
+
+    g = _population()
+    g.add_node("company:front", label="Company", name="Volasys Silver Star", aliases=[])
+    g.add_node("Sanction:OFAC-SDN:24978", label="Sanction", name="VOLASYS SILVER STAR",
+               list="OFAC-SDN", list_id="24978")
+    g.add_edge("company:front", "Sanction:OFAC-SDN:24978", key="MATCHES", type="MATCHES",
+               score=0.97)
+    for i in range(4):  # they share nothing else
+        g.add_edge("company:front", f"person:x{i}", key="PAYS", type="PAYS")
+    ring = _ring_with(find_rings(g), "company:front")
+    assert set(ring.members) == {"company:front", *(f"person:x{i}" for i in range(4))}
+    assert "4 people paid by Volasys Silver Star" in next(
+        e.description for e in ring.evidence if e.pattern == "paid_by_sanctioned")
+    assert ring.points > 0
+
+
+def test_every_detector_is_declared_with_a_test():
+    from graphkit.rings import DETECTORS
+
+    names = set(globals())
+    for detector in DETECTORS:
+        assert detector.looks_for and detector.weighed
+        assert detector.test in names, detector.test

@@ -4,8 +4,10 @@
 features (:mod:`~graphkit.resolve.prepare`) → blocking (:mod:`~graphkit.resolve.blocking`)
 → field comparisons (:mod:`~graphkit.resolve.compare`) → Fellegi–Sunter weights estimated
 by EM without labels (:mod:`~graphkit.resolve.model`) → clustering with a chaining guard
-(:mod:`~graphkit.resolve.cluster`). Every merged or reviewable pair carries its waterfall:
-each field's agreement level and the weight it added.
+(:mod:`~graphkit.resolve.cluster`); members of one household are never merged
+(:mod:`~graphkit.resolve.households`: decision ``household``). Every merged or
+reviewable pair carries its waterfall: each field's agreement level and the weight it
+added.
 
 >>> import graphkit
 >>> import tempfile
@@ -17,9 +19,11 @@ each field's agreement level and the weight it added.
 >>> result = graphkit.resolve(people)
 >>> names = people.set_index("record_id")
 >>> merged = result.pairs[result.pairs.decision == "merge"]
->>> pak = merged[merged.record_id_l.map(names.last_name) == "Pak"].iloc[0]
->>> names.last_name[pak.record_id_r], pak.evidence.split("; ")[1]
-('Bak', 'name: same romanized name (+14.6)')
+>>> pair = merged.record_id_l.map(names.last_name) + "/" + merged.record_id_r.map(
+...     names.last_name)
+>>> pak = merged[pair.isin(["Pak/Bak", "Bak/Pak"])].iloc[0]
+>>> pak.evidence.split("; ")[1].split(" (")[0]
+'name: same romanized name'
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from graphkit.resolve.exact import (
     resolve_companies_exact,
     resolve_people_exact,
 )
+from graphkit.resolve.households import different_people
 from graphkit.resolve.model import (
     HOUSEHOLD_FIELDS,
     estimate_m,
@@ -94,17 +99,21 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     weight = model.match_weight(levels)
     prob = probability(weight)
     clock.lap("model")
+    apart = different_people(features, blocking.left, blocking.right, levels)
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
-                                              merge, review, levels)
+                                              merge, review, levels, apart)
     clock.lap("cluster")
     ids = features.frame["record_id"].to_numpy(dtype=object)
-    keep = np.flatnonzero(merged | to_review)
+    household = apart & (levels["address"] == 2) & (labels[blocking.left]
+                                                   != labels[blocking.right])
+    keep = np.flatnonzero(merged | to_review | household)
     pairs = pd.DataFrame({
         "record_id_l": ids[blocking.left[keep]],
         "record_id_r": ids[blocking.right[keep]],
         "score": np.round(prob[keep], 4),
         "evidence": waterfall_texts(model, {f: lv[keep] for f, lv in levels.items()}),
-        "decision": np.where(merged[keep], "merge", "review"),
+        "decision": np.where(merged[keep], "merge",
+                             np.where(to_review[keep], "review", "household")),
         "match_weight": np.round(weight[keep], 2),
     }, columns=list(PAIR_COLUMNS))
     best = np.full(len(ids), -1.0)

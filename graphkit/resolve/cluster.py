@@ -67,7 +67,8 @@ class _Groups:
 
 
 def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob: np.ndarray,
-                  merge: float, review: float, levels: dict[str, np.ndarray] | None = None
+                  merge: float, review: float, levels: dict[str, np.ndarray] | None = None,
+                  household: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Entity label per record, and masks of merged pairs and of pairs left for review.
 
@@ -76,7 +77,9 @@ def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob:
     same year — is never merged automatically unless a national id matches exactly,
     whatever contacts it shares. Nor is a pair whose dates of birth differ outright and
     whose national ids or passports differ too: a father and a son of one name at one
-    address (two strong identifiers in conflict are not typos).
+    address (two strong identifiers in conflict are not typos). Pairs in ``household``
+    (different people sharing a home or a contact, ``graphkit.resolve.households``) are
+    never merged and never put up for review.
     """
     groups = _Groups(features)
     merged = np.zeros(len(prob), dtype=bool)
@@ -86,6 +89,8 @@ def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob:
     if levels is not None:
         relatives |= (levels["dob"] == 0) & ((levels["national_id"] == 0)
                                             | (levels["passport"] == 0))
+    if household is not None:
+        relatives |= household
     for k in np.argsort(-prob, kind="stable"):
         if prob[k] < merge:
             break
@@ -101,4 +106,6 @@ def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob:
     same = labels[left] == labels[right]
     merged |= same & (prob >= merge)
     to_review = (prob >= review) & ~same
+    if household is not None:
+        to_review &= ~household
     return labels, merged, to_review

@@ -1,0 +1,61 @@
+"""``SAME_HOUSEHOLD`` relationships: members of one household whom resolution kept apart
+(record pairs with decision ``household``), one relationship per pair of person entities.
+
+Kept apart from the graph builder: ``households_table`` gives the rows, and
+``add_households`` (networkx) or ``append_households`` (tables) add them.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from graphkit.graph.tables import GraphTables
+from graphkit.resolve import Resolution
+from graphkit.schema import Rel
+
+HOUSEHOLD_COLUMNS = ("start", "end", "evidence")
+
+
+def households_table(people: Resolution) -> pd.DataFrame:
+    """Entity pairs (``start`` < ``end``) of household record pairs, with the evidence of
+    the first record pair behind each."""
+    pairs = people.pairs
+    if "decision" not in pairs.columns:
+        return pd.DataFrame(columns=list(HOUSEHOLD_COLUMNS))
+    pairs = pairs[pairs["decision"] == "household"]
+    entity = people.entities.set_index("record_id")["entity_id"]
+    a = entity.reindex(pairs["record_id_l"]).to_numpy()
+    b = entity.reindex(pairs["record_id_r"]).to_numpy()
+    frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
+                          "evidence": pairs["evidence"].to_numpy()})
+    frame = frame[frame["start"] != frame["end"]].dropna()
+    return frame.drop_duplicates(["start", "end"]).sort_values(["start", "end"]).reset_index(
+        drop=True)
+
+
+def add_households(graph: nx.MultiDiGraph, table: pd.DataFrame) -> None:
+    """Add a ``SAME_HOUSEHOLD`` edge per row of ``table`` (both entities must exist)."""
+    for start, end, evidence in table[list(HOUSEHOLD_COLUMNS)].itertuples(index=False):
+        if start in graph and end in graph and not graph.has_edge(
+                start, end, key=Rel.SAME_HOUSEHOLD.value):
+            graph.add_edge(start, end, key=Rel.SAME_HOUSEHOLD.value,
+                           type=Rel.SAME_HOUSEHOLD.value, evidence=evidence)
+
+
+def append_households(tables: GraphTables, table: pd.DataFrame) -> GraphTables:
+    """``tables`` with a ``SAME_HOUSEHOLD`` relationship row per row of ``table``."""
+    ids = pd.Series(tables.nodes["node_id"].to_numpy(), index=tables.nodes["key"].to_numpy())
+    known = table[table["start"].isin(ids.index) & table["end"].isin(ids.index)]
+    rows = pd.DataFrame({"start_id": ids.reindex(known["start"]).to_numpy(),
+                         "end_id": ids.reindex(known["end"]).to_numpy(),
+                         "start": known["start"].to_numpy(), "end": known["end"].to_numpy(),
+                         "type": Rel.SAME_HOUSEHOLD.value,
+                         "evidence": known["evidence"].to_numpy()})
+    rels = pd.concat([tables.relationships, rows], ignore_index=True)
+    rels = rels.sort_values(["start", "type", "end"], kind="stable").reset_index(drop=True)
+    return GraphTables(tables.nodes, rels)
+
+
+__all__ = ["HOUSEHOLD_COLUMNS", "add_households", "append_households", "households_table"]

@@ -1,0 +1,83 @@
+"""Household-aware resolution: people who share a home are not one person.
+
+Spouses, parents and children, and roommates share an address, a phone, an email, an
+account and a home network. None of that is evidence that two records are one person
+when their given names differ (and are not variants or nicknames of each other) or their
+dates of birth clearly conflict (years apart, or different with different national ids):
+such pairs are never merged and kept out of the review
+band (:func:`different_people`). Those of them that share the home address are members of
+one household (:func:`household_pairs`, ``SAME_HOUSEHOLD`` in the graph); a phone or an
+email shared by people of different homes is left for the ring detectors to judge.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from rapidfuzz.distance import JaroWinkler
+
+from graphkit.resolve.prepare import Features
+
+#: Leftover name tokens at least this similar (Jaro-Winkler) are variants of one name.
+VARIANT_SIMILARITY = 0.85
+
+
+def given_names_differ(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two names (romanized tokens: nicknames and romanization variants already
+    folded) differ beyond their shared tokens: some token left over on the shorter side
+    has no similar token left over on the other.
+
+    >>> given_names_differ(("linda", "miller"), ("adam", "miller"))
+    True
+    >>> given_names_differ(("linda", "miller"), ("linda", "millee"))
+    False
+    >>> given_names_differ(("jon", "smith"), ("john", "smith"))
+    False
+    >>> given_names_differ(("ri", "ri"), ("hyun", "u", "ri"))  # Li Lee, Hyunwoo Lee
+    True
+    """
+    left = list((Counter(a) - Counter(b)).elements())
+    right = list((Counter(b) - Counter(a)).elements())
+    if not left or not right:
+        return False
+    short, long_ = (left, right) if len(left) <= len(right) else (right, left)
+    return any(max(JaroWinkler.normalized_similarity(t, u) for u in long_)
+               < VARIANT_SIMILARITY for t in short)
+
+
+def _years_apart(a: str, b: str) -> bool:
+    if len(a) < 4 or len(b) < 4 or not (a[:4].isdigit() and b[:4].isdigit()):
+        return False
+    return abs(int(a[:4]) - int(b[:4])) >= 2
+
+
+def different_people(features: Features, left: np.ndarray, right: np.ndarray,
+                     levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Mask of candidate pairs that share a household identifier (exact address, phone or
+    email) and are different people: given names differ, or dates of birth are years
+    apart (and not a near typo), or dates of birth differ and national ids differ too."""
+    shares = (levels["address"] == 2) | (levels["phone"] == 2) | (levels["email"] == 2)
+    out = np.zeros(len(left), dtype=bool)
+    if not shares.any():
+        return out
+    tokens = features.frame["name_tokens"].to_numpy()
+    dobs = features.frame["dob"].to_numpy()
+    for k in np.flatnonzero(shares):
+        i, j = int(left[k]), int(right[k])
+        dob = levels["dob"][k]
+        conflict = (dob in (0, 1) and _years_apart(dobs[i], dobs[j])) or (
+            0 <= dob < 3 and levels["national_id"][k] == 0)
+        out[k] = conflict or given_names_differ(tokens[i], tokens[j])
+    return out
+
+
+
+
+def household_pairs(features: Features, left: np.ndarray, right: np.ndarray,
+                    levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Mask of :func:`different_people` pairs that share the home address."""
+    return different_people(features, left, right, levels) & (levels["address"] == 2)
+
+
+__all__ = ["different_people", "given_names_differ", "household_pairs"]

@@ -1,0 +1,148 @@
+"""Rings: groups of entities joined by unusual shared identifiers, scored by named
+evidence with a risk model calibrated on the population itself.
+
+The flow (every step a table operation on the columnar graph):
+
+1. ``sharing``: who shares what — one group-by over the relationships table;
+2. ``population``: per-entity facts (names, dates of birth, ids, VPN use), who is one
+   person recorded twice, and who lives together (households);
+3. ``detectors``: the declared detectors (``DETECTORS``) run over the whole population and
+   return findings, each with its benign explanation where one applies;
+4. ``scoring``: each finding weighs by how surprising it is in this data;
+5. ``links`` and ``communities``: a sparse link matrix, its connected components, large
+   ones split with Leiden (seeded);
+6. each ring gets the findings that fall inside it; ``model`` holds the rings.
+
+>>> from graphkit.demo import generate_demo
+>>> from graphkit.pipeline import run_build
+>>> from graphkit.project import native_project
+>>> import tempfile
+>>> folder = tempfile.mkdtemp()
+>>> _ = generate_demo(folder, seed=3, n_people=200)
+>>> graph = run_build(native_project(folder), show_progress=False).graph
+>>> found = find_rings(graph)
+>>> top = found.top(1)[0]
+>>> top.score > 50 and top.evidence[0].pattern in {d.name for d in DETECTORS}
+True
+>>> sorted(found.to_pandas().columns)[:3]
+['evidence', 'members', 'n_members']
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from graphkit.graph.tables import GraphTables
+from graphkit.rings.communities import communities
+from graphkit.rings.detectors import DETECTORS, Detector, run_detectors
+from graphkit.rings.links import link_matrix
+from graphkit.rings.model import RING_COLUMNS, Evidence, Ring, RingContext, Rings, score_of
+from graphkit.rings.population import Population, build_population
+from graphkit.rings.scoring import REPEAT_SHARE, calibrate, vpn_weights
+from graphkit.rings.sharing import (
+    Sharing,
+    sanction_hits,
+    shared_identifier_groups,
+    sharing_table,
+)
+from graphkit.settings import DEFAULT_SETTINGS, Settings
+
+
+def find_rings(source: GraphTables | nx.MultiDiGraph | Sharing,
+               settings: Settings | None = None, **overrides) -> Rings:
+    """Rings of the graph (tables, or a networkx graph), scored and ranked.
+
+    Thresholds come from ``settings`` (``max_identifier_share``, ``max_ring``, ``seed``);
+    keyword overrides of those fields are accepted for the analyst API.
+    """
+    settings = (settings or DEFAULT_SETTINGS).with_overrides(**overrides)
+    sharing = source if isinstance(source, Sharing) else sharing_table(source)
+    pop = build_population(sharing, settings.max_identifier_share,
+                           settings.nat_min_households)
+    findings = calibrate(run_detectors(pop), pop.n_people)
+    stars = findings.loc[findings["pattern"] == "paid_by_sanctioned", "members"]
+    payers = _star_payers(sharing, stars)
+    groups = communities(link_matrix(pop, payers), settings.max_ring, settings.seed)
+    groups += _lone_entities(pop, findings, groups)
+    rings = _assemble(pop, findings, groups)
+    hubs = dict(zip(sharing.hubs(settings.max_identifier_share)["identifier"],
+                    sharing.hubs(settings.max_identifier_share)["entities"]))
+    return Rings(rings, hubs)
+
+
+def _star_payers(sharing: Sharing, stars: pd.Series) -> np.ndarray:
+    hits = set(sanction_hits(sharing.tables)["entity_id"])
+    return np.array(sorted({m for members in stars for m in members if m in hits}),
+                    dtype=np.int64)
+
+
+def _lone_entities(pop: Population, findings: pd.DataFrame,
+                   groups: list[np.ndarray]) -> list[np.ndarray]:
+    """Entities in no group that carry a weighty finding of their own (one merged person
+    with several national ids, a listed name): rings of one."""
+    grouped = set(np.concatenate(groups).tolist()) if groups else set()
+    row = pd.Series(np.arange(len(pop.entities)), index=pop.entities["entity_id"].to_numpy())
+    alone = findings[(findings["members"].map(len) == 1) & (findings["weight"] > 0)]
+    rows = {int(row[m[0]]) for m in alone["members"]} - grouped
+    return [np.array([r]) for r in sorted(rows)]
+
+
+def _assemble(pop: Population, findings: pd.DataFrame, groups: list[np.ndarray]
+              ) -> list[Ring]:
+    ent = pop.entities
+    ring_of = np.full(len(ent), -1, dtype=np.int64)
+    for number, rows in enumerate(groups):
+        ring_of[rows] = number
+    row_of = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
+    exploded = findings[["finding", "members"]].explode("members").dropna()
+    exploded["ring"] = ring_of[row_of.reindex(exploded["members"]).to_numpy(np.int64)]
+    exploded = exploded[exploded["ring"] >= 0]
+    counts = exploded.groupby(["finding", "ring"]).size().rename("inside").reset_index()
+    size = findings["members"].map(len).to_numpy()
+    counts = counts[counts["inside"].to_numpy() >= np.minimum(2, size[counts["finding"]])]
+    keys = ent["key"].to_numpy()
+    context = RingContext(pop.sharing.tables)
+    by_ring: dict[int, list[Evidence]] = defaultdict(list)
+    rows = findings.to_dict("records")
+    for finding, ring in zip(counts["finding"], counts["ring"]):
+        f = rows[finding]
+        inside = [keys[row_of[m]] for m in f["members"] if ring_of[row_of[m]] == ring]
+        by_ring[ring].append(Evidence(f["pattern"], float(f["weight"]), f["description"],
+                                      tuple(f["idents"]), tuple(sorted(inside)),
+                                      tuple(f["records"]), f["explained"]))
+    vpn = ent["vpn"].to_numpy()
+    person = ent["label"].to_numpy() == "Person"
+    vpn_counts = np.array([int(vpn[g].sum()) for g in groups])
+    sizes = np.array([int(person[g].sum()) for g in groups])
+    vpn_w = vpn_weights(vpn_counts, sizes) if len(groups) else np.zeros(0)
+    rings = []
+    for number, g in enumerate(groups):
+        evidence = by_ring.get(number, [])
+        if vpn_w[number] > 0:
+            users = tuple(sorted(keys[g[vpn[g]]]))
+            evidence.append(Evidence("vpn_logins", float(vpn_w[number]),
+                                     f"{vpn_counts[number]} of {sizes[number]} members log "
+                                     "in through VPNs", (), users))
+        rings.append(Ring("", sorted(keys[g].tolist()), context, _repeats(evidence)))
+    return rings
+
+
+def _repeats(found: list[Evidence]) -> list[Evidence]:
+    """One finding per pattern counts fully; repeats of a pattern add a third."""
+    out: list[Evidence] = []
+    seen: dict[str, int] = defaultdict(int)
+    for item in sorted(found, key=lambda e: (-e.weight, e.pattern, e.description)):
+        seen[item.pattern] += 1
+        weight = item.weight if seen[item.pattern] == 1 else round(item.weight * REPEAT_SHARE,
+                                                                   2)
+        out.append(Evidence(item.pattern, weight, item.description, item.identifiers,
+                            item.entities, item.records, item.explained))
+    return sorted(out, key=lambda e: (-e.weight, e.pattern))
+
+
+__all__ = ["DETECTORS", "RING_COLUMNS", "Detector", "Evidence", "Ring", "Rings",
+           "find_rings", "score_of", "shared_identifier_groups", "sharing_table"]

@@ -1,0 +1,320 @@
+"""The declared detectors: each looks at the whole population (group-bys over the sharing
+table and the population facts) and returns its findings, one row per finding.
+
+A finding names its pattern, the identifier behind it, the entities involved, how many
+distinct people they are, a description in words, the records behind it, and — when one
+applies — the benign explanation that discounts it (``explained``, ``factor``: the share
+of its surprise that still counts). How findings are weighed is ``graphkit.rings.scoring``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from graphkit.rings.population import Population
+from graphkit.rings.sharing import node_column, sanction_hits
+from graphkit.schema import Label, Rel
+
+FINDING_COLUMNS = ("pattern", "idents", "members", "n_people", "description", "records",
+                   "explained", "factor")
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One named detector: what it looks for, how it is weighed, and its test. Its
+    findings carry pattern names (``identity_reuse`` from two detectors, for example)."""
+
+    name: str
+    looks_for: str
+    weighed: str
+    test: str
+    find: Callable[[Population], pd.DataFrame]
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(FINDING_COLUMNS)) if rows else _empty()
+
+
+def _with_people(pop: Population, rows: pd.DataFrame) -> pd.DataFrame:
+    ent = pop.entities.set_index("entity_id")
+    return rows.assign(person=ent["person"].reindex(rows["entity_id"]).to_numpy(),
+                       household=ent["household"].reindex(rows["entity_id"]).to_numpy())
+
+
+def _groups(pop: Population, rel: str) -> pd.DataFrame:
+    """Identifiers reached by ``rel`` and shared (by any type) by 2..max_share entities,
+    with their sharers, distinct people and households (only where 2+ people)."""
+    t = pop.sharing.shared(pop.max_share)
+    rows = t[t["type"] == rel]
+    if rows.empty:
+        return pd.DataFrame()
+    rows = _with_people(pop, rows)
+    people = rows.groupby("ident_id")["person"].transform("nunique")
+    rows = rows[people.to_numpy() >= 2]
+    if rows.empty:
+        return pd.DataFrame()
+    grouped = rows.groupby("ident_id", sort=True)
+    return pd.DataFrame({
+        "ident": grouped["ident"].first(), "value": grouped["value"].first(),
+        "members": grouped["entity_id"].agg(lambda s: tuple(sorted(set(s)))),
+        "n_people": grouped["person"].nunique(),
+        "n_households": grouped["household"].nunique(),
+        "records": grouped["records"].agg(lambda s: tuple(sorted({
+            str(r) for recs in s if recs is not None for r in recs}))),
+    })
+
+
+def _surname_shared(pop: Population, members: tuple[int, ...]) -> bool:
+    tokens = pop.tokens_of
+    return bool(frozenset.intersection(*[tokens[m] for m in members]))
+
+
+#: Sharing patterns: relationship, pattern name, noun.
+SHARED = {
+    Rel.HAS_ACCOUNT.value: ("shared_pay_destination", "pay destination"),
+    Rel.USES_DEVICE.value: ("shared_device", "device"),
+    Rel.HAS_PHONE.value: ("shared_phone", "phone"),
+    Rel.HAS_EMAIL.value: ("shared_email", "email"),
+    Rel.USES_IP.value: ("shared_ip", "IP address"),
+    Rel.LIVES_AT.value: ("shared_address", "residential address"),
+}
+
+
+#: Share of surprise left when people of one surname living apart share (relatives).
+RELATIVES_APART = 0.25
+
+
+def _shared(rel: str) -> Callable[[Population], pd.DataFrame]:
+    pattern, noun = SHARED[rel]
+
+    def find(pop: Population) -> pd.DataFrame:
+        groups = _groups(pop, rel)
+        rows = []
+        for ident_id, g in zip(groups.index, groups.itertuples()):
+            explained, factor = "", 1.0
+            if rel == Rel.USES_IP.value and ident_id in pop.vpn_exits:
+                explained, factor = "a VPN exit, which unrelated users share", 0.0
+            elif g.n_households > 1 and _surname_shared(pop, g.members):
+                explained, factor = "relatives of one surname living apart", RELATIVES_APART
+            elif rel == Rel.USES_IP.value and g.n_households >= pop.nat_households:
+                explained, factor = f"a carrier NAT or public network ({g.n_households} " \
+                    "households)", 0.0
+            elif g.n_households == 1:
+                explained, factor = ("household: one surname at the members' own home"
+                                     if _surname_shared(pop, g.members) else
+                                     "the members live together (household or roommates)"), 0.0
+            rows.append({"pattern": pattern, "idents": (g.ident,), "members": g.members,
+                         "n_people": g.n_people,
+                         "description": f"{g.n_people} people in {g.n_households} "
+                                        f"household(s) share {noun} {g.value}",
+                         "records": g.records, "explained": explained, "factor": factor})
+        return _frame(rows)
+    return find
+
+
+def _site_key(value: str) -> str:
+    """An address value without its region (company rows carry none)."""
+    parts = str(value).split("|")
+    return "|".join(parts[:2] + parts[3:]) if len(parts) == 5 else str(value)
+
+
+def _company_sites(pop: Population) -> set[str]:
+    """Addresses a company is registered at (known company sites), region left out."""
+    t = pop.sharing.table
+    return {_site_key(v) for v in t.loc[(t["entity_label"] == Label.COMPANY.value)
+                                        & (t["ident_label"] == Label.ADDRESS.value), "value"]}
+
+
+def laptop_farms(pop: Population) -> pd.DataFrame:
+    """Equipment of 3+ people who live elsewhere shipped to one address."""
+    t = pop.sharing.shared(pop.max_share)
+    ships = _with_people(pop, t[t["type"] == Rel.SHIPS_TO.value])
+    if ships.empty:
+        return _empty()
+    homes = _with_people(pop, t[t["type"] == Rel.LIVES_AT.value])
+    living = homes[["ident_id", "household"]].drop_duplicates().assign(_home=True)
+    ships = ships.merge(living, on=["ident_id", "household"], how="left")
+    who = ships[ships["_home"].isna()]
+    people = who.groupby("ident_id")["person"].transform("nunique")
+    who = who[people.to_numpy() >= 3]
+    sites = _company_sites(pop)
+    rows = []
+    for _, group in who.groupby("ident_id"):
+        value = group["value"].iloc[0]
+        n = group["person"].nunique()
+        explained, factor = ("shipping to a known company site", 0.0) \
+            if _site_key(value) in sites else ("", 1.0)
+        records = tuple(sorted({str(r) for recs in group["records"] for r in recs}))
+        rows.append({"pattern": "laptop_farm", "idents": (group["ident"].iloc[0],),
+                     "members": tuple(sorted(set(group["entity_id"]))), "n_people": n,
+                     "description": f"equipment of {n} people who live elsewhere "
+                                    f"shipped to {value}",
+                     "records": records, "explained": explained, "factor": factor})
+    return _frame(rows)
+
+
+def document_reuse(pop: Population) -> pd.DataFrame:
+    """One national id or passport under the names of several people."""
+    groups = _groups(pop, Rel.HAS_DOCUMENT.value)
+    ent = pop.entities.set_index("entity_id")
+    rows = []
+    for g in groups.itertuples():
+        if any(ent.at[m, "label"] != Label.PERSON.value for m in g.members):
+            continue
+        names = sorted({ent.at[m, "name"] for m in g.members})
+        rows.append({"pattern": "identity_reuse", "idents": (g.ident,), "members": g.members,
+                     "n_people": g.n_people,
+                     "description": f"document {g.value} used under names "
+                                    f"{', '.join(names)}",
+                     "records": g.records, "explained": "", "factor": 1.0})
+    return _frame(rows)
+
+
+def name_dob_ids(pop: Population) -> pd.DataFrame:
+    """One name and date of birth with several national ids (person records of one or
+    several entities)."""
+    frame = pop.identities
+    if frame is None or frame.empty:
+        return _empty()
+    tokens = pop.entities.set_index("entity_id")["tokens"]
+    frame = frame.assign(key=[" ".join(sorted(t)) for t in tokens.reindex(
+        frame["entity_id"])])
+    counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
+    rows = []
+    for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]):
+        ids = frozenset(g["nid"])
+        if not key:
+            continue
+        rows.append({"pattern": "identity_reuse", "idents": tuple(sorted(ids)),
+                     "members": tuple(sorted(set(g["entity_id"]))),
+                     "n_people": max(2, len(ids)),
+                     "description": f"one name and date of birth ({g['name'].iloc[0]}, "
+                                    f"{dob}) with {len(ids)} different national ids",
+                     "records": tuple(sorted(set(g["record_id"]))), "explained": "",
+                     "factor": 1.0})
+    return _frame(rows)
+
+
+def _matches(pop: Population) -> pd.DataFrame:
+    return sanction_hits(pop.sharing.tables)
+
+
+def listed_names(pop: Population) -> pd.DataFrame:
+    """A person or company whose name matches a sanctions-list entry."""
+    hits = _matches(pop)
+    ent = pop.entities.set_index("entity_id")
+    rows = []
+    for h in hits.itertuples():
+        if h.entity_id not in ent.index:
+            continue
+        company = ent.at[h.entity_id, "label"] == Label.COMPANY.value
+        rows.append({"pattern": "sanctioned_counterparty" if company
+                     else "sanctioned_person_name",
+                     "idents": (),
+                     "members": (h.entity_id,), "n_people": 1,
+                     "description": f"{ent.at[h.entity_id, 'name']} matches {h.hit}, "
+                                    f"score {h.score:.2f}",
+                     "records": (), "explained": "", "factor": float(h.score),
+                     "sanction_id": h.sanction_id})
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return _empty()
+    keys = node_column(pop.sharing.tables, "key")
+    frame["idents"] = [(keys[s],) for s in frame["sanction_id"]]
+    return frame[list(FINDING_COLUMNS)]
+
+
+def paid_by_listed(pop: Population) -> pd.DataFrame:
+    """Everyone a listed (or listed-name-like) payer pays: a star around the payer."""
+    hits = _matches(pop)
+    rels = pop.sharing.tables.relationships
+    pays = rels[(rels["type"] == Rel.PAYS.value) & rels["start_id"].isin(hits["entity_id"])]
+    ent = pop.entities.set_index("entity_id")
+    rows = []
+    for payer, group in pays.groupby("start_id"):
+        hit = hits[hits["entity_id"] == payer].iloc[0]
+        payees = tuple(sorted(set(group["end_id"].astype(np.int64))))
+        rows.append({"pattern": "paid_by_sanctioned", "idents": (),
+                     "members": tuple(sorted({int(payer), *payees})),
+                     "n_people": len(payees),
+                     "description": f"{len(payees)} people paid by {ent.at[payer, 'name']}, "
+                                    f"which matches {hit['hit']} (score {hit['score']:.2f})",
+                     "records": (), "explained": "", "factor": float(hit["score"])})
+    return _frame(rows)
+
+
+def duplicate_records(pop: Population) -> pd.DataFrame:
+    """One person recorded as several entities (same document and date of birth, a typo in
+    the name): named, weighing nothing; what they share with each other is not a finding."""
+    ent = pop.entities
+    sizes = ent.groupby("person")["entity_id"].transform("size")
+    rows = []
+    for _, group in ent[sizes > 1].groupby("person"):
+        names = sorted(set(group["name"]))
+        rows.append({"pattern": "duplicate_records", "idents": (),
+                     "members": tuple(sorted(group["entity_id"])), "n_people": 1,
+                     "description": f"likely one person recorded {len(group)} times "
+                                    f"({', '.join(names)}: same document and date of birth)",
+                     "records": (), "explained": "one person recorded twice", "factor": 0.0})
+    return _frame(rows)
+
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector("laptop_farm", "equipment of 3+ people who live elsewhere shipped to one address",
+             "surprise of that many people in such groups; 0 at a known company site",
+             "test_laptop_farm_and_company_site", laptop_farms),
+    Detector("shared_pay_destination", "one account, payment handle or wallet used by "
+             "several people", "surprise; a household's joint account counts 0",
+             "test_shared_pay_destination_across_households", _shared(Rel.HAS_ACCOUNT.value)),
+    Detector("shared_device", "one device used by several people",
+             "surprise; within a household 0 (one surname) or a quarter (roommates)",
+             "test_phone_and_device_across_households", _shared(Rel.USES_DEVICE.value)),
+    Detector("shared_phone", "one phone number given by several people",
+             "surprise; a family phone plan counts 0",
+             "test_phone_and_device_across_households", _shared(Rel.HAS_PHONE.value)),
+    Detector("shared_email", "one email address given by several people",
+             "surprise; within a household 0 or a quarter", "test_household_ring_scores_zero",
+             _shared(Rel.HAS_EMAIL.value)),
+    Detector("shared_ip", "one IP address (not a hub) used by several people",
+             "surprise (carrier NAT and VPN exits make it common); home network 0",
+             "test_household_ring_scores_zero", _shared(Rel.USES_IP.value)),
+    Detector("shared_address", "one residential address given by several people",
+             "always explained: they live there", "test_household_ring_scores_zero",
+             _shared(Rel.LIVES_AT.value)),
+    Detector("document_reuse", "one national id or passport under several people's names",
+             "surprise", "test_identity_reuse_and_sanctioned_payer_are_detected",
+             document_reuse),
+    Detector("name_dob_ids", "one name and date of birth with several national ids",
+             "surprise", "test_identity_reuse_and_sanctioned_payer_are_detected",
+             name_dob_ids),
+    Detector("listed_name", "a person or company matching a sanctions entry",
+             "surprise × match score", "test_identity_reuse_and_sanctioned_payer_are_detected",
+             listed_names),
+    Detector("paid_by_sanctioned", "everyone a listed payer pays (a star, even when they "
+             "share nothing else)", "surprise × match score",
+             "test_sanctioned_payer_star_is_a_ring", paid_by_listed),
+    Detector("duplicate_records", "one person recorded twice (document, dob, near name)",
+             "0: explained", "test_duplicate_records_of_one_person_score_nothing",
+             duplicate_records),
+)
+
+
+def run_detectors(pop: Population) -> pd.DataFrame:
+    """Findings of every detector over the whole population, numbered ``finding``, with
+    the ``detector`` that found each."""
+    frames = [d.find(pop).assign(detector=d.name) for d in DETECTORS]
+    found = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
+        len(f) for f in frames) else _empty()
+    found["finding"] = np.arange(len(found))
+    return found
+
+
+__all__ = ["DETECTORS", "FINDING_COLUMNS", "Detector", "run_detectors"]

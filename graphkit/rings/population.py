@@ -1,0 +1,160 @@
+"""Per-entity facts of the whole population, as tables: names, dates of birth, national
+ids, VPN use, which entities are one person recorded twice, and who lives together.
+
+Households are the connected components of people who share a residential address (not a
+hub), who resolution put in one household (``SAME_HOUSEHOLD``), or who are one person.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from graphkit.names import romanized_tokens
+from graphkit.rings.sharing import Sharing, node_column
+from graphkit.schema import Label, Rel
+
+
+@dataclass
+class Population:
+    """Facts per entity (``entities``: entity_id, key, label, name, tokens, vpn, person,
+    household), the sharing table, and the hub threshold."""
+
+    entities: pd.DataFrame
+    sharing: Sharing
+    max_share: int
+    #: IP nodes some login reached through a VPN: exits unrelated people share
+    vpn_exits: frozenset[int] = frozenset()
+    #: national ids per person record: entity_id, name, dob, nid
+    identities: pd.DataFrame | None = None
+    #: an IP shared by people of this many households is a carrier NAT or public network
+    nat_households: int = 10
+
+    @functools.cached_property
+    def tokens_of(self) -> dict[int, frozenset[str]]:
+        """Entity id → romanized name tokens."""
+        return dict(zip(self.entities["entity_id"], self.entities["tokens"]))
+
+    @property
+    def n_people(self) -> int:
+        """Distinct persons and companies (duplicates of one person counted once)."""
+        return int(self.entities["person"].nunique())
+
+
+@functools.cache
+def _tokens(name: str) -> frozenset[str]:
+    return frozenset(romanized_tokens(name))
+
+
+def _resolved(sharing: Sharing, kind: str) -> pd.DataFrame:
+    """Records of ``kind`` resolved to entities: entity_id, record node id."""
+    tables = sharing.tables
+    rels = tables.relationships
+    res = rels[rels["type"] == Rel.RESOLVED_TO.value]
+    kinds = node_column(tables, "kind").reindex(res["start_id"]).to_numpy()
+    res = res[kinds == kind]
+    return pd.DataFrame({"entity_id": res["end_id"].to_numpy(np.int64),
+                         "record": res["start_id"].to_numpy(np.int64)})
+
+
+def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    matrix = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    return connected_components(matrix, directed=False)[1]
+
+
+def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
+                     ) -> Population:
+    """The population facts of the graph behind ``sharing``."""
+    tables = sharing.tables
+    nodes = tables.nodes
+    is_entity = nodes["label"].isin([Label.PERSON.value, Label.COMPANY.value]).to_numpy()
+    ent = nodes.loc[is_entity, ["node_id", "key", "label"]].rename(
+        columns={"node_id": "entity_id"}).reset_index(drop=True)
+    names = node_column(tables, "name").reindex(ent["entity_id"]).fillna("").astype(str)
+    ent["name"] = names.to_numpy(dtype=object)
+    ent["tokens"] = [_tokens(n) for n in ent["name"].tolist()]
+    index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
+    people = _resolved(sharing, "people")
+    people["dob"] = node_column(tables, "dob").reindex(people["record"]).fillna("").astype(
+        str).to_numpy()
+    t = sharing.table
+    docs = t[(t["type"] == Rel.HAS_DOCUMENT.value) & t["value"].astype(str).str.startswith(
+        "nid:")]
+    logins = _resolved(sharing, "logins")
+    vpn = node_column(tables, "vpn").reindex(logins["record"]).astype(str).str.lower()
+    users = set(logins.loc[(vpn == "true").to_numpy(), "entity_id"])
+    ent["vpn"] = ent["entity_id"].isin(users).to_numpy()
+    ent["person"] = _one_person(ent, t, index, people)
+    ent["household"] = _households(ent, sharing, index, max_share)
+    vpn_records = set(node_column(tables, "record_id").reindex(
+        logins.loc[(vpn == "true").to_numpy(), "record"]).astype(str))
+    ips = t[t["type"] == Rel.USES_IP.value][["ident_id", "records"]].explode("records")
+    exits = frozenset(ips.loc[ips["records"].isin(vpn_records), "ident_id"].tolist())
+    people["record_id"] = node_column(tables, "record_id").reindex(
+        people["record"]).astype(str).to_numpy()
+    held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
+    held = held.rename(columns={"records": "record_id", "ident": "nid"})
+    people = people.merge(held, on=["record_id", "entity_id"], how="inner")
+    people["name"] = ent.set_index("entity_id")["name"].reindex(people["entity_id"]).to_numpy()
+    identities = people[(people["dob"] != "") & (people["nid"] != "")]
+    return Population(ent, sharing, max_share, exits, identities, nat_households)
+
+
+
+def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
+                people: pd.DataFrame) -> np.ndarray:
+    """Group number per entity: entities sharing a document, a date of birth and nearly
+    the same name are one person recorded twice."""
+    docs = t[(t["type"] == Rel.HAS_DOCUMENT.value) & (t["n_entities"] >= 2)
+             & (t["entity_label"] == Label.PERSON.value)].drop_duplicates(
+        ["ident_id", "entity_id"])
+    pairs = docs.merge(docs, on="ident_id")[["entity_id_x", "entity_id_y"]]
+    pairs = pairs[pairs["entity_id_x"] < pairs["entity_id_y"]].drop_duplicates()
+    a = index.reindex(pairs["entity_id_x"]).to_numpy()
+    b = index.reindex(pairs["entity_id_y"]).to_numpy()
+    involved = set(pairs["entity_id_x"]) | set(pairs["entity_id_y"])
+    known = people[people["entity_id"].isin(involved) & (people["dob"] != "")]
+    dobs: dict[int, set[str]] = {}
+    for entity, dob in zip(known["entity_id"], known["dob"]):
+        dobs.setdefault(entity, set()).add(dob)
+    names = ent["name"].to_numpy(dtype=object)
+    same = [bool(dobs.get(x, set()) & dobs.get(y, set())) and max(
+        fuzz.ratio(names[i].lower(), names[j].lower()),
+        fuzz.token_sort_ratio(names[i], names[j])) >= 85
+        for x, y, i, j in zip(pairs["entity_id_x"], pairs["entity_id_y"], a, b)]
+    keep = np.array(same, dtype=bool)
+    return _components(len(ent), a[keep], b[keep]) if len(ent) else np.zeros(0, np.int64)
+
+
+def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
+                max_share: int) -> np.ndarray:
+    """Household number per entity (see the module docstring); companies are their own."""
+    t = sharing.table
+    home = t[(t["type"] == Rel.LIVES_AT.value) & (t["n_entities"] >= 2)
+             & (t["n_entities"] <= max_share)].drop_duplicates(["ident_id", "entity_id"])
+    first = home.groupby("ident_id")["entity_id"].transform("min")
+    left = [index.reindex(home["entity_id"]).to_numpy()]
+    right = [index.reindex(first).to_numpy()]
+    rels = sharing.tables.relationships
+    same = rels[rels["type"] == "SAME_HOUSEHOLD"]
+    left.append(index.reindex(same["start_id"]).dropna().to_numpy(np.int64))
+    right.append(index.reindex(same["end_id"]).dropna().to_numpy(np.int64))
+    person = ent["person"].to_numpy()
+    order = np.argsort(person, kind="stable")
+    starts = np.r_[True, person[order][1:] != person[order][:-1]]
+    rep = order[np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))]
+    left.append(order)
+    right.append(rep)
+    if not len(ent):
+        return np.zeros(0, np.int64)
+    return _components(len(ent), np.concatenate(left).astype(np.int64),
+                       np.concatenate(right).astype(np.int64))
+
+
+__all__ = ["Population", "build_population"]
