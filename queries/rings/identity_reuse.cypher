@@ -1,6 +1,6 @@
 // name: identity_reuse
-// description: One name and date of birth used by several people with different national ids (names compared free of order and romanization).
-// params: min_members=2, max_members=20, limit=100
+// description: One name and date of birth with several national ids, whether resolution kept its records as several people or merged them into one (names compared free of order and romanization).
+// params: min_members=1, max_members=20, limit=100
 // returns: name, dob, name_key, members, entity_ids, names, national_ids, hub
 // name_key: the order- and romanization-free name the members share (name: the first member's)
 // hub: true when more than max_members share it; entity_ids and names then hold the first max_members
