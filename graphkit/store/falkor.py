@@ -1,0 +1,276 @@
+"""The embedded store: FalkorDB spoken over its own protocol on a private Unix socket.
+
+Each build is held as its own graph, named for the build's identity (``gk_<id>``); a key
+``graphkit:ready:<graph>`` is written only once the whole build is in, so a graph that is
+half loaded is never queried. Before every query the build's identity is read again from
+its folder, so an answer always comes from the build named: a rebuilt folder is loaded
+afresh (and older graphs dropped). Loads are UNWIND batches of thousands of rows per round
+trip, nodes then relationships (found by the engine's internal node ids, no index needed),
+under a lock key so that two commands sharing an engine never load the same build twice.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import redis
+from falkordb.graph import Graph
+
+from graphkit.graph import NODES_FILE, RELATIONSHIPS_FILE
+from graphkit.store.base import LoadStats
+from graphkit.store.build import Build, build_id, read_build
+from graphkit.store.falkor_params import Cleaned, header, int_list, list_literal
+from graphkit.store.packs import PackQuery
+from graphkit.store.rows import Batch, node_batches, relationship_batches
+from graphkit.store.server import (
+    DEFAULT_TIMEOUT,
+    EngineProcess,
+    StoreError,
+    cache_root,
+    connect,
+)
+
+BATCH = 5000
+#: Saved graphs kept in the cache (the newest builds').
+KEEP_SAVED = 4
+GRAPH_PREFIX = "gk_"
+_READY = "graphkit:ready:"
+_LOADING = "graphkit:loading:"
+
+
+def graph_name(identity: str) -> str:
+    """The engine's graph name for a build identity."""
+    safe = "".join(c for c in identity if c.isalnum() or c in "-_")[:48]
+    return f"{GRAPH_PREFIX}{safe}"
+
+
+def _status(message: str) -> None:
+    """A plain status line on standard error (progress, also in pipes)."""
+    print(f"graphkit: {message}", file=sys.stderr, flush=True)
+
+
+class FalkorStore:
+    """The embedded store (see the module docstring): ``load``, ``run``, ``close``."""
+
+    def __init__(self, client: redis.Redis, engine: EngineProcess | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, describe: str = "the embedded engine",
+                 cache: Path | None = None) -> None:
+        self.client = client
+        self.engine = engine
+        self.timeout = timeout
+        self.describe = describe
+        self.cache = cache  # folder of saved graphs the engine writes to, if any
+
+    @classmethod
+    def start(cls, timeout: float = DEFAULT_TIMEOUT, folder: str | Path | None = None,
+              cache: bool = True) -> FalkorStore:
+        """A store on a new private engine that stops with this process; it starts from the
+        saved graph of the build in ``folder`` when the cache holds one."""
+        root = cache_root() if cache else None
+        dbfile = None
+        if root is not None and folder is not None:
+            dbfile = root / f"{graph_name(build_id(folder))}.rdb"
+        try:
+            engine = EngineProcess(timeout, dbfile).start()
+        except StoreError:
+            if dbfile is None or not dbfile.exists():
+                raise
+            dbfile.unlink(missing_ok=True)  # an unreadable saved graph: start without it
+            _status(f"removed an unreadable saved graph ({dbfile.name}); loading afresh")
+            engine = EngineProcess(timeout, dbfile).start()
+        assert engine.client is not None
+        return cls(engine.client, engine, timeout, cache=root)
+
+    @classmethod
+    def attach(cls, socket_path: str | Path, password: str, timeout: float = DEFAULT_TIMEOUT,
+               describe: str = "the shared engine") -> FalkorStore:
+        """A store on a running engine (``graphkit serve``'s), checked to answer."""
+        from graphkit.store.server import wait_ready
+
+        client = connect(Path(socket_path), password, timeout)
+        wait_ready(client, timeout, describe)
+        return cls(client, None, timeout, describe)
+
+    # -- identity ---------------------------------------------------------------------
+    def loaded_build(self, identity: str) -> dict | None:
+        """What the engine holds for build ``identity`` (``None`` unless fully loaded)."""
+        text = self._call("GET", _READY + graph_name(identity))
+        return json.loads(text) if text else None
+
+    def ensure(self, folder: str | Path, show_progress: bool = True) -> str:
+        """Make sure the build in ``folder`` is loaded; returns its graph name."""
+        identity = build_id(folder)
+        name = graph_name(identity)
+        if self.loaded_build(identity) is None:
+            self.load(read_build(folder), show_progress=show_progress)
+        return name
+
+    # -- loading ----------------------------------------------------------------------
+    def load(self, build: Build, show_progress: bool = True) -> LoadStats:
+        """Load ``build`` unless the engine holds it already (another command may be
+        loading it: then wait for that load, as long as it makes progress)."""
+        name = graph_name(build.build_id)
+        token = secrets.token_hex(8)
+        lock = _LOADING + name
+        while True:
+            if self.loaded_build(build.build_id) is not None:
+                return LoadStats(0, 0, 0.0)
+            if self._call("SET", lock, token, "NX", "PX", int(self.timeout * 1000)):
+                break
+            time.sleep(0.1)  # the lock expires unless its holder keeps loading
+        try:
+            stats = self._load(build, name, lock, token, show_progress)
+            self._call("SET", _READY + name, json.dumps(
+                {"build_id": build.build_id, "folder": str(build.folder),
+                 "nodes": stats.nodes, "relationships": stats.relationships}))
+        finally:
+            if self._call("GET", lock) == token:
+                self._call("DEL", lock)
+        self._drop_others(name)
+        self._save(name, show_progress)
+        return stats
+
+    def _save(self, name: str, show_progress: bool) -> None:
+        """Save the loaded graph in the cache, so that the next command starts from it."""
+        if self.cache is None or self.engine is None:
+            return
+        started = time.perf_counter()
+        try:
+            self._call("CONFIG", "SET", "dbfilename", f"{name}.rdb")
+            self._call("SAVE")
+        except (StoreError, redis.ResponseError) as exc:
+            _status(f"could not save the loaded graph for the next command ({exc})")
+            return
+        if show_progress:
+            _status(f"saved for the next command in {time.perf_counter() - started:.1f}s")
+        saved = sorted(self.cache.glob(f"{GRAPH_PREFIX}*.rdb"), key=lambda p: p.stat().st_mtime,
+                       reverse=True)
+        for old in saved[KEEP_SAVED:]:
+            old.unlink(missing_ok=True)
+
+    def _load(self, build: Build, name: str, lock: str, token: str,
+              show_progress: bool) -> LoadStats:
+        started = time.perf_counter()
+        graph = Graph(self.client, name)
+        if name in self._call("GRAPH.LIST"):
+            self._call("GRAPH.DELETE", name)  # left half loaded by a command that died
+        tables = build.tables
+        total_nodes, total_rels = len(tables.nodes), len(tables.relationships)
+        if show_progress:
+            _status(f"loading build {build.build_id[:12]} into the embedded engine: "
+                    f"{total_nodes:,} nodes, {total_rels:,} relationships")
+        cleaned = Cleaned()
+        size = int(tables.nodes["node_id"].max()) + 1 if total_nodes else 0
+        internal = np.full(size, -1, dtype=np.int64)
+        done, last = 0, time.monotonic()
+        for batch in node_batches(tables.nodes, BATCH):
+            params = self._columns(batch, NODES_FILE, cleaned)
+            sets = ", ".join(f"n.`{c}` = $p{j}[i]" for j, c in enumerate(batch.columns))
+            result = self._write(graph, header(params)
+                                 + f"UNWIND range(0, size($p0) - 1) AS i "
+                                 f"CREATE (n:{batch.kind.value}) SET {sets} "
+                                 "WITH id(n) - i AS offset "
+                                 "RETURN min(offset), max(offset), count(*)", lock, token)
+            low, high, count = result[0]
+            if low != high or count != len(batch):  # ids are not row i + a constant
+                raise StoreError(f"{self.describe}: unexpected node ids while loading")
+            internal[batch.ids] = np.arange(len(batch), dtype=np.int64) + low
+            done += len(batch)
+            last = self._progress(show_progress, last, "nodes", done, total_nodes)
+        node_seconds = time.perf_counter() - started
+        done = 0
+        for batch in relationship_batches(tables.relationships, BATCH):
+            params = {"s": int_list(internal[batch.ids]), "e": int_list(internal[batch.ends]),
+                      **self._columns(batch, RELATIONSHIPS_FILE, cleaned)}
+            sets = ", ".join(f"r.`{c}` = $p{j}[i]" for j, c in enumerate(batch.columns))
+            # plain variables between the MATCHes make the planner seek nodes by id
+            self._write(graph, header(params)
+                        + "UNWIND range(0, size($s) - 1) AS i WITH i, $s[i] AS s, $e[i] AS e "
+                        "MATCH (a) WHERE id(a) = s WITH i, a, e MATCH (b) WHERE id(b) = e "
+                        f"CREATE (a)-[r:{batch.kind.value}]->(b)"
+                        + (f" SET {sets}" if sets else ""), lock, token)
+            done += len(batch)
+            last = self._progress(show_progress, last, "relationships", done, total_rels)
+        seconds = time.perf_counter() - started
+        stats = LoadStats(total_nodes, total_rels, seconds, node_seconds,
+                          seconds - node_seconds, cleaned.lines())
+        if show_progress:
+            rate = total_rels / stats.relationship_seconds if stats.relationship_seconds else 0
+            _status(f"loaded in {seconds:.1f}s ({rate:,.0f} relationships/s)")
+        for line in stats.cleaned:
+            _status(line)
+        return stats
+
+    @staticmethod
+    def _columns(batch: Batch, file: str, cleaned: Cleaned) -> dict[str, str]:
+        return {f"p{j}": list_literal(values, (file, column), cleaned)
+                for j, (column, values) in enumerate(batch.columns.items())}
+
+    def _progress(self, say: bool, last: float, what: str, done: int, total: int) -> float:
+        now = time.monotonic()
+        if say and (now - last >= 2.0 or done == total):
+            _status(f"  {what}: {done:,} of {total:,}")
+            return now
+        return last
+
+    def _write(self, graph: Graph, statement: str, lock: str, token: str) -> list:
+        if self._call("GET", lock) != token:
+            raise StoreError(f"{self.describe}: lost the load lock (another command took "
+                             "over after a time-out); run again")
+        self._call("PEXPIRE", lock, int(self.timeout * 1000))
+        try:
+            return graph.query(statement).result_set
+        except redis.ResponseError as exc:
+            raise StoreError(f"{self.describe} refused a load batch: {exc}") from exc
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreError(f"{self.describe} stopped answering while loading "
+                             f"(time-out {self.timeout:g}s): {exc}") from exc
+
+    def _drop_others(self, keep: str) -> None:
+        """Delete the graphs of other builds (a folder answers from its newest build)."""
+        for name in self._call("GRAPH.LIST"):
+            if name.startswith(GRAPH_PREFIX) and name != keep:
+                self._call("DEL", _READY + name)
+                self._call("GRAPH.DELETE", name)
+
+    # -- queries ----------------------------------------------------------------------
+    def run(self, query: PackQuery, params: dict | None = None, folder: str | Path = "out",
+            show_progress: bool = True) -> pd.DataFrame:
+        """Run one read-only pack query on the build in ``folder`` (loading it if the
+        engine does not hold that very build)."""
+        name = self.ensure(folder, show_progress)
+        graph = Graph(self.client, name)
+        try:
+            result = graph.ro_query(query.cypher, query.bind(params),
+                                    timeout=int(self.timeout * 1000))
+        except redis.ResponseError as exc:
+            raise StoreError(f"{query.ref}: {self.describe} refused the query: {exc}") from exc
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreError(f"{query.ref}: {self.describe} did not answer within "
+                             f"{self.timeout:g}s ({exc})") from exc
+        columns = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
+        frame = pd.DataFrame(result.result_set, columns=columns)
+        return frame[[c for c in query.returns if c in frame.columns]]
+
+    def _call(self, *args):
+        try:
+            return self.client.execute_command(*args)
+        except redis.AuthenticationError as exc:
+            raise StoreError(f"{self.describe} refused the password") from exc
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreError(f"{self.describe} did not answer within {self.timeout:g}s "
+                             f"({type(exc).__name__}: {exc})") from exc
+
+    def close(self) -> None:
+        """Disconnect; stop the engine if this store started it."""
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+        else:
+            self.client.close()
