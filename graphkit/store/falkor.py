@@ -4,9 +4,9 @@ Each build is held as its own graph, named for the build's identity (``gk_<id>``
 ``graphkit:ready:<graph>`` is written only once the whole build is in, so a graph that is
 half loaded is never queried. Before every query the build's identity is read again from
 its folder, so an answer always comes from the build named: a rebuilt folder is loaded
-afresh (and older graphs dropped). Loads are UNWIND batches of thousands of rows per round
-trip, nodes then relationships (found by the engine's internal node ids, no index needed),
-under a lock key so that two commands sharing an engine never load the same build twice.
+afresh (and older graphs dropped). Loads use the engine's bulk insert (``GRAPH.BULK``,
+``falkor_bulk``), 50,000 nodes or relationships per round trip, under a lock key so that
+two commands sharing an engine never load the same build twice.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ import pandas as pd
 import redis
 from falkordb.graph import Graph
 
-from graphkit.graph import NODES_FILE, RELATIONSHIPS_FILE
+from graphkit.graph import NODES_FILE, RELATIONSHIPS_FILE, GraphTables
 from graphkit.store.base import LoadStats
 from graphkit.store.build import Build, build_id, read_build
-from graphkit.store.falkor_params import Cleaned, header, int_list, list_literal
+from graphkit.store.falkor_bulk import Cleaned, node_blob, relationship_blob
 from graphkit.store.packs import PackQuery
-from graphkit.store.rows import Batch, node_batches, relationship_batches
+from graphkit.store.rows import node_batches, relationship_batches
 from graphkit.store.server import (
     DEFAULT_TIMEOUT,
     EngineProcess,
@@ -36,7 +36,8 @@ from graphkit.store.server import (
     connect,
 )
 
-BATCH = 5000
+#: Nodes or relationships per ``GRAPH.BULK`` call.
+BULK_BATCH = 50_000
 #: Saved graphs kept in the cache (the newest builds').
 KEEP_SAVED = 4
 GRAPH_PREFIX = "gk_"
@@ -157,7 +158,6 @@ class FalkorStore:
     def _load(self, build: Build, name: str, lock: str, token: str,
               show_progress: bool) -> LoadStats:
         started = time.perf_counter()
-        graph = Graph(self.client, name)
         if name in self._call("GRAPH.LIST"):
             self._call("GRAPH.DELETE", name)  # left half loaded by a command that died
         tables = build.tables
@@ -168,35 +168,27 @@ class FalkorStore:
         cleaned = Cleaned()
         size = int(tables.nodes["node_id"].max()) + 1 if total_nodes else 0
         internal = np.full(size, -1, dtype=np.int64)
-        done, last = 0, time.monotonic()
-        for batch in node_batches(tables.nodes, BATCH):
-            params = self._columns(batch, NODES_FILE, cleaned)
-            sets = ", ".join(f"n.`{c}` = $p{j}[i]" for j, c in enumerate(batch.columns))
-            result = self._write(graph, header(params)
-                                 + f"UNWIND range(0, size($p0) - 1) AS i "
-                                 f"CREATE (n:{batch.kind.value}) SET {sets} "
-                                 "WITH id(n) - i AS offset "
-                                 "RETURN min(offset), max(offset), count(*)", lock, token)
-            low, high, count = result[0]
-            if low != high or count != len(batch):  # ids are not row i + a constant
-                raise StoreError(f"{self.describe}: unexpected node ids while loading")
-            internal[batch.ids] = np.arange(len(batch), dtype=np.int64) + low
+        first, done, last = True, 0, time.monotonic()
+        for batch in node_batches(tables.nodes, BULK_BATCH):
+            internal[batch.ids] = np.arange(done, done + len(batch), dtype=np.int64)
+            self._bulk(name, first, len(batch), 0, [node_blob(batch, NODES_FILE, cleaned)],
+                       [], lock, token)
+            first = False
             done += len(batch)
             last = self._progress(show_progress, last, "nodes", done, total_nodes)
         node_seconds = time.perf_counter() - started
         done = 0
-        for batch in relationship_batches(tables.relationships, BATCH):
-            params = {"s": int_list(internal[batch.ids]), "e": int_list(internal[batch.ends]),
-                      **self._columns(batch, RELATIONSHIPS_FILE, cleaned)}
-            sets = ", ".join(f"r.`{c}` = $p{j}[i]" for j, c in enumerate(batch.columns))
-            # plain variables between the MATCHes make the planner seek nodes by id
-            self._write(graph, header(params)
-                        + "UNWIND range(0, size($s) - 1) AS i WITH i, $s[i] AS s, $e[i] AS e "
-                        "MATCH (a) WHERE id(a) = s WITH i, a, e MATCH (b) WHERE id(b) = e "
-                        f"CREATE (a)-[r:{batch.kind.value}]->(b)"
-                        + (f" SET {sets}" if sets else ""), lock, token)
+        for batch in relationship_batches(tables.relationships, BULK_BATCH):
+            starts, ends = internal[batch.ids], internal[batch.ends]
+            if (starts < 0).any() or (ends < 0).any():
+                raise StoreError(f"{RELATIONSHIPS_FILE}: a {batch.kind.value} relationship "
+                                 f"names a node id that {NODES_FILE} does not have")
+            blob = relationship_blob(batch, starts, ends, RELATIONSHIPS_FILE, cleaned)
+            self._bulk(name, first, 0, len(batch), [], [blob], lock, token)
+            first = False
             done += len(batch)
             last = self._progress(show_progress, last, "relationships", done, total_rels)
+        self._check_ids(name, tables, internal)
         seconds = time.perf_counter() - started
         stats = LoadStats(total_nodes, total_rels, seconds, node_seconds,
                           seconds - node_seconds, cleaned.lines())
@@ -207,10 +199,38 @@ class FalkorStore:
             _status(line)
         return stats
 
-    @staticmethod
-    def _columns(batch: Batch, file: str, cleaned: Cleaned) -> dict[str, str]:
-        return {f"p{j}": list_literal(values, (file, column), cleaned)
-                for j, (column, values) in enumerate(batch.columns.items())}
+    def _bulk(self, name: str, first: bool, nodes: int, rels: int, labels: list[bytes],
+              types: list[bytes], lock: str, token: str) -> None:
+        """One ``GRAPH.BULK`` call (the first one creates the graph)."""
+        if self._call("GET", lock) != token:
+            raise StoreError(f"{self.describe}: lost the load lock (another command took "
+                             "over after a time-out); run again")
+        self._call("PEXPIRE", lock, int(self.timeout * 1000))
+        args = ["BEGIN"] if first else []
+        try:
+            self.client.execute_command("GRAPH.BULK", name, *args, nodes, rels, len(labels),
+                                        len(types), *labels, *types)
+        except redis.ResponseError as exc:
+            raise StoreError(f"{self.describe} refused a load batch: {exc}") from exc
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise StoreError(f"{self.describe} stopped answering while loading "
+                             f"(time-out {self.timeout:g}s): {exc}") from exc
+
+    def _check_ids(self, name: str, tables: GraphTables, internal: np.ndarray) -> None:
+        """Check that the engine numbered the nodes as sent: the node count, and the key of
+        every label's first and last node."""
+        graph = Graph(self.client, name)
+        count = graph.ro_query("MATCH (n) RETURN count(n)").result_set[0][0]
+        if count != len(tables.nodes):
+            raise StoreError(f"{self.describe}: {count:,} nodes loaded, "
+                             f"{len(tables.nodes):,} sent")
+        nodes = tables.nodes
+        sample = pd.concat([nodes.groupby("label").head(1), nodes.groupby("label").tail(1)])
+        ids = internal[sample["node_id"].to_numpy()].tolist()
+        found = graph.ro_query("UNWIND $ids AS i MATCH (n) WHERE id(n) = i RETURN n.key",
+                               {"ids": ids}).result_set
+        if [r[0] for r in found] != sample["key"].tolist():
+            raise StoreError(f"{self.describe}: node ids differ from the order sent")
 
     def _progress(self, say: bool, last: float, what: str, done: int, total: int) -> float:
         now = time.monotonic()
@@ -218,19 +238,6 @@ class FalkorStore:
             _status(f"  {what}: {done:,} of {total:,}")
             return now
         return last
-
-    def _write(self, graph: Graph, statement: str, lock: str, token: str) -> list:
-        if self._call("GET", lock) != token:
-            raise StoreError(f"{self.describe}: lost the load lock (another command took "
-                             "over after a time-out); run again")
-        self._call("PEXPIRE", lock, int(self.timeout * 1000))
-        try:
-            return graph.query(statement).result_set
-        except redis.ResponseError as exc:
-            raise StoreError(f"{self.describe} refused a load batch: {exc}") from exc
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreError(f"{self.describe} stopped answering while loading "
-                             f"(time-out {self.timeout:g}s): {exc}") from exc
 
     def _drop_others(self, keep: str) -> None:
         """Delete the graphs of other builds (a folder answers from its newest build)."""
