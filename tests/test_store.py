@@ -455,6 +455,27 @@ def test_two_query_runs_at_once_both_answer(tmp_path, env):
     assert results[0][0] == results[1][0] and "account,kind" in results[0][0]
 
 
+def test_two_commands_sharing_an_engine_load_a_build_once(build_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    owner = FalkorStore.start(cache=False)
+    engine = owner.engine
+    stores = [FalkorStore.attach(engine.socket_path, engine.password) for _ in range(2)]
+    try:
+        build = read_build(build_dir)
+        with ThreadPoolExecutor(2) as pool:
+            stats = list(pool.map(lambda s: s.load(build, show_progress=False), stores))
+        assert sorted(s.nodes for s in stats) == [0, len(build.tables.nodes)]
+        counts = [run_query(get_query("overview/relationship_counts"), s, None, build_dir)
+                  for s in stores]
+        assert counts[0].equals(counts[1])
+        assert int(counts[0]["relationships"].sum()) == len(build.tables.relationships)
+    finally:
+        for store in stores:
+            store.close()
+        owner.close()
+
+
 # -- time-outs ------------------------------------------------------------------------------
 
 def test_a_stuck_engine_ends_in_a_clear_error_within_the_time_out(build_dir):

@@ -257,7 +257,9 @@ class FalkorStore:
             result = graph.ro_query(query.cypher, query.bind(params),
                                     timeout=int(self.timeout * 1000))
         except redis.ResponseError as exc:
-            raise StoreError(f"{query.ref}: {self.describe} refused the query: {exc}") from exc
+            hint = " (a longer --timeout may help)" if "timed out" in str(exc) else ""
+            raise StoreError(f"{query.ref}: {self.describe} refused the query: {exc}{hint}") \
+                from exc
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise StoreError(f"{query.ref}: {self.describe} did not answer within "
                              f"{self.timeout:g}s ({exc})") from exc

@@ -16,10 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.store.rows import Batch
 
 _NULL = b"\x00"
+_STRING_TAG = pa.scalar(b"\x03", type=pa.large_binary())
+_END = pa.scalar(b"\x00", type=pa.large_binary())
+_EMPTY = pa.scalar(b"", type=pa.large_binary())
 _BOOL, _DOUBLE, _STRING, _LONG, _ARRAY = 1, 2, 3, 4, 5
 
 
@@ -87,28 +92,41 @@ class _Encoder:
         return self.text(str(value))
 
 
-def encode_column(values: pd.Series, where: tuple[str, str], cleaned: Cleaned) -> list[bytes]:
-    """Each cell of a column in the bulk format."""
-    encoder = _Encoder(where, cleaned)
-    cells = values.tolist()
-    if pd.api.types.infer_dtype(values, skipna=True) == "string":
-        if any("\x00" in v for v in cells if v.__class__ is str):
-            return [encoder.value(v) for v in cells]
-        return [b"\x03" + v.encode("utf-8") + _NULL if v.__class__ is str else _NULL
-                for v in cells]
-    return [encoder.value(v) for v in cells]
+def _is_text(values: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(values.dtype) and \
+        pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
 
 
-def _rows(batch: Batch, file: str, cleaned: Cleaned) -> list[bytes]:
-    columns = [encode_column(values, (file, name), cleaned)
-               for name, values in batch.columns.items()]
-    return [b"".join(cells) for cells in zip(*columns)] if columns else []
+def encode_column(values: pd.Series, where: tuple[str, str], cleaned: Cleaned) -> pa.Array:
+    """Each cell of a column in the bulk format (a binary array without nulls); text
+    columns are encoded by Arrow, in bulk."""
+    if not _is_text(values):
+        encoder = _Encoder(where, cleaned)
+        return pa.array([encoder.value(v) for v in values.tolist()], type=pa.large_binary())
+    text = pa.array(values, type=pa.large_string(), from_pandas=True)
+    with_nul = pc.sum(pc.greater(pc.count_substring(text, "\x00"), 0)).as_py() or 0
+    if with_nul:
+        cleaned.add(cleaned.nul_replaced, where, with_nul)
+        text = pc.replace_substring(text, "\x00", "\ufffd")
+    cells = pc.binary_join_element_wise(_STRING_TAG, text.cast(pa.large_binary()), _END,
+                                        _EMPTY)
+    return pc.fill_null(cells, _END)
+
+
+def _joined(arrays: list[pa.Array]) -> bytes:
+    """The cells of ``arrays`` concatenated row by row, as one bytes object."""
+    rows = pc.binary_join_element_wise(*arrays, _EMPTY) if len(arrays) > 1 else arrays[0]
+    rows = rows.combine_chunks() if isinstance(rows, pa.ChunkedArray) else rows
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)
+    start, end = offsets[rows.offset], offsets[rows.offset + len(rows)]
+    return rows.buffers()[2].to_pybytes()[start:end]
 
 
 def node_blob(batch: Batch, file: str, cleaned: Cleaned) -> bytes:
     """The blob of a batch of nodes of one label."""
-    return header(batch.kind.value, list(batch.columns)) + b"".join(
-        _rows(batch, file, cleaned))
+    cells = [encode_column(values, (file, name), cleaned)
+             for name, values in batch.columns.items()]
+    return header(batch.kind.value, list(batch.columns)) + _joined(cells)
 
 
 def relationship_blob(batch: Batch, starts: np.ndarray, ends: np.ndarray, file: str,
@@ -118,5 +136,8 @@ def relationship_blob(batch: Batch, starts: np.ndarray, ends: np.ndarray, file: 
     head = header(batch.kind.value, list(batch.columns))
     if not batch.columns:
         return head + pairs.tobytes()
-    ids = [row.tobytes() for row in pairs]
-    return head + b"".join(i + p for i, p in zip(ids, _rows(batch, file, cleaned)))
+    ids = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(pairs),
+                                               [None, pa.py_buffer(pairs.tobytes())])
+    cells = [encode_column(values, (file, name), cleaned)
+             for name, values in batch.columns.items()]
+    return head + _joined([ids.cast(pa.large_binary()), *cells])

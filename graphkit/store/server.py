@@ -35,7 +35,7 @@ from redis.retry import Retry
 from graphkit.issues import InputError
 
 #: Seconds to wait for connects, reads and readiness unless told otherwise.
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 60.0
 SOCKET_NAME = "engine.sock"
 OWNER_FILE = "owner.pid"
 _PR_SET_PDEATHSIG = 1
