@@ -252,10 +252,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             try:
                 while True:
                     time.sleep(2.0)
-                    if signature(out) != seen:  # rebuilt: load the new build now
-                        seen = signature(out)
+                    if signature(out) == seen:
+                        continue
+                    try:  # rebuilt: load the new build now (queries check it anyway)
                         name = store.ensure(out, show_progress=True)
-                        print(f"now serving graph '{name}'", flush=True)
+                    except InputError as exc:  # mid-rebuild: keep serving, try again
+                        if engine.process is None or engine.process.poll() is not None:
+                            raise
+                        print(f"graphkit: {exc}; trying again", file=sys.stderr, flush=True)
+                        continue
+                    seen = signature(out)
+                    print(f"now serving graph '{name}'", flush=True)
             except KeyboardInterrupt:
                 print("stopping", file=sys.stderr)
     finally:

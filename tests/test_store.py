@@ -408,6 +408,16 @@ def test_serve_shares_refuses_a_second_serve_and_dies_with_sigkill(tmp_path, env
         assert "loading build" not in run.stderr  # it used serve's engine, already loaded
         persons = int((read_build(out).tables.nodes["label"] == "Person").sum())
         assert {"label": "Person", "nodes": persons} in json.loads(run.stdout)
+        shutil.rmtree(out)  # rebuilt while serve is up: answers come from the new build
+        _small_build(out, seed=7, people=40)
+        run = subprocess.run([sys.executable, "-m", "graphkit", "query", "run",
+                              "overview/node_counts", "--out", str(out), "--format", "json"],
+                             env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        persons_now = int((read_build(out).tables.nodes["label"] == "Person").sum())
+        assert persons_now != persons
+        assert {"label": "Person", "nodes": persons_now} in json.loads(run.stdout)
+        assert _children(serve.pid) == engines  # still the one engine, shared
         serve.send_signal(signal.SIGKILL)
         serve.wait(30)
         assert not _wait_gone(engines)
