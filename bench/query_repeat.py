@@ -103,7 +103,7 @@ def main() -> None:
         print(f"expected: {len(expected):,} shared accounts (pandas)", flush=True)
 
         seconds, answer, stderr = run_once(build, env)
-        rate = re.search(r"loaded in ([\d.]+)s \(([\d,]+) relationships/s\)", stderr)
+        rate = re.search(r"loaded in ([\d.]+)s .*relationships [\d.]+s: ([\d,]+)/s", stderr)
         saved = re.search(r"saved for the next command in ([\d.]+)s", stderr)
         print(f"cold run (load from Parquet, save): {seconds:.1f}s, correct: "
               f"{answer == expected}; load {rate.group(1) if rate else '?'}s at "

@@ -23,11 +23,12 @@ import redis
 from falkordb.graph import Graph
 
 from graphkit.graph import NODES_FILE, RELATIONSHIPS_FILE, GraphTables
+from graphkit.schema import Label
 from graphkit.store.base import LoadStats
 from graphkit.store.build import Build, build_id, read_build
 from graphkit.store.falkor_bulk import Cleaned, node_blob, relationship_blob
 from graphkit.store.packs import PackQuery
-from graphkit.store.rows import node_batches, relationship_batches
+from graphkit.store.rows import KEY, node_batches, relationship_batches
 from graphkit.store.server import (
     DEFAULT_TIMEOUT,
     EngineProcess,
@@ -41,6 +42,7 @@ BULK_BATCH = 50_000
 #: Saved graphs kept in the cache (the newest builds').
 KEEP_SAVED = 4
 GRAPH_PREFIX = "gk_"
+ENTITY_LABELS = ("Person", "Company")
 _READY = "graphkit:ready:"
 _LOADING = "graphkit:loading:"
 
@@ -188,13 +190,17 @@ class FalkorStore:
             first = False
             done += len(batch)
             last = self._progress(show_progress, last, "relationships", done, total_rels)
+        rel_seconds = time.perf_counter() - started - node_seconds
         self._check_ids(name, tables, internal)
+        self._index(name, sorted(tables.nodes["label"].unique()))
         seconds = time.perf_counter() - started
-        stats = LoadStats(total_nodes, total_rels, seconds, node_seconds,
-                          seconds - node_seconds, cleaned.lines())
+        stats = LoadStats(total_nodes, total_rels, seconds, node_seconds, rel_seconds,
+                          cleaned.lines())
         if show_progress:
             rate = total_rels / stats.relationship_seconds if stats.relationship_seconds else 0
-            _status(f"loaded in {seconds:.1f}s ({rate:,.0f} relationships/s)")
+            _status(f"loaded in {seconds:.1f}s (nodes {node_seconds:.1f}s, relationships "
+                    f"{rel_seconds:.1f}s: {rate:,.0f}/s, checks and indexes "
+                    f"{seconds - node_seconds - rel_seconds:.1f}s)")
         for line in stats.cleaned:
             _status(line)
         return stats
@@ -215,6 +221,21 @@ class FalkorStore:
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise StoreError(f"{self.describe} stopped answering while loading "
                              f"(time-out {self.timeout:g}s): {exc}") from exc
+
+    def _index(self, name: str, labels: list[str]) -> None:
+        """Range indexes on ``key`` for every label (and ``entity_id`` for people and
+        companies), so that lookups by key seek; waits until the engine has built them."""
+        graph = Graph(self.client, name)
+        for label in labels:
+            for prop in (KEY, "entity_id") if label in ENTITY_LABELS else (KEY,):
+                graph.query(f"CREATE INDEX FOR (n:{Label(label).value}) ON (n.{prop})")
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            status = graph.ro_query("CALL db.indexes() YIELD status RETURN status").result_set
+            if all(str(row[0]).upper() == "OPERATIONAL" for row in status):
+                return
+            time.sleep(0.05)
+        raise StoreError(f"{self.describe}: indexes not built within {self.timeout:g}s")
 
     def _check_ids(self, name: str, tables: GraphTables, internal: np.ndarray) -> None:
         """Check that the engine numbered the nodes as sent: the node count, and the key of
