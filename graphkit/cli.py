@@ -265,14 +265,15 @@ def _cmd_query_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_query_run(args: argparse.Namespace) -> int:
+    from graphkit.store.lifetime import exit_cleanly_on_signals
     from graphkit.store.packs import get_query
-    from graphkit.store.runner import connect, run_query
+    from graphkit.store.runner import open_store, run_query
 
+    exit_cleanly_on_signals()
     query = get_query(args.query)
-    params = query.bind(_parse_params(args.param))  # check before starting any server
-    with connect(args.out, args.uri, args.user, None, args.database,
-                 show_progress=not args.quiet) as session:
-        frame = run_query(query, session, params)
+    params = query.bind(_parse_params(args.param))  # check before starting any engine
+    with open_store(args.out, args.uri, args.user, args.database, args.timeout) as store:
+        frame = run_query(query, store, params, args.out, show_progress=not args.quiet)
     if args.format == "csv":  # lists as 'a;b;c' cells
         frame = frame.map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
         frame.to_csv(sys.stdout, index=False)
@@ -293,30 +294,64 @@ def pd_options():
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from graphkit.store.runner import connection_from, load_build
+    from graphkit.store.build import read_build
+    from graphkit.store.runner import neo4j_from
 
-    conn = connection_from(args.uri, args.user, None, args.database)
-    if conn is None:
-        raise InputError("graphkit load needs --uri or NEO4J_URI (the embedded server is "
-                         "loaded by 'graphkit serve' and 'graphkit query run')")
-    with conn.driver() as driver:
-        nodes = load_build(driver, Path(args.out), conn.database, wipe=args.wipe,
-                           show_progress=not args.quiet)
-    print(f"loaded {nodes:,} nodes into {conn.uri}")
+    store = neo4j_from(args.uri, args.user, args.database, args.timeout)
+    if store is None:
+        raise InputError("graphkit load writes to a Neo4j server: give --uri or NEO4J_URI "
+                         "(the embedded engine loads builds itself, in 'graphkit serve' and "
+                         "'graphkit query run')")
+    try:
+        stats = store.load(read_build(args.out), show_progress=not args.quiet, wipe=args.wipe)
+    finally:
+        store.close()
+    print(f"loaded {stats.nodes:,} nodes and {stats.relationships:,} relationships into "
+          f"{store.uri} in {stats.seconds:.1f}s")
     return EXIT_OK
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from graphkit.store.runner import embedded
+    from graphkit.store.build import build_id, signature
+    from graphkit.store.falkor import FalkorStore
+    from graphkit.store.lifetime import exit_cleanly_on_signals
+    from graphkit.store.serve import registered
 
-    with embedded(args.out) as session:
-        print(f"serving {args.out} at {session.uri} (user 'falkordb', no password); "
-              "Ctrl-C stops", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("stopping", file=sys.stderr)
+    exit_cleanly_on_signals()
+    out = Path(args.out)
+    build_id(out)  # a clear error before starting anything when there is no build
+    store = FalkorStore.start(args.timeout, folder=out)
+    try:
+        engine = store.engine
+        assert engine is not None
+        details = {"pid": os.getpid(), "engine_pid": engine.pid, "folder": str(out.resolve()),
+                   "socket": str(engine.socket_path), "password": engine.password}
+        with registered(out, details):
+            name = store.ensure(out, show_progress=True)
+            seen = signature(out)
+            print(f"serving {out} (graph '{name}') over FalkorDB's protocol on the Unix socket "
+                  f"{engine.socket_path}, password required; no TCP port is open. "
+                  f"'graphkit query run … --out {out}' uses this engine; the socket and "
+                  "password are in the serve file of the private runtime folder beside it. "
+                  "Ctrl-C stops.", flush=True)
+            try:
+                while True:
+                    time.sleep(2.0)
+                    if signature(out) == seen:
+                        continue
+                    try:  # rebuilt: load the new build now (queries check it anyway)
+                        name = store.ensure(out, show_progress=True)
+                    except InputError as exc:  # mid-rebuild: keep serving, try again
+                        if engine.process is None or engine.process.poll() is not None:
+                            raise
+                        print(f"graphkit: {exc}; trying again", file=sys.stderr, flush=True)
+                        continue
+                    seen = signature(out)
+                    print(f"now serving graph '{name}'", flush=True)
+            except KeyboardInterrupt:
+                print("stopping", file=sys.stderr)
+    finally:
+        store.close()
     return EXIT_OK
 
 
@@ -339,8 +374,18 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_timeout_flag(parser: argparse.ArgumentParser) -> None:
+    from graphkit.store.server import DEFAULT_TIMEOUT
+
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds to wait for the store to start, answer or load a batch "
+                             f"(default {DEFAULT_TIMEOUT:g})")
+
+
 def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--uri", help="Bolt URI (default: NEO4J_URI, else the embedded server)")
+    _add_timeout_flag(parser)
+    parser.add_argument("--uri", help="Neo4j Bolt URI (default: NEO4J_URI, else the embedded "
+                                      "engine)")
     parser.add_argument("--user", help="user name (default: NEO4J_USER or 'neo4j'); the "
                                        "password is read from NEO4J_PASSWORD only")
     parser.add_argument("--database", help="database name (default: the server's default)")
@@ -472,22 +517,24 @@ def build_parser() -> argparse.ArgumentParser:
     qrun = query_sub.add_parser("run", help="run one pack query, e.g. rings/shared_accounts")
     qrun.add_argument("query", help="pack/name")
     qrun.add_argument("--param", action="append", help="NAME=VALUE (repeatable)")
-    qrun.add_argument("--out", default="out", help="build folder for the embedded server "
-                                                   "(default: out)")
+    qrun.add_argument("--out", default="out", help="build folder the embedded engine answers "
+                                                   "from (default: out)")
     qrun.add_argument("--format", choices=("table", "csv", "json"), default="table")
     qrun.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_connection_flags(qrun)
     qrun.set_defaults(func=_cmd_query_run)
 
-    load = sub.add_parser("load", help="write a build's graph to a Bolt server (Neo4j)")
-    load.add_argument("out", help="build folder (holds graph.json)")
+    load = sub.add_parser("load", help="write a build's graph to a Neo4j server (Bolt)")
+    load.add_argument("out", help="build folder (holds nodes.parquet, relationships.parquet)")
     load.add_argument("--wipe", action="store_true", help="delete everything in it first")
     load.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_connection_flags(load)
     load.set_defaults(func=_cmd_load)
 
-    serve = sub.add_parser("serve", help="run the embedded Bolt server on a build until Ctrl-C")
-    serve.add_argument("out", help="build folder (holds graph.json)")
+    serve = sub.add_parser("serve", help="keep the embedded engine (private Unix socket, no "
+                                         "TCP) loaded with a build until Ctrl-C")
+    serve.add_argument("out", help="build folder (holds nodes.parquet, relationships.parquet)")
+    _add_timeout_flag(serve)
     serve.set_defaults(func=_cmd_serve)
 
     export = sub.add_parser("export", help="export a build for other tools")

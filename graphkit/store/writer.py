@@ -1,41 +1,44 @@
-"""Write the property graph to any Bolt server (Neo4j, FalkorDB) with the official driver.
+"""The Neo4j store: write a build to a Neo4j server over Bolt and run pack queries there.
 
-Nodes are merged on a ``key`` property (the networkx node id) in UNWIND batches, one
-statement per label; relationships in batches per (type, start label, end label). Labels
-and types come from ``graphkit.schema`` only and every value travels as a parameter, so
-nothing from the data is ever spliced into Cypher. Loading twice changes nothing.
+Nodes are merged on a ``key`` property in UNWIND batches, one statement per label;
+relationships in batches per (type, start label, end label). Labels and types come from
+``graphkit.schema`` only and every value travels as a parameter, so nothing from the data
+is ever spliced into Cypher. Loading twice changes nothing. A failed batch is retried with
+exactly the rows it was first given.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
-import networkx as nx
-from neo4j import Driver
-from neo4j.exceptions import ClientError, DatabaseError, ServiceUnavailable, TransientError
+import pandas as pd
+from neo4j import Driver, GraphDatabase, Query
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DatabaseError,
+    ServiceUnavailable,
+    TransientError,
+)
 from tqdm import tqdm
 
+from graphkit.graph import GraphTables
+from graphkit.issues import InputError
 from graphkit.progress import on_terminal
 from graphkit.schema import Label, Rel
+from graphkit.store.base import LoadStats
+from graphkit.store.build import Build
+from graphkit.store.packs import PackQuery
+from graphkit.store.rows import KEY, node_batches, relationship_batches
+from graphkit.store.server import DEFAULT_TIMEOUT, StoreError
 
 DEFAULT_BATCH = 5000
 _IDEMPOTENT_RETRY = (TransientError, ServiceUnavailable, DatabaseError)
-KEY = "key"
-
-
-@dataclass
-class WriteStats:
-    """What a write did."""
-
-    nodes: int
-    relationships: int
-    seconds: float
-    node_seconds: float = 0.0
-    relationship_seconds: float = 0.0
+#: URI schemes of the Neo4j driver.
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
 def _property(value):
@@ -56,24 +59,6 @@ def properties(attrs: dict) -> dict:
     return {k: _property(v) for k, v in attrs.items() if v not in (None, "", [], ())}
 
 
-def node_batches(graph: nx.MultiDiGraph) -> dict[Label, list[dict]]:
-    """Rows ``{key, props}`` per node label."""
-    rows: dict[Label, list[dict]] = defaultdict(list)
-    for node, attrs in graph.nodes(data=True):
-        rows[Label(attrs["label"])].append({"key": node, "props": properties(attrs)})
-    return rows
-
-
-def relationship_batches(graph: nx.MultiDiGraph) -> dict[tuple[Rel, Label, Label], list[dict]]:
-    """Rows ``{src, dst, props}`` per (type, start label, end label)."""
-    rows: dict[tuple[Rel, Label, Label], list[dict]] = defaultdict(list)
-    for src, dst, key, attrs in graph.edges(keys=True, data=True):
-        group = (Rel(key), Label(graph.nodes[src]["label"]), Label(graph.nodes[dst]["label"]))
-        props = properties({k: v for k, v in attrs.items() if k != "type"})
-        rows[group].append({"src": src, "dst": dst, "props": props})
-    return rows
-
-
 def merge_nodes_statement(label: Label) -> str:
     """UNWIND-batched MERGE of nodes of one label (label from the schema enum only)."""
     return (f"UNWIND $rows AS row MERGE (n:{Label(label).value} {{{KEY}: row.key}}) "
@@ -87,16 +72,36 @@ def merge_relationships_statement(rel: Rel, start: Label, end: Label) -> str:
             f"MERGE (a)-[r:{Rel(rel).value}]->(b) SET r += row.props")
 
 
+def node_rows(tables: GraphTables, batch: int) -> Iterable[tuple[Label, list[dict]]]:
+    """``(label, rows {key, props})`` batches of the node table."""
+    for part in node_batches(tables.nodes, batch):
+        yield part.kind, [{"key": r[KEY], "props": properties(r)} for r in part.records()]
+
+
+def relationship_rows(tables: GraphTables, batch: int
+                      ) -> Iterable[tuple[tuple[Rel, Label, Label], list[dict]]]:
+    """``((type, start label, end label), rows {src, dst, props})`` batches."""
+    nodes = tables.nodes
+    key_of = pd.Series(nodes["key"].to_numpy(), index=nodes["node_id"].to_numpy())
+    label_of = pd.Series(nodes["label"].to_numpy(), index=nodes["node_id"].to_numpy())
+    for part in relationship_batches(tables.relationships, batch):
+        starts, ends = key_of[part.ids].tolist(), key_of[part.ends].tolist()
+        groups: dict[tuple[Rel, Label, Label], list[dict]] = {}
+        for src, dst, s_label, e_label, props in zip(
+                starts, ends, label_of[part.ids].tolist(), label_of[part.ends].tolist(),
+                part.records()):
+            groups.setdefault((part.kind, Label(s_label), Label(e_label)), []).append(
+                {"src": src, "dst": dst, "props": properties(props)})
+        yield from groups.items()
+
+
 class BoltWriter:
-    """Loads a graphkit graph into a Bolt server."""
+    """Loads a build's tables into a Neo4j server."""
 
     def __init__(self, driver: Driver, database: str | None = None,
                  batch_size: int = DEFAULT_BATCH, retries: int = 4,
-                 show_progress: bool = True, max_batch_bytes: int | None = None,
-                 escape: Callable | None = None) -> None:
+                 show_progress: bool = True) -> None:
         self.driver = driver
-        self.escape = escape
-        self.max_batch_bytes = max_batch_bytes
         self.database = database
         self.batch_size = batch_size
         self.retries = retries
@@ -104,11 +109,10 @@ class BoltWriter:
 
     def run(self, statement: str, retry_on: tuple = (TransientError, ServiceUnavailable),
             **params) -> list[dict]:
-        """Run one statement (auto-commit), retrying ``retry_on`` failures with back-off."""
+        """Run one statement (auto-commit), retrying ``retry_on`` failures with back-off;
+        every attempt sends the same ``params``."""
         for attempt in range(self.retries + 1):
             try:
-                if self.escape is not None:
-                    params = self.escape(params)
                 with self.driver.session(database=self.database) as session:
                     return session.run(statement, **params).data()
             except retry_on:
@@ -117,83 +121,81 @@ class BoltWriter:
                 time.sleep(0.2 * 2 ** attempt)
         raise AssertionError("unreachable")
 
-    def ensure_indexes(self, labels: list[Label]) -> None:
-        """Index ``key`` on every label: on FalkorDB (which lists indexes with
-        ``db.indexes()``) a range index, created once; elsewhere (Neo4j 5) a uniqueness
-        constraint, ``IF NOT EXISTS``."""
-        try:
-            existing = self.run("CALL db.indexes() YIELD label, properties "
-                                "RETURN label, properties")
-        except (ClientError, DatabaseError):
-            existing = None
+    def ensure_constraints(self, labels: Iterable[Label]) -> None:
+        """A uniqueness constraint on ``key`` per label (Neo4j 5, ``IF NOT EXISTS``)."""
         for label in labels:
             name = Label(label).value
-            if existing is None:
-                self.run(f"CREATE CONSTRAINT IF NOT EXISTS FOR (n:{name}) "
-                         f"REQUIRE n.{KEY} IS UNIQUE")
-            elif not any(r["label"] == name and KEY in r["properties"] for r in existing):
-                self.run(f"CREATE INDEX FOR (n:{name}) ON (n.{KEY})")
-        self._wait_for_indexes()
-
-    def _wait_for_indexes(self, timeout: float = 30.0) -> None:
-        """Wait until no index is still being built (FalkorDB builds them in the background)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                rows = self.run("CALL db.indexes() YIELD status RETURN status")
-            except (ClientError, DatabaseError):
-                return  # a server without this procedure builds indexes synchronously
-            if all(str(r["status"]).upper() == "OPERATIONAL" for r in rows):
-                return
-            time.sleep(0.1)
+            self.run(f"CREATE CONSTRAINT IF NOT EXISTS FOR (n:{name}) "
+                     f"REQUIRE n.{KEY} IS UNIQUE")
 
     def wipe(self) -> None:
         """Delete every node and relationship in the database."""
         self.run("MATCH (n) DETACH DELETE n")
 
-    def _batches(self, rows: list[dict]) -> Iterator[list[dict]]:
-        """Batches of at most ``batch_size`` rows and, when set, ``max_batch_bytes``."""
-        if self.max_batch_bytes is None:
-            for start in range(0, len(rows), self.batch_size):
-                yield rows[start:start + self.batch_size]
-            return
-        batch: list[dict] = []
-        size = 0
-        for row in rows:
-            row_size = len(json.dumps(row, default=str).encode("utf-8"))
-            if batch and (size + row_size > self.max_batch_bytes
-                          or len(batch) >= self.batch_size):
-                yield batch
-                batch, size = [], 0
-            batch.append(row)
-            size += row_size
-        if batch:
-            yield batch
-
-    def write(self, graph: nx.MultiDiGraph, wipe: bool = False) -> WriteStats:
-        """Merge all nodes, then all relationships, of ``graph``."""
+    def write(self, tables: GraphTables, wipe: bool = False) -> LoadStats:
+        """Merge all nodes, then all relationships, of ``tables``."""
         started = time.perf_counter()
-        nodes = node_batches(graph)
-        rels = relationship_batches(graph)
         if wipe:
             self.wipe()
-        self.ensure_indexes(list(nodes))
-        total = graph.number_of_nodes() + graph.number_of_edges()
+        self.ensure_constraints(sorted(set(tables.nodes["label"].unique())))
+        total = len(tables.nodes) + len(tables.relationships)
         with tqdm(total=total, desc="write", unit="item", disable=not self.show_progress) as bar:
-            node_start = time.perf_counter()
-            self._write_groups(nodes, merge_nodes_statement, bar.update)
-            rel_start = time.perf_counter()
-            self._write_groups(rels, lambda group: merge_relationships_statement(*group),
+            self._write_groups(node_rows(tables, self.batch_size), merge_nodes_statement,
                                bar.update)
+            rel_start = time.perf_counter()
+            self._write_groups(relationship_rows(tables, self.batch_size),
+                               lambda group: merge_relationships_statement(*group), bar.update)
         done = time.perf_counter()
-        return WriteStats(graph.number_of_nodes(), graph.number_of_edges(), done - started,
-                          rel_start - node_start, done - rel_start)
+        return LoadStats(len(tables.nodes), len(tables.relationships), done - started,
+                         rel_start - started, done - rel_start)
 
-    def _write_groups(self, groups: dict, statement: Callable, advance: Callable) -> None:
-        for group, rows in groups.items():
-            query = statement(group)
-            for batch in self._batches(rows):
-                # MERGE is idempotent, so a batch that failed for any server-side reason
-                # (FalkorDB reports a busy index as a general DatabaseError) is retried.
-                self.run(query, retry_on=_IDEMPOTENT_RETRY, rows=batch)
-                advance(len(batch))
+    def _write_groups(self, batches: Iterable, statement: Callable, advance: Callable) -> None:
+        for group, rows in batches:
+            # MERGE is idempotent, so a batch that failed for a server-side reason is retried
+            self.run(statement(group), retry_on=_IDEMPOTENT_RETRY, rows=rows)
+            advance(len(rows))
+
+
+class Neo4jStore:
+    """A Neo4j server over Bolt (``--uri``/``NEO4J_URI``): ``load``, ``run``, ``close``."""
+
+    def __init__(self, uri: str, user: str, password: str, database: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
+        scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
+        if scheme not in BOLT_SCHEMES:
+            raise InputError(f"--uri {uri!r}: graphkit talks to Neo4j over Bolt "
+                             f"({', '.join(s + '://' for s in BOLT_SCHEMES)}); the embedded "
+                             "engine needs no --uri (it loads builds itself)")
+        self.uri, self.database, self.timeout = uri, database, timeout
+        self.driver = GraphDatabase.driver(uri, auth=(user, password),
+                                           connection_timeout=timeout,
+                                           connection_acquisition_timeout=timeout)
+        try:
+            self.driver.verify_connectivity()
+        except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
+            self.driver.close()
+            raise StoreError(f"{uri}: cannot use this Neo4j server ({type(exc).__name__}: "
+                             f"{exc})") from None
+
+    def load(self, build: Build, show_progress: bool = True, wipe: bool = False) -> LoadStats:
+        """Merge the build's nodes and relationships into the database."""
+        return BoltWriter(self.driver, self.database, show_progress=show_progress).write(
+            build.tables, wipe=wipe)
+
+    def run(self, query: PackQuery, params: dict | None = None, folder: str | Path = "out",
+            show_progress: bool = True) -> pd.DataFrame:
+        """Run one pack query (on whatever the database holds: load it with ``load``)."""
+        try:
+            with self.driver.session(database=self.database) as session:
+                records = session.run(Query(query.cypher, timeout=self.timeout),
+                                      **query.bind(params)).data()
+        except (ClientError, DatabaseError, ServiceUnavailable) as exc:
+            raise StoreError(f"{query.ref}: {self.uri}: {exc}") from None
+        frame = pd.DataFrame.from_records(records)
+        if frame.empty:
+            return pd.DataFrame(columns=query.returns)
+        return frame[[c for c in query.returns if c in frame.columns]]
+
+    def close(self) -> None:
+        """Close the driver."""
+        self.driver.close()
