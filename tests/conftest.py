@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -14,6 +15,19 @@ from graphkit.project import native_project
 from graphkit.sources.ofac_csv import BUNDLED_SDN
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_store_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The embedded store saves loaded graphs under XDG_CACHE_HOME: in tests, a temporary
+    folder, so the suite leaves nothing in the user's cache."""
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
 SHARED_SDN = REPO.parent / "shared" / "data" / "ofac" / "sdn.csv"
 
 
