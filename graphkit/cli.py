@@ -12,6 +12,7 @@ from graphkit.csvsafe import write_csv
 from graphkit.issues import InputError, IssueLog, stderr_log
 from graphkit.loaderspec import available_specs, load_spec
 from graphkit.screen import DEFAULT_THRESHOLD
+from graphkit.settings import DEFAULT_SETTINGS
 from graphkit.sources.lists import LIST_FORMATS
 from graphkit.sources.ofac_csv import DPRK_NEXUS, SCOPES
 
@@ -470,8 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("--out", required=True, help="CSV: record_id, entity_id, score, evidence")
     res.add_argument("--pairs", help="CSV of merged and reviewable pairs with their waterfall")
     res.add_argument("--loader", default="people", help="loader spec (default: people)")
-    res.add_argument("--merge", type=float, default=0.95, help="merge threshold (probability)")
-    res.add_argument("--review", type=float, default=0.5, help="review threshold")
+    res.add_argument("--merge", type=float, default=DEFAULT_SETTINGS.merge_threshold,
+                     help="merge threshold (probability)")
+    res.add_argument("--review", type=float, default=DEFAULT_SETTINGS.review_threshold,
+                     help="review threshold")
     res.add_argument("--labels", help="CSV of judged pairs: record_id_l, record_id_r, is_match")
     _add_csv_safety_flag(res)
     res.set_defaults(func=_cmd_resolve)

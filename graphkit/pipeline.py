@@ -39,7 +39,7 @@ from graphkit.resolve import (
 from graphkit.rings import Rings, find_rings, sharing_table
 from graphkit.schema import Label, Layout
 from graphkit.screen import screen
-from graphkit.settings import Settings
+from graphkit.settings import DEFAULT_SETTINGS, Settings
 from graphkit.sources import read_list, read_sdn, select_programs
 
 STAGES = ["ingest", "resolve", "screen", "graph", "clusters", "rings"]
@@ -80,11 +80,13 @@ class BuildResult:
 MIN_RECORDS_FOR_EM = 200
 
 
-def resolve_people(people: pd.DataFrame) -> Resolution:
+def resolve_people(people: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS
+                   ) -> Resolution:
     """Probabilistic resolution (Fellegi–Sunter + EM), or exact identity on tiny inputs."""
     if len(people) < MIN_RECORDS_FOR_EM:
         return resolve_people_exact(people)
-    return resolve(people)
+    return resolve(people, merge=settings.merge_threshold, review=settings.review_threshold,
+                   max_block=settings.resolve_max_block, window=settings.resolve_window)
 
 
 def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFrame:
@@ -151,7 +153,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
     with stages.stage("resolve", rows_in=n_records) as st:
-        people = resolve_people(data.records[Layout.PEOPLE])
+        people = resolve_people(data.records[Layout.PEOPLE], settings)
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])
         st.rows_out = people.entities["entity_id"].nunique() + \
             companies.entities["entity_id"].nunique()
@@ -160,7 +162,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         sanctions = load_sanctions(project, log)
         names = entities_to_screen(pd.concat(entities[0], ignore_index=True), data, people)
         st.rows_in = len(names)
-        hits = screen(names, sanctions)
+        hits = screen(names, sanctions, threshold=settings.screen_threshold)
         st.rows_out = len(hits)
     with stages.stage("graph") as st:
         st.rows_in = sum(data.count().values()) + len(data.identifiers)

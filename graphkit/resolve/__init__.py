@@ -57,10 +57,11 @@ from graphkit.resolve.model import (
     u_from_counts,
 )
 from graphkit.resolve.prepare import prepare
+from graphkit.settings import DEFAULT_SETTINGS
 
-#: Default thresholds on the match probability.
-DEFAULT_MERGE = 0.95
-DEFAULT_REVIEW = 0.5
+#: Default thresholds on the match probability (owned by ``Settings``).
+DEFAULT_MERGE = DEFAULT_SETTINGS.merge_threshold
+DEFAULT_REVIEW = DEFAULT_SETTINGS.review_threshold
 
 
 def waterfall_text(rows: list[dict]) -> str:

@@ -25,11 +25,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.resolve.prepare import Features, phonetic
+from graphkit.settings import DEFAULT_SETTINGS
 
 #: Blocks up to this many records give all their pairs; larger ones are windowed.
-DEFAULT_MAX_BLOCK = 24
+DEFAULT_MAX_BLOCK = DEFAULT_SETTINGS.resolve_max_block
 #: Neighbours each record of a large block is paired with, in each sort order.
-DEFAULT_WINDOW = 4
+DEFAULT_WINDOW = DEFAULT_SETTINGS.resolve_window
 
 
 @dataclass

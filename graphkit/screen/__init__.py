@@ -38,6 +38,7 @@ from graphkit.screen.score import (
     name_features,
     token_similarity,
 )
+from graphkit.settings import DEFAULT_SETTINGS
 
 HIT_COLUMNS = (
     "record_id", "name", "list", "list_id", "lists", "listed_name", "matched_name", "alias_quality",
@@ -45,7 +46,7 @@ HIT_COLUMNS = (
 )
 #: Default score at or above which a candidate is reported: the model's probability
 #: that the query is the listed party (0.5 = as likely as not).
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = DEFAULT_SETTINGS.screen_threshold
 #: Input columns of ``graphkit screen``; all but ``record_id, name`` are optional.
 INPUT_COLUMNS = ("record_id", "name", "kind", "dob", "country", "id_number")
 
