@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphkit.demo import CITIES, DOMAINS, FIRST, LAST, ROUTING, STREETS
+from graphkit.world.base import CITIES, DOMAINS, FIRST, LAST, ROUTING, STREETS
 from graphkit.schema import NATIVE_COLUMNS, Layout
 
 EMPLOYER = ("C0001", "Northwind Analytics Inc.", "DE-5521907", "US",
