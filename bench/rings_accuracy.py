@@ -52,12 +52,17 @@ def _truth(folder: Path) -> dict[str, str]:
 
 def ring_labels(result, truth: dict[str, str]) -> list[set[str]]:
     """Planted ring ids held by each ranked ring (empty set: an innocent group)."""
-    g = result.graph
+    rels = result.tables.relationships
+    start = rels["start"].astype(str)
+    own = rels[(rels["type"] == "RESOLVED_TO").to_numpy()
+               & (start.str.startswith("Record:people:")
+                  | start.str.startswith("Record:companies:")).to_numpy()]
+    records_of: dict[str, list[str]] = {}
+    for record, entity in zip(own["start"].astype(str), own["end"].astype(str)):
+        records_of.setdefault(entity, []).append(record.split(":", 2)[2])
     out = []
     for ring in result.rings:
-        labels = {truth.get(g.nodes[s].get("record_id", ""), "") for m in ring.members
-                  for s, _, k in g.in_edges(m, keys=True)
-                  if k == "RESOLVED_TO" and g.nodes[s].get("kind") in ("people", "companies")}
+        labels = {truth.get(r, "") for m in ring.members for r in records_of.get(m, ())}
         out.append(labels - {""})
     return out
 
