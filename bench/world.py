@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphkit.world.base import CITIES, DOMAINS, FIRST, LAST, ROUTING, STREETS
 from graphkit.schema import NATIVE_COLUMNS, Layout
+from graphkit.world.base import CITIES, DOMAINS, FIRST, LAST, ROUTING, STREETS
 
 EMPLOYER = ("C0001", "Northwind Analytics Inc.", "DE-5521907", "US",
             "500 Market Street Suite 1200", "San Francisco", "94105")
