@@ -151,41 +151,6 @@ def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
 
 
 __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "SHARING_COLUMNS", "Sharing", "as_tables",
-           "entity_records", "node_column", "ring_tables", "sanction_hits",
+           "entity_records", "node_column", "sanction_hits",
            "shared_identifier_groups", "sharing_table"]
 
-
-#: Node and relationship properties the ring stage reads (and a ring's drawing shows).
-RING_NODE_PROPERTIES = ("name", "value", "kind", "record_id", "dob", "vpn", "list",
-                        "list_id", "aliases", "programs", "entity_id")
-RING_REL_PROPERTIES = ("records", "score", "evidence")
-
-
-def ring_tables(graph: nx.MultiDiGraph) -> GraphTables:
-    """The tables of ``graph`` restricted to the properties the ring stage reads: the same
-    node ids, keys, labels, types and row order as ``tables_from_graph``, far faster on a
-    large graph. (Until the build hands its own tables over.)"""
-    keys = sorted(graph.nodes, key=str)
-    node_id = {key: i for i, key in enumerate(keys)}
-    attrs = [graph.nodes[k] for k in keys]
-    nodes = {"node_id": np.arange(len(keys), dtype=np.int64), "key": [str(k) for k in keys],
-             "label": [a.get("label", "") for a in attrs]}
-    for name in RING_NODE_PROPERTIES:
-        values = [a.get(name) for a in attrs]
-        if any(v is not None for v in values):
-            nodes[name] = [v if v is None or isinstance(v, list) else str(v)
-                           for v in values] if name in ("aliases", "programs") else \
-                [None if v is None else str(v) for v in values]
-    edges = sorted(graph.edges(keys=True, data=True),
-                   key=lambda e: (str(e[0]), str(e[3].get("type", e[2])), str(e[1])))
-    rels = {"start_id": np.fromiter((node_id[e[0]] for e in edges), np.int64, len(edges)),
-            "end_id": np.fromiter((node_id[e[1]] for e in edges), np.int64, len(edges)),
-            "start": [str(e[0]) for e in edges], "end": [str(e[1]) for e in edges],
-            "type": [e[3].get("type", e[2]) for e in edges]}
-    for name in RING_REL_PROPERTIES:
-        values = [e[3].get(name) for e in edges]
-        if any(v is not None for v in values):
-            rels[name] = values if name == "records" else (
-                pd.array(values, dtype="Float64") if name == "score" else
-                [None if v is None else str(v) for v in values])
-    return GraphTables(pd.DataFrame(nodes), pd.DataFrame(rels))
