@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphkit.distinct import map_distinct
 from graphkit.graph.assemble import (
     ARROW_TYPES,
     ENTITIES,
@@ -172,7 +173,7 @@ def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
         data.records[Layout.PEOPLE], display_names(data.records[Layout.PEOPLE]), people,
         Label.PERSON, Layout.PEOPLE)
     # order- and romanization-free name, which the identity_reuse pack groups on
-    person_nodes["name_key"] = _per_value(person_nodes["name"], romanized_key).to_numpy()
+    person_nodes["name_key"] = map_distinct(person_nodes["name"], romanized_key).to_numpy()
     company_frame = data.records[Layout.COMPANIES]
     company_nodes, company_rels = entity_parts(
         company_frame, _text(company_frame["name"]), companies, Label.COMPANY,
@@ -188,23 +189,6 @@ def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
     return [person_nodes, company_nodes, payer_nodes], [person_rels, company_rels]
 
 
-def _company_key_map(values: pd.Series) -> pd.Series:
-    """``company_key`` of each value, computed once per distinct value ('' when none)."""
-    codes, uniques = pd.factorize(values, sort=False)
-    keys = np.array([company_key(v) or "" for v in uniques], dtype=object)
-    return pd.Series(keys[codes] if len(codes) else np.array([], dtype=object),
-                     index=values.index, dtype=object)
-
-
-def _per_value(values: pd.Series, function) -> pd.Series:
-    """``function`` of each value, computed once per distinct value (the result holds
-    references to a few strings, not one new string per row)."""
-    codes, uniques = pd.factorize(values, sort=False)
-    mapped = np.array([function(v) for v in uniques], dtype=object)
-    return pd.Series(mapped[codes] if len(codes) else np.array([], dtype=object),
-                     index=values.index, dtype=object)
-
-
 def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.DataFrame:
     """Payroll rows of known people with a payer: ``person, company, payer, currency,
     amount, month`` (row order kept). A payer is the company of companies.csv with the
@@ -215,7 +199,8 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.Dat
     payer = _text(payroll["payer"])
     keep = (person.notna() & (payer != "")).to_numpy()
     frame = data.records[Layout.COMPANIES]
-    by_key = pd.DataFrame({"key": _company_key_map(_text(frame["name"])).to_numpy(),
+    keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
+    by_key = pd.DataFrame({"key": keys.to_numpy(),
                            "record_id": _text(frame["record_id"]).to_numpy()})
     by_key = by_key[by_key["key"] != ""].drop_duplicates("key", keep="last")
     company_of_key = dict(zip(by_key["key"], by_key["record_id"].map(
@@ -228,10 +213,10 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.Dat
 
     rows = pd.DataFrame({"person": person[keep].to_numpy(dtype=object),
                          "payer": payer[keep].to_numpy(dtype=object)})
-    rows["company"] = _per_value(rows["payer"], company).to_numpy()
+    rows["company"] = map_distinct(rows["payer"], company).to_numpy()
     rows["currency"] = _text(payroll["currency"][keep]).to_numpy(dtype=object)
     rows["amount"] = pd.to_numeric(_text(payroll["amount"][keep]).replace("", "0")).to_numpy()
-    rows["month"] = _per_value(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
+    rows["month"] = map_distinct(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
     return rows
 
 

@@ -8,13 +8,13 @@ issues are reported per row, naming file, line and column.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from graphkit.distinct import map_distinct
 from graphkit.issues import IssueLog
 from graphkit.loaderspec import ColumnRule
 
@@ -28,14 +28,6 @@ _FALSE = {"false", "f", "no", "n", "0"}
 def constant(value: str, index: pd.Index) -> pd.Series:
     """A string column holding ``value`` in every row."""
     return pd.Series(value, index=index, dtype=STR)
-
-
-def map_distinct(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
-    """``values.map(func)`` computed once per distinct value (an object column)."""
-    codes, uniques = pd.factorize(values)
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [func(u) for u in uniques.tolist()]
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
 def drop_huge(frame: pd.DataFrame, lines: np.ndarray, path: Path, limit: int,

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit import normalize
+from graphkit.distinct import map_distinct
 from graphkit.ingest.fields import STR
 from graphkit.issues import IssueLog
 from graphkit.loaderspec import COMPOSITE_KINDS
@@ -42,14 +43,6 @@ def empty_identifiers() -> pd.DataFrame:
     """An identifiers frame with no rows."""
     dtypes = {"layout": LAYOUT_DTYPE, "kind": KIND_DTYPE}
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, STR)) for c in IDENTIFIER_COLUMNS})
-
-
-def _per_distinct(values: pd.Series, func: Callable[[str], object]) -> np.ndarray:
-    """``func`` of each value, computed once per distinct value (an object array)."""
-    codes, uniques = pd.factorize(values.astype(STR))
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [func(u) for u in uniques.tolist()]
-    return mapped[codes]
 
 
 def _per_distinct_pair(first: pd.Series, second: pd.Series,
@@ -79,7 +72,7 @@ def alnum_upper(values: pd.Series) -> np.ndarray:
     out[ascii_] = values[ascii_].str.upper().str.replace(
         r"[^0-9A-Z]", "", regex=True).to_numpy(dtype=object)
     if not ascii_.all():
-        out[~ascii_] = _per_distinct(values[~ascii_], _fold_alnum_upper)
+        out[~ascii_] = map_distinct(values[~ascii_].astype(STR), _fold_alnum_upper).to_numpy()
     return out
 
 
@@ -228,14 +221,18 @@ def _address_values(parts: list[pd.Series]) -> np.ndarray:
     """``normalize.normalize_address`` of each row, one component at a time."""
     street, city, region, postcode, country = (
         [*parts, *[pd.Series("", index=parts[0].index, dtype=STR)] * (5 - len(parts))])
-    line = _per_distinct(street, normalize.normalize_street)
+
+    def part(values: pd.Series, func) -> pd.Series:  # positional, like ``codes``
+        return pd.Series(map_distinct(values.astype(STR), func).to_numpy(), dtype=STR)
+
+    line = map_distinct(street.astype(STR), normalize.normalize_street).to_numpy()
     codes = pd.Series(_per_distinct_pair(postcode, country, normalize.normalize_postcode),
                       dtype=STR)
     key = (pd.Series(line, dtype=STR)
-           + "|" + pd.Series(_per_distinct(city, normalize.normalize_city), dtype=STR)
-           + "|" + pd.Series(_per_distinct(region, normalize.normalize_region), dtype=STR)
+           + "|" + part(city, normalize.normalize_city)
+           + "|" + part(region, normalize.normalize_region)
            + "|" + codes
-           + "|" + pd.Series(_per_distinct(country, normalize.normalize_country), dtype=STR))
+           + "|" + part(country, normalize.normalize_country))
     values = key.to_numpy(dtype=object)
     values[np.fromiter((not v for v in line), dtype=bool, count=len(line))] = None
     return values

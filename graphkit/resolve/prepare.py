@@ -10,6 +10,7 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
+from graphkit.distinct import map_distinct
 from graphkit.names import romanized_tokens
 from graphkit.normalize import (
     normalize_address,
@@ -43,12 +44,6 @@ class Features:
 
     def __len__(self) -> int:
         return len(self.frame)
-
-
-def _each_distinct(values: pd.Series, function) -> np.ndarray:
-    """``function`` of every value, called once per distinct value."""
-    codes, distinct = pd.factorize(values)
-    return np.array([function(v) for v in distinct] + [None], dtype=object)[codes]
 
 
 # Values already in normal form take a shortcut past the full normalisers (a test keeps
@@ -93,33 +88,35 @@ def prepare(people: pd.DataFrame) -> Features:
     names = col("full_name").where(col("full_name") != "", joined)
     # romanized tokens are word-local: each distinct word is tokenised once
     word_tokens = functools.cache(lambda word: tuple(romanized_tokens(word)))
-    tokens = _each_distinct(names, lambda n: tuple(t for w in n.split() for t in word_tokens(w)))
+    tokens = map_distinct(
+        names, lambda n: tuple(t for w in n.split() for t in word_tokens(w))).to_numpy()
     street = col("street")
     # normalize_street is word-local too: each distinct word once
     street_word = functools.cache(normalize_street)
-    line = _each_distinct(street, lambda v: " ".join(
-        w for w in (street_word(word) for word in v.split()) if w))
-    postcode = _each_distinct(col("postcode") + "\x1f" + col("country"),
-                              lambda v: normalize_postcode(*v.split("\x1f")))
+    line = map_distinct(street, lambda v: " ".join(
+        w for w in (street_word(word) for word in v.split()) if w)).to_numpy()
+    postcode = map_distinct(col("postcode") + "\x1f" + col("country"),
+                            lambda v: normalize_postcode(*v.split("\x1f"))).to_numpy()
     # the address key's parts after the street, each from its own column
-    city = _each_distinct(col("city"), lambda v: normalize_address("x", v).split("|")[1])
-    region = _each_distinct(col("region"),
-                            lambda v: normalize_address("x", "", v).split("|")[2])
-    country = _each_distinct(col("country"), normalize_country)
+    city = map_distinct(col("city"), lambda v: normalize_address("x", v).split("|")[1]).to_numpy()
+    region = map_distinct(col("region"),
+                          lambda v: normalize_address("x", "", v).split("|")[2]).to_numpy()
+    country = map_distinct(col("country"), normalize_country).to_numpy()
     tail = "|" + city + "|" + region + "|" + postcode + "|" + country
     address = np.where(line != "", line + tail, "")
     data = {
         "record_id": people["record_id"].to_numpy(dtype=object),
-        "name_key": _each_distinct(pd.Series(tokens), lambda t: " ".join(sorted(t))),
+        "name_key": map_distinct(pd.Series(tokens), lambda t: " ".join(sorted(t))).to_numpy(),
         "name_tokens": tokens,
         "dob": col("dob").to_numpy(dtype=object),
-        "email": _each_distinct(col("email"), _email),
-        "phone": _each_distinct(col("phone"), _phone),
+        "email": map_distinct(col("email"), _email).to_numpy(),
+        "phone": map_distinct(col("phone"), _phone).to_numpy(),
         "address": address,
         "postcode": postcode,
-        "street_number": _each_distinct(street, lambda v: v.split()[0] if v.split() else ""),
-        "national_id": _each_distinct(col("national_id"), _document),
-        "passport": _each_distinct(col("passport"), _document),
+        "street_number": map_distinct(
+            street, lambda v: v.split()[0] if v.split() else "").to_numpy(),
+        "national_id": map_distinct(col("national_id"), _document).to_numpy(),
+        "passport": map_distinct(col("passport"), _document).to_numpy(),
     }
     return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
 
