@@ -28,7 +28,11 @@ FREE_BYTES = 16 * 1024**2
 _ACTIVE: ContextVar[Settings] = ContextVar("graphkit_limits", default=DEFAULT_SETTINGS)
 
 
-class DecompressionLimitError(InputError):
+class LimitError(InputError):
+    """Input refused because it exceeds a configured resource limit."""
+
+
+class DecompressionLimitError(LimitError):
     """A compressed file unpacks to more than the limits allow."""
 
 
@@ -49,15 +53,16 @@ def active_limits() -> Settings:
 
 class _CappedStream(io.RawIOBase):
     """A read-only byte stream that stops with :class:`DecompressionLimitError` once the
-    wrapped gzip stream has produced more than the limits allow."""
+    wrapped gzip stream has produced more than ``max_bytes`` or, past ``FREE_BYTES``, more
+    than ``max_ratio`` times the packed size of ``path``."""
 
-    def __init__(self, inner: IO[bytes], path: Path, settings: Settings) -> None:
+    def __init__(self, inner: IO[bytes], path: Path, max_bytes: int, max_ratio: int) -> None:
         super().__init__()
         self.inner = inner
         self.path = path
         self.packed = max(path.stat().st_size, 1)
-        self.limit = settings.max_decompressed_bytes
-        self.ratio = settings.max_compression_ratio
+        self.limit = max_bytes
+        self.ratio = max_ratio
         self.total = 0
 
     def readable(self) -> bool:
@@ -66,7 +71,7 @@ class _CappedStream(io.RawIOBase):
     def readinto(self, buffer) -> int:
         try:
             n = self.inner.readinto(buffer)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{self.path.name}: not a valid gzip file ({exc}); "
                              f"{self.total:,} bytes were unpacked before it") from None
         self.total += n
@@ -78,7 +83,7 @@ class _CappedStream(io.RawIOBase):
             raise DecompressionLimitError(
                 f"{self.path.name}: {self.packed:,} packed bytes unpack to more than "
                 f"{self.total:,} (over {self.ratio}x, setting max_compression_ratio); "
-                "refused as a possible gzip bomb")
+                "file refused as a possible gzip bomb")
         return n
 
     def close(self) -> None:
@@ -86,12 +91,20 @@ class _CappedStream(io.RawIOBase):
         super().close()
 
 
+def capped_gzip(fileobj: IO[bytes], path: str | Path, max_bytes: int, max_ratio: int,
+                buffer_size: int = 1 << 16) -> io.BufferedReader:
+    """The unpacked bytes of the gzip stream ``fileobj`` (the file ``path``), within the
+    limits (see ``_CappedStream``)."""
+    stream = _CappedStream(gzip.GzipFile(fileobj=fileobj, mode="rb"), Path(path), max_bytes,
+                           max_ratio)
+    return io.BufferedReader(stream, buffer_size=buffer_size)
+
+
 def open_gzip(path: str | Path, settings: Settings | None = None) -> IO[bytes]:
     """A gzip file opened for reading its unpacked bytes, within the limits."""
-    path = Path(path)
-    stream = _CappedStream(gzip.open(path, "rb"),  # noqa: SIM115 (closed with the stream)
-                           path, settings or active_limits())
-    return io.BufferedReader(stream, buffer_size=1 << 16)
+    limits = settings or active_limits()
+    return capped_gzip(Path(path).open("rb"), path, limits.max_decompressed_bytes,
+                       limits.max_compression_ratio)
 
 
 def open_maybe_gzip(path: str | Path, settings: Settings | None = None) -> IO[bytes]:

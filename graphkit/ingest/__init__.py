@@ -12,9 +12,10 @@ loaded has an error. The modules follow the data: ``files`` (open, refuse, decod
 """
 
 from graphkit.ingest.core import Ingested, empty_records, ingest, limits_of, read_source
-from graphkit.ingest.files import LimitError, check_file
+from graphkit.ingest.files import check_file
 from graphkit.ingest.identifiers import empty_identifiers, extract_identifiers
 from graphkit.ingest.rows import Limits
+from graphkit.limits import LimitError
 
 __all__ = [
     "Ingested",

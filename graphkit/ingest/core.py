@@ -33,10 +33,11 @@ from graphkit.ingest.fields import (
     drop_huge,
     unique_ids,
 )
-from graphkit.ingest.files import LimitError, check_file, open_binary, open_text
+from graphkit.ingest.files import check_file, open_binary, open_text
 from graphkit.ingest.identifiers import empty_identifiers, extract_identifiers
 from graphkit.ingest.rows import Chunk, Limits, RowReader
 from graphkit.issues import InputError, IssueLog
+from graphkit.limits import LimitError
 from graphkit.loaderspec import LoaderSpec
 from graphkit.schema import DATE_COLUMNS, NATIVE_COLUMNS, Layout, record_columns
 from graphkit.settings import Settings

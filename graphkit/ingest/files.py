@@ -11,23 +11,19 @@ from __future__ import annotations
 
 import codecs
 import errno
-import gzip
 import io
 import os
 import stat
 from pathlib import Path
 
 from graphkit.issues import InputError
+from graphkit.limits import capped_gzip
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
-
-
-class LimitError(InputError):
-    """Input refused because it exceeds a configured resource limit."""
 
 
 def check_file(path: str | Path) -> None:
@@ -57,45 +53,6 @@ def check_file(path: str | Path) -> None:
         raise InputError(f"{path}: the file is empty (0 bytes; no header row)")
 
 
-#: Unpacked bytes always allowed before the compression ratio is checked.
-FREE_BYTES = 16 * 1024**2
-
-
-class _Capped(io.RawIOBase):
-    """A raw binary stream of unpacked gzip bytes that raises :class:`LimitError` past
-    ``max_bytes`` or, once past ``FREE_BYTES``, past ``max_ratio`` times the packed size."""
-
-    def __init__(self, inner: io.BufferedIOBase, path: Path, max_bytes: int,
-                 max_ratio: int) -> None:
-        super().__init__()
-        self._inner, self._name, self._count = inner, path.name, 0
-        self._max_bytes, self._max_ratio = max_bytes, max_ratio
-        self._packed = max(path.stat().st_size, 1)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        try:
-            data = self._inner.read(len(buffer))
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{self._name}: corrupt gzip data: {exc}") from None
-        self._count += len(data)
-        if self._count > self._max_bytes:
-            raise LimitError(f"{self._name}: unpacks to more than {self._max_bytes:,} bytes "
-                             "(setting max_decompressed_bytes); file refused")
-        if self._count > FREE_BYTES and self._count > self._max_ratio * self._packed:
-            raise LimitError(f"{self._name}: {self._packed:,} packed bytes unpack to more "
-                             f"than {self._count:,} (over {self._max_ratio}x, setting "
-                             "max_compression_ratio); file refused")
-        buffer[:len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self._inner.close()
-        super().close()
-
-
 def _encoding(declared: str, head: bytes, where: str) -> str:
     for bom, name in _BOMS:
         if head.startswith(bom):
@@ -113,7 +70,7 @@ def _encoding(declared: str, head: bytes, where: str) -> str:
 def open_binary(path: str | Path, max_decompressed_bytes: int, max_compression_ratio: int
                 ) -> io.BufferedReader:
     """Binary stream of a data file; gzip-compressed files (by magic bytes) are unpacked,
-    raising :class:`LimitError` past the limits (see ``_Capped``)."""
+    raising :class:`LimitError` past the limits (``limits.capped_gzip``)."""
     path = Path(path)
     try:
         raw = path.open("rb")
@@ -121,9 +78,7 @@ def open_binary(path: str | Path, max_decompressed_bytes: int, max_compression_r
         raise InputError(f"{path.name}: cannot read: {exc.strerror}") from None
     if raw.peek(2)[:2] != _GZIP_MAGIC:
         return raw
-    capped = _Capped(gzip.GzipFile(fileobj=raw, mode="rb"), path, max_decompressed_bytes,
-                     max_compression_ratio)
-    return io.BufferedReader(capped, buffer_size=1 << 20)
+    return capped_gzip(raw, path, max_decompressed_bytes, max_compression_ratio, 1 << 20)
 
 
 def open_text(path: str | Path, declared_encoding: str, max_decompressed_bytes: int,

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from graphkit.ingest.files import LimitError
 from graphkit.issues import InputError, IssueLog
+from graphkit.limits import LimitError
 
 #: Rows per chunk: memory stays bounded by the chunk and the (Arrow) frames built from it.
 CHUNK_ROWS = 100_000
