@@ -26,6 +26,7 @@ from typing import TextIO
 
 from graphkit.issues import InputError, IssueLog
 from graphkit.limits import LimitError
+from graphkit.settings import DEFAULT_SETTINGS
 
 #: Rows per chunk: memory stays bounded by the chunk and the (Arrow) frames built from it.
 CHUNK_ROWS = 100_000
@@ -38,10 +39,10 @@ _ESCAPED = re.compile("[\udc80-\udcff]")
 class Limits:
     """Size limits of one read (from :class:`graphkit.settings.Settings`)."""
 
-    max_columns: int = 2_000
-    max_field_chars: int = 10_000
-    max_decompressed_bytes: int = 4 * 1024**3
-    max_compression_ratio: int = 200
+    max_columns: int = DEFAULT_SETTINGS.max_columns
+    max_field_chars: int = DEFAULT_SETTINGS.max_field_chars
+    max_decompressed_bytes: int = DEFAULT_SETTINGS.max_decompressed_bytes
+    max_compression_ratio: int = DEFAULT_SETTINGS.max_compression_ratio
 
     @property
     def gzip(self) -> tuple[int, int]:

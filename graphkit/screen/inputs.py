@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 from graphkit.issues import InputError, IssueLog
+from graphkit.settings import DEFAULT_SETTINGS
 
 #: A longer field is not a name; the row is reported and skipped.
-MAX_FIELD_CHARS = 10_000
+MAX_FIELD_CHARS = DEFAULT_SETTINGS.max_field_chars
 REQUIRED = ("record_id", "name")
 OPTIONAL = ("kind", "dob", "country", "id_number")
 
