@@ -228,8 +228,8 @@ def child_peer(folder: Path) -> dict:
 
 def child_ingest(folder: Path, per_file: bool) -> dict:
     """``ingest()`` of the folder's native project (or read + extract per file)."""
+    from graphkit.ingest.project import native_project
     from graphkit.issues import IssueLog
-    from graphkit.project import native_project
 
     project = native_project(folder)
     log = IssueLog()

@@ -32,8 +32,8 @@ QUERY = "rings/shared_accounts"
 def make_build(folder: Path, people: int) -> None:
     """Demo data and its build's node and relationship tables."""
     from graphkit.demo import generate_demo
+    from graphkit.ingest.project import native_project
     from graphkit.pipeline import run_build
-    from graphkit.project import native_project
 
     started = time.perf_counter()
     generate_demo(folder / "data", seed=7, n_people=people)

@@ -24,10 +24,10 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
-from graphkit.clusters import shared_identifier_clusters
+from graphkit.ingest.project import native_project
 from graphkit.pipeline import run_build
-from graphkit.project import native_project
 from graphkit.rings import find_rings, sharing_table
+from graphkit.rings.clusters import shared_identifier_clusters
 from graphkit.world import WorldParams, generate_world
 
 #: Reference worlds (none of them used while the risk model was written; seeds 1 and 2 at

@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 from faker import Faker
 
-from graphkit.names import ROMANIZATION_CLASSES, romanize_hangul
-from graphkit.normalize import name_tokens
+from graphkit.lists import read_sdn
 from graphkit.screen.index import bucket_of, tokens_for
-from graphkit.sources import read_sdn
+from graphkit.text.names import ROMANIZATION_CLASSES, romanize_hangul
+from graphkit.text.normalize import name_tokens
 
 SHARED_SDN = Path(__file__).resolve().parents[2] / "shared" / "data" / "ofac" / "sdn.csv"
 _SPELLINGS = {s: cls for cls in ROMANIZATION_CLASSES for s in cls}

@@ -34,8 +34,8 @@ def _child(code_dir: str, queries_file: str, threshold: float) -> None:
     import time
 
     sys.path.insert(0, code_dir)
+    from graphkit.lists import read_sdn
     from graphkit.screen import Screener
-    from graphkit.sources import read_sdn
 
     queries = json.loads(Path(queries_file).read_text(encoding="utf-8"))
     started = time.perf_counter()

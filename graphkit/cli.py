@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 from graphkit.csvsafe import write_csv
+from graphkit.ingest.spec import available_specs, load_spec
 from graphkit.issues import InputError, IssueLog, stderr_log
-from graphkit.loaderspec import available_specs, load_spec
+from graphkit.lists.ofac_csv import DPRK_NEXUS, SCOPES
+from graphkit.lists.read import LIST_FORMATS
 from graphkit.screen import DEFAULT_THRESHOLD
 from graphkit.settings import DEFAULT_SETTINGS
-from graphkit.sources.lists import LIST_FORMATS
-from graphkit.sources.ofac_csv import DPRK_NEXUS, SCOPES
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE = 0, 1, 2
 
@@ -74,10 +74,10 @@ def _check_build_inputs(project, out: Path, demo: bool) -> None:
 def _cmd_build(args: argparse.Namespace) -> int:
     from graphkit.buildfolder import BuildFolder, check_out
     from graphkit.demo import generate_demo
+    from graphkit.ingest.project import Project, load_project, native_project
     from graphkit.limits import use_limits
     from graphkit.manifest import utc_now, write_manifest
     from graphkit.pipeline import run_build, write_outputs
-    from graphkit.project import Project, load_project, native_project
 
     out = Path(args.out)
     log = IssueLog(echo=None if args.quiet else sys.stderr)
@@ -187,7 +187,7 @@ def _cmd_loaders(args: argparse.Namespace) -> int:
 
 
 def _cmd_sdn(args: argparse.Namespace) -> int:
-    from graphkit.sources import read_list, read_sdn, select_programs
+    from graphkit.lists import read_list, read_sdn, select_programs
 
     _check_out_file(args.out)
     frame = read_list(args.sdn, args.format, stderr_log()) if args.sdn else read_sdn()
@@ -204,9 +204,9 @@ def _cmd_sdn(args: argparse.Namespace) -> int:
 def _cmd_screen(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from graphkit.lists import read_list, read_sdn, select_programs
     from graphkit.screen import Screener, screen
     from graphkit.screen.inputs import read_names
-    from graphkit.sources import read_list, read_sdn, select_programs
 
     _check_out_file(args.out)
     log = IssueLog(echo=sys.stderr)

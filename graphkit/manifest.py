@@ -73,7 +73,7 @@ def output_files(folder: Path) -> list[dict[str, Any]]:
 def build_inputs(result: Any, shown: dict[Path, str]) -> list[dict[str, Any]]:
     """The project's sources and sanctions lists of a ``BuildResult`` (``shown`` renames
     paths, e.g. demo data inside the temporary folder, for the record)."""
-    from graphkit.sources.ofac_csv import BUNDLED_SDN
+    from graphkit.lists.ofac_csv import BUNDLED_SDN
 
     inputs = []
     for path, spec in result.project.sources:

@@ -13,7 +13,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.clusters import ClusterResult, shared_identifier_clusters
 from graphkit.csvsafe import write_csv
 from graphkit.graph import (
     GRAPH_JSON,
@@ -26,9 +25,10 @@ from graphkit.graph import (
 from graphkit.graph.columns import build_tables, entity_nodes
 from graphkit.graph.households import append_households, households_table
 from graphkit.ingest import Ingested, ingest
+from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
+from graphkit.lists import read_list, read_sdn, select_programs
 from graphkit.progress import Stages, StageStats
-from graphkit.project import Project
 from graphkit.report import write_report
 from graphkit.resolve import (
     Resolution,
@@ -37,10 +37,10 @@ from graphkit.resolve import (
     resolve_people_exact,
 )
 from graphkit.rings import Rings, find_rings, sharing_table
+from graphkit.rings.clusters import ClusterResult, shared_identifier_clusters
 from graphkit.schema import Label, Layout
 from graphkit.screen import screen
 from graphkit.settings import DEFAULT_SETTINGS, Settings
-from graphkit.sources import read_list, read_sdn, select_programs
 
 STAGES = ["ingest", "resolve", "screen", "graph", "clusters", "rings"]
 

@@ -169,7 +169,7 @@ IDENTIFIER_COLUMNS: tuple[str, ...] = ("layout", "record_id", "kind", "value", "
 #: Columns of the entity assignment frame produced by resolution.
 CLUSTER_COLUMNS: tuple[str, ...] = ("record_id", "entity_id")
 
-#: Columns of the sanctions list frame produced by ``graphkit.sources``.
+#: Columns of the sanctions list frame produced by ``graphkit.lists``.
 SANCTION_COLUMNS: tuple[str, ...] = (
     "list", "list_id", "name", "kind", "programs", "title", "aliases", "weak_aliases",
     "dobs", "pobs", "nationalities", "citizenships", "passports", "national_ids",

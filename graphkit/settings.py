@@ -34,7 +34,7 @@ class Settings:
     screen_threshold: float = 0.5
     #: sanctions entries screened: program glob patterns, "all", or "dprk-nexus" (DPRK
     #: programs, or North Korea in nationality, citizenship, address or remarks;
-    #: ``graphkit.sources.DPRK_NEXUS``)
+    #: ``graphkit.lists.DPRK_NEXUS``)
     programs: tuple[str, ...] = ("dprk-nexus",)
     #: seed of every randomised step (community detection, sampling, drawing layouts)
     seed: int = 7

@@ -14,9 +14,9 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from graphkit.issues import InputError
+from graphkit.lists.read import LIST_FORMATS
 from graphkit.schema import Layout
 from graphkit.settings import Settings
-from graphkit.sources.lists import LIST_FORMATS
 
 
 @dataclass(frozen=True)

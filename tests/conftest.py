@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from graphkit.demo import generate_demo
+from graphkit.ingest.project import native_project
+from graphkit.lists.ofac_csv import BUNDLED_SDN
 from graphkit.pipeline import BuildResult, run_build
-from graphkit.project import native_project
-from graphkit.sources.ofac_csv import BUNDLED_SDN
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,10 +8,10 @@ import pandas as pd
 
 from graphkit.graph import payer_entity_id, record_node, sanction_node
 from graphkit.ingest import Ingested
-from graphkit.names import romanized_key
-from graphkit.normalize import company_key
 from graphkit.resolve import Resolution, person_display_name
 from graphkit.schema import ID_LABEL, IdKind, Label, Layout, Rel, id_key, id_relationship
+from graphkit.text.names import romanized_key
+from graphkit.text.normalize import company_key
 
 
 def _add_edge(graph: nx.MultiDiGraph, src: str, dst: str, rel: Rel, **props) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from graphkit.ingest.project import load_project, native_project
 from graphkit.pipeline import run_build
-from graphkit.project import load_project, native_project
 
 ATS_HEADER = ["Candidate ID", "Candidate Name", "Date of Birth (MM/DD/YYYY)", "Email Address",
               "Mobile", "Address Line 1", "Address Line 2", "City", "State", "ZIP", "Country",

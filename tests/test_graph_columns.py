@@ -24,9 +24,9 @@ from graphkit.graph import (
     write_graphml,
     write_tables,
 )
+from graphkit.ingest.project import native_project
 from graphkit.pipeline import BUILD_JSON, BuildResult, entities_to_screen, run_build
 from graphkit.pipeline import write_outputs as write_build
-from graphkit.project import native_project
 from graphkit.store.export import export_neo4j_admin, export_neo4j_admin_tables
 
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from graphkit.cli import main
 from graphkit.ingest import LimitError, core, ingest, read_source
+from graphkit.ingest.spec import load_spec, parse_spec
 from graphkit.issues import InputError, IssueLog
-from graphkit.loaderspec import load_spec, parse_spec
 from graphkit.schema import Layout, record_columns
 from graphkit.settings import Settings
 

@@ -6,10 +6,10 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphkit import normalize
 from graphkit.ingest.fields import STR
 from graphkit.ingest.identifiers import _account_values, _address_values, normalize_distinct
 from graphkit.schema import IdKind
+from graphkit.text import normalize
 
 SAMPLES = ["203.0.113.9", "010.1.1.1", "256.1.1.1", " 10.0.0.1", "::1", "2001:DB8::1",
            "C02XK9PLMD6R", "ab:cd:ef:01", "ＡＢＣ１２３", "ß-99", "512-44-9021", "x1",

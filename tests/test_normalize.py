@@ -6,15 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graphkit import normalize as n
-from graphkit.names import (
+from graphkit.screen.names import company_tokens, person_tokens
+from graphkit.text import normalize as n
+from graphkit.text.names import (
     romanized_key,
     romanized_tokens,
     same_romanization_class,
     split_syllables,
 )
-from graphkit.pinyin import split_pinyin
-from graphkit.screen.names import company_tokens, person_tokens
+from graphkit.text.pinyin import split_pinyin
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 

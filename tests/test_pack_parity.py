@@ -13,11 +13,11 @@ import pytest
 
 import graphkit
 from graphkit.graph import read_tables, record_node
-from graphkit.names import romanized_key
 from graphkit.pipeline import write_outputs
 from graphkit.rings import find_rings
 from graphkit.schema import Layout
 from graphkit.store.packs import get_query, list_queries
+from graphkit.text.names import romanized_key
 
 ENTITY = ("Person", "Company")
 ALL = 1_000_000  # a limit and cap above anything in the demo

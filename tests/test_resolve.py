@@ -277,8 +277,8 @@ _CONTACT = st.text(alphabet="abAB019._-+@ :()gmailoc", max_size=24)
 @settings(max_examples=300, deadline=None)
 @given(_CONTACT, st.from_regex(r"[2-9][0-9]{9}|[0-9A-Za-z]{3,8}", fullmatch=True))
 def test_prepare_shortcuts_equal_the_normalisers(text, plain):
-    from graphkit.normalize import normalize_document, normalize_email, normalize_phone
     from graphkit.resolve.prepare import _document, _email, _phone
+    from graphkit.text.normalize import normalize_document, normalize_email, normalize_phone
 
     for value in (text, plain, f"{plain}@example.com", f"{plain.lower()}@gmail.com"):
         assert _email(value) == (normalize_email(value) or "")

@@ -15,13 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graphkit.csvsafe import FORMULA_STARTS, neutralise, neutralise_frame, write_csv
+from graphkit.ingest.project import load_project
+from graphkit.ingest.spec import parse_spec
 from graphkit.issues import InputError, IssueLog
 from graphkit.limits import DecompressionLimitError, open_gzip, use_limits
-from graphkit.loaderspec import parse_spec
-from graphkit.project import load_project
+from graphkit.lists import read_ftm_json, read_list
 from graphkit.safeyaml import YamlLimitError, expanded_size, load_yaml
 from graphkit.settings import Settings
-from graphkit.sources import read_ftm_json, read_list
 from graphkit.store.export import export_neo4j_admin
 
 
@@ -152,7 +152,7 @@ def test_a_failed_csv_write_leaves_the_previous_file_whole(tmp_path):
 
 
 def test_settings_default_scope_is_the_dprk_nexus():
+    from graphkit.lists import DPRK_NEXUS
     from graphkit.settings import Settings
-    from graphkit.sources import DPRK_NEXUS
 
     assert Settings().programs == (DPRK_NEXUS,)

@@ -14,10 +14,10 @@ import pytest
 
 import graphkit
 from graphkit.issues import InputError, IssueLog
+from graphkit.lists import read_sdn
 from graphkit.screen import DEFAULT_THRESHOLD, HIT_COLUMNS, Screener, screen
 from graphkit.screen.index import MAX_CANDIDATES
 from graphkit.screen.inputs import read_names
-from graphkit.sources import read_sdn
 
 DATA = Path(__file__).parent / "data"
 
@@ -171,7 +171,7 @@ def test_cli_screens_a_file_and_cypher_in_a_name_is_just_text(tmp_path):
 _TIES = """
 import json
 from graphkit.screen import Screener
-from graphkit.sources import read_sdn
+from graphkit.lists import read_sdn
 screener = Screener(read_sdn())
 names = ["Muhammad Ali", "Kim Chol", "Ri Song", "Ali Hassan", "Kim Song", "Pak Chol",
          "Abdul Rahman", "Jose Garcia", "Ahmad Khan", "Kim Il", "Hassan Ahmed Mohamed",

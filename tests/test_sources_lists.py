@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from graphkit.ingest.project import load_project
 from graphkit.issues import IssueLog
-from graphkit.project import load_project
-from graphkit.schema import SANCTION_COLUMNS
-from graphkit.sources import (
+from graphkit.lists import (
     DPRK_NEXUS,
     ListFormatError,
     detect_format,
@@ -24,6 +23,7 @@ from graphkit.sources import (
     select_dprk,
     select_programs,
 )
+from graphkit.schema import SANCTION_COLUMNS
 
 DATA = Path(__file__).parent / "data"
 OFAC_XML = DATA / "ofac_sdn_sample.xml"

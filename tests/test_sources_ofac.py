@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from graphkit.lists import SdnFormatError, parse_remarks, read_sdn, select_dprk, select_programs
 from graphkit.schema import SANCTION_COLUMNS
-from graphkit.sources import SdnFormatError, parse_remarks, read_sdn, select_dprk, select_programs
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,11 @@ import redis
 from neo4j.exceptions import TransientError
 
 from graphkit.cli import main
-from graphkit.clusters import shared_identifier_groups
 from graphkit.demo import generate_demo
 from graphkit.graph import GRAPH_JSON, tables_from_graph, write_graph_json, write_tables
+from graphkit.ingest.project import native_project
 from graphkit.pipeline import run_build, write_outputs
-from graphkit.project import native_project
+from graphkit.rings.clusters import shared_identifier_groups
 from graphkit.store.build import build_id, read_build
 from graphkit.store.export import ARRAY_DELIMITER, export_neo4j_admin
 from graphkit.store.falkor import FalkorStore

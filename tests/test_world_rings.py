@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from graphkit.cli import main
+from graphkit.ingest.project import native_project
 from graphkit.pipeline import run_build
-from graphkit.project import native_project
 from graphkit.resolve.households import given_names_differ
 from graphkit.world import WorldParams, generate_world
 

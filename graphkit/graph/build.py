@@ -15,9 +15,9 @@ import pandas as pd
 from graphkit.graph.columns import build_tables, match_parts
 from graphkit.graph.tables import graph_from_tables
 from graphkit.ingest import Ingested
-from graphkit.normalize import company_key
 from graphkit.resolve import Resolution
 from graphkit.schema import Layout
+from graphkit.text.normalize import company_key
 
 
 def record_node(layout: Layout | str, record_id: str) -> str:

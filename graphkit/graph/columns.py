@@ -31,8 +31,6 @@ from graphkit.graph.assemble import (
 )
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
-from graphkit.names import romanized_key
-from graphkit.normalize import company_key
 from graphkit.resolve import Resolution
 from graphkit.schema import (
     ID_LABEL,
@@ -43,6 +41,8 @@ from graphkit.schema import (
     Rel,
     id_relationship,
 )
+from graphkit.text.names import romanized_key
+from graphkit.text.normalize import company_key
 
 # --- small vectorised helpers -----------------------------------------------------------
 

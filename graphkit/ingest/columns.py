@@ -13,8 +13,8 @@ import difflib
 import re
 from pathlib import Path
 
+from graphkit.ingest.spec import LoaderSpec
 from graphkit.issues import IssueLog
-from graphkit.loaderspec import LoaderSpec
 from graphkit.schema import NATIVE_COLUMNS
 
 _PUNCT = re.compile(r"[^0-9a-z]+")

@@ -36,9 +36,9 @@ from graphkit.ingest.fields import (
 from graphkit.ingest.files import check_file, open_binary, open_text
 from graphkit.ingest.identifiers import empty_identifiers, extract_identifiers
 from graphkit.ingest.rows import Chunk, Limits, RowReader
+from graphkit.ingest.spec import LoaderSpec
 from graphkit.issues import InputError, IssueLog
 from graphkit.limits import LimitError
-from graphkit.loaderspec import LoaderSpec
 from graphkit.schema import DATE_COLUMNS, NATIVE_COLUMNS, Layout, record_columns
 from graphkit.settings import Settings
 

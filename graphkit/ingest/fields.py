@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from graphkit.distinct import map_distinct
+from graphkit.ingest.spec import ColumnRule
 from graphkit.issues import IssueLog
-from graphkit.loaderspec import ColumnRule
 
 STR = pd.StringDtype("pyarrow", na_value=np.nan)
 

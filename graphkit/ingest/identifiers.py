@@ -2,7 +2,7 @@
 
 Each distinct raw value is normalised once. Kinds whose normaliser has an exact
 column-wise form for plain ASCII input (IP addresses, device ids, document numbers) take
-it; every other value goes through the scalar normaliser of :mod:`graphkit.normalize`, so
+it; every other value goes through the scalar normaliser of :mod:`graphkit.text.normalize`, so
 the values are the same either way (a property test holds the two equal).
 """
 
@@ -17,12 +17,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit import normalize
 from graphkit.distinct import map_distinct
 from graphkit.ingest.fields import STR
+from graphkit.ingest.spec import COMPOSITE_KINDS
 from graphkit.issues import IssueLog
-from graphkit.loaderspec import COMPOSITE_KINDS
 from graphkit.schema import IDENTIFIER_COLUMNS, IdKind, Layout
+from graphkit.text import normalize
 
 _NOT_ALNUM_UPPER = re.compile(r"[^0-9A-Z]")
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graphkit.names import romanized_key
-from graphkit.normalize import company_key, normalize_document
 from graphkit.resolve.prepare import display_name as person_display_name
+from graphkit.text.names import romanized_key
+from graphkit.text.normalize import company_key, normalize_document
 
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "score", "evidence", "decision", "match_weight")
 ENTITY_COLUMNS = ("record_id", "entity_id", "score", "evidence")

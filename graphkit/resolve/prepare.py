@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from graphkit.distinct import map_distinct
-from graphkit.names import romanized_tokens
-from graphkit.normalize import (
+from graphkit.text.names import romanized_tokens
+from graphkit.text.normalize import (
     normalize_address,
     normalize_country,
     normalize_document,

@@ -15,7 +15,7 @@ The flow (every step a table operation on the columnar graph):
 
 >>> from graphkit.demo import generate_demo
 >>> from graphkit.pipeline import run_build
->>> from graphkit.project import native_project
+>>> from graphkit.ingest.project import native_project
 >>> import tempfile
 >>> folder = tempfile.mkdtemp()
 >>> _ = generate_demo(folder, seed=3, n_people=200)

@@ -16,9 +16,9 @@ from rapidfuzz import fuzz
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graphkit.names import romanized_tokens
 from graphkit.rings.sharing import Sharing, node_column
 from graphkit.schema import Label, Rel
+from graphkit.text.names import romanized_tokens
 
 
 @dataclass

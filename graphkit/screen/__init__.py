@@ -207,7 +207,7 @@ def _evidence(name: str, cand: Candidate, notes: list[str],
 
 
 def _as_frame(lists: pd.DataFrame | str | Path | Iterable) -> pd.DataFrame:
-    from graphkit.sources import read_list
+    from graphkit.lists import read_list
 
     if isinstance(lists, pd.DataFrame):
         return lists

@@ -1,6 +1,6 @@
 """Screening keys of person and company names, on the shared name model.
 
-People: :func:`graphkit.names.romanized_tokens` (Hangul, romanization classes, spacing of
+People: :func:`graphkit.text.names.romanized_tokens` (Hangul, romanization classes, spacing of
 Korean given names, nicknames) plus run-together Pinyin given names split, Cyrillic
 transliteration and common Latin transliteration variants. Companies: legal forms dropped
 wherever they stand ("LIMITED LIABILITY COMPANY ALIS" = "Alis LLC"), stop words dropped, a
@@ -13,15 +13,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from graphkit.names import (
+from graphkit.text.names import (
     NICKNAMES,
     canonical_syllable,
     is_romanized_syllable,
     romanize_hangul,
     romanized_tokens,
 )
-from graphkit.normalize import COMPANY_SUFFIXES, name_tokens
-from graphkit.pinyin import is_pinyin_syllable, split_pinyin
+from graphkit.text.normalize import COMPANY_SUFFIXES, name_tokens
+from graphkit.text.pinyin import is_pinyin_syllable, split_pinyin
 
 #: Legal-form words, dropped wherever they stand: the suffixes and the words around them.
 LEGAL_FORMS = COMPANY_SUFFIXES | frozenset(

@@ -22,16 +22,16 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA, Indel, JaroWinkler
 
-from graphkit.countries import country_code
-from graphkit.names import (
+from graphkit.lists.ofac_csv import parse_sdn_date
+from graphkit.text.countries import country_code
+from graphkit.text.names import (
     ROMANIZATION_CLASSES,
     canonical_syllable,
     is_romanized_syllable,
     same_romanization_class,
 )
-from graphkit.normalize import normalize_document
-from graphkit.pinyin import is_pinyin_syllable
-from graphkit.sources.ofac_csv import parse_sdn_date
+from graphkit.text.normalize import normalize_document
+from graphkit.text.pinyin import is_pinyin_syllable
 
 #: Aligned tokens below this similarity count as unmatched.
 MIN_TOKEN_SIMILARITY = 0.8

@@ -28,12 +28,12 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graphkit.ingest.spec import LoaderSpec, load_spec
 from graphkit.issues import InputError, IssueLog
-from graphkit.loaderspec import LoaderSpec, load_spec
+from graphkit.lists.read import LIST_FORMATS
 from graphkit.safeyaml import load_yaml
 from graphkit.schema import Layout
 from graphkit.settings import Settings
-from graphkit.sources.lists import LIST_FORMATS
 from graphkit.validation import PROJECT_SCHEMA, SETTING_FIELDS, check_mapping
 
 SANCTION_FORMATS = tuple(LIST_FORMATS)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from graphkit.issues import IssueLog
-from graphkit.sources.entries import ListFormatError
-from graphkit.sources.ftm_json import read_ftm_json
-from graphkit.sources.ofac_csv import read_sdn
-from graphkit.sources.ofac_xml import read_ofac_consolidated_xml, read_ofac_xml
-from graphkit.sources.un_xml import read_un_xml
+from graphkit.lists.entries import ListFormatError
+from graphkit.lists.ftm_json import read_ftm_json
+from graphkit.lists.ofac_csv import read_sdn
+from graphkit.lists.ofac_xml import read_ofac_consolidated_xml, read_ofac_xml
+from graphkit.lists.un_xml import read_un_xml
 
 #: Format names accepted by ``read_list``, ``graphkit screen --format`` and project files.
 LIST_FORMATS: dict[str, Callable[[Path], pd.DataFrame]] = {

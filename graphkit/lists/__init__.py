@@ -1,9 +1,8 @@
 """Parsers for published sanctions-list formats, all returning the sanctions frame."""
 
-from graphkit.sources.entries import ListFormatError
-from graphkit.sources.ftm_json import read_ftm_json
-from graphkit.sources.lists import LIST_FORMATS, detect_format, read_list
-from graphkit.sources.ofac_csv import (
+from graphkit.lists.entries import ListFormatError
+from graphkit.lists.ftm_json import read_ftm_json
+from graphkit.lists.ofac_csv import (
     DPRK_NEXUS,
     SCOPES,
     SdnFormatError,
@@ -14,8 +13,9 @@ from graphkit.sources.ofac_csv import (
     select_dprk,
     select_programs,
 )
-from graphkit.sources.ofac_xml import read_ofac_consolidated_xml, read_ofac_xml
-from graphkit.sources.un_xml import read_un_xml
+from graphkit.lists.ofac_xml import read_ofac_consolidated_xml, read_ofac_xml
+from graphkit.lists.read import LIST_FORMATS, detect_format, read_list
+from graphkit.lists.un_xml import read_un_xml
 
 __all__ = [
     "DPRK_NEXUS",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from graphkit.sources.entries import add_unique, new_entry, read_xml_entries
+from graphkit.lists.entries import add_unique, new_entry, read_xml_entries
 
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 _PASSPORT = ("passport", "diplomatic passport", "official passport", "service passport")

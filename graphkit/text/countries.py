@@ -2,7 +2,7 @@
 
 OFAC writes "Korea, North", the UN "Democratic People's Republic of Korea", OpenSanctions
 "kp" and an applicant form "North Korea"; all of them become ``"KP"``. Common spellings
-come from the address normaliser's table (:func:`graphkit.normalize.known_country_code`),
+come from the address normaliser's table (:func:`graphkit.text.normalize.known_country_code`),
 the rest from ISO's own names and codes (pycountry).
 """
 
@@ -12,7 +12,7 @@ from functools import cache
 
 import pycountry
 
-from graphkit.normalize import known_country_code, normalize_country
+from graphkit.text.normalize import known_country_code, normalize_country
 
 
 @cache

@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from graphkit.limits import open_maybe_gzip
+from graphkit.lists.entries import ListFormatError
 from graphkit.schema import DPRK_PROGRAMS, SANCTION_COLUMNS
-from graphkit.sources.entries import ListFormatError
 
 SDN_COLUMNS = (
     "ent_num", "sdn_name", "sdn_type", "program", "title", "call_sign", "vess_type",

@@ -20,7 +20,7 @@ import pandas as pd
 
 from graphkit.issues import IssueLog
 from graphkit.limits import open_maybe_gzip
-from graphkit.sources.entries import ListFormatError, add_unique, entries_frame, new_entry
+from graphkit.lists.entries import ListFormatError, add_unique, entries_frame, new_entry
 
 _KIND = {"Person": "person", "Company": "company", "Organization": "company",
          "LegalEntity": "company", "PublicBody": "company", "Vessel": "vessel",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from graphkit.normalize import name_tokens
+from graphkit.text.normalize import name_tokens
 
 #: Classes of spellings of one Korean surname or syllable; the first is the representative.
 ROMANIZATION_CLASSES: tuple[tuple[str, ...], ...] = (

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from graphkit.sources.entries import add_unique, new_entry, read_xml_entries
+from graphkit.lists.entries import add_unique, new_entry, read_xml_entries
 
 _KIND = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "entity": "company"}
 _ID_COLUMNS = {

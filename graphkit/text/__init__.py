@@ -1,0 +1,1 @@
+"""Text normalisers shared by every stage: names, romanization, identifiers, countries."""
