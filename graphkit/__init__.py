@@ -12,12 +12,30 @@ The analyst's entry points::
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # imported on first use (``__getattr__``): ``graphkit --help`` stays fast
+    import networkx as nx
 
-from graphkit import resolve, screen
-from graphkit.rings import Rings, find_rings
+    from graphkit import resolve, screen
+    from graphkit.rings import Rings
+
+#: Public names imported on first use, and the module that holds each.
+_LAZY = {"resolve": "graphkit.resolve", "screen": "graphkit.screen", "Rings": "graphkit.rings"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``resolve``, ``screen`` and ``Rings`` when first asked for (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'graphkit' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name])
+    value = module if name == _LAZY[name].rsplit(".", 1)[1] else getattr(module, name)
+    globals()[name] = value
+    return value
 
 
 def load(out_dir: str | Path = "out") -> nx.MultiDiGraph:
@@ -41,6 +59,8 @@ def load(out_dir: str | Path = "out") -> nx.MultiDiGraph:
 
 def rings(graph: nx.MultiDiGraph, **options) -> Rings:
     """Rings of ``graph`` ranked by risk score (options: see ``graphkit.rings.find_rings``)."""
+    from graphkit.rings import find_rings
+
     return find_rings(graph, **options)
 
 
@@ -50,5 +70,22 @@ def query(ref: str, params: dict | None = None, out_dir: str | Path = "out", **k
 
     return run(ref, params, out_dir, **kwargs)
 
+
+class _Package(types.ModuleType):
+    """``graphkit`` itself: importing the subpackage ``graphkit.rings`` (done lazily, after
+    this module ran) must not replace the function ``graphkit.rings``."""
+
+    @property
+    def rings(self) -> Any:
+        return _rings_function
+
+    @rings.setter
+    def rings(self, value: Any) -> None:
+        pass  # the import system setting the subpackage; the function stays
+
+
+_rings_function = rings
+del rings
+sys.modules[__name__].__class__ = _Package
 
 __all__ = ["Rings", "load", "query", "resolve", "rings", "screen"]

@@ -141,12 +141,14 @@ def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: S
     return clusters, rings, None, []
 
 
-def run_build(project: Project, log: IssueLog | None = None, show_progress: bool = True
-              ) -> BuildResult:
-    """Run every stage of a build on ``project``."""
+def run_build(project: Project, log: IssueLog | None = None, show_progress: bool = True,
+              stages: Stages | None = None) -> BuildResult:
+    """Run every stage of a build on ``project``; ``stages`` (the caller's, left open)
+    lets one progress bar go on over ``write_outputs``."""
     log = log if log is not None else IssueLog()
     settings = project.settings
-    stages = Stages(STAGES, show_progress)
+    own_stages = stages is None
+    stages = Stages(STAGES, show_progress) if stages is None else stages
     with stages.stage("ingest") as st:
         data = ingest(project.sources, log, settings=project.settings)
         st.rows_in = sum(data.count().values())
@@ -174,9 +176,10 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         tables = append_households(tables, households_table(people))
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, notes = clusters_and_rings(tables, settings, stages)
-    stages.close()
+    if own_stages:
+        stages.close()
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
-                       rings, stages.stats, notes, graph)
+                       rings, list(stages.stats), notes, graph)
 
 
 def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settings) -> bool:
@@ -187,16 +190,18 @@ def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settin
     return len(tables.nodes) <= settings.graph_files_max_nodes
 
 
-def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False
-                  ) -> list[Path]:
+def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False,
+                  stages: Stages | None = None) -> list[Path]:
     """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml and
     graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv, issues.csv,
     rings.csv, rings.json, report.html, summary.txt and build.json to ``out_dir``;
-    returns the paths written."""
+    returns the paths written. ``stages``: the caller's (see ``run_build``), left open."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = result.project.settings
-    stages = Stages(["write"], show_progress)
+    own_stages = stages is None
+    stages = Stages(["write"], show_progress) if stages is None else stages
+    first_new = len(stages.stats)
     written: list[Path] = []
     notes: list[str] = []
     with stages.stage("write", rows_in=len(result.tables.nodes) +
@@ -233,9 +238,10 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                      f"graphkit rings: {result.project.name}", limit=settings.report_rings)
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
         st.rows_out = st.rows_in
-    stages.close()
+    if own_stages:
+        stages.close()
     # summary.txt and build.json tell of this write too; the caller's result is unchanged
-    result = dataclasses.replace(result, stages=[*result.stages, *stages.stats],
+    result = dataclasses.replace(result, stages=[*result.stages, *stages.stats[first_new:]],
                                  notes=[*result.notes, *notes])
     (out / "summary.txt").write_text(summary_text(result), encoding="utf-8")
     written.append(out / "summary.txt")

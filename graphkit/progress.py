@@ -150,3 +150,53 @@ class Stages:
     def close(self) -> None:
         """Close the bar."""
         self.bar.close()
+
+
+#: Seconds between two plain status lines of a long step (off a terminal).
+STATUS_INTERVAL = 10.0
+
+
+class Progress:
+    """Progress of one long step counted in items (names screened, rows written): a bar
+    on a terminal; elsewhere a plain status line at the start, at most every ``interval``
+    seconds, and at the end (``[screen] 12,000 / 100,000 names (12%) in 8.1s``)."""
+
+    def __init__(self, total: int, label: str, unit: str = "item", show: bool = True,
+                 interval: float = STATUS_INTERVAL) -> None:
+        self.total, self.label, self.unit, self.interval = total, label, unit, interval
+        self.done = 0
+        self.lines = show and not on_terminal()
+        self.bar = tqdm(total=total, desc=label, unit=unit, file=sys.stderr,
+                        disable=not (show and on_terminal()))
+        self._started = self._shown = time.perf_counter()
+        if self.lines:
+            self._line("…")
+
+    def _line(self, text: str) -> None:
+        print(f"[{self.label}] {text}", file=sys.stderr, flush=True)
+
+    def _status(self) -> str:
+        share = f" ({100 * self.done / self.total:.0f}%)" if self.total else ""
+        return (f"{self.done:,} / {self.total:,} {self.unit}s{share} in "
+                f"{time.perf_counter() - self._started:.1f}s")
+
+    def update(self, n: int = 1) -> None:
+        """Count ``n`` more items done."""
+        self.done += n
+        self.bar.update(n)
+        if self.lines and time.perf_counter() - self._shown >= self.interval:
+            self._shown = time.perf_counter()
+            self._line(self._status())
+
+    def close(self) -> None:
+        """End the bar, or print the final status line."""
+        self.bar.close()
+        if self.lines:
+            self.lines = False
+            self._line(self._status() + ", done")
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

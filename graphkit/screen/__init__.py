@@ -22,9 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
-from graphkit.progress import on_terminal
+from graphkit.progress import Progress
 from graphkit.screen.index import SanctionsIndex, bucket_of, tokens_for
 from graphkit.screen.names import name_variants
 from graphkit.screen.score import (
@@ -232,8 +231,7 @@ def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
     columns = [c for c in INPUT_COLUMNS if c in names.columns]
     records = [tuple(_text(v) for v in row)
                for row in names[columns].itertuples(index=False, name=None)]
-    bar = tqdm(total=len(records), desc="screen", unit="name", file=sys.stderr,
-               disable=not (show_progress and on_terminal()))
+    bar = Progress(len(records), "screen", unit="name", show=show_progress)
     # a name's repeats are screened one after another, so the (bounded) name cache meets
     # every repeat however large the batch; hits come back in input order
     name_at = columns.index("name")

@@ -33,6 +33,7 @@ from graphkit.store.server import (
     DEFAULT_TIMEOUT,
     EngineProcess,
     StoreError,
+    StoreUnavailable,
     cache_root,
     connect,
 )
@@ -219,7 +220,7 @@ class FalkorStore:
         except redis.ResponseError as exc:
             raise StoreError(f"{self.describe} refused a load batch: {exc}") from exc
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreError(f"{self.describe} stopped answering while loading "
+            raise StoreUnavailable(f"{self.describe} stopped answering while loading "
                              f"(time-out {self.timeout:g}s): {exc}") from exc
 
     def _index(self, name: str, labels: list[str]) -> None:
@@ -282,7 +283,7 @@ class FalkorStore:
             raise StoreError(f"{query.ref}: {self.describe} refused the query: {exc}{hint}") \
                 from exc
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreError(f"{query.ref}: {self.describe} did not answer within "
+            raise StoreUnavailable(f"{query.ref}: {self.describe} did not answer within "
                              f"{self.timeout:g}s ({exc})") from exc
         columns = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
         frame = pd.DataFrame(result.result_set, columns=columns)
@@ -292,9 +293,9 @@ class FalkorStore:
         try:
             return self.client.execute_command(*args)
         except redis.AuthenticationError as exc:
-            raise StoreError(f"{self.describe} refused the password") from exc
+            raise StoreUnavailable(f"{self.describe} refused the password") from exc
         except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise StoreError(f"{self.describe} did not answer within {self.timeout:g}s "
+            raise StoreUnavailable(f"{self.describe} did not answer within {self.timeout:g}s "
                              f"({type(exc).__name__}: {exc})") from exc
 
     def close(self) -> None:

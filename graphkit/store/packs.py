@@ -12,6 +12,7 @@ Parameter types follow their defaults (int, float, true/false, or text).
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,9 +127,21 @@ def list_queries(root: Path | None = None) -> list[PackQuery]:
 
 
 def get_query(ref: str, root: Path | None = None) -> PackQuery:
-    """The query ``pack/name``."""
-    for query in list_queries(root):
+    """The query ``pack/name``, or a bare ``name`` that one pack alone has; an unknown
+    or ambiguous name is an ``InputError`` suggesting the close or the candidate names."""
+    queries = list_queries(root)
+    for query in queries:
         if query.ref == ref:
             return query
-    known = ", ".join(q.ref for q in list_queries(root))
-    raise InputError(f"unknown query '{ref}'; known: {known}")
+    named = [q for q in queries if "/" not in ref and q.name == ref]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise InputError(f"query name '{ref}' is in several packs; give one of: "
+                         + ", ".join(q.ref for q in named))
+    names = difflib.get_close_matches(ref.rpartition("/")[2], {q.name for q in queries},
+                                      n=3, cutoff=0.8)
+    close = [q.ref for name in names for q in queries if q.name == name]
+    hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
+            else "'graphkit query list' lists them")
+    raise InputError(f"unknown query '{ref}'; {hint}")

@@ -45,6 +45,11 @@ class StoreError(InputError):
     """The store could not do what was asked (engine stuck, gone, or refused)."""
 
 
+class StoreUnavailable(StoreError):
+    """The store or server could not be reached, refused the credentials or stopped
+    answering (``graphkit`` exits 3 on it: worth retrying, unlike a wrong input)."""
+
+
 def runtime_root() -> Path:
     """The private folder (0700, ours) that holds engine sockets and the serve registry."""
     base = os.environ.get("XDG_RUNTIME_DIR")
@@ -131,17 +136,17 @@ def wait_ready(client: redis.Redis, timeout: float, what: str,
     last: Exception | None = None
     while time.monotonic() < deadline:
         if not alive():
-            raise StoreError(f"{what} exited while starting")
+            raise StoreUnavailable(f"{what} exited while starting")
         try:
             if client.ping():
                 return
         except redis.AuthenticationError as exc:
-            raise StoreError(f"{what} refused the password") from exc
+            raise StoreUnavailable(f"{what} refused the password") from exc
         except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError,
                 redis.ResponseError, OSError) as exc:
             last = exc
         time.sleep(0.05)
-    raise StoreError(f"{what} not ready after {timeout:g}s"
+    raise StoreUnavailable(f"{what} not ready after {timeout:g}s"
                      + (f" ({type(last).__name__}: {last})" if last else ""))
 
 
@@ -201,10 +206,11 @@ class EngineProcess:
         try:
             while not self.socket_path.exists():
                 if self.process is None or self.process.poll() is not None:
-                    raise StoreError("the embedded engine exited at start-up" + self._log_tail())
+                    raise StoreUnavailable("the embedded engine exited at start-up"
+                                           + self._log_tail())
                 if time.monotonic() > deadline:
-                    raise StoreError(f"the embedded engine did not open its socket within "
-                                     f"{timeout:g}s")
+                    raise StoreUnavailable(f"the embedded engine did not open its socket "
+                                           f"within {timeout:g}s")
                 time.sleep(0.01)
             self.client = connect(self.socket_path, self.password,
                                   max(0.1, min(self.timeout, deadline - time.monotonic())))

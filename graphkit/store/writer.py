@@ -23,17 +23,16 @@ from neo4j.exceptions import (
     ServiceUnavailable,
     TransientError,
 )
-from tqdm import tqdm
 
 from graphkit.graph import GraphTables
 from graphkit.issues import InputError
-from graphkit.progress import on_terminal
+from graphkit.progress import Progress
 from graphkit.schema import Label, Rel
 from graphkit.store.base import LoadStats
 from graphkit.store.build import Build
 from graphkit.store.packs import PackQuery
 from graphkit.store.rows import KEY, node_batches, relationship_batches
-from graphkit.store.server import DEFAULT_TIMEOUT, StoreError
+from graphkit.store.server import DEFAULT_TIMEOUT, StoreError, StoreUnavailable
 
 DEFAULT_BATCH = 5000
 _IDEMPOTENT_RETRY = (TransientError, ServiceUnavailable, DatabaseError)
@@ -105,7 +104,7 @@ class BoltWriter:
         self.database = database
         self.batch_size = batch_size
         self.retries = retries
-        self.show_progress = show_progress and on_terminal()
+        self.show_progress = show_progress  # a bar on a terminal, else status lines
 
     def run(self, statement: str, retry_on: tuple = (TransientError, ServiceUnavailable),
             **params) -> list[dict]:
@@ -139,7 +138,7 @@ class BoltWriter:
             self.wipe()
         self.ensure_constraints(sorted(set(tables.nodes["label"].unique())))
         total = len(tables.nodes) + len(tables.relationships)
-        with tqdm(total=total, desc="write", unit="item", disable=not self.show_progress) as bar:
+        with Progress(total, "load", unit="item", show=self.show_progress) as bar:
             self._write_groups(node_rows(tables, self.batch_size), merge_nodes_statement,
                                bar.update)
             rel_start = time.perf_counter()
@@ -174,7 +173,7 @@ class Neo4jStore:
             self.driver.verify_connectivity()
         except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
             self.driver.close()
-            raise StoreError(f"{uri}: cannot use this Neo4j server ({type(exc).__name__}: "
+            raise StoreUnavailable(f"{uri}: cannot use this Neo4j server ({type(exc).__name__}: "
                              f"{exc})") from None
 
     def load(self, build: Build, show_progress: bool = True, wipe: bool = False) -> LoadStats:
