@@ -799,6 +799,13 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str, max_help_position: int = 30, **kwargs) -> None:
         super().__init__(prog, max_help_position=max_help_position, **kwargs)
 
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        for choice in getattr(action, "_choices_actions", ()):  # argparse leaves out the
+            # command names' width when the list has a metavar ('COMMAND')
+            width = len(choice.metavar or choice.dest) + self._current_indent + 4
+            self._action_max_length = max(self._action_max_length, width)
+
 
 def _examples(command: Command) -> str | None:
     if not command.examples:

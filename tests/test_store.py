@@ -338,7 +338,7 @@ def test_load_refuses_a_uri_that_is_not_neo4j_and_the_engine_survives(store, bui
     for uri in (f"unix://{socket_path}", str(socket_path), "redis://127.0.0.1:6379"):
         assert main(["load", str(build_dir), "--uri", uri]) == 2
         assert "over Bolt" in capsys.readouterr().err
-    assert main(["load", str(build_dir), "--uri", "bolt://127.0.0.1:1", "--timeout", "2"]) == 2
+    assert main(["load", str(build_dir), "--uri", "bolt://127.0.0.1:1", "--timeout", "2"]) == 3
     assert "cannot use this Neo4j server" in capsys.readouterr().err
     assert store.client.ping()
 
