@@ -618,18 +618,23 @@ def _args_export_neo4j_admin(admin: argparse.ArgumentParser) -> None:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from graphkit.graph import GRAPH_JSON, NODES_FILE, read_graph_json
+    from graphkit.progress import Stages
     from graphkit.store.export import export_neo4j_admin, export_neo4j_admin_tables
 
     build = _build_folder(args)
     started = time.perf_counter()
-    if (build / NODES_FILE).exists():
-        files, command = export_neo4j_admin_tables(build, args.out_dir, args.database)
-    elif (build / GRAPH_JSON).exists():
-        files, command = export_neo4j_admin(read_graph_json(build / GRAPH_JSON), args.out_dir,
-                                            args.database)
-    else:
+    if not (build / NODES_FILE).exists() and not (build / GRAPH_JSON).exists():
         raise _input_error(f"{build / NODES_FILE} not found; run 'graphkit build … --out "
                            f"{build}' first")
+    stages = Stages(["export"], label="export")
+    with stages.stage("export") as st:
+        if (build / NODES_FILE).exists():
+            files, command = export_neo4j_admin_tables(build, args.out_dir, args.database)
+        else:
+            files, command = export_neo4j_admin(read_graph_json(build / GRAPH_JSON),
+                                                args.out_dir, args.database)
+        st.rows_out = len(files)
+    stages.close()
     print(f"wrote {len(files)} files to {args.out_dir} in {time.perf_counter() - started:.1f}s")
     print(command)
     return EXIT_OK

@@ -174,6 +174,7 @@ def test_export_reads_the_build_folder_from_out_and_its_old_spellings(formula_bu
         cwd = formula_build.parent  # the default build folder 'out' is there
         done = _graphkit("export", "neo4j-admin", str(target), *flag, cwd=cwd)
         assert done.returncode == 0, done.stderr
+        assert "[export] export: " in done.stderr  # a status line in a log
         listings.append(sorted((p.name, p.read_bytes()) for p in target.iterdir()))
     assert listings[0] and listings[0] == listings[1] == listings[2]
 

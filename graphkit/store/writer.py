@@ -155,6 +155,22 @@ class BoltWriter:
             advance(len(rows))
 
 
+def _why_unusable(exc: BaseException, timeout: float) -> str:
+    """Why a Neo4j server could not be used, in a few words, then the driver's own."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, AuthError):
+        why = "it refused the user name or password (--user/NEO4J_USER, NEO4J_PASSWORD)"
+    elif "refused" in text.lower():
+        why = "connection refused (is it running, on this host and port?)"
+    elif "routing" in text.lower():
+        why = "no routing information (is it running? a single server may want bolt://)"
+    elif "timed out" in text.lower() or "timeout" in text.lower():
+        why = f"no answer within {timeout:g}s (--timeout)"
+    else:
+        why = "not reachable"
+    return f"{why} [{type(exc).__name__}: {text}]"
+
+
 class Neo4jStore:
     """A Neo4j server over Bolt (``--uri``/``NEO4J_URI``): ``load``, ``run``, ``close``."""
 
@@ -173,8 +189,8 @@ class Neo4jStore:
             self.driver.verify_connectivity()
         except (ServiceUnavailable, AuthError, OSError, ValueError) as exc:
             self.driver.close()
-            raise StoreUnavailable(f"{uri}: cannot use this Neo4j server ({type(exc).__name__}: "
-                             f"{exc})") from None
+            raise StoreUnavailable(f"{uri}: cannot use this Neo4j server: "
+                                   f"{_why_unusable(exc, timeout)}") from None
 
     def load(self, build: Build, show_progress: bool = True, wipe: bool = False) -> LoadStats:
         """Merge the build's nodes and relationships into the database."""
@@ -188,7 +204,10 @@ class Neo4jStore:
             with self.driver.session(database=self.database) as session:
                 records = session.run(Query(query.cypher, timeout=self.timeout),
                                       **query.bind(params)).data()
-        except (ClientError, DatabaseError, ServiceUnavailable) as exc:
+        except ServiceUnavailable as exc:
+            raise StoreUnavailable(f"{query.ref}: {self.uri} stopped answering: "
+                                   f"{' '.join(str(exc).split())}") from None
+        except (ClientError, DatabaseError) as exc:
             raise StoreError(f"{query.ref}: {self.uri}: {exc}") from None
         frame = pd.DataFrame.from_records(records)
         if frame.empty:
