@@ -6,9 +6,10 @@ import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where used: light enough for 'graphkit … --help'
+    import pandas as pd
 
 ISSUE_COLUMNS = ("level", "file", "line", "column", "message")
 
@@ -73,6 +74,8 @@ class IssueLog:
 
     def to_frame(self) -> pd.DataFrame:
         """All issues as a frame with ``ISSUE_COLUMNS``."""
+        import pandas as pd
+
         return pd.DataFrame([asdict(i) for i in self.issues], columns=list(ISSUE_COLUMNS))
 
 
