@@ -166,15 +166,15 @@ def test_an_ambiguous_bare_query_name_lists_the_candidates(tmp_path):
 # -- one spelling of the build folder ---------------------------------------------------
 
 def test_export_reads_the_build_folder_from_out_and_its_old_spellings(formula_build,
-                                                                      tmp_path):
+                                                                      tmp_path, capsys,
+                                                                      monkeypatch):
+    monkeypatch.chdir(formula_build.parent)  # the default build folder 'out' is there
     listings = []
     for i, flag in enumerate((["--out", str(formula_build)], ["--build", str(formula_build)],
                               [])):
         target = tmp_path / f"import{i}"
-        cwd = formula_build.parent  # the default build folder 'out' is there
-        done = _graphkit("export", "neo4j-admin", str(target), *flag, cwd=cwd)
-        assert done.returncode == 0, done.stderr
-        assert "[export] export: " in done.stderr  # a status line in a log
+        assert main(["export", "neo4j-admin", str(target), *flag]) == 0
+        assert "[export] export: " in capsys.readouterr().err  # a status line in a log
         listings.append(sorted((p.name, p.read_bytes()) for p in target.iterdir()))
     assert listings[0] and listings[0] == listings[1] == listings[2]
 
@@ -200,21 +200,22 @@ def test_every_build_folder_flag_is_spelled_out(capsys):
 
 # -- output formats ---------------------------------------------------------------------
 
-def test_query_formats_agree_and_csv_neutralises_formulas(formula_build):
+def test_query_formats_agree_and_csv_neutralises_formulas(formula_build, capsys):
     base = ["query", "run", "shared_accounts", "--out", str(formula_build), "--quiet",
             "--param", "min_members=2"]
-    as_json = _graphkit(*base, "--format", "json")
-    as_ndjson = _graphkit(*base, "--format", "ndjson")
-    as_csv = _graphkit(*base, "--format", "csv")
-    raw_csv = _graphkit(*base, "--format", "csv", "--no-csv-safety")
-    for done in (as_json, as_ndjson, as_csv, raw_csv):
-        assert done.returncode == 0, done.stderr
-    rows = json.loads(as_json.stdout)
+
+    def output(*extra: str) -> str:
+        assert main([*base, *extra]) == 0
+        return capsys.readouterr().out
+
+    as_json, as_ndjson = output("--format", "json"), output("--format", "ndjson")
+    as_csv, raw_csv = output("--format", "csv"), output("--format", "csv", "--no-csv-safety")
+    rows = json.loads(as_json)
     assert rows and any(n.startswith("=") for r in rows for n in r["names"])
-    lines = as_ndjson.stdout.splitlines()
-    assert as_ndjson.stdout.endswith("\n") and [json.loads(x) for x in lines] == rows
-    safe = list(csv.DictReader(io.StringIO(as_csv.stdout)))
-    raw = list(csv.DictReader(io.StringIO(raw_csv.stdout)))
+    lines = as_ndjson.splitlines()
+    assert as_ndjson.endswith("\n") and [json.loads(x) for x in lines] == rows
+    safe = list(csv.DictReader(io.StringIO(as_csv)))
+    raw = list(csv.DictReader(io.StringIO(raw_csv)))
     assert len(safe) == len(raw) == len(rows)
     assert [r["names"] for r in raw] == [";".join(r["names"]) for r in rows]
     for cell in (r["names"] for r in safe):
@@ -223,11 +224,10 @@ def test_query_formats_agree_and_csv_neutralises_formulas(formula_build):
                                           else r["names"] for r in raw]
 
 
-def test_ndjson_of_no_rows_is_empty(formula_build):
-    done = _graphkit("query", "run", "shared_accounts", "--out", str(formula_build),
-                     "--quiet", "--param", "min_members=100000", "--format", "ndjson")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == ""
+def test_ndjson_of_no_rows_is_empty(formula_build, capsys):
+    assert main(["query", "run", "shared_accounts", "--out", str(formula_build), "--quiet",
+                 "--param", "min_members=100000", "--format", "ndjson"]) == 0
+    assert capsys.readouterr().out == ""
 
 
 # -- connection failures ----------------------------------------------------------------
@@ -262,29 +262,29 @@ def test_progress_off_a_terminal_is_plain_status_lines(capsys):
         ", done")
 
 
-def test_long_commands_print_status_lines_into_a_log(tmp_path):
-    done = _graphkit("demo-data", str(tmp_path / "data"), "--people", "120")
-    assert done.returncode == 0, done.stderr
-    assert "[demo-data] generate: " in done.stderr
-    done = _graphkit("resolve", str(tmp_path / "data" / "people.csv"), "--out",
-                     str(tmp_path / "entities.csv"))
-    assert done.returncode == 0, done.stderr
+def test_long_commands_print_status_lines_into_a_log(tmp_path, capsys):
+    assert main(["demo-data", str(tmp_path / "data"), "--people", "120"]) == 0
+    assert "[demo-data] generate: " in capsys.readouterr().err
+    assert main(["resolve", str(tmp_path / "data" / "people.csv"), "--out",
+                 str(tmp_path / "entities.csv")]) == 0
+    err = capsys.readouterr().err
     for stage in ("ingest", "resolve", "write"):
-        assert f"[resolve] {stage}: " in done.stderr
+        assert f"[resolve] {stage}: " in err
     names = tmp_path / "names.csv"
     names.write_text("record_id,name\n1,Kim Jong Un\n2,Jane Smith\n", encoding="utf-8")
-    done = _graphkit("screen", str(names), "--out", str(tmp_path / "hits.csv"))
-    assert done.returncode == 0, done.stderr
-    assert "[screen] 2 / 2 names (100%)" in done.stderr
+    assert main(["screen", str(names), "--out", str(tmp_path / "hits.csv")]) == 0
+    assert "[screen] 2 / 2 names (100%)" in capsys.readouterr().err
+    assert main(["screen", str(names), "--out", str(tmp_path / "hits.csv"), "--quiet"]) == 0
+    assert "[screen]" not in capsys.readouterr().err
 
 
-def test_build_status_lines_and_terminal_bar_cover_writing_outputs(tmp_path):
-    done = _graphkit("build", "--demo", "--demo-people", "120", "--out", str(tmp_path / "a"))
-    assert done.returncode == 0, done.stderr
-    started = [line.split()[1] for line in done.stderr.splitlines()
+def test_build_status_lines_and_terminal_bar_cover_writing_outputs(tmp_path, capsys):
+    assert main(["build", "--demo", "--demo-people", "120", "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    started = [line.split()[1] for line in err.splitlines()
                if line.startswith("[build] ") and line.endswith(" …")]
     assert started == ["ingest", "resolve", "screen", "graph", "clusters", "rings", "write"]
-    assert "[build] write: " in done.stderr
+    assert "[build] write: " in err
 
     primary, secondary = pty.openpty()  # standard error on a terminal: one bar, no lines
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
