@@ -244,6 +244,17 @@ def test_an_unreachable_server_is_one_line_and_exit_3(args, formula_build):
     assert lines[0].startswith("graphkit: error: ") and "127.0.0.1:1" in lines[0]
 
 
+def test_an_embedded_engine_that_does_not_start_in_time_is_one_line_and_exit_3(tmp_path):
+    out = tmp_path / "out"  # a build of its own: a failed start drops the saved graph
+    assert main(["build", "--demo", "--demo-people", "60", "--out", str(out), "--quiet"]) == 0
+    done = _graphkit("query", "run", "node_counts", "--out", str(out), "--timeout", "0.001")
+    assert done.returncode == 3
+    errors = [line for line in done.stderr.splitlines() if "error" in line]
+    assert errors == ["graphkit: error: the embedded engine did not open its socket within "
+                      "0.001s"], done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_an_engine_that_does_not_answer_is_store_unavailable(tmp_path):
     with pytest.raises(StoreUnavailable, match=r"did not answer|not ready"):
         FalkorStore.attach(tmp_path / "no-such.sock", "password", timeout=0.5)
