@@ -116,17 +116,19 @@ def _args_build(build: argparse.ArgumentParser) -> None:
 
     source = build.add_mutually_exclusive_group(required=True)
     source.add_argument("--demo", action="store_true", help="generate and use the demo data")
-    source.add_argument("--config", help="project file (YAML) listing sources and loaders")
-    source.add_argument("--input", help="folder of native files (people.csv, payroll.csv …)")
+    source.add_argument("--config", metavar="FILE",
+                        help="project file (YAML) listing sources and loaders")
+    source.add_argument("--input", metavar="FOLDER",
+                        help="folder of native files (people.csv, payroll.csv …)")
     build.add_argument("--out", required=True, metavar="FOLDER",
                        help="build folder to write (replaced whole when the build is done; "
                             "README 'Build folders')")
     build.add_argument("--strict", action="store_true",
                        help="exit 1 when any input row or field had an issue")
     build.add_argument("--seed", type=int, default=7, help="demo data seed (default 7)")
-    build.add_argument("--demo-people", type=int, default=3000,
+    build.add_argument("--demo-people", type=int, default=3000, metavar="N",
                        help="innocent people in the demo data (default 3000)")
-    build.add_argument("--max-identifier-share", type=int, default=None,
+    build.add_argument("--max-identifier-share", type=int, default=None, metavar="N",
                        help="identifiers shared by more entities are hubs (default "
                             f"{D.max_identifier_share})")
     build.add_argument("--graphml", action=argparse.BooleanOptionalAction, default=None,
@@ -136,18 +138,18 @@ def _args_build(build: argparse.ArgumentParser) -> None:
                        help="write graph.json, node-link JSON (default: as for --graphml)")
     build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
     limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")
-    limits.add_argument("--max-decompressed-bytes", type=_positive_int, default=None,
+    limits.add_argument("--max-decompressed-bytes", type=_positive_int, default=None, metavar="N",
                         help="bytes a .gz input may unpack to (default "
                              f"{D.max_decompressed_bytes / 2**30:g} GiB)")
-    limits.add_argument("--max-compression-ratio", type=_positive_int, default=None,
+    limits.add_argument("--max-compression-ratio", type=_positive_int, default=None, metavar="N",
                         help="unpacked/packed size a .gz input may reach past 16 MiB "
                              f"(default {D.max_compression_ratio})")
-    limits.add_argument("--max-yaml-nodes", type=_positive_int, default=None,
+    limits.add_argument("--max-yaml-nodes", type=_positive_int, default=None, metavar="N",
                         help="nodes a project file or loader spec may expand to (default "
                              f"{D.max_yaml_nodes})")
-    limits.add_argument("--max-columns", type=_positive_int, default=None,
+    limits.add_argument("--max-columns", type=_positive_int, default=None, metavar="N",
                         help=f"columns a data file may have (default {D.max_columns})")
-    limits.add_argument("--max-field-chars", type=_positive_int, default=None,
+    limits.add_argument("--max-field-chars", type=_positive_int, default=None, metavar="N",
                         help=f"characters one field may hold (default {D.max_field_chars})")
     _add_csv_safety_flag(build)
 
