@@ -109,7 +109,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         with use_limits(project.settings):
             result = run_build(project, log, show_progress=not args.quiet)
         write_started = time.perf_counter()
-        paths = write_outputs(result, folder.tmp, show_progress=not args.quiet)
+        paths = write_outputs(result, folder.tmp, show_progress=not args.quiet,
+                              built=started_at)
         seconds = {**result.seconds, "write": time.perf_counter() - write_started}
         write_manifest(folder.tmp, build_id=folder.build_id, started=started_at, result=result,
                        seconds=seconds, shown=shown, command=args.argv)

@@ -29,7 +29,7 @@ from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
 from graphkit.progress import Stages, StageStats
-from graphkit.report import write_report
+from graphkit.report import build_info, write_report
 from graphkit.resolve import (
     Resolution,
     resolve,
@@ -187,12 +187,13 @@ def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settin
     return len(tables.nodes) <= settings.graph_files_max_nodes
 
 
-def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False
-                  ) -> list[Path]:
+def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False,
+                  built: str = "") -> list[Path]:
     """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml and
     graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv, issues.csv,
     rings.csv, rings.json, report.html, summary.txt and build.json to ``out_dir``;
-    returns the paths written."""
+    returns the paths written. ``built``: the build's start (the manifest's ``started``),
+    whose date report.html shows."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = result.project.settings
@@ -230,7 +231,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         (out / "rings.json").write_text(json.dumps(result.rings.to_json(), indent=1,
                                                    ensure_ascii=False), encoding="utf-8")
         write_report(result.rings, out / "report.html",
-                     f"graphkit rings: {result.project.name}", limit=settings.report_rings)
+                     f"graphkit rings: {result.project.name}", limit=settings.report_rings,
+                     min_score=settings.report_min_score, seed=settings.seed,
+                     info=build_info(result, built))
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
         st.rows_out = st.rows_in
     stages.close()

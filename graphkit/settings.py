@@ -65,6 +65,9 @@ class Settings:
     graph_view_max_nodes: int = 400_000
     #: rings drawn in report.html (the highest-scoring; all are in rings.csv)
     report_rings: int = 50
+    #: report.html's triage threshold: rings scoring below this are folded away (counted,
+    #: listed briefly); those at or above it are listed, and the top ``report_rings`` drawn
+    report_min_score: float = 40.0
     #: keep every ingested field in ``BuildResult.data`` after the graph is built: True,
     #: False, or None for small builds only (``graph_view_max_nodes``); the fields live on
     #: as properties of the Record nodes either way
