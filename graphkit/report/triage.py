@@ -115,7 +115,7 @@ count.textContent=n+' of '+body.rows.length+' rings shown';}
 function sort(key){var down=order[key]=!order[key];var list=rows();
 list.sort(function(a,b){var x=a.dataset[key],y=b.dataset[key];
 var c=key==='id'?(x<y?-1:x>y?1:0):(parseFloat(x)-parseFloat(y));
-if(c===0)c=a.dataset.id<b.dataset.id?-1:1;return down&&key!=='id'?-c:c;});
+if(down&&key!=='id')c=-c;return c!==0?c:(a.dataset.id<b.dataset.id?-1:1);});
 list.forEach(function(r){body.appendChild(r);});table.dataset.sorted=key;}
 select.addEventListener('change',filter);
 document.querySelectorAll('button[data-sort]').forEach(function(b){
