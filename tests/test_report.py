@@ -312,3 +312,15 @@ def test_two_builds_in_one_process_give_the_same_page(demo_dir, demo_build):
     first = render_report(demo_build.rings, "t", 50, info=build_info(demo_build, info))
     second = render_report(again.rings, "t", 50, info=build_info(again, info))
     assert first == second
+
+
+def test_vpn_finding_lists_the_members_vpn_logins(demo_build, demo_dir):
+    ring = _ring_with(demo_build, "vpn_logins")
+    item = next(e for e in ring.evidence if e.pattern == "vpn_logins")
+    records = ring_facts([ring]).finding_records(ring, item)
+    entity_of = dict(zip(demo_build.people.entities["record_id"],
+                         demo_build.people.entities["entity_id"]))
+    expected = {r["record_id"] for r in _csv(demo_dir / "logins.csv")
+                if r["vpn"] == "true" and entity_of.get(r["person_record_id"]) in item.entities}
+    assert set(records["record_id"]) == expected and expected
+    assert set(records["file"]) == {"logins.csv"}

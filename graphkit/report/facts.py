@@ -24,6 +24,11 @@ RECORD_COLUMNS = ("record_id", "kind", "entity_id", "file", "line")
 ACTIVITY_DATES = ("paid_at", "shipped_at", "at")
 #: Record kinds that describe who an entity is (used when a finding names no records).
 IDENTITY_KINDS = ("people", "companies")
+#: Findings that name no records but whose records are known by kind and a true flag:
+#: VPN logins are the members' login records flagged ``vpn``.
+FLAGGED_RECORDS = {"vpn_logins": ("logins", "vpn")}
+#: Values of a record flag read as true.
+TRUE_VALUES = ("true", "1", "yes", "y", "t")
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
@@ -62,6 +67,9 @@ class RingFacts:
         rows = self.records[self.records["entity_id"].isin(entities)]
         if item.records:
             rows = rows[rows["record_id"].isin(item.records)]
+        elif item.pattern in FLAGGED_RECORDS:
+            kind, flag = FLAGGED_RECORDS[item.pattern]
+            rows = rows[(rows["kind"] == kind) & rows[flag]]
         else:
             rows = rows[rows["kind"].isin(IDENTITY_KINDS)]
         return rows.sort_values(["file", "line", "record_id"], kind="stable").reset_index(
@@ -135,6 +143,9 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
         "role": _column(records, "role").to_numpy(object),
         "seen": _seen(records),
     })
+    for _kind, flag in FLAGGED_RECORDS.values():
+        rec[flag] = _column(records, flag).astype(str).str.lower().isin(TRUE_VALUES).to_numpy(
+            bool)
     rec = rec[rec["entity_id"].notna()]
 
     ent = pd.DataFrame(index=pd.Index(sorted(set(rec["entity_id"]) | set(
@@ -162,7 +173,8 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     small = nodes[nodes["node_id"].isin(np.union1d(ids, matches["end_id"].to_numpy(np.int64)))]
     inner = touching[touching["start_id"].isin(small["node_id"])
                      & touching["end_id"].isin(small["node_id"])]
-    return RingFacts(ent, rec[list(RECORD_COLUMNS)].reset_index(drop=True),
+    flags = [flag for _, flag in FLAGGED_RECORDS.values()]
+    return RingFacts(ent, rec[[*RECORD_COLUMNS, *flags]].reset_index(drop=True),
                      {k: v for k, v in raw.items() if v}, {k: v for k, v in value.items() if v},
                      RingContext(GraphTables(small, inner)))
 
