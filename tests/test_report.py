@@ -94,6 +94,8 @@ def test_triage_threshold_folds_low_scorers_with_a_count(demo_build):
     fold = page[page.index("<details class='folded'"):page.index("</details>")]
     assert " open" not in fold.split(">", 1)[0]  # closed until the reader opens it
     assert "household" in fold  # the demo's low scorers are households, said so
+    summary = fold[:fold.index("</summary>")]
+    assert sum(int(n.replace(",", "")) for n in re.findall(r"\(([\d,]+)\)", summary)) == folded
     assert fold.count("<tr><td>R") == folded
     # the threshold is a setting: lower it and everything is listed, nothing folded
     everything = _page(demo_build, min_score=0)

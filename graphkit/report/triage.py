@@ -70,7 +70,7 @@ def triage_html(flagged: list[Ring], folded: list[Ring], min_score: float,
         f"<section id='triage'><h2>Triage: {len(flagged):,} rings score {min_score:g} or "
         f"more</h2><p class='threshold'>Threshold: score ≥ <b>{min_score:g}</b> "
         "(<code>report_min_score</code>; set it in the project file). "
-        f"{len(folded):,} groups below it are folded away (end of this section).</p>"
+        f"{len(folded):,} groups below it are folded away (below the table).</p>"
         "<p class='controls'><label>pattern <select id='pattern-filter'>"
         f"<option value=''>all patterns</option>{options}</select></label> "
         "<span id='shown-count'></span></p>"
@@ -85,7 +85,7 @@ def folded_html(folded: list[Ring], min_score: float) -> str:
     if not folded:
         return "<p class='folded-none'>No group scores below the threshold.</p>"
     reasons = Counter(why_benign(r) for r in folded)
-    why = "; ".join(f"{n:,} {esc(text)}" for text, n in
+    why = "; ".join(f"{esc(text)} ({n:,})" for text, n in
                     sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     rows = "".join(
         f"<tr><td>{r.ring_id}</td><td>{r.score:g}</td><td>{len(r.members)}</td>"
