@@ -63,7 +63,8 @@ class Settings:
     #: builds up to this many nodes count as small: they keep the ingested fields in memory
     #: (``keep_record_fields``); clusters and rings run on the tables at any size
     graph_view_max_nodes: int = 400_000
-    #: rings drawn in report.html (the highest-scoring; all are in rings.csv)
+    #: rings shown in detail in report.html (the highest-scoring at or above
+    #: ``report_min_score``; all are in rings.csv)
     report_rings: int = 50
     #: report.html's triage threshold: rings scoring below this are folded away (counted,
     #: listed briefly); those at or above it are listed, and the top ``report_rings`` drawn

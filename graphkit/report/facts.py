@@ -37,6 +37,12 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([""] * len(frame), index=frame.index, dtype=object)
 
 
+def _lookup(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """``values`` at ``index`` as text, ``""`` where missing (any dtype, even empty)."""
+    found = values.reindex(index).astype(object)
+    return found.where(found.notna(), "").to_numpy(object)
+
+
 def _money(amounts: pd.DataFrame) -> str:
     if amounts.empty:
         return ""
@@ -154,13 +160,13 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     ent["name"] = [name_of.get(k, "") for k in ent.index]
     roles = rec[rec["role"] != ""].groupby("entity_id")["role"].agg(
         lambda s: ", ".join(sorted(set(s))))
-    ent["role"] = roles.reindex(ent.index).fillna("")
+    ent["role"] = _lookup(roles, ent.index)
     employers = works.assign(company=[name_of.get(k, k) for k in works["end"]]).groupby(
         "start")["company"].agg(lambda s: ", ".join(sorted(set(s))))
-    ent["employer"] = employers.reindex(ent.index).fillna("")
+    ent["employer"] = _lookup(employers, ent.index)
     seen = rec[rec["seen"] != ""].groupby("entity_id")["seen"]
-    ent["first_seen"] = seen.min().reindex(ent.index).fillna("")
-    ent["last_seen"] = seen.max().reindex(ent.index).fillna("")
+    ent["first_seen"] = _lookup(seen.min(), ent.index)
+    ent["last_seen"] = _lookup(seen.max(), ent.index)
     paid = pays.assign(currency=_column(pays, "currency"),
                        amount=pd.to_numeric(pays.get("amount"), errors="coerce"))
     totals = {end: _money(group) for end, group in paid.dropna(subset=["amount"]).groupby(
