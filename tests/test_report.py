@@ -335,3 +335,11 @@ def test_vpn_finding_lists_the_members_vpn_logins(demo_build, demo_dir):
                 if r["vpn"] == "true" and entity_of.get(r["person_record_id"]) in item.entities}
     assert set(records["record_id"]) == expected and expected
     assert set(records["file"]) == {"logins.csv"}
+
+
+def test_readme_shows_the_triage_screenshot():
+    repo = Path(__file__).resolve().parent.parent
+    shot = repo / "docs" / "report-triage.png"
+    assert "](docs/report-triage.png)" in (repo / "README.md").read_text(encoding="utf-8")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and 20_000 < len(data) < 300_000
