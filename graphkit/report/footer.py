@@ -119,7 +119,7 @@ def _hubs_html(hubs: dict[str, int], raw: dict[str, str], share: Any) -> str:
         f"<li>{esc(key.split(':', 1)[0])} {esc(shorten(raw.get(key) or key.split(':', 1)[-1], 60))}"
         f": {n:,} entities</li>" for key, n in ranked[:HUBS_SHOWN])
     rest = len(ranked) - HUBS_SHOWN
-    more = f"<li>and {rest:,} more (summary.txt, clusters)</li>" if rest > 0 else ""
+    more = f"<li>and {rest:,} more</li>" if rest > 0 else ""
     limit = f" (shared by more than {share} entities)" if share else ""
     return (f"<div class='hubs'><p>Hubs set aside{limit}: {len(ranked):,}; they link no "
             f"ring.</p><ul>{shown}{more}</ul></div>")
