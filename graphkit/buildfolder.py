@@ -296,7 +296,7 @@ def publish_build(result, out: str | Path, command: list[str] | None = None) -> 
     with BuildFolder(out) as folder:
         started = utc_now()
         began = time.perf_counter()
-        write_outputs(result, folder.tmp)
+        write_outputs(result, folder.tmp, built=started)
         seconds = {**result.seconds, "write": time.perf_counter() - began}
         write_manifest(folder.tmp, build_id=folder.build_id, started=started, result=result,
                        seconds=seconds, command=command or [])

@@ -234,7 +234,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             with use_limits(project.settings):
                 result = run_build(project, log, stages=stages)
             write_started = time.perf_counter()
-            paths = write_outputs(result, folder.tmp, stages=stages)
+            paths = write_outputs(result, folder.tmp, stages=stages, built=started_at)
         finally:
             stages.close()
         seconds = {**result.seconds, "write": time.perf_counter() - write_started}

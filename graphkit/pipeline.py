@@ -29,7 +29,7 @@ from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
 from graphkit.progress import Stages, StageStats
-from graphkit.report import write_report
+from graphkit.report import build_info, write_report
 from graphkit.resolve import (
     Resolution,
     resolve,
@@ -191,11 +191,12 @@ def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settin
 
 
 def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False,
-                  stages: Stages | None = None) -> list[Path]:
+                  stages: Stages | None = None, built: str = "") -> list[Path]:
     """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml and
     graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv, issues.csv,
     rings.csv, rings.json, report.html, summary.txt and build.json to ``out_dir``;
-    returns the paths written. ``stages``: the caller's (see ``run_build``), left open."""
+    returns the paths written. ``stages``: the caller's (see ``run_build``), left open.
+    ``built``: the build's start (the manifest's ``started``), whose date report.html shows."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = result.project.settings
@@ -235,7 +236,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         (out / "rings.json").write_text(json.dumps(result.rings.to_json(), indent=1,
                                                    ensure_ascii=False), encoding="utf-8")
         write_report(result.rings, out / "report.html",
-                     f"graphkit rings: {result.project.name}", limit=settings.report_rings)
+                     f"graphkit rings: {result.project.name}", limit=settings.report_rings,
+                     min_score=settings.report_min_score, seed=settings.seed,
+                     info=build_info(result, built))
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
         st.rows_out = st.rows_in
     if own_stages:

@@ -63,8 +63,12 @@ class Settings:
     #: builds up to this many nodes count as small: they keep the ingested fields in memory
     #: (``keep_record_fields``); clusters and rings run on the tables at any size
     graph_view_max_nodes: int = 400_000
-    #: rings drawn in report.html (the highest-scoring; all are in rings.csv)
+    #: rings shown in detail in report.html (the highest-scoring at or above
+    #: ``report_min_score``; all are in rings.csv)
     report_rings: int = 50
+    #: report.html's triage threshold: rings scoring below this are folded away (counted,
+    #: listed briefly); those at or above it are listed, and the top ``report_rings`` drawn
+    report_min_score: float = 40.0
     #: keep every ingested field in ``BuildResult.data`` after the graph is built: True,
     #: False, or None for small builds only (``graph_view_max_nodes``); the fields live on
     #: as properties of the Record nodes either way

@@ -214,4 +214,6 @@ def test_report_draws_only_the_top_rings(demo_build: BuildResult, tmp_path: Path
     write_report(demo_build.rings, tmp_path / "report.html", limit=3)
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert page.count("class='ring-section'") == 3
-    assert f"{len(demo_build.rings)} rings, the 3 highest-scoring shown" in page
+    flagged = sum(r.score >= 40 for r in demo_build.rings)
+    assert f"{len(demo_build.rings)} rings; {flagged} score 40 or more, the 3 highest shown" \
+        in page

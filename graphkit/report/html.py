@@ -1,103 +1,135 @@
-"""``report.html``: one self-contained page (no network needed) with the ranked rings, a
-drawing of each ring's subgraph (inline SVG, nodes coloured by kind) and its evidence."""
+"""``report.html``: one self-contained page (no network needed, inline style and script)
+that goes from "who and why" to "what next": a triage view of the rings above a score
+threshold (low scorers folded away), then for the top rings a drawing, a member table,
+every finding with its records (source file and line) and what to check next, and a build
+footer. The same input gives a byte-identical page."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
-import networkx as nx
+import pandas as pd
 
-from graphkit.rings import Ring, Rings
+from graphkit.report.drawing import legend_html, ring_svg
+from graphkit.report.facts import RingFacts, ring_facts
+from graphkit.report.footer import BuildInfo, footer_html
+from graphkit.report.text import esc, more_html
+from graphkit.report.triage import SCRIPT, patterns_of, split, triage_html
+from graphkit.rings import Evidence, Ring, Rings
+from graphkit.rings.detectors import next_steps
+from graphkit.settings import DEFAULT_SETTINGS
 
-COLOURS = {
-    "Person": "#1f77b4", "Company": "#9467bd", "Account": "#d62728", "Device": "#ff7f0e",
-    "IP": "#7f7f7f", "Email": "#17becf", "Phone": "#bcbd22", "Address": "#2ca02c",
-    "Document": "#8c564b", "Sanction": "#000000",
-}
-WIDTH, HEIGHT, PAD, LABEL_ROOM = 560, 360, 30, 150
+#: Records listed per finding (the rest counted; rings.json lists every record id).
+RECORDS_SHOWN = 25
+#: Members listed per ring's member table.
+MEMBERS_SHOWN = 40
+
+#: The page may load nothing: no network, no other file.
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+       "img-src data:")
 
 _STYLE = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
-h1{font-size:1.5em} h2{font-size:1.15em;margin-top:2em}
-table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ccc;padding:4px 8px;
-text-align:left;vertical-align:top;font-size:.9em} .ring{display:flex;gap:1.5em;flex-wrap:wrap}
+body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1150px}
+h1{font-size:1.5em} h2{font-size:1.15em;margin-top:2em} h3{font-size:1em;margin:1em 0 .3em}
+table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ccc;padding:3px 7px;
+text-align:left;vertical-align:top;font-size:.85em} .ring{display:flex;gap:1.5em;flex-wrap:wrap}
 .legend span{display:inline-block;margin-right:1em} .dot{display:inline-block;width:.8em;
 height:.8em;border-radius:50%;margin-right:.3em} svg{border:1px solid #ddd;background:#fafafa}
+th button{font:inherit;font-weight:bold;border:0;background:none;cursor:pointer;padding:0}
+th button:after{content:" \\2195";color:#888} .threshold b{font-size:1.1em}
+details.folded{margin:1em 0;padding:.5em;background:#f4f4f4} details.folded summary{cursor:pointer}
+.finding{margin:.8em 0;padding:.4em .8em;border-left:4px solid #d62728;background:#fff8f8}
+.finding.explained{border-left-color:#2ca02c;background:#f6fbf6} .more{color:#555;margin:.2em 0}
+.next{background:#fffbe6;border:1px solid #e8d98a;padding:.4em 1em;margin:.8em 0}
+footer{margin-top:3em;border-top:2px solid #ccc;font-size:.85em;color:#333}
+.settings span{display:inline-block;margin-right:1.2em} [hidden]{display:none!important}
 """
 
 
-def ring_svg(ring: Ring) -> str:
-    """An inline SVG drawing of the ring's subgraph (deterministic layout)."""
-    sub = ring.subgraph()
-    simple = nx.Graph(sub.to_undirected())
-    pos = nx.spring_layout(simple, seed=7) if len(simple) > 1 else {n: (0.0, 0.0)
-                                                                    for n in simple}
-    xs = [p[0] for p in pos.values()] or [0.0]
-    ys = [p[1] for p in pos.values()] or [0.0]
-    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
-
-    def place(node: str) -> tuple[float, float]:
-        x, y = pos[node]
-        return (PAD + (x - min(xs)) / span_x * (WIDTH - 2 * PAD - LABEL_ROOM),
-                PAD + (y - min(ys)) / span_y * (HEIGHT - 2 * PAD))
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-             f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="ring-graph" '
-             f'aria-label="subgraph of ring {html.escape(ring.ring_id)}">']
-    for a, b in simple.edges():
-        (x1, y1), (x2, y2) = place(a), place(b)
-        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                     'stroke="#999" stroke-width="1.2"/>')
-    for node, attrs in sub.nodes(data=True):
-        x, y = place(node)
-        label = attrs.get("label", "")
-        text = str(attrs.get("name") or attrs.get("value") or node)[:28]
-        radius = 9 if label in ("Person", "Company", "Sanction") else 6
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" '
-                     f'fill="{COLOURS.get(label, "#ccc")}"><title>{html.escape(label)}: '
-                     f'{html.escape(str(node))}</title></circle>')
-        parts.append(f'<text x="{x + 11:.1f}" y="{y + 4:.1f}" font-size="10">'
-                     f'{html.escape(text)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _evidence_table(ring: Ring) -> str:
+def _members_table(facts: RingFacts, ring: Ring) -> str:
+    table = facts.members(ring)
     rows = "".join(
-        f"<tr><td>{html.escape(e.pattern)}</td><td>+{e.weight:g}</td>"
-        f"<td>{html.escape(e.description)}"
-        f"{'<br><i>explained: ' + html.escape(e.explained) + '</i>' if e.explained else ''}</td>"
-        f"<td>{html.escape(', '.join(e.records[:12]))}</td></tr>" for e in ring.evidence)
-    return ("<table class='evidence'><tr><th>pattern</th><th>weight</th><th>finding</th>"
-            f"<th>records</th></tr>{rows}</table>")
+        "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+        for row in table.head(MEMBERS_SHOWN).itertuples(index=False))
+    head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in table.columns)
+    return (f"<h3>Members</h3><table class='members'><tr>{head}</tr>{rows}</table>"
+            f"{more_html(len(table) - MEMBERS_SHOWN, 'rings.json lists every member')}")
 
 
-def render_report(rings: Rings, title: str, limit: int = 50) -> str:
-    """The whole page as a string."""
-    legend = "".join(f'<span><i class="dot" style="background:{c}"></i>{k}</span>'
-                     for k, c in COLOURS.items())
-    summary = "".join(
-        f"<tr><td><a href='#{r.ring_id}'>{r.ring_id}</a></td><td>{r.score:g}</td>"
-        f"<td>{len(r.members)}</td><td>{html.escape('; '.join(r.names[:6]))}</td>"
-        f"<td>{html.escape(', '.join(sorted({e.pattern for e in r.evidence})))}</td></tr>"
-        for r in rings.top(limit))
-    sections = "".join(
-        f"<section class='ring-section' id='{r.ring_id}'><h2>{r.ring_id} — score "
-        f"{r.score:g}, {len(r.members)} members</h2><div class='ring'>{ring_svg(r)}"
-        f"<div>{_evidence_table(r)}<p>Members: {html.escape('; '.join(r.names))}</p>"
-        "</div></div></section>" for r in rings.top(limit))
+def _records_table(records: pd.DataFrame) -> str:
+    if records.empty:
+        return "<p class='more'>no records named</p>"
+    rows = "".join(
+        f"<tr><td>{esc(r.record_id)}</td><td>{esc(r.kind)}</td><td>{esc(r.entity_id)}</td>"
+        f"<td>{esc(r.file)}:{'' if pd.isna(r.line) else int(r.line)}</td></tr>"
+        for r in records.head(RECORDS_SHOWN).itertuples(index=False))
+    return ("<table class='records'><tr><th>record</th><th>kind</th><th>entity</th>"
+            f"<th>source file:line</th></tr>{rows}</table>"
+            f"{more_html(len(records) - RECORDS_SHOWN, 'rings.json lists every record id')}")
+
+
+def _finding(facts: RingFacts, ring: Ring, item: Evidence) -> str:
+    explained = (f"<br><i>explained: {esc(item.explained)}</i>" if item.explained else "")
+    css = "finding explained" if item.explained or item.weight == 0 else "finding"
+    return (f"<div class='{css}' data-pattern='{esc(item.pattern)}'><b>{esc(item.pattern)}"
+            f"</b> (+{item.weight:g} points): {esc(facts.description(item))}{explained}"
+            f"{_records_table(facts.finding_records(ring, item))}</div>")
+
+
+def _next_steps(ring: Ring) -> str:
+    items = []
+    for pattern in patterns_of(ring):
+        steps = next_steps(pattern)
+        if steps:
+            items.append(f"<li><b>{esc(pattern)}</b><ul>"
+                         + "".join(f"<li>{esc(s)}</li>" for s in steps) + "</ul></li>")
+    return (f"<div class='next'><h3>What to check next</h3><ul>{''.join(items)}</ul></div>"
+            if items else "")
+
+
+def _section(facts: RingFacts, ring: Ring, seed: int) -> str:
+    return (f"<section class='ring-section' id='{ring.ring_id}' "
+            f"data-patterns='{esc(' '.join(patterns_of(ring)))}'>"
+            f"<h2>{ring.ring_id} — score {ring.score:g}, {len(ring.members)} members</h2>"
+            f"<div class='ring'>{ring_svg(facts.drawable(ring), seed)}"
+            f"<div>{_next_steps(ring)}</div></div>{_members_table(facts, ring)}"
+            "<h3>Findings</h3>" + "".join(_finding(facts, ring, e) for e in ring.evidence)
+            + "</section>")
+
+
+def render_report(rings: Rings, title: str, limit: int = 50, *,
+                  min_score: float | None = None, info: BuildInfo | None = None,
+                  seed: int | None = None, changes_html: str = "") -> str:
+    """The whole page as a string: triage (rings scoring ``min_score`` or more; default
+    ``Settings.report_min_score``), the ``limit`` highest of them in detail, the footer.
+
+    ``changes_html`` is placed at the top, before the triage (a nightly build's "changes
+    since the previous build"); ``seed`` seeds the drawings' layout.
+    """
+    min_score = DEFAULT_SETTINGS.report_min_score if min_score is None else min_score
+    seed = DEFAULT_SETTINGS.seed if seed is None else seed
+    flagged, folded = split(list(rings), min_score)
+    detailed = flagged[:limit]
+    facts = ring_facts(detailed or rings.top(1), also=sorted(rings.hubs))
+    sections = "".join(_section(facts, r, seed) for r in detailed)
+    changes = f"<div id='changes'>{changes_html}</div>" if changes_html else ""
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
-            f"<h1>{html.escape(title)}</h1><p>{len(rings)} rings, the {min(limit, len(rings))}"
-            " highest-scoring shown. A ring's score (0–100) grows with the sum of its evidence"
-            " points; explained findings weigh nothing or little."
-            f"</p><p class='legend'>{legend}</p><table class='summary'><tr><th>ring</th>"
-            "<th>score</th><th>members</th><th>names</th><th>patterns</th></tr>"
-            f"{summary}</table>{sections}</body></html>")
+            f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+            f"<title>{esc(title)}</title><style>{_STYLE}</style></head><body>"
+            f"<h1>{esc(title)}</h1>{changes}<p>{len(rings):,} rings; "
+            f"{len(flagged):,} score {min_score:g} or more, the {len(detailed):,} highest"
+            " shown in detail below. A ring's score (0–100) grows with the sum of its"
+            " evidence points; explained findings weigh nothing or little.</p>"
+            f"{triage_html(flagged, folded, min_score, {r.ring_id for r in detailed})}"
+            f"<p class='legend'>{legend_html()}</p>{sections}"
+            f"{footer_html(info, rings.hubs, facts.raw)}"
+            f"<script>{SCRIPT}</script></body></html>")
 
 
 def write_report(rings: Rings, path: str | Path, title: str = "graphkit rings",
-                 limit: int = 50) -> None:
-    """Write ``report.html`` (the ``limit`` highest-scoring rings)."""
-    Path(path).write_text(render_report(rings, title, limit), encoding="utf-8")
+                 limit: int = 50, **options) -> None:
+    """Write ``report.html`` (options as :func:`render_report`)."""
+    Path(path).write_text(render_report(rings, title, limit, **options), encoding="utf-8")
+
+
+__all__ = ["CSP", "render_report", "ring_svg", "write_report"]

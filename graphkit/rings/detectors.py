@@ -33,6 +33,15 @@ class Detector:
     weighed: str
     test: str
     find: Callable[[Population], pd.DataFrame]
+    #: what an investigator checks next when a ring shows this detector's finding
+    next_steps: tuple[str, ...] = ()
+    #: pattern names its findings carry (default: the detector's own name)
+    patterns: tuple[str, ...] = ()
+
+    @property
+    def pattern_names(self) -> tuple[str, ...]:
+        """The pattern names this detector's findings carry."""
+        return self.patterns or (self.name,)
 
 
 def _empty() -> pd.DataFrame:
@@ -270,41 +279,110 @@ def duplicate_records(pop: Population) -> pd.DataFrame:
 DETECTORS: tuple[Detector, ...] = (
     Detector("laptop_farm", "equipment of 3+ people who live elsewhere shipped to one address",
              "surprise of that many people in such groups; 0 at a known company site",
-             "test_laptop_farm_and_company_site", laptop_farms),
+             "test_laptop_farm_and_company_site", laptop_farms,
+             next_steps=(
+                 "Find who owns or rents the shipping address (property records, the lease, the "
+                 "business registered there).",
+                 "List everyone else whose equipment ships there, in this build and in past "
+                 "shipments.",
+                 "Check the members' I-9 documents and identity checks against the people who "
+                 "turned up on camera.",
+                 "Ask IT whether the laptops log in from the shipping address or from abroad.")),
     Detector("shared_pay_destination", "one account, payment handle or wallet used by "
              "several people", "surprise; a household's joint account counts 0",
-             "test_shared_pay_destination_across_households", _shared(Rel.HAS_ACCOUNT.value)),
+             "test_shared_pay_destination_across_households", _shared(Rel.HAS_ACCOUNT.value),
+             next_steps=(
+                 "Ask the bank or payment provider who holds the account or handle.",
+                 "Compare the payee names on each payment with the account holder's name.",
+                 "Check when each member changed their pay details, and from which IP address.")),
     Detector("shared_device", "one device used by several people",
              "surprise; within a household 0 (one surname) or a quarter (roommates)",
-             "test_phone_and_device_across_households", _shared(Rel.USES_DEVICE.value)),
+             "test_phone_and_device_across_households", _shared(Rel.USES_DEVICE.value),
+             next_steps=(
+                 "Pull the device's login history: which accounts, from which IPs, at which "
+                 "hours.",
+                 "Check the asset register: to whom was the device issued and shipped?",
+                 "Look for remote-desktop or KVM software on the device.")),
     Detector("shared_phone", "one phone number given by several people",
              "surprise; a family phone plan counts 0",
-             "test_phone_and_device_across_households", _shared(Rel.HAS_PHONE.value)),
+             "test_phone_and_device_across_households", _shared(Rel.HAS_PHONE.value),
+             next_steps=(
+                 "Look up the number's carrier and type (VoIP numbers are cheap to share).",
+                 "Check which member verified the number (2FA, HR onboarding) and when.",
+                 "Call the number during the members' stated working hours.")),
     Detector("shared_email", "one email address given by several people",
              "surprise; within a household 0 or a quarter", "test_household_ring_scores_zero",
-             _shared(Rel.HAS_EMAIL.value)),
+             _shared(Rel.HAS_EMAIL.value),
+             next_steps=(
+                 "Check who controls the mailbox (recovery phone, sign-up IP).",
+                 "Compare the members' onboarding and recruiter correspondence sent to it.")),
     Detector("shared_ip", "one IP address (not a hub) used by several people",
              "surprise (carrier NAT and VPN exits make it common); home network 0",
-             "test_household_ring_scores_zero", _shared(Rel.USES_IP.value)),
+             "test_household_ring_scores_zero", _shared(Rel.USES_IP.value),
+             next_steps=(
+                 "Look up the IP's owner and type (hosting, VPN, residential, mobile).",
+                 "Compare login times from the IP with the members' stated time zones.",
+                 "List other accounts that logged in from the IP.")),
     Detector("shared_address", "one residential address given by several people",
              "always explained: they live there", "test_household_ring_scores_zero",
-             _shared(Rel.LIVES_AT.value)),
+             _shared(Rel.LIVES_AT.value),
+             next_steps=(
+                 "Confirm who lives at the address (a household or roommates explain it).",
+                 "Check whether equipment for people living elsewhere ships there too.")),
     Detector("document_reuse", "one national id or passport under several people's names",
              "surprise", "test_identity_reuse_and_sanctioned_payer_are_detected",
-             document_reuse),
+             document_reuse,
+             next_steps=(
+                 "Verify the document with the issuer (SSA, passport office) and check whose "
+                 "name it is in.",
+                 "Compare the members' I-9 documents and photos side by side.",
+                 "Ask the background-check vendor which identity it verified."),
+             patterns=("identity_reuse",)),
     Detector("name_dob_ids", "one name and date of birth with several national ids",
              "surprise", "test_identity_reuse_and_sanctioned_payer_are_detected",
-             name_dob_ids),
+             name_dob_ids,
+             next_steps=(
+                 "Verify each national id with the issuer: which one belongs to this name?",
+                 "Compare the I-9 documents filed under each id.",
+                 "Check whether the records are one person re-hired under new ids."),
+             patterns=("identity_reuse",)),
     Detector("listed_name", "a person or company matching a sanctions entry",
              "surprise × match score", "test_identity_reuse_and_sanctioned_payer_are_detected",
-             listed_names),
+             listed_names,
+             next_steps=(
+                 "Compare the listed entry's dates of birth, nationalities and identifiers with "
+                 "the member's records.",
+                 "Escalate to sanctions compliance before any further payment.",
+                 "Review the payments already made and who received them."),
+             patterns=("sanctioned_person_name", "sanctioned_counterparty")),
     Detector("paid_by_sanctioned", "everyone a listed payer pays (a star, even when they "
              "share nothing else)", "surprise × match score",
-             "test_sanctioned_payer_star_is_a_ring", paid_by_listed),
+             "test_sanctioned_payer_star_is_a_ring", paid_by_listed,
+             next_steps=(
+                 "Confirm the payer's identity against the listed entry.",
+                 "Freeze payments from the payer pending review and report as required.",
+                 "Check how each payee was hired and who referred them.")),
     Detector("duplicate_records", "one person recorded twice (document, dob, near name)",
              "0: explained", "test_duplicate_records_of_one_person_score_nothing",
-             duplicate_records),
+             duplicate_records,
+             next_steps=(
+                 "Merge the records in the HR system after checking they are one person.",)),
 )
+
+
+#: What to check next for patterns no single detector names (scoring adds VPN logins).
+EXTRA_NEXT_STEPS: dict[str, tuple[str, ...]] = {
+    "vpn_logins": ("Compare the members' login hours with their stated time zones.",
+                   "Ask IT for the VPN provider and the exit countries seen."),
+}
+
+
+def next_steps(pattern: str) -> tuple[str, ...]:
+    """What an investigator checks next for a finding of ``pattern`` (every detector that
+    names it, in ``DETECTORS`` order, then ``EXTRA_NEXT_STEPS``)."""
+    steps = [step for d in DETECTORS if pattern in d.pattern_names for step in d.next_steps]
+    steps += EXTRA_NEXT_STEPS.get(pattern, ())
+    return tuple(dict.fromkeys(steps))
 
 
 def run_detectors(pop: Population) -> pd.DataFrame:
@@ -317,4 +395,5 @@ def run_detectors(pop: Population) -> pd.DataFrame:
     return found
 
 
-__all__ = ["DETECTORS", "FINDING_COLUMNS", "Detector", "run_detectors"]
+__all__ = ["DETECTORS", "EXTRA_NEXT_STEPS", "FINDING_COLUMNS", "Detector", "next_steps",
+           "run_detectors"]

@@ -1,0 +1,219 @@
+"""What the report says about the rings it shows in detail, read from the build's node and
+relationship tables in one pass for all of them: each member's role, employer, first and
+last seen, total paid and sanctions status; each finding's records with their source file
+and line; identifiers' raw values (as read, not normalised)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from graphkit.graph.tables import GraphTables
+from graphkit.rings import Evidence, Ring
+from graphkit.rings.model import RingContext
+from graphkit.schema import Label, Rel
+
+#: Columns of a ring's member table (``RingFacts.members``).
+MEMBER_COLUMNS = ("entity_id", "name", "role", "employer", "first_seen", "last_seen",
+                  "total_paid", "sanctions")
+#: Columns of a finding's record table (``RingFacts.records``).
+RECORD_COLUMNS = ("record_id", "kind", "entity_id", "file", "line")
+#: Record fields that date an entity's activity (payments, shipments, logins).
+ACTIVITY_DATES = ("paid_at", "shipped_at", "at")
+#: Record kinds that describe who an entity is (used when a finding names no records).
+IDENTITY_KINDS = ("people", "companies")
+#: Findings that name no records but whose records are known by kind and a true flag:
+#: VPN logins are the members' login records flagged ``vpn``.
+FLAGGED_RECORDS = {"vpn_logins": ("logins", "vpn")}
+#: Values of a record flag read as true.
+TRUE_VALUES = ("true", "1", "yes", "y", "t")
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        return frame[name].astype(object).where(frame[name].notna(), "")
+    return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+
+
+def _lookup(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """``values`` at ``index`` as text, ``""`` where missing (any dtype, even empty)."""
+    found = values.reindex(index).astype(object)
+    return found.where(found.notna(), "").to_numpy(object)
+
+
+def _money(amounts: pd.DataFrame) -> str:
+    if amounts.empty:
+        return ""
+    by = amounts.groupby("currency", sort=True)["amount"].sum()
+    return "; ".join(f"{value:,.2f} {cur}".strip() for cur, value in by.items())
+
+
+@dataclass
+class RingFacts:
+    """Member and record facts of a set of rings (built once by :func:`ring_facts`)."""
+
+    entities: pd.DataFrame          # one row per entity: MEMBER_COLUMNS
+    records: pd.DataFrame           # one row per (record, entity): RECORD_COLUMNS
+    raw: dict[str, str]             # identifier key → raw value as read
+    value: dict[str, str]           # identifier key → normalised value
+    context: RingContext            # the rings' neighbourhoods only (fast drawing)
+
+    def members(self, ring: Ring) -> pd.DataFrame:
+        """The ring's member table (``MEMBER_COLUMNS``), members in key order."""
+        table = self.entities.reindex(ring.members)
+        table["entity_id"] = ring.members
+        return table.fillna("").reset_index(drop=True)[list(MEMBER_COLUMNS)]
+
+    def finding_records(self, ring: Ring, item: Evidence) -> pd.DataFrame:
+        """The records behind a finding, with source file and line: its named records
+        of its entities (or, when it names none, its entities' identity records)."""
+        entities = list(item.entities) or ring.members
+        rows = self.records[self.records["entity_id"].isin(entities)]
+        if item.records:
+            rows = rows[rows["record_id"].isin(item.records)]
+        elif item.pattern in FLAGGED_RECORDS:
+            kind, flag = FLAGGED_RECORDS[item.pattern]
+            rows = rows[(rows["kind"] == kind) & rows[flag]]
+        else:
+            rows = rows[rows["kind"].isin(IDENTITY_KINDS)]
+        return rows.sort_values(["file", "line", "record_id"], kind="stable").reset_index(
+            drop=True)
+
+    def description(self, item: Evidence) -> str:
+        """The finding's description with each identifier's normalised value replaced by
+        its raw value as read (an address as written, not its match key)."""
+        text = item.description
+        for key in item.identifiers:
+            value, raw = self.value.get(key, ""), self.raw.get(key, "")
+            if value and raw and value in text:
+                text = text.replace(value, raw)
+        return text
+
+    def drawable(self, ring: Ring) -> Ring:
+        """The ring bound to the small context (its drawing needs no full-table scan)."""
+        return replace(ring, context=self.context)
+
+
+def _keep_keys(rings: list[Ring]) -> list[str]:
+    keep: set[str] = set()
+    for ring in rings:
+        keep.update(ring.members)
+        for item in ring.evidence:
+            keep.update(item.identifiers)
+            keep.update(item.entities)
+    return sorted(keep)
+
+
+def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> RingFacts:
+    """Facts of ``rings`` (which share one build's tables), from one pass over them;
+    ``also``: more node keys whose raw values are wanted (the hubs)."""
+    if not rings:
+        empty = pd.DataFrame(columns=list(MEMBER_COLUMNS))
+        return RingFacts(empty, pd.DataFrame(columns=list(RECORD_COLUMNS)), {}, {},
+                         RingContext(GraphTables(pd.DataFrame(
+                             {"node_id": pd.Series(dtype=np.int64), "key": [], "label": []}),
+                             pd.DataFrame({"start_id": pd.Series(dtype=np.int64),
+                                           "end_id": pd.Series(dtype=np.int64),
+                                           "start": [], "end": [], "type": []}))))
+    context = rings[0].context
+    nodes, rels = context.tables.nodes, context.tables.relationships
+    keys = _keep_keys(rings)
+    ids = context.id_of.reindex(keys).dropna().to_numpy(np.int64)
+    touching = rels[rels["start_id"].isin(ids) | rels["end_id"].isin(ids)]
+    matches = touching[(touching["type"] == Rel.MATCHES.value)
+                       & touching["start_id"].isin(ids)]
+    resolved = touching[(touching["type"] == Rel.RESOLVED_TO.value)
+                        & touching["end_id"].isin(ids)]
+    works = touching[(touching["type"] == Rel.WORKS_FOR.value) & touching["start_id"].isin(ids)]
+    pays = touching[(touching["type"] == Rel.PAYS.value) & touching["end_id"].isin(ids)]
+    extra = context.id_of.reindex(sorted(also)).dropna().to_numpy(np.int64)
+    wanted = np.unique(np.concatenate([
+        ids, extra, matches["end_id"].to_numpy(np.int64), resolved["start_id"].to_numpy(np.int64),
+        works["end_id"].to_numpy(np.int64), pays["start_id"].to_numpy(np.int64)]))
+    near = nodes[nodes["node_id"].isin(wanted)]
+    name_of = dict(zip(near["key"], _column(near, "name")))
+
+    records = near[near["label"] == Label.RECORD.value]
+    owner = pd.Series(resolved["end"].to_numpy(object),
+                      index=resolved["start"].to_numpy(object))
+    owner = owner[~owner.index.duplicated()]
+    rec = pd.DataFrame({
+        "record_id": _column(records, "record_id").to_numpy(object),
+        "kind": _column(records, "kind").to_numpy(object),
+        "entity_id": owner.reindex(records["key"].to_numpy(object)).to_numpy(object),
+        "file": _column(records, "file").to_numpy(object),
+        "line": pd.to_numeric(_column(records, "line").replace("", None),
+                              errors="coerce").astype("Int64").to_numpy(),
+        "role": _column(records, "role").to_numpy(object),
+        "seen": _seen(records),
+    })
+    for _kind, flag in FLAGGED_RECORDS.values():
+        rec[flag] = _column(records, flag).astype(str).str.lower().isin(TRUE_VALUES).to_numpy(
+            bool)
+    rec = rec[rec["entity_id"].notna()]
+
+    ent = pd.DataFrame(index=pd.Index(sorted(set(rec["entity_id"]) | set(
+        near.loc[near["label"].isin([Label.PERSON.value, Label.COMPANY.value]), "key"])),
+        dtype=object))
+    ent["name"] = [name_of.get(k, "") for k in ent.index]
+    roles = rec[rec["role"] != ""].groupby("entity_id")["role"].agg(
+        lambda s: ", ".join(sorted(set(s))))
+    ent["role"] = _lookup(roles, ent.index)
+    employers = works.assign(company=[name_of.get(k, k) for k in works["end"]]).groupby(
+        "start")["company"].agg(lambda s: ", ".join(sorted(set(s))))
+    ent["employer"] = _lookup(employers, ent.index)
+    seen = rec[rec["seen"] != ""].groupby("entity_id")["seen"]
+    ent["first_seen"] = _lookup(seen.min(), ent.index)
+    ent["last_seen"] = _lookup(seen.max(), ent.index)
+    paid = pays.assign(currency=_column(pays, "currency"),
+                       amount=pd.to_numeric(pays.get("amount"), errors="coerce"))
+    totals = {end: _money(group) for end, group in paid.dropna(subset=["amount"]).groupby(
+        "end", sort=True)}
+    ent["total_paid"] = [totals.get(k, "") for k in ent.index]
+    ent["sanctions"] = _sanctions(ent.index, matches, near, pays, name_of)
+
+    raw = dict(zip(near["key"], _column(near, "raw")))
+    value = dict(zip(near["key"], _column(near, "value")))
+    small = nodes[nodes["node_id"].isin(np.union1d(ids, matches["end_id"].to_numpy(np.int64)))]
+    inner = touching[touching["start_id"].isin(small["node_id"])
+                     & touching["end_id"].isin(small["node_id"])]
+    flags = [flag for _, flag in FLAGGED_RECORDS.values()]
+    return RingFacts(ent, rec[[*RECORD_COLUMNS, *flags]].reset_index(drop=True),
+                     {k: v for k, v in raw.items() if v}, {k: v for k, v in value.items() if v},
+                     RingContext(GraphTables(small, inner)))
+
+
+def _seen(records: pd.DataFrame) -> np.ndarray:
+    """Each record's activity date (``YYYY-MM-DD``; payments, shipments, logins)."""
+    seen = pd.Series([""] * len(records), index=records.index, dtype=object)
+    for name in ACTIVITY_DATES:
+        values = _column(records, name).astype(str).str.slice(0, 10)
+        seen = seen.where(seen != "", values)
+    return seen.to_numpy(object)
+
+
+def _sanctions(index: pd.Index, matches: pd.DataFrame, near: pd.DataFrame,
+               pays: pd.DataFrame, name_of: dict[str, str]) -> list[str]:
+    """Each entity's sanctions status: the entries it matches (list, id, name, score),
+    and the listed payers that pay it."""
+    entry = near.set_index("key")
+    listed: dict[str, list[str]] = {}
+    score = _column(matches, "score")
+    for start, end, s in zip(matches["start"], matches["end"], score):
+        lst = entry.at[end, "list"] if "list" in entry.columns else ""
+        lid = entry.at[end, "list_id"] if "list_id" in entry.columns else ""
+        text = f"matches {lst} {lid} {name_of.get(end, '')}".replace("  ", " ").strip()
+        listed.setdefault(start, []).append(f"{text} (score {float(s):.2f})" if s != ""
+                                            else text)
+    paid_by: dict[str, list[str]] = {}
+    for start, end in zip(pays["start"], pays["end"]):
+        if start in listed:
+            paid_by.setdefault(end, []).append(f"paid by {name_of.get(start, start)}, "
+                                               "a listed name")
+    return ["; ".join(sorted(listed.get(k, [])) + sorted(set(paid_by.get(k, []))))
+            or "not listed" for k in index]
+
+
+__all__ = ["MEMBER_COLUMNS", "RECORD_COLUMNS", "RingFacts", "ring_facts"]
