@@ -1,0 +1,98 @@
+"""Lookups over one graph's tables, built once: node key → node id, labels by id, and the
+relationship endpoints as plain arrays (so neighbourhoods and provenance are array
+operations, never a walk over the whole graph in Python)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from graphkit.graph.tables import GraphTables
+from graphkit.schema import Label, Rel
+
+#: Labels of resolved entities.
+ENTITY_LABELS: tuple[str, ...] = (Label.PERSON.value, Label.COMPANY.value)
+
+
+class GraphIndex:
+    """Array views of ``tables`` indexed by node id (built once per graph)."""
+
+    def __init__(self, tables: GraphTables) -> None:
+        self.tables = tables
+        nodes = tables.nodes
+        ids = nodes["node_id"].to_numpy(np.int64)
+        size = int(ids.max()) + 1 if len(ids) else 0
+        #: row of each node id in the node table (-1: no such node)
+        self.row = np.full(size, -1, dtype=np.int64)
+        self.row[ids] = np.arange(len(ids), dtype=np.int64)
+        self.id_of = pd.Series(ids, index=pd.Index(nodes["key"].to_numpy(dtype=object)))
+        self.label = np.full(size, "", dtype=object)
+        self.label[ids] = nodes["label"].to_numpy(dtype=object)
+        self.is_entity = np.isin(self.label, ENTITY_LABELS)
+        rels = tables.relationships
+        self.start = rels["start_id"].to_numpy(np.int64)
+        self.end = rels["end_id"].to_numpy(np.int64)
+        self.type = rels["type"].to_numpy(dtype=object)
+
+    @property
+    def size(self) -> int:
+        """One more than the largest node id."""
+        return len(self.row)
+
+    @cached_property
+    def resolved(self) -> np.ndarray:
+        """Mask of the RESOLVED_TO relationships (record → entity)."""
+        return self.type == Rel.RESOLVED_TO.value
+
+    @cached_property
+    def links(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end ids of every relationship but RESOLVED_TO (what joins entities,
+        identifiers, companies and sanctions entries)."""
+        keep = ~self.resolved
+        return self.start[keep], self.end[keep]
+
+    @cached_property
+    def records_by_id(self) -> pd.Series:
+        """Node ids of the Record nodes, indexed by their ``record_id`` (an id may repeat
+        across sources)."""
+        nodes = self.tables.nodes
+        if "record_id" not in nodes.columns:
+            return pd.Series([], dtype=np.int64)
+        records = nodes[nodes["label"] == Label.RECORD.value]
+        return pd.Series(records["node_id"].to_numpy(np.int64),
+                         index=pd.Index(records["record_id"].to_numpy(dtype=object)))
+
+    @cached_property
+    def entity_of_record(self) -> np.ndarray:
+        """For each node id: the entity its record resolved to (-1: none)."""
+        out = np.full(self.size, -1, dtype=np.int64)
+        out[self.start[self.resolved]] = self.end[self.resolved]
+        return out
+
+    def ids(self, keys: Iterable[str]) -> np.ndarray:
+        """Node ids of ``keys`` (keys not in the graph are left out), sorted."""
+        found = self.id_of.reindex(list(keys)).dropna()
+        return np.unique(found.to_numpy(np.int64))
+
+    def mask(self, ids: np.ndarray) -> np.ndarray:
+        """A boolean array over node ids, true at ``ids``."""
+        out = np.zeros(self.size, dtype=bool)
+        out[ids] = True
+        return out
+
+    def nodes(self, ids: np.ndarray) -> pd.DataFrame:
+        """Rows of the node table for ``ids`` (in id order)."""
+        return self.tables.nodes.iloc[self.row[np.unique(ids)]]
+
+    def column(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """Values of node column ``name`` for ``ids`` (``None`` where the column is absent)."""
+        nodes = self.tables.nodes
+        if name not in nodes.columns:
+            return np.full(len(ids), None, dtype=object)
+        return nodes[name].to_numpy(dtype=object)[self.row[ids]]
+
+
+__all__ = ["ENTITY_LABELS", "GraphIndex"]
