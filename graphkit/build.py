@@ -142,7 +142,7 @@ class Build:
     @cached_property
     def hubs(self) -> dict[str, int]:
         """Identifiers joined to more than ``max_identifier_share`` entities → how many."""
-        ids = np.flatnonzero(np.isin(self.index.label, IDENTIFIER_LABELS))
+        ids = np.flatnonzero(self.index.has_label(IDENTIFIER_LABELS))
         degree = entity_degree(self.index, ids)
         big = degree > self.settings.max_identifier_share
         keys = self.index.column("key", ids[big])

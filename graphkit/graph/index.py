@@ -28,14 +28,34 @@ class GraphIndex:
         #: row of each node id in the node table (-1: no such node)
         self.row = np.full(size, -1, dtype=np.int64)
         self.row[ids] = np.arange(len(ids), dtype=np.int64)
-        self.id_of = pd.Series(ids, index=pd.Index(nodes["key"].to_numpy(dtype=object)))
+        #: node keys in table row order
+        self.keys = nodes["key"].to_numpy(dtype=object)
+        self.id_of = pd.Series(ids, index=pd.Index(self.keys))
+        codes, names = pd.factorize(nodes["label"])
+        names = np.asarray(names, dtype=object)
         self.label = np.full(size, "", dtype=object)
-        self.label[ids] = nodes["label"].to_numpy(dtype=object)
-        self.is_entity = np.isin(self.label, ENTITY_LABELS)
+        self.label[ids] = names[codes]
+        self._label_names = names
+        self._label_code = np.full(size, -1, dtype=np.int64)
+        self._label_code[ids] = codes
+        self.is_entity = self.has_label(ENTITY_LABELS)
         rels = tables.relationships
         self.start = rels["start_id"].to_numpy(np.int64)
         self.end = rels["end_id"].to_numpy(np.int64)
-        self.type = rels["type"].to_numpy(dtype=object)
+        self._types: dict[str, np.ndarray] = {}
+
+    def of_type(self, rel: str) -> np.ndarray:
+        """Mask of the relationships of type ``rel`` (computed once per type)."""
+        rel = str(rel)
+        if rel not in self._types:
+            self._types[rel] = (self.tables.relationships["type"] == rel).to_numpy(
+                dtype=bool, na_value=False)
+        return self._types[rel]
+
+    def has_label(self, labels: Iterable[str]) -> np.ndarray:
+        """Mask over node ids of the nodes with one of ``labels``."""
+        wanted = np.flatnonzero(np.isin(self._label_names, list(labels)))
+        return np.isin(self._label_code, wanted)
 
     @property
     def size(self) -> int:
@@ -45,7 +65,7 @@ class GraphIndex:
     @cached_property
     def resolved(self) -> np.ndarray:
         """Mask of the RESOLVED_TO relationships (record → entity)."""
-        return self.type == Rel.RESOLVED_TO.value
+        return self.of_type(Rel.RESOLVED_TO.value)
 
     @cached_property
     def links(self) -> tuple[np.ndarray, np.ndarray]:
@@ -83,16 +103,39 @@ class GraphIndex:
         out[ids] = True
         return out
 
+    @cached_property
+    def label_columns(self) -> dict[str, list[int]]:
+        """For each label, the positions of the node columns its nodes fill (taking only
+        those keeps small selections quick on wide tables)."""
+        nodes = self.tables.nodes
+        labels = nodes["label"].to_numpy(dtype=object)
+        names, codes = np.unique(labels, return_inverse=True)
+        used: dict[str, list[int]] = {str(n): [] for n in names}
+        for position, column in enumerate(nodes.columns):
+            present = np.unique(codes[nodes[column].notna().to_numpy()])
+            for code in present.tolist():
+                used[str(names[code])].append(position)
+        return used
+
     def nodes(self, ids: np.ndarray) -> pd.DataFrame:
-        """Rows of the node table for ``ids`` (in id order)."""
-        return self.tables.nodes.iloc[self.row[np.unique(ids)]]
+        """Rows of the node table for ``ids`` (in id order), with the columns their labels
+        fill."""
+        ids = np.unique(ids)
+        labels = np.unique(self.label[ids]).tolist()
+        positions = sorted({p for label in labels for p in self.label_columns.get(label, [])}
+                           | {0, 1, 2})
+        return self.tables.nodes.iloc[self.row[ids], positions]
+
+    def key(self, ids: np.ndarray) -> np.ndarray:
+        """Node keys of ``ids``."""
+        return self.keys[self.row[ids]]
 
     def column(self, name: str, ids: np.ndarray) -> np.ndarray:
         """Values of node column ``name`` for ``ids`` (``None`` where the column is absent)."""
         nodes = self.tables.nodes
         if name not in nodes.columns:
             return np.full(len(ids), None, dtype=object)
-        return nodes[name].to_numpy(dtype=object)[self.row[ids]]
+        return nodes[name].iloc[self.row[ids]].to_numpy(dtype=object)
 
 
 __all__ = ["ENTITY_LABELS", "GraphIndex"]

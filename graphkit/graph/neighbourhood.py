@@ -29,8 +29,13 @@ def entity_degree(index: GraphIndex, ids: np.ndarray) -> np.ndarray:
     node = np.concatenate([start[out_side], end[in_side]])
     other = np.concatenate([end[out_side], start[in_side]])
     pairs = np.unique(node * np.int64(index.size) + other)
-    counts = np.bincount(pairs // np.int64(index.size), minlength=index.size)
-    return counts[ids]
+    found, counts = np.unique(pairs // np.int64(index.size), return_counts=True)
+    out = np.zeros(len(ids), dtype=np.int64)
+    at = np.searchsorted(found, ids)
+    hit = (at < len(found)) & (found[np.minimum(at, len(found) - 1)] == ids) \
+        if len(found) else np.zeros(len(ids), dtype=bool)
+    out[hit] = counts[at[hit]]
+    return out
 
 
 def _step(index: GraphIndex, frontier: np.ndarray) -> np.ndarray:
@@ -92,9 +97,9 @@ def neighbourhood(index: GraphIndex, keys: Iterable[str], hops: int = 2,
                        + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
     ids, hubs = neighbourhood_ids(index, index.ids(keys), hops, max_share, records)
     graph = subgraph(index, ids)
-    hub_keys = index.tables.nodes["key"].to_numpy(dtype=object)
-    graph.graph["excluded_hubs"] = {str(hub_keys[index.row[h]]): n
-                                    for h, n in sorted(hubs.items())}
+    hub_ids = np.array(sorted(hubs), dtype=np.int64)
+    graph.graph["excluded_hubs"] = {str(k): hubs[h] for k, h in
+                                    zip(index.key(hub_ids).tolist(), hub_ids.tolist())}
     graph.graph["seeds"] = sorted(keys)
     graph.graph["hops"] = hops
     return graph

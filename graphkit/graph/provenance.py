@@ -27,7 +27,6 @@ def entities_of(index: GraphIndex, ref: str) -> list[str]:
     """The entity keys ``ref`` names: an entity key (``person:P000123``), a record key
     (``Record:people:P000123``) or a bare record id (``P000123``; every source's record
     with that id). ``KeyError`` when the build has none of these."""
-    keys = index.tables.nodes["key"].to_numpy(dtype=object)
     node = index.id_of.get(ref)
     if node is not None:
         node = int(node)
@@ -43,7 +42,7 @@ def entities_of(index: GraphIndex, ref: str) -> list[str]:
             raise KeyError(f"no entity, record key or record id {ref!r} in this build")
         ids = np.atleast_1d(np.asarray(found, dtype=np.int64))
     entity = index.entity_of_record[ids]
-    return sorted({str(keys[index.row[e]]) for e in entity[entity >= 0].tolist()})
+    return sorted({str(k) for k in index.key(entity[entity >= 0]).tolist()})
 
 
 def _fields(frame: pd.DataFrame) -> list[str]:
@@ -60,10 +59,10 @@ def records_of(index: GraphIndex, entities: Iterable[str], fields: bool = True
     chosen = index.resolved & inside[index.end]
     record_ids = index.start[chosen]
     entity_ids = index.end[chosen]
-    nodes = index.tables.nodes
-    rows = nodes.iloc[index.row[record_ids]].reset_index(drop=True)
-    keys = nodes["key"].to_numpy(dtype=object)
-    out = pd.DataFrame({"entity": keys[index.row[entity_ids]], "record": rows["key"]})
+    record_ids, first = np.unique(record_ids, return_index=True)
+    entity_ids = entity_ids[first]
+    rows = index.nodes(record_ids).reset_index(drop=True)
+    out = pd.DataFrame({"entity": index.key(entity_ids), "record": rows["key"]})
     for column in PROVENANCE_COLUMNS[2:]:
         values = rows[column] if column in rows.columns else pd.Series([None] * len(rows))
         out[column] = values.to_numpy(dtype=object)

@@ -31,7 +31,7 @@ def _edges(index: GraphIndex, ids: np.ndarray, rel: Rel, members_at: str) -> pd.
     inside = index.mask(ids)
     ends = index.start if members_at == "start" else index.end
     rels = index.tables.relationships
-    return rels[(index.type == rel.value) & inside[ends]]
+    return rels[index.of_type(rel.value) & inside[ends]]
 
 
 def member_table(index: GraphIndex, members: list[str],
@@ -39,7 +39,6 @@ def member_table(index: GraphIndex, members: list[str],
     """One row per member (entity key) with ``MEMBER_COLUMNS``; ``patterns`` maps a member
     to the findings that name it."""
     ids = index.ids(members)
-    keys = index.tables.nodes["key"].to_numpy(dtype=object)
     records = records_of(index, members)
     by_member: dict[str, dict] = defaultdict(dict)
     for entity, group in records.groupby("entity", sort=False):
@@ -68,7 +67,7 @@ def member_table(index: GraphIndex, members: list[str],
         by_member[member].setdefault("listed", []).append(f"{name} ({sanction})")
     rows = []
     for node in ids.tolist():
-        key = str(keys[index.row[node]])
+        key = str(index.key(np.array([node]))[0])
         facts = by_member.get(key, {})
         rows.append({
             "entity": key, "label": index.label[node],
