@@ -10,6 +10,7 @@ analyst did before (record nodes included, as the whole graph has them). Then
 ``graphkit.session``. Peak RSS of this process at the end.
 
     python bench/analyst_api.py OUT [--rings 5] [--ego] [--queries 3]
+    python bench/analyst_api.py OUT --rings 0 --queries 3   # queries alone
 """
 
 from __future__ import annotations
@@ -77,12 +78,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=3)
     args = parser.parse_args()
     build = graphkit.open(args.out)
-    _, seconds = _timed(lambda: build.index)
-    print(f"{build!r}: tables read and indexed in {seconds:.2f}s ({len(build.nodes):,} "
-          f"nodes, {len(build.relationships):,} relationships)")
-    rings, seconds = _timed(lambda: build.rings)
-    print(f"{len(rings):,} rings read in {seconds:.2f}s ({len(rings.hubs):,} hubs)")
-    neighbourhoods(build, args.rings, args.ego)
+    print(repr(build))
+    if args.rings:  # --rings 0: queries only (the tables are not read into this process)
+        _, seconds = _timed(lambda: build.index)
+        print(f"tables read and indexed in {seconds:.2f}s ({len(build.nodes):,} nodes, "
+              f"{len(build.relationships):,} relationships)")
+        rings, seconds = _timed(lambda: build.rings)
+        print(f"{len(rings):,} rings read in {seconds:.2f}s ({len(rings.hubs):,} hubs)")
+        neighbourhoods(build, args.rings, args.ego)
     if args.queries:
         queries(build, args.queries)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -112,6 +112,13 @@ def test_a_broken_rings_json_names_the_file_and_ring(out, tmp_path):
         _ = graphkit.open(tmp_path).rings
 
 
+def test_a_build_without_rings_json_finds_its_rings_again(out, build, tmp_path):
+    _copy(out, tmp_path, "manifest.json")
+    again = graphkit.open(tmp_path).rings
+    assert [r.members for r in again.top(10)] == [r.members for r in build.rings.top(10)]
+    assert [r.score for r in again.top(10)] == [r.score for r in build.rings.top(10)]
+
+
 def test_the_builds_hub_threshold_flows_to_hubs_and_neighbourhoods(out, build, tmp_path):
     _copy(out, tmp_path, "rings.json")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
