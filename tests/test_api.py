@@ -173,6 +173,8 @@ def test_rings_filter_by_pattern_and_score_keeps_ids_and_order(build):
     assert set(ids) <= {r.ring_id for r in either}
     assert len(rings.filter(min_members=5)) == sum(len(r.members) >= 5 for r in rings)
     assert list(picked.to_pandas()["ring_id"]) == ids
+    rank = dict(zip(rings.to_pandas()["ring_id"], rings.to_pandas()["rank"]))
+    assert list(picked.to_pandas()["rank"]) == [rank[i] for i in ids]
     with pytest.raises(ValueError, match=r"unknown pattern.*laptop_frm"):
         rings.filter(pattern="laptop_frm")
 
@@ -198,6 +200,13 @@ def test_members_df_against_the_relationships(build):
             assert row.name == names[row.entity]
             named = {e.pattern for e in ring.evidence if row.entity in e.entities}
             assert set(filter(None, row.patterns.split("; "))) == named
+            dated = build.records_of(row.entity)
+            when = [v[:10] for c in ("paid_at", "shipped_at", "at") if c in dated.columns
+                    for v in dated[c].dropna().astype(str)]
+            if when:
+                assert (row.first_seen, row.last_seen) == (min(when), max(when))
+            else:
+                assert pd.isna(row.first_seen) and pd.isna(row.last_seen)
     assert (listed.members_df()["sanctions"] != "").any()
 
 

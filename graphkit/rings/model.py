@@ -188,7 +188,7 @@ class Rings:
     def to_pandas(self) -> pd.DataFrame:
         """One row per ring (``RING_COLUMNS``); evidence as readable text."""
         rows = [{
-            "ring_id": r.ring_id, "rank": i, "score": r.score, "points": r.points,
+            "ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score, "points": r.points,
             "n_members": len(r.members), "members": ";".join(r.members),
             "names": ";".join(r.names),
             "patterns": ";".join(sorted({e.pattern for e in r.evidence if e.weight > 0})),
@@ -197,24 +197,33 @@ class Rings:
         return pd.DataFrame(rows, columns=list(RING_COLUMNS))
 
     @classmethod
-    def ranked(cls, rings: list[Ring], hubs: dict[str, int]) -> Rings:
-        """Rings already in rank order with their ids, kept as they are."""
+    def ranked(cls, rings: list[Ring], hubs: dict[str, int],
+               ranks: dict[str, int] | None = None) -> Rings:
+        """Rings already in rank order with their ids, kept as they are; ``ranks`` gives
+        each ring id's rank when it is not its position (a filtered list)."""
         out = cls.__new__(cls)
         out.rings = list(rings)
         out.hubs = hubs
+        out._ranks = dict(ranks or {})
         return out
+
+    def rank(self, ring: Ring, position: int) -> int:
+        """The rank of ``ring`` among all the build's rings (its 1-based ``position`` in
+        this list unless this list was filtered from a longer one)."""
+        return self.__dict__.get("_ranks", {}).get(ring.ring_id, position)
 
     @classmethod
     def from_json(cls, rows: list[dict], context: RingContext,
                   hubs: dict[str, int] | None = None) -> Rings:
         """The rings of ``rings.json`` (as :meth:`to_json` writes it), ids and order kept."""
+        ranks = {str(row["ring_id"]): int(row["rank"]) for row in rows if "rank" in row}
         rings = [Ring(str(row["ring_id"]), list(row["members"]), context,
                       [Evidence(e["pattern"], float(e["weight"]), e["description"],
                                 tuple(e.get("identifiers", ())), tuple(e.get("entities", ())),
                                 tuple(e.get("records", ())), e.get("explained", ""))
                        for e in row.get("evidence", [])])
                  for row in rows]
-        return cls.ranked(rings, hubs or {})
+        return cls.ranked(rings, hubs or {}, ranks)
 
     def get(self, ring_id: str) -> Ring:
         """The ring with id ``ring_id`` (``KeyError`` naming close ids when absent)."""
@@ -253,12 +262,13 @@ class Rings:
                   if (not wanted or wanted & {e.pattern for e in r.evidence if e.weight > 0})
                   and (min_score is None or r.score >= min_score)
                   and (min_members is None or len(r.members) >= min_members)]
-        return Rings.ranked(picked, self.hubs)
+        ranks = {r.ring_id: self.rank(r, i) for i, r in enumerate(self.rings, start=1)}
+        return Rings.ranked(picked, self.hubs, {r.ring_id: ranks[r.ring_id] for r in picked})
 
     def to_json(self) -> list[dict]:
         """Rings with structured evidence, for ``rings.json``."""
-        return [{"ring_id": r.ring_id, "rank": i, "score": r.score, "points": r.points,
-                 "members": r.members, "names": r.names,
+        return [{"ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score,
+                 "points": r.points, "members": r.members, "names": r.names,
                  "evidence": [asdict(e) for e in r.evidence]}
                 for i, r in enumerate(self.rings, start=1)]
 
