@@ -112,8 +112,9 @@ class GraphIndex:
         names, codes = np.unique(labels, return_inverse=True)
         used: dict[str, list[int]] = {str(n): [] for n in names}
         for position, column in enumerate(nodes.columns):
-            present = np.unique(codes[nodes[column].notna().to_numpy()])
-            for code in present.tolist():
+            filled = np.bincount(codes[nodes[column].notna().to_numpy()],
+                                 minlength=len(names))
+            for code in np.flatnonzero(filled).tolist():
                 used[str(names[code])].append(position)
         return used
 
