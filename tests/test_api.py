@@ -292,7 +292,13 @@ def test_draw_is_the_report_drawing(build):
 
 
 # -- sessions -----------------------------------------------------------------------------
-def test_a_session_starts_one_engine_for_many_queries_and_stops_it(out):
+@pytest.fixture
+def embedded(monkeypatch):
+    """Sessions on the embedded engine, whatever NEO4J_URI the environment has."""
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+
+
+def test_a_session_starts_one_engine_for_many_queries_and_stops_it(out, embedded):
     with graphkit.session(out) as session:
         pid = session.store.engine.pid
         counts = session.query("overview/node_counts")
@@ -307,7 +313,7 @@ def test_a_session_starts_one_engine_for_many_queries_and_stops_it(out):
         session.query("overview/node_counts")
 
 
-def test_a_session_stops_its_engine_on_an_error_and_on_sigterm(out):
+def test_a_session_stops_its_engine_on_an_error_and_on_sigterm(out, embedded):
     with pytest.raises(ZeroDivisionError), graphkit.session(out) as session:
         pid = session.store.engine.pid
         _ = 1 / 0
@@ -330,9 +336,10 @@ def test_a_session_stops_its_engine_on_an_error_and_on_sigterm(out):
 
 
 # -- the example --------------------------------------------------------------------------
-def test_the_example_runs_on_the_demo_build(out):
+def test_the_example_runs_on_the_demo_build(out, embedded):
     run = subprocess.run([sys.executable, str(REPO / "examples" / "analyst.py"), str(out)],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
+                         cwd=REPO, capture_output=True, text=True, timeout=300,
+                         env=os.environ.copy())
     assert run.returncode == 0, run.stderr
     top = graphkit.open(out).rings.top(1)[0]
     assert top.ring_id in run.stdout and "file" in run.stdout
