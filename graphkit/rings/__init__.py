@@ -105,7 +105,7 @@ def _assemble(pop: Population, findings: pd.DataFrame, groups: list[np.ndarray]
     size = findings["members"].map(len).to_numpy()
     counts = counts[counts["inside"].to_numpy() >= np.minimum(2, size[counts["finding"]])]
     keys = ent["key"].to_numpy()
-    context = RingContext(pop.sharing.tables)
+    context = RingContext(pop.sharing.tables, pop.max_share)
     by_ring: dict[int, list[Evidence]] = defaultdict(list)
     rows = findings.to_dict("records")
     for finding, ring in zip(counts["finding"], counts["ring"]):

@@ -3,15 +3,22 @@ neighbourhood as networkx built on demand from the tables), and the ranked list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from graphkit.graph.index import GraphIndex
+from graphkit.graph.neighbourhood import neighbourhood
+from graphkit.graph.provenance import entities_of, records_of
 from graphkit.graph.tables import GraphTables, graph_from_tables
+from graphkit.rings.members import member_table
 from graphkit.schema import Rel
+from graphkit.settings import DEFAULT_SETTINGS
 
 RING_COLUMNS = ("ring_id", "rank", "score", "points", "n_members", "members", "names",
                 "patterns", "evidence")
@@ -45,10 +52,13 @@ class Evidence:
 
 
 class RingContext:
-    """What a ring needs to show itself: the graph's tables and key lookups."""
+    """What a ring needs to show itself: the graph's tables and key lookups, and the hub
+    threshold (``max_share``: ``Settings.max_identifier_share`` of the build)."""
 
-    def __init__(self, tables: GraphTables) -> None:
+    def __init__(self, tables: GraphTables,
+                 max_share: int = DEFAULT_SETTINGS.max_identifier_share) -> None:
         self.tables = tables
+        self.max_share = max_share
         nodes = tables.nodes
         self.id_of = pd.Series(nodes["node_id"].to_numpy(), index=nodes["key"].to_numpy())
         keys = nodes["key"].to_numpy(dtype=object)
@@ -66,6 +76,11 @@ class RingContext:
         sub_rels = rels[rels["start_id"].isin(ids) & rels["end_id"].isin(ids)]
         sub_nodes = self.tables.nodes[self.tables.nodes["node_id"].isin(ids)]
         return graph_from_tables(GraphTables(sub_nodes, sub_rels))
+
+    @cached_property
+    def index(self) -> GraphIndex:
+        """Array lookups over the tables (built on first use)."""
+        return GraphIndex(self.tables)
 
 
 @dataclass
@@ -105,6 +120,51 @@ class Ring:
             keep.update(item.entities)
         return self.context.neighbourhood(keep)
 
+    def members_df(self) -> pd.DataFrame:
+        """One row per member: entity, label, name, roles, employers, total paid, first and
+        last seen, records, sanctions status, and the findings naming it
+        (``graphkit.rings.members.MEMBER_COLUMNS``)."""
+        named: dict[str, list[str]] = defaultdict(list)
+        for item in self.evidence:
+            for entity in item.entities:
+                named[entity].append(item.pattern)
+        frame = member_table(self.context.index, self.members, named)
+        frame.insert(0, "ring_id", self.ring_id)
+        return frame
+
+    def records_df(self, fields: bool = True) -> pd.DataFrame:
+        """Every record of the members with its provenance (source, file, line: see
+        ``graphkit.graph.provenance``), the findings citing it (``patterns``), then with
+        ``fields`` the row's own values."""
+        frame = records_of(self.context.index, self.members, fields)
+        cited: dict[str, set[str]] = defaultdict(set)
+        for item in self.evidence:
+            for record in item.records:
+                cited[record].add(item.pattern)
+        frame.insert(0, "ring_id", self.ring_id)
+        frame.insert(8, "patterns", ["; ".join(sorted(cited.get(str(r), ())))
+                                     for r in frame["record_id"]])
+        return frame
+
+    def neighbourhood(self, hops: int = 2, exclude_hubs: bool = True,
+                      records: bool = False) -> nx.MultiDiGraph:
+        """The members and everything within ``hops`` relationships of them, as an
+        ``nx.MultiDiGraph`` built from the tables. With ``exclude_hubs`` (the default),
+        nodes joined to more than the build's ``max_identifier_share`` entities (big
+        employers, carrier IPs, …) are set aside and listed in
+        ``graph.graph['excluded_hubs']``; ``records`` adds the entities' records."""
+        limit = self.context.max_share if exclude_hubs else None
+        return neighbourhood(self.context.index, self.members, hops, limit, records)
+
+    def draw(self) -> str:
+        """The ring drawn as in report.html: SVG text."""
+        from graphkit.report import ring_svg
+
+        return ring_svg(self)
+
+    def _repr_svg_(self) -> str:
+        return self.draw()
+
 
 class Rings:
     """Rings ranked by evidence points (highest first), numbered ``R0001``…"""
@@ -128,7 +188,7 @@ class Rings:
     def to_pandas(self) -> pd.DataFrame:
         """One row per ring (``RING_COLUMNS``); evidence as readable text."""
         rows = [{
-            "ring_id": r.ring_id, "rank": i, "score": r.score, "points": r.points,
+            "ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score, "points": r.points,
             "n_members": len(r.members), "members": ";".join(r.members),
             "names": ";".join(r.names),
             "patterns": ";".join(sorted({e.pattern for e in r.evidence if e.weight > 0})),
@@ -136,10 +196,79 @@ class Rings:
         } for i, r in enumerate(self.rings, start=1)]
         return pd.DataFrame(rows, columns=list(RING_COLUMNS))
 
+    @classmethod
+    def ranked(cls, rings: list[Ring], hubs: dict[str, int],
+               ranks: dict[str, int] | None = None) -> Rings:
+        """Rings already in rank order with their ids, kept as they are; ``ranks`` gives
+        each ring id's rank when it is not its position (a filtered list)."""
+        out = cls.__new__(cls)
+        out.rings = list(rings)
+        out.hubs = hubs
+        out._ranks = dict(ranks or {})
+        return out
+
+    def rank(self, ring: Ring, position: int) -> int:
+        """The rank of ``ring`` among all the build's rings (its 1-based ``position`` in
+        this list unless this list was filtered from a longer one)."""
+        return self.__dict__.get("_ranks", {}).get(ring.ring_id, position)
+
+    @classmethod
+    def from_json(cls, rows: list[dict], context: RingContext,
+                  hubs: dict[str, int] | None = None) -> Rings:
+        """The rings of ``rings.json`` (as :meth:`to_json` writes it), ids and order kept."""
+        ranks = {str(row["ring_id"]): int(row["rank"]) for row in rows if "rank" in row}
+        rings = [Ring(str(row["ring_id"]), list(row["members"]), context,
+                      [Evidence(e["pattern"], float(e["weight"]), e["description"],
+                                tuple(e.get("identifiers", ())), tuple(e.get("entities", ())),
+                                tuple(e.get("records", ())), e.get("explained", ""))
+                       for e in row.get("evidence", [])])
+                 for row in rows]
+        return cls.ranked(rings, hubs or {}, ranks)
+
+    def get(self, ring_id: str) -> Ring:
+        """The ring with id ``ring_id`` (``KeyError`` naming close ids when absent)."""
+        for ring in self.rings:
+            if ring.ring_id == ring_id:
+                return ring
+        from difflib import get_close_matches
+
+        close = get_close_matches(str(ring_id), [r.ring_id for r in self.rings], n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"no ring {ring_id!r} among {len(self.rings)} rings{hint}")
+
+    def of(self, ref: str) -> list[Ring]:
+        """The rings holding the entity ``ref`` names: an entity id, a record key or a bare
+        record id (see ``graphkit.graph.provenance.entities_of``); ``[]`` when it is in
+        none. ``KeyError`` when the build has no such entity or record."""
+        if not self.rings:
+            return []
+        entities = set(entities_of(self.rings[0].context.index, ref))
+        return [r for r in self.rings if entities.intersection(r.members)]
+
+    def filter(self, pattern: str | Iterable[str] | None = None,
+               min_score: float | None = None, min_members: int | None = None) -> Rings:
+        """The rings (ids and order kept) with a weighing finding of ``pattern`` (any of
+        several), a score of at least ``min_score`` and at least ``min_members`` members."""
+        wanted = {pattern} if isinstance(pattern, str) else set(pattern or ())
+        if wanted:
+            from graphkit.rings.detectors import DETECTORS
+
+            known = {d.name for d in DETECTORS} | {"vpn_logins"}
+            unknown = sorted(wanted - known)
+            if unknown:
+                raise ValueError(f"unknown pattern(s) {', '.join(unknown)}; "
+                                 f"known: {', '.join(sorted(known))}")
+        picked = [r for r in self.rings
+                  if (not wanted or wanted & {e.pattern for e in r.evidence if e.weight > 0})
+                  and (min_score is None or r.score >= min_score)
+                  and (min_members is None or len(r.members) >= min_members)]
+        ranks = {r.ring_id: self.rank(r, i) for i, r in enumerate(self.rings, start=1)}
+        return Rings.ranked(picked, self.hubs, {r.ring_id: ranks[r.ring_id] for r in picked})
+
     def to_json(self) -> list[dict]:
         """Rings with structured evidence, for ``rings.json``."""
-        return [{"ring_id": r.ring_id, "rank": i, "score": r.score, "points": r.points,
-                 "members": r.members, "names": r.names,
+        return [{"ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score,
+                 "points": r.points, "members": r.members, "names": r.names,
                  "evidence": [asdict(e) for e in r.evidence]}
                 for i, r in enumerate(self.rings, start=1)]
 
