@@ -106,8 +106,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
         assert project is not None
         project.settings = project.settings.with_overrides(**overrides)
         _check_build_inputs(project, out, args.demo)
+        previous = _check_previous(args, project.settings)
         with use_limits(project.settings):
-            result = run_build(project, log, show_progress=not args.quiet)
+            result = run_build(project, log, show_progress=not args.quiet,
+                               previous=previous)
         write_started = time.perf_counter()
         paths = write_outputs(result, folder.tmp, show_progress=not args.quiet)
         seconds = {**result.seconds, "write": time.perf_counter() - write_started}
@@ -127,6 +129,35 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.strict and counts:
         print("--strict: input issues make this build fail", file=sys.stderr)
         return EXIT_ISSUES
+    return EXIT_OK
+
+
+def _check_previous(args: argparse.Namespace, settings) -> Path | None:
+    """``build --previous``: the folder, checked (complete build, same settings)."""
+    if not args.previous:
+        return None
+    from graphkit.nightly.diff import check_previous
+
+    previous = Path(args.previous)
+    differences = check_previous(previous, settings.to_dict(), args.allow_settings_change)
+    if differences:
+        print("settings changed since the previous build: " + "; ".join(differences),
+              file=sys.stderr)
+    return previous
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from graphkit.nightly.diff import diff_builds
+
+    changes = diff_builds(Path(args.old), Path(args.new),
+                          allow_settings_change=args.allow_settings_change)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = changes.write(out, not args.no_csv_safety)
+        print("\n".join(changes.headline()) + "\nwrote " + ", ".join(str(p) for p in paths))
+    else:
+        print("\n".join(changes.headline()))
     return EXIT_OK
 
 
@@ -216,6 +247,8 @@ def _cmd_screen(args: argparse.Namespace) -> int:
              for i, path in enumerate(args.list or [])] or [read_sdn()]
     sanctions = select_programs(pd.concat(lists, ignore_index=True),
                                 args.program or [args.scope])
+    if args.since:
+        return _screen_since(args, names, sanctions, log)
     started = time.perf_counter()
     screener = Screener(sanctions)
     hits = screen(names, sanctions, threshold=args.threshold, screener=screener,
@@ -435,6 +468,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--graph-json", action=argparse.BooleanOptionalAction, default=None,
                        help="write graph.json, node-link JSON (default: as for --graphml)")
     build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
+    build.add_argument("--previous", metavar="OLD_BUILD",
+                       help="previous build folder: rings keep its ids; writes changes.csv "
+                            "and changes.json (may be the --out folder itself)")
+    build.add_argument("--allow-settings-change", action="store_true",
+                       help="with --previous: compare even if the settings differ")
     limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")
     limits.add_argument("--max-decompressed-bytes", type=_positive_int, default=None,
                         help="bytes a .gz input may unpack to (default 4 GiB)")
@@ -509,9 +547,25 @@ def build_parser() -> argparse.ArgumentParser:
     scr.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                      help=f"calibrated score for a hit (default {DEFAULT_THRESHOLD})")
     scr.add_argument("--strict", action="store_true", help="exit 1 when rows were skipped")
+    scr.add_argument("--since", metavar="OLD_LIST",
+                     help="an older version of the list: report only matches with entries "
+                          "added since (newly_listed) or removed (cleared)")
+    scr.add_argument("--since-format", choices=list(LIST_FORMATS),
+                     help="format of --since (default: detected)")
     scr.add_argument("--out", required=True, help="hits CSV to write")
     _add_csv_safety_flag(scr)
     scr.set_defaults(func=_cmd_screen)
+
+    diff = sub.add_parser("diff", help="what changed between two build folders")
+    diff.add_argument("old", help="the older build folder")
+    diff.add_argument("new", help="the newer build folder")
+    diff.add_argument("--out", help="folder to write changes.csv and changes.json to "
+                                    "(default: print the headline counts only)")
+    diff.add_argument("--allow-settings-change", action="store_true",
+                      help="compare builds made with different settings (named in the "
+                           "output)")
+    _add_csv_safety_flag(diff)
+    diff.set_defaults(func=_cmd_diff)
 
     query = sub.add_parser("query", help="Cypher query packs")
     query_sub = query.add_subparsers(dest="query_command", required=True)
@@ -571,6 +625,24 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover
         return ()
     return (DriverError, Neo4jError)
+
+
+def _screen_since(args: argparse.Namespace, names, sanctions, log: IssueLog) -> int:
+    from graphkit.lists import read_list, select_programs
+    from graphkit.nightly.listdiff import added_and_removed, screen_since
+
+    old = select_programs(read_list(args.since, args.since_format, log),
+                          args.program or [args.scope])
+    added, removed = added_and_removed(old, sanctions)
+    hits = screen_since(names, old, sanctions, args.threshold)
+    write_csv(hits, args.out, not args.no_csv_safety)
+    counts = hits["change"].value_counts()
+    print(f"{len(names):,} names screened against the {len(added):,} entries added and "
+          f"{len(removed):,} removed since {args.since}: "
+          f"{int(counts.get('newly_listed', 0)):,} newly listed, "
+          f"{int(counts.get('cleared', 0)):,} cleared; wrote {args.out}")
+    errors = log.counts.get("error", 0)
+    return EXIT_ISSUES if errors and args.strict else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -73,8 +73,9 @@ def _evidence_table(ring: Ring) -> str:
             f"<th>records</th></tr>{rows}</table>")
 
 
-def render_report(rings: Rings, title: str, limit: int = 50) -> str:
-    """The whole page as a string."""
+def render_report(rings: Rings, title: str, limit: int = 50, changes_html: str = "") -> str:
+    """The whole page as a string; ``changes_html`` (``report.changes.changes_section``)
+    goes at the top when a build is compared with a previous one."""
     legend = "".join(f'<span><i class="dot" style="background:{c}"></i>{k}</span>'
                      for k, c in COLOURS.items())
     summary = "".join(
@@ -89,7 +90,8 @@ def render_report(rings: Rings, title: str, limit: int = 50) -> str:
         "</div></div></section>" for r in rings.top(limit))
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
-            f"<h1>{html.escape(title)}</h1><p>{len(rings)} rings, the {min(limit, len(rings))}"
+            f"<h1>{html.escape(title)}</h1>{changes_html}"
+            f"<p>{len(rings)} rings, the {min(limit, len(rings))}"
             " highest-scoring shown. A ring's score (0–100) grows with the sum of its evidence"
             " points; explained findings weigh nothing or little."
             f"</p><p class='legend'>{legend}</p><table class='summary'><tr><th>ring</th>"
@@ -98,6 +100,7 @@ def render_report(rings: Rings, title: str, limit: int = 50) -> str:
 
 
 def write_report(rings: Rings, path: str | Path, title: str = "graphkit rings",
-                 limit: int = 50) -> None:
-    """Write ``report.html`` (the ``limit`` highest-scoring rings)."""
-    Path(path).write_text(render_report(rings, title, limit), encoding="utf-8")
+                 limit: int = 50, changes_html: str = "") -> None:
+    """Write ``report.html`` (the ``limit`` highest-scoring rings; ``changes_html`` on
+    top, see :func:`render_report`)."""
+    Path(path).write_text(render_report(rings, title, limit, changes_html), encoding="utf-8")

@@ -1,0 +1,250 @@
+"""Compare two builds: rings new, grown, shrunk, dissolved, merged and split; score
+changes; newly listed, new and cleared sanctions hits; entity merges and splits; records
+added and removed per source. Builds made with different settings are refused unless
+told otherwise (and the differing settings are named either way)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graphkit.nightly.changes import Changes
+from graphkit.nightly.ids import entity_translation, match_rings
+from graphkit.nightly.view import BuildFolderError, BuildView, settings_of
+
+#: Settings that change only what is written, not what is found: never block a diff.
+OUTPUT_SETTINGS = frozenset({
+    "csv_safety", "graphml", "graph_json", "graph_files_max_nodes", "graph_view_max_nodes",
+    "report_rings", "keep_record_fields", "diff_score_change", "max_decompressed_bytes",
+    "max_compression_ratio", "max_yaml_nodes", "max_columns"})
+#: Record ids shown in one ``records_added`` / ``records_removed`` cell at most.
+MAX_IDS_SHOWN = 1000
+
+
+class SettingsDiffer(ValueError):
+    """Two builds made with different settings (``differences`` names them)."""
+
+    def __init__(self, old: str, new: str, differences: list[str]) -> None:
+        self.differences = differences
+        super().__init__(f"{old} and {new} were built with different settings: "
+                         + "; ".join(differences)
+                         + " (--allow-settings-change compares them anyway)")
+
+
+def settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """``name: old → new`` of every setting that changes findings and differs."""
+    out = []
+    for name in sorted(set(old) | set(new)):
+        if name in OUTPUT_SETTINGS:
+            continue
+        a, b = old.get(name, "(unset)"), new.get(name, "(unset)")
+        if a != b:
+            out.append(f"{name}: {a!r} → {b!r}")
+    return out
+
+
+def check_previous(previous: str | Path, settings: Mapping[str, Any],
+                   allow_settings_change: bool = False) -> list[str]:
+    """Before ``build --previous``: the previous folder is a complete build and was made
+    with the same settings (else :class:`SettingsDiffer`, unless allowed); returns the
+    differences."""
+    old = Path(previous)
+    for name in ("rings.json", "entities.csv", "sanctions_hits.csv", "nodes.parquet"):
+        if not (old / name).is_file():
+            raise BuildFolderError(f"--previous {old}: not a complete build ({name} missing)")
+    differences = settings_differences(settings_of(old), settings)
+    if differences and not allow_settings_change:
+        raise SettingsDiffer(str(old), "this build", differences)
+    return differences
+
+
+def as_view(build: Any) -> BuildView:
+    """A :class:`BuildView` of a build folder, a ``BuildResult`` or a view."""
+    if isinstance(build, BuildView):
+        return build
+    if isinstance(build, (str, Path)):
+        return BuildView.from_folder(build)
+    return BuildView.from_result(build)
+
+
+def diff_builds(old: Any, new: Any, allow_settings_change: bool = False,
+                score_change: float | None = None) -> Changes:
+    """The changes from build ``old`` to build ``new`` (folders, ``BuildResult``s or
+    views). Raises :class:`SettingsDiffer` when their settings differ, unless
+    ``allow_settings_change``. ``score_change`` defaults to the new build's
+    ``diff_score_change`` setting."""
+    old, new = as_view(old), as_view(new)
+    differences = settings_differences(old.settings, new.settings)
+    if differences and not allow_settings_change:
+        raise SettingsDiffer(old.name, new.name, differences)
+    if score_change is None:
+        score_change = float(new.settings.get("diff_score_change", 5.0))
+    changes = Changes(old.name, new.name, settings_changed=differences)
+    translate = entity_translation(old.entities, new.entities)
+    _ring_changes(changes, old.rings, new.rings, translate, score_change)
+    _hit_changes(changes, old, new, translate)
+    _entity_changes(changes, old.entities, new.entities)
+    _record_changes(changes, old.records, new.records)
+    return changes
+
+
+def evidence_text(item: Mapping[str, Any]) -> str:
+    """One line of a ``rings.json`` evidence item (as ``rings.model.Evidence.text``)."""
+    why = f" [explained: {item['explained']}]" if item.get("explained") else ""
+    return f"{item['pattern']} (+{float(item['weight']):g}): {item['description']}{why}"
+
+
+def _evidence_for(ring: Mapping[str, Any], members: set[str]) -> str:
+    items = [e for e in ring.get("evidence", ())
+             if not members or members & set(e.get("entities") or ())]
+    return " | ".join(evidence_text(e) for e in items)
+
+
+def _ring_changes(changes: Changes, old: Sequence[Mapping], new: Sequence[Mapping],
+                  translate: Mapping[str, str], score_change: float) -> None:
+    matches = match_rings(old, new, translate)
+    old_members = [{translate.get(m, m) for m in r["members"]} for r in old]
+    new_members = [set(r["members"]) for r in new]
+    new_of = {m.old: m.new for m in matches}
+    old_of = {m.new: m.old for m in matches}
+    owner: dict[str, int] = {m: j for j, ms in enumerate(new_members) for m in ms}
+    for j, ring in enumerate(new):
+        i = old_of.get(j)
+        if i is None:
+            continue
+        joined, left = new_members[j] - old_members[i], old_members[i] - new_members[j]
+        renamed = [old[i]["ring_id"]] if old[i]["ring_id"] != ring["ring_id"] else []
+        if joined or left:
+            kind = "ring_changed" if joined and left else \
+                "ring_grown" if joined else "ring_shrunk"
+            changes.add(kind, f"{ring['ring_id']}: {len(joined)} joined, {len(left)} left "
+                        f"({len(old_members[i])} → {len(new_members[j])} members)",
+                        ring_id=ring["ring_id"], old_ids=renamed, joined=sorted(joined),
+                        left=sorted(left), old_value=len(old_members[i]),
+                        new_value=len(new_members[j]),
+                        evidence=_evidence_for(ring, joined) if joined else "")
+        if abs(float(ring["score"]) - float(old[i]["score"])) >= score_change:
+            changes.add("score_changed", f"{ring['ring_id']}: score {old[i]['score']:g} → "
+                        f"{ring['score']:g}", ring_id=ring["ring_id"], old_ids=renamed,
+                        old_value=old[i]["score"], new_value=ring["score"],
+                        evidence=_evidence_for(ring, set()))
+    for j, ring in enumerate(new):
+        if j in old_of:
+            continue
+        parents = [i for i in range(len(old)) if i in new_of
+                   and 2 * len(old_members[i] & new_members[j]) >= len(new_members[j])]
+        if parents:
+            i = parents[0]
+            kept = new[new_of[i]]["ring_id"]
+            changes.add("ring_split", f"{old[i]['ring_id']} split: {ring['ring_id']} "
+                        f"({len(new_members[j])} members) left it; {kept} keeps its id",
+                        ring_id=ring["ring_id"], old_ids=[old[i]["ring_id"]],
+                        joined=sorted(new_members[j]), new_value=ring["score"],
+                        evidence=_evidence_for(ring, set()))
+            continue
+        changes.add("ring_new", f"{ring['ring_id']}: new ring of {len(new_members[j])} "
+                    f"(score {ring['score']:g})", ring_id=ring["ring_id"],
+                    joined=sorted(new_members[j]), new_value=ring["score"],
+                    evidence=_evidence_for(ring, set()))
+    for i, ring in enumerate(old):
+        if i in new_of:
+            continue
+        into = sorted({owner[m] for m in old_members[i] if m in owner})
+        target = [j for j in into if j in old_of
+                  and 2 * len(old_members[i] & new_members[j]) >= len(old_members[i])]
+        if target:
+            j = target[0]
+            changes.add("ring_merged", f"{ring['ring_id']} merged into {new[j]['ring_id']}",
+                        ring_id=new[j]["ring_id"], old_ids=[ring["ring_id"]],
+                        joined=sorted(old_members[i] & new_members[j]),
+                        old_value=ring["score"], new_value=new[j]["score"],
+                        evidence=_evidence_for(new[j], old_members[i]))
+            continue
+        where = ", ".join(new[j]["ring_id"] for j in into) or "no ring"
+        changes.add("ring_dissolved", f"{ring['ring_id']} dissolved (members now in {where})",
+                    ring_id=ring["ring_id"], left=sorted(old_members[i]),
+                    old_value=ring["score"])
+
+
+def _hit_key(hits: pd.DataFrame, translate: Mapping[str, str] | None = None) -> pd.Series:
+    ids = hits["record_id"].astype(str)
+    if translate:
+        ids = ids.map(lambda v: translate.get(v, v))
+    return ids + "\x1f" + hits["list"].astype(str) + "\x1f" + hits["list_id"].astype(str)
+
+
+def _entry_keys(entries: pd.DataFrame | None) -> set[str] | None:
+    if entries is None:
+        return None
+    return set(entries["list"].astype(str) + "\x1f" + entries["list_id"].astype(str))
+
+
+def _hit_changes(changes: Changes, old: BuildView, new: BuildView,
+                 translate: Mapping[str, str]) -> None:
+    old_keys = set(_hit_key(old.hits, translate))
+    new_keys = set(_hit_key(new.hits))
+    was_listed, is_listed = _entry_keys(old.entries), _entry_keys(new.entries)
+    known = set(old.entities["entity_id"])
+    for row, key in zip(new.hits.to_dict("records"), _hit_key(new.hits)):
+        if key in old_keys:
+            continue
+        entry = f"{row['list']}\x1f{row['list_id']}"
+        newly = was_listed is not None and entry not in was_listed
+        who = "existing" if row["record_id"] in known else "new"
+        what = (f"{row['record_id']} ({who}) matches {row['listed_name']}, "
+                + ("newly added to " if newly else "") + f"{row['list']} {row['list_id']}"
+                f" ({row['programs']}), score {row['score']}")
+        changes.add("newly_listed" if newly else "hit_new", what, entity_id=row["record_id"],
+                    list=row["list"], list_id=row["list_id"], listed_name=row["listed_name"],
+                    programs=row["programs"], new_value=row["score"],
+                    evidence=row.get("evidence", ""))
+    for row, key in zip(old.hits.to_dict("records"), _hit_key(old.hits, translate)):
+        if key in new_keys:
+            continue
+        entry = f"{row['list']}\x1f{row['list_id']}"
+        why = ("the entry is no longer on the list" if is_listed is not None
+               and entry not in is_listed else "no longer matches")
+        entity = key.split("\x1f", 1)[0]
+        changes.add("hit_cleared", f"{entity} and {row['listed_name']} ({row['list']} "
+                    f"{row['list_id']}): {why}", entity_id=entity, list=row["list"],
+                    list_id=row["list_id"], listed_name=row["listed_name"],
+                    programs=row["programs"], old_value=row["score"],
+                    evidence=row.get("evidence", ""))
+
+
+def _entity_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> None:
+    both = old[["record_id", "entity_id"]].merge(new[["record_id", "entity_id"]],
+                                                 on="record_id", suffixes=("_old", "_new"))
+    pairs = both[["entity_id_old", "entity_id_new"]].drop_duplicates()
+    for new_id, group in pairs.groupby("entity_id_new", sort=True):
+        if len(group) > 1:
+            olds = sorted(group["entity_id_old"])
+            changes.add("entity_merged", f"{', '.join(olds)} are now one entity {new_id}",
+                        entity_id=new_id, old_ids=olds)
+    for old_id, group in pairs.groupby("entity_id_old", sort=True):
+        if len(group) > 1:
+            news = sorted(group["entity_id_new"])
+            changes.add("entity_split", f"{old_id} is now {len(news)} entities: "
+                        + ", ".join(news), entity_id=news, old_ids=[old_id])
+
+
+def _record_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> None:
+    layouts = sorted(set(old["layout"]) | set(new["layout"]))
+    for layout in layouts:
+        a = set(old.loc[old["layout"] == layout, "record_id"])
+        b = set(new.loc[new["layout"] == layout, "record_id"])
+        for kind, ids, column in (("records_added", sorted(b - a), "joined"),
+                                  ("records_removed", sorted(a - b), "left")):
+            if not ids:
+                continue
+            shown = "" if len(ids) <= MAX_IDS_SHOWN else f" (first {MAX_IDS_SHOWN:,} shown)"
+            changes.add(kind, f"{layout}: {len(ids):,} records "
+                        f"{'added' if kind == 'records_added' else 'removed'}{shown}",
+                        source=layout, count=len(ids), **{column: ids[:MAX_IDS_SHOWN]})
+
+
+__all__ = ["OUTPUT_SETTINGS", "SettingsDiffer", "as_view", "check_previous", "diff_builds",
+           "evidence_text", "settings_differences"]

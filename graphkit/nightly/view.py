@@ -1,0 +1,117 @@
+"""What a build-to-build diff reads of one build, from its folder or from a fresh
+``BuildResult``: settings, rings, record → entity map, sanctions hits, the list entries it
+screened against (``sanctions.parquet``) and its record keys per source layout."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+#: The screened list entries a build keeps, so a later diff knows what was listed.
+SANCTIONS_PARQUET = "sanctions.parquet"
+#: Columns of the list entries kept in ``sanctions.parquet``.
+ENTRY_COLUMNS = ("list", "list_id", "name", "kind", "programs")
+
+
+class BuildFolderError(ValueError):
+    """A folder that is not a usable graphkit build; names the folder and the file."""
+
+
+@dataclass
+class BuildView:
+    """One build as a diff sees it."""
+
+    name: str
+    settings: dict[str, Any]
+    rings: list[dict[str, Any]]
+    entities: pd.DataFrame  # record_id, entity_id
+    hits: pd.DataFrame  # HIT_COLUMNS of screening (record_id is the entity id)
+    entries: pd.DataFrame | None  # ENTRY_COLUMNS, None for a build that did not keep them
+    records: pd.DataFrame  # layout, record_id
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> BuildView:
+        """Read a build folder (``graphkit build --out``)."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise BuildFolderError(f"{folder}: not a build folder (no such folder)")
+        settings = settings_of(folder)
+        rings = json.loads(_need(folder, "rings.json").read_text(encoding="utf-8"))
+        entities = pd.read_csv(_need(folder, "entities.csv"), dtype=str,
+                               keep_default_na=False, usecols=["record_id", "entity_id"])
+        hits = pd.read_csv(_need(folder, "sanctions_hits.csv"), dtype=str,
+                           keep_default_na=False)
+        entries = None
+        if (folder / SANCTIONS_PARQUET).is_file():
+            entries = pd.read_parquet(folder / SANCTIONS_PARQUET, columns=list(ENTRY_COLUMNS))
+        keys = pq.read_table(_need(folder, "nodes.parquet"), columns=["key"])["key"]
+        return cls(str(folder), settings, rings, entities, hits, entries, record_keys(keys))
+
+    @classmethod
+    def from_result(cls, result: Any, name: str = "this build") -> BuildView:
+        """The view of a fresh ``pipeline.BuildResult`` (before its folder is published)."""
+        entities = pd.concat([result.people.entities, result.companies.entities],
+                             ignore_index=True)[["record_id", "entity_id"]].astype(str)
+        keys = result.tables.nodes["key"]
+        return cls(name, result.project.settings.to_dict(), result.rings.to_json(), entities,
+                   result.hits.astype({"record_id": str}), entry_table(result.sanctions),
+                   record_keys(keys))
+
+
+def _need(folder: Path, name: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise BuildFolderError(f"{folder}: not a complete build ({name} missing)")
+    return path
+
+
+def settings_of(folder: Path) -> dict[str, Any]:
+    """The settings a build folder was made with (manifest.json, else build.json)."""
+    for name in ("manifest.json", "build.json"):
+        path = folder / name
+        if path.is_file():
+            try:
+                return dict(json.loads(path.read_text(encoding="utf-8"))["settings"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise BuildFolderError(f"{path}: no readable 'settings' ({exc})") from exc
+    raise BuildFolderError(f"{folder}: not a complete build (manifest.json and build.json "
+                           "missing)")
+
+
+def record_keys(keys: Any) -> pd.DataFrame:
+    """``layout, record_id`` of the ``Record:<layout>:<id>`` node keys among ``keys``."""
+    keys = pd.Series(pc.cast(keys, "string").to_numpy(zero_copy_only=False)
+                     if not isinstance(keys, pd.Series) else keys, dtype=object)
+    records = keys[keys.str.startswith("Record:")].str.slice(7)
+    parts = records.str.split(":", n=1, expand=True)
+    if parts.empty:
+        return pd.DataFrame({"layout": pd.Series(dtype=object),
+                             "record_id": pd.Series(dtype=object)})
+    return pd.DataFrame({"layout": parts[0].to_numpy(object),
+                         "record_id": parts[1].to_numpy(object)})
+
+
+def entry_table(sanctions: pd.DataFrame) -> pd.DataFrame:
+    """The screened entries' ``ENTRY_COLUMNS`` (programs joined by ``;``)."""
+    out = sanctions.reindex(columns=list(ENTRY_COLUMNS)).copy()
+    out["programs"] = out["programs"].map(
+        lambda v: ";".join(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist")
+        else ("" if v is None else str(v)))
+    return out.astype(str).reset_index(drop=True)
+
+
+def write_entries(sanctions: pd.DataFrame, folder: Path) -> Path:
+    """Write ``sanctions.parquet`` (the screened entries) into a build folder."""
+    path = Path(folder) / SANCTIONS_PARQUET
+    entry_table(sanctions).to_parquet(path, index=False)
+    return path
+
+
+__all__ = ["ENTRY_COLUMNS", "SANCTIONS_PARQUET", "BuildFolderError", "BuildView",
+           "entry_table", "record_keys", "settings_of", "write_entries"]
