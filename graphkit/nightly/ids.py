@@ -69,12 +69,13 @@ def match_rings(old: Sequence[Mapping], new: Sequence[Mapping],
     candidates = []
     for i, ring in enumerate(old):
         counts: dict[int, int] = {}
-        for m in {translate.get(m, m) for m in ring["members"]}:
+        members = {translate.get(m, m) for m in ring["members"]}
+        for m in members:
             for j in owner.get(m, ()):
                 counts[j] = counts.get(j, 0) + 1
         ids_old = strongest_identifiers(ring.get("evidence", ()))
         for j, shared in counts.items():
-            smaller = min(len(ring["members"]), len(new[j]["members"]))
+            smaller = min(len(members), len(new[j]["members"]))
             if shared * 2 >= smaller and shared >= min(2, smaller):
                 ids_new = strongest_identifiers(new[j].get("evidence", ()))
                 candidates.append(RingMatch(i, j, shared, len(ids_old & ids_new)))
