@@ -5,7 +5,10 @@ place, so a build folder with a manifest is a complete build. Keys: ``build_id``
 ``started``/``finished`` (UTC, ISO 8601), ``graphkit``/``python``/``dependencies``
 (versions), ``project``, ``settings`` (``Settings.to_dict()``), ``inputs`` (file, role,
 loader or format, size, sha256, rows), ``outputs`` (file, size, sha256, sorted by name),
-``counts`` and ``stage_seconds``.
+``counts`` and ``stage_seconds``; for audits also ``code`` (graphkit's version and a
+SHA-256 over its source files, so an unreleased change shows), ``lists_screened`` (entries
+screened per sanctions list, whose files' hashes are in ``inputs``) and, for a build made
+with ``--previous``, ``previous`` (that folder and its build id).
 """
 
 from __future__ import annotations
@@ -56,6 +59,38 @@ def graphkit_version() -> str:
         return metadata.version("graphkit")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def source_digest() -> str:
+    """SHA-256 over graphkit's own source files (relative path and content, sorted)."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()
+                       and p.suffix in (".py", ".yaml", ".yml", ".cypher")
+                       and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def lists_screened(result: Any) -> dict[str, int]:
+    """Entries screened per sanctions list of a ``BuildResult``."""
+    sanctions = result.sanctions
+    if "list" not in sanctions.columns:
+        return {}
+    return {str(k): int(v) for k, v in sorted(sanctions["list"].value_counts().items())}
+
+
+def previous_build(result: Any) -> dict[str, Any] | None:
+    """The previous build a ``BuildResult`` was compared with: folder and build id."""
+    folder = getattr(result, "previous", None)
+    if folder is None:
+        return None
+    try:
+        build_id = read_manifest(folder).get("build_id")
+    except (OSError, ValueError):
+        build_id = None
+    return {"folder": str(folder), "build_id": build_id}
 
 
 def describe_file(path: Path, shown_as: str, **extra: Any) -> dict[str, Any]:
@@ -124,11 +159,14 @@ def write_manifest(folder: Path, *, build_id: str, started: str, result: Any,
         "finished": utc_now(),
         "command": list(command),
         "graphkit": graphkit_version(),
+        "code": {"graphkit": graphkit_version(), "source_sha256": source_digest()},
         "python": platform.python_version(),
         "dependencies": versions(),
         "project": result.project.name,
         "settings": result.project.settings.to_dict(),
         "inputs": build_inputs(result, shown or {}),
+        "lists_screened": lists_screened(result),
+        "previous": previous_build(result),
         "outputs": output_files(folder),
         "counts": build_counts(result),
         "stage_seconds": {k: round(v, 3) for k, v in seconds.items()},

@@ -117,8 +117,20 @@ def test_rebuild_with_previous_finds_exactly_the_grown_and_the_new_ring(
     assert report.index("id='changes'") < report.index("class='summary'><tr><th>ring</th>")
     payload = json.loads((new / "changes.json").read_text(encoding="utf-8"))
     assert payload["counts"]["ring_new"] == 1 and payload["counts"]["ring_grown"] == 1
-    assert "changes.csv" in {o["file"] for o in
-                             json.loads((new / "manifest.json").read_text())["outputs"]}
+    manifest = json.loads((new / "manifest.json").read_text(encoding="utf-8"))
+    assert {"changes.csv", "changes.json", "sanctions.parquet"} <= {
+        o["file"] for o in manifest["outputs"]}
+    # provenance: the previous build, the code, the lists and every input with its hash
+    old_manifest = json.loads((first_build / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["previous"] == {"folder": str(first_build),
+                                    "build_id": old_manifest["build_id"]}
+    assert len(manifest["code"]["source_sha256"]) == 64
+    assert manifest["lists_screened"] == {"OFAC-SDN": len(pd.read_parquet(
+        new / "sanctions.parquet"))}
+    people = next(i for i in manifest["inputs"] if i["file"].endswith("people.csv"))
+    assert people["rows"] == 4 + next(i for i in old_manifest["inputs"]
+                                      if i["file"].endswith("people.csv"))["rows"]
+    assert len(people["sha256"]) == 64 and people["size"] > 0
 
     # graphkit diff on the two folders finds the same changes
     out = tmp_path / "diff"
