@@ -146,6 +146,18 @@ def test_a_build_compared_with_itself_has_no_changes(first_build: Path, tmp_path
     assert "rings: 0 new, 0 grown" in capsys.readouterr().out
 
 
+def test_previous_may_be_the_out_folder_itself(demo_dir: Path, first_build: Path,
+                                               tmp_path: Path):
+    out = tmp_path / "latest"
+    shutil.copytree(first_build, out)
+    _build(demo_dir, out, "--previous", str(out))
+    assert pd.read_csv(out / "changes.csv").empty
+    old = json.loads((first_build / "rings.json").read_text(encoding="utf-8"))
+    new = json.loads((out / "rings.json").read_text(encoding="utf-8"))
+    assert [(r["ring_id"], r["members"]) for r in new] == \
+        [(r["ring_id"], r["members"]) for r in old]
+
+
 def test_diff_refuses_builds_with_other_settings_and_names_them(
         demo_dir: Path, first_build: Path, tmp_path: Path, capsys):
     other = tmp_path / "other"
@@ -275,3 +287,50 @@ def test_screen_since_reports_newly_listed_and_cleared_names(tmp_path: Path, cap
     assert sorted(zip(hits["change"], hits["record_id"], hits["list_id"])) == [
         ("cleared", "p1", "22611"), ("newly_listed", "v1", CHINYONG_UID)]
     assert "1 newly listed, 1 cleared" in capsys.readouterr().out
+
+
+def _view(name: str, rings: list[dict], entities: dict[str, str], hits: list[tuple],
+          entries: list[str]):
+    from graphkit.nightly.view import BuildView
+
+    hit_rows = [{"record_id": e, "name": "n", "list": "L", "list_id": i, "lists": "L",
+                 "listed_name": f"LISTED {i}", "matched_name": "m", "alias_quality": "",
+                 "programs": "DPRK2", "score": 0.9, "name_score": 0.9, "evidence": "name"}
+                for e, i in hits]
+    return BuildView(
+        name, {"seed": 7}, rings,
+        pd.DataFrame({"record_id": list(entities), "entity_id": list(entities.values())}),
+        pd.DataFrame(hit_rows, columns=list(hit_rows[0]) if hit_rows else ["record_id"]),
+        pd.DataFrame({"list": "L", "list_id": entries, "name": entries, "kind": "person",
+                      "programs": "DPRK2"}),
+        pd.DataFrame({"layout": "people", "record_id": list(entities)}))
+
+
+def test_diff_names_splits_merges_dissolved_rings_entity_merges_and_list_changes():
+    from graphkit.nightly.diff import diff_builds
+
+    ents_old = {f"r{n}": f"p:{n}" for n in (1, 2, 3, 4, 8, 9, 20, 21)}
+    ents_new = {**{f"r{n}": f"p:{n}" for n in (1, 2, 3, 4, 5, 7, 8, 21)}, "r9": "p:8"}
+    old = _view("old", [_ring("R-a", ["p:1", "p:2", "p:3", "p:4"]),
+                        _ring("R-b", ["p:8", "p:9"]), _ring("R-c", ["p:20", "p:21"])],
+                ents_old, [("p:20", "1")], ["1"])
+    new = _view("new", [_ring("R-a", ["p:1", "p:2", "p:5"]), _ring("R-y", ["p:3", "p:4"]),
+                        _ring("R-b", ["p:7", "p:8"])],
+                ents_new, [("p:5", "2"), ("p:1", "1")], ["1", "2"])
+    rows = diff_builds(old, new).to_frame()
+    got = {(r.change, r.ring_id, r.old_ids, r.joined, r.left, r.entity_id, r.list_id)
+           for r in rows.itertuples()}
+    assert got == {
+        ("ring_changed", "R-a", "", "p:5", "p:3;p:4", "", ""),
+        ("ring_grown", "R-b", "", "p:7", "", "", ""),
+        ("ring_split", "R-y", "R-a", "p:3;p:4", "", "", ""),
+        ("ring_dissolved", "R-c", "", "", "p:20;p:21", "", ""),
+        ("newly_listed", "", "", "", "", "p:5", "2"),
+        ("hit_new", "", "", "", "", "p:1", "1"),
+        ("hit_cleared", "", "", "", "", "p:20", "1"),
+        ("entity_merged", "", "p:8;p:9", "", "", "p:8", ""),
+        ("records_added", "", "", "r5;r7", "", "", ""),
+        ("records_removed", "", "", "", "r20", "", ""),
+    }
+    cleared = rows[rows["change"] == "hit_cleared"].iloc[0]
+    assert cleared["detail"].endswith("no longer matches")

@@ -52,7 +52,8 @@ def check_previous(previous: str | Path, settings: Mapping[str, Any],
     with the same settings (else :class:`SettingsDiffer`, unless allowed); returns the
     differences."""
     old = Path(previous)
-    for name in ("rings.json", "entities.csv", "sanctions_hits.csv", "nodes.parquet"):
+    for name in ("rings.json", "relationships.parquet", "sanctions_hits.csv",
+                 "nodes.parquet"):
         if not (old / name).is_file():
             raise BuildFolderError(f"--previous {old}: not a complete build ({name} missing)")
     differences = settings_differences(settings_of(old), settings)
@@ -111,6 +112,10 @@ def _ring_changes(changes: Changes, old: Sequence[Mapping], new: Sequence[Mappin
     new_of = {m.old: m.new for m in matches}
     old_of = {m.new: m.old for m in matches}
     owner: dict[str, int] = {m: j for j, ms in enumerate(new_members) for m in ms}
+    old_owner: dict[str, list[int]] = {}
+    for i, ms in enumerate(old_members):
+        for m in ms:
+            old_owner.setdefault(m, []).append(i)
     for j, ring in enumerate(new):
         i = old_of.get(j)
         if i is None:
@@ -134,7 +139,8 @@ def _ring_changes(changes: Changes, old: Sequence[Mapping], new: Sequence[Mappin
     for j, ring in enumerate(new):
         if j in old_of:
             continue
-        parents = [i for i in range(len(old)) if i in new_of
+        near = sorted({i for m in new_members[j] for i in old_owner.get(m, ())})
+        parents = [i for i in near if i in new_of
                    and 2 * len(old_members[i] & new_members[j]) >= len(new_members[j])]
         if parents:
             i = parents[0]

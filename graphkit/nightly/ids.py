@@ -109,13 +109,13 @@ def carry_ring_ids(rings: Any, previous: str | Path, entities: pd.DataFrame) -> 
     """Give each ring of ``rings`` (a ``rings.Rings``) that matches a ring of the previous
     build folder (:func:`match_rings`) that ring's id; ``entities`` is this build's
     ``record_id, entity_id``. Returns how many ids were carried over."""
+    from graphkit.nightly.view import entity_map
+
     folder = Path(previous)
-    for name in ("rings.json", "entities.csv"):
-        if not (folder / name).is_file():
-            raise FileNotFoundError(f"{folder}: not a complete build ({name} missing)")
+    if not (folder / "rings.json").is_file():
+        raise FileNotFoundError(f"{folder}: not a complete build (rings.json missing)")
     old = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
-    old_entities = pd.read_csv(folder / "entities.csv", dtype=str, keep_default_na=False,
-                               usecols=["record_id", "entity_id"])
+    old_entities = entity_map(folder)
     new = rings.to_json()
     matches = match_rings(old, new, entity_translation(old_entities, entities))
     rings.carry_ids({m.new: old[m.old]["ring_id"] for m in matches})

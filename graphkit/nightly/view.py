@@ -43,8 +43,7 @@ class BuildView:
             raise BuildFolderError(f"{folder}: not a build folder (no such folder)")
         settings = settings_of(folder)
         rings = json.loads(_need(folder, "rings.json").read_text(encoding="utf-8"))
-        entities = pd.read_csv(_need(folder, "entities.csv"), dtype=str,
-                               keep_default_na=False, usecols=["record_id", "entity_id"])
+        entities = entity_map(folder)
         hits = pd.read_csv(_need(folder, "sanctions_hits.csv"), dtype=str,
                            keep_default_na=False)
         entries = None
@@ -84,6 +83,25 @@ def settings_of(folder: Path) -> dict[str, Any]:
                            "missing)")
 
 
+def entity_map(folder: str | Path) -> pd.DataFrame:
+    """``record_id, entity_id`` of a build folder's person and company records, read
+    exactly from its ``RESOLVED_TO`` relationships (entities.csv may carry spreadsheet
+    guards)."""
+    folder = Path(folder)
+    rels = pq.read_table(_need(folder, "relationships.parquet"),
+                         columns=["start", "end", "type"],
+                         filters=[("type", "=", "RESOLVED_TO")])
+    start = pd.Series(rels["start"].to_numpy(zero_copy_only=False), dtype=object)
+    end = rels["end"].to_numpy(zero_copy_only=False)
+    frames = []
+    for layout in ("people", "companies"):
+        prefix = f"Record:{layout}:"
+        mine = start.str.startswith(prefix).to_numpy(bool)
+        frames.append(pd.DataFrame({"record_id": start[mine].str.slice(len(prefix))
+                                    .to_numpy(object), "entity_id": end[mine]}))
+    return pd.concat(frames, ignore_index=True).astype(str)
+
+
 def record_keys(keys: Any) -> pd.DataFrame:
     """``layout, record_id`` of the ``Record:<layout>:<id>`` node keys among ``keys``."""
     keys = pd.Series(pc.cast(keys, "string").to_numpy(zero_copy_only=False)
@@ -114,4 +132,4 @@ def write_entries(sanctions: pd.DataFrame, folder: Path) -> Path:
 
 
 __all__ = ["ENTRY_COLUMNS", "SANCTIONS_PARQUET", "BuildFolderError", "BuildView",
-           "entry_table", "record_keys", "settings_of", "write_entries"]
+           "entity_map", "entry_table", "record_keys", "settings_of", "write_entries"]
