@@ -20,6 +20,7 @@ from graphkit.nightly.changes import CHANGE_COLUMNS
 from graphkit.nightly.ids import match_rings, ring_content_id
 from graphkit.pipeline import resolve_people, run_build, write_outputs
 from graphkit.schema import Layout
+from graphkit.screen import HIT_COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -300,7 +301,7 @@ def _view(name: str, rings: list[dict], entities: dict[str, str], hits: list[tup
     return BuildView(
         name, {"seed": 7}, rings,
         pd.DataFrame({"record_id": list(entities), "entity_id": list(entities.values())}),
-        pd.DataFrame(hit_rows, columns=list(hit_rows[0]) if hit_rows else ["record_id"]),
+        pd.DataFrame(hit_rows, columns=list(HIT_COLUMNS)),
         pd.DataFrame({"list": "L", "list_id": entries, "name": entries, "kind": "person",
                       "programs": "DPRK2"}),
         pd.DataFrame({"layout": "people", "record_id": list(entities)}))
@@ -334,3 +335,15 @@ def test_diff_names_splits_merges_dissolved_rings_entity_merges_and_list_changes
     }
     cleared = rows[rows["change"] == "hit_cleared"].iloc[0]
     assert cleared["detail"].endswith("no longer matches")
+
+
+def test_diff_names_a_ring_merged_into_another_and_keeps_the_larger_ones_id():
+    from graphkit.nightly.diff import diff_builds
+
+    ents = {f"r{n}": f"p:{n}" for n in range(30, 35)}
+    old = _view("old", [_ring("R-d", ["p:30", "p:31"]),
+                        _ring("R-e", ["p:32", "p:33", "p:34"])], ents, [], [])
+    new = _view("new", [_ring("R-e", [f"p:{n}" for n in range(30, 35)])], ents, [], [])
+    rows = diff_builds(old, new).to_frame()
+    assert sorted(zip(rows["change"], rows["ring_id"], rows["old_ids"])) == [
+        ("ring_grown", "R-e", ""), ("ring_merged", "R-e", "R-d")]

@@ -6,6 +6,7 @@ told otherwise (and the differing settings are named either way)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,75 +105,112 @@ def _evidence_for(ring: Mapping[str, Any], members: set[str]) -> str:
     return " | ".join(evidence_text(e) for e in items)
 
 
+@dataclass
+class _RingPairs:
+    """Old and new rings, their member sets (old ones translated through entity merges),
+    the matches both ways and who is in which ring."""
+
+    old: Sequence[Mapping]
+    new: Sequence[Mapping]
+    old_members: list[set[str]]
+    new_members: list[set[str]]
+    new_of: dict[int, int]
+    old_of: dict[int, int]
+    owner: dict[str, int]
+    old_owner: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, old: Sequence[Mapping], new: Sequence[Mapping],
+           translate: Mapping[str, str]) -> _RingPairs:
+        matches = match_rings(old, new, translate)
+        old_members = [{translate.get(m, m) for m in r["members"]} for r in old]
+        new_members = [set(r["members"]) for r in new]
+        old_owner: dict[str, list[int]] = {}
+        for i, ms in enumerate(old_members):
+            for m in ms:
+                old_owner.setdefault(m, []).append(i)
+        return cls(old, new, old_members, new_members, {m.old: m.new for m in matches},
+                   {m.new: m.old for m in matches},
+                   {m: j for j, ms in enumerate(new_members) for m in ms}, old_owner)
+
+
 def _ring_changes(changes: Changes, old: Sequence[Mapping], new: Sequence[Mapping],
                   translate: Mapping[str, str], score_change: float) -> None:
-    matches = match_rings(old, new, translate)
-    old_members = [{translate.get(m, m) for m in r["members"]} for r in old]
-    new_members = [set(r["members"]) for r in new]
-    new_of = {m.old: m.new for m in matches}
-    old_of = {m.new: m.old for m in matches}
-    owner: dict[str, int] = {m: j for j, ms in enumerate(new_members) for m in ms}
-    old_owner: dict[str, list[int]] = {}
-    for i, ms in enumerate(old_members):
-        for m in ms:
-            old_owner.setdefault(m, []).append(i)
-    for j, ring in enumerate(new):
-        i = old_of.get(j)
+    pairs = _RingPairs.of(old, new, translate)
+    _matched_rings(changes, pairs, score_change)
+    _unmatched_new_rings(changes, pairs)
+    _unmatched_old_rings(changes, pairs)
+
+
+def _matched_rings(changes: Changes, p: _RingPairs, score_change: float) -> None:
+    """Grown, shrunk or changed rings, and score changes, of rings matched one to one."""
+    for j, ring in enumerate(p.new):
+        i = p.old_of.get(j)
         if i is None:
             continue
-        joined, left = new_members[j] - old_members[i], old_members[i] - new_members[j]
-        renamed = [old[i]["ring_id"]] if old[i]["ring_id"] != ring["ring_id"] else []
+        old, before, after = p.old[i], p.old_members[i], p.new_members[j]
+        joined, left = after - before, before - after
+        renamed = [old["ring_id"]] if old["ring_id"] != ring["ring_id"] else []
         if joined or left:
             kind = "ring_changed" if joined and left else \
                 "ring_grown" if joined else "ring_shrunk"
             changes.add(kind, f"{ring['ring_id']}: {len(joined)} joined, {len(left)} left "
-                        f"({len(old_members[i])} → {len(new_members[j])} members)",
+                        f"({len(before)} → {len(after)} members)",
                         ring_id=ring["ring_id"], old_ids=renamed, joined=sorted(joined),
-                        left=sorted(left), old_value=len(old_members[i]),
-                        new_value=len(new_members[j]),
+                        left=sorted(left), old_value=len(before), new_value=len(after),
                         evidence=_evidence_for(ring, joined) if joined else "")
-        if abs(float(ring["score"]) - float(old[i]["score"])) >= score_change:
-            changes.add("score_changed", f"{ring['ring_id']}: score {old[i]['score']:g} → "
+        if abs(float(ring["score"]) - float(old["score"])) >= score_change:
+            changes.add("score_changed", f"{ring['ring_id']}: score {old['score']:g} → "
                         f"{ring['score']:g}", ring_id=ring["ring_id"], old_ids=renamed,
-                        old_value=old[i]["score"], new_value=ring["score"],
+                        old_value=old["score"], new_value=ring["score"],
                         evidence=_evidence_for(ring, set()))
-    for j, ring in enumerate(new):
-        if j in old_of:
+
+
+def _unmatched_new_rings(changes: Changes, p: _RingPairs) -> None:
+    """New rings: split off a matched old ring (most members from it), or new."""
+    for j, ring in enumerate(p.new):
+        if j in p.old_of:
             continue
-        near = sorted({i for m in new_members[j] for i in old_owner.get(m, ())})
-        parents = [i for i in near if i in new_of
-                   and 2 * len(old_members[i] & new_members[j]) >= len(new_members[j])]
+        members = p.new_members[j]
+        near = sorted({i for m in members for i in p.old_owner.get(m, ())})
+        parents = [i for i in near if i in p.new_of
+                   and 2 * len(p.old_members[i] & members) >= len(members)]
         if parents:
             i = parents[0]
-            kept = new[new_of[i]]["ring_id"]
-            changes.add("ring_split", f"{old[i]['ring_id']} split: {ring['ring_id']} "
-                        f"({len(new_members[j])} members) left it; {kept} keeps its id",
-                        ring_id=ring["ring_id"], old_ids=[old[i]["ring_id"]],
-                        joined=sorted(new_members[j]), new_value=ring["score"],
+            kept = p.new[p.new_of[i]]["ring_id"]
+            changes.add("ring_split", f"{p.old[i]['ring_id']} split: {ring['ring_id']} "
+                        f"({len(members)} members) left it; {kept} keeps its id",
+                        ring_id=ring["ring_id"], old_ids=[p.old[i]["ring_id"]],
+                        joined=sorted(members), new_value=ring["score"],
                         evidence=_evidence_for(ring, set()))
+        else:
+            changes.add("ring_new", f"{ring['ring_id']}: new ring of {len(members)} "
+                        f"(score {ring['score']:g})", ring_id=ring["ring_id"],
+                        joined=sorted(members), new_value=ring["score"],
+                        evidence=_evidence_for(ring, set()))
+
+
+def _unmatched_old_rings(changes: Changes, p: _RingPairs) -> None:
+    """Old rings gone: merged into a matched new ring (most members in it), or dissolved."""
+    for i, ring in enumerate(p.old):
+        if i in p.new_of:
             continue
-        changes.add("ring_new", f"{ring['ring_id']}: new ring of {len(new_members[j])} "
-                    f"(score {ring['score']:g})", ring_id=ring["ring_id"],
-                    joined=sorted(new_members[j]), new_value=ring["score"],
-                    evidence=_evidence_for(ring, set()))
-    for i, ring in enumerate(old):
-        if i in new_of:
-            continue
-        into = sorted({owner[m] for m in old_members[i] if m in owner})
-        target = [j for j in into if j in old_of
-                  and 2 * len(old_members[i] & new_members[j]) >= len(old_members[i])]
+        members = p.old_members[i]
+        into = sorted({p.owner[m] for m in members if m in p.owner})
+        target = [j for j in into if j in p.old_of
+                  and 2 * len(members & p.new_members[j]) >= len(members)]
         if target:
-            j = target[0]
-            changes.add("ring_merged", f"{ring['ring_id']} merged into {new[j]['ring_id']}",
-                        ring_id=new[j]["ring_id"], old_ids=[ring["ring_id"]],
-                        joined=sorted(old_members[i] & new_members[j]),
-                        old_value=ring["score"], new_value=new[j]["score"],
-                        evidence=_evidence_for(new[j], old_members[i]))
-            continue
-        where = ", ".join(new[j]["ring_id"] for j in into) or "no ring"
-        changes.add("ring_dissolved", f"{ring['ring_id']} dissolved (members now in {where})",
-                    ring_id=ring["ring_id"], left=sorted(old_members[i]),
-                    old_value=ring["score"])
+            new = p.new[target[0]]
+            changes.add("ring_merged", f"{ring['ring_id']} merged into {new['ring_id']}",
+                        ring_id=new["ring_id"], old_ids=[ring["ring_id"]],
+                        joined=sorted(members & p.new_members[target[0]]),
+                        old_value=ring["score"], new_value=new["score"],
+                        evidence=_evidence_for(new, members))
+        else:
+            where = ", ".join(p.new[j]["ring_id"] for j in into) or "no ring"
+            changes.add("ring_dissolved", f"{ring['ring_id']} dissolved (members now in "
+                        f"{where})", ring_id=ring["ring_id"], left=sorted(members),
+                        old_value=ring["score"])
 
 
 def _hit_key(hits: pd.DataFrame, translate: Mapping[str, str] | None = None) -> pd.Series:
