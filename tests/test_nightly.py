@@ -347,3 +347,14 @@ def test_diff_names_a_ring_merged_into_another_and_keeps_the_larger_ones_id():
     rows = diff_builds(old, new).to_frame()
     assert sorted(zip(rows["change"], rows["ring_id"], rows["old_ids"])) == [
         ("ring_grown", "R-e", ""), ("ring_merged", "R-e", "R-d")]
+
+
+def test_an_entity_whose_naming_record_left_is_renamed_and_its_ring_kept():
+    from graphkit.nightly.diff import diff_builds
+
+    old = _view("old", [_ring("R-f", ["p:1", "p:3"])], {"r1": "p:1", "r2": "p:1", "r3": "p:3"},
+                [], [])
+    new = _view("new", [_ring("R-f", ["p:2", "p:3"])], {"r2": "p:2", "r3": "p:3"}, [], [])
+    rows = diff_builds(old, new).to_frame()
+    assert sorted(zip(rows["change"], rows["entity_id"], rows["old_ids"])) == [
+        ("entity_renamed", "p:2", "p:1"), ("records_removed", "", "")]

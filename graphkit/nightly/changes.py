@@ -5,7 +5,8 @@ Kinds (``KINDS``, in this order in every file): ``ring_new``, ``ring_grown``,
 ``ring_merged`` / ``ring_split`` (which old ring ids became which new ones),
 ``score_changed`` (past ``Settings.diff_score_change``), ``newly_listed`` (a match with a
 list entry the previous build's lists did not have), ``hit_new``, ``hit_cleared``,
-``entity_merged`` / ``entity_split`` (which entity ids became which), ``records_added`` /
+``entity_merged`` / ``entity_split`` / ``entity_renamed`` (which entity ids became which;
+renamed: the same records under the id of another of them), ``records_added`` /
 ``records_removed`` (per source layout).
 """
 
@@ -26,7 +27,8 @@ CHANGES_JSON = "changes.json"
 
 KINDS = ("ring_new", "ring_grown", "ring_shrunk", "ring_changed", "ring_dissolved",
          "ring_merged", "ring_split", "score_changed", "newly_listed", "hit_new",
-         "hit_cleared", "entity_merged", "entity_split", "records_added", "records_removed")
+         "hit_cleared", "entity_merged", "entity_split", "entity_renamed", "records_added",
+         "records_removed")
 
 #: Columns of ``changes.csv`` (lists inside a cell are joined by ``;``).
 CHANGE_COLUMNS = ("change", "ring_id", "old_ids", "entity_id", "joined", "left", "source",
@@ -82,7 +84,8 @@ class Changes:
                  f"{c['ring_split']} split, {c['score_changed']} score changes")
         hits = (f"sanctions: {c['newly_listed']} newly listed, {c['hit_new']} new hits, "
                 f"{c['hit_cleared']} cleared")
-        ents = (f"entities: {c['entity_merged']} merged, {c['entity_split']} split; "
+        ents = (f"entities: {c['entity_merged']} merged, {c['entity_split']} split, "
+                f"{c['entity_renamed']} renamed; "
                 f"records: {self._records('records_added')} added, "
                 f"{self._records('records_removed')} removed")
         lines = [f"Changes since {self.old}: {rings}; {hits}; {ents} (changes.csv)"]

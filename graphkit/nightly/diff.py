@@ -273,6 +273,12 @@ def _entity_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> N
             news = sorted(group["entity_id_new"])
             changes.add("entity_split", f"{old_id} is now {len(news)} entities: "
                         + ", ".join(news), entity_id=news, old_ids=[old_id])
+    one_to_one = pairs[~pairs["entity_id_old"].duplicated(keep=False)
+                       & ~pairs["entity_id_new"].duplicated(keep=False)]
+    renamed = one_to_one[one_to_one["entity_id_old"] != one_to_one["entity_id_new"]]
+    for old_id, new_id in zip(renamed["entity_id_old"], renamed["entity_id_new"]):
+        changes.add("entity_renamed", f"{old_id} is now {new_id} (its smallest record id "
+                    "left it)", entity_id=new_id, old_ids=[old_id])
 
 
 def _record_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> None:
