@@ -292,7 +292,7 @@ def test_screen_since_reports_newly_listed_and_cleared_names(tmp_path: Path, cap
 
 def _view(name: str, rings: list[dict], entities: dict[str, str], hits: list[tuple],
           entries: list[str]):
-    from graphkit.nightly.view import BuildView
+    from graphkit.nightly.view import BuildView, record_keys
 
     hit_rows = [{"record_id": e, "name": "n", "list": "L", "list_id": i, "lists": "L",
                  "listed_name": f"LISTED {i}", "matched_name": "m", "alias_quality": "",
@@ -304,7 +304,7 @@ def _view(name: str, rings: list[dict], entities: dict[str, str], hits: list[tup
         pd.DataFrame(hit_rows, columns=list(HIT_COLUMNS)),
         pd.DataFrame({"list": "L", "list_id": entries, "name": entries, "kind": "person",
                       "programs": "DPRK2"}),
-        pd.DataFrame({"layout": "people", "record_id": list(entities)}))
+        record_keys(pd.Series([f"Record:people:{r}" for r in entities])))
 
 
 def test_diff_names_splits_merges_dissolved_rings_entity_merges_and_list_changes():

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.nightly.changes import Changes
 from graphkit.nightly.ids import entity_translation, match_rings
@@ -281,19 +283,22 @@ def _entity_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> N
                     "left it)", entity_id=new_id, old_ids=[old_id])
 
 
-def _record_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> None:
-    layouts = sorted(set(old["layout"]) | set(new["layout"]))
-    for layout in layouts:
-        a = set(old.loc[old["layout"] == layout, "record_id"])
-        b = set(new.loc[new["layout"] == layout, "record_id"])
-        for kind, ids, column in (("records_added", sorted(b - a), "joined"),
-                                  ("records_removed", sorted(a - b), "left")):
-            if not ids:
+def _record_changes(changes: Changes, old: Mapping[str, pa.Array],
+                    new: Mapping[str, pa.Array]) -> None:
+    empty = pa.array([], pa.string())
+    for layout in sorted(set(old) | set(new)):
+        a, b = old.get(layout, empty), new.get(layout, empty)
+        for kind, ids, column in (
+                ("records_added", b.filter(pc.invert(pc.is_in(b, value_set=a))), "joined"),
+                ("records_removed", a.filter(pc.invert(pc.is_in(a, value_set=b))), "left")):
+            if not len(ids):
                 continue
-            shown = "" if len(ids) <= MAX_IDS_SHOWN else f" (first {MAX_IDS_SHOWN:,} shown)"
+            shown = pc.sort_indices(ids)[:MAX_IDS_SHOWN]
+            more = "" if len(ids) <= MAX_IDS_SHOWN else f" (first {MAX_IDS_SHOWN:,} shown)"
             changes.add(kind, f"{layout}: {len(ids):,} records "
-                        f"{'added' if kind == 'records_added' else 'removed'}{shown}",
-                        source=layout, count=len(ids), **{column: ids[:MAX_IDS_SHOWN]})
+                        f"{'added' if kind == 'records_added' else 'removed'}{more}",
+                        source=layout, count=len(ids),
+                        **{column: ids.take(shown).to_pylist()})
 
 
 __all__ = ["OUTPUT_SETTINGS", "SettingsDiffer", "as_view", "check_previous", "diff_builds",

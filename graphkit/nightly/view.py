@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from graphkit.schema import Layout
 
 #: The screened list entries a build keeps, so a later diff knows what was listed.
 SANCTIONS_PARQUET = "sanctions.parquet"
@@ -33,7 +36,7 @@ class BuildView:
     entities: pd.DataFrame  # record_id, entity_id
     hits: pd.DataFrame  # HIT_COLUMNS of screening (record_id is the entity id)
     entries: pd.DataFrame | None  # ENTRY_COLUMNS, None for a build that did not keep them
-    records: pd.DataFrame  # layout, record_id
+    records: dict[str, pa.Array]  # record ids per source layout
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> BuildView:
@@ -102,17 +105,21 @@ def entity_map(folder: str | Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).astype(str)
 
 
-def record_keys(keys: Any) -> pd.DataFrame:
-    """``layout, record_id`` of the ``Record:<layout>:<id>`` node keys among ``keys``."""
-    keys = pd.Series(pc.cast(keys, "string").to_numpy(zero_copy_only=False)
-                     if not isinstance(keys, pd.Series) else keys, dtype=object)
-    records = keys[keys.str.startswith("Record:")].str.slice(7)
-    parts = records.str.split(":", n=1, expand=True)
-    if parts.empty:
-        return pd.DataFrame({"layout": pd.Series(dtype=object),
-                             "record_id": pd.Series(dtype=object)})
-    return pd.DataFrame({"layout": parts[0].to_numpy(object),
-                         "record_id": parts[1].to_numpy(object)})
+def record_keys(keys: Any) -> dict[str, pa.Array]:
+    """Record ids per layout of the ``Record:<layout>:<id>`` node keys among ``keys`` (an
+    Arrow array or a pandas Series), kept as Arrow string arrays (millions at 1M people)."""
+    if isinstance(keys, pd.Series):
+        keys = pa.array(keys.to_numpy(object), pa.string())
+    elif isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    keys = pc.cast(keys, pa.string())
+    out: dict[str, pa.Array] = {}
+    for layout in Layout:
+        prefix = f"Record:{layout.value}:"
+        mine = keys.filter(pc.starts_with(keys, prefix))
+        if len(mine):
+            out[layout.value] = pc.utf8_slice_codeunits(mine, len(prefix))
+    return out
 
 
 def entry_table(sanctions: pd.DataFrame) -> pd.DataFrame:
