@@ -358,3 +358,15 @@ def test_an_entity_whose_naming_record_left_is_renamed_and_its_ring_kept():
     rows = diff_builds(old, new).to_frame()
     assert sorted(zip(rows["change"], rows["entity_id"], rows["old_ids"])) == [
         ("entity_renamed", "p:2", "p:1"), ("records_removed", "", "")]
+
+
+def test_changes_csv_neutralises_formula_cells_and_json_keeps_them(tmp_path: Path):
+    from graphkit.nightly.diff import diff_builds
+
+    old = _view("old", [], {"r1": "p:1"}, [], [])
+    new = _view("new", [], {"r1": "p:1", "=1+2": "p:=1+2"}, [], [])
+    diff_builds(old, new).write(tmp_path)
+    text = (tmp_path / "changes.csv").read_text(encoding="utf-8")
+    assert ",'=1+2," in text and ",=1+2," not in text
+    payload = json.loads((tmp_path / "changes.json").read_text(encoding="utf-8"))
+    assert payload["changes"][0]["joined"] == "=1+2"
