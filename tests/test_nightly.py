@@ -132,6 +132,8 @@ def test_rebuild_with_previous_finds_exactly_the_grown_and_the_new_ring(
     assert people["rows"] == 4 + next(i for i in old_manifest["inputs"]
                                       if i["file"].endswith("people.csv"))["rows"]
     assert len(people["sha256"]) == 64 and people["size"] > 0
+    sdn = next(i for i in manifest["inputs"] if i["role"] == "sanctions")
+    assert sdn["published"] == "2024-05-03" and len(sdn["sha256"]) == 64
 
     # graphkit diff on the two folders finds the same changes
     out = tmp_path / "diff"
@@ -370,3 +372,12 @@ def test_changes_csv_neutralises_formula_cells_and_json_keeps_them(tmp_path: Pat
     assert ",'=1+2," in text and ",=1+2," not in text
     payload = json.loads((tmp_path / "changes.json").read_text(encoding="utf-8"))
     assert payload["changes"][0]["joined"] == "=1+2"
+
+
+def test_manifest_records_the_date_a_list_file_says_it_was_published():
+    from graphkit.manifest import list_published
+
+    assert list_published(DATA / "ofac_sdn_sample.xml") == "05/03/2024"
+    assert list_published(DATA / "un_consolidated_sample.xml") == \
+        "2024-05-02T20:00:04.207-04:00"
+    assert list_published(CUT_2023) is None  # the legacy CSV states no date
