@@ -137,6 +137,11 @@ def _args_build(build: argparse.ArgumentParser) -> None:
     build.add_argument("--graph-json", action=argparse.BooleanOptionalAction, default=None,
                        help="write graph.json, node-link JSON (default: as for --graphml)")
     build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
+    build.add_argument("--previous", metavar="OLD_BUILD",
+                       help="previous build folder: rings keep its ids; writes changes.csv "
+                            "and changes.json (may be the --out folder itself)")
+    build.add_argument("--allow-settings-change", action="store_true",
+                       help="with --previous: compare even if the settings differ")
     limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")
     limits.add_argument("--max-decompressed-bytes", type=_positive_int, default=None, metavar="N",
                         help="bytes a .gz input may unpack to (default "
@@ -229,10 +234,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
         assert project is not None
         project.settings = project.settings.with_overrides(**overrides)
         _check_build_inputs(project, out, args.demo)
+        previous = _check_previous(args, project.settings)
         stages = Stages([*STAGES, "write"], show=not args.quiet)  # one bar, outputs too
         try:
             with use_limits(project.settings):
-                result = run_build(project, log, stages=stages)
+                result = run_build(project, log, stages=stages, previous=previous)
             write_started = time.perf_counter()
             paths = write_outputs(result, folder.tmp, stages=stages, built=started_at)
         finally:
@@ -254,6 +260,47 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.strict and counts:
         print("--strict: input issues make this build fail", file=sys.stderr)
         return EXIT_ISSUES
+    return EXIT_OK
+
+
+def _check_previous(args: argparse.Namespace, settings) -> Path | None:
+    """``build --previous``: the folder, checked (complete build, same settings)."""
+    if not args.previous:
+        return None
+    from graphkit.nightly.diff import check_previous
+
+    previous = Path(args.previous)
+    differences = check_previous(previous, settings.to_dict(), args.allow_settings_change)
+    if differences:
+        print("settings changed since the previous build: " + "; ".join(differences),
+              file=sys.stderr)
+    return previous
+
+
+def _args_diff(diff: argparse.ArgumentParser) -> None:
+    diff.add_argument("old", help="the older build folder")
+    diff.add_argument("new", help="the newer build folder")
+    diff.add_argument("--out", metavar="FOLDER",
+                      help="folder to write changes.csv and changes.json to (default: print "
+                           "the headline counts only)")
+    diff.add_argument("--allow-settings-change", action="store_true",
+                      help="compare builds made with different settings (named in the "
+                           "output)")
+    _add_csv_safety_flag(diff)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from graphkit.nightly.diff import diff_builds
+
+    changes = diff_builds(Path(args.old), Path(args.new),
+                          allow_settings_change=args.allow_settings_change)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = changes.write(out, not args.no_csv_safety)
+        print("\n".join(changes.headline()) + "\nwrote " + ", ".join(str(p) for p in paths))
+    else:
+        print("\n".join(changes.headline()))
     return EXIT_OK
 
 
@@ -422,6 +469,11 @@ def _args_screen(scr: argparse.ArgumentParser) -> None:
     scr.add_argument("--threshold", type=float, default=threshold,
                      help=f"calibrated score for a hit (default {threshold})")
     scr.add_argument("--strict", action="store_true", help="exit 1 when rows were skipped")
+    scr.add_argument("--since", metavar="OLD_LIST",
+                     help="an older version of the list: report only matches with entries "
+                          "added since (newly_listed) or removed (cleared)")
+    scr.add_argument("--since-format", choices=list(LIST_FORMATS),
+                     help="format of --since (default: detected)")
     scr.add_argument("--out", required=True, help="hits CSV to write")
     scr.add_argument("--quiet", action="store_true", help="no progress")
     _add_csv_safety_flag(scr)
@@ -444,6 +496,8 @@ def _cmd_screen(args: argparse.Namespace) -> int:
              for i, path in enumerate(args.list or [])] or [read_sdn()]
     sanctions = select_programs(pd.concat(lists, ignore_index=True),
                                 args.program or [args.scope])
+    if args.since:
+        return _screen_since(args, names, sanctions, log)
     started = time.perf_counter()
     screener = Screener(sanctions)
     hits = screen(names, sanctions, threshold=args.threshold, screener=screener,
@@ -456,6 +510,25 @@ def _cmd_screen(args: argparse.Namespace) -> int:
           f"{hits['record_id'].nunique():,} with hits at >= {args.threshold}, "
           f"{len(hits):,} hits; wrote {args.out}"
           + (f"; {errors:,} rows skipped (see messages above)" if errors else ""))
+    return EXIT_ISSUES if errors and args.strict else EXIT_OK
+
+
+def _screen_since(args: argparse.Namespace, names, sanctions, log) -> int:
+    from graphkit.csvsafe import write_csv
+    from graphkit.lists import read_list, select_programs
+    from graphkit.nightly.listdiff import added_and_removed, screen_since
+
+    old = select_programs(read_list(args.since, args.since_format, log),
+                          args.program or [args.scope])
+    added, removed = added_and_removed(old, sanctions)
+    hits = screen_since(names, old, sanctions, args.threshold)
+    write_csv(hits, args.out, not args.no_csv_safety)
+    counts = hits["change"].value_counts()
+    print(f"{len(names):,} names screened against the {len(added):,} entries added and "
+          f"{len(removed):,} removed since {args.since}: "
+          f"{int(counts.get('newly_listed', 0)):,} newly listed, "
+          f"{int(counts.get('cleared', 0)):,} cleared; wrote {args.out}")
+    errors = log.counts.get("error", 0)
     return EXIT_ISSUES if errors and args.strict else EXIT_OK
 
 
@@ -695,7 +768,8 @@ COMMANDS: tuple[Command, ...] = (
             "is replaced whole, only once everything is written.",
             ("graphkit build --demo --out out",
              "graphkit build --input data/ --out out --strict",
-             "graphkit build --config project.yml --out out --max-identifier-share 30"),
+             "graphkit build --config project.yml --out out --max-identifier-share 30",
+             "graphkit build --input data/ --out out --previous out"),
             _args_build, _cmd_build),
     Command("demo-data", "write the seeded demo files and truth.csv",
             "Write native data files (people.csv, payroll.csv, shipments.csv, logins.csv, "
@@ -726,8 +800,17 @@ COMMANDS: tuple[Command, ...] = (
             "calibrated threshold, with its evidence.",
             ("graphkit screen names.csv --out hits.csv",
              "graphkit screen names.csv --list un.xml --list sdn.xml --threshold 0.7 "
-             "--out hits.csv"),
+             "--out hits.csv",
+             "graphkit screen names.csv --list sdn-new.csv --since sdn-old.csv --out new.csv"),
             _args_screen, _cmd_screen),
+    Command("diff", "what changed between two build folders",
+            "Compare two build folders: new, grown, shrunk and dissolved rings (who joined, "
+            "who left, with the evidence), score changes, new, cleared and newly listed "
+            "sanctions hits, entity merges and splits, records added and removed per source. "
+            "Builds made with different settings are refused unless told otherwise.",
+            ("graphkit diff old/ out/",
+             "graphkit diff old/ out/ --out changes/ --allow-settings-change"),
+            _args_diff, _cmd_diff),
     Command("query", "run Cypher query packs on a build",
             "Cypher query packs (queries/<pack>/<name>.cypher): list them, or run one on a "
             "build (the embedded engine, or a Neo4j server with --uri).",

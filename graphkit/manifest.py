@@ -4,8 +4,12 @@ Written last into the build's temporary folder, just before the folder is moved 
 place, so a build folder with a manifest is a complete build. Keys: ``build_id``,
 ``started``/``finished`` (UTC, ISO 8601), ``graphkit``/``python``/``dependencies``
 (versions), ``project``, ``settings`` (``Settings.to_dict()``), ``inputs`` (file, role,
-loader or format, size, sha256, rows), ``outputs`` (file, size, sha256, sorted by name),
-``counts`` and ``stage_seconds``.
+loader or format, size, sha256, rows; for lists the date the file says it was
+published), ``outputs`` (file, size, sha256, sorted by name),
+``counts`` and ``stage_seconds``; for audits also ``code`` (graphkit's version and a
+SHA-256 over its source files, so an unreleased change shows), ``lists_screened`` (entries
+screened per sanctions list, whose files' hashes are in ``inputs``) and, for a build made
+with ``--previous``, ``previous`` (that folder and its build id).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib import metadata, resources
@@ -58,6 +63,61 @@ def graphkit_version() -> str:
         return "unknown"
 
 
+def source_digest() -> str:
+    """SHA-256 over graphkit's own source files (relative path and content, sorted)."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()
+                       and p.suffix in (".py", ".yaml", ".yml", ".cypher")
+                       and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+#: Where published list files say when they were published (OFAC XML, UN XML).
+_PUBLISHED = (re.compile(rb"<Publish_Date>\s*([^<]+?)\s*</Publish_Date>"),
+              re.compile(rb'dateGenerated="([^"]+)"'))
+
+
+def list_published(path: Path) -> str | None:
+    """The publication date a list file states in its first 64 KiB (OFAC XML
+    ``Publish_Date``, UN XML ``dateGenerated``), else a date in the bundled file's name;
+    None when it states none (OFAC CSV)."""
+    from graphkit.limits import open_maybe_gzip
+
+    try:
+        with open_maybe_gzip(path) as stream:
+            head = stream.read(1 << 16)
+    except (OSError, ValueError):
+        return None
+    for pattern in _PUBLISHED:
+        found = pattern.search(head)
+        if found:
+            return found.group(1).decode("utf-8", "replace")
+    return None
+
+
+def lists_screened(result: Any) -> dict[str, int]:
+    """Entries screened per sanctions list of a ``BuildResult``."""
+    sanctions = result.sanctions
+    if "list" not in sanctions.columns:
+        return {}
+    return {str(k): int(v) for k, v in sorted(sanctions["list"].value_counts().items())}
+
+
+def previous_build(result: Any) -> dict[str, Any] | None:
+    """The previous build a ``BuildResult`` was compared with: folder and build id."""
+    folder = getattr(result, "previous", None)
+    if folder is None:
+        return None
+    try:
+        build_id = read_manifest(folder).get("build_id")
+    except (OSError, ValueError):
+        build_id = None
+    return {"folder": str(folder), "build_id": build_id}
+
+
 def describe_file(path: Path, shown_as: str, **extra: Any) -> dict[str, Any]:
     """``{"file", "size", "sha256", **extra}`` of one file."""
     return {"file": shown_as, "size": path.stat().st_size, "sha256": sha256_of(path), **extra}
@@ -87,11 +147,14 @@ def build_inputs(result: Any, shown: dict[Path, str]) -> list[dict[str, Any]]:
         path = Path(path)
         if path.is_file():
             inputs.append(describe_file(path, shown.get(path, str(path)), role="sanctions",
-                                        format=fmt or "detected"))
+                                        format=fmt or "detected",
+                                        published=list_published(path)))
     if not result.project.sanctions:
         with resources.as_file(resources.files("graphkit.data") / BUNDLED_SDN) as bundled:
+            dated = re.search(r"\d{4}-\d{2}-\d{2}", BUNDLED_SDN)
             inputs.append(describe_file(bundled, f"(bundled) {BUNDLED_SDN}",
-                                        role="sanctions", format="ofac-sdn-csv"))
+                                        role="sanctions", format="ofac-sdn-csv",
+                                        published=dated.group(0) if dated else None))
     return inputs
 
 
@@ -124,11 +187,14 @@ def write_manifest(folder: Path, *, build_id: str, started: str, result: Any,
         "finished": utc_now(),
         "command": list(command),
         "graphkit": graphkit_version(),
+        "code": {"graphkit": graphkit_version(), "source_sha256": source_digest()},
         "python": platform.python_version(),
         "dependencies": versions(),
         "project": result.project.name,
         "settings": result.project.settings.to_dict(),
         "inputs": build_inputs(result, shown or {}),
+        "lists_screened": lists_screened(result),
+        "previous": previous_build(result),
         "outputs": output_files(folder),
         "counts": build_counts(result),
         "stage_seconds": {k: round(v, 3) for k, v in seconds.items()},

@@ -28,8 +28,12 @@ from graphkit.ingest import Ingested, ingest
 from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
+from graphkit.nightly.diff import diff_builds
+from graphkit.nightly.ids import carry_ring_ids
+from graphkit.nightly.view import write_entries
 from graphkit.progress import Stages, StageStats
 from graphkit.report import build_info, write_report
+from graphkit.report.changes import changes_section
 from graphkit.resolve import (
     Resolution,
     resolve,
@@ -61,6 +65,9 @@ class BuildResult:
     rings: Rings
     stages: list[StageStats] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: the previous build's folder (``build --previous``): ring ids carried over from it,
+    #: and ``write_outputs`` writes the changes since it
+    previous: Path | None = None
     _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
 
     @property
@@ -142,9 +149,10 @@ def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: S
 
 
 def run_build(project: Project, log: IssueLog | None = None, show_progress: bool = True,
-              stages: Stages | None = None) -> BuildResult:
+              stages: Stages | None = None, previous: Path | None = None) -> BuildResult:
     """Run every stage of a build on ``project``; ``stages`` (the caller's, left open)
-    lets one progress bar go on over ``write_outputs``."""
+    lets one progress bar go on over ``write_outputs``; with ``previous`` (a build folder),
+    rings that are recognisably that build's rings keep their ids."""
     log = log if log is not None else IssueLog()
     settings = project.settings
     own_stages = stages is None
@@ -176,10 +184,14 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         tables = append_households(tables, households_table(people))
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, notes = clusters_and_rings(tables, settings, stages)
+    if previous is not None:
+        carried = carry_ring_ids(rings, previous, pd.concat(
+            [people.entities, companies.entities], ignore_index=True).astype(str))
+        notes = [*notes, f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
         stages.close()
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
-                       rings, list(stages.stats), notes, graph)
+                       rings, list(stages.stats), notes, previous, graph)
 
 
 def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settings) -> bool:
@@ -193,10 +205,12 @@ def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settin
 def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False,
                   stages: Stages | None = None, built: str = "") -> list[Path]:
     """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml and
-    graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv, issues.csv,
-    rings.csv, rings.json, report.html, summary.txt and build.json to ``out_dir``;
-    returns the paths written. ``stages``: the caller's (see ``run_build``), left open.
-    ``built``: the build's start (the manifest's ``started``), whose date report.html shows."""
+    graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv,
+    sanctions.parquet (the entries screened), issues.csv, rings.csv, rings.json,
+    report.html, summary.txt and build.json to ``out_dir``, and with a previous build
+    (``result.previous``) changes.csv and changes.json; returns the paths written.
+    ``stages``: the caller's (see ``run_build``), left open. ``built``: the build's start
+    (the manifest's ``started``), whose date report.html shows."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = result.project.settings
@@ -230,6 +244,11 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         written.append(out / "entities.csv")
         write_csv(result.hits, out / "sanctions_hits.csv", safe)
         written.append(out / "sanctions_hits.csv")
+        written.append(write_entries(result.sanctions, out))
+        changes = None
+        if result.previous is not None:  # settings were checked before the build ran
+            changes = diff_builds(result.previous, result, allow_settings_change=True)
+            written += changes.write(out, safe)
         write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
         written.append(out / "issues.csv")
         write_csv(result.rings.to_pandas(), out / "rings.csv", safe)
@@ -238,7 +257,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         write_report(result.rings, out / "report.html",
                      f"graphkit rings: {result.project.name}", limit=settings.report_rings,
                      min_score=settings.report_min_score, seed=settings.seed,
-                     info=build_info(result, built))
+                     info=build_info(result, built),
+                     changes_html=changes_section(changes) if changes else "")
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
         st.rows_out = st.rows_in
     if own_stages:
@@ -246,7 +266,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     # summary.txt and build.json tell of this write too; the caller's result is unchanged
     result = dataclasses.replace(result, stages=[*result.stages, *stages.stats[first_new:]],
                                  notes=[*result.notes, *notes])
-    (out / "summary.txt").write_text(summary_text(result), encoding="utf-8")
+    headline = "\n".join(changes.headline()) + "\n\n" if changes else ""
+    (out / "summary.txt").write_text(headline + summary_text(result), encoding="utf-8")
     written.append(out / "summary.txt")
     written.append(out / BUILD_JSON)
     (out / BUILD_JSON).write_text(json.dumps(build_record(result, written), indent=1,

@@ -73,6 +73,9 @@ class Settings:
     #: False, or None for small builds only (``graph_view_max_nodes``); the fields live on
     #: as properties of the Record nodes either way
     keep_record_fields: bool | None = None
+    #: build-to-build changes (``graphkit diff``, ``build --previous``): a ring's score
+    #: moving by at least this much (0–100 scale) is a ``score_changed`` change
+    diff_score_change: float = 5.0
 
     def with_overrides(self, **values) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored)."""

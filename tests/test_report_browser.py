@@ -50,7 +50,7 @@ def test_report_renders_in_headless_chromium(demo_build, tmp_path):
     write_outputs(demo_build, tmp_path / "out")
     page = tmp_path / "out" / "report.html"
     dom = _run(chromium, page, tmp_path / "profile", "--dump-dom")
-    sections = re.findall(r"<section class=\"ring-section\" id=\"(R\d+)\"", dom.stdout)
+    sections = re.findall(r"<section class=\"ring-section\" id=\"(R-[0-9a-f]+)\"", dom.stdout)
     assert sections == _flagged(demo_build) and len(sections) >= 5
     assert dom.stdout.count("<svg") == len(sections)
     assert dom.stdout.count("<circle") >= 2 * len(sections)

@@ -35,6 +35,7 @@ import types
 import numpy as np
 import pandas as pd
 
+from graphkit.nightly.ids import entity_roots
 from graphkit.resolve.blocking import DEFAULT_MAX_BLOCK, DEFAULT_WINDOW, block
 from graphkit.resolve.cluster import cluster_pairs
 from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
@@ -122,7 +123,7 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     for side in (blocking.left, blocking.right):
         np.maximum.at(best, side[merged_at], prob[merged_at])
     best[best < 0] = 1.0
-    root_ids = pd.Series(ids[labels])
+    root_ids = pd.Series(entity_roots(ids, labels))  # smallest record id: stable
     sizes = root_ids.map(root_ids.value_counts())
     entities = pd.DataFrame({
         "record_id": ids,

@@ -17,6 +17,7 @@ from graphkit.graph.neighbourhood import neighbourhood
 from graphkit.graph.provenance import entities_of, records_of
 from graphkit.graph.tables import GraphTables, graph_from_tables
 from graphkit.rings.members import member_table
+from graphkit.nightly.ids import ring_content_id
 from graphkit.schema import Rel
 from graphkit.settings import DEFAULT_SETTINGS
 
@@ -167,13 +168,25 @@ class Ring:
 
 
 class Rings:
-    """Rings ranked by evidence points (highest first), numbered ``R0001``…"""
+    """Rings ranked by evidence points (highest first; the rank is a column). A ring's id
+    is derived from its members (``nightly.ids.ring_content_id``), or carried over from a
+    previous build by :meth:`carry_ids`, never from its rank."""
 
     def __init__(self, rings: list[Ring], hubs: dict[str, int]) -> None:
         self.rings = sorted(rings, key=lambda r: (-r.points, -len(r.members), r.members[0]))
-        for rank, ring in enumerate(self.rings, start=1):
-            ring.ring_id = f"R{rank:04d}"
+        for ring in self.rings:
+            ring.ring_id = ring_content_id(ring.members)
         self.hubs = hubs
+
+    def carry_ids(self, ids: dict[int, str]) -> None:
+        """Give the rings at the given positions (rank − 1) the given ids (a previous
+        build's ids of the same rings); the others keep their content-derived ids."""
+        taken = set(ids.values())
+        for position, ring in enumerate(self.rings):
+            if position in ids:
+                ring.ring_id = ids[position]
+            elif ring.ring_id in taken:  # an old id now naming another ring: never reuse
+                ring.ring_id = ring_content_id([*ring.members, "#"])
 
     def __len__(self) -> int:
         return len(self.rings)

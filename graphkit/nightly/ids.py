@@ -1,0 +1,126 @@
+"""Stable ids: derived from content, not from order or rank.
+
+* An entity's id is its prefix and the smallest record id among its records, so it stays
+  while that record stays with the same person, whatever order the files come in.
+* A ring's id, without a previous build, is ``R-`` and a hash of its members; with a
+  previous build, a ring that is recognisably an old ring (:func:`match_rings`: most of
+  the smaller ring's members shared, matched greedily by overlap, then by shared strongest
+  identifiers) keeps the old ring's id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def entity_roots(record_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """For each record, the smallest record id of its group (``labels``: group per record)."""
+    return pd.Series(record_ids, dtype=object).groupby(labels).transform("min").to_numpy(
+        dtype=object)
+
+
+def ring_content_id(members: Iterable[str]) -> str:
+    """``R-`` and 10 hex digits of the SHA-256 of the sorted member keys."""
+    digest = hashlib.sha256("\n".join(sorted(members)).encode("utf-8")).hexdigest()
+    return f"R-{digest[:10]}"
+
+
+@dataclass(frozen=True)
+class RingMatch:
+    """One old ring matched to one new ring: indices into the two lists, and how many
+    members (after translating old entity ids) and strongest identifiers they share."""
+
+    old: int
+    new: int
+    shared: int
+    shared_identifiers: int
+
+
+def strongest_identifiers(evidence: Sequence[Mapping]) -> set[str]:
+    """Identifiers of a ring's weightiest finding (evidence as in ``rings.json``)."""
+    weighted = [e for e in evidence if float(e.get("weight", 0)) > 0]
+    if not weighted:
+        return set()
+    top = max(weighted, key=lambda e: float(e.get("weight", 0)))
+    return set(top.get("identifiers") or ())
+
+
+def match_rings(old: Sequence[Mapping], new: Sequence[Mapping],
+                translate: Mapping[str, str] | None = None) -> list[RingMatch]:
+    """Pairs (old ring, new ring) that are the same ring. Rings are dicts with ``members``
+    and ``evidence`` (``rings.json`` rows); ``translate`` maps an old entity id to the id
+    that holds its records now (merges). A pair qualifies when its shared members are at
+    least half of the smaller ring and at least two (one for a ring of one); pairs are
+    taken greedily by shared members, then shared strongest identifiers, so each ring is
+    matched at most once."""
+    translate = translate or {}
+    owner: dict[str, list[int]] = {}
+    for j, ring in enumerate(new):
+        for m in ring["members"]:
+            owner.setdefault(m, []).append(j)
+    candidates = []
+    for i, ring in enumerate(old):
+        counts: dict[int, int] = {}
+        members = {translate.get(m, m) for m in ring["members"]}
+        for m in members:
+            for j in owner.get(m, ()):
+                counts[j] = counts.get(j, 0) + 1
+        ids_old = strongest_identifiers(ring.get("evidence", ()))
+        for j, shared in counts.items():
+            smaller = min(len(members), len(new[j]["members"]))
+            if shared * 2 >= smaller and shared >= min(2, smaller):
+                ids_new = strongest_identifiers(new[j].get("evidence", ()))
+                candidates.append(RingMatch(i, j, shared, len(ids_old & ids_new)))
+    candidates.sort(key=lambda c: (-c.shared, -c.shared_identifiers, c.old, c.new))
+    taken_old: set[int] = set()
+    taken_new: set[int] = set()
+    matches = []
+    for c in candidates:
+        if c.old not in taken_old and c.new not in taken_new:
+            matches.append(c)
+            taken_old.add(c.old)
+            taken_new.add(c.new)
+    return sorted(matches, key=lambda c: c.new)
+
+
+def entity_translation(old_entities: pd.DataFrame, new_entities: pd.DataFrame
+                       ) -> dict[str, str]:
+    """Old entity id → the new entity id holding most of its records (only where they
+    differ); both frames have ``record_id, entity_id`` (``entities.csv``)."""
+    both = old_entities[["record_id", "entity_id"]].merge(
+        new_entities[["record_id", "entity_id"]], on="record_id", suffixes=("_old", "_new"))
+    counts = both.groupby(["entity_id_old", "entity_id_new"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["entity_id_old", "n", "entity_id_new"],
+                                ascending=[True, False, True])
+    best = counts.drop_duplicates("entity_id_old")
+    best = best[best["entity_id_old"] != best["entity_id_new"]]
+    return dict(zip(best["entity_id_old"], best["entity_id_new"]))
+
+
+def carry_ring_ids(rings: Any, previous: str | Path, entities: pd.DataFrame) -> int:
+    """Give each ring of ``rings`` (a ``rings.Rings``) that matches a ring of the previous
+    build folder (:func:`match_rings`) that ring's id; ``entities`` is this build's
+    ``record_id, entity_id``. Returns how many ids were carried over."""
+    from graphkit.nightly.view import entity_map
+
+    folder = Path(previous)
+    if not (folder / "rings.json").is_file():
+        raise FileNotFoundError(f"{folder}: not a complete build (rings.json missing)")
+    old = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
+    old_entities = entity_map(folder)
+    new = rings.to_json()
+    matches = match_rings(old, new, entity_translation(old_entities, entities))
+    rings.carry_ids({m.new: old[m.old]["ring_id"] for m in matches})
+    return len(matches)
+
+
+__all__ = ["RingMatch", "carry_ring_ids", "entity_roots", "entity_translation", "match_rings",
+           "ring_content_id", "strongest_identifiers"]

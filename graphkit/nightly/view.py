@@ -1,0 +1,142 @@
+"""What a build-to-build diff reads of one build, from its folder or from a fresh
+``BuildResult``: settings, rings, record → entity map, sanctions hits, the list entries it
+screened against (``sanctions.parquet``) and its record keys per source layout."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from graphkit.schema import Layout
+
+#: The screened list entries a build keeps, so a later diff knows what was listed.
+SANCTIONS_PARQUET = "sanctions.parquet"
+#: Columns of the list entries kept in ``sanctions.parquet``.
+ENTRY_COLUMNS = ("list", "list_id", "name", "kind", "programs")
+
+
+class BuildFolderError(ValueError):
+    """A folder that is not a usable graphkit build; names the folder and the file."""
+
+
+@dataclass
+class BuildView:
+    """One build as a diff sees it."""
+
+    name: str
+    settings: dict[str, Any]
+    rings: list[dict[str, Any]]
+    entities: pd.DataFrame  # record_id, entity_id
+    hits: pd.DataFrame  # HIT_COLUMNS of screening (record_id is the entity id)
+    entries: pd.DataFrame | None  # ENTRY_COLUMNS, None for a build that did not keep them
+    records: dict[str, pa.Array]  # record ids per source layout
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> BuildView:
+        """Read a build folder (``graphkit build --out``)."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise BuildFolderError(f"{folder}: not a build folder (no such folder)")
+        settings = settings_of(folder)
+        rings = json.loads(_need(folder, "rings.json").read_text(encoding="utf-8"))
+        entities = entity_map(folder)
+        hits = pd.read_csv(_need(folder, "sanctions_hits.csv"), dtype=str,
+                           keep_default_na=False)
+        entries = None
+        if (folder / SANCTIONS_PARQUET).is_file():
+            entries = pd.read_parquet(folder / SANCTIONS_PARQUET, columns=list(ENTRY_COLUMNS))
+        keys = pq.read_table(_need(folder, "nodes.parquet"), columns=["key"])["key"]
+        return cls(str(folder), settings, rings, entities, hits, entries, record_keys(keys))
+
+    @classmethod
+    def from_result(cls, result: Any, name: str = "this build") -> BuildView:
+        """The view of a fresh ``pipeline.BuildResult`` (before its folder is published)."""
+        entities = pd.concat([result.people.entities, result.companies.entities],
+                             ignore_index=True)[["record_id", "entity_id"]].astype(str)
+        keys = result.tables.nodes["key"]
+        return cls(name, result.project.settings.to_dict(), result.rings.to_json(), entities,
+                   result.hits.astype({"record_id": str}), entry_table(result.sanctions),
+                   record_keys(keys))
+
+
+def _need(folder: Path, name: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise BuildFolderError(f"{folder}: not a complete build ({name} missing)")
+    return path
+
+
+def settings_of(folder: Path) -> dict[str, Any]:
+    """The settings a build folder was made with (manifest.json, else build.json)."""
+    for name in ("manifest.json", "build.json"):
+        path = folder / name
+        if path.is_file():
+            try:
+                return dict(json.loads(path.read_text(encoding="utf-8"))["settings"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise BuildFolderError(f"{path}: no readable 'settings' ({exc})") from exc
+    raise BuildFolderError(f"{folder}: not a complete build (manifest.json and build.json "
+                           "missing)")
+
+
+def entity_map(folder: str | Path) -> pd.DataFrame:
+    """``record_id, entity_id`` of a build folder's person and company records, read
+    exactly from its ``RESOLVED_TO`` relationships (entities.csv may carry spreadsheet
+    guards)."""
+    folder = Path(folder)
+    rels = pq.read_table(_need(folder, "relationships.parquet"),
+                         columns=["start", "end", "type"],
+                         filters=[("type", "=", "RESOLVED_TO")])
+    start = pd.Series(rels["start"].to_numpy(zero_copy_only=False), dtype=object)
+    end = rels["end"].to_numpy(zero_copy_only=False)
+    frames = []
+    for layout in ("people", "companies"):
+        prefix = f"Record:{layout}:"
+        mine = start.str.startswith(prefix).to_numpy(bool)
+        frames.append(pd.DataFrame({"record_id": start[mine].str.slice(len(prefix))
+                                    .to_numpy(object), "entity_id": end[mine]}))
+    return pd.concat(frames, ignore_index=True).astype(str)
+
+
+def record_keys(keys: Any) -> dict[str, pa.Array]:
+    """Record ids per layout of the ``Record:<layout>:<id>`` node keys among ``keys`` (an
+    Arrow array or a pandas Series), kept as Arrow string arrays (millions at 1M people)."""
+    if isinstance(keys, pd.Series):
+        keys = pa.array(keys.to_numpy(object), pa.string())
+    elif isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    keys = pc.cast(keys, pa.string())
+    out: dict[str, pa.Array] = {}
+    for layout in Layout:
+        prefix = f"Record:{layout.value}:"
+        mine = keys.filter(pc.starts_with(keys, prefix))
+        if len(mine):
+            out[layout.value] = pc.utf8_slice_codeunits(mine, len(prefix))
+    return out
+
+
+def entry_table(sanctions: pd.DataFrame) -> pd.DataFrame:
+    """The screened entries' ``ENTRY_COLUMNS`` (programs joined by ``;``)."""
+    out = sanctions.reindex(columns=list(ENTRY_COLUMNS)).copy()
+    out["programs"] = out["programs"].map(
+        lambda v: ";".join(v) if isinstance(v, (list, tuple)) or hasattr(v, "tolist")
+        else ("" if v is None else str(v)))
+    return out.astype(str).reset_index(drop=True)
+
+
+def write_entries(sanctions: pd.DataFrame, folder: Path) -> Path:
+    """Write ``sanctions.parquet`` (the screened entries) into a build folder."""
+    path = Path(folder) / SANCTIONS_PARQUET
+    entry_table(sanctions).to_parquet(path, index=False)
+    return path
+
+
+__all__ = ["ENTRY_COLUMNS", "SANCTIONS_PARQUET", "BuildFolderError", "BuildView",
+           "entity_map", "entry_table", "record_keys", "settings_of", "write_entries"]
