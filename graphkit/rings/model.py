@@ -16,8 +16,8 @@ from graphkit.graph.index import GraphIndex
 from graphkit.graph.neighbourhood import neighbourhood
 from graphkit.graph.provenance import entities_of, records_of
 from graphkit.graph.tables import GraphTables, graph_from_tables
-from graphkit.rings.members import member_table
 from graphkit.nightly.ids import ring_content_id
+from graphkit.rings.members import member_table
 from graphkit.schema import Rel
 from graphkit.settings import DEFAULT_SETTINGS
 
