@@ -115,7 +115,7 @@ def test_rebuild_with_previous_finds_exactly_the_grown_and_the_new_ring(
     summary = (new / "summary.txt").read_text(encoding="utf-8")
     assert summary.startswith(f"Changes since {first_build}: rings: 1 new, 1 grown")
     report = (new / "report.html").read_text(encoding="utf-8")
-    assert report.index("id='changes'") < report.index("class='summary'><tr><th>ring</th>")
+    assert report.index("id='changes'") < report.index("id='triage-table'")
     payload = json.loads((new / "changes.json").read_text(encoding="utf-8"))
     assert payload["counts"]["ring_new"] == 1 and payload["counts"]["ring_grown"] == 1
     manifest = json.loads((new / "manifest.json").read_text(encoding="utf-8"))

@@ -67,11 +67,11 @@ def test_report_renders_in_headless_chromium(demo_build, tmp_path):
 
 
 def _rows(dom: str) -> list[tuple[str, bool, str]]:
-    """(ring id, hidden, members) of each triage row, in page order."""
+    """(ring id, hidden, members, rank) of each triage row, in page order."""
     return [(m.group(1), m.group(0).endswith('hidden="">') or " hidden" in m.group(0),
-             m.group(2))
-            for m in re.finditer(r'<tr class="ring-row" data-id="(R\d+)" data-score="[^"]*" '
-                                 r'data-members="(\d+)"[^>]*>', dom)]
+             m.group(2), int(m.group(3)))
+            for m in re.finditer(r'<tr class="ring-row" data-id="(R-[0-9a-f]+)" data-score="[^"]*" '
+                                 r'data-members="(\d+)" data-rank="(\d+)"[^>]*>', dom)]
 
 
 def test_report_filters_by_pattern_in_the_page(demo_build, tmp_path):
@@ -86,9 +86,9 @@ def test_report_filters_by_pattern_in_the_page(demo_build, tmp_path):
                          capture_output=True, text=True, timeout=120, check=True).stdout
     rows = _rows(dom)
     assert len(rows) == len(_flagged(demo_build))
-    assert {ring for ring, hidden, _ in rows if not hidden} == farms
-    shown = re.findall(r'<section class="ring-section" id="(R\d+)"[^>]*>', dom)
-    hidden = re.findall(r'<section class="ring-section" id="(R\d+)"[^>]*hidden[^>]*>', dom)
+    assert {ring for ring, hidden, _, _ in rows if not hidden} == farms
+    shown = re.findall(r'<section class="ring-section" id="(R-[0-9a-f]+)"[^>]*>', dom)
+    hidden = re.findall(r'<section class="ring-section" id="(R-[0-9a-f]+)"[^>]*hidden[^>]*>', dom)
     assert set(shown) - set(hidden) == farms
     assert f"{len(farms)} of {len(rows)} rings shown" in dom
     assert '<option value="laptop_farm">' in dom
@@ -102,8 +102,8 @@ def test_report_sorts_by_members_in_the_page(demo_build, tmp_path):
                           "--dump-dom", page.as_uri() + "#sort=members"],
                          capture_output=True, text=True, timeout=120, check=True).stdout
     rows = _rows(dom)
-    by_rank = sorted(rows)
+    by_rank = sorted(rows, key=lambda r: r[3])
     assert [r[0] for r in by_rank] == _flagged(demo_build, limit=len(rows))
-    expected = sorted(by_rank, key=lambda r: (-int(r[2]), r[0]))
+    expected = sorted(by_rank, key=lambda r: (-int(r[2]), r[3]))
     assert [r[0] for r in rows] == [r[0] for r in expected] != [r[0] for r in by_rank]
     assert 'data-sorted="members"' in dom

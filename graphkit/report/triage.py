@@ -44,12 +44,13 @@ def why_benign(ring: Ring) -> str:
     return "weak evidence (score below the threshold)"
 
 
-def _row(ring: Ring, detailed: bool) -> str:
+def _row(ring: Ring, detailed: bool, rank: int) -> str:
     pats = patterns_of(ring)
     link = (f"<a href='#{ring.ring_id}'>{ring.ring_id}</a>" if detailed else ring.ring_id)
     return (f"<tr class='ring-row' data-id='{ring.ring_id}' data-score='{ring.score:g}' "
-            f"data-members='{len(ring.members)}' data-patterns='{esc(' '.join(pats))}'>"
-            f"<td>{link}</td><td>{ring.score:g}</td><td>{len(ring.members)}</td>"
+            f"data-members='{len(ring.members)}' data-rank='{rank}' "
+            f"data-patterns='{esc(' '.join(pats))}'>"
+            f"<td>{rank}</td><td>{link}</td><td>{ring.score:g}</td><td>{len(ring.members)}</td>"
             f"<td>{esc(and_more(member_labels(ring), NAMES_SHOWN, '; '))}</td>"
             f"<td>{esc(', '.join(pats))}</td></tr>")
 
@@ -60,10 +61,11 @@ def triage_html(flagged: list[Ring], folded: list[Ring], min_score: float,
     counts = Counter(p for r in flagged for p in patterns_of(r))
     options = "".join(f"<option value='{esc(p)}'>{esc(p)} ({n:,})</option>"
                       for p, n in sorted(counts.items()))
-    rows = "".join(_row(r, r.ring_id in detailed) for r in flagged[:TRIAGE_ROWS])
+    rows = "".join(_row(r, r.ring_id in detailed, rank)
+                   for rank, r in enumerate(flagged[:TRIAGE_ROWS], start=1))
     head = "".join(f"<th><button type='button' data-sort='{key}'>{label}</button></th>"
                    if key else f"<th>{label}</th>"
-                   for key, label in (("id", "ring"), ("score", "score"),
+                   for key, label in (("rank", "rank"), ("", "ring"), ("score", "score"),
                                       ("members", "members"), ("", "members (id)"),
                                       ("", "patterns")))
     return (
@@ -114,15 +116,15 @@ s.hidden=!!p&&s.dataset.patterns.split(' ').indexOf(p)<0;});
 count.textContent=n+' of '+body.rows.length+' rings shown';}
 function sort(key){var down=order[key]=!order[key];var list=rows();
 list.sort(function(a,b){var x=a.dataset[key],y=b.dataset[key];
-var c=key==='id'?(x<y?-1:x>y?1:0):(parseFloat(x)-parseFloat(y));
-if(down&&key!=='id')c=-c;return c!==0?c:(a.dataset.id<b.dataset.id?-1:1);});
+var c=parseFloat(x)-parseFloat(y);
+if(down&&key!=='rank')c=-c;return c!==0?c:parseFloat(a.dataset.rank)-parseFloat(b.dataset.rank);});
 list.forEach(function(r){body.appendChild(r);});table.dataset.sorted=key;}
 select.addEventListener('change',filter);
 document.querySelectorAll('button[data-sort]').forEach(function(b){
 b.addEventListener('click',function(){sort(b.dataset.sort);});});
 var h=location.hash.slice(1);if(h.indexOf('=')>0){h.split('&').forEach(function(kv){
 var p=kv.split('='),v=decodeURIComponent(p[1]||'');
-if(p[0]==='pattern')select.value=v;if(p[0]==='sort'&&['id','score','members'].indexOf(v)>=0)sort(v);});}
+if(p[0]==='pattern')select.value=v;if(p[0]==='sort'&&['rank','score','members'].indexOf(v)>=0)sort(v);});}
 filter();})();
 """
 
