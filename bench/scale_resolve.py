@@ -22,6 +22,7 @@ import itertools
 import math
 import resource
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,23 @@ def pairwise_scores(found: np.ndarray, truth: np.ndarray) -> tuple[float, float,
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def people_set(n_people: int, seed: int = 11, cache: Path | None = None
+               ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The people file of ``n_people`` people and the true person of every row, drawn by
+    :func:`people_sets.faker_people`; with ``cache`` (a folder), read from
+    ``faker-<n>-<seed>.parquet`` there when present, else drawn and saved there, so a
+    million-person set is made once and reused."""
+    path = cache / f"faker-{n_people}-{seed}.parquet" if cache else None
+    if path is not None and path.exists():
+        frame = pd.read_parquet(path)
+        return frame.drop(columns="true_person"), frame["true_person"].to_numpy()
+    people, person = faker_people(n_people, seed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        people.assign(true_person=person).to_parquet(path, index=False)
+    return people, person
+
+
 def _graphkit(people: pd.DataFrame, _source) -> tuple[dict, float]:
     started = time.perf_counter()
     result = resolve(people)
@@ -64,13 +82,13 @@ def _splink(people: pd.DataFrame, source) -> tuple[dict, float]:
 
 
 def resolve_scale(sizes: list[int], splink_max: int = 100_000, timeout: int = 3600,
-                  seed: int = 11) -> list[dict]:
+                  seed: int = 11, cache: Path | None = None) -> list[dict]:
     """One row per (size, tool): people, records, seconds, peak MiB, precision, recall,
     F1, and for graphkit candidate pairs, pairs per record, review pairs and stage
     seconds."""
     rows = []
     for n_people in sizes:
-        people, person = faker_people(n_people, seed)
+        people, person = people_set(n_people, seed, cache)
         tools = [("graphkit", _graphkit)] + ([("splink", _splink)]
                                              if n_people <= splink_max else [])
         for tool, run in tools:
@@ -131,8 +149,17 @@ def main() -> None:
     parser.add_argument("--splink-max", type=int, default=100_000,
                         help="largest population Splink runs on (it needs ~20 GB at 1M)")
     parser.add_argument("--timeout", type=int, default=3600)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="folder keeping generated people sets (made once, then reused)")
+    parser.add_argument("--make-only", action="store_true",
+                        help="only make (and cache) the people sets")
     args = parser.parse_args()
-    rows = resolve_scale(args.people, args.splink_max, args.timeout)
+    if args.make_only:
+        for n_people in args.people:
+            people, _ = people_set(n_people, cache=args.cache)
+            print(f"{n_people:,} people: {len(people):,} records")
+        return
+    rows = resolve_scale(args.people, args.splink_max, args.timeout, cache=args.cache)
     for line in growth(rows):
         print(line)
     print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"
