@@ -56,11 +56,16 @@ def different_people(features: Features, left: np.ndarray, right: np.ndarray,
                      levels: dict[str, np.ndarray]) -> np.ndarray:
     """Mask of candidate pairs that share a household identifier (exact address, phone or
     email) and are different people: given names differ, or dates of birth are years
-    apart (and not a near typo), or dates of birth differ and national ids differ too."""
+    apart (and not a near typo), or dates of birth differ and national ids differ too.
+
+    Given names that differ do not make two people when the pair agrees exactly on two
+    personal identifiers (:func:`same_person_identifiers`): a record keyed with an
+    initial, an OCR slip or swapped name fields is still its person."""
     shares = (levels["address"] == 2) | (levels["phone"] == 2) | (levels["email"] == 2)
     out = np.zeros(len(left), dtype=bool)
     if not shares.any():
         return out
+    identified = same_person_identifiers(levels)
     tokens = features.frame["name_tokens"].to_numpy()
     dobs = features.frame["dob"].to_numpy()
     for k in np.flatnonzero(shares):
@@ -68,8 +73,23 @@ def different_people(features: Features, left: np.ndarray, right: np.ndarray,
         dob = levels["dob"][k]
         conflict = (dob in (0, 1) and _years_apart(dobs[i], dobs[j])) or (
             0 <= dob < 3 and levels["national_id"][k] == 0)
-        out[k] = conflict or given_names_differ(tokens[i], tokens[j])
+        out[k] = conflict or (not identified[k]
+                              and given_names_differ(tokens[i], tokens[j]))
     return out
+
+
+#: Exact agreements that identify a person; members of one household share at most one
+#: of them (a family e-mail), not a date of birth and a national id.
+IDENTIFYING = (("dob", 3), ("national_id", 2), ("passport", 2), ("email", 2))
+
+
+def same_person_identifiers(levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Mask of pairs agreeing exactly on at least two of date of birth, national id,
+    passport and e-mail, or on one of them other than the e-mail with similar names
+    (name level "similar" or better)."""
+    exact = [(levels[f] == level).astype(np.int8) for f, level in IDENTIFYING]
+    personal = (exact[0] + exact[1] + exact[2]) > 0
+    return np.asarray((sum(exact) >= 2) | (personal & (levels["name"] >= 2)))
 
 
 
@@ -80,4 +100,5 @@ def household_pairs(features: Features, left: np.ndarray, right: np.ndarray,
     return different_people(features, left, right, levels) & (levels["address"] == 2)
 
 
-__all__ = ["different_people", "given_names_differ", "household_pairs"]
+__all__ = ["different_people", "given_names_differ", "household_pairs",
+           "same_person_identifiers"]
