@@ -11,8 +11,10 @@ each of its stages; then the growth exponent of each figure between consecutive 
     python bench/scale_resolve.py --people 20000 100000 1000000 --splink-max 100000
 
 ``bench/scale.py`` calls :func:`resolve_scale` and :func:`print_rows` for its resolve
-part. Splink at a million people needs ~18-21 GB: ``--splink-max`` keeps it to the sizes
-the machine can afford. Needs the ``bench`` extra (splink, faker).
+part. Splink's DuckDB is given a memory limit (``--splink-memory``, default 6GB) and a
+temporary folder to spill to, so it runs at a million people too; ``--splink-max`` keeps it
+to the sizes wanted. ``--cache DIR`` keeps each generated people set there as Parquet and
+reuses it. Needs the ``bench`` extra (splink, faker).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from people_sets import faker_people
-from resolve_vs_splink import _run_in_child, run_splink
+from resolve_vs_splink import SPLINK_MEMORY_LIMIT, _run_in_child, run_splink
 
 from graphkit.resolve import resolve
 
@@ -74,8 +76,13 @@ def _graphkit(people: pd.DataFrame, _source) -> tuple[dict, float]:
             "stages": dict(result.stages)}, seconds
 
 
+#: DuckDB's memory limit for Splink (``--splink-memory``), read by the forked child.
+splink_memory = SPLINK_MEMORY_LIMIT
+
+
 def _splink(people: pd.DataFrame, source) -> tuple[dict, float]:
-    clusters, seconds = run_splink(people, source, as_clusters=True)
+    clusters, seconds = run_splink(people, source, as_clusters=True,
+                                   memory_limit=splink_memory)
     label = dict(zip(clusters.unique_id, clusters.cluster_id))
     return {"labels": people["record_id"].map(label).fillna(people["record_id"]).to_numpy()
             }, seconds
@@ -149,11 +156,15 @@ def main() -> None:
     parser.add_argument("--splink-max", type=int, default=100_000,
                         help="largest population Splink runs on (it needs ~20 GB at 1M)")
     parser.add_argument("--timeout", type=int, default=3600)
+    parser.add_argument("--splink-memory", default=SPLINK_MEMORY_LIMIT,
+                        help="DuckDB memory_limit for Splink; past it DuckDB spills to disk")
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder keeping generated people sets (made once, then reused)")
     parser.add_argument("--make-only", action="store_true",
                         help="only make (and cache) the people sets")
     args = parser.parse_args()
+    global splink_memory
+    splink_memory = args.splink_memory
     if args.make_only:
         for n_people in args.people:
             people, _ = people_set(n_people, cache=args.cache)
