@@ -55,7 +55,8 @@ def different_people(features: Features, left: np.ndarray, right: np.ndarray,
 
     Given names that differ do not make two people when the pair agrees exactly on two
     personal identifiers (:func:`same_person_identifiers`): a record keyed with an
-    initial, an OCR slip or swapped name fields is still its person."""
+    initial, an OCR slip or swapped name fields is still its person. Nor do dates of
+    birth that differ when the pair has one national id or passport and similar names."""
     shares = (levels["address"] == 2) | (levels["phone"] == 2) | (levels["email"] == 2)
     out = np.zeros(len(left), dtype=bool)
     if not shares.any():
@@ -66,6 +67,11 @@ def different_people(features: Features, left: np.ndarray, right: np.ndarray,
     apart = (yl >= 0) & (yr >= 0) & (np.abs(yl - yr) >= 2)
     conflict = ((dob == 0) | (dob == 1)) & apart
     conflict |= (dob >= 0) & (dob < 3) & (levels["national_id"] == 0)
+    # one national id or passport and one name: a person whose date of birth was
+    # mistyped, not two people of one home (they hold different documents)
+    documented = ((levels["national_id"] == 2) | (levels["passport"] == 1)) \
+        & (levels["name"] >= 2)
+    conflict &= ~documented
     out = shares & conflict
     # names of the same key have the same tokens, so they cannot differ
     todo = shares & ~conflict & ~same_person_identifiers(levels) & (levels["name"] != 4)
@@ -85,7 +91,7 @@ def _birth_years(dobs: pd.Series) -> np.ndarray:
 
 #: Exact agreements that identify a person; members of one household share at most one
 #: of them (a family e-mail), not a date of birth and a national id.
-IDENTIFYING = (("dob", 3), ("national_id", 2), ("passport", 2), ("email", 2))
+IDENTIFYING = (("dob", 3), ("national_id", 2), ("passport", 1), ("email", 2))
 
 
 def same_person_identifiers(levels: dict[str, np.ndarray]) -> np.ndarray:
