@@ -337,12 +337,19 @@ def test_a_person_keyed_with_an_initial_or_an_ocr_slip_is_merged_a_spouse_is_not
         # his wife: same home, phone and surname, another given name, dob and id
         _row(record_id="anna", first_name="Anna", last_name="Kiss", dob="1953-02-11",
              email="mate.kiss862@example.com", national_id="522071934", **home),
+        # one name and national id at one address, the date of birth mistyped
+        _row(record_id="chelsea", first_name="Chelsea", last_name="Pontt", dob="1918-11-15",
+             national_id="4466192", street="3 Kerr Place", postcode="2615", country="AU"),
+        _row(record_id="chelsea2", first_name="Chelsea", last_name="Pontt",
+             dob="1935-01-30", national_id="4466192", street="3 Kerr Place",
+             postcode="2615", country="AU"),
     ]
     people = pd.concat([_people(demo_dir), pd.DataFrame(extra)], ignore_index=True)
     entity = dict(zip(*graphkit.resolve(people).entities[["record_id", "entity_id"]].T.values))
     assert entity["mate"] == entity["m"]  # initial; dob, e-mail and national id agree
     assert entity["mark"] == entity["rnark"]  # OCR slip; dob and e-mail agree
     assert entity["anna"] not in (entity["mate"], entity["mark"])
+    assert entity["chelsea"] == entity["chelsea2"]
 
 
 def _merge_best_first_reference(features, left, right, prob, merge, skip):
