@@ -37,6 +37,9 @@ from graphkit.schema import NATIVE_COLUMNS, Layout
 THRESHOLD = 0.95
 #: Disk DuckDB may spill to for Splink (it used 43 GB of spill on synthetic:100000).
 SPLINK_MAX_SPILL = "40GB"
+#: Memory DuckDB may hold for Splink before it spills to disk (its default is 80% of the
+#: machine's memory, which a million records then take).
+SPLINK_MEMORY_LIMIT = "6GB"
 
 
 # --- data --------------------------------------------------------------------------------
@@ -240,13 +243,15 @@ def run_graphkit(people: pd.DataFrame, source) -> tuple[set, float]:
                                source), seconds
 
 
-def run_splink(people: pd.DataFrame, source, as_clusters: bool = False):
+def run_splink(people: pd.DataFrame, source, as_clusters: bool = False,
+               memory_limit: str = SPLINK_MEMORY_LIMIT):
     """Splink (DuckDB) configured as a careful user would: phonetic name columns made
     beforehand, prediction blocking on exact or phonetic name with date of birth (or birth
     year), e-mail, phone, national id, and surname with postcode; term-frequency
     adjustments on names; EM trained on blocks that keep sessions small (national id;
-    phonetic names with birth year). Returns the found pairs (or, with ``as_clusters``,
-    the cluster table) and the seconds taken."""
+    phonetic names with birth year). DuckDB holds at most ``memory_limit`` and spills the
+    rest to a temporary folder. Returns the found pairs (or, with ``as_clusters``, the
+    cluster table) and the seconds taken."""
     import duckdb
     import jellyfish
     import splink.comparison_library as cl
@@ -284,9 +289,9 @@ def run_splink(people: pd.DataFrame, source, as_clusters: bool = False):
     # DuckDB spills to disk past its memory limit: keep that out of the working tree and
     # bounded, so a run that needs more fails instead of filling the disk
     spill = tempfile.mkdtemp(prefix="splink-spill-")
-    connection = duckdb.connect()
-    connection.execute(f"SET temp_directory = '{spill}'")
-    connection.execute(f"SET max_temp_directory_size = '{SPLINK_MAX_SPILL}'")
+    connection = duckdb.connect(config={
+        "memory_limit": memory_limit, "temp_directory": spill,
+        "max_temp_directory_size": SPLINK_MAX_SPILL, "preserve_insertion_order": False})
     db_api = DuckDBAPI(connection=connection)
     if source is not None:
         frames = [db_api.register(df[source.loc[df.unique_id].to_numpy() == s].copy())

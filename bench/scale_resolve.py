@@ -11,8 +11,10 @@ each of its stages; then the growth exponent of each figure between consecutive 
     python bench/scale_resolve.py --people 20000 100000 1000000 --splink-max 100000
 
 ``bench/scale.py`` calls :func:`resolve_scale` and :func:`print_rows` for its resolve
-part. Splink at a million people needs ~18-21 GB: ``--splink-max`` keeps it to the sizes
-the machine can afford. Needs the ``bench`` extra (splink, faker).
+part. Splink's DuckDB is given a memory limit (``--splink-memory``, default 6GB) and a
+temporary folder to spill to, so it runs at a million people too; ``--splink-max`` keeps it
+to the sizes wanted. ``--cache DIR`` keeps each generated people set there as Parquet and
+reuses it. Needs the ``bench`` extra (splink, faker).
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import itertools
 import math
 import resource
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from people_sets import faker_people
-from resolve_vs_splink import _run_in_child, run_splink
+from resolve_vs_splink import SPLINK_MEMORY_LIMIT, _run_in_child, run_splink
 
 from graphkit.resolve import resolve
 
@@ -46,6 +49,23 @@ def pairwise_scores(found: np.ndarray, truth: np.ndarray) -> tuple[float, float,
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def people_set(n_people: int, seed: int = 11, cache: Path | None = None
+               ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The people file of ``n_people`` people and the true person of every row, drawn by
+    :func:`people_sets.faker_people`; with ``cache`` (a folder), read from
+    ``faker-<n>-<seed>.parquet`` there when present, else drawn and saved there, so a
+    million-person set is made once and reused."""
+    path = cache / f"faker-{n_people}-{seed}.parquet" if cache else None
+    if path is not None and path.exists():
+        frame = pd.read_parquet(path)
+        return frame.drop(columns="true_person"), frame["true_person"].to_numpy()
+    people, person = faker_people(n_people, seed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        people.assign(true_person=person).to_parquet(path, index=False)
+    return people, person
+
+
 def _graphkit(people: pd.DataFrame, _source) -> tuple[dict, float]:
     started = time.perf_counter()
     result = resolve(people)
@@ -56,21 +76,26 @@ def _graphkit(people: pd.DataFrame, _source) -> tuple[dict, float]:
             "stages": dict(result.stages)}, seconds
 
 
+#: DuckDB's memory limit for Splink (``--splink-memory``), read by the forked child.
+splink_memory = SPLINK_MEMORY_LIMIT
+
+
 def _splink(people: pd.DataFrame, source) -> tuple[dict, float]:
-    clusters, seconds = run_splink(people, source, as_clusters=True)
+    clusters, seconds = run_splink(people, source, as_clusters=True,
+                                   memory_limit=splink_memory)
     label = dict(zip(clusters.unique_id, clusters.cluster_id))
     return {"labels": people["record_id"].map(label).fillna(people["record_id"]).to_numpy()
             }, seconds
 
 
 def resolve_scale(sizes: list[int], splink_max: int = 100_000, timeout: int = 3600,
-                  seed: int = 11) -> list[dict]:
+                  seed: int = 11, cache: Path | None = None) -> list[dict]:
     """One row per (size, tool): people, records, seconds, peak MiB, precision, recall,
     F1, and for graphkit candidate pairs, pairs per record, review pairs and stage
     seconds."""
     rows = []
     for n_people in sizes:
-        people, person = faker_people(n_people, seed)
+        people, person = people_set(n_people, seed, cache)
         tools = [("graphkit", _graphkit)] + ([("splink", _splink)]
                                              if n_people <= splink_max else [])
         for tool, run in tools:
@@ -131,8 +156,21 @@ def main() -> None:
     parser.add_argument("--splink-max", type=int, default=100_000,
                         help="largest population Splink runs on (it needs ~20 GB at 1M)")
     parser.add_argument("--timeout", type=int, default=3600)
+    parser.add_argument("--splink-memory", default=SPLINK_MEMORY_LIMIT,
+                        help="DuckDB memory_limit for Splink; past it DuckDB spills to disk")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="folder keeping generated people sets (made once, then reused)")
+    parser.add_argument("--make-only", action="store_true",
+                        help="only make (and cache) the people sets")
     args = parser.parse_args()
-    rows = resolve_scale(args.people, args.splink_max, args.timeout)
+    global splink_memory
+    splink_memory = args.splink_memory
+    if args.make_only:
+        for n_people in args.people:
+            people, _ = people_set(n_people, cache=args.cache)
+            print(f"{n_people:,} people: {len(people):,} records")
+        return
+    rows = resolve_scale(args.people, args.splink_max, args.timeout, cache=args.cache)
     for line in growth(rows):
         print(line)
     print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}"

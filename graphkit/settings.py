@@ -27,9 +27,9 @@ class Settings:
     review_threshold: float = 0.5
     #: resolution: blocks up to this many records give all their pairs; larger ones are
     #: windowed (sorted neighbourhoods), so candidate pairs per record stay bounded
-    resolve_max_block: int = 24
+    resolve_max_block: int = 8
     #: resolution: neighbours each record of a large block is paired with, per sort order
-    resolve_window: int = 4
+    resolve_window: int = 1
     #: screening: hits at or above this calibrated probability are kept
     screen_threshold: float = 0.5
     #: sanctions entries screened: program glob patterns, "all", or "dprk-nexus" (DPRK

@@ -320,3 +320,83 @@ def test_integer_blocking_keys_group_records_as_the_rules_say(demo_dir):
         for i, text in want:
             by_text.setdefault(text, set()).add(i)
         assert sorted(map(sorted, by_code.values())) == sorted(map(sorted, by_text.values()))
+
+
+def test_a_person_keyed_with_an_initial_or_an_ocr_slip_is_merged_a_spouse_is_not(demo_dir):
+    home = dict(street="12 Birch Road", city="Leeds", postcode="LS1 4AB", country="GB",
+                phone="0113 496 0000")
+    extra = [
+        _row(record_id="mate", first_name="Máté", last_name="Kiss", dob="1951-10-13",
+             email="mate.kiss862@example.com", national_id="711833749", **home),
+        _row(record_id="m", first_name="M", last_name="Kiss", dob="1951-10-13",
+             email="mate.kiss862@example.com", national_id="711833749"),
+        _row(record_id="mark", first_name="Mark", last_name="Miller", dob="1994-09-23",
+             email="mark.miller981@example.com", national_id="679357024", **home),
+        _row(record_id="rnark", first_name="rnark", last_name="rniller", dob="1994-09-23",
+             email="mark.miller981@example.com", **home),
+        # his wife: same home, phone and surname, another given name, dob and id
+        _row(record_id="anna", first_name="Anna", last_name="Kiss", dob="1953-02-11",
+             email="mate.kiss862@example.com", national_id="522071934", **home),
+        # one name and national id at one address, the date of birth mistyped
+        _row(record_id="chelsea", first_name="Chelsea", last_name="Pontt", dob="1918-11-15",
+             national_id="4466192", street="3 Kerr Place", postcode="2615", country="AU"),
+        _row(record_id="chelsea2", first_name="Chelsea", last_name="Pontt",
+             dob="1935-01-30", national_id="4466192", street="3 Kerr Place",
+             postcode="2615", country="AU"),
+    ]
+    people = pd.concat([_people(demo_dir), pd.DataFrame(extra)], ignore_index=True)
+    entity = dict(zip(*graphkit.resolve(people).entities[["record_id", "entity_id"]].T.values))
+    assert entity["mate"] == entity["m"]  # initial; dob, e-mail and national id agree
+    assert entity["mark"] == entity["rnark"]  # OCR slip; dob and e-mail agree
+    assert entity["anna"] not in (entity["mate"], entity["mark"])
+    assert entity["chelsea"] == entity["chelsea2"]
+
+
+def _merge_best_first_reference(features, left, right, prob, merge, skip):
+    """The plain best-first loop over every pair (what cluster_pairs did before it
+    split the merge graph into components)."""
+    from graphkit.resolve.cluster import _Groups
+
+    groups = _Groups(features, np.arange(len(features)))
+    merged = np.zeros(len(prob), dtype=bool)
+    for k in np.argsort(-prob, kind="stable"):
+        if prob[k] < merge:
+            break
+        if skip[k]:
+            continue
+        a, b = groups.find(int(left[k])), groups.find(int(right[k]))
+        if a == b:
+            merged[k] = True
+        elif not groups.conflict(a, b):
+            groups.union(a, b)
+            merged[k] = True
+    return np.array([groups.find(i) for i in range(len(features))]), merged
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000))
+def test_merging_by_components_equals_the_plain_best_first_loop(seed):
+    from graphkit.resolve.cluster import _merge_best_first
+
+    people = pd.DataFrame([
+        _row(record_id=f"r{i}", full_name=name, dob=dob, national_id=nid)
+        for i, (name, dob, nid) in enumerate(
+            [("Ri Song Chol", "1980-01-01", "A1"), ("Ri Song Chol", "", ""),
+             ("Ri Song Chol", "1995-12-31", "B2"), ("Kim Jong Un", "1984-01-08", "C3"),
+             ("Kim Jong Eun", "1984-01-08", ""), ("Pak Chol", "1970-05-05", "C3"),
+             ("Pak Chol", "1971-06-06", "D4"), ("Li Na", "", "E5"), ("Lee Na", "", "E6"),
+             ("Anna Smith", "1990-02-02", ""), ("Ann Smith", "1990-02-02", "F7"),
+             ("Jon Smith", "1960-09-09", "F7")] * 2)])
+    features = prepare(people)
+    rng = np.random.default_rng(seed)
+    n = len(people)
+    pairs = {tuple(sorted(rng.choice(n, 2, replace=False))) for _ in range(rng.integers(1, 40))}
+    left, right = (np.array(side) for side in zip(*sorted(pairs)))
+    prob = np.round(rng.uniform(0.9, 1.0, len(left)), 2)  # ties too
+    skip = rng.random(len(left)) < 0.1
+    merged = np.zeros(len(left), dtype=bool)
+    labels = _merge_best_first(features, left, right, prob, 0.95, skip, merged)
+    expected_labels, expected_merged = _merge_best_first_reference(
+        features, left, right, prob, 0.95, skip)
+    assert labels.tolist() == expected_labels.tolist()
+    assert merged.tolist() == expected_merged.tolist()

@@ -11,20 +11,27 @@ from __future__ import annotations
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from graphkit.resolve.compare import _dob, name_alignment
 from graphkit.resolve.prepare import Features
 
 
 class _Groups:
-    def __init__(self, features: Features) -> None:
+    """Union-find over the records of ``members`` (row positions), with each group's dates
+    of birth, national ids and name tokens for the chaining guard. A group's root is its
+    smallest row position."""
+
+    def __init__(self, features: Features, members: np.ndarray) -> None:
         f = features.frame
-        n = len(f)
-        self.parent = list(range(n))
-        self.dobs = [{d} - {""} for d in f["dob"]]
-        self.ids = [{d} - {""} for d in f["national_id"]]
-        self.names = [{t} if t else set() for t in f["name_tokens"]]
-        self.size = [1] * n
+        at = members.tolist()
+        self.parent = dict(zip(at, at))
+        self.dobs = {i: {d} - {""} for i, d in zip(at, f["dob"].to_numpy()[members])}
+        self.ids = {i: {d} - {""} for i, d in zip(at, f["national_id"].to_numpy()[members])}
+        self.names = {i: {t} if t else set()
+                      for i, t in zip(at, f["name_tokens"].to_numpy()[members])}
+        self.size = dict.fromkeys(at, 1)
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -81,7 +88,6 @@ def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob:
     (different people sharing a home or a contact, ``graphkit.resolve.households``) are
     never merged and never put up for review.
     """
-    groups = _Groups(features)
     merged = np.zeros(len(prob), dtype=bool)
     relatives = np.zeros(len(prob), dtype=bool) if levels is None else \
         (levels["dob"] >= 0) & (levels["dob"] <= 1) & (levels["name"] >= 0) \
@@ -91,21 +97,50 @@ def cluster_pairs(features: Features, left: np.ndarray, right: np.ndarray, prob:
                                             | (levels["passport"] == 0))
     if household is not None:
         relatives |= household
-    for k in np.argsort(-prob, kind="stable"):
-        if prob[k] < merge:
-            break
-        if relatives[k]:
-            continue
-        a, b = groups.find(int(left[k])), groups.find(int(right[k]))
-        if a == b:
-            merged[k] = True
-        elif not groups.conflict(a, b):
-            groups.union(a, b)
-            merged[k] = True
-    labels = np.array([groups.find(i) for i in range(len(features))])
+    labels = _merge_best_first(features, left, right, prob, merge, relatives, merged)
     same = labels[left] == labels[right]
     merged |= same & (prob >= merge)
     to_review = (prob >= review) & ~same
     if household is not None:
         to_review &= ~household
     return labels, merged, to_review
+
+
+def _merge_best_first(features: Features, left: np.ndarray, right: np.ndarray,
+                      prob: np.ndarray, merge: float, skip: np.ndarray,
+                      merged: np.ndarray) -> np.ndarray:
+    """Merge the pairs at or above ``merge`` (but not ``skip``) best first, marking in
+    ``merged`` the pairs merged or already joined; returns each record's group (its
+    smallest row position).
+
+    Groups of different components of the merge graph never meet, so each component is
+    merged on its own: a component of two records is one pair of single records (merged,
+    no guard needed) and is done with arrays; only components of three or more records
+    go through the guarded best-first loop, which gives the same groups as running it
+    over every pair."""
+    n = len(features)
+    labels = np.arange(n, dtype=np.int64)
+    candidate = np.flatnonzero((prob >= merge) & ~skip)
+    if not len(candidate):
+        return labels
+    a, b = left[candidate], right[candidate]
+    graph = coo_matrix((np.ones(len(candidate), dtype=np.int8), (a, b)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    size = np.bincount(component, minlength=n)
+    pair = size[component[a]] == 2
+    merged[candidate[pair]] = True
+    labels[np.maximum(a[pair], b[pair])] = np.minimum(a[pair], b[pair])
+    rest = candidate[~pair]
+    if not len(rest):
+        return labels
+    members = np.flatnonzero(size[component] > 2)
+    groups = _Groups(features, members)
+    for k in rest[np.argsort(-prob[rest], kind="stable")].tolist():
+        ra, rb = groups.find(int(left[k])), groups.find(int(right[k]))
+        if ra == rb:
+            merged[k] = True
+        elif not groups.conflict(ra, rb):
+            groups.union(ra, rb)
+            merged[k] = True
+    labels[members] = [groups.find(i) for i in members.tolist()]
+    return labels

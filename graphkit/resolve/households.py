@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 
 from graphkit.resolve.prepare import Features
@@ -46,30 +47,60 @@ def given_names_differ(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
                < VARIANT_SIMILARITY for t in short)
 
 
-def _years_apart(a: str, b: str) -> bool:
-    if len(a) < 4 or len(b) < 4 or not (a[:4].isdigit() and b[:4].isdigit()):
-        return False
-    return abs(int(a[:4]) - int(b[:4])) >= 2
-
-
 def different_people(features: Features, left: np.ndarray, right: np.ndarray,
                      levels: dict[str, np.ndarray]) -> np.ndarray:
     """Mask of candidate pairs that share a household identifier (exact address, phone or
     email) and are different people: given names differ, or dates of birth are years
-    apart (and not a near typo), or dates of birth differ and national ids differ too."""
+    apart (and not a near typo), or dates of birth differ and national ids differ too.
+
+    Given names that differ do not make two people when the pair agrees exactly on two
+    personal identifiers (:func:`same_person_identifiers`): a record keyed with an
+    initial, an OCR slip or swapped name fields is still its person. Nor do dates of
+    birth that differ when the pair has one national id or passport and similar names."""
     shares = (levels["address"] == 2) | (levels["phone"] == 2) | (levels["email"] == 2)
     out = np.zeros(len(left), dtype=bool)
     if not shares.any():
         return out
+    dob = levels["dob"]
+    years = _birth_years(features.frame["dob"])
+    yl, yr = years[left], years[right]
+    apart = (yl >= 0) & (yr >= 0) & (np.abs(yl - yr) >= 2)
+    conflict = ((dob == 0) | (dob == 1)) & apart
+    conflict |= (dob >= 0) & (dob < 3) & (levels["national_id"] == 0)
+    # one national id or passport and one name: a person whose date of birth was
+    # mistyped, not two people of one home (they hold different documents)
+    documented = ((levels["national_id"] == 2) | (levels["passport"] == 1)) \
+        & (levels["name"] >= 2)
+    conflict &= ~documented
+    out = shares & conflict
+    # names of the same key have the same tokens, so they cannot differ
+    todo = shares & ~conflict & ~same_person_identifiers(levels) & (levels["name"] != 4)
     tokens = features.frame["name_tokens"].to_numpy()
-    dobs = features.frame["dob"].to_numpy()
-    for k in np.flatnonzero(shares):
-        i, j = int(left[k]), int(right[k])
-        dob = levels["dob"][k]
-        conflict = (dob in (0, 1) and _years_apart(dobs[i], dobs[j])) or (
-            0 <= dob < 3 and levels["national_id"][k] == 0)
-        out[k] = conflict or given_names_differ(tokens[i], tokens[j])
+    for k in np.flatnonzero(todo).tolist():
+        out[k] = given_names_differ(tokens[left[k]], tokens[right[k]])
     return out
+
+
+def _birth_years(dobs: pd.Series) -> np.ndarray:
+    """The year of every date of birth as an integer, -1 where it does not start with
+    four digits."""
+    years = pd.to_numeric(dobs.astype(str).str[:4].where(dobs.astype(str).str.match(
+        r"[0-9]{4}")), errors="coerce")
+    return years.fillna(-1).to_numpy(dtype=np.int64)
+
+
+#: Exact agreements that identify a person; members of one household share at most one
+#: of them (a family e-mail), not a date of birth and a national id.
+IDENTIFYING = (("dob", 3), ("national_id", 2), ("passport", 1), ("email", 2))
+
+
+def same_person_identifiers(levels: dict[str, np.ndarray]) -> np.ndarray:
+    """Mask of pairs agreeing exactly on at least two of date of birth, national id,
+    passport and e-mail, or on one of them other than the e-mail with similar names
+    (name level "similar" or better)."""
+    exact = [(levels[f] == level).astype(np.int8) for f, level in IDENTIFYING]
+    personal = (exact[0] + exact[1] + exact[2]) > 0
+    return np.asarray((sum(exact) >= 2) | (personal & (levels["name"] >= 2)))
 
 
 
@@ -80,4 +111,5 @@ def household_pairs(features: Features, left: np.ndarray, right: np.ndarray,
     return different_people(features, left, right, levels) & (levels["address"] == 2)
 
 
-__all__ = ["different_people", "given_names_differ", "household_pairs"]
+__all__ = ["different_people", "given_names_differ", "household_pairs",
+           "same_person_identifiers"]
