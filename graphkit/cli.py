@@ -107,7 +107,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         project.settings = project.settings.with_overrides(**overrides)
         _check_build_inputs(project, out, args.demo)
         with use_limits(project.settings):
-            result = run_build(project, log, show_progress=not args.quiet)
+            result = run_build(project, log, show_progress=not args.quiet,
+                               previous=args.previous)
         write_started = time.perf_counter()
         paths = write_outputs(result, folder.tmp, show_progress=not args.quiet)
         seconds = {**result.seconds, "write": time.perf_counter() - write_started}
@@ -422,6 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--config", help="project file (YAML) listing sources and loaders")
     source.add_argument("--input", help="folder of native files (people.csv, payroll.csv …)")
     build.add_argument("--out", required=True, help="output folder")
+    build.add_argument("--previous", dest="previous", type=Path, default=None,
+                       metavar="OLD_BUILD",
+                       help="an earlier build folder: reuse its resolution and screening "
+                            "for unchanged records (the result equals a full build)")
     build.add_argument("--strict", action="store_true",
                        help="exit non-zero when any input row or field had an issue")
     build.add_argument("--seed", type=int, default=7, help="demo data seed (default 7)")
