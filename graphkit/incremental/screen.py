@@ -73,9 +73,8 @@ def screen_reusing(names: pd.DataFrame, sanctions: pd.DataFrame, threshold: floa
                                        _row=np.arange(len(names)))
     hits = rows.merge(by_key, on=KEY, how="inner").sort_values(["_row", "_order"],
                                                               kind="stable")
-    hits = pd.DataFrame(hits[list(HIT_COLUMNS)].reset_index(drop=True))
-    if not len(hits):
-        hits = pd.DataFrame(columns=list(HIT_COLUMNS))
+    # built as graphkit.screen.screen builds its frame, so the column types are its own
+    hits = pd.DataFrame(hits[list(HIT_COLUMNS)].to_dict("records"), columns=list(HIT_COLUMNS))
     state = ScreenState(identity, distinct, by_key.drop(columns="_order"))
     counts = {"names": len(names), "distinct_names": len(distinct),
               "names_reused": int(known.sum()), "names_screened": len(todo)}
