@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
@@ -20,34 +20,8 @@ from graphkit.pipeline import BUILD_JSON, entities_to_screen, run_build, write_o
 from graphkit.screen import screen
 from graphkit.world import WorldParams, generate_world
 
-
-def change_people(folder: Path, seed: int, share: float = 0.02) -> dict[str, int]:
-    """Edit ``people.csv`` in place the way a night's data changes: edited records (a new
-    email, a changed date of birth that may split an entity, a new surname), new
-    records (near-copies that may join an entity, and bridges carrying one person's name
-    and another's contacts, that may join two), and a few removed. Returns the counts."""
-    path = folder / "people.csv"
-    people = pd.read_csv(path, dtype=str, keep_default_na=False)
-    rng = np.random.default_rng(seed)
-    n = len(people)
-    k = max(3, int(n * share))
-    edit = rng.choice(n, 3 * k, replace=False)
-    a, b, c = edit[:k], edit[k:2 * k], edit[2 * k:]
-    people.loc[a, "email"] = "changed." + people.loc[a, "email"]
-    people.loc[b, "dob"] = "1970-01-0" + pd.Series(rng.integers(1, 9, k)).astype(str).values
-    people.loc[c, "last_name"] = people.loc[c, "last_name"] + "son"
-    copies = people.iloc[rng.choice(n, k, replace=False)].copy()
-    copies["record_id"] = [f"NEW{i:05d}" for i in range(k)]
-    copies["first_name"] = copies["first_name"].str[:-1]
-    left, right = rng.choice(n, k, replace=False), rng.choice(n, k, replace=False)
-    bridges = people.iloc[left].copy()
-    for column in ("email", "phone", "street", "postcode"):
-        bridges[column] = people.iloc[right][column].to_numpy()
-    bridges["record_id"] = [f"BRIDGE{i:05d}" for i in range(k)]
-    removed = rng.choice(np.setdiff1d(np.arange(n), edit), 3, replace=False)
-    people = pd.concat([people.drop(index=removed), copies, bridges], ignore_index=True)
-    people.to_csv(path, index=False)
-    return {"edited": 3 * k, "added": 2 * k, "removed": 3}
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from incremental import change_people
 
 
 def _build(folder: Path, out: Path, previous: Path | None = None):
