@@ -226,6 +226,7 @@ def reuse_notes(reused: dict[str, dict[str, int]], previous: Path | None) -> lis
         lines.append(f"incremental screen: {names['names_reused']:,} of "
                      f"{names['distinct_names']:,} distinct names reused, "
                      f"{names['names_screened']:,} screened")
+    lines.append("incremental graph, clusters, rings and outputs: computed in full")
     return lines
 
 
