@@ -35,12 +35,14 @@ COMPARED = ("entities.csv", "sanctions_hits.csv", "clusters.csv", "rings.csv", "
             "nodes.parquet", "relationships.parquet")
 
 
-def change_people(folder: Path, seed: int, share: float = 0.02) -> dict[str, int]:
+def change_people(folder: Path, seed: int, share: float = 0.02, tag: str = ""
+                  ) -> dict[str, int]:
     """Edit ``people.csv`` in place the way a night's data changes, ``share`` of records
     per kind of change: edited records (a new email, a changed date of birth that may
     split an entity, a new surname), new records (near-copies that may join an entity,
     and bridges carrying one person's name and another's contacts, that may join two),
-    and three removed. Returns the counts."""
+    and three removed (``tag`` goes into the new record ids, for a second night).
+    Returns the counts."""
     path = folder / "people.csv"
     people = pd.read_csv(path, dtype=str, keep_default_na=False)
     rng = np.random.default_rng(seed)
@@ -52,13 +54,13 @@ def change_people(folder: Path, seed: int, share: float = 0.02) -> dict[str, int
     people.loc[b, "dob"] = "1970-01-0" + pd.Series(rng.integers(1, 9, k)).astype(str).values
     people.loc[c, "last_name"] = people.loc[c, "last_name"] + "son"
     copies = people.iloc[rng.choice(n, k, replace=False)].copy()
-    copies["record_id"] = [f"NEW{i:05d}" for i in range(k)]
+    copies["record_id"] = [f"NEW{tag}{i:05d}" for i in range(k)]
     copies["first_name"] = copies["first_name"].str[:-1]
     left, right = rng.choice(n, k, replace=False), rng.choice(n, k, replace=False)
     bridges = people.iloc[left].copy()
     for column in ("email", "phone", "street", "postcode"):
         bridges[column] = people.iloc[right][column].to_numpy()
-    bridges["record_id"] = [f"BRIDGE{i:05d}" for i in range(k)]
+    bridges["record_id"] = [f"BRIDGE{tag}{i:05d}" for i in range(k)]
     removed = rng.choice(np.setdiff1d(np.arange(n), edit), 3, replace=False)
     people = pd.concat([people.drop(index=removed), copies, bridges], ignore_index=True)
     people.to_csv(path, index=False)

@@ -72,6 +72,19 @@ def test_incremental_build_equals_full_rebuild(tmp_path, seed):
     assert full.incremental["resolve"]["pairs_reused"] == 0
 
 
+def test_incremental_builds_chain_night_after_night(tmp_path):
+    """The state an incremental build writes serves the next one as well as a full
+    build's does."""
+    world = tmp_path / "world"
+    generate_world(world, WorldParams(people=400, seed=17, rings=2))
+    _build(world, tmp_path / "night0")
+    for night in (1, 2):
+        change_people(world, 100 + night, tag=f"N{night}")
+        result = _build(world, tmp_path / f"night{night}", previous=tmp_path / f"night{night - 1}")
+        assert result.incremental["resolve"]["pairs_reused"] > 0
+    assert_same_build(run_build(native_project(world), show_progress=False), result)
+
+
 def test_changed_list_screens_every_name_again(tmp_path):
     world = tmp_path / "world"
     generate_world(world, WorldParams(people=400, seed=5, rings=2))
