@@ -283,8 +283,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         write_report(result.rings, out / "report.html",
                      f"graphkit rings: {result.project.name}", limit=settings.report_rings)
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
-        if result.state is not None:
-            written += write_state(result.state, out)
+        if result.state is not None:  # listed as the one folder "state"
+            written.append(write_state(result.state, out)[0].parent)
         st.rows_out = st.rows_in
     stages.close()
     # summary.txt and build.json tell of this write too; the caller's result is unchanged
