@@ -138,8 +138,10 @@ def _args_build(build: argparse.ArgumentParser) -> None:
                        help="write graph.json, node-link JSON (default: as for --graphml)")
     build.add_argument("--quiet", action="store_true", help="no progress, no issue echo")
     build.add_argument("--previous", metavar="OLD_BUILD",
-                       help="previous build folder: rings keep its ids; writes changes.csv "
-                            "and changes.json (may be the --out folder itself)")
+                       help="previous build folder (may be the --out folder itself): reuse "
+                            "its resolution and screening for unchanged records (the result "
+                            "equals a full build), keep its ring ids, write changes.csv and "
+                            "changes.json")
     build.add_argument("--allow-settings-change", action="store_true",
                        help="with --previous: compare even if the settings differ")
     limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")

@@ -24,6 +24,14 @@ from graphkit.graph import (
 )
 from graphkit.graph.columns import build_tables, entity_nodes
 from graphkit.graph.households import append_households, households_table
+from graphkit.incremental import (
+    BuildState,
+    PairReuse,
+    read_state,
+    screen_reusing,
+    write_state,
+)
+from graphkit.incremental.state import StateError
 from graphkit.ingest import Ingested, ingest
 from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
@@ -43,7 +51,6 @@ from graphkit.resolve import (
 from graphkit.rings import Rings, find_rings, sharing_table
 from graphkit.rings.clusters import ClusterResult, shared_identifier_clusters
 from graphkit.schema import Label, Layout
-from graphkit.screen import screen
 from graphkit.settings import DEFAULT_SETTINGS, Settings
 
 STAGES = ["ingest", "resolve", "screen", "graph", "clusters", "rings"]
@@ -68,6 +75,9 @@ class BuildResult:
     #: the previous build's folder (``build --previous``): ring ids carried over from it,
     #: and ``write_outputs`` writes the changes since it
     previous: Path | None = None
+    #: what the next build may reuse (written to ``state/``), and what this one reused
+    state: BuildState | None = None
+    incremental: dict[str, dict[str, int]] = field(default_factory=dict)
     _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
 
     @property
@@ -87,13 +97,15 @@ class BuildResult:
 MIN_RECORDS_FOR_EM = 200
 
 
-def resolve_people(people: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS
-                   ) -> Resolution:
-    """Probabilistic resolution (Fellegi–Sunter + EM), or exact identity on tiny inputs."""
+def resolve_people(people: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS,
+                   compare: PairReuse | None = None) -> Resolution:
+    """Probabilistic resolution (Fellegi–Sunter + EM), or exact identity on tiny inputs;
+    ``compare`` (optional) reuses a previous build's comparisons."""
     if len(people) < MIN_RECORDS_FOR_EM:
         return resolve_people_exact(people)
     return resolve(people, merge=settings.merge_threshold, review=settings.review_threshold,
-                   max_block=settings.resolve_max_block, window=settings.resolve_window)
+                   max_block=settings.resolve_max_block, window=settings.resolve_window,
+                   compare=compare)
 
 
 def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFrame:
@@ -151,10 +163,13 @@ def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: S
 def run_build(project: Project, log: IssueLog | None = None, show_progress: bool = True,
               stages: Stages | None = None, previous: Path | None = None) -> BuildResult:
     """Run every stage of a build on ``project``; ``stages`` (the caller's, left open)
-    lets one progress bar go on over ``write_outputs``; with ``previous`` (a build folder),
-    rings that are recognisably that build's rings keep their ids."""
+    lets one progress bar go on over ``write_outputs``. With ``previous`` (an earlier
+    build's folder): reuse its comparisons and screening for unchanged records and names
+    (``graphkit.incremental``: the result equals a full build), and rings that are
+    recognisably that build's rings keep their ids (``graphkit.nightly``)."""
     log = log if log is not None else IssueLog()
     settings = project.settings
+    prior, notes = previous_state(previous)
     own_stages = stages is None
     stages = Stages(STAGES, show_progress) if stages is None else stages
     with stages.stage("ingest") as st:
@@ -163,7 +178,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
     with stages.stage("resolve", rows_in=n_records) as st:
-        people = resolve_people(data.records[Layout.PEOPLE], settings)
+        reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
+        people = resolve_people(data.records[Layout.PEOPLE], settings, compare=reuse)
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])
         st.rows_out = people.entities["entity_id"].nunique() + \
             companies.entities["entity_id"].nunique()
@@ -172,7 +188,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         sanctions = load_sanctions(project, log)
         names = entities_to_screen(pd.concat(entities[0], ignore_index=True), data, people)
         st.rows_in = len(names)
-        hits = screen(names, sanctions, threshold=settings.screen_threshold)
+        hits, screened = screen_reusing(names, sanctions, settings.screen_threshold,
+                                        prior.screen)
         st.rows_out = len(hits)
     with stages.stage("graph") as st:
         st.rows_in = sum(data.count().values()) + len(data.identifiers)
@@ -183,15 +200,51 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
                               release_records=not keep)
         tables = append_households(tables, households_table(people))
         st.rows_out = len(tables.nodes) + len(tables.relationships)
-    clusters, rings, graph, notes = clusters_and_rings(tables, settings, stages)
+    clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
     if previous is not None:
         carried = carry_ring_ids(rings, previous, pd.concat(
             [people.entities, companies.entities], ignore_index=True).astype(str))
-        notes = [*notes, f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
+        ring_notes = [*ring_notes,
+                      f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
         stages.close()
+    reused = {"resolve": reuse.counts, "screen": screened.counts}
+    notes += reuse_notes(reused, previous) + ([screened.note] if screened.note else [])
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
-                       rings, list(stages.stats), notes, previous, graph)
+                       rings, list(stages.stats), notes + ring_notes, previous=previous,
+                       state=BuildState(reuse.state, screened.state), incremental=reused,
+                       _graph=graph)
+
+
+def previous_state(previous: Path | None) -> tuple[BuildState, list[str]]:
+    """The state of the previous build to reuse (empty without one), and a note when
+    it cannot be used (the build then computes everything, and says why)."""
+    if previous is None:
+        return BuildState(), []
+    try:
+        return read_state(previous), []
+    except StateError as exc:
+        return BuildState(), [f"--previous not used, everything computed afresh: {exc}"]
+
+
+def reuse_notes(reused: dict[str, dict[str, int]], previous: Path | None) -> list[str]:
+    """Summary lines: what resolution and screening reused from ``previous``."""
+    if previous is None:
+        return []
+    lines = []
+    people = reused.get("resolve", {})
+    if people:
+        lines.append(f"incremental resolve: {people['records_reused']:,} of "
+                     f"{people['records']:,} person records unchanged; "
+                     f"{people['pairs_reused']:,} candidate pairs reused, "
+                     f"{people['pairs_compared']:,} compared")
+    names = reused.get("screen", {})
+    if names:
+        lines.append(f"incremental screen: {names['names_reused']:,} of "
+                     f"{names['distinct_names']:,} distinct names reused, "
+                     f"{names['names_screened']:,} screened")
+    lines.append("incremental graph, clusters, rings and outputs: computed in full")
+    return lines
 
 
 def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settings) -> bool:
@@ -260,6 +313,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                      info=build_info(result, built),
                      changes_html=changes_section(changes) if changes else "")
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
+        if result.state is not None:  # listed as the one folder "state"
+            written.append(write_state(result.state, out)[0].parent)
         st.rows_out = st.rows_in
     if own_stages:
         stages.close()
@@ -311,6 +366,7 @@ def build_record(result: BuildResult, written: list[Path]) -> dict:
         "seconds": round(sum(s.seconds for s in result.stages), 3),
         "peak_rss_mib": round(max((s.peak_rss_mib for s in result.stages), default=0.0), 1),
         "notes": result.notes,
+        "incremental": result.incremental,
         "files": sorted(p.name for p in written),
     }
 

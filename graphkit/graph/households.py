@@ -46,10 +46,15 @@ def add_households(graph: nx.MultiDiGraph, table: pd.DataFrame) -> None:
 
 def append_households(tables: GraphTables, table: pd.DataFrame) -> GraphTables:
     """``tables`` with a ``SAME_HOUSEHOLD`` relationship row per row of ``table``."""
-    ids = pd.Series(tables.nodes["node_id"].to_numpy(), index=tables.nodes["key"].to_numpy())
-    known = table[table["start"].isin(ids.index) & table["end"].isin(ids.index)]
-    rows = pd.DataFrame({"start_id": ids.reindex(known["start"]).to_numpy(),
-                         "end_id": ids.reindex(known["end"]).to_numpy(),
+    # positions by a hash lookup: ``Series.isin`` of pandas' str dtype against a large
+    # index took 40 s at 100k people
+    keys = pd.Index(tables.nodes["key"].to_numpy())
+    node_ids = tables.nodes["node_id"].to_numpy()
+    at_start, at_end = keys.get_indexer(table["start"]), keys.get_indexer(table["end"])
+    found = (at_start >= 0) & (at_end >= 0)
+    known = table[found]
+    rows = pd.DataFrame({"start_id": node_ids[at_start[found]],
+                         "end_id": node_ids[at_end[found]],
                          "start": known["start"].to_numpy(), "end": known["end"].to_numpy(),
                          "type": Rel.SAME_HOUSEHOLD.value,
                          "evidence": known["evidence"].to_numpy()})

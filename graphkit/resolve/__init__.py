@@ -31,6 +31,7 @@ from __future__ import annotations
 import sys
 import time
 import types
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def waterfall_text(rows: list[dict]) -> str:
 
 def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = DEFAULT_REVIEW,
             max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None,
-            window: int = DEFAULT_WINDOW) -> Resolution:
+            window: int = DEFAULT_WINDOW, compare: Callable | None = None) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
     Blocks over ``max_block`` records are windowed (each record paired with its
@@ -81,7 +82,9 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     person has judged, columns ``record_id_l, record_id_r, is_match`` (true/false, 1/0,
     yes/no); their matches refine the m probabilities
     (:func:`~graphkit.resolve.model.refine_with_labels`). ``Resolution.stages`` holds the
-    seconds of each stage.
+    seconds of each stage. ``compare`` (optional) stands in for
+    :func:`~graphkit.resolve.compare.compare_pairs` (same arguments, same levels): an
+    incremental build passes one that reuses the previous build's levels.
     """
     clock = _Clock()
     people = people.reset_index(drop=True)
@@ -89,7 +92,7 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     clock.lap("prepare")
     blocking = block(features, max_block, window)
     clock.lap("block")
-    levels = compare_pairs(features, blocking.left, blocking.right)
+    levels = (compare or compare_pairs)(features, blocking.left, blocking.right)
     clock.lap("compare")
     random_counts = random_pair_counts(features)
     model = estimate_m(levels, u_from_counts(random_counts), n_records=len(features))

@@ -66,16 +66,20 @@ class RingContext:
         names = nodes["name"].to_numpy(dtype=object) if "name" in nodes.columns else keys
         self.name_of = {k: (n if isinstance(n, str) else k)
                         for k, n in zip(keys.tolist(), names.tolist())}
+        self._ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def neighbourhood(self, keys: set[str]) -> nx.MultiDiGraph:
         """The nodes ``keys`` and the sanctions entries they match, with every relationship
         among them, as a networkx ``MultiDiGraph``."""
-        rels = self.tables.relationships
+        rels, nodes = self.tables.relationships, self.tables.nodes
+        if self._ends is None:  # once: masks in numpy, then one take of the rows kept
+            self._ends = (rels["start_id"].to_numpy(np.int64), rels["end_id"].to_numpy(np.int64),
+                          (rels["type"] == Rel.MATCHES.value).to_numpy(bool))
+        start, end, is_match = self._ends
         ids = self.id_of.reindex(sorted(keys)).dropna().to_numpy(np.int64)
-        matches = rels[(rels["type"] == Rel.MATCHES.value) & rels["start_id"].isin(ids)]
-        ids = np.union1d(ids, matches["end_id"].to_numpy(np.int64))
-        sub_rels = rels[rels["start_id"].isin(ids) & rels["end_id"].isin(ids)]
-        sub_nodes = self.tables.nodes[self.tables.nodes["node_id"].isin(ids)]
+        ids = np.union1d(ids, end[is_match & np.isin(start, ids)])
+        sub_rels = rels.iloc[np.flatnonzero(np.isin(start, ids) & np.isin(end, ids))]
+        sub_nodes = nodes.iloc[np.flatnonzero(np.isin(nodes["node_id"].to_numpy(), ids))]
         return graph_from_tables(GraphTables(sub_nodes, sub_rels))
 
     @cached_property

@@ -1,0 +1,153 @@
+"""Incremental benchmark: ``graphkit build --previous`` against a full rebuild.
+
+Makes a world (``graphkit demo-data``, as ``bench/scale.py``), builds it once (the
+"previous" build), applies a night's changes to ``people.csv`` (by default 1% of records:
+a third of them edited, new near-copies and bridging records, and a few removed), then on
+the changed inputs runs a full build and an incremental build (``--previous``), each in a
+child process. Prints both builds' wall time, peak RSS and stage seconds, what the
+incremental build reused, the ratio of the two times, and whether the outputs are equal
+(entities, merge pairs, hits, clusters, rings, nodes and relationships).
+
+    nice -n 10 python bench/incremental.py --people 100000 [--change 0.01] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from scale import world  # noqa: E402
+
+#: Output files that must be equal between the full and the incremental build.
+COMPARED = ("entities.csv", "sanctions_hits.csv", "clusters.csv", "rings.csv", "rings.json",
+            "nodes.parquet", "relationships.parquet")
+
+
+def change_people(folder: Path, seed: int, share: float = 0.02, tag: str = ""
+                  ) -> dict[str, int]:
+    """Edit ``people.csv`` in place the way a night's data changes, ``share`` of records
+    per kind of change: edited records (a new email, a changed date of birth that may
+    split an entity, a new surname), new records (near-copies that may join an entity,
+    and bridges carrying one person's name and another's contacts, that may join two),
+    and three removed (``tag`` goes into the new record ids, for a second night).
+    Returns the counts."""
+    path = folder / "people.csv"
+    people = pd.read_csv(path, dtype=str, keep_default_na=False)
+    rng = np.random.default_rng(seed)
+    n = len(people)
+    k = max(3, int(n * share))
+    edit = rng.choice(n, 3 * k, replace=False)
+    a, b, c = edit[:k], edit[k:2 * k], edit[2 * k:]
+    people.loc[a, "email"] = "changed." + people.loc[a, "email"]
+    people.loc[b, "dob"] = "1970-01-0" + pd.Series(rng.integers(1, 9, k)).astype(str).values
+    people.loc[c, "last_name"] = people.loc[c, "last_name"] + "son"
+    copies = people.iloc[rng.choice(n, k, replace=False)].copy()
+    copies["record_id"] = [f"NEW{tag}{i:05d}" for i in range(k)]
+    copies["first_name"] = copies["first_name"].str[:-1]
+    left, right = rng.choice(n, k, replace=False), rng.choice(n, k, replace=False)
+    bridges = people.iloc[left].copy()
+    for column in ("email", "phone", "street", "postcode"):
+        bridges[column] = people.iloc[right][column].to_numpy()
+    bridges["record_id"] = [f"BRIDGE{tag}{i:05d}" for i in range(k)]
+    removed = rng.choice(np.setdiff1d(np.arange(n), edit), 3, replace=False)
+    people = pd.concat([people.drop(index=removed), copies, bridges], ignore_index=True)
+    people.to_csv(path, index=False)
+    return {"edited": 3 * k, "added": 2 * k, "removed": 3}
+
+
+def differences(full: Path, incremental: Path) -> list[str]:
+    """Output files (of :data:`COMPARED`) that differ between two build folders."""
+    out = []
+    for name in COMPARED:
+        if name.endswith(".parquet"):
+            same = pd.read_parquet(full / name).equals(pd.read_parquet(incremental / name))
+        else:
+            same = (full / name).read_bytes() == (incremental / name).read_bytes()
+        if not same:
+            out.append(name)
+    return out
+
+
+def _build(world_dir: Path, out: Path, log: Path, previous: Path | None = None) -> dict:
+    """Run ``graphkit build`` in a child; its wall and CPU seconds, peak RSS, stages."""
+    argv = [sys.executable, "-m", "graphkit", "build", "--input", str(world_dir), "--out",
+            str(out), "--quiet"] + (["--previous", str(previous)] if previous else [])
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as err:
+        child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            if child.poll() is None:  # interrupted: stop the build we started
+                child.kill()
+                child.wait()
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed ({os.waitstatus_to_exitcode(status)}); see {log}")
+    record = json.loads((out / "build.json").read_text(encoding="utf-8"))
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+            "peak_rss_mib": round(usage.ru_maxrss / 1024),
+            "stages": {s["name"]: s["seconds"] for s in record["stages"]},
+            "incremental": record.get("incremental", {}), "notes": record["notes"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--change", type=float, default=0.01,
+                        help="share of records new or changed (default 0.01)")
+    parser.add_argument("--work", type=Path, default=None, help="folder for worlds and builds")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="graphkit-incremental-"))
+    work.mkdir(parents=True, exist_ok=True)
+    base, _ = world(args.people, work, args.seed, "demo")
+    changed = work / f"changed-{args.people}-{args.seed}"
+    shutil.rmtree(changed, ignore_errors=True)
+    shutil.copytree(base, changed)
+    # edited + added = the share asked for: k edits of each of three kinds, 2k additions
+    counts = change_people(changed, args.seed, share=args.change / 5)
+    builds = work / "builds"
+    shutil.rmtree(builds, ignore_errors=True)
+    builds.mkdir()
+    old = _build(base, builds / "old", builds / "old.log")
+    full = _build(changed, builds / "full", builds / "full.log")
+    inc = _build(changed, builds / "incremental", builds / "incremental.log",
+                 previous=builds / "old")
+    differ = differences(builds / "full", builds / "incremental")
+    ratio = inc["seconds"] / full["seconds"]
+    cpu_ratio = inc["cpu_seconds"] / full["cpu_seconds"]
+    print(f"world: {args.people:,} people; changes: {counts}")
+    for name, b in (("previous build", old), ("full rebuild", full), ("incremental", inc)):
+        stages = ", ".join(f"{k} {v:.1f}s" for k, v in b["stages"].items())
+        print(f"{name}: {b['seconds']:.1f}s wall, {b['cpu_seconds']:.1f}s CPU, "
+              f"peak {b['peak_rss_mib']:,} MiB ({stages})")
+    for stage, counts_ in inc["incremental"].items():
+        print(f"  reused in {stage}: {counts_}")
+    print(f"incremental / full: {ratio:.2f} wall, {cpu_ratio:.2f} CPU (target ≤ 0.20)")
+    print("outputs equal: " + ("yes, all of " + ", ".join(COMPARED) if not differ
+                               else "NO, differ: " + ", ".join(differ)))
+    if args.json:
+        args.json.write_text(json.dumps({"people": args.people, "changes": counts,
+                                         "previous": old, "full": full, "incremental": inc,
+                                         "ratio": round(ratio, 3),
+                                         "cpu_ratio": round(cpu_ratio, 3), "differ": differ},
+                                        indent=1), encoding="utf-8")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

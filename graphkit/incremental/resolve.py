@@ -1,0 +1,92 @@
+"""Resolution that reuses a previous build's field comparisons for unchanged records.
+
+The comparison levels of a pair depend only on the two records' features, and features
+only on the record's own fields (:data:`FINGERPRINT_COLUMNS`). So a candidate pair whose
+two records carry the fingerprints they had in the previous build, and that was a
+candidate then, has the levels stored then. Everything global (blocking, the EM model,
+the random-pair estimate of u, clustering) still runs on all records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from graphkit.incremental.state import PeopleState
+from graphkit.resolve.compare import LEVELS, compare_pairs
+from graphkit.resolve.prepare import Features
+
+#: The people columns :func:`graphkit.resolve.prepare.prepare` reads (besides record_id).
+FINGERPRINT_COLUMNS = ("first_name", "middle_name", "last_name", "full_name", "dob", "email",
+                       "phone", "street", "city", "region", "postcode", "country",
+                       "national_id", "passport")
+
+
+def record_fingerprints(people: pd.DataFrame) -> np.ndarray:
+    """A 64-bit content hash per person record over :data:`FINGERPRINT_COLUMNS`."""
+    frame = pd.DataFrame({c: people[c].fillna("").astype(str) if c in people.columns
+                          else pd.Series("", index=people.index)
+                          for c in FINGERPRINT_COLUMNS})
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
+
+
+@dataclass
+class PairReuse:
+    """A stand-in for :func:`~graphkit.resolve.compare.compare_pairs` (pass it as
+    ``resolve(..., compare=reuse)``) that reuses ``previous`` levels where it can. After
+    the call it holds this build's :class:`PeopleState` (``state``) and counts."""
+
+    people: pd.DataFrame
+    previous: PeopleState | None = None
+    state: PeopleState | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __call__(self, features: Features, left: np.ndarray, right: np.ndarray
+                 ) -> dict[str, np.ndarray]:
+        ids = features.frame["record_id"].to_numpy(dtype=object)
+        fingerprints = record_fingerprints(self.people.reset_index(drop=True))
+        left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+        old = self._old_positions(ids, fingerprints)
+        found = np.full(len(left), -1, dtype=np.int64)
+        if self.previous is not None and len(self.previous.left):
+            n_old = len(self.previous.records)
+            old_codes = self.previous.left * n_old + self.previous.right  # sorted
+            ol, orr = old[left], old[right]
+            both = (ol >= 0) & (orr >= 0)
+            codes = ol * n_old + orr
+            at = np.minimum(np.searchsorted(old_codes, codes), len(old_codes) - 1)
+            hit = both & (old_codes[at] == codes)
+            found[hit] = at[hit]
+        reuse = found >= 0
+        fresh = compare_pairs(features, left[~reuse], right[~reuse])
+        levels = {}
+        for name in LEVELS:
+            level = np.empty(len(left), dtype=np.int8)
+            level[~reuse] = fresh[name]
+            if self.previous is not None:
+                level[reuse] = self.previous.levels[name][found[reuse]]
+            levels[name] = level
+        self.state = PeopleState(pd.DataFrame({"record_id": ids.astype(str),
+                                               "fingerprint": fingerprints}),
+                                 left, right, levels)
+        self.counts = {"records": len(ids), "records_reused": int((old >= 0).sum()),
+                       "pairs": len(left), "pairs_reused": int(reuse.sum()),
+                       "pairs_compared": int((~reuse).sum())}
+        return levels
+
+    def _old_positions(self, ids: np.ndarray, fingerprints: np.ndarray) -> np.ndarray:
+        """Per record, its position in the previous build when its record id is there
+        once with the same fingerprint, else -1."""
+        if self.previous is None:
+            return np.full(len(ids), -1, dtype=np.int64)
+        prev = self.previous.records
+        prev_ids = prev["record_id"].astype(str)
+        unique = ~prev_ids.duplicated(keep=False)
+        position = pd.Series(np.flatnonzero(unique.to_numpy()),
+                             index=prev_ids[unique].to_numpy())
+        old = position.reindex(pd.Index(ids.astype(str))).fillna(-1).to_numpy(np.int64)
+        known = old >= 0
+        same = np.zeros(len(ids), dtype=bool)
+        same[known] = prev["fingerprint"].to_numpy(np.uint64)[old[known]] == fingerprints[known]
+        return np.where(same, old, -1)
