@@ -80,10 +80,13 @@ def differences(full: Path, incremental: Path) -> list[str]:
     return out
 
 
-def _build(world_dir: Path, out: Path, log: Path, previous: Path | None = None) -> dict:
-    """Run ``graphkit build`` in a child; its wall and CPU seconds, peak RSS, stages."""
+def _build(world_dir: Path, out: Path, log: Path, previous: Path | None = None,
+           full: bool = False) -> dict:
+    """Run ``graphkit build`` in a child; its wall and CPU seconds, peak RSS, stages.
+    ``full``: with ``previous``, reuse nothing (ring ids still carried over)."""
     argv = [sys.executable, "-m", "graphkit", "build", "--input", str(world_dir), "--out",
-            str(out), "--quiet"] + (["--previous", str(previous)] if previous else [])
+            str(out), "--quiet"] + (["--previous", str(previous)] if previous else []) + (
+            ["--full"] if full else [])
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as err:
         child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
@@ -124,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(builds, ignore_errors=True)
     builds.mkdir()
     old = _build(base, builds / "old", builds / "old.log")
-    full = _build(changed, builds / "full", builds / "full.log")
+    full = _build(changed, builds / "full", builds / "full.log", previous=builds / "old",
+                  full=True)
     inc = _build(changed, builds / "incremental", builds / "incremental.log",
                  previous=builds / "old")
     differ = differences(builds / "full", builds / "incremental")

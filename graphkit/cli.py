@@ -144,6 +144,9 @@ def _args_build(build: argparse.ArgumentParser) -> None:
                             "changes.json")
     build.add_argument("--allow-settings-change", action="store_true",
                        help="with --previous: compare even if the settings differ")
+    build.add_argument("--full", action="store_true",
+                       help="with --previous: reuse nothing, compute every stage afresh (ring "
+                            "ids and changes still come from the previous build)")
     limits = build.add_argument_group("limits on hostile input (see README, 'Exit codes')")
     limits.add_argument("--max-decompressed-bytes", type=_positive_int, default=None, metavar="N",
                         help="bytes a .gz input may unpack to (default "
@@ -240,7 +243,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         stages = Stages([*STAGES, "write"], show=not args.quiet)  # one bar, outputs too
         try:
             with use_limits(project.settings):
-                result = run_build(project, log, stages=stages, previous=previous)
+                result = run_build(project, log, stages=stages, previous=previous,
+                                   reuse=not args.full)
             write_started = time.perf_counter()
             paths = write_outputs(result, folder.tmp, stages=stages, built=started_at)
         finally:

@@ -161,15 +161,17 @@ def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: S
 
 
 def run_build(project: Project, log: IssueLog | None = None, show_progress: bool = True,
-              stages: Stages | None = None, previous: Path | None = None) -> BuildResult:
+              stages: Stages | None = None, previous: Path | None = None,
+              reuse: bool = True) -> BuildResult:
     """Run every stage of a build on ``project``; ``stages`` (the caller's, left open)
     lets one progress bar go on over ``write_outputs``. With ``previous`` (an earlier
     build's folder): reuse its comparisons and screening for unchanged records and names
     (``graphkit.incremental``: the result equals a full build), and rings that are
-    recognisably that build's rings keep their ids (``graphkit.nightly``)."""
+    recognisably that build's rings keep their ids (``graphkit.nightly``). ``reuse=False``
+    (``build --full``) computes every stage afresh and still carries the ids over."""
     log = log if log is not None else IssueLog()
     settings = project.settings
-    prior, notes = previous_state(previous)
+    prior, notes = previous_state(previous if reuse else None)
     own_stages = stages is None
     stages = Stages(STAGES, show_progress) if stages is None else stages
     with stages.stage("ingest") as st:
@@ -209,7 +211,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     if own_stages:
         stages.close()
     reused = {"resolve": reuse.counts, "screen": screened.counts}
-    notes += reuse_notes(reused, previous) + ([screened.note] if screened.note else [])
+    notes += reuse_notes(reused, previous if reuse else None)
+    notes += [screened.note] if screened.note else []
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
                        rings, list(stages.stats), notes + ring_notes, previous=previous,
                        state=BuildState(reuse.state, screened.state), incremental=reused,
