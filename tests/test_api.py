@@ -6,6 +6,7 @@ drawing, a persistent query session, and ``dir(graphkit)``."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import signal
@@ -288,7 +289,9 @@ def test_draw_is_the_report_drawing(build):
     ring = build.rings.top(1)[0]
     svg = ring.draw()
     assert svg.startswith("<svg") and svg == ring_svg(ring)
-    assert all(f"{m}</title>" in svg for m in ring.members)
+    # every member drawn, titled with its raw name as in report.html
+    assert svg.count("<title>Person: ") + svg.count("<title>Company: ") >= len(ring.members)
+    assert all(f": {html.escape(n)}</title>" in svg for n in ring.names)
 
 
 # -- sessions -----------------------------------------------------------------------------
