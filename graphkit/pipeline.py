@@ -23,7 +23,7 @@ from graphkit.graph import (
     write_tables,
 )
 from graphkit.graph.columns import build_tables, entity_nodes
-from graphkit.graph.households import append_households, households_table
+from graphkit.graph.households import households_table
 from graphkit.ingest import Ingested, ingest
 from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
@@ -170,8 +170,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         if keep is None:  # at most this many nodes: records + identifiers + entities
             keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
         tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
-                              release_records=not keep)
-        tables = append_households(tables, households_table(people))
+                              release_records=not keep, households=households_table(people))
+        del entities, names  # screening's inputs; the tables hold what later stages read
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, notes = clusters_and_rings(tables, settings, stages)
     stages.close()

@@ -429,13 +429,17 @@ def match_parts(hits: pd.DataFrame | None, sanctions: pd.DataFrame | None
 def build_tables(data: Ingested, people: Resolution, companies: Resolution,
                  hits: pd.DataFrame | None = None, sanctions: pd.DataFrame | None = None,
                  entities: tuple[list[pd.DataFrame], list[pd.DataFrame]] | None = None,
-                 release_records: bool = False) -> GraphTables:
+                 release_records: bool = False,
+                 households: pd.DataFrame | None = None) -> GraphTables:
     """The property graph of records, entities, identifiers, payments, review pairs and
     sanctions matches, as node and relationship tables. ``entities``: the output of
     :func:`entity_nodes` when the caller already has it (screening needs it first).
     ``release_records``: once every part is made, keep only the ids of ``data.records``
     and ``data.identifiers`` (rows and counts stay; the fields live on as node
-    properties), so that a large build does not hold them twice while assembling."""
+    properties), so that a large build does not hold them twice while assembling.
+    ``households``: ``SAME_HOUSEHOLD`` rows (``graph.households.households_table``),
+    assembled with the rest (the same tables as ``append_households`` afterwards, without
+    copying and re-sorting every relationship)."""
     entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
     owners = record_owners(data, people, companies)
     node_parts: dict[str, pd.DataFrame | pa.Table] = {
@@ -454,10 +458,20 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
                      ENTITIES),
              RelPart(review_relationships(people), ENTITIES, ENTITIES),
              RelPart(match_rels, ENTITIES, SANCTIONS)]
+    if households is not None and len(households):
+        rels.append(RelPart(household_relationships(households), ENTITIES, ENTITIES))
     del owners, entity_frames, entity_rels, id_nodes, id_rels, match_nodes, match_rels
     if release_records:
         release_record_fields(data)
     return assemble(node_parts, rels)
+
+
+def household_relationships(households: pd.DataFrame) -> pd.DataFrame:
+    """``SAME_HOUSEHOLD`` relationship rows (entity keys) of a ``households_table``."""
+    return pd.DataFrame({"start": households["start"].to_numpy(dtype=object),
+                         "end": households["end"].to_numpy(dtype=object),
+                         "type": Rel.SAME_HOUSEHOLD.value,
+                         "evidence": _text(households["evidence"]).to_numpy(dtype=object)})
 
 
 def release_record_fields(data: Ingested) -> None:
@@ -477,6 +491,7 @@ __all__ = [
     "build_tables",
     "display_names",
     "entity_nodes",
+    "household_relationships",
     "identifier_parts",
     "match_parts",
     "payment_relationships",
