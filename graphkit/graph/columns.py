@@ -99,12 +99,15 @@ def _arrow_strings(series: pd.Series) -> pa.Array:
                       array)
 
 
-def record_nodes(data: Ingested) -> list[tuple[str, pa.Table]]:
+def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Table]]:
     """One ``Record`` node per ingested row, as ``(layout, table)``: its non-empty
     fields, ``kind`` (the layout) and ``source`` (the ``source`` column, else the source
-    name)."""
+    name). ``release``: once a layout's nodes are made, keep only the ``record_id`` column
+    of its frame in ``data.records``."""
     parts = []
-    for layout, frame in data.records.items():
+    for layout, frame in list(data.records.items()):
+        if release:
+            data.records[layout] = frame[["record_id"]]
         layout = Layout(layout)
         if frame.empty:
             continue
@@ -124,6 +127,7 @@ def record_nodes(data: Ingested) -> list[tuple[str, pa.Table]]:
             "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
             "label": pa.array([Label.RECORD.value] * n, pa.string()),
             "kind": pa.array([layout.value] * n, pa.string()), **columns})))
+        del frame, columns
     return parts
 
 
@@ -442,25 +446,30 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
     copying and re-sorting every relationship)."""
     entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
     owners = record_owners(data, people, companies)
-    node_parts: dict[str, pd.DataFrame | pa.Table] = {
-        f"Record:{layout}": table for layout, table in record_nodes(data)}
-    node_parts[ENTITIES] = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
-    id_nodes, id_rels = identifier_parts(data.identifiers, owners,
-                                         pd.Index(node_parts[ENTITIES]["key"]))
+    entity_part = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
+    id_nodes, id_rels = identifier_parts(data.identifiers, owners, pd.Index(entity_part["key"]))
+    payments = payment_relationships(_payers(data, people, companies))
+    if release_records:  # the identifiers' fields now live in id_nodes
+        data.identifiers = data.identifiers[["layout", "record_id", "kind"]]
     match_nodes, match_rels = match_parts(hits, sanctions)
-    node_parts[IDENTIFIERS] = id_nodes
-    node_parts[SANCTIONS] = match_nodes
     rels = [RelPart(r, f"Record:{layout}", ENTITIES)
             for r, layout in zip(entity_rels, (Layout.PEOPLE.value, Layout.COMPANIES.value))]
     rels += linked_record_relationships(owners)
     rels += [RelPart(id_rels, ENTITIES, IDENTIFIERS),
-             RelPart(payment_relationships(_payers(data, people, companies)), ENTITIES,
-                     ENTITIES),
+             RelPart(payments, ENTITIES, ENTITIES),
              RelPart(review_relationships(people), ENTITIES, ENTITIES),
              RelPart(match_rels, ENTITIES, SANCTIONS)]
     if households is not None and len(households):
         rels.append(RelPart(household_relationships(households), ENTITIES, ENTITIES))
-    del owners, entity_frames, entity_rels, id_nodes, id_rels, match_nodes, match_rels
+    del owners, entity_frames, entity_rels, id_rels, payments, match_rels
+    # records last: with release_records each layout's fields are let go as soon as its
+    # Record nodes hold them, so a large build never holds two copies of every record
+    node_parts: dict[str, pd.DataFrame | pa.Table] = {
+        f"Record:{layout}": table for layout, table in record_nodes(data, release_records)}
+    node_parts[ENTITIES] = entity_part
+    node_parts[IDENTIFIERS] = id_nodes
+    node_parts[SANCTIONS] = match_nodes
+    del entity_part, id_nodes, match_nodes
     if release_records:
         release_record_fields(data)
     return assemble(node_parts, rels)
