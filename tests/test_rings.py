@@ -301,3 +301,27 @@ def test_sharing_table_is_who_shares_what_in_the_graph(demo_build):
         ident: len(who) for ident, who in sharers.items()}
     assert max(len(who) for who in sharers.values()) > 2  # some identifiers are shared
     assert str(table["entity"].dtype) == "str" and table["type"].dtype == "category"
+
+
+def test_ring_subgraph_is_its_neighbourhood_in_the_graph(demo_build):
+    """A ring's subgraph (found by key lookups and sorted-id ranges, not scans of every
+    relationship) holds its members, the identifiers and entities of its evidence, the
+    sanctions entries they match, and every relationship among them, as in the graph."""
+    graph = demo_build.graph
+    checked = 0
+    for ring in demo_build.rings.top(10):
+        keep = set(ring.members)
+        for item in ring.evidence:
+            keep.update(item.identifiers)
+            keep.update(item.entities)
+        keep = {k for k in keep if k in graph}
+        keep |= {v for u in keep for _, v, t in graph.out_edges(u, keys=True)
+                 if t == "MATCHES"}
+        expected = graph.subgraph(keep)
+        got = ring.subgraph()
+        assert dict(got.nodes(data=True)) == dict(expected.nodes(data=True))
+        assert sorted(got.edges(keys=True)) == sorted(expected.edges(keys=True))
+        checked += got.number_of_edges()
+    assert checked > 20
+    assert any(d.get("label") == "Sanction" for r in demo_build.rings.top(10)
+               for _, d in r.subgraph().nodes(data=True))

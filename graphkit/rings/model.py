@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from graphkit.graph.tables import GraphTables, graph_from_tables
-from graphkit.schema import Rel
+from graphkit.rings.sharing import node_positions
+from graphkit.schema import Label, Rel
 
 RING_COLUMNS = ("ring_id", "rank", "score", "points", "n_members", "members", "names",
                 "patterns", "evidence")
@@ -45,27 +46,64 @@ class Evidence:
 
 
 class RingContext:
-    """What a ring needs to show itself: the graph's tables and key lookups."""
+    """What a ring needs to show itself: the graph's tables and key lookups (made on first
+    use, over entities, identifiers and sanctions entries only: no lookup per record)."""
 
     def __init__(self, tables: GraphTables) -> None:
         self.tables = tables
-        nodes = tables.nodes
-        self.id_of = pd.Series(nodes["node_id"].to_numpy(), index=nodes["key"].to_numpy())
-        keys = nodes["key"].to_numpy(dtype=object)
-        names = nodes["name"].to_numpy(dtype=object) if "name" in nodes.columns else keys
-        self.name_of = {k: (n if isinstance(n, str) else k)
-                        for k, n in zip(keys.tolist(), names.tolist())}
+        self._lookup: tuple[pd.Index, np.ndarray] | None = None
+        self._names: dict[str, str] | None = None
+        self._starts: np.ndarray | None = None
+
+    def _keys(self) -> tuple[pd.Index, np.ndarray]:
+        """Keys of the nodes that are not records, and their rows in the node table."""
+        if self._lookup is None:
+            nodes = self.tables.nodes
+            rows = np.flatnonzero((nodes["label"] != Label.RECORD.value).to_numpy(bool))
+            keys = nodes["key"].iloc[rows].to_numpy(dtype=object)
+            self._lookup = (pd.Index(keys), rows)
+        return self._lookup
+
+    @property
+    def name_of(self) -> dict[str, str]:
+        """Entity key → display name (the key when it has none)."""
+        if self._names is None:
+            nodes = self.tables.nodes
+            index, rows = self._keys()
+            names = nodes["name"].iloc[rows].to_numpy(dtype=object) if "name" in \
+                nodes.columns else index.to_numpy()
+            self._names = {k: (n if isinstance(n, str) else k)
+                           for k, n in zip(index.tolist(), names.tolist())}
+        return self._names
+
+    def _rows_from(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of the relationships starting at ``ids`` (ascending)."""
+        rels = self.tables.relationships
+        if self._starts is None:
+            starts = rels["start_id"].to_numpy(np.int64)
+            self._starts = starts if bool((np.diff(starts) >= 0).all()) else np.zeros(0)
+        if len(self._starts) != len(rels):  # not sorted by start: scan
+            return np.flatnonzero(rels["start_id"].isin(ids).to_numpy())
+        low = np.searchsorted(self._starts, ids, "left")
+        high = np.searchsorted(self._starts, ids, "right")
+        return np.sort(np.concatenate([np.arange(a, b) for a, b in zip(low, high)] or
+                                      [np.zeros(0, np.int64)]))
 
     def neighbourhood(self, keys: set[str]) -> nx.MultiDiGraph:
         """The nodes ``keys`` and the sanctions entries they match, with every relationship
         among them, as a networkx ``MultiDiGraph``."""
-        rels = self.tables.relationships
-        ids = self.id_of.reindex(sorted(keys)).dropna().to_numpy(np.int64)
-        matches = rels[(rels["type"] == Rel.MATCHES.value) & rels["start_id"].isin(ids)]
-        ids = np.union1d(ids, matches["end_id"].to_numpy(np.int64))
-        sub_rels = rels[rels["start_id"].isin(ids) & rels["end_id"].isin(ids)]
-        sub_nodes = self.tables.nodes[self.tables.nodes["node_id"].isin(ids)]
-        return graph_from_tables(GraphTables(sub_nodes, sub_rels))
+        rels, nodes = self.tables.relationships, self.tables.nodes
+        index, rows = self._keys()
+        found = index.get_indexer(sorted(keys))
+        ids = np.unique(nodes["node_id"].to_numpy(np.int64)[rows[found[found >= 0]]])
+        out = self._rows_from(ids)
+        matches = out[(rels["type"].iloc[out] == Rel.MATCHES.value).to_numpy(bool)]
+        ids = np.union1d(ids, rels["end_id"].to_numpy(np.int64)[matches])
+        out = self._rows_from(ids)
+        out = out[np.isin(rels["end_id"].to_numpy(np.int64)[out], ids)]
+        at = node_positions(self.tables, ids)
+        sub_nodes = nodes.iloc[np.sort(at[at >= 0])]
+        return graph_from_tables(GraphTables(sub_nodes, rels.iloc[out]))
 
 
 @dataclass
