@@ -325,3 +325,23 @@ def test_ring_subgraph_is_its_neighbourhood_in_the_graph(demo_build):
     assert checked > 20
     assert any(d.get("label") == "Sanction" for r in demo_build.rings.top(10)
                for _, d in r.subgraph().nodes(data=True))
+
+
+def test_rings_json_holds_every_ring_with_its_evidence(demo_build, tmp_path):
+    """rings.json (written a ring per line) parses to ``Rings.to_json()``, whose evidence
+    dicts are ``dataclasses.asdict`` of each finding."""
+    import dataclasses
+    import json
+
+    from graphkit.pipeline import write_json_list
+
+    rings = demo_build.rings
+    write_json_list(rings.to_json(), tmp_path / "rings.json")
+    back = json.loads((tmp_path / "rings.json").read_text(encoding="utf-8"))
+    assert len(back) == len(rings) > 10
+    assert back == json.loads(json.dumps(rings.to_json()))
+    first = rings.top(1)[0]
+    assert back[0]["evidence"] == json.loads(json.dumps(
+        [dataclasses.asdict(e) for e in first.evidence]))
+    write_json_list([], tmp_path / "none.json")
+    assert json.loads((tmp_path / "none.json").read_text(encoding="utf-8")) == []

@@ -4,7 +4,7 @@ neighbourhood as networkx built on demand from the tables), and the ranked list.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -38,6 +38,13 @@ class Evidence:
     entities: tuple[str, ...] = ()
     records: tuple[str, ...] = ()
     explained: str = ""
+
+    def to_dict(self) -> dict:
+        """The fields as a plain dict (as ``dataclasses.asdict``, without its deep copy)."""
+        return {"pattern": self.pattern, "weight": self.weight,
+                "description": self.description, "identifiers": self.identifiers,
+                "entities": self.entities, "records": self.records,
+                "explained": self.explained}
 
     def text(self) -> str:
         """One line: pattern, points, finding, and its benign explanation."""
@@ -178,7 +185,7 @@ class Rings:
         """Rings with structured evidence, for ``rings.json``."""
         return [{"ring_id": r.ring_id, "rank": i, "score": r.score, "points": r.points,
                  "members": r.members, "names": r.names,
-                 "evidence": [asdict(e) for e in r.evidence]}
+                 "evidence": [e.to_dict() for e in r.evidence]}
                 for i, r in enumerate(self.rings, start=1)]
 
 
