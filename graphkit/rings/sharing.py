@@ -177,7 +177,8 @@ def entity_records(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``record_id`` of the people and company records resolved to each
     entity (RESOLVED_TO from a Record node)."""
     rels = tables.relationships
-    resolved = rels[rels["type"] == Rel.RESOLVED_TO.value]
+    resolved = rels.loc[(rels["type"] == Rel.RESOLVED_TO.value).to_numpy(bool),
+                        ["start_id", "end_id"]]
     kind = node_column(tables, "kind").reindex(resolved["start_id"]).to_numpy()
     keep = np.isin(kind, ["people", "companies"])
     record = node_column(tables, "record_id").reindex(resolved["start_id"]).to_numpy()
