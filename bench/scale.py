@@ -11,8 +11,9 @@ the child (``os.wait4``), each stage's seconds, rows/s and peak memory from its
 A build that dies (out of memory, a timeout) is reported with the last stage it started
 (its status lines). ``--tables-only`` measures the columnar stages alone at any size: the
 world made as tables in memory (no files, no ingest), identity resolution, then the
-graph tables, the Parquet files, the streamed neo4j-admin export (and GraphML/JSON with
-``--graphml``) and reading the tables back. ``--own-stages`` replaces probabilistic
+graph tables, clusters and rings (unless ``--no-rings``), the Parquet files, the
+streamed neo4j-admin export (and GraphML/JSON with ``--graphml``) and reading the tables
+back. ``--own-stages`` replaces probabilistic
 resolution by exact identity (``resolve_people_exact``), to measure the other stages at
 sizes where resolution does not yet finish. ``--with-resolve`` also runs the resolution
 comparison with Splink from ``bench/scale_resolve.py`` (its ``resolve_scale``) when that
@@ -123,7 +124,8 @@ def build(people: int, work: Path, args: argparse.Namespace) -> dict:
     if args.tables_only:
         argv = [sys.executable, __file__, "--child-tables", str(people), str(out),
                 "--seed", str(args.seed)] + (["--graphml"] if args.graphml else []) + \
-            (["--no-export"] if args.no_export else [])
+            (["--no-export"] if args.no_export else []) + \
+            (["--no-rings"] if args.no_rings else [])
     log = work / f"build-{people}.log"
     code, wall, peak = run_child(argv, log, args.timeout, args.max_rss_mib)
     result = {"people": people, "generate_seconds": round(gen_seconds, 1), "exit": code,
@@ -139,17 +141,21 @@ def build(people: int, work: Path, args: argparse.Namespace) -> dict:
     return result
 
 
-def tables_child(people: int, out: Path, seed: int, graph_files: bool, export: bool = True
-                 ) -> None:
-    """In this process: the world as tables (no files), then the graph, its Parquet
-    files, the streamed neo4j-admin export (and GraphML/JSON when asked), and reading
-    the tables back; each stage measured; written to ``out/build.json``."""
+def tables_child(people: int, out: Path, seed: int, graph_files: bool, export: bool = True,
+                 rings: bool = True) -> None:
+    """In this process: the world as tables (no files), then the graph, its clusters and
+    rings, its Parquet files, the streamed neo4j-admin export (and GraphML/JSON when
+    asked), and reading the tables back; each stage measured; written to
+    ``out/build.json``."""
     sys.path.insert(0, str(BENCH))
     from world import ingested_world, resolved_by_identity
 
     from graphkit.graph import build_tables, read_tables, write_graph_json, write_graphml
     from graphkit.graph import write_tables as write_parquet
     from graphkit.progress import Stages
+    from graphkit.rings import find_rings, sharing_table
+    from graphkit.rings.clusters import shared_identifier_clusters
+    from graphkit.settings import DEFAULT_SETTINGS
     from graphkit.store.export import export_neo4j_admin_tables
 
     out.mkdir(parents=True, exist_ok=True)
@@ -165,7 +171,15 @@ def tables_child(people: int, out: Path, seed: int, graph_files: bool, export: b
         tables = build_tables(data, persons, companies, release_records=True)
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     rows = len(tables.nodes) + len(tables.relationships)
-    del data
+    del data, persons, companies
+    if rings:
+        with stages.stage("clusters", rows_in=len(tables.relationships)) as st:
+            sharing = sharing_table(tables)
+            clusters = shared_identifier_clusters(sharing, DEFAULT_SETTINGS.max_identifier_share)
+            st.rows_out = len(clusters.clusters)
+        with stages.stage("rings", rows_in=len(tables.relationships)) as st:
+            st.rows_out = len(find_rings(sharing, DEFAULT_SETTINGS))
+        del sharing, clusters
     with stages.stage("parquet", rows_in=rows) as st:
         write_parquet(tables, out)
         st.rows_out = rows
@@ -285,13 +299,15 @@ def main() -> None:
                              "identity resolution, then graph, Parquet, export, read back")
     parser.add_argument("--no-export", action="store_true",
                         help="--tables-only without the neo4j-admin export")
+    parser.add_argument("--no-rings", action="store_true",
+                        help="--tables-only without the clusters and rings stages")
     parser.add_argument("--json", help="write the measurements to this JSON file")
     parser.add_argument("--child-tables", nargs=2, metavar=("PEOPLE", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_tables:
         tables_child(int(args.child_tables[0]), Path(args.child_tables[1]), args.seed,
-                     args.graphml, not args.no_export)
+                     args.graphml, not args.no_export, not args.no_rings)
         return
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="gk-scale-"))
     work.mkdir(parents=True, exist_ok=True)

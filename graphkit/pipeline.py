@@ -23,7 +23,7 @@ from graphkit.graph import (
     write_tables,
 )
 from graphkit.graph.columns import build_tables, entity_nodes
-from graphkit.graph.households import append_households, households_table
+from graphkit.graph.households import households_table
 from graphkit.incremental import (
     BuildState,
     PairReuse,
@@ -199,8 +199,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         if keep is None:  # at most this many nodes: records + identifiers + entities
             keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
         tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
-                              release_records=not keep)
-        tables = append_households(tables, households_table(people))
+                              release_records=not keep, households=households_table(people))
+        del entities, names  # screening's inputs; the tables hold what later stages read
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
     if previous is not None:
@@ -308,8 +308,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
         written.append(out / "issues.csv")
         write_csv(result.rings.to_pandas(), out / "rings.csv", safe)
-        (out / "rings.json").write_text(json.dumps(result.rings.to_json(), indent=1,
-                                                   ensure_ascii=False), encoding="utf-8")
+        write_json_list(result.rings.to_json(), out / "rings.json")
         write_report(result.rings, out / "report.html",
                      f"graphkit rings: {result.project.name}", limit=settings.report_rings,
                      min_score=settings.report_min_score, seed=settings.seed,
@@ -331,6 +330,16 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     (out / BUILD_JSON).write_text(json.dumps(build_record(result, written), indent=1,
                                              ensure_ascii=False), encoding="utf-8")
     return written
+
+
+def write_json_list(items: list[dict], path: Path) -> None:
+    """A JSON list, one item per line (each encoded by the C encoder: an indented dump
+    runs json's pure-Python encoder, minutes for the rings of a million people)."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for i, item in enumerate(items):
+            handle.write(("\n" if i == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+        handle.write("\n]\n")
 
 
 #: Machine-readable record of a build: counts, settings, per-stage measurements.

@@ -24,6 +24,7 @@ from graphkit.graph import (
     write_graphml,
     write_tables,
 )
+from graphkit.graph.households import append_households, households_table
 from graphkit.ingest.project import native_project
 from graphkit.pipeline import BUILD_JSON, BuildResult, entities_to_screen, run_build
 from graphkit.pipeline import write_outputs as write_build
@@ -217,3 +218,23 @@ def test_report_draws_only_the_top_rings(demo_build: BuildResult, tmp_path: Path
     flagged = sum(r.score >= 40 for r in demo_build.rings)
     assert f"{len(demo_build.rings)} rings; {flagged} score 40 or more, the 3 highest shown" \
         in page
+
+
+def test_households_assembled_with_the_graph_equal_appended_ones(demo_build: BuildResult
+                                                                  ) -> None:
+    """``build_tables(households=...)`` gives the same tables as appending the
+    SAME_HOUSEHOLD rows afterwards (the build's path does not copy the relationships)."""
+    b = demo_build
+    table = households_table(b.people)
+    assert len(table) > 0  # the demo world has households resolution kept apart
+    together = build_tables(b.data, b.people, b.companies, b.hits, b.sanctions,
+                            households=table)
+    appended = append_households(build_tables(b.data, b.people, b.companies, b.hits,
+                                              b.sanctions), table)
+    rels_a, rels_b = together.relationships, appended.relationships
+    assert (rels_a["type"] == "SAME_HOUSEHOLD").sum() == len(table)
+    assert list(rels_a.columns) == list(rels_b.columns)
+    for column in ("start_id", "end_id", "start", "end", "type", "evidence"):
+        assert rels_a[column].astype(object).tolist() == rels_b[column].astype(object).tolist(), \
+            column
+    assert together.nodes.equals(appended.nodes)

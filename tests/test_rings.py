@@ -277,3 +277,71 @@ def test_every_detector_is_declared_with_a_test():
     for detector in DETECTORS:
         assert detector.looks_for and detector.weighed
         assert detector.test in names, detector.test
+
+
+def test_sharing_table_is_who_shares_what_in_the_graph(demo_build):
+    """The columnar sharing table (integer codes, Arrow strings) holds exactly the
+    entity → identifier relationships of the networkx view, with their records and the
+    number of distinct entities reaching each identifier."""
+    from graphkit.rings.sharing import ENTITY_LABELS, IDENTIFIER_LABELS, sharing_table
+
+    graph = demo_build.graph
+    expected, sharers = set(), {}
+    for start, end, data in graph.edges(data=True):
+        if graph.nodes[start].get("label") in ENTITY_LABELS and \
+                graph.nodes[end].get("label") in IDENTIFIER_LABELS:
+            value = graph.nodes[end].get("value") or end
+            expected.add((start, end, data["type"], value, tuple(data.get("records") or ())))
+            sharers.setdefault(end, set()).add(start)
+    table = sharing_table(demo_build.tables).table
+    got = {(e, i, t, v, tuple(r)) for e, i, t, v, r in zip(
+        table["entity"], table["ident"], table["type"], table["value"], table["records"])}
+    assert len(expected) > 1000 and got == expected and len(table) == len(expected)
+    assert dict(zip(table["ident"], table["n_entities"])) == {
+        ident: len(who) for ident, who in sharers.items()}
+    assert max(len(who) for who in sharers.values()) > 2  # some identifiers are shared
+    assert str(table["entity"].dtype) == "str" and table["type"].dtype == "category"
+
+
+def test_ring_subgraph_is_its_neighbourhood_in_the_graph(demo_build):
+    """A ring's subgraph (found by key lookups and sorted-id ranges, not scans of every
+    relationship) holds its members, the identifiers and entities of its evidence, the
+    sanctions entries they match, and every relationship among them, as in the graph."""
+    graph = demo_build.graph
+    checked = 0
+    for ring in demo_build.rings.top(10):
+        keep = set(ring.members)
+        for item in ring.evidence:
+            keep.update(item.identifiers)
+            keep.update(item.entities)
+        keep = {k for k in keep if k in graph}
+        keep |= {v for u in keep for _, v, t in graph.out_edges(u, keys=True)
+                 if t == "MATCHES"}
+        expected = graph.subgraph(keep)
+        got = ring.subgraph()
+        assert dict(got.nodes(data=True)) == dict(expected.nodes(data=True))
+        assert sorted(got.edges(keys=True)) == sorted(expected.edges(keys=True))
+        checked += got.number_of_edges()
+    assert checked > 20
+    assert any(d.get("label") == "Sanction" for r in demo_build.rings.top(10)
+               for _, d in r.subgraph().nodes(data=True))
+
+
+def test_rings_json_holds_every_ring_with_its_evidence(demo_build, tmp_path):
+    """rings.json (written a ring per line) parses to ``Rings.to_json()``, whose evidence
+    dicts are ``dataclasses.asdict`` of each finding."""
+    import dataclasses
+    import json
+
+    from graphkit.pipeline import write_json_list
+
+    rings = demo_build.rings
+    write_json_list(rings.to_json(), tmp_path / "rings.json")
+    back = json.loads((tmp_path / "rings.json").read_text(encoding="utf-8"))
+    assert len(back) == len(rings) > 10
+    assert back == json.loads(json.dumps(rings.to_json()))
+    first = rings.top(1)[0]
+    assert back[0]["evidence"] == json.loads(json.dumps(
+        [dataclasses.asdict(e) for e in first.evidence]))
+    write_json_list([], tmp_path / "none.json")
+    assert json.loads((tmp_path / "none.json").read_text(encoding="utf-8")) == []

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 import redis
@@ -586,3 +587,33 @@ def test_neo4j_admin_export_headers_and_ids(demo_build, tmp_path, capsys):
     for a, b in zip(files, again):
         assert a.read_bytes() == b.read_bytes()  # deterministic
     shutil.rmtree(tmp_path / "again")
+
+
+def test_batches_cover_every_row_once_by_label_with_filled_columns(demo_build) -> None:
+    """Load batches (taken batch by batch, not by copying each label's group) hold every
+    node and relationship once, labels and types in sorted order, rows in table order, at
+    most ``size`` rows, and only the properties some row of that label or type fills."""
+    from graphkit.store.rows import node_batches, relationship_batches
+
+    nodes, rels = demo_build.tables.nodes, demo_build.tables.relationships
+    batches = list(node_batches(nodes, 500))
+    assert max(len(b) for b in batches) == 500
+    labels = [b.kind.value for b in batches]
+    assert labels == sorted(labels)
+    ids = np.concatenate([b.ids for b in batches])
+    assert sorted(ids.tolist()) == nodes["node_id"].tolist()
+    for b in batches:
+        rows = nodes.set_index("node_id").loc[b.ids]
+        assert (rows["label"] == b.kind.value).all()
+        names = list(b.columns)
+        assert names[0] == "key" and b.columns["key"].tolist() == rows["key"].tolist()
+        group = nodes[nodes["label"] == b.kind.value]
+        filled = [c for c in nodes.columns if c not in ("node_id", "key", "label")
+                  and group[c].notna().any()]
+        assert names[1:] == filled
+    rel_batches = list(relationship_batches(rels, 700))
+    assert sum(len(b) for b in rel_batches) == len(rels)
+    pairs = sorted(zip(np.concatenate([b.ids for b in rel_batches]).tolist(),
+                       np.concatenate([b.ends for b in rel_batches]).tolist()))
+    assert pairs == sorted(zip(rels["start_id"].tolist(), rels["end_id"].tolist()))
+    assert all(np.all(np.diff(b.ids) >= 0) for b in rel_batches)  # table order kept

@@ -99,12 +99,15 @@ def _arrow_strings(series: pd.Series) -> pa.Array:
                       array)
 
 
-def record_nodes(data: Ingested) -> list[tuple[str, pa.Table]]:
+def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Table]]:
     """One ``Record`` node per ingested row, as ``(layout, table)``: its non-empty
     fields, ``kind`` (the layout) and ``source`` (the ``source`` column, else the source
-    name)."""
+    name). ``release``: once a layout's nodes are made, keep only the ``record_id`` column
+    of its frame in ``data.records``."""
     parts = []
-    for layout, frame in data.records.items():
+    for layout, frame in list(data.records.items()):
+        if release:
+            data.records[layout] = frame[["record_id"]]
         layout = Layout(layout)
         if frame.empty:
             continue
@@ -124,6 +127,7 @@ def record_nodes(data: Ingested) -> list[tuple[str, pa.Table]]:
             "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
             "label": pa.array([Label.RECORD.value] * n, pa.string()),
             "kind": pa.array([layout.value] * n, pa.string()), **columns})))
+        del frame, columns
     return parts
 
 
@@ -429,35 +433,54 @@ def match_parts(hits: pd.DataFrame | None, sanctions: pd.DataFrame | None
 def build_tables(data: Ingested, people: Resolution, companies: Resolution,
                  hits: pd.DataFrame | None = None, sanctions: pd.DataFrame | None = None,
                  entities: tuple[list[pd.DataFrame], list[pd.DataFrame]] | None = None,
-                 release_records: bool = False) -> GraphTables:
+                 release_records: bool = False,
+                 households: pd.DataFrame | None = None) -> GraphTables:
     """The property graph of records, entities, identifiers, payments, review pairs and
     sanctions matches, as node and relationship tables. ``entities``: the output of
     :func:`entity_nodes` when the caller already has it (screening needs it first).
     ``release_records``: once every part is made, keep only the ids of ``data.records``
     and ``data.identifiers`` (rows and counts stay; the fields live on as node
-    properties), so that a large build does not hold them twice while assembling."""
+    properties), so that a large build does not hold them twice while assembling.
+    ``households``: ``SAME_HOUSEHOLD`` rows (``graph.households.households_table``),
+    assembled with the rest (the same tables as ``append_households`` afterwards, without
+    copying and re-sorting every relationship)."""
     entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
     owners = record_owners(data, people, companies)
-    node_parts: dict[str, pd.DataFrame | pa.Table] = {
-        f"Record:{layout}": table for layout, table in record_nodes(data)}
-    node_parts[ENTITIES] = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
-    id_nodes, id_rels = identifier_parts(data.identifiers, owners,
-                                         pd.Index(node_parts[ENTITIES]["key"]))
+    entity_part = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
+    id_nodes, id_rels = identifier_parts(data.identifiers, owners, pd.Index(entity_part["key"]))
+    payments = payment_relationships(_payers(data, people, companies))
+    if release_records:  # the identifiers' fields now live in id_nodes
+        data.identifiers = data.identifiers[["layout", "record_id", "kind"]]
     match_nodes, match_rels = match_parts(hits, sanctions)
-    node_parts[IDENTIFIERS] = id_nodes
-    node_parts[SANCTIONS] = match_nodes
     rels = [RelPart(r, f"Record:{layout}", ENTITIES)
             for r, layout in zip(entity_rels, (Layout.PEOPLE.value, Layout.COMPANIES.value))]
     rels += linked_record_relationships(owners)
     rels += [RelPart(id_rels, ENTITIES, IDENTIFIERS),
-             RelPart(payment_relationships(_payers(data, people, companies)), ENTITIES,
-                     ENTITIES),
+             RelPart(payments, ENTITIES, ENTITIES),
              RelPart(review_relationships(people), ENTITIES, ENTITIES),
              RelPart(match_rels, ENTITIES, SANCTIONS)]
-    del owners, entity_frames, entity_rels, id_nodes, id_rels, match_nodes, match_rels
+    if households is not None and len(households):
+        rels.append(RelPart(household_relationships(households), ENTITIES, ENTITIES))
+    del owners, entity_frames, entity_rels, id_rels, payments, match_rels
+    # records last: with release_records each layout's fields are let go as soon as its
+    # Record nodes hold them, so a large build never holds two copies of every record
+    node_parts: dict[str, pd.DataFrame | pa.Table] = {
+        f"Record:{layout}": table for layout, table in record_nodes(data, release_records)}
+    node_parts[ENTITIES] = entity_part
+    node_parts[IDENTIFIERS] = id_nodes
+    node_parts[SANCTIONS] = match_nodes
+    del entity_part, id_nodes, match_nodes
     if release_records:
         release_record_fields(data)
     return assemble(node_parts, rels)
+
+
+def household_relationships(households: pd.DataFrame) -> pd.DataFrame:
+    """``SAME_HOUSEHOLD`` relationship rows (entity keys) of a ``households_table``."""
+    return pd.DataFrame({"start": households["start"].to_numpy(dtype=object),
+                         "end": households["end"].to_numpy(dtype=object),
+                         "type": Rel.SAME_HOUSEHOLD.value,
+                         "evidence": _text(households["evidence"]).to_numpy(dtype=object)})
 
 
 def release_record_fields(data: Ingested) -> None:
@@ -477,6 +500,7 @@ __all__ = [
     "build_tables",
     "display_names",
     "entity_nodes",
+    "household_relationships",
     "identifier_parts",
     "match_parts",
     "payment_relationships",

@@ -120,7 +120,7 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     context = rings[0].context
     nodes, rels = context.tables.nodes, context.tables.relationships
     keys = _keep_keys(rings)
-    ids = context.id_of.reindex(keys).dropna().to_numpy(np.int64)
+    ids = context.ids_of(keys)
     touching = rels[rels["start_id"].isin(ids) | rels["end_id"].isin(ids)]
     matches = touching[(touching["type"] == Rel.MATCHES.value)
                        & touching["start_id"].isin(ids)]
@@ -128,7 +128,7 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
                         & touching["end_id"].isin(ids)]
     works = touching[(touching["type"] == Rel.WORKS_FOR.value) & touching["start_id"].isin(ids)]
     pays = touching[(touching["type"] == Rel.PAYS.value) & touching["end_id"].isin(ids)]
-    extra = context.id_of.reindex(sorted(also)).dropna().to_numpy(np.int64)
+    extra = context.ids_of(sorted(also))
     wanted = np.unique(np.concatenate([
         ids, extra, matches["end_id"].to_numpy(np.int64), resolved["start_id"].to_numpy(np.int64),
         works["end_id"].to_numpy(np.int64), pays["start_id"].to_numpy(np.int64)]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import networkx as nx
@@ -18,7 +18,8 @@ from graphkit.graph.provenance import entities_of, records_of
 from graphkit.graph.tables import GraphTables, graph_from_tables
 from graphkit.nightly.ids import ring_content_id
 from graphkit.rings.members import member_table
-from graphkit.schema import Rel
+from graphkit.rings.sharing import node_positions
+from graphkit.schema import Label, Rel
 from graphkit.settings import DEFAULT_SETTINGS
 
 RING_COLUMNS = ("ring_id", "rank", "score", "points", "n_members", "members", "names",
@@ -46,6 +47,13 @@ class Evidence:
     records: tuple[str, ...] = ()
     explained: str = ""
 
+    def to_dict(self) -> dict:
+        """The fields as a plain dict (as ``dataclasses.asdict``, without its deep copy)."""
+        return {"pattern": self.pattern, "weight": self.weight,
+                "description": self.description, "identifiers": self.identifiers,
+                "entities": self.entities, "records": self.records,
+                "explained": self.explained}
+
     def text(self) -> str:
         """One line: pattern, points, finding, and its benign explanation."""
         why = f" [explained: {self.explained}]" if self.explained else ""
@@ -53,34 +61,72 @@ class Evidence:
 
 
 class RingContext:
-    """What a ring needs to show itself: the graph's tables and key lookups, and the hub
-    threshold (``max_share``: ``Settings.max_identifier_share`` of the build)."""
+    """What a ring needs to show itself: the graph's tables and key lookups (made on first
+    use, over entities, identifiers and sanctions entries only: no lookup per record), and
+    the hub threshold (``max_share``: ``Settings.max_identifier_share`` of the build)."""
 
     def __init__(self, tables: GraphTables,
                  max_share: int = DEFAULT_SETTINGS.max_identifier_share) -> None:
         self.tables = tables
         self.max_share = max_share
-        nodes = tables.nodes
-        self.id_of = pd.Series(nodes["node_id"].to_numpy(), index=nodes["key"].to_numpy())
-        keys = nodes["key"].to_numpy(dtype=object)
-        names = nodes["name"].to_numpy(dtype=object) if "name" in nodes.columns else keys
-        self.name_of = {k: (n if isinstance(n, str) else k)
-                        for k, n in zip(keys.tolist(), names.tolist())}
-        self._ends: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._lookup: tuple[pd.Index, np.ndarray] | None = None
+        self._names: dict[str, str] | None = None
+        self._starts: np.ndarray | None = None
+
+    def _keys(self) -> tuple[pd.Index, np.ndarray]:
+        """Keys of the nodes that are not records, and their rows in the node table."""
+        if self._lookup is None:
+            nodes = self.tables.nodes
+            rows = np.flatnonzero((nodes["label"] != Label.RECORD.value).to_numpy(bool))
+            keys = nodes["key"].iloc[rows].to_numpy(dtype=object)
+            self._lookup = (pd.Index(keys), rows)
+        return self._lookup
+
+    @property
+    def name_of(self) -> dict[str, str]:
+        """Entity key → display name (the key when it has none)."""
+        if self._names is None:
+            nodes = self.tables.nodes
+            index, rows = self._keys()
+            names = nodes["name"].iloc[rows].to_numpy(dtype=object) if "name" in \
+                nodes.columns else index.to_numpy()
+            self._names = {k: (n if isinstance(n, str) else k)
+                           for k, n in zip(index.tolist(), names.tolist())}
+        return self._names
+
+    def ids_of(self, keys: list[str]) -> np.ndarray:
+        """Node ids of ``keys`` (entities, identifiers, sanctions entries; unknown keys and
+        record keys are left out), ascending."""
+        index, rows = self._keys()
+        found = index.get_indexer(list(keys))
+        return np.unique(self.tables.nodes["node_id"].to_numpy(np.int64)[rows[found[found >= 0]]])
+
+    def _rows_from(self, ids: np.ndarray) -> np.ndarray:
+        """Rows of the relationships starting at ``ids`` (ascending)."""
+        rels = self.tables.relationships
+        if self._starts is None:
+            starts = rels["start_id"].to_numpy(np.int64)
+            self._starts = starts if bool((np.diff(starts) >= 0).all()) else np.zeros(0)
+        if len(self._starts) != len(rels):  # not sorted by start: scan
+            return np.flatnonzero(rels["start_id"].isin(ids).to_numpy())
+        low = np.searchsorted(self._starts, ids, "left")
+        high = np.searchsorted(self._starts, ids, "right")
+        return np.sort(np.concatenate([np.arange(a, b) for a, b in zip(low, high)] or
+                                      [np.zeros(0, np.int64)]))
 
     def neighbourhood(self, keys: set[str]) -> nx.MultiDiGraph:
         """The nodes ``keys`` and the sanctions entries they match, with every relationship
         among them, as a networkx ``MultiDiGraph``."""
         rels, nodes = self.tables.relationships, self.tables.nodes
-        if self._ends is None:  # once: masks in numpy, then one take of the rows kept
-            self._ends = (rels["start_id"].to_numpy(np.int64), rels["end_id"].to_numpy(np.int64),
-                          (rels["type"] == Rel.MATCHES.value).to_numpy(bool))
-        start, end, is_match = self._ends
-        ids = self.id_of.reindex(sorted(keys)).dropna().to_numpy(np.int64)
-        ids = np.union1d(ids, end[is_match & np.isin(start, ids)])
-        sub_rels = rels.iloc[np.flatnonzero(np.isin(start, ids) & np.isin(end, ids))]
-        sub_nodes = nodes.iloc[np.flatnonzero(np.isin(nodes["node_id"].to_numpy(), ids))]
-        return graph_from_tables(GraphTables(sub_nodes, sub_rels))
+        ids = self.ids_of(sorted(keys))
+        out = self._rows_from(ids)
+        matches = out[(rels["type"].iloc[out] == Rel.MATCHES.value).to_numpy(bool)]
+        ids = np.union1d(ids, rels["end_id"].to_numpy(np.int64)[matches])
+        out = self._rows_from(ids)
+        out = out[np.isin(rels["end_id"].to_numpy(np.int64)[out], ids)]
+        at = node_positions(self.tables, ids)
+        sub_nodes = nodes.iloc[np.sort(at[at >= 0])]
+        return graph_from_tables(GraphTables(sub_nodes, rels.iloc[out]))
 
     @cached_property
     def index(self) -> GraphIndex:
@@ -286,7 +332,7 @@ class Rings:
         """Rings with structured evidence, for ``rings.json``."""
         return [{"ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score,
                  "points": r.points, "members": r.members, "names": r.names,
-                 "evidence": [asdict(e) for e in r.evidence]}
+                 "evidence": [e.to_dict() for e in r.evidence]}
                 for i, r in enumerate(self.rings, start=1)]
 
 

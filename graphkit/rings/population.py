@@ -56,7 +56,8 @@ def _resolved(sharing: Sharing, kind: str) -> pd.DataFrame:
     """Records of ``kind`` resolved to entities: entity_id, record node id."""
     tables = sharing.tables
     rels = tables.relationships
-    res = rels[rels["type"] == Rel.RESOLVED_TO.value]
+    res = rels.loc[(rels["type"] == Rel.RESOLVED_TO.value).to_numpy(bool),
+                   ["start_id", "end_id"]]  # two columns, not a copy of every property
     kinds = node_column(tables, "kind").reindex(res["start_id"]).to_numpy()
     res = res[kinds == kind]
     return pd.DataFrame({"entity_id": res["end_id"].to_numpy(np.int64),

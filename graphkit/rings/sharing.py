@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables, tables_from_graph
 from graphkit.schema import ID_LABEL, Label, Rel
@@ -29,16 +31,54 @@ def as_tables(source: GraphTables | nx.MultiDiGraph) -> GraphTables:
     return source if isinstance(source, GraphTables) else tables_from_graph(source)
 
 
+def node_index(tables: GraphTables) -> pd.Index:
+    """The node table's ``node_id`` as an index (a ``RangeIndex`` when ids are row
+    positions, as ``assemble`` makes them: lookups then cost no hash table)."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    if "_index" not in cache:
+        ids = tables.nodes["node_id"].to_numpy(dtype=np.int64)
+        positional = len(ids) == 0 or (ids[0] == 0 and ids[-1] == len(ids) - 1 and
+                                       bool((np.diff(ids) == 1).all()))
+        cache["_index"] = pd.RangeIndex(len(ids)) if positional else pd.Index(ids)
+    return cache["_index"]
+
+
 def node_column(tables: GraphTables, column: str) -> pd.Series:
-    """A node property indexed by ``node_id`` (null where absent), kept with the tables
-    after the first call (the tables are read-only to every stage)."""
+    """A node property indexed by ``node_id`` (missing where absent), kept with the tables
+    after the first call (the tables are read-only to every stage). Strings stay in
+    Arrow-backed ``str`` columns (no Python object per node)."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if column not in cache:
         nodes = tables.nodes
-        index = nodes["node_id"].to_numpy()
-        cache[column] = pd.Series(nodes[column].to_numpy(dtype=object), index=index) \
-            if column in nodes.columns else pd.Series(None, index=index, dtype=object)
+        index = node_index(tables)
+        if column not in nodes.columns:
+            cache[column] = pd.Series(np.nan, index=index, dtype="str")
+        else:
+            values = nodes[column]
+            text = isinstance(values.dtype, pd.ArrowDtype) and \
+                pa.types.is_string(values.dtype.pyarrow_dtype)
+            values = values.astype("str") if text else values.astype(object)
+            cache[column] = pd.Series(values.to_numpy() if not text else values.array,
+                                      index=index)
     return cache[column]
+
+
+def node_positions(tables: GraphTables, ids: np.ndarray) -> np.ndarray:
+    """Row of each node id in the node table (-1 where unknown)."""
+    index = node_index(tables)
+    ids = np.asarray(ids, dtype=np.int64)
+    if isinstance(index, pd.RangeIndex):
+        return np.where((ids >= 0) & (ids < len(index)), ids, -1)
+    return index.get_indexer(ids)
+
+
+def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
+    """Per node, a small integer code of its label; and the labels the codes stand for."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    if "_label_codes" not in cache:
+        codes, labels = pd.factorize(tables.nodes["label"].to_numpy(dtype=object))
+        cache["_label_codes"] = (codes.astype(np.int16), np.asarray(labels, dtype=object))
+    return cache["_label_codes"]
 
 
 @dataclass
@@ -67,40 +107,78 @@ class Sharing:
                              "entities": rows["n_entities"].to_numpy()})
 
 
+def _arrow(series: pd.Series) -> pa.Array:
+    """A column as one Arrow array (no Python objects made for Arrow-backed columns)."""
+    array = pa.array(series.array) if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype) \
+        else pa.array(series.to_numpy(dtype=object), from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _text_column(array: pa.Array) -> pd.Series:
+    """An Arrow string array as a pandas ``str`` column (Arrow-backed, no copy per cell)."""
+    return pd.Series(pd.arrays.ArrowExtensionArray(array.cast(pa.string()))).astype("str")
+
+
 def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
-    """Every entity → identifier relationship with the identifier's sharing count."""
+    """Every entity → identifier relationship with the identifier's sharing count.
+
+    Built from integer codes (node rows, label codes): strings stay in Arrow, labels and
+    types are categoricals, the record lists an Arrow list column, so the table costs a
+    few bytes per row rather than a Python object per cell."""
     tables = as_tables(source)
     rels = tables.relationships
-    label = node_column(tables, "label")
-    start_label = label.reindex(rels["start_id"]).to_numpy()
-    end_label = label.reindex(rels["end_id"]).to_numpy()
-    keep = np.isin(start_label, list(ENTITY_LABELS)) & np.isin(end_label,
-                                                               list(IDENTIFIER_LABELS))
-    picked = rels[keep]
-    records = picked["records"] if "records" in picked.columns else \
-        pd.Series([[]] * len(picked), index=picked.index, dtype=object)
-    value = node_column(tables, "value").reindex(picked["end_id"]).to_numpy()
+    codes, labels = label_codes(tables)
+    start = node_positions(tables, rels["start_id"].to_numpy(np.int64))
+    end = node_positions(tables, rels["end_id"].to_numpy(np.int64))
+    entity_code = np.flatnonzero(np.isin(labels, list(ENTITY_LABELS)))
+    ident_code = np.flatnonzero(np.isin(labels, list(IDENTIFIER_LABELS)))
+    start_code = np.where(start >= 0, codes[np.maximum(start, 0)], -1)
+    end_code = np.where(end >= 0, codes[np.maximum(end, 0)], -1)
+    keep = np.flatnonzero(np.isin(start_code, entity_code) & np.isin(end_code, ident_code))
+    take = pa.array(keep)
+    ident = _arrow(rels["end"]).take(take).cast(pa.string())
+    if "value" in tables.nodes.columns:
+        value = _arrow(tables.nodes["value"]).take(pa.array(end[keep])).cast(pa.string())
+        value = pc.coalesce(value, ident)
+    else:
+        value = ident
+    if "records" in rels.columns:
+        records = _arrow(rels["records"]).take(take).cast(pa.list_(pa.string()))
+    else:
+        records = pa.array([[]] * len(keep), pa.list_(pa.string()))
+    type_codes, types = pd.factorize(rels["type"].to_numpy(dtype=object)[keep])
+    category = pd.CategoricalDtype(list(labels))
     table = pd.DataFrame({
-        "entity_id": picked["start_id"].to_numpy(np.int64),
-        "entity": picked["start"].to_numpy(),
-        "entity_label": start_label[keep],
-        "ident_id": picked["end_id"].to_numpy(np.int64),
-        "ident": picked["end"].to_numpy(),
-        "ident_label": end_label[keep],
-        "value": np.where(pd.isna(value), picked["end"].to_numpy(), value),
-        "type": picked["type"].to_numpy(),
-        "records": records.to_numpy(),
+        "entity_id": rels["start_id"].to_numpy(np.int64)[keep],
+        "entity": _text_column(_arrow(rels["start"]).take(take)),
+        "entity_label": pd.Categorical.from_codes(start_code[keep], dtype=category),
+        "ident_id": rels["end_id"].to_numpy(np.int64)[keep],
+        "ident": _text_column(ident),
+        "ident_label": pd.Categorical.from_codes(end_code[keep], dtype=category),
+        "value": _text_column(value),
+        "type": pd.Categorical.from_codes(type_codes, categories=list(types)),
+        "records": pd.Series(pd.arrays.ArrowExtensionArray(records)),
     })
-    counts = table.drop_duplicates(["ident_id", "entity_id"]).groupby("ident_id").size()
-    table["n_entities"] = counts.reindex(table["ident_id"]).to_numpy(np.int64)
-    return Sharing(table.reset_index(drop=True), tables)
+    # distinct entities per identifier: sort (identifier, entity) codes, count heads
+    pair = np.lexsort((table["entity_id"].to_numpy(), table["ident_id"].to_numpy()))
+    ids, ents = table["ident_id"].to_numpy()[pair], table["entity_id"].to_numpy()[pair]
+    head = np.r_[True, (ids[1:] != ids[:-1]) | (ents[1:] != ents[:-1])] if len(pair) else \
+        np.zeros(0, bool)
+    starts = np.r_[True, ids[1:] != ids[:-1]] if len(pair) else np.zeros(0, bool)
+    group = np.cumsum(starts) - 1
+    per_ident = np.bincount(group, weights=head, minlength=int(starts.sum())).astype(np.int64)
+    n_entities = np.empty(len(pair), dtype=np.int64)
+    n_entities[pair] = per_ident[group]
+    table["n_entities"] = n_entities
+    return Sharing(table, tables)
 
 
 def entity_records(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``record_id`` of the people and company records resolved to each
     entity (RESOLVED_TO from a Record node)."""
     rels = tables.relationships
-    resolved = rels[rels["type"] == Rel.RESOLVED_TO.value]
+    resolved = rels.loc[(rels["type"] == Rel.RESOLVED_TO.value).to_numpy(bool),
+                        ["start_id", "end_id"]]
     kind = node_column(tables, "kind").reindex(resolved["start_id"]).to_numpy()
     keep = np.isin(kind, ["people", "companies"])
     record = node_column(tables, "record_id").reindex(resolved["start_id"]).to_numpy()
@@ -151,6 +229,7 @@ def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
 
 
 __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "SHARING_COLUMNS", "Sharing", "as_tables",
-           "entity_records", "node_column", "sanction_hits",
+           "entity_records", "label_codes", "node_column", "node_index", "node_positions",
+           "sanction_hits",
            "shared_identifier_groups", "sharing_table"]
 

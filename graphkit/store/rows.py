@@ -80,16 +80,35 @@ def _properties(frame: pd.DataFrame, fixed: tuple[str, ...], file: str) -> list[
     return names
 
 
+def _groups(frame: pd.DataFrame, column: str) -> list[tuple[str, np.ndarray]]:
+    """Row positions per value of ``column``, values sorted (rows stay in table order)."""
+    codes, values = pd.factorize(frame[column].to_numpy(dtype=object), sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(values) + 1))
+    return [(values[i], order[bounds[i]:bounds[i + 1]]) for i in range(len(values))]
+
+
+def _batches(frame: pd.DataFrame, column: str, first: list[str], props: list[str],
+             size: int) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Per value of ``column``, slices of at most ``size`` rows holding ``first`` and the
+    property columns some row of that value fills. Rows are taken batch by batch (a
+    group-by would copy every column of a group at once: gigabytes for the records of a
+    million people)."""
+    filled = {c: frame[c].notna().to_numpy(bool) for c in props}
+    for value, rows in _groups(frame, column):
+        used = first + [c for c in props if filled[c][rows].any()]
+        picked = frame[used]
+        for start in range(0, len(rows), size):
+            yield value, picked.iloc[rows[start:start + size]]
+
+
 def node_batches(nodes: pd.DataFrame, size: int) -> Iterator[Batch]:
     """Batches of at most ``size`` nodes of one label; ``key`` first among the columns."""
     _check_names(nodes, "label", Label, NODES_FILE)
-    props = _properties(nodes, NODE_TABLE_COLUMNS, NODES_FILE)
-    for label, group in nodes.groupby("label", sort=True):
-        used = [KEY] + [c for c in props if group[c].notna().any()]
-        for start in range(0, len(group), size):
-            part = group.iloc[start:start + size]
-            yield Batch(Label(label), part["node_id"].to_numpy(dtype=np.int64), None,
-                        {c: part[c] for c in used})
+    props = [c for c in _properties(nodes, NODE_TABLE_COLUMNS, NODES_FILE) if c != KEY]
+    for label, part in _batches(nodes, "label", ["node_id", KEY], props, size):
+        yield Batch(Label(label), part["node_id"].to_numpy(dtype=np.int64), None,
+                    {c: part[c] for c in part.columns if c != "node_id"})
 
 
 def relationship_batches(relationships: pd.DataFrame, size: int) -> Iterator[Batch]:
@@ -97,9 +116,9 @@ def relationship_batches(relationships: pd.DataFrame, size: int) -> Iterator[Bat
     rels = relationships
     _check_names(rels, "type", Rel, RELATIONSHIPS_FILE)
     props = _properties(rels, REL_TABLE_COLUMNS, RELATIONSHIPS_FILE)
-    for rel, group in rels.groupby("type", sort=True):
-        used = [c for c in props if group[c].notna().any()]
-        for start in range(0, len(group), size):
-            part = group.iloc[start:start + size]
-            yield Batch(Rel(rel), part["start_id"].to_numpy(dtype=np.int64),
-                        part["end_id"].to_numpy(dtype=np.int64), {c: part[c] for c in used})
+    for rel, part in _batches(rels, "type", ["start_id", "end_id"], props, size):
+        yield Batch(Rel(rel), part["start_id"].to_numpy(dtype=np.int64),
+                    part["end_id"].to_numpy(dtype=np.int64),
+                    {c: part[c] for c in part.columns if c not in ("start_id", "end_id")})
+
+
