@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.resolve.prepare import Features, phonetic
+from graphkit.resolve.prepare import Features, phonetic, value_codes
 from graphkit.settings import DEFAULT_SETTINGS
 
 #: Blocks up to this many records give all their pairs; larger ones are windowed.
@@ -110,8 +110,7 @@ _WIDE = 1 << 24
 
 def _value_codes(values: pd.Series) -> np.ndarray:
     """Integer code per record, -1 where the value is empty."""
-    codes, _ = pd.factorize(values.replace("", None), use_na_sentinel=True)
-    return codes.astype(np.int64)
+    return value_codes(values)[0]
 
 
 def _phonetic_codes(names: pd.Index) -> tuple[np.ndarray, np.ndarray]:

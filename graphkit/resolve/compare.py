@@ -13,7 +13,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from graphkit.resolve.prepare import Features
+from graphkit.resolve.prepare import Features, value_codes
 
 MISSING = -1
 
@@ -137,9 +137,7 @@ def _dob(a: str, b: str) -> int:
 def _codes(values) -> tuple[np.ndarray, np.ndarray]:
     """Integer code per record (-1 for an empty value), equal values sharing a code, and
     the distinct non-empty values indexed by code."""
-    codes, distinct = pd.factorize(pd.Series(values, dtype=object).replace("", None),
-                                   use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(distinct, dtype=object)
+    return value_codes(values)
 
 
 def _by_value_pair(codes: np.ndarray, left: np.ndarray, right: np.ndarray,

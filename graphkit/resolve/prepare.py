@@ -121,6 +121,23 @@ def prepare(people: pd.DataFrame) -> Features:
     return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
 
 
+def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code per record (-1 for an empty or missing value), equal values sharing a
+    code in order of first appearance, and the distinct non-empty values indexed by code.
+    One hash pass over the column (the empty string's code is dropped afterwards)."""
+    if not isinstance(values, pd.Series):
+        values = np.asarray(values, dtype=object)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    distinct = np.asarray(distinct, dtype=object)
+    empty = np.flatnonzero(distinct == "")
+    if len(empty):
+        at = int(empty[0])
+        codes = np.where(codes == at, -1, codes - (codes > at))
+        distinct = np.delete(distinct, at)
+    return codes, distinct
+
+
 def phonetic(token: str) -> str:
     """Phonetic key of one name token (Metaphone; the token itself when too short)."""
     return jellyfish.metaphone(token) if len(token) > 2 else token
