@@ -122,14 +122,18 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     for side in (blocking.left, blocking.right):
         np.maximum.at(best, side[merged_at], prob[merged_at])
     best[best < 0] = 1.0
-    root_ids = pd.Series(ids[labels])
-    sizes = root_ids.map(root_ids.value_counts())
+    # texts made once per entity and once per entity size, then spread to the records
+    roots, of_root = np.unique(labels, return_inverse=True)
+    entity_ids = np.array([f"person:{rid}" for rid in ids[roots].tolist()], dtype=object)
+    sizes, of_size = np.unique(np.bincount(labels, minlength=len(ids))[labels],
+                               return_inverse=True)
+    size_texts = np.array([f"fellegi-sunter: {s} records" if s > 1 else "single record"
+                           for s in sizes.tolist()], dtype=object)
     entities = pd.DataFrame({
         "record_id": ids,
-        "entity_id": "person:" + root_ids.astype(str),
+        "entity_id": entity_ids[of_root],
         "score": np.round(best, 4),
-        "evidence": np.where(sizes > 1, "fellegi-sunter: " + sizes.astype(str) + " records",
-                             "single record"),
+        "evidence": size_texts[of_size],
     }, columns=list(ENTITY_COLUMNS))
     clock.lap("output")
     return Resolution(entities, pairs, method="Fellegi-Sunter resolution, weights by EM",
