@@ -88,8 +88,11 @@ def prepare(people: pd.DataFrame) -> Features:
     names = col("full_name").where(col("full_name") != "", joined)
     # romanized tokens are word-local: each distinct word is tokenised once
     word_tokens = functools.cache(lambda word: tuple(romanized_tokens(word)))
-    tokens = map_distinct(
-        names, lambda n: tuple(t for w in n.split() for t in word_tokens(w))).to_numpy()
+    name_codes, distinct_names = pd.factorize(names)
+    distinct_tokens = [tuple(t for w in n.split() for t in word_tokens(w))
+                       for n in distinct_names.tolist()]
+    tokens = _spread(distinct_tokens, name_codes)
+    name_key = _spread([" ".join(sorted(t)) for t in distinct_tokens], name_codes)
     street = col("street")
     # normalize_street is word-local too: each distinct word once
     street_word = functools.cache(normalize_street)
@@ -106,7 +109,7 @@ def prepare(people: pd.DataFrame) -> Features:
     address = np.where(line != "", line + tail, "")
     data = {
         "record_id": people["record_id"].to_numpy(dtype=object),
-        "name_key": map_distinct(pd.Series(tokens), lambda t: " ".join(sorted(t))).to_numpy(),
+        "name_key": name_key,
         "name_tokens": tokens,
         "dob": col("dob").to_numpy(dtype=object),
         "email": map_distinct(col("email"), _email).to_numpy(),
@@ -136,6 +139,13 @@ def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
         codes = np.where(codes == at, -1, codes - (codes > at))
         distinct = np.delete(distinct, at)
     return codes, distinct
+
+
+def _spread(per_value: list, codes: np.ndarray) -> np.ndarray:
+    """An object array of ``per_value[codes[i]]`` for every record."""
+    out = np.empty(len(per_value), dtype=object)
+    out[:] = per_value
+    return out[codes]
 
 
 def phonetic(token: str) -> str:
