@@ -155,8 +155,24 @@ class _Clock:
 
 def waterfall_texts(model, levels: dict[str, np.ndarray]) -> np.ndarray:
     """The waterfall text of every pair at once: the same as joining
-    :func:`~graphkit.resolve.model.explain` rows, built from one string per field and
-    level."""
+    :func:`~graphkit.resolve.model.explain` rows. A text depends only on the pair's
+    levels, so it is made once per distinct pattern of levels and spread to the pairs."""
+    n = len(next(iter(levels.values())))
+    if n == 0:
+        return np.empty(0, dtype=object)
+    radix = 1 + max(len(names) for names in LEVELS.values())  # levels run -1 .. len - 1
+    pattern = np.zeros(n, dtype=np.int64)
+    for field_name in LEVELS:
+        pattern = pattern * radix + (levels[field_name].astype(np.int64) + 1)
+    distinct, inverse = np.unique(pattern, return_inverse=True)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n)[::-1]  # one pair of each pattern
+    texts = _waterfall_texts(model, {f: levels[f][first] for f in LEVELS})
+    return texts[inverse]
+
+
+def _waterfall_texts(model, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """:func:`waterfall_texts` built pair by pair, from one string per field and level."""
     n = len(next(iter(levels.values())))
     prior = float(np.log2(model.prior / (1 - model.prior)))
     text = np.full(n, f"prior: prior ({round(prior, 2):+.1f})", dtype=object)
