@@ -72,12 +72,18 @@ def _document(value: str) -> str:
     return normalize_document(value) or ""
 
 
+#: The input columns features are made from (others are not converted).
+_USED_COLUMNS = frozenset({
+    "record_id", "full_name", "first_name", "middle_name", "last_name", "dob", "email",
+    "phone", "street", "city", "region", "postcode", "country", "national_id", "passport"})
+
+
 def prepare(people: pd.DataFrame) -> Features:
     """Normalised features of person records (native ``people.csv`` columns).
 
     Column by column, each function called once per distinct value (a million records
     hold far fewer distinct streets, places and names)."""
-    people = people.fillna("").astype(str)
+    people = people[[c for c in people.columns if c in _USED_COLUMNS]].fillna("").astype(str)
     empty = pd.Series("", index=people.index)
 
     def col(name: str) -> pd.Series:
