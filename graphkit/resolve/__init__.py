@@ -126,14 +126,20 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     for side in (blocking.left, blocking.right):
         np.maximum.at(best, side[merged_at], prob[merged_at])
     best[best < 0] = 1.0
-    root_ids = pd.Series(entity_roots(ids, labels))  # smallest record id: stable
-    sizes = root_ids.map(root_ids.value_counts())
+    # ids and texts made once per entity and once per entity size, then spread to the
+    # records; an entity's id is its smallest record id (stable from build to build)
+    roots, of_root = np.unique(labels, return_inverse=True)
+    smallest = pd.Series(ids, dtype=object).groupby(of_root).min().to_numpy(dtype=object)
+    entity_ids = np.array([f"person:{rid}" for rid in smallest.tolist()], dtype=object)
+    sizes, of_size = np.unique(np.bincount(labels, minlength=len(ids))[labels],
+                               return_inverse=True)
+    size_texts = np.array([f"fellegi-sunter: {s} records" if s > 1 else "single record"
+                           for s in sizes.tolist()], dtype=object)
     entities = pd.DataFrame({
         "record_id": ids,
-        "entity_id": "person:" + root_ids.astype(str),
+        "entity_id": entity_ids[of_root],
         "score": np.round(best, 4),
-        "evidence": np.where(sizes > 1, "fellegi-sunter: " + sizes.astype(str) + " records",
-                             "single record"),
+        "evidence": size_texts[of_size],
     }, columns=list(ENTITY_COLUMNS))
     clock.lap("output")
     return Resolution(entities, pairs, method="Fellegi-Sunter resolution, weights by EM",
@@ -155,8 +161,24 @@ class _Clock:
 
 def waterfall_texts(model, levels: dict[str, np.ndarray]) -> np.ndarray:
     """The waterfall text of every pair at once: the same as joining
-    :func:`~graphkit.resolve.model.explain` rows, built from one string per field and
-    level."""
+    :func:`~graphkit.resolve.model.explain` rows. A text depends only on the pair's
+    levels, so it is made once per distinct pattern of levels and spread to the pairs."""
+    n = len(next(iter(levels.values())))
+    if n == 0:
+        return np.empty(0, dtype=object)
+    radix = 1 + max(len(names) for names in LEVELS.values())  # levels run -1 .. len - 1
+    pattern = np.zeros(n, dtype=np.int64)
+    for field_name in LEVELS:
+        pattern = pattern * radix + (levels[field_name].astype(np.int64) + 1)
+    distinct, inverse = np.unique(pattern, return_inverse=True)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n)[::-1]  # one pair of each pattern
+    texts = _waterfall_texts(model, {f: levels[f][first] for f in LEVELS})
+    return texts[inverse]
+
+
+def _waterfall_texts(model, levels: dict[str, np.ndarray]) -> np.ndarray:
+    """:func:`waterfall_texts` built pair by pair, from one string per field and level."""
     n = len(next(iter(levels.values())))
     prior = float(np.log2(model.prior / (1 - model.prior)))
     text = np.full(n, f"prior: prior ({round(prior, 2):+.1f})", dtype=object)

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.resolve.prepare import Features, phonetic
+from graphkit.resolve.prepare import Features, phonetic, value_codes
 from graphkit.settings import DEFAULT_SETTINGS
 
 #: Blocks up to this many records give all their pairs; larger ones are windowed.
@@ -66,24 +66,22 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
     and spread to its records."""
     f = features.frame
     name_codes, distinct_names = pd.factorize(f["name_key"])
-    phon_codes: dict[str, int] = {}
-    singles: list[list[int]] = []  # per distinct name: its phonetic token codes
-    pairs: list[list[int]] = []  # per distinct name: its phonetic token pair codes
-    for name in distinct_names:  # codes follow sorted phonetic keys, as pairs (a < b)
-        keys = [phon_codes.setdefault(k, len(phon_codes))
-                for k in sorted({_phonetic(t) for t in name.split()})]
-        singles.append(keys)
-        pairs.append([a * _WIDE + b for i, a in enumerate(keys) for b in keys[i + 1:]]
-                     if len(keys) > 1 else [a * _WIDE + _WIDE - 1 for a in keys])
+    parent, phon = _phonetic_codes(distinct_names)
+    singles = (parent, phon)  # per distinct name: its phonetic token codes, ascending
+    pairs = _code_pairs(parent, phon)  # per distinct name: its phonetic token pair codes
     year = _value_codes(f["dob"].str[:4])
     dob = _value_codes(f["dob"])
     postcode = _value_codes(f["postcode"])
     street_number = _value_codes(f["street_number"])
-    first = np.array([k[0] if k else _WIDE - 1 for k in singles] + [_WIDE - 1],
-                     dtype=np.int64)[name_codes]
+    first = np.full(len(distinct_names) + 1, _WIDE - 1, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]]) if len(parent) else \
+        np.empty(0, dtype=np.int64)
+    first[parent[starts]] = phon[starts]  # the smallest phonetic code of each name
+    first = first[name_codes]
 
-    def spread(lists: list[list[int]], other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        at, values = _explode(lists, name_codes)
+    def spread(lists: tuple[np.ndarray, np.ndarray],
+               other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at, values = _explode(*lists, len(distinct_names), name_codes)
         keep = other[at] >= 0
         return at[keep], values[keep] * (int(other.max()) + 1) + other[at[keep]]
 
@@ -112,15 +110,58 @@ _WIDE = 1 << 24
 
 def _value_codes(values: pd.Series) -> np.ndarray:
     """Integer code per record, -1 where the value is empty."""
-    codes, _ = pd.factorize(values.replace("", None), use_na_sentinel=True)
-    return codes.astype(np.int64)
+    return value_codes(values)[0]
 
 
-def _explode(lists: list[list[int]], codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each record's list (``lists[codes[i]]``) as (record positions, values)."""
-    lengths = np.array([len(v) for v in lists] + [0], dtype=np.int64)
+def _phonetic_codes(names: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct phonetic keys of each distinct name as (name index, phonetic code),
+    sorted by name index then code; codes follow the sorted phonetic keys, so the
+    smaller code is the alphabetically smaller key. Metaphone runs once per distinct
+    token."""
+    split = pc.split_pattern(pa.array(np.asarray(names, dtype=object), type=pa.string()),
+                             " ")
+    parent = np.asarray(pc.list_parent_indices(split), dtype=np.int64)
+    tokens = pc.list_flatten(split).to_numpy(zero_copy_only=False)
+    keep = tokens != ""
+    parent, tokens = parent[keep], tokens[keep]
+    token_codes, distinct_tokens = pd.factorize(tokens)
+    keys = np.array([_phonetic(t) for t in distinct_tokens.tolist()], dtype=object)
+    key_codes, _ = pd.factorize(keys, sort=True)
+    codes = unique_codes(parent * _WIDE + key_codes[token_codes].astype(np.int64))
+    return codes // _WIDE, codes % _WIDE
+
+
+def _code_pairs(parent: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each name's pairs of phonetic codes ``a * _WIDE + b`` (a < b), or
+    ``a * _WIDE + _WIDE - 1`` for a name of one phonetic key, as (name index, pair code)
+    sorted by name index."""
+    if len(parent) == 0:
+        return parent, codes
+    starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]])
+    sizes = np.diff(np.r_[starts, len(parent)])
+    out_parent, out_codes = [], []
+    for size in np.flatnonzero(np.bincount(sizes)):
+        at = starts[sizes == size]
+        if size == 1:
+            out_parent.append(parent[at])
+            out_codes.append(codes[at] * _WIDE + _WIDE - 1)
+            continue
+        members = codes[at[:, None] + np.arange(size)]  # names × size, ascending
+        i, j = np.triu_indices(int(size), 1)
+        out_parent.append(np.repeat(parent[at], len(i)))
+        out_codes.append((members[:, i] * _WIDE + members[:, j]).ravel())
+    out = np.concatenate(out_parent)
+    order = np.argsort(out, kind="stable")
+    return out[order], np.concatenate(out_codes)[order]
+
+
+def _explode(parent: np.ndarray, values: np.ndarray, n_lists: int,
+             codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's list (the ``values`` whose ``parent`` is ``codes[i]``, ``parent``
+    sorted) as (record positions, values)."""
+    lengths = np.r_[np.bincount(parent, minlength=n_lists), 0].astype(np.int64)
     offsets = np.r_[0, np.cumsum(lengths)]
-    flat = np.fromiter((x for v in lists for x in v), dtype=np.int64, count=int(offsets[-1]))
+    flat = values
     per_record = lengths[codes]
     at = np.repeat(np.arange(len(codes)), per_record)
     within = np.arange(len(at)) - np.repeat(np.cumsum(per_record) - per_record, per_record)

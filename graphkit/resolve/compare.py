@@ -13,7 +13,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from graphkit.resolve.prepare import Features
+from graphkit.resolve.prepare import Features, value_codes
 
 MISSING = -1
 
@@ -137,9 +137,16 @@ def _dob(a: str, b: str) -> int:
 def _codes(values) -> tuple[np.ndarray, np.ndarray]:
     """Integer code per record (-1 for an empty value), equal values sharing a code, and
     the distinct non-empty values indexed by code."""
-    codes, distinct = pd.factorize(pd.Series(values, dtype=object).replace("", None),
-                                   use_na_sentinel=True)
-    return codes.astype(np.int64), np.asarray(distinct, dtype=object)
+    return value_codes(values)
+
+
+def _part_codes(whole: tuple[np.ndarray, np.ndarray],
+                part: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_codes` of a part of every value (e-mail local part, phone tail), computed
+    once per distinct value from the codes of the whole values."""
+    codes, distinct = whole
+    part_codes, parts = _codes([part(v) for v in distinct.tolist()])
+    return np.where(codes >= 0, np.r_[part_codes, -1][codes], -1), parts
 
 
 def _by_value_pair(codes: np.ndarray, left: np.ndarray, right: np.ndarray,
@@ -204,22 +211,21 @@ def _columns(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     if "compare" in features.cache:
         return features.cache["compare"]
     f = features.frame
-    emails = f["email"].tolist()
-    phones = f["phone"].tolist()
-    place = [f"{p}|{n}" if p and n else "" for p, n in
-             zip(f["postcode"].tolist(), f["street_number"].tolist())]
+    postcode, number = f["postcode"].astype(str), f["street_number"].astype(str)
+    place = (postcode + "|" + number).where((postcode != "") & (number != ""), "")
+    email, phone, address = _codes(f["email"]), _codes(f["phone"]), _codes(f["address"])
     columns = {
         "name": _codes(f["name_key"]),
         "dob": _codes(f["dob"]),
-        "email": _codes(emails),
-        "email_local": _codes([e.split("@")[0] for e in emails]),
-        "phone": _codes(phones),
-        "phone_tail": _codes([p[-7:] for p in phones]),
+        "email": email,
+        "email_local": _part_codes(email, lambda e: e.split("@")[0]),
+        "phone": phone,
+        "phone_tail": _part_codes(phone, lambda p: p[-7:]),
         "national_id": _codes(f["national_id"]),
         "passport": _codes(f["passport"]),
-        "address": _codes(f["address"]),
+        "address": address,
         "place": _codes(place),
-        "street": _codes([a.split("|", 1)[0] for a in f["address"].tolist()]),
+        "street": _part_codes(address, lambda a: a.split("|", 1)[0]),
     }
     vocab, ids = _token_ids([tuple(key.split()) for key in columns["name"][1]])
     columns["name_tokens"] = (ids, vocab)

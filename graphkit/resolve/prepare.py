@@ -72,12 +72,18 @@ def _document(value: str) -> str:
     return normalize_document(value) or ""
 
 
+#: The input columns features are made from (others are not converted).
+_USED_COLUMNS = frozenset({
+    "record_id", "full_name", "first_name", "middle_name", "last_name", "dob", "email",
+    "phone", "street", "city", "region", "postcode", "country", "national_id", "passport"})
+
+
 def prepare(people: pd.DataFrame) -> Features:
     """Normalised features of person records (native ``people.csv`` columns).
 
     Column by column, each function called once per distinct value (a million records
     hold far fewer distinct streets, places and names)."""
-    people = people.fillna("").astype(str)
+    people = people[[c for c in people.columns if c in _USED_COLUMNS]].fillna("").astype(str)
     empty = pd.Series("", index=people.index)
 
     def col(name: str) -> pd.Series:
@@ -88,8 +94,11 @@ def prepare(people: pd.DataFrame) -> Features:
     names = col("full_name").where(col("full_name") != "", joined)
     # romanized tokens are word-local: each distinct word is tokenised once
     word_tokens = functools.cache(lambda word: tuple(romanized_tokens(word)))
-    tokens = map_distinct(
-        names, lambda n: tuple(t for w in n.split() for t in word_tokens(w))).to_numpy()
+    name_codes, distinct_names = pd.factorize(names)
+    distinct_tokens = [tuple(t for w in n.split() for t in word_tokens(w))
+                       for n in distinct_names.tolist()]
+    tokens = _spread(distinct_tokens, name_codes)
+    name_key = _spread([" ".join(sorted(t)) for t in distinct_tokens], name_codes)
     street = col("street")
     # normalize_street is word-local too: each distinct word once
     street_word = functools.cache(normalize_street)
@@ -106,7 +115,7 @@ def prepare(people: pd.DataFrame) -> Features:
     address = np.where(line != "", line + tail, "")
     data = {
         "record_id": people["record_id"].to_numpy(dtype=object),
-        "name_key": map_distinct(pd.Series(tokens), lambda t: " ".join(sorted(t))).to_numpy(),
+        "name_key": name_key,
         "name_tokens": tokens,
         "dob": col("dob").to_numpy(dtype=object),
         "email": map_distinct(col("email"), _email).to_numpy(),
@@ -119,6 +128,30 @@ def prepare(people: pd.DataFrame) -> Features:
         "passport": map_distinct(col("passport"), _document).to_numpy(),
     }
     return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
+
+
+def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code per record (-1 for an empty or missing value), equal values sharing a
+    code in order of first appearance, and the distinct non-empty values indexed by code.
+    One hash pass over the column (the empty string's code is dropped afterwards)."""
+    if not isinstance(values, pd.Series):
+        values = np.asarray(values, dtype=object)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    distinct = np.asarray(distinct, dtype=object)
+    empty = np.flatnonzero(distinct == "")
+    if len(empty):
+        at = int(empty[0])
+        codes = np.where(codes == at, -1, codes - (codes > at))
+        distinct = np.delete(distinct, at)
+    return codes, distinct
+
+
+def _spread(per_value: list, codes: np.ndarray) -> np.ndarray:
+    """An object array of ``per_value[codes[i]]`` for every record."""
+    out = np.empty(len(per_value), dtype=object)
+    out[:] = per_value
+    return out[codes]
 
 
 def phonetic(token: str) -> str:
