@@ -272,6 +272,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _check_previous(args: argparse.Namespace, settings) -> Path | None:
     """``build --previous``: the folder, checked (complete build, same settings)."""
     if not args.previous:
+        for flag in ("full", "allow_settings_change"):
+            if getattr(args, flag):
+                raise _input_error(f"--{flag.replace('_', '-')} needs --previous")
         return None
     from graphkit.nightly.diff import check_previous
 

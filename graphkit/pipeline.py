@@ -38,7 +38,7 @@ from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
 from graphkit.nightly.diff import diff_builds
 from graphkit.nightly.ids import carry_ring_ids
-from graphkit.nightly.view import write_entries
+from graphkit.nightly.view import write_entries, write_hits
 from graphkit.progress import Stages, StageStats
 from graphkit.report import build_info, write_report
 from graphkit.report.changes import changes_section
@@ -180,8 +180,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
     with stages.stage("resolve", rows_in=n_records) as st:
-        reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
-        people = resolve_people(data.records[Layout.PEOPLE], settings, compare=reuse)
+        pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
+        people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])
         st.rows_out = people.entities["entity_id"].nunique() + \
             companies.entities["entity_id"].nunique()
@@ -210,12 +210,12 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
         stages.close()
-    reused = {"resolve": reuse.counts, "screen": screened.counts}
+    reused = {"resolve": pairs_reuse.counts, "screen": screened.counts}
     notes += reuse_notes(reused, previous if reuse else None)
     notes += [screened.note] if screened.note else []
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
                        rings, list(stages.stats), notes + ring_notes, previous=previous,
-                       state=BuildState(reuse.state, screened.state), incremental=reused,
+                       state=BuildState(pairs_reuse.state, screened.state), incremental=reused,
                        _graph=graph)
 
 
@@ -261,7 +261,8 @@ def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settin
 def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False,
                   stages: Stages | None = None, built: str = "") -> list[Path]:
     """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml and
-    graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv,
+    graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv (and
+    sanctions_hits.parquet, exact),
     sanctions.parquet (the entries screened), issues.csv, rings.csv, rings.json,
     report.html, summary.txt and build.json to ``out_dir``, and with a previous build
     (``result.previous``) changes.csv and changes.json; returns the paths written.
@@ -300,6 +301,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         written.append(out / "entities.csv")
         write_csv(result.hits, out / "sanctions_hits.csv", safe)
         written.append(out / "sanctions_hits.csv")
+        written.append(write_hits(result.hits, out))
         written.append(write_entries(result.sanctions, out))
         changes = None
         if result.previous is not None:  # settings were checked before the build ran

@@ -17,6 +17,7 @@ import numpy as np
 
 from graphkit.graph.index import GraphIndex
 from graphkit.graph.tables import GraphTables, graph_from_tables
+from graphkit.settings import DEFAULT_SETTINGS
 
 
 def entity_degree(index: GraphIndex, ids: np.ndarray) -> np.ndarray:
@@ -46,7 +47,8 @@ def _step(index: GraphIndex, frontier: np.ndarray) -> np.ndarray:
 
 
 def neighbourhood_ids(index: GraphIndex, seeds: np.ndarray, hops: int = 2,
-                      max_share: int | None = 20, records: bool = False
+                      max_share: int | None = DEFAULT_SETTINGS.max_identifier_share,
+                      records: bool = False
                       ) -> tuple[np.ndarray, dict[int, int]]:
     """Node ids within ``hops`` relationships of ``seeds`` and the hubs set aside (id →
     entities joined); ``max_share=None`` keeps hubs. Records (RESOLVED_TO) are added as
@@ -86,7 +88,8 @@ def subgraph(index: GraphIndex, ids: np.ndarray) -> nx.MultiDiGraph:
 
 
 def neighbourhood(index: GraphIndex, keys: Iterable[str], hops: int = 2,
-                  max_share: int | None = 20, records: bool = False) -> nx.MultiDiGraph:
+                  max_share: int | None = DEFAULT_SETTINGS.max_identifier_share,
+                  records: bool = False) -> nx.MultiDiGraph:
     """The neighbourhood of the nodes ``keys`` (see the module docstring) as an
     ``nx.MultiDiGraph``; ``graph.graph['excluded_hubs']`` maps each hub set aside to the
     number of entities it joins. Unknown keys raise ``KeyError``."""

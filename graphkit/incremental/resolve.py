@@ -15,12 +15,10 @@ import pandas as pd
 
 from graphkit.incremental.state import PeopleState
 from graphkit.resolve.compare import LEVELS, compare_pairs
-from graphkit.resolve.prepare import Features
+from graphkit.resolve.prepare import INPUT_COLUMNS, Features
 
 #: The people columns :func:`graphkit.resolve.prepare.prepare` reads (besides record_id).
-FINGERPRINT_COLUMNS = ("first_name", "middle_name", "last_name", "full_name", "dob", "email",
-                       "phone", "street", "city", "region", "postcode", "country",
-                       "national_id", "passport")
+FINGERPRINT_COLUMNS = INPUT_COLUMNS
 
 
 def record_fingerprints(people: pd.DataFrame) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The ``state/`` folder of a build: what the next build may reuse.
 
-``state/state.json`` (format, list identity), ``state/people.parquet`` (record id and
+``state/state.json`` (format, code identity, list identity), ``state/people.parquet`` (record id and
 content fingerprint, in the build's record order), ``state/pairs.parquet`` (candidate
 pairs as positions into people.parquet, with each field's comparison level),
 ``state/screened.parquet`` (distinct name, kind, dob screened) and ``state/hits.parquet``
@@ -8,8 +8,10 @@ pairs as positions into people.parquet, with each field's comparison level),
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,8 @@ from graphkit.resolve.compare import LEVELS
 STATE_DIR = "state"
 #: Bumped whenever what is stored, or how levels or hits are computed, changes.
 STATE_FORMAT = 1
+#: The packages whose code decides stored comparison levels and hits.
+_DECIDING_CODE = ("resolve", "screen", "text")
 _FILES = ("state.json", "people.parquet", "pairs.parquet", "screened.parquet", "hits.parquet")
 
 
@@ -56,11 +60,23 @@ class StateError(ValueError):
     """A previous build's state that cannot be used (named by folder and file)."""
 
 
+@cache
+def code_identity() -> str:
+    """A digest of the code that computes comparison levels and screening hits
+    (``graphkit/resolve``, ``screen``, ``text``): state made by other code is not reused."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for package in _DECIDING_CODE:
+        for path in sorted((root / package).glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def write_state(state: BuildState, out: str | Path) -> list[Path]:
     """Write ``state`` to ``out/state/``; returns the files written."""
     folder = Path(out) / STATE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    meta = {"format": STATE_FORMAT,
+    meta = {"format": STATE_FORMAT, "code": code_identity(),
             "list_identity": state.screen.identity if state.screen else None}
     written = [folder / "state.json"]
     written[0].write_text(json.dumps(meta, indent=1), encoding="utf-8")
@@ -93,6 +109,9 @@ def read_state(build: str | Path) -> BuildState:
     if meta.get("format") != STATE_FORMAT:
         raise StateError(f"{meta_path}: state format {meta.get('format')!r}, this graphkit "
                          f"reads {STATE_FORMAT}")
+    if meta.get("code") != code_identity():
+        raise StateError(f"{meta_path}: made by another version of graphkit's comparison "
+                         "and screening code")
     state = BuildState()
     try:
         if (folder / "people.parquet").is_file():

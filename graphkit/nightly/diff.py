@@ -17,12 +17,14 @@ import pyarrow.compute as pc
 from graphkit.nightly.changes import Changes
 from graphkit.nightly.ids import entity_translation, match_rings
 from graphkit.nightly.view import BuildFolderError, BuildView, settings_of
+from graphkit.settings import DEFAULT_SETTINGS
 
 #: Settings that change only what is written, not what is found: never block a diff.
 OUTPUT_SETTINGS = frozenset({
     "csv_safety", "graphml", "graph_json", "graph_files_max_nodes", "graph_view_max_nodes",
-    "report_rings", "keep_record_fields", "diff_score_change", "max_decompressed_bytes",
-    "max_compression_ratio", "max_yaml_nodes", "max_columns"})
+    "report_rings", "report_min_score", "keep_record_fields", "diff_score_change",
+    "max_decompressed_bytes", "max_compression_ratio", "max_yaml_nodes", "max_columns",
+    "max_field_chars"})
 #: Record ids shown in one ``records_added`` / ``records_removed`` cell at most.
 MAX_IDS_SHOWN = 1000
 
@@ -38,12 +40,15 @@ class SettingsDiffer(ValueError):
 
 
 def settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """``name: old → new`` of every setting that changes findings and differs."""
+    """``name: old → new`` of every setting that changes findings and differs (a setting
+    one build does not record, made before it existed, counts at its default value)."""
+    defaults = DEFAULT_SETTINGS.to_dict()
     out = []
     for name in sorted(set(old) | set(new)):
         if name in OUTPUT_SETTINGS:
             continue
-        a, b = old.get(name, "(unset)"), new.get(name, "(unset)")
+        a = old.get(name, defaults.get(name, "(unset)"))
+        b = new.get(name, defaults.get(name, "(unset)"))
         if a != b:
             out.append(f"{name}: {a!r} → {b!r}")
     return out
@@ -85,7 +90,8 @@ def diff_builds(old: Any, new: Any, allow_settings_change: bool = False,
     if differences and not allow_settings_change:
         raise SettingsDiffer(old.name, new.name, differences)
     if score_change is None:
-        score_change = float(new.settings.get("diff_score_change", 5.0))
+        score_change = float(new.settings.get("diff_score_change",
+                                              DEFAULT_SETTINGS.diff_score_change))
     changes = Changes(old.name, new.name, settings_changed=differences)
     translate = entity_translation(old.entities, new.entities)
     _ring_changes(changes, old.rings, new.rings, translate, score_change)

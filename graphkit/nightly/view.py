@@ -18,6 +18,8 @@ from graphkit.schema import Layout
 
 #: The screened list entries a build keeps, so a later diff knows what was listed.
 SANCTIONS_PARQUET = "sanctions.parquet"
+#: The hits as written exactly (``sanctions_hits.csv`` is for people: spreadsheet-safe).
+HITS_PARQUET = "sanctions_hits.parquet"
 #: Columns of the list entries kept in ``sanctions.parquet``.
 ENTRY_COLUMNS = ("list", "list_id", "name", "kind", "programs")
 
@@ -47,8 +49,11 @@ class BuildView:
         settings = settings_of(folder)
         rings = json.loads(_need(folder, "rings.json").read_text(encoding="utf-8"))
         entities = entity_map(folder)
-        hits = pd.read_csv(_need(folder, "sanctions_hits.csv"), dtype=str,
-                           keep_default_na=False)
+        if (folder / HITS_PARQUET).is_file():
+            hits = pd.read_parquet(folder / HITS_PARQUET).astype(str)
+        else:  # a build made before the exact copy existed
+            hits = pd.read_csv(_need(folder, "sanctions_hits.csv"), dtype=str,
+                               keep_default_na=False)
         entries = None
         if (folder / SANCTIONS_PARQUET).is_file():
             entries = pd.read_parquet(folder / SANCTIONS_PARQUET, columns=list(ENTRY_COLUMNS))
@@ -138,5 +143,13 @@ def write_entries(sanctions: pd.DataFrame, folder: Path) -> Path:
     return path
 
 
-__all__ = ["ENTRY_COLUMNS", "SANCTIONS_PARQUET", "BuildFolderError", "BuildView",
-           "entity_map", "entry_table", "record_keys", "settings_of", "write_entries"]
+def write_hits(hits: pd.DataFrame, folder: Path) -> Path:
+    """Write ``sanctions_hits.parquet`` (the hits, values exact) into a build folder."""
+    path = Path(folder) / HITS_PARQUET
+    hits.astype({"record_id": str}).to_parquet(path, index=False)
+    return path
+
+
+__all__ = ["ENTRY_COLUMNS", "HITS_PARQUET", "SANCTIONS_PARQUET", "BuildFolderError", "BuildView",
+           "entity_map", "entry_table", "record_keys", "settings_of", "write_entries",
+           "write_hits"]

@@ -7,6 +7,7 @@ import networkx as nx
 
 from graphkit.report.text import esc, shorten
 from graphkit.rings import Ring
+from graphkit.settings import DEFAULT_SETTINGS
 
 COLOURS = {
     "Person": "#1f77b4", "Company": "#9467bd", "Account": "#d62728", "Device": "#ff7f0e",
@@ -28,7 +29,7 @@ def node_label(node: str, attrs: dict) -> str:
     return str(node)
 
 
-def ring_svg(ring: Ring, seed: int = 7) -> str:
+def ring_svg(ring: Ring, seed: int = DEFAULT_SETTINGS.seed) -> str:
     """An inline SVG drawing of the ring's subgraph (spring layout seeded by ``seed``)."""
     sub = ring.subgraph()
     simple = nx.Graph()

@@ -72,10 +72,13 @@ def _document(value: str) -> str:
     return normalize_document(value) or ""
 
 
-#: The input columns features are made from (others are not converted).
-_USED_COLUMNS = frozenset({
-    "record_id", "full_name", "first_name", "middle_name", "last_name", "dob", "email",
-    "phone", "street", "city", "region", "postcode", "country", "national_id", "passport"})
+#: The people columns features are made from (besides ``record_id``; others are not
+#: converted): a record's comparisons depend on these alone (incremental builds
+#: fingerprint them).
+INPUT_COLUMNS = ("first_name", "middle_name", "last_name", "full_name", "dob", "email",
+                 "phone", "street", "city", "region", "postcode", "country", "national_id",
+                 "passport")
+_USED_COLUMNS = frozenset({"record_id", *INPUT_COLUMNS})
 
 
 def prepare(people: pd.DataFrame) -> Features:

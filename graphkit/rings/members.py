@@ -34,6 +34,18 @@ def _edges(index: GraphIndex, ids: np.ndarray, rel: Rel, members_at: str) -> pd.
     return rels[index.of_type(rel.value) & inside[ends]]
 
 
+def _paid(paid: dict[str, float]) -> dict:
+    """``total_paid`` and ``currency``: one total in one currency; with several currencies
+    no total (amounts in different currencies do not add up), each listed in ``currency``."""
+    if not paid:
+        return {"total_paid": None, "currency": ""}
+    if len(paid) == 1:
+        (unit, total), = paid.items()
+        return {"total_paid": round(total, 2), "currency": unit}
+    return {"total_paid": None,
+            "currency": "; ".join(f"{unit} {total:,.2f}" for unit, total in sorted(paid.items()))}
+
+
 def member_table(index: GraphIndex, members: list[str],
                  patterns: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per member (entity key) with ``MEMBER_COLUMNS``; ``patterns`` maps a member
@@ -58,9 +70,9 @@ def member_table(index: GraphIndex, members: list[str],
         amount = pd.to_numeric(pays["amount"], errors="coerce").astype(float)
         for member, value, currency in zip(pays["end"], amount,
                                            pays.get("currency", [None] * len(pays))):
-            row = by_member[member]
-            row["total_paid"] = row.get("total_paid", 0.0) + (0.0 if pd.isna(value) else value)
-            row.setdefault("currencies", []).append(currency)
+            paid = by_member[member].setdefault("paid", {})
+            unit = "" if currency is None or pd.isna(currency) else str(currency)
+            paid[unit] = paid.get(unit, 0.0) + (0.0 if pd.isna(value) else value)
     matches = _edges(index, ids, Rel.MATCHES, "start")
     listed = index.column("name", matches["end_id"].to_numpy(np.int64))
     for member, sanction, name in zip(matches["start"], matches["end"], listed):
@@ -74,8 +86,7 @@ def member_table(index: GraphIndex, members: list[str],
             "name": index.column("name", np.array([node]))[0],
             "roles": facts.get("roles", ""),
             "employers": _joined(facts.get("employer_list", [])),
-            "total_paid": round(facts["total_paid"], 2) if "total_paid" in facts else None,
-            "currency": _joined(facts.get("currencies", [])),
+            **_paid(facts.get("paid", {})),
             "first_seen": facts.get("first_seen"), "last_seen": facts.get("last_seen"),
             "n_records": facts.get("n_records", 0), "sources": facts.get("sources", ""),
             "sanctions": _joined(facts.get("listed", [])),
