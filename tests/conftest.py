@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from graphkit.demo import generate_demo
 from graphkit.ingest.project import native_project
@@ -15,6 +16,12 @@ from graphkit.lists.ofac_csv import BUNDLED_SDN
 from graphkit.pipeline import BuildResult, run_build
 
 REPO = Path(__file__).resolve().parent.parent
+
+# In CI (``CI`` set, as CI services do) property tests draw the same examples every run, so
+# that a run is repeatable; elsewhere they explore new ones each time.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session", autouse=True)

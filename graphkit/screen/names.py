@@ -145,7 +145,9 @@ def company_tokens(name: str) -> tuple[str, ...]:
     """
     tokens = [COMPANY_SYNONYMS.get(t, t)
               for t in map(_unglue, _join_letters(name_tokens(transliterate_cyrillic(name))))]
-    kept = tuple(t for t in tokens if t not in LEGAL_FORMS and t not in STOP_WORDS)
+    # letters left apart by a dropped word join too, so that tokens of tokens are the same
+    kept = tuple(_join_letters([t for t in tokens
+                                if t not in LEGAL_FORMS and t not in STOP_WORDS]))
     return kept or tuple(tokens)
 
 
