@@ -262,9 +262,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                   stages: Stages | None = None, built: str = "") -> list[Path]:
     """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml and
     graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv (and
-    sanctions_hits.parquet, exact),
-    sanctions.parquet (the entries screened), issues.csv, rings.csv, rings.json,
-    report.html, summary.txt and build.json to ``out_dir``, and with a previous build
+    sanctions_hits.parquet, exact), sanctions.parquet (the entries screened), issues.csv,
+    rings.csv, rings.json, report.html, state/, summary.txt and build.json to
+    ``out_dir``, and with a previous build
     (``result.previous``) changes.csv and changes.json; returns the paths written.
     ``stages``: the caller's (see ``run_build``), left open. ``built``: the build's start
     (the manifest's ``started``), whose date report.html shows."""
@@ -304,7 +304,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         written.append(write_hits(result.hits, out))
         written.append(write_entries(result.sanctions, out))
         changes = None
-        if result.previous is not None:  # settings were checked before the build ran
+        if result.previous is not None:
+            # the command checks settings before the build runs; a differing setting is
+            # named in the changes (settings_changed), not refused, at this point
             changes = diff_builds(result.previous, result, allow_settings_change=True)
             written += changes.write(out, safe)
         write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
