@@ -248,10 +248,14 @@ def test_an_embedded_engine_that_does_not_start_in_time_is_one_line_and_exit_3(t
     out = tmp_path / "out"  # a build of its own: a failed start drops the saved graph
     assert main(["build", "--demo", "--demo-people", "60", "--out", str(out), "--quiet"]) == 0
     done = _graphkit("query", "run", "node_counts", "--out", str(out), "--timeout", "0.001")
-    assert done.returncode == 3
+    assert done.returncode == 3, done.stderr
     errors = [line for line in done.stderr.splitlines() if "error" in line]
-    assert errors == ["graphkit: error: the embedded engine did not open its socket within "
-                      "0.001s"], done.stderr
+    # the engine does not start within 1 ms, or (on a fast machine) starts but its 1 ms
+    # load lock runs out: either way one line, a time-out, exit 3
+    assert len(errors) == 1 and errors[0] in (
+        "graphkit: error: the embedded engine did not open its socket within 0.001s",
+        "graphkit: error: the embedded engine: lost the load lock (another command took over "
+        "after a time-out); run again"), done.stderr
     assert "Traceback" not in done.stderr
 
 

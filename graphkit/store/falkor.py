@@ -125,7 +125,7 @@ class FalkorStore:
         while True:
             if self.loaded_build(build.build_id) is not None:
                 return LoadStats(0, 0, 0.0)
-            if self._call("SET", lock, token, "NX", "PX", int(self.timeout * 1000)):
+            if self._call("SET", lock, token, "NX", "PX", max(1, int(self.timeout * 1000))):
                 break
             time.sleep(0.1)  # the lock expires unless its holder keeps loading
         try:
@@ -209,10 +209,10 @@ class FalkorStore:
     def _bulk(self, name: str, first: bool, nodes: int, rels: int, labels: list[bytes],
               types: list[bytes], lock: str, token: str) -> None:
         """One ``GRAPH.BULK`` call (the first one creates the graph)."""
-        if self._call("GET", lock) != token:
-            raise StoreError(f"{self.describe}: lost the load lock (another command took "
-                             "over after a time-out); run again")
-        self._call("PEXPIRE", lock, int(self.timeout * 1000))
+        if self._call("GET", lock) != token:  # a time-out: worth retrying (exit 3)
+            raise StoreUnavailable(f"{self.describe}: lost the load lock (another command "
+                                   "took over after a time-out); run again")
+        self._call("PEXPIRE", lock, max(1, int(self.timeout * 1000)))
         args = ["BEGIN"] if first else []
         try:
             self.client.execute_command("GRAPH.BULK", name, *args, nodes, rels, len(labels),
@@ -277,7 +277,7 @@ class FalkorStore:
         graph = Graph(self.client, name)
         try:
             result = graph.ro_query(query.cypher, query.bind(params),
-                                    timeout=int(self.timeout * 1000))
+                                    timeout=max(1, int(self.timeout * 1000)))
         except redis.ResponseError as exc:
             hint = " (a longer --timeout may help)" if "timed out" in str(exc) else ""
             raise StoreError(f"{query.ref}: {self.describe} refused the query: {exc}{hint}") \
