@@ -21,10 +21,14 @@ import numpy as np
 import pandas as pd
 
 
-def entity_roots(record_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """For each record, the smallest record id of its group (``labels``: group per record)."""
-    return pd.Series(record_ids, dtype=object).groupby(labels).transform("min").to_numpy(
-        dtype=object)
+def entity_roots(record_ids: np.ndarray, labels: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest record id of each group (``labels``: group per record), the rule that
+    keeps an entity's id from build to build whatever the record order; and each record's
+    group as a position in that array."""
+    _, of_group = np.unique(labels, return_inverse=True)
+    smallest = pd.Series(record_ids, dtype=object).groupby(of_group).min()
+    return smallest.to_numpy(dtype=object), of_group
 
 
 def ring_content_id(members: Iterable[str]) -> str:

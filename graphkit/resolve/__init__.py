@@ -36,6 +36,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from graphkit.nightly.ids import entity_roots
 from graphkit.resolve.blocking import DEFAULT_MAX_BLOCK, DEFAULT_WINDOW, block
 from graphkit.resolve.cluster import cluster_pairs
 from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
@@ -127,8 +128,7 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     best[best < 0] = 1.0
     # ids and texts made once per entity and once per entity size, then spread to the
     # records; an entity's id is its smallest record id (stable from build to build)
-    _, of_root = np.unique(labels, return_inverse=True)
-    smallest = pd.Series(ids, dtype=object).groupby(of_root).min().to_numpy(dtype=object)
+    smallest, of_root = entity_roots(ids, labels)
     entity_ids = np.array([f"person:{rid}" for rid in smallest.tolist()], dtype=object)
     sizes, of_size = np.unique(np.bincount(labels, minlength=len(ids))[labels],
                                return_inverse=True)
