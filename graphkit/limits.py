@@ -56,9 +56,11 @@ class _CappedStream(io.RawIOBase):
     wrapped gzip stream has produced more than ``max_bytes`` or, past ``FREE_BYTES``, more
     than ``max_ratio`` times the packed size of ``path``."""
 
-    def __init__(self, inner: IO[bytes], path: Path, max_bytes: int, max_ratio: int) -> None:
+    def __init__(self, inner: IO[bytes], path: Path, max_bytes: int, max_ratio: int,
+                 owned: IO[bytes] | None = None) -> None:
         super().__init__()
         self.inner = inner
+        self.owned = owned  # the packed file, when this stream opened it
         self.path = path
         self.packed = max(path.stat().st_size, 1)
         self.limit = max_bytes
@@ -87,16 +89,19 @@ class _CappedStream(io.RawIOBase):
         return n
 
     def close(self) -> None:
-        self.inner.close()
+        self.inner.close()  # a GzipFile given a fileobj leaves that file open
+        if self.owned is not None:
+            self.owned.close()
         super().close()
 
 
 def capped_gzip(fileobj: IO[bytes], path: str | Path, max_bytes: int, max_ratio: int,
-                buffer_size: int = 1 << 16) -> io.BufferedReader:
+                buffer_size: int = 1 << 16, close_fileobj: bool = False) -> io.BufferedReader:
     """The unpacked bytes of the gzip stream ``fileobj`` (the file ``path``), within the
-    limits (see ``_CappedStream``)."""
+    limits (see ``_CappedStream``); closing it closes ``fileobj`` too when
+    ``close_fileobj``."""
     stream = _CappedStream(gzip.GzipFile(fileobj=fileobj, mode="rb"), Path(path), max_bytes,
-                           max_ratio)
+                           max_ratio, owned=fileobj if close_fileobj else None)
     return io.BufferedReader(stream, buffer_size=buffer_size)
 
 
@@ -104,7 +109,7 @@ def open_gzip(path: str | Path, settings: Settings | None = None) -> IO[bytes]:
     """A gzip file opened for reading its unpacked bytes, within the limits."""
     limits = settings or active_limits()
     return capped_gzip(Path(path).open("rb"), path, limits.max_decompressed_bytes,
-                       limits.max_compression_ratio)
+                       limits.max_compression_ratio, close_fileobj=True)
 
 
 def open_maybe_gzip(path: str | Path, settings: Settings | None = None) -> IO[bytes]:

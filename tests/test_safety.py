@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import json
+import warnings
 from pathlib import Path
 
 import networkx as nx
@@ -15,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graphkit.csvsafe import FORMULA_STARTS, neutralise, neutralise_frame, write_csv
+from graphkit.ingest.files import open_binary
 from graphkit.ingest.project import load_project
 from graphkit.ingest.spec import parse_spec
 from graphkit.issues import InputError, IssueLog
@@ -85,6 +88,19 @@ def test_gzip_reading_stops_at_the_limits(tmp_path):
     sdn.write_bytes(gzip.compress(b"\n" * 2_000_000))
     with use_limits(small), pytest.raises(DecompressionLimitError, match=sdn.name):
         read_list(sdn, "ofac-sdn-csv")  # the parsers read through the active limits
+
+
+def test_closing_a_gzip_stream_closes_its_file(tmp_path):
+    path = tmp_path / "x.csv.gz"
+    path.write_bytes(gzip.compress(b"a,b\n1,2\n"))
+    for opener in (lambda: open_gzip(path), lambda: open_binary(path, 1 << 20, 100)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with opener() as stream:
+                assert stream.read() == b"a,b\n1,2\n"
+            del stream
+            gc.collect()  # a file left open is closed here, with a ResourceWarning
+        assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
 
 
 def test_ftm_strings_where_lists_belong_are_one_value_each(tmp_path):

@@ -78,7 +78,8 @@ def open_binary(path: str | Path, max_decompressed_bytes: int, max_compression_r
         raise InputError(f"{path.name}: cannot read: {exc.strerror}") from None
     if raw.peek(2)[:2] != _GZIP_MAGIC:
         return raw
-    return capped_gzip(raw, path, max_decompressed_bytes, max_compression_ratio, 1 << 20)
+    return capped_gzip(raw, path, max_decompressed_bytes, max_compression_ratio, 1 << 20,
+                       close_fileobj=True)
 
 
 def open_text(path: str | Path, declared_encoding: str, max_decompressed_bytes: int,
