@@ -35,6 +35,7 @@ flat at ~0.46 from 20k to 1M people (true pairs ~0.33 of it).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -211,12 +212,13 @@ def _dense_rank(values: pd.Series) -> np.ndarray:
 
 
 def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int,
-                         n: int, orders: list[np.ndarray] | None = None,
+                         n: int, orders: list[np.ndarray] | Callable | None = None,
                          window: int = DEFAULT_WINDOW) -> tuple[np.ndarray, int, int]:
     """Pair codes ``i * n + j`` (i < j) of records sharing a key, without a Python loop
     over blocks: blocks are grouped by size, and each size's blocks become one matrix.
     Blocks over ``max_block`` records are windowed in each of ``orders`` (ranks per
-    record), or skipped when no order is given. Returns the codes (unsorted, possibly
+    record, or a function making them when first needed), or skipped when no order is
+    given. Returns the codes (unsorted, possibly
     repeated across orders), how many were produced and how many blocks were over the
     cap."""
     codes, _ = pd.factorize(keys)
@@ -238,6 +240,8 @@ def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int
         i, j = np.triu_indices(int(size), 1)
         out.append((members[:, i] * n + members[:, j]).ravel())
     if orders and large.any():
+        if callable(orders):
+            orders = orders()
         in_large = np.repeat(large, sizes)
         out.extend(_windowed(codes[in_large], positions[in_large], orders, window, n))
     found = np.concatenate(out) if out else np.empty(0, dtype=np.int64)
@@ -285,15 +289,19 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
           window: int = DEFAULT_WINDOW, corroborate: bool = True) -> Blocking:
     """Candidate pairs from every blocking key, each pair once; with ``corroborate``,
     only pairs whose shared keys are worth :data:`MIN_POINTS` (see the module
-    docstring)."""
+    docstring). Corroborating, the name keys make no pairs of their own: a pair that the
+    other keys found with too few points is kept when its records share a name key. The
+    sort orders of large blocks are made only when some block is over ``max_block``."""
     n = len(features)
-    orders = sort_orders(features) if window > 0 else None
+    orders = functools.cache(lambda: sort_orders(features)) if window > 0 else None
     codes: list[np.ndarray] = []
     by_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
     windowed: dict[str, int] = {}
     keys = blocking_keys(features)
-    for bit, (name, (positions, key_codes)) in enumerate(keys.items()):
+    makers = [k for k in keys if not (corroborate and k in NAME_KEYS)]
+    for bit, name in enumerate(makers):
+        positions, key_codes = keys[name]
         found, by_key[name], large = _pairs_within_blocks(
             positions, key_codes, max_block, n, orders, window)
         (windowed if orders else skipped)[name] = large
@@ -305,13 +313,45 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     pair = tagged // _KEY_SLOTS
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     unique = pair[starts]
-    dropped = 0
-    if corroborate:
-        shared = np.bitwise_or.reduceat(np.left_shift(1, tagged % _KEY_SLOTS), starts)
-        keep = _points_table(list(keys))[shared] >= MIN_POINTS
-        dropped = int(len(unique) - keep.sum())
-        unique = unique[keep]
-    return Blocking(unique // n, unique % n, by_key, skipped, windowed, dropped)
+    if not corroborate:
+        return Blocking(unique // n, unique % n, by_key, skipped, windowed)
+    shared = np.bitwise_or.reduceat(np.left_shift(1, tagged % _KEY_SLOTS), starts)
+    points = _points_table(makers)[shared]
+    weak = np.flatnonzero(points < MIN_POINTS)
+    named = np.zeros(len(weak), dtype=bool)
+    for name in NAME_KEYS:
+        share = _share_a_key(*keys[name], n, unique[weak] // n, unique[weak] % n)
+        by_key[name] = int(share.sum())
+        named |= share
+    keep = points >= MIN_POINTS
+    keep[weak[named]] = True
+    unique = unique[keep]
+    return Blocking(unique // n, unique % n, by_key, skipped, windowed,
+                    int(len(keep) - keep.sum()))
+
+
+def _share_a_key(positions: np.ndarray, codes: np.ndarray, n: int, left: np.ndarray,
+                 right: np.ndarray) -> np.ndarray:
+    """Whether records ``left[k]`` and ``right[k]`` share any key (``codes[i]`` is a key
+    of record ``positions[i]``; a record may have several)."""
+    if len(left) == 0 or len(codes) == 0:
+        return np.zeros(len(left), dtype=bool)
+    order = np.argsort(positions, kind="stable")
+    small = pd.factorize(codes[order])[0].astype(np.int64)
+    counts = np.bincount(positions, minlength=n)
+    offsets = np.r_[0, np.cumsum(counts)]
+    radix = int(small.max()) + 1
+
+    def keyed(side: np.ndarray) -> np.ndarray:
+        per = counts[side]
+        k = np.repeat(np.arange(len(side), dtype=np.int64), per)
+        within = np.arange(len(k)) - np.repeat(np.cumsum(per) - per, per)
+        return unique_codes(k * radix + small[np.repeat(offsets[side], per) + within])
+
+    both = np.sort(np.concatenate([keyed(left), keyed(right)]))
+    out = np.zeros(len(left), dtype=bool)
+    out[both[1:][both[1:] == both[:-1]] // radix] = True
+    return out
 
 
 #: Room for the key's number in the low bits of a tagged pair code.
