@@ -283,6 +283,23 @@ KEY_POINTS: dict[str, int] = {
 NAME_KEYS = ("name", "phonetic_token_pair+birth_year")
 #: Points a candidate pair needs when blocking corroborates.
 MIN_POINTS = 2
+#: Besides a shared name key, the facts that corroborate a pair found by one name-with-
+#: context key alone: each is independent of what that key matched.
+CORROBORATING_FIELDS: dict[str, tuple[str, ...]] = {
+    "phonetic_token+postcode": ("dob", "street"),
+    "dob+phonetic_initial": ("postcode", "street"),
+}
+
+
+def _field_codes(features: Features, column: str) -> np.ndarray:
+    """Integer code per record of a feature column (``street``: the address's street
+    line), -1 where empty; made once per feature set."""
+    cache = features.cache.setdefault("blocking", {})
+    if column not in cache:
+        values = features.frame["address"].str.split("|").str[0] if column == "street" \
+            else features.frame[column]
+        cache[column] = _value_codes(values.fillna(""))
+    return cache[column]
 
 
 def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
@@ -318,11 +335,22 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     shared = np.bitwise_or.reduceat(np.left_shift(1, tagged % _KEY_SLOTS), starts)
     points = _points_table(makers)[shared]
     weak = np.flatnonzero(points < MIN_POINTS)
+    left, right = unique[weak] // n, unique[weak] % n
     named = np.zeros(len(weak), dtype=bool)
     for name in NAME_KEYS:
-        share = _share_a_key(*keys[name], n, unique[weak] // n, unique[weak] % n)
+        share = _share_a_key(*keys[name], n, left, right)
         by_key[name] = int(share.sum())
         named |= share
+    # a weak pair's one key, and the facts that key did not match
+    bit = np.log2(shared[weak]).astype(np.int64)
+    for key, fields in CORROBORATING_FIELDS.items():
+        if key not in makers:
+            continue
+        of_key = bit == makers.index(key)
+        for column in fields:
+            codes = _field_codes(features, column)
+            cl, cr = codes[left[of_key]], codes[right[of_key]]
+            named[np.flatnonzero(of_key)[(cl >= 0) & (cl == cr)]] = True
     keep = points >= MIN_POINTS
     keep[weak[named]] = True
     unique = unique[keep]
