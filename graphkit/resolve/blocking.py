@@ -42,6 +42,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
 
 from graphkit.resolve.prepare import Features, phonetic, value_codes
 from graphkit.settings import DEFAULT_SETTINGS
@@ -283,8 +285,10 @@ KEY_POINTS: dict[str, int] = {
 NAME_KEYS = ("name", "phonetic_token_pair+birth_year")
 #: Points a candidate pair needs when blocking corroborates.
 MIN_POINTS = 2
-#: Besides a shared name key, the facts that corroborate a pair found by one name-with-
-#: context key alone: each is independent of what that key matched.
+#: Jaro–Winkler similarity of two whole name keys that corroborates a weak pair.
+SIMILAR_NAME = 0.9
+#: Besides a shared name key or a similar name, the facts that corroborate a pair found
+#: by one name-with-context key alone: each is independent of what that key matched.
 CORROBORATING_FIELDS: dict[str, tuple[str, ...]] = {
     "phonetic_token+postcode": ("dob", "street"),
     "dob+phonetic_initial": ("postcode", "street"),
@@ -351,6 +355,15 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
             codes = _field_codes(features, column)
             cl, cr = codes[left[of_key]], codes[right[of_key]]
             named[np.flatnonzero(of_key)[(cl >= 0) & (cl == cr)]] = True
+    # or a similar whole name (a typo the phonetic keys did not absorb)
+    ask = np.flatnonzero(~named & np.isin(bit, [makers.index(k) for k in
+                                                CORROBORATING_FIELDS if k in makers]))
+    if len(ask):
+        name_key = features.frame["name_key"].to_numpy(dtype=object)
+        similar = np.asarray(process.cpdist(
+            name_key[left[ask]], name_key[right[ask]],
+            scorer=JaroWinkler.normalized_similarity, workers=1)) >= SIMILAR_NAME
+        named[ask[similar]] = True
     keep = points >= MIN_POINTS
     keep[weak[named]] = True
     unique = unique[keep]
