@@ -20,16 +20,22 @@ why candidates per record rose 0.6 → 0.9 → 1.9 from 20k to 1M people, almost
 them pairs found by one name key alone. So each key carries evidence points
 (:data:`KEY_POINTS`): an identifier (email, phone, national id, passport, postcode and
 street number) 2, a name with context (phonetic token and postcode, date of birth and
-initial) 1, a bare name key 1 for the name keys together (the same name and two of its
-tokens with the birth year are one coincidence, not two). A pair is kept with 2 points
-or more: a namesake must share a second, independent key. A chance pair then needs two
-coincidences, or a shared contact, whose rates per record do not grow with ``N``.
+initial) 1. The bare name keys (:data:`NAME_KEYS`: the same name, two of its tokens with
+the birth year) make no pairs of their own: they confirm. A pair is kept with
+:data:`MIN_POINTS` (2), or with one name-with-context key confirmed by a shared name key,
+a similar whole name (Jaro–Winkler ≥ :data:`SIMILAR_NAME`) or a fact that key did not
+match (:data:`CORROBORATING_FIELDS`). A chance pair then needs two coincidences, or a
+shared contact, whose rates per record do not grow with ``N``.
 
 Bound: with ``c = max(max_block - 1, 2 · window · 3)`` the most partners one key gives
-a record, candidate pairs per record ≤ ``c · (I + C) / 2`` where ``I`` and ``C`` are the
-identifier and name-with-context keys a record has (at most 5 + 2); the name keys add
-no pair of their own. Measured on generated people (``bench/scale_resolve.py``) it is
-flat at ~0.46 from 20k to 1M people (true pairs ~0.33 of it).
+a record, candidate pairs per record ≤ ``c · (I + C) / 2``, where ``I`` and ``C`` count
+the identifier and name-with-context keys a record has (at most 5 + 2); chance pairs
+per record ≤ ``c · (I·h + C·p)``, ``h`` the share of a record's identifier partners that
+are other people (shared household or office contacts: a property of the data, not of
+``N``) and ``p`` the chance that a name-with-context collision is confirmed (≈ the
+chance two records share a date of birth, a street line or a similar name). Measured on
+Faker people (``bench/scale_resolve.py``): 0.46 pairs per record at 20k, 100k, 300k and
+1M people (true pairs ~0.33 of it).
 """
 
 from __future__ import annotations
