@@ -98,9 +98,10 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
     parent, phon = _phonetic_codes(distinct_names)
     singles = (parent, phon)  # per distinct name: its phonetic token codes, ascending
     pairs = _code_pairs(parent, phon)  # per distinct name: its phonetic token pair codes
-    year = _value_codes(f["dob"].str[:4])
-    dob = _value_codes(f["dob"])
-    postcode = _value_codes(f["postcode"])
+    year = _value_codes(pd.Series(pc.utf8_slice_codeunits(_strings(f["dob"]), 0, 4)
+                                  .to_numpy(zero_copy_only=False)))
+    dob = _field_codes(features, "dob")
+    postcode = _field_codes(features, "postcode")
     street_number = _value_codes(f["street_number"])
     first = np.full(len(distinct_names) + 1, _WIDE - 1, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]]) if len(parent) else \
@@ -197,11 +198,13 @@ def _explode(parent: np.ndarray, values: np.ndarray, n_lists: int,
     return at, flat[np.repeat(offsets[codes], per_record) + within]
 
 
-def sort_orders(features: Features) -> list[np.ndarray]:
-    """Ranks of every record in the orders large blocks are windowed in: by name then date
-    of birth, by date of birth then name, and by address then name."""
+def sort_orders(features: Features, rows: np.ndarray | None = None) -> list[np.ndarray]:
+    """Ranks of every record (or of ``rows``, in their order: ranks among them) in the
+    orders large blocks are windowed in: by name then date of birth, by date of birth
+    then name, and by address then name."""
     f = features.frame
-    ranks = {c: _dense_rank(f[c]) for c in ("name_key", "dob", "address")}
+    ranks = {c: _dense_rank(f[c] if rows is None else f[c].iloc[rows])
+             for c in ("name_key", "dob", "address")}
     orders = []
     for columns in (("name_key", "dob"), ("dob", "name_key"), ("address", "name_key")):
         order = np.lexsort(tuple(ranks[c] for c in reversed(columns)))
@@ -209,6 +212,11 @@ def sort_orders(features: Features) -> list[np.ndarray]:
         rank[order] = np.arange(len(order))
         orders.append(rank)
     return orders
+
+
+def _strings(values) -> pa.Array:
+    """A column of strings as an Arrow array."""
+    return pa.array(np.asarray(values, dtype=object), type=pa.string())
 
 
 def _dense_rank(values: pd.Series) -> np.ndarray:
@@ -225,10 +233,10 @@ def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int
     """Pair codes ``i * n + j`` (i < j) of records sharing a key, without a Python loop
     over blocks: blocks are grouped by size, and each size's blocks become one matrix.
     Blocks over ``max_block`` records are windowed in each of ``orders`` (ranks per
-    record, or a function making them when first needed), or skipped when no order is
-    given. Returns the codes (unsorted, possibly
-    repeated across orders), how many were produced and how many blocks were over the
-    cap."""
+    record, or a function giving the ranks of the records it is passed, called only for
+    the records of large blocks), or skipped when no order is given. Returns the codes
+    (unsorted, possibly repeated across orders), how many were produced and how many
+    blocks were over the cap."""
     codes, _ = pd.factorize(keys)
     positions = np.asarray(positions, dtype=np.int64)
     order = np.lexsort((positions, codes))
@@ -247,22 +255,23 @@ def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int
         members = positions[block_starts[:, None] + np.arange(size)]  # blocks × size
         i, j = np.triu_indices(int(size), 1)
         out.append((members[:, i] * n + members[:, j]).ravel())
-    if orders and large.any():
-        if callable(orders):
-            orders = orders()
+    if orders is not None and large.any():
         in_large = np.repeat(large, sizes)
-        out.extend(_windowed(codes[in_large], positions[in_large], orders, window, n))
+        at = positions[in_large]
+        ranks = orders(at) if callable(orders) else [rank[at] for rank in orders]
+        out.extend(_windowed(codes[in_large], at, ranks, window, n))
     found = np.concatenate(out) if out else np.empty(0, dtype=np.int64)
     return found, len(found), int(large.sum())
 
 
-def _windowed(codes: np.ndarray, positions: np.ndarray, orders: list[np.ndarray],
+def _windowed(codes: np.ndarray, positions: np.ndarray, ranks: list[np.ndarray],
               window: int, n: int) -> list[np.ndarray]:
-    """Sorted-neighbourhood pairs inside blocks: in each order, every record with each of
-    its ``window`` successors in the same block."""
+    """Sorted-neighbourhood pairs inside blocks: in each order (``ranks`` aligned with
+    ``positions``), every record with each of its ``window`` successors in the same
+    block."""
     out = []
-    for rank in orders:
-        order = np.lexsort((rank[positions], codes))
+    for rank in ranks:
+        order = np.lexsort((rank, codes))
         block, member = codes[order], positions[order]
         for step in range(1, window + 1):
             same = block[step:] == block[:-step]
@@ -306,9 +315,14 @@ def _field_codes(features: Features, column: str) -> np.ndarray:
     line), -1 where empty; made once per feature set."""
     cache = features.cache.setdefault("blocking", {})
     if column not in cache:
-        values = features.frame["address"].str.split("|").str[0] if column == "street" \
-            else features.frame[column]
-        cache[column] = _value_codes(values.fillna(""))
+        if column == "street":  # split once per distinct address
+            codes, distinct = value_codes(features.frame["address"])
+            lines = pc.list_element(pc.split_pattern(_strings(distinct), "|", max_splits=1), 0)
+            line_codes = np.r_[_value_codes(pd.Series(lines.to_numpy(zero_copy_only=False))),
+                               -1]  # -1 stays -1
+            cache[column] = line_codes[codes]
+        else:
+            cache[column] = _value_codes(features.frame[column])
     return cache[column]
 
 
@@ -318,9 +332,9 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     only pairs whose shared keys are worth :data:`MIN_POINTS` (see the module
     docstring). Corroborating, the name keys make no pairs of their own: a pair that the
     other keys found with too few points is kept when its records share a name key. The
-    sort orders of large blocks are made only when some block is over ``max_block``."""
+    sort orders are made only for the records of blocks over ``max_block``."""
     n = len(features)
-    orders = functools.cache(lambda: sort_orders(features)) if window > 0 else None
+    orders = functools.partial(sort_orders, features) if window > 0 else None
     codes: list[np.ndarray] = []
     by_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
