@@ -35,7 +35,8 @@ def _population(n_people: int, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]
                    street=f"{rng.integers(1, 400)} Main Street", country="US",
                    postcode=f"{10000 + rng.integers(max(n_people // 40, 1))}",
                    email=f"{first}.{last}.{i}@example.com".lower(),
-                   phone=f"+1 212 {i // 10_000 + 200:03d} {i % 10_000:04d}")
+                   phone=f"+1 212 {i // 10_000 + 200:03d} {i % 10_000:04d}",
+                   national_id=f"{500_000_000 + i * 7919 % 400_000_000}")
         rows.append(row)
         person.append(i)
         if i % 2 == 0:
