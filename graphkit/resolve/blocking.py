@@ -65,10 +65,11 @@ class Blocking:
     """Candidate pairs (``left`` < ``right``, row positions) and what each key produced.
 
     ``pairs_by_key``: pairs each key produced (before pairs found by several keys are
-    merged); ``skipped_blocks``: blocks over ``max_block`` records (windowed, or skipped
-    when no sort order is given); ``windowed_blocks``: blocks refined by sorted
-    neighbourhoods; ``uncorroborated``: distinct pairs dropped for want of a second,
-    independent key (see :data:`KEY_POINTS`)."""
+    merged; corroborating, for a name key: the weak pairs it confirmed);
+    ``skipped_blocks``: blocks over ``max_block`` records (windowed, or skipped when no
+    sort order is given); ``windowed_blocks``: blocks refined by sorted neighbourhoods;
+    ``uncorroborated``: distinct pairs dropped for want of a second, independent key
+    (see :data:`KEY_POINTS`)."""
 
     left: np.ndarray
     right: np.ndarray
