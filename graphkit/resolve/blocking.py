@@ -34,7 +34,7 @@ per record ≤ ``c · (I·h + C·p)``, ``h`` the share of a record's identifier 
 are other people (shared household or office contacts: a property of the data, not of
 ``N``) and ``p`` the chance that a name-with-context collision is confirmed (≈ the
 chance two records share a date of birth, a street line or a similar name). Measured on
-Faker people (``bench/scale_resolve.py``): 0.46 pairs per record at 20k, 100k, 300k and
+Faker people (``bench/scale_resolve.py``): 0.46–0.47 pairs per record at 20k, 100k, 300k and
 1M people (true pairs ~0.33 of it).
 """
 
