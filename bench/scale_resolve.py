@@ -4,9 +4,9 @@ For each population size a people file is drawn by :func:`people_sets.faker_peop
 (names and errors the resolver's rules did not write; ~1.5 records per person). Each
 tool resolves it in a forked child process of its own, and the wall time, the child's
 peak resident memory and pairwise precision, recall and F1 against the truth are
-printed, with graphkit's candidate pairs per record, its review pairs and the time of
-each of its stages; then the growth exponent of each figure between consecutive sizes
-(``log(b/a) / log(n_b/n_a)``).
+printed, with graphkit's candidate pairs per record, its review pairs (and per 1,000
+records) and the time of each of its stages (``block`` among them); then the growth
+exponent of each figure between consecutive sizes (``log(b/a) / log(n_b/n_a)``).
 
     python bench/scale_resolve.py --people 20000 100000 1000000 --splink-max 100000
 
@@ -117,14 +117,16 @@ def print_rows(rows: list[dict], header: bool = True) -> None:
     """Print result rows as a table."""
     if header:
         print(f"{'people':>10}{'records':>10} {'tool':<9}{'seconds':>9}{'peak MiB':>9}"
-              f"{'P':>7}{'R':>7}{'F1':>7}{'pairs/rec':>10}{'review':>9}  stages (s)")
+              f"{'P':>7}{'R':>7}{'F1':>7}{'pairs/rec':>10}{'review':>9}{'rev/1k':>8}"
+              "  stages (s)")
     for row in rows:
         start = f"{row['people']:>10,}{row['records']:>10,} {row['tool']:<9}"
         if "failed" in row:
             print(f"{start}{row['failed']}", flush=True)
             continue
-        per = f"{row['pairs'] / row['records']:>10.1f}" if "pairs" in row else f"{'':>10}"
-        review = f"{row['review']:>9,}" if "review" in row else f"{'':>9}"
+        per = f"{row['pairs'] / row['records']:>10.2f}" if "pairs" in row else f"{'':>10}"
+        review = f"{row['review']:>9,}{1000 * row['review'] / row['records']:>8.2f}" \
+            if "review" in row else f"{'':>17}"
         stages = " ".join(f"{k} {v:.1f}" for k, v in row.get("stages", {}).items())
         print(f"{start}{row['seconds']:>9.1f}{row['peak_mib']:>9,.0f}{row['precision']:>7.3f}"
               f"{row['recall']:>7.3f}{row['f1']:>7.3f}{per}{review}  {stages}", flush=True)

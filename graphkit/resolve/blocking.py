@@ -9,20 +9,47 @@ A block of at most ``max_block`` records gives all its pairs. A larger block (a 
 name, a shared office phone, a busy postcode) is not skipped but refined by sorted
 neighbourhoods: its records are sorted by name, by date of birth and by address, and each
 record is paired with its ``window`` next neighbours in each order. Either way a record
-gets a bounded number of candidates per key, so candidate pairs grow like the records,
-not like their square. Pairs found by several keys are kept once (a sort and a mask, not
-a hash table).
+gets a bounded number of candidates per key. Pairs found by several keys are kept once (a
+sort and a mask, not a hash table).
+
+**Corroboration** (``corroborate=True``, the default) keeps those candidates bounded *and
+flat* as the records grow. Two records share a name by chance more often the more
+records there are: the chance partners a record finds through a name key grow like
+``N·u`` (``u`` the share of random pairs with that key) until the block cap, which is
+why candidates per record rose 0.6 → 0.9 → 1.9 from 20k to 1M people, almost all of
+them pairs found by one name key alone. So each key carries evidence points
+(:data:`KEY_POINTS`): an identifier (email, phone, national id, passport, postcode and
+street number) 2, a name with context (phonetic token and postcode, date of birth and
+initial) 1. The bare name keys (:data:`NAME_KEYS`: the same name, two of its tokens with
+the birth year) make no pairs of their own: they confirm. A pair is kept with
+:data:`MIN_POINTS` (2), or with one name-with-context key confirmed by a shared name key,
+a similar whole name (Jaro–Winkler ≥ :data:`SIMILAR_NAME`) or a fact that key did not
+match (:data:`CORROBORATING_FIELDS`). A chance pair then needs two coincidences, or a
+shared contact, whose rates per record do not grow with ``N``.
+
+Bound: with ``c = max(max_block - 1, 2 · window · 3)`` the most partners one key gives
+a record, candidate pairs per record ≤ ``c · (I + C) / 2``, where ``I`` and ``C`` count
+the identifier and name-with-context keys a record has (at most 5 + 2); chance pairs
+per record ≤ ``c · (I·h + C·p)``, ``h`` the share of a record's identifier partners that
+are other people (shared household or office contacts: a property of the data, not of
+``N``) and ``p`` the chance that a name-with-context collision is confirmed (≈ the
+chance two records share a date of birth, a street line or a similar name). Measured on
+Faker people (``bench/scale_resolve.py``): 0.46–0.47 pairs per record at 20k, 100k, 300k and
+1M people (true pairs ~0.33 of it).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
 
 from graphkit.resolve.prepare import Features, phonetic, value_codes
 from graphkit.settings import DEFAULT_SETTINGS
@@ -38,15 +65,18 @@ class Blocking:
     """Candidate pairs (``left`` < ``right``, row positions) and what each key produced.
 
     ``pairs_by_key``: pairs each key produced (before pairs found by several keys are
-    merged); ``skipped_blocks``: blocks over ``max_block`` records (windowed, or skipped
-    when no sort order is given); ``windowed_blocks``: blocks refined by sorted
-    neighbourhoods."""
+    merged; corroborating, for a name key: the weak pairs it confirmed);
+    ``skipped_blocks``: blocks over ``max_block`` records (windowed, or skipped when no
+    sort order is given); ``windowed_blocks``: blocks refined by sorted neighbourhoods;
+    ``uncorroborated``: distinct pairs dropped for want of a second, independent key
+    (see :data:`KEY_POINTS`)."""
 
     left: np.ndarray
     right: np.ndarray
     pairs_by_key: dict[str, int] = field(default_factory=dict)
     skipped_blocks: dict[str, int] = field(default_factory=dict)
     windowed_blocks: dict[str, int] = field(default_factory=dict)
+    uncorroborated: int = 0
 
     def __len__(self) -> int:
         return len(self.left)
@@ -69,9 +99,10 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
     parent, phon = _phonetic_codes(distinct_names)
     singles = (parent, phon)  # per distinct name: its phonetic token codes, ascending
     pairs = _code_pairs(parent, phon)  # per distinct name: its phonetic token pair codes
-    year = _value_codes(f["dob"].str[:4])
-    dob = _value_codes(f["dob"])
-    postcode = _value_codes(f["postcode"])
+    year = _value_codes(pd.Series(pc.utf8_slice_codeunits(_strings(f["dob"]), 0, 4)
+                                  .to_numpy(zero_copy_only=False)))
+    dob = _field_codes(features, "dob")
+    postcode = _field_codes(features, "postcode")
     street_number = _value_codes(f["street_number"])
     first = np.full(len(distinct_names) + 1, _WIDE - 1, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]]) if len(parent) else \
@@ -168,11 +199,13 @@ def _explode(parent: np.ndarray, values: np.ndarray, n_lists: int,
     return at, flat[np.repeat(offsets[codes], per_record) + within]
 
 
-def sort_orders(features: Features) -> list[np.ndarray]:
-    """Ranks of every record in the orders large blocks are windowed in: by name then date
-    of birth, by date of birth then name, and by address then name."""
+def sort_orders(features: Features, rows: np.ndarray | None = None) -> list[np.ndarray]:
+    """Ranks of every record (or of ``rows``, in their order: ranks among them) in the
+    orders large blocks are windowed in: by name then date of birth, by date of birth
+    then name, and by address then name."""
     f = features.frame
-    ranks = {c: _dense_rank(f[c]) for c in ("name_key", "dob", "address")}
+    ranks = {c: _dense_rank(f[c] if rows is None else f[c].iloc[rows])
+             for c in ("name_key", "dob", "address")}
     orders = []
     for columns in (("name_key", "dob"), ("dob", "name_key"), ("address", "name_key")):
         order = np.lexsort(tuple(ranks[c] for c in reversed(columns)))
@@ -180,6 +213,11 @@ def sort_orders(features: Features) -> list[np.ndarray]:
         rank[order] = np.arange(len(order))
         orders.append(rank)
     return orders
+
+
+def _strings(values) -> pa.Array:
+    """A column of strings as an Arrow array."""
+    return pa.array(np.asarray(values, dtype=object), type=pa.string())
 
 
 def _dense_rank(values: pd.Series) -> np.ndarray:
@@ -191,14 +229,15 @@ def _dense_rank(values: pd.Series) -> np.ndarray:
 
 
 def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int,
-                         n: int, orders: list[np.ndarray] | None = None,
+                         n: int, orders: list[np.ndarray] | Callable | None = None,
                          window: int = DEFAULT_WINDOW) -> tuple[np.ndarray, int, int]:
     """Pair codes ``i * n + j`` (i < j) of records sharing a key, without a Python loop
     over blocks: blocks are grouped by size, and each size's blocks become one matrix.
     Blocks over ``max_block`` records are windowed in each of ``orders`` (ranks per
-    record), or skipped when no order is given. Returns the codes (unsorted, possibly
-    repeated across orders), how many were produced and how many blocks were over the
-    cap."""
+    record, or a function giving the ranks of the records it is passed, called only for
+    the records of large blocks), or skipped when no order is given. Returns the codes
+    (unsorted, possibly repeated across orders), how many were produced and how many
+    blocks were over the cap."""
     codes, _ = pd.factorize(keys)
     positions = np.asarray(positions, dtype=np.int64)
     order = np.lexsort((positions, codes))
@@ -217,20 +256,23 @@ def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int
         members = positions[block_starts[:, None] + np.arange(size)]  # blocks × size
         i, j = np.triu_indices(int(size), 1)
         out.append((members[:, i] * n + members[:, j]).ravel())
-    if orders and large.any():
+    if orders is not None and large.any():
         in_large = np.repeat(large, sizes)
-        out.extend(_windowed(codes[in_large], positions[in_large], orders, window, n))
+        at = positions[in_large]
+        ranks = orders(at) if callable(orders) else [rank[at] for rank in orders]
+        out.extend(_windowed(codes[in_large], at, ranks, window, n))
     found = np.concatenate(out) if out else np.empty(0, dtype=np.int64)
     return found, len(found), int(large.sum())
 
 
-def _windowed(codes: np.ndarray, positions: np.ndarray, orders: list[np.ndarray],
+def _windowed(codes: np.ndarray, positions: np.ndarray, ranks: list[np.ndarray],
               window: int, n: int) -> list[np.ndarray]:
-    """Sorted-neighbourhood pairs inside blocks: in each order, every record with each of
-    its ``window`` successors in the same block."""
+    """Sorted-neighbourhood pairs inside blocks: in each order (``ranks`` aligned with
+    ``positions``), every record with each of its ``window`` successors in the same
+    block."""
     out = []
-    for rank in orders:
-        order = np.lexsort((rank[positions], codes))
+    for rank in ranks:
+        order = np.lexsort((rank, codes))
         block, member = codes[order], positions[order]
         for step in range(1, window + 1):
             same = block[step:] == block[:-step]
@@ -248,22 +290,148 @@ def unique_codes(codes: np.ndarray) -> np.ndarray:
     return codes[np.r_[True, codes[1:] != codes[:-1]]]
 
 
+#: Evidence points of each blocking key (see the module docstring): a pair is kept when
+#: the keys it shares are worth :data:`MIN_POINTS`; the name keys count once together.
+KEY_POINTS: dict[str, int] = {
+    "name": 1, "phonetic_token_pair+birth_year": 1,
+    "phonetic_token+postcode": 1, "dob+phonetic_initial": 1,
+    "email": 2, "phone": 2, "national_id": 2, "passport": 2, "postcode+street_number": 2,
+}
+#: Keys that count once together: they all say "the same name" (with the birth year).
+NAME_KEYS = ("name", "phonetic_token_pair+birth_year")
+#: Points a candidate pair needs when blocking corroborates.
+MIN_POINTS = 2
+#: Jaro–Winkler similarity of two whole name keys that corroborates a weak pair.
+SIMILAR_NAME = 0.9
+#: Besides a shared name key or a similar name, the facts that corroborate a pair found
+#: by one name-with-context key alone: each is independent of what that key matched.
+CORROBORATING_FIELDS: dict[str, tuple[str, ...]] = {
+    "phonetic_token+postcode": ("dob", "street"),
+    "dob+phonetic_initial": ("postcode", "street"),
+}
+
+
+def _field_codes(features: Features, column: str) -> np.ndarray:
+    """Integer code per record of a feature column (``street``: the address's street
+    line), -1 where empty; made once per feature set."""
+    cache = features.cache.setdefault("blocking", {})
+    if column not in cache:
+        if column == "street":  # split once per distinct address
+            codes, distinct = value_codes(features.frame["address"])
+            lines = pc.list_element(pc.split_pattern(_strings(distinct), "|", max_splits=1), 0)
+            line_codes = np.r_[_value_codes(pd.Series(lines.to_numpy(zero_copy_only=False))),
+                               -1]  # -1 stays -1
+            cache[column] = line_codes[codes]
+        else:
+            cache[column] = _value_codes(features.frame[column])
+    return cache[column]
+
+
 def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
-          window: int = DEFAULT_WINDOW) -> Blocking:
-    """Candidate pairs from every blocking key, each pair once."""
+          window: int = DEFAULT_WINDOW, corroborate: bool = True) -> Blocking:
+    """Candidate pairs from every blocking key, each pair once; with ``corroborate``,
+    only pairs whose shared keys are worth :data:`MIN_POINTS` (see the module
+    docstring). Corroborating, the name keys make no pairs of their own: a pair that the
+    other keys found with too few points is kept when its records share a name key. The
+    sort orders are made only for the records of blocks over ``max_block``."""
     n = len(features)
-    orders = sort_orders(features) if window > 0 else None
+    orders = functools.partial(sort_orders, features) if window > 0 else None
     codes: list[np.ndarray] = []
     by_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
     windowed: dict[str, int] = {}
-    for name, (positions, keys) in blocking_keys(features).items():
+    keys = blocking_keys(features)
+    makers = [k for k in keys if not (corroborate and k in NAME_KEYS)]
+    for bit, name in enumerate(makers):
+        positions, key_codes = keys[name]
         found, by_key[name], large = _pairs_within_blocks(
-            positions, keys, max_block, n, orders, window)
+            positions, key_codes, max_block, n, orders, window)
         (windowed if orders else skipped)[name] = large
-        codes.append(unique_codes(found))  # dedupe per key: keeps the concatenation small
-    unique = unique_codes(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
-    return Blocking(unique // n, unique % n, by_key, skipped, windowed)
+        # dedupe per key (keeps the concatenation small), the key's bit in the low bits
+        codes.append(unique_codes(found) * _KEY_SLOTS + bit)
+    tagged = np.sort(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
+    if len(tagged) == 0:
+        return Blocking(tagged, tagged.copy(), by_key, skipped, windowed)
+    pair = tagged // _KEY_SLOTS
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    unique = pair[starts]
+    if not corroborate:
+        return Blocking(unique // n, unique % n, by_key, skipped, windowed)
+    shared = np.bitwise_or.reduceat(np.left_shift(1, tagged % _KEY_SLOTS), starts)
+    points = _points_table(makers)[shared]
+    weak = np.flatnonzero(points < MIN_POINTS)
+    left, right = unique[weak] // n, unique[weak] % n
+    named = np.zeros(len(weak), dtype=bool)
+    for name in NAME_KEYS:
+        share = _share_a_key(*keys[name], n, left, right)
+        by_key[name] = int(share.sum())
+        named |= share
+    # a weak pair's one key, and the facts that key did not match
+    bit = np.log2(shared[weak]).astype(np.int64)
+    for key, fields in CORROBORATING_FIELDS.items():
+        if key not in makers:
+            continue
+        of_key = bit == makers.index(key)
+        for column in fields:
+            codes = _field_codes(features, column)
+            cl, cr = codes[left[of_key]], codes[right[of_key]]
+            named[np.flatnonzero(of_key)[(cl >= 0) & (cl == cr)]] = True
+    # or a similar whole name (a typo the phonetic keys did not absorb)
+    ask = np.flatnonzero(~named & np.isin(bit, [makers.index(k) for k in
+                                                CORROBORATING_FIELDS if k in makers]))
+    if len(ask):
+        name_key = features.frame["name_key"].to_numpy(dtype=object)
+        similar = np.asarray(process.cpdist(
+            name_key[left[ask]], name_key[right[ask]],
+            scorer=JaroWinkler.normalized_similarity, workers=1)) >= SIMILAR_NAME
+        named[ask[similar]] = True
+    keep = points >= MIN_POINTS
+    keep[weak[named]] = True
+    unique = unique[keep]
+    return Blocking(unique // n, unique % n, by_key, skipped, windowed,
+                    int(len(keep) - keep.sum()))
+
+
+def _share_a_key(positions: np.ndarray, codes: np.ndarray, n: int, left: np.ndarray,
+                 right: np.ndarray) -> np.ndarray:
+    """Whether records ``left[k]`` and ``right[k]`` share any key (``codes[i]`` is a key
+    of record ``positions[i]``; a record may have several)."""
+    if len(left) == 0 or len(codes) == 0:
+        return np.zeros(len(left), dtype=bool)
+    order = np.argsort(positions, kind="stable")
+    small = pd.factorize(codes[order])[0].astype(np.int64)
+    counts = np.bincount(positions, minlength=n)
+    offsets = np.r_[0, np.cumsum(counts)]
+    radix = int(small.max()) + 1
+
+    def keyed(side: np.ndarray) -> np.ndarray:
+        per = counts[side]
+        k = np.repeat(np.arange(len(side), dtype=np.int64), per)
+        within = np.arange(len(k)) - np.repeat(np.cumsum(per) - per, per)
+        return unique_codes(k * radix + small[np.repeat(offsets[side], per) + within])
+
+    both = np.sort(np.concatenate([keyed(left), keyed(right)]))
+    out = np.zeros(len(left), dtype=bool)
+    out[both[1:][both[1:] == both[:-1]] // radix] = True
+    return out
+
+
+#: Room for the key's number in the low bits of a tagged pair code.
+_KEY_SLOTS = 16
+
+
+def _points_table(names: list[str]) -> np.ndarray:
+    """Evidence points of every set of shared keys (a bit mask over ``names``)."""
+    masks = np.arange(1 << len(names))
+    points = np.zeros(len(masks), dtype=np.int64)
+    any_name = np.zeros(len(masks), dtype=bool)
+    for bit, name in enumerate(names):
+        has = (masks >> bit) & 1 == 1
+        if name in NAME_KEYS:
+            any_name |= has
+        else:
+            points += has * KEY_POINTS.get(name, 2)
+    return points + any_name
 
 
 def pair_completeness(blocking: Blocking, true_pairs: set[tuple[int, int]]) -> float:

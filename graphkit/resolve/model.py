@@ -20,6 +20,10 @@ from graphkit.resolve.prepare import Features
 _EPS = 1e-6
 #: Share of the match mass every level keeps at least (see ``estimate_m``).
 M_FLOOR = 0.01
+#: A lower floor for the document numbers: a person keeps one national id and passport
+#: (a typo is "one or two characters off"), so two that differ outright are strong
+#: evidence against a match (see ``estimate_m``).
+FIELD_M_FLOOR = {"national_id": 0.001, "passport": 0.001}
 
 
 @dataclass
@@ -177,7 +181,7 @@ def _em(levels: dict[str, np.ndarray], u: dict[str, np.ndarray], fields: list[st
                                  minlength=len(LEVELS[f]))
             # a Dirichlet floor: no level is impossible among matches (people change
             # phones and emails), which bounds every negative weight
-            totals = totals + M_FLOOR * totals.sum() + _EPS
+            totals = totals + FIELD_M_FLOOR.get(f, M_FLOOR) * totals.sum() + _EPS
             new_m = totals / totals.sum()
             change = max(change, float(np.abs(new_m - m[f]).max()))
             m[f] = new_m

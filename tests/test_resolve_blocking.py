@@ -1,0 +1,92 @@
+"""Blocking stays flat as the records grow: candidate pairs per record do not rise with the
+number of people, while the true duplicates stay candidates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graphkit.resolve.blocking import KEY_POINTS, MIN_POINTS, NAME_KEYS, block
+from graphkit.resolve.prepare import prepare
+from graphkit.schema import NATIVE_COLUMNS, Layout
+
+_FIRST = ["James", "Mary", "John", "Linda", "Robert", "Susan", "Michael", "Karen", "David",
+          "Nancy", "William", "Lisa", "Richard", "Betty", "Joseph", "Helen", "Thomas",
+          "Sandra", "Charles", "Donna", "Daniel", "Carol", "Matthew", "Ruth", "Anthony",
+          "Sharon", "Mark", "Laura", "Paul", "Emily"]
+_LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
+         "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson",
+         "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson",
+         "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson"]
+
+
+def _population(n_people: int, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
+    """``n_people`` people from a fixed vocabulary of 900 names (so namesakes grow with
+    the population, as in a real payroll), one postcode per ~40 people; every other
+    person has a second record with a typo in the surname and a new phone or e-mail.
+    Returns the rows and the true person of each row."""
+    rng = np.random.default_rng(seed)
+    rows, person = [], []
+    for i in range(n_people):
+        first, last = _FIRST[rng.integers(len(_FIRST))], _LAST[rng.integers(len(_LAST))]
+        dob = f"{rng.integers(1950, 2000)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}"
+        row = dict.fromkeys(NATIVE_COLUMNS[Layout.PEOPLE], "")
+        row.update(record_id=f"p{i}", first_name=first, last_name=last, dob=dob,
+                   street=f"{rng.integers(1, 400)} Main Street", country="US",
+                   postcode=f"{10000 + rng.integers(max(n_people // 40, 1))}",
+                   email=f"{first}.{last}.{i}@example.com".lower(),
+                   phone=f"+1 212 {i // 10_000 + 200:03d} {i % 10_000:04d}",
+                   national_id=f"{500_000_000 + i * 7919 % 400_000_000}")
+        rows.append(row)
+        person.append(i)
+        if i % 2 == 0:
+            typo = last[:-1] + ("e" if last[-1] != "e" else "a")
+            again = dict(row, record_id=f"p{i}b", last_name=typo)
+            again["phone" if i % 4 == 0 else "email"] = ""
+            rows.append(again)
+            person.append(i)
+    return pd.DataFrame(rows), np.array(person)
+
+
+def _true_pairs(person: np.ndarray) -> set[tuple[int, int]]:
+    by_person: dict[int, list[int]] = {}
+    for at, p in enumerate(person.tolist()):
+        by_person.setdefault(p, []).append(at)
+    return {(a, b) for rows in by_person.values() for a in rows for b in rows if a < b}
+
+
+def test_pairs_per_record_do_not_grow_with_the_population():
+    flat, plain, found = [], [], []
+    for n_people in (1_500, 12_000):
+        people, person = _population(n_people)
+        features = prepare(people)
+        corroborated = block(features)
+        flat.append(corroborated.pairs_per_record(len(features)))
+        plain.append(block(features, corroborate=False).pairs_per_record(len(features)))
+        kept = set(zip(corroborated.left.tolist(), corroborated.right.tolist()))
+        truth = _true_pairs(person)
+        found.append(len(truth & kept) / len(truth))
+    # without corroboration namesakes make the candidates grow with the population ...
+    assert plain[1] > plain[0] * 1.3
+    # ... with it they stay flat, and every duplicate is still a candidate
+    assert flat[1] <= flat[0] * 1.05
+    assert min(found) == 1.0
+
+
+def test_a_pair_found_by_name_keys_alone_is_not_a_candidate():
+    twin = dict.fromkeys(NATIVE_COLUMNS[Layout.PEOPLE], "")
+    twin.update(first_name="John", last_name="Smith", dob="1980-01-01", country="US")
+    people = pd.DataFrame([
+        dict(twin, record_id="a", postcode="10001", phone="212 555 0001"),
+        dict(twin, record_id="b", postcode="94105", dob="1980-07-30",
+             phone="415 555 0002"),  # a namesake born the same year, elsewhere
+        dict(twin, record_id="c", postcode="10001", dob="1980-01-01",
+             phone=""),  # the same John Smith: name, date of birth and postcode agree
+    ])
+    features = prepare(people)
+    plain = block(features, corroborate=False)
+    assert (0, 1) in set(zip(plain.left.tolist(), plain.right.tolist()))
+    kept = block(features)
+    assert set(zip(kept.left.tolist(), kept.right.tolist())) == {(0, 2)}
+    assert kept.uncorroborated == 0  # (0, 1) was never made: name keys make no pairs
+    assert all(KEY_POINTS[k] < MIN_POINTS for k in NAME_KEYS)
