@@ -38,7 +38,13 @@ from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
 from graphkit.nightly.diff import diff_builds
 from graphkit.nightly.ids import carry_ring_ids
-from graphkit.nightly.view import write_entries, write_hits
+from graphkit.nightly.view import (
+    BuildView,
+    result_entities,
+    write_entities,
+    write_entries,
+    write_hits,
+)
 from graphkit.progress import Stages, StageStats
 from graphkit.report import build_info, write_report
 from graphkit.report.changes import changes_section
@@ -79,6 +85,8 @@ class BuildResult:
     state: BuildState | None = None
     incremental: dict[str, dict[str, int]] = field(default_factory=dict)
     _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
+    #: the previous build as the diff reads it (read once: ring ids, then the changes)
+    previous_view: BuildView | None = field(default=None, repr=False)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -203,8 +211,10 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         del entities, names  # screening's inputs; the tables hold what later stages read
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
+    old_view = None
     if previous is not None:
-        carried = carry_ring_ids(rings, previous, pd.concat(
+        old_view = BuildView.from_folder(previous)
+        carried = carry_ring_ids(rings, old_view, pd.concat(
             [people.entities, companies.entities], ignore_index=True).astype(str))
         ring_notes = [*ring_notes,
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
@@ -216,7 +226,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
                        rings, list(stages.stats), notes + ring_notes, previous=previous,
                        state=BuildState(pairs_reuse.state, screened.state), incremental=reused,
-                       _graph=graph)
+                       _graph=graph, previous_view=old_view)
 
 
 def previous_state(previous: Path | None) -> tuple[BuildState, list[str]]:
@@ -299,20 +309,24 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                              ignore_index=True)
         write_csv(entities, out / "entities.csv", safe)
         written.append(out / "entities.csv")
+        written.append(write_entities(result_entities(result), out))
         write_csv(result.hits, out / "sanctions_hits.csv", safe)
         written.append(out / "sanctions_hits.csv")
         written.append(write_hits(result.hits, out))
         written.append(write_entries(result.sanctions, out))
         changes = None
+        rings_json = result.rings.to_json()
         if result.previous is not None:
             # the command checks settings before the build runs; a differing setting is
             # named in the changes (settings_changed), not refused, at this point
-            changes = diff_builds(result.previous, result, allow_settings_change=True)
+            changes = diff_builds(result.previous_view or result.previous,
+                                  BuildView.from_result(result, rings=rings_json),
+                                  allow_settings_change=True)
             written += changes.write(out, safe)
         write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
         written.append(out / "issues.csv")
         write_csv(result.rings.to_pandas(), out / "rings.csv", safe)
-        write_json_list(result.rings.to_json(), out / "rings.json")
+        write_json_list(rings_json, out / "rings.json")
         write_report(result.rings, out / "report.html",
                      f"graphkit rings: {result.project.name}", limit=settings.report_rings,
                      min_score=settings.report_min_score, seed=settings.seed,

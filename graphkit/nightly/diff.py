@@ -271,16 +271,18 @@ def _entity_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> N
     both = old[["record_id", "entity_id"]].merge(new[["record_id", "entity_id"]],
                                                  on="record_id", suffixes=("_old", "_new"))
     pairs = both[["entity_id_old", "entity_id_new"]].drop_duplicates()
-    for new_id, group in pairs.groupby("entity_id_new", sort=True):
-        if len(group) > 1:
-            olds = sorted(group["entity_id_old"])
-            changes.add("entity_merged", f"{', '.join(olds)} are now one entity {new_id}",
-                        entity_id=new_id, old_ids=olds)
-    for old_id, group in pairs.groupby("entity_id_old", sort=True):
-        if len(group) > 1:
-            news = sorted(group["entity_id_new"])
-            changes.add("entity_split", f"{old_id} is now {len(news)} entities: "
-                        + ", ".join(news), entity_id=news, old_ids=[old_id])
+    # only ids in more than one pair merged or split: group those alone (a handful of
+    # groups, not one Python step per entity)
+    merged = pairs[pairs["entity_id_new"].duplicated(keep=False)]
+    for new_id, group in merged.groupby("entity_id_new", sort=True):
+        olds = sorted(group["entity_id_old"])
+        changes.add("entity_merged", f"{', '.join(olds)} are now one entity {new_id}",
+                    entity_id=new_id, old_ids=olds)
+    split = pairs[pairs["entity_id_old"].duplicated(keep=False)]
+    for old_id, group in split.groupby("entity_id_old", sort=True):
+        news = sorted(group["entity_id_new"])
+        changes.add("entity_split", f"{old_id} is now {len(news)} entities: "
+                    + ", ".join(news), entity_id=news, old_ids=[old_id])
     one_to_one = pairs[~pairs["entity_id_old"].duplicated(keep=False)
                        & ~pairs["entity_id_new"].duplicated(keep=False)]
     renamed = one_to_one[one_to_one["entity_id_old"] != one_to_one["entity_id_new"]]
@@ -294,6 +296,8 @@ def _record_changes(changes: Changes, old: Mapping[str, pa.Array],
     empty = pa.array([], pa.string())
     for layout in sorted(set(old) | set(new)):
         a, b = old.get(layout, empty), new.get(layout, empty)
+        if a.equals(b):  # the same ids in the same order (most sources, most nights)
+            continue
         for kind, ids, column in (
                 ("records_added", b.filter(pc.invert(pc.is_in(b, value_set=a))), "joined"),
                 ("records_removed", a.filter(pc.invert(pc.is_in(a, value_set=b))), "left")):

@@ -109,17 +109,21 @@ def entity_translation(old_entities: pd.DataFrame, new_entities: pd.DataFrame
     return dict(zip(best["entity_id_old"], best["entity_id_new"]))
 
 
-def carry_ring_ids(rings: Any, previous: str | Path, entities: pd.DataFrame) -> int:
+def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame) -> int:
     """Give each ring of ``rings`` (a ``rings.Rings``) that matches a ring of the previous
-    build folder (:func:`match_rings`) that ring's id; ``entities`` is this build's
+    build (:func:`match_rings`; a folder, or its ``nightly.view.BuildView`` when the
+    caller has read it already) that ring's id; ``entities`` is this build's
     ``record_id, entity_id``. Returns how many ids were carried over."""
-    from graphkit.nightly.view import entity_map
+    from graphkit.nightly.view import BuildView, entity_map
 
-    folder = Path(previous)
-    if not (folder / "rings.json").is_file():
-        raise FileNotFoundError(f"{folder}: not a complete build (rings.json missing)")
-    old = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
-    old_entities = entity_map(folder)
+    if isinstance(previous, BuildView):
+        old, old_entities = previous.rings, previous.entities
+    else:
+        folder = Path(previous)
+        if not (folder / "rings.json").is_file():
+            raise FileNotFoundError(f"{folder}: not a complete build (rings.json missing)")
+        old = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
+        old_entities = entity_map(folder)
     new = rings.to_json()
     matches = match_rings(old, new, entity_translation(old_entities, entities))
     rings.carry_ids({m.new: old[m.old]["ring_id"] for m in matches})
