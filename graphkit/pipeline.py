@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -287,15 +288,20 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     written: list[Path] = []
     notes: list[str] = []
     with stages.stage("write", rows_in=len(result.tables.nodes) +
-                      len(result.tables.relationships)) as st:
+                      len(result.tables.relationships)) as st, \
+            ThreadPoolExecutor(max_workers=1) as background:
         safe = settings.csv_safety  # CSVs for people: spreadsheet formulas neutralised
+        # the Parquet writer runs outside the GIL: the graph tables are written while
+        # the CSVs, the diff and the report are made
+        tables_written = background.submit(write_tables, result.tables, out)
         write_csv(result.clusters.clusters, out / "clusters.csv", safe)
         written.append(out / "clusters.csv")
-        written += write_tables(result.tables, out)
+        tables_at = len(written)  # listed where they were before the writes overlapped
         for name, choice, writer, flag in (
                 (GRAPHML_FILE, settings.graphml, write_graphml, "--graphml"),
                 (GRAPH_JSON, settings.graph_json, write_graph_json, "--graph-json")):
             if graph_file_wanted(choice, result.tables, settings):
+                tables_written.result()
                 writer(out, out / name)  # streamed from the Parquet files
                 written.append(out / name)
             else:
@@ -335,6 +341,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
         if result.state is not None:  # listed as the one folder "state"
             written.append(write_state(result.state, out)[0].parent)
+        written[tables_at:tables_at] = tables_written.result()
         st.rows_out = st.rows_in
     if own_stages:
         stages.close()

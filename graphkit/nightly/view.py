@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,7 +72,9 @@ class BuildView:
         keys = result.tables.nodes["key"]
         return cls(name, result.project.settings.to_dict(),
                    result.rings.to_json() if rings is None else rings,
-                   result_entities(result), result.hits.astype({"record_id": str}),
+                   pd.concat([result.people.entities, result.companies.entities],
+                             ignore_index=True)[["record_id", "entity_id"]].astype(str),
+                   result.hits.astype({"record_id": str}),
                    entry_table(result.sanctions), record_keys(keys))
 
 
@@ -121,9 +124,15 @@ def entity_map(folder: str | Path) -> pd.DataFrame:
 
 def result_entities(result: Any) -> pd.DataFrame:
     """``record_id, entity_id`` (text) of a ``pipeline.BuildResult``'s person and company
-    records, in the order of ``entities.csv``."""
-    return pd.concat([result.people.entities, result.companies.entities],
-                     ignore_index=True)[["record_id", "entity_id"]].astype(str)
+    records, in the order :func:`entity_map` reads them from a build folder (people, then
+    companies, each by record id: the order of their ``RESOLVED_TO`` relationships)."""
+    frames = []
+    for resolution in (result.people, result.companies):
+        rows = resolution.entities[["record_id", "entity_id"]].astype(str)
+        rows = rows.drop_duplicates("record_id")
+        frames.append(rows.iloc[np.argsort(rows["record_id"].to_numpy(object),
+                                           kind="stable")])
+    return pd.concat(frames, ignore_index=True)
 
 
 def write_entities(entities: pd.DataFrame, folder: Path) -> Path:
