@@ -38,7 +38,7 @@ from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
 from graphkit.nightly.diff import diff_builds
-from graphkit.nightly.ids import carry_ring_ids
+from graphkit.nightly.ids import RingMatching, carry_ring_ids
 from graphkit.nightly.view import (
     BuildView,
     result_entities,
@@ -88,6 +88,8 @@ class BuildResult:
     _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
     #: the previous build as the diff reads it (read once: ring ids, then the changes)
     previous_view: BuildView | None = field(default=None, repr=False)
+    #: the entity translation and ring matches made then (the diff uses them again)
+    previous_matching: RingMatching | None = field(default=None, repr=False)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -212,11 +214,12 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         del entities, names  # screening's inputs; the tables hold what later stages read
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
-    old_view = None
+    old_view, matching = None, []
     if previous is not None:
         old_view = BuildView.from_folder(previous)
         carried = carry_ring_ids(rings, old_view, pd.concat(
-            [people.entities, companies.entities], ignore_index=True).astype(str))
+            [people.entities, companies.entities], ignore_index=True).astype(str),
+            keep=matching)
         ring_notes = [*ring_notes,
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
@@ -227,7 +230,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
                        rings, list(stages.stats), notes + ring_notes, previous=previous,
                        state=BuildState(pairs_reuse.state, screened.state), incremental=reused,
-                       _graph=graph, previous_view=old_view)
+                       _graph=graph, previous_view=old_view,
+                       previous_matching=matching[0] if matching else None)
 
 
 def previous_state(previous: Path | None) -> tuple[BuildState, list[str]]:
@@ -327,7 +331,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
             # named in the changes (settings_changed), not refused, at this point
             changes = diff_builds(result.previous_view or result.previous,
                                   BuildView.from_result(result, rings=rings_json),
-                                  allow_settings_change=True)
+                                  allow_settings_change=True,
+                                  matching=result.previous_matching
+                                  if result.previous_view is not None else None)
             written += changes.write(out, safe)
         write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
         written.append(out / "issues.csv")

@@ -109,11 +109,23 @@ def entity_translation(old_entities: pd.DataFrame, new_entities: pd.DataFrame
     return dict(zip(best["entity_id_old"], best["entity_id_new"]))
 
 
-def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame) -> int:
+@dataclass(frozen=True)
+class RingMatching:
+    """How a previous build's rings map onto a new build's: the entity translation
+    (:func:`entity_translation`) and the ring matches (:func:`match_rings`), kept so that
+    the diff of the same two builds need not compute them again."""
+
+    translate: dict[str, str]
+    matches: list[RingMatch]
+
+
+def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
+                   keep: list[RingMatching] | None = None) -> int:
     """Give each ring of ``rings`` (a ``rings.Rings``) that matches a ring of the previous
     build (:func:`match_rings`; a folder, or its ``nightly.view.BuildView`` when the
     caller has read it already) that ring's id; ``entities`` is this build's
-    ``record_id, entity_id``. Returns how many ids were carried over."""
+    ``record_id, entity_id``. Returns how many ids were carried over; ``keep`` (a list)
+    receives the :class:`RingMatching` made."""
     from graphkit.nightly.view import BuildView, entity_map
 
     if isinstance(previous, BuildView):
@@ -125,10 +137,13 @@ def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame) -> int:
         old = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
         old_entities = entity_map(folder)
     new = rings.to_json()
-    matches = match_rings(old, new, entity_translation(old_entities, entities))
+    translate = entity_translation(old_entities, entities)
+    matches = match_rings(old, new, translate)
     rings.carry_ids({m.new: old[m.old]["ring_id"] for m in matches})
+    if keep is not None:
+        keep.append(RingMatching(translate, matches))
     return len(matches)
 
 
-__all__ = ["RingMatch", "carry_ring_ids", "entity_roots", "entity_translation", "match_rings",
-           "ring_content_id", "strongest_identifiers"]
+__all__ = ["RingMatch", "RingMatching", "carry_ring_ids", "entity_roots", "entity_translation",
+           "match_rings", "ring_content_id", "strongest_identifiers"]
