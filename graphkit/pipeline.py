@@ -325,7 +325,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         written.append(write_hits(result.hits, out))
         written.append(write_entries(result.sanctions, out))
         changes = None
-        rings_json = result.rings.to_json()
+        rings_json = rings_rows(result)
         if result.previous is not None:
             # the command checks settings before the build runs; a differing setting is
             # named in the changes (settings_changed), not refused, at this point
@@ -361,6 +361,17 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     (out / BUILD_JSON).write_text(json.dumps(build_record(result, written), indent=1,
                                              ensure_ascii=False), encoding="utf-8")
     return written
+
+
+def rings_rows(result: BuildResult) -> list[dict]:
+    """``result.rings.to_json()``, or the rows made when ring ids were carried over
+    while they still name the same rings."""
+    made = result.previous_matching.rings if result.previous_matching else None
+    if made is not None and len(made) == len(result.rings) and all(
+            row["ring_id"] == ring.ring_id and row["members"] == ring.members
+            for row, ring in zip(made, result.rings)):
+        return made
+    return result.rings.to_json()
 
 
 def write_json_list(items: list[dict], path: Path) -> None:

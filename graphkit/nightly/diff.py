@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.nightly.changes import Changes
-from graphkit.nightly.ids import RingMatching, entity_translation, match_rings
+from graphkit.nightly.ids import RingMatching, entity_translation, match_rings, translated
 from graphkit.nightly.view import BuildFolderError, BuildView, settings_of
 from graphkit.settings import DEFAULT_SETTINGS
 
@@ -136,7 +136,7 @@ class _RingPairs:
     def of(cls, old: Sequence[Mapping], new: Sequence[Mapping],
            translate: Mapping[str, str], matches: list | None = None) -> _RingPairs:
         matches = match_rings(old, new, translate) if matches is None else matches
-        old_members = [{translate.get(m, m) for m in r["members"]} for r in old]
+        old_members = [translated(r["members"], translate) for r in old]
         new_members = [set(r["members"]) for r in new]
         old_owner: dict[str, list[int]] = {}
         for i, ms in enumerate(old_members):

@@ -57,6 +57,17 @@ def strongest_identifiers(evidence: Sequence[Mapping]) -> set[str]:
     return set(top.get("identifiers") or ())
 
 
+def translated(members: Iterable[str], translate: Mapping[str, str]) -> set[str]:
+    """The set of ``members`` with each id that ``translate`` maps replaced (set
+    operations: most members of most rings map to themselves)."""
+    out = set(members)
+    moved = out.intersection(translate) if translate else ()
+    if moved:
+        out.difference_update(moved)
+        out.update(translate[m] for m in moved)
+    return out
+
+
 def match_rings(old: Sequence[Mapping], new: Sequence[Mapping],
                 translate: Mapping[str, str] | None = None) -> list[RingMatch]:
     """Pairs (old ring, new ring) that are the same ring. Rings are dicts with ``members``
@@ -73,7 +84,7 @@ def match_rings(old: Sequence[Mapping], new: Sequence[Mapping],
     candidates = []
     for i, ring in enumerate(old):
         counts: dict[int, int] = {}
-        members = {translate.get(m, m) for m in ring["members"]}
+        members = translated(ring["members"], translate)
         for m in members:
             for j in owner.get(m, ()):
                 counts[j] = counts.get(j, 0) + 1
@@ -117,6 +128,8 @@ class RingMatching:
 
     translate: dict[str, str]
     matches: list[RingMatch]
+    #: the new rings as ``rings.json`` rows, with the ids carried over
+    rings: list[dict[str, Any]] | None = None
 
 
 def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
@@ -141,9 +154,11 @@ def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
     matches = match_rings(old, new, translate)
     rings.carry_ids({m.new: old[m.old]["ring_id"] for m in matches})
     if keep is not None:
-        keep.append(RingMatching(translate, matches))
+        for row, ring in zip(new, rings):
+            row["ring_id"] = ring.ring_id
+        keep.append(RingMatching(translate, matches, new))
     return len(matches)
 
 
 __all__ = ["RingMatch", "RingMatching", "carry_ring_ids", "entity_roots", "entity_translation",
-           "match_rings", "ring_content_id", "strongest_identifiers"]
+           "match_rings", "ring_content_id", "strongest_identifiers", "translated"]

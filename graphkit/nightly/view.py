@@ -147,8 +147,9 @@ def record_keys(keys: Any) -> dict[str, pa.Array]:
     """Record ids per layout of the ``Record:<layout>:<id>`` node keys among ``keys`` (an
     Arrow array or a pandas Series), kept as Arrow string arrays (millions at 1M people)."""
     if isinstance(keys, pd.Series):
-        keys = pa.array(keys.to_numpy(object), pa.string())
-    elif isinstance(keys, pa.ChunkedArray):
+        keys = pa.array(keys.array) if isinstance(keys.dtype, pd.ArrowDtype | pd.StringDtype) \
+            else pa.array(keys.to_numpy(object), pa.string())
+    if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
     keys = pc.cast(keys, pa.string())
     out: dict[str, pa.Array] = {}
