@@ -13,7 +13,7 @@ import pandas as pd
 from graphkit.graph.tables import GraphTables
 from graphkit.rings import Evidence, Ring
 from graphkit.rings.model import RingContext
-from graphkit.schema import Label, Rel
+from graphkit.schema import NODE_TABLE_COLUMNS, REL_TABLE_COLUMNS, Label, Rel
 
 #: Columns of a ring's member table (``RingFacts.members``).
 MEMBER_COLUMNS = ("entity_id", "name", "role", "employer", "first_seen", "last_seen",
@@ -190,9 +190,18 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     inner = touching[touching["start_id"].isin(small["node_id"])
                      & touching["end_id"].isin(small["node_id"])]
     flags = [flag for _, flag in FLAGGED_RECORDS.values()]
+    # property columns no drawn node or relationship has are left out once, not looked
+    # at again for every ring drawn (a graph view leaves absent properties out anyway)
+    small, inner = _filled(small, NODE_TABLE_COLUMNS), _filled(inner, REL_TABLE_COLUMNS)
     return RingFacts(ent, rec[[*RECORD_COLUMNS, *flags]].reset_index(drop=True),
                      {k: v for k, v in raw.items() if v}, {k: v for k, v in value.items() if v},
                      RingContext(GraphTables(small, inner)))
+
+
+def _filled(frame: pd.DataFrame, fixed: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` without the property columns (those not in ``fixed``) no row fills."""
+    empty = [c for c in frame.columns if c not in fixed and not frame[c].notna().any()]
+    return frame.drop(columns=empty) if empty else frame
 
 
 def _seen(records: pd.DataFrame) -> np.ndarray:
