@@ -69,8 +69,8 @@ def find_rings(source: GraphTables | nx.MultiDiGraph | Sharing,
     groups = communities(link_matrix(pop, payers), settings.max_ring, settings.seed)
     groups += _lone_entities(pop, findings, groups)
     rings = _assemble(pop, findings, groups)
-    hubs = dict(zip(sharing.hubs(settings.max_identifier_share)["identifier"],
-                    sharing.hubs(settings.max_identifier_share)["entities"]))
+    hub_rows = sharing.hubs(settings.max_identifier_share)
+    hubs = dict(zip(hub_rows["identifier"], hub_rows["entities"]))
     return Rings(rings, hubs)
 
 
