@@ -43,7 +43,15 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(safe[column])
                 or pd.api.types.is_string_dtype(safe[column])):
             continue
-        safe[column] = safe[column].map(neutralise, na_action="ignore")
+        values = safe[column]
+        try:  # vectorised test first: only cells that start like a formula are mapped
+            risky = values.str.startswith(FORMULA_STARTS).fillna(False).to_numpy(bool)
+        except (AttributeError, TypeError):  # no text cells to test
+            risky = None
+        if risky is None:
+            safe[column] = values.map(neutralise, na_action="ignore")
+        elif risky.any():
+            safe[column] = values.where(~risky, values[risky].map(neutralise))
     safe.columns = [neutralise(c) for c in safe.columns]
     return safe
 

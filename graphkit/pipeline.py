@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,8 +38,14 @@ from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
 from graphkit.nightly.diff import diff_builds
-from graphkit.nightly.ids import carry_ring_ids
-from graphkit.nightly.view import write_entries, write_hits
+from graphkit.nightly.ids import RingMatching, carry_ring_ids
+from graphkit.nightly.view import (
+    BuildView,
+    result_entities,
+    write_entities,
+    write_entries,
+    write_hits,
+)
 from graphkit.progress import Stages, StageStats
 from graphkit.report import build_info, write_report
 from graphkit.report.changes import changes_section
@@ -79,6 +86,10 @@ class BuildResult:
     state: BuildState | None = None
     incremental: dict[str, dict[str, int]] = field(default_factory=dict)
     _graph: nx.MultiDiGraph | None = field(default=None, repr=False)
+    #: the previous build as the diff reads it (read once: ring ids, then the changes)
+    previous_view: BuildView | None = field(default=None, repr=False)
+    #: the entity translation and ring matches made then (the diff uses them again)
+    previous_matching: RingMatching | None = field(default=None, repr=False)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -203,9 +214,12 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         del entities, names  # screening's inputs; the tables hold what later stages read
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
+    old_view, matching = None, []
     if previous is not None:
-        carried = carry_ring_ids(rings, previous, pd.concat(
-            [people.entities, companies.entities], ignore_index=True).astype(str))
+        old_view = BuildView.from_folder(previous)
+        carried = carry_ring_ids(rings, old_view, pd.concat(
+            [people.entities, companies.entities], ignore_index=True).astype(str),
+            keep=matching)
         ring_notes = [*ring_notes,
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
@@ -216,7 +230,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
                        rings, list(stages.stats), notes + ring_notes, previous=previous,
                        state=BuildState(pairs_reuse.state, screened.state), incremental=reused,
-                       _graph=graph)
+                       _graph=graph, previous_view=old_view,
+                       previous_matching=matching[0] if matching else None)
 
 
 def previous_state(previous: Path | None) -> tuple[BuildState, list[str]]:
@@ -277,15 +292,20 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     written: list[Path] = []
     notes: list[str] = []
     with stages.stage("write", rows_in=len(result.tables.nodes) +
-                      len(result.tables.relationships)) as st:
+                      len(result.tables.relationships)) as st, \
+            ThreadPoolExecutor(max_workers=1) as background:
         safe = settings.csv_safety  # CSVs for people: spreadsheet formulas neutralised
+        # the Parquet writer runs outside the GIL: the graph tables are written while
+        # the CSVs, the diff and the report are made
+        tables_written = background.submit(write_tables, result.tables, out)
         write_csv(result.clusters.clusters, out / "clusters.csv", safe)
         written.append(out / "clusters.csv")
-        written += write_tables(result.tables, out)
+        tables_at = len(written)  # listed where they were before the writes overlapped
         for name, choice, writer, flag in (
                 (GRAPHML_FILE, settings.graphml, write_graphml, "--graphml"),
                 (GRAPH_JSON, settings.graph_json, write_graph_json, "--graph-json")):
             if graph_file_wanted(choice, result.tables, settings):
+                tables_written.result()
                 writer(out, out / name)  # streamed from the Parquet files
                 written.append(out / name)
             else:
@@ -299,20 +319,26 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                              ignore_index=True)
         write_csv(entities, out / "entities.csv", safe)
         written.append(out / "entities.csv")
+        written.append(write_entities(result_entities(result), out))
         write_csv(result.hits, out / "sanctions_hits.csv", safe)
         written.append(out / "sanctions_hits.csv")
         written.append(write_hits(result.hits, out))
         written.append(write_entries(result.sanctions, out))
         changes = None
+        rings_json = rings_rows(result)
         if result.previous is not None:
             # the command checks settings before the build runs; a differing setting is
             # named in the changes (settings_changed), not refused, at this point
-            changes = diff_builds(result.previous, result, allow_settings_change=True)
+            changes = diff_builds(result.previous_view or result.previous,
+                                  BuildView.from_result(result, rings=rings_json),
+                                  allow_settings_change=True,
+                                  matching=result.previous_matching
+                                  if result.previous_view is not None else None)
             written += changes.write(out, safe)
         write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
         written.append(out / "issues.csv")
         write_csv(result.rings.to_pandas(), out / "rings.csv", safe)
-        write_json_list(result.rings.to_json(), out / "rings.json")
+        write_json_list(rings_json, out / "rings.json")
         write_report(result.rings, out / "report.html",
                      f"graphkit rings: {result.project.name}", limit=settings.report_rings,
                      min_score=settings.report_min_score, seed=settings.seed,
@@ -321,6 +347,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
         if result.state is not None:  # listed as the one folder "state"
             written.append(write_state(result.state, out)[0].parent)
+        written[tables_at:tables_at] = tables_written.result()
         st.rows_out = st.rows_in
     if own_stages:
         stages.close()
@@ -334,6 +361,17 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     (out / BUILD_JSON).write_text(json.dumps(build_record(result, written), indent=1,
                                              ensure_ascii=False), encoding="utf-8")
     return written
+
+
+def rings_rows(result: BuildResult) -> list[dict]:
+    """``result.rings.to_json()``, or the rows made when ring ids were carried over
+    while they still name the same rings."""
+    made = result.previous_matching.rings if result.previous_matching else None
+    if made is not None and len(made) == len(result.rings) and all(
+            row["ring_id"] == ring.ring_id and row["members"] == ring.members
+            for row, ring in zip(made, result.rings)):
+        return made
+    return result.rings.to_json()
 
 
 def write_json_list(items: list[dict], path: Path) -> None:

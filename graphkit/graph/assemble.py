@@ -201,27 +201,25 @@ class _Places:
     def __init__(self, parts: dict[str, pa.Table], ids: dict[str, np.ndarray]) -> None:
         self.parts = parts
         self.ids = ids
-        self._index: dict[str | None, tuple[pd.Index, np.ndarray]] = {}
+        self._keys: dict[str | None, pa.Array] = {}
 
-    def index(self, part: str | None) -> tuple[pd.Index, np.ndarray]:
-        """Unique keys of a part (of all parts for None) and the row of each."""
-        if part not in self._index:
+    def keys(self, part: str | None) -> pa.Array:
+        """The keys of a part (of all parts for None), rows in order, as one array."""
+        if part not in self._keys:
             names = list(self.parts) if part is None else [part]
-            keys = [self.parts[n].column("key").to_numpy() for n in names
-                    if n in self.parts and len(self.parts[n])]
-            index = pd.Index(np.concatenate(keys) if keys else [], dtype=object)
-            first = ~index.duplicated()
-            self._index[part] = (index[first], np.flatnonzero(first))
-        return self._index[part]
+            chunks = [self.parts[n].column("key").cast(pa.string()) for n in names
+                      if n in self.parts and len(self.parts[n])]
+            self._keys[part] = pa.chunked_array(chunks, pa.string()).combine_chunks() \
+                if chunks else pa.array([], pa.string())
+        return self._keys[part]
 
     def node_ids(self, values: pd.Series, part: str | None) -> np.ndarray:
         """Node ids of an endpoint column (-1 where not found)."""
         if values.dtype.kind in "iu":
             local = values.to_numpy(dtype=np.int64)
-        else:
-            index, rows = self.index(part)
-            local = index.get_indexer(values.to_numpy(dtype=object))
-            local = np.where(local >= 0, rows[np.maximum(local, 0)] if len(rows) else -1, -1)
+        else:  # Arrow's hash lookup: the row of the first of each key, -1 where none
+            found = pc.index_in(_strings(values), value_set=self.keys(part))
+            local = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         if part is None:
             ids = np.concatenate([self.ids[n] for n in self.parts if n in self.ids]
                                  or [np.zeros(0, np.int64)])
@@ -230,6 +228,28 @@ class _Places:
         else:
             return np.full(len(values), -1, dtype=np.int64)
         return np.where(local >= 0, ids[np.maximum(local, 0)] if len(ids) else -1, -1)
+
+
+def _strings(values: pd.Series) -> pa.Array:
+    """An endpoint column of keys as one Arrow string array (missing as null)."""
+    if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(values.array)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        return array.cast(pa.string())
+    return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+
+
+def _sorted_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Per value of a string column (a few distinct values, no nulls), the rank of its
+    value among the distinct values in sorted order: ``pd.factorize(sort=True)``'s codes
+    without a Python string per row."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = pc.dictionary_encode(column.cast(pa.string()))
+    values = encoded.dictionary.to_numpy(zero_copy_only=False)
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[np.argsort(values.astype(object), kind="stable")] = np.arange(len(values))
+    return rank[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
@@ -267,7 +287,7 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
     nodes = _select(nodes, ("node_id", "key", "label"))
     known = np.flatnonzero((start >= 0) & (end >= 0))
-    type_code, _ = pd.factorize(props.column("type").to_numpy()[known], sort=True)
+    type_code = _sorted_codes(props.column("type"))[known]
     order = known[np.lexsort((end[known], type_code, start[known]))]
     start_id, end_id = start[order], end[order]
     props = props.take(pa.array(order))

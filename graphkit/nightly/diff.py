@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.nightly.changes import Changes
-from graphkit.nightly.ids import entity_translation, match_rings
+from graphkit.nightly.ids import RingMatching, entity_translation, match_rings, translated
 from graphkit.nightly.view import BuildFolderError, BuildView, settings_of
 from graphkit.settings import DEFAULT_SETTINGS
 
@@ -80,11 +80,14 @@ def as_view(build: Any) -> BuildView:
 
 
 def diff_builds(old: Any, new: Any, allow_settings_change: bool = False,
-                score_change: float | None = None) -> Changes:
+                score_change: float | None = None,
+                matching: RingMatching | None = None) -> Changes:
     """The changes from build ``old`` to build ``new`` (folders, ``BuildResult``s or
     views). Raises :class:`SettingsDiffer` when their settings differ, unless
     ``allow_settings_change``. ``score_change`` defaults to the new build's
-    ``diff_score_change`` setting."""
+    ``diff_score_change`` setting. ``matching``: the entity translation and ring matches
+    of these two builds when the caller made them already (``build --previous`` does,
+    to carry ring ids over)."""
     old, new = as_view(old), as_view(new)
     differences = settings_differences(old.settings, new.settings)
     if differences and not allow_settings_change:
@@ -93,8 +96,10 @@ def diff_builds(old: Any, new: Any, allow_settings_change: bool = False,
         score_change = float(new.settings.get("diff_score_change",
                                               DEFAULT_SETTINGS.diff_score_change))
     changes = Changes(old.name, new.name, settings_changed=differences)
-    translate = entity_translation(old.entities, new.entities)
-    _ring_changes(changes, old.rings, new.rings, translate, score_change)
+    translate = matching.translate if matching else entity_translation(old.entities,
+                                                                         new.entities)
+    _ring_changes(changes, old.rings, new.rings, translate, score_change,
+                  matching.matches if matching else None)
     _hit_changes(changes, old, new, translate)
     _entity_changes(changes, old.entities, new.entities)
     _record_changes(changes, old.records, new.records)
@@ -129,9 +134,9 @@ class _RingPairs:
 
     @classmethod
     def of(cls, old: Sequence[Mapping], new: Sequence[Mapping],
-           translate: Mapping[str, str]) -> _RingPairs:
-        matches = match_rings(old, new, translate)
-        old_members = [{translate.get(m, m) for m in r["members"]} for r in old]
+           translate: Mapping[str, str], matches: list | None = None) -> _RingPairs:
+        matches = match_rings(old, new, translate) if matches is None else matches
+        old_members = [translated(r["members"], translate) for r in old]
         new_members = [set(r["members"]) for r in new]
         old_owner: dict[str, list[int]] = {}
         for i, ms in enumerate(old_members):
@@ -143,8 +148,9 @@ class _RingPairs:
 
 
 def _ring_changes(changes: Changes, old: Sequence[Mapping], new: Sequence[Mapping],
-                  translate: Mapping[str, str], score_change: float) -> None:
-    pairs = _RingPairs.of(old, new, translate)
+                  translate: Mapping[str, str], score_change: float,
+                  matches: list | None = None) -> None:
+    pairs = _RingPairs.of(old, new, translate, matches)
     _matched_rings(changes, pairs, score_change)
     _unmatched_new_rings(changes, pairs)
     _unmatched_old_rings(changes, pairs)
@@ -271,16 +277,18 @@ def _entity_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> N
     both = old[["record_id", "entity_id"]].merge(new[["record_id", "entity_id"]],
                                                  on="record_id", suffixes=("_old", "_new"))
     pairs = both[["entity_id_old", "entity_id_new"]].drop_duplicates()
-    for new_id, group in pairs.groupby("entity_id_new", sort=True):
-        if len(group) > 1:
-            olds = sorted(group["entity_id_old"])
-            changes.add("entity_merged", f"{', '.join(olds)} are now one entity {new_id}",
-                        entity_id=new_id, old_ids=olds)
-    for old_id, group in pairs.groupby("entity_id_old", sort=True):
-        if len(group) > 1:
-            news = sorted(group["entity_id_new"])
-            changes.add("entity_split", f"{old_id} is now {len(news)} entities: "
-                        + ", ".join(news), entity_id=news, old_ids=[old_id])
+    # only ids in more than one pair merged or split: group those alone (a handful of
+    # groups, not one Python step per entity)
+    merged = pairs[pairs["entity_id_new"].duplicated(keep=False)]
+    for new_id, group in merged.groupby("entity_id_new", sort=True):
+        olds = sorted(group["entity_id_old"])
+        changes.add("entity_merged", f"{', '.join(olds)} are now one entity {new_id}",
+                    entity_id=new_id, old_ids=olds)
+    split = pairs[pairs["entity_id_old"].duplicated(keep=False)]
+    for old_id, group in split.groupby("entity_id_old", sort=True):
+        news = sorted(group["entity_id_new"])
+        changes.add("entity_split", f"{old_id} is now {len(news)} entities: "
+                    + ", ".join(news), entity_id=news, old_ids=[old_id])
     one_to_one = pairs[~pairs["entity_id_old"].duplicated(keep=False)
                        & ~pairs["entity_id_new"].duplicated(keep=False)]
     renamed = one_to_one[one_to_one["entity_id_old"] != one_to_one["entity_id_new"]]
@@ -294,6 +302,8 @@ def _record_changes(changes: Changes, old: Mapping[str, pa.Array],
     empty = pa.array([], pa.string())
     for layout in sorted(set(old) | set(new)):
         a, b = old.get(layout, empty), new.get(layout, empty)
+        if a.equals(b):  # the same ids in the same order (most sources, most nights)
+            continue
         for kind, ids, column in (
                 ("records_added", b.filter(pc.invert(pc.is_in(b, value_set=a))), "joined"),
                 ("records_removed", a.filter(pc.invert(pc.is_in(a, value_set=b))), "left")):

@@ -57,6 +57,17 @@ def strongest_identifiers(evidence: Sequence[Mapping]) -> set[str]:
     return set(top.get("identifiers") or ())
 
 
+def translated(members: Iterable[str], translate: Mapping[str, str]) -> set[str]:
+    """The set of ``members`` with each id that ``translate`` maps replaced (set
+    operations: most members of most rings map to themselves)."""
+    out = set(members)
+    moved = out.intersection(translate) if translate else ()
+    if moved:
+        out.difference_update(moved)
+        out.update(translate[m] for m in moved)
+    return out
+
+
 def match_rings(old: Sequence[Mapping], new: Sequence[Mapping],
                 translate: Mapping[str, str] | None = None) -> list[RingMatch]:
     """Pairs (old ring, new ring) that are the same ring. Rings are dicts with ``members``
@@ -73,7 +84,7 @@ def match_rings(old: Sequence[Mapping], new: Sequence[Mapping],
     candidates = []
     for i, ring in enumerate(old):
         counts: dict[int, int] = {}
-        members = {translate.get(m, m) for m in ring["members"]}
+        members = translated(ring["members"], translate)
         for m in members:
             for j in owner.get(m, ()):
                 counts[j] = counts.get(j, 0) + 1
@@ -109,22 +120,45 @@ def entity_translation(old_entities: pd.DataFrame, new_entities: pd.DataFrame
     return dict(zip(best["entity_id_old"], best["entity_id_new"]))
 
 
-def carry_ring_ids(rings: Any, previous: str | Path, entities: pd.DataFrame) -> int:
-    """Give each ring of ``rings`` (a ``rings.Rings``) that matches a ring of the previous
-    build folder (:func:`match_rings`) that ring's id; ``entities`` is this build's
-    ``record_id, entity_id``. Returns how many ids were carried over."""
-    from graphkit.nightly.view import entity_map
+@dataclass(frozen=True)
+class RingMatching:
+    """How a previous build's rings map onto a new build's: the entity translation
+    (:func:`entity_translation`) and the ring matches (:func:`match_rings`), kept so that
+    the diff of the same two builds need not compute them again."""
 
-    folder = Path(previous)
-    if not (folder / "rings.json").is_file():
-        raise FileNotFoundError(f"{folder}: not a complete build (rings.json missing)")
-    old = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
-    old_entities = entity_map(folder)
+    translate: dict[str, str]
+    matches: list[RingMatch]
+    #: the new rings as ``rings.json`` rows, with the ids carried over
+    rings: list[dict[str, Any]] | None = None
+
+
+def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
+                   keep: list[RingMatching] | None = None) -> int:
+    """Give each ring of ``rings`` (a ``rings.Rings``) that matches a ring of the previous
+    build (:func:`match_rings`; a folder, or its ``nightly.view.BuildView`` when the
+    caller has read it already) that ring's id; ``entities`` is this build's
+    ``record_id, entity_id``. Returns how many ids were carried over; ``keep`` (a list)
+    receives the :class:`RingMatching` made."""
+    from graphkit.nightly.view import BuildView, entity_map
+
+    if isinstance(previous, BuildView):
+        old, old_entities = previous.rings, previous.entities
+    else:
+        folder = Path(previous)
+        if not (folder / "rings.json").is_file():
+            raise FileNotFoundError(f"{folder}: not a complete build (rings.json missing)")
+        old = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
+        old_entities = entity_map(folder)
     new = rings.to_json()
-    matches = match_rings(old, new, entity_translation(old_entities, entities))
+    translate = entity_translation(old_entities, entities)
+    matches = match_rings(old, new, translate)
     rings.carry_ids({m.new: old[m.old]["ring_id"] for m in matches})
+    if keep is not None:
+        for row, ring in zip(new, rings):
+            row["ring_id"] = ring.ring_id
+        keep.append(RingMatching(translate, matches, new))
     return len(matches)
 
 
-__all__ = ["RingMatch", "carry_ring_ids", "entity_roots", "entity_translation", "match_rings",
-           "ring_content_id", "strongest_identifiers"]
+__all__ = ["RingMatch", "RingMatching", "carry_ring_ids", "entity_roots", "entity_translation",
+           "match_rings", "ring_content_id", "strongest_identifiers", "translated"]

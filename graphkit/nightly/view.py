@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,6 +21,9 @@ from graphkit.schema import Layout
 SANCTIONS_PARQUET = "sanctions.parquet"
 #: The hits as written exactly (``sanctions_hits.csv`` is for people: spreadsheet-safe).
 HITS_PARQUET = "sanctions_hits.parquet"
+#: ``record_id, entity_id`` as written exactly (``entities.csv`` is spreadsheet-safe), so a
+#: later diff reads the entity map without scanning ``relationships.parquet``.
+ENTITIES_PARQUET = "entities.parquet"
 #: Columns of the list entries kept in ``sanctions.parquet``.
 ENTRY_COLUMNS = ("list", "list_id", "name", "kind", "programs")
 
@@ -61,14 +65,17 @@ class BuildView:
         return cls(str(folder), settings, rings, entities, hits, entries, record_keys(keys))
 
     @classmethod
-    def from_result(cls, result: Any, name: str = "this build") -> BuildView:
-        """The view of a fresh ``pipeline.BuildResult`` (before its folder is published)."""
-        entities = pd.concat([result.people.entities, result.companies.entities],
-                             ignore_index=True)[["record_id", "entity_id"]].astype(str)
+    def from_result(cls, result: Any, name: str = "this build",
+                    rings: list[dict[str, Any]] | None = None) -> BuildView:
+        """The view of a fresh ``pipeline.BuildResult`` (before its folder is published);
+        ``rings``: ``result.rings.to_json()`` when the caller already made it."""
         keys = result.tables.nodes["key"]
-        return cls(name, result.project.settings.to_dict(), result.rings.to_json(), entities,
-                   result.hits.astype({"record_id": str}), entry_table(result.sanctions),
-                   record_keys(keys))
+        return cls(name, result.project.settings.to_dict(),
+                   result.rings.to_json() if rings is None else rings,
+                   pd.concat([result.people.entities, result.companies.entities],
+                             ignore_index=True)[["record_id", "entity_id"]].astype(str),
+                   result.hits.astype({"record_id": str}),
+                   entry_table(result.sanctions), record_keys(keys))
 
 
 def _need(folder: Path, name: str) -> Path:
@@ -92,30 +99,57 @@ def settings_of(folder: Path) -> dict[str, Any]:
 
 
 def entity_map(folder: str | Path) -> pd.DataFrame:
-    """``record_id, entity_id`` of a build folder's person and company records, read
-    exactly from its ``RESOLVED_TO`` relationships (entities.csv may carry spreadsheet
-    guards)."""
+    """``record_id, entity_id`` of a build folder's person and company records:
+    ``entities.parquet`` when the build wrote it, else read exactly from its
+    ``RESOLVED_TO`` relationships (entities.csv may carry spreadsheet guards)."""
     folder = Path(folder)
+    if (folder / ENTITIES_PARQUET).is_file():
+        return pd.read_parquet(folder / ENTITIES_PARQUET,
+                               columns=["record_id", "entity_id"]).astype(str)
     rels = pq.read_table(_need(folder, "relationships.parquet"),
                          columns=["start", "end", "type"],
                          filters=[("type", "=", "RESOLVED_TO")])
-    start = pd.Series(rels["start"].to_numpy(zero_copy_only=False), dtype=object)
-    end = rels["end"].to_numpy(zero_copy_only=False)
+    start = rels["start"].combine_chunks().cast(pa.string())
+    end = rels["end"].combine_chunks().cast(pa.string())
     frames = []
     for layout in ("people", "companies"):
         prefix = f"Record:{layout}:"
-        mine = start.str.startswith(prefix).to_numpy(bool)
-        frames.append(pd.DataFrame({"record_id": start[mine].str.slice(len(prefix))
-                                    .to_numpy(object), "entity_id": end[mine]}))
+        mine = pc.starts_with(start, prefix)
+        frames.append(pd.DataFrame({
+            "record_id": pc.utf8_slice_codeunits(start.filter(mine), len(prefix))
+            .to_numpy(zero_copy_only=False),
+            "entity_id": end.filter(mine).to_numpy(zero_copy_only=False)}))
     return pd.concat(frames, ignore_index=True).astype(str)
+
+
+def result_entities(result: Any) -> pd.DataFrame:
+    """``record_id, entity_id`` (text) of a ``pipeline.BuildResult``'s person and company
+    records, in the order :func:`entity_map` reads them from a build folder (people, then
+    companies, each by record id: the order of their ``RESOLVED_TO`` relationships)."""
+    frames = []
+    for resolution in (result.people, result.companies):
+        rows = resolution.entities[["record_id", "entity_id"]].astype(str)
+        rows = rows.drop_duplicates("record_id")
+        frames.append(rows.iloc[np.argsort(rows["record_id"].to_numpy(object),
+                                           kind="stable")])
+    return pd.concat(frames, ignore_index=True)
+
+
+def write_entities(entities: pd.DataFrame, folder: Path) -> Path:
+    """Write ``entities.parquet`` (``record_id, entity_id``, values exact) into a build
+    folder."""
+    path = Path(folder) / ENTITIES_PARQUET
+    entities[["record_id", "entity_id"]].astype(str).to_parquet(path, index=False)
+    return path
 
 
 def record_keys(keys: Any) -> dict[str, pa.Array]:
     """Record ids per layout of the ``Record:<layout>:<id>`` node keys among ``keys`` (an
     Arrow array or a pandas Series), kept as Arrow string arrays (millions at 1M people)."""
     if isinstance(keys, pd.Series):
-        keys = pa.array(keys.to_numpy(object), pa.string())
-    elif isinstance(keys, pa.ChunkedArray):
+        keys = pa.array(keys.array) if isinstance(keys.dtype, pd.ArrowDtype | pd.StringDtype) \
+            else pa.array(keys.to_numpy(object), pa.string())
+    if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
     keys = pc.cast(keys, pa.string())
     out: dict[str, pa.Array] = {}
@@ -150,6 +184,6 @@ def write_hits(hits: pd.DataFrame, folder: Path) -> Path:
     return path
 
 
-__all__ = ["ENTRY_COLUMNS", "HITS_PARQUET", "SANCTIONS_PARQUET", "BuildFolderError", "BuildView",
-           "entity_map", "entry_table", "record_keys", "settings_of", "write_entries",
-           "write_hits"]
+__all__ = ["ENTITIES_PARQUET", "ENTRY_COLUMNS", "HITS_PARQUET", "SANCTIONS_PARQUET",
+           "BuildFolderError", "BuildView", "entity_map", "entry_table", "record_keys",
+           "result_entities", "settings_of", "write_entities", "write_entries", "write_hits"]

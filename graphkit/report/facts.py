@@ -13,7 +13,7 @@ import pandas as pd
 from graphkit.graph.tables import GraphTables
 from graphkit.rings import Evidence, Ring
 from graphkit.rings.model import RingContext
-from graphkit.schema import Label, Rel
+from graphkit.schema import NODE_TABLE_COLUMNS, REL_TABLE_COLUMNS, Label, Rel
 
 #: Columns of a ring's member table (``RingFacts.members``).
 MEMBER_COLUMNS = ("entity_id", "name", "role", "employer", "first_seen", "last_seen",
@@ -70,7 +70,7 @@ class RingFacts:
         """The records behind a finding, with source file and line: its named records
         of its entities (or, when it names none, its entities' identity records)."""
         entities = list(item.entities) or ring.members
-        rows = self.records[self.records["entity_id"].isin(entities)]
+        rows = self.records.iloc[self._rows_of(entities)]
         if item.records:
             rows = rows[rows["record_id"].isin(item.records)]
         elif item.pattern in FLAGGED_RECORDS:
@@ -80,6 +80,16 @@ class RingFacts:
             rows = rows[rows["kind"].isin(IDENTITY_KINDS)]
         return rows.sort_values(["file", "line", "record_id"], kind="stable").reset_index(
             drop=True)
+
+    def _rows_of(self, entities: list[str]) -> np.ndarray:
+        """Rows of ``records`` of ``entities``, ascending (a group index made once: the
+        report asks for every finding of 50 rings)."""
+        groups = self.__dict__.get("_groups")
+        if groups is None:
+            groups = self.__dict__["_groups"] = self.records.groupby(
+                "entity_id", sort=False).indices
+        found = [groups[e] for e in dict.fromkeys(entities) if e in groups]
+        return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def description(self, item: Evidence) -> str:
         """The finding's description with each identifier's normalised value replaced by
@@ -180,9 +190,18 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     inner = touching[touching["start_id"].isin(small["node_id"])
                      & touching["end_id"].isin(small["node_id"])]
     flags = [flag for _, flag in FLAGGED_RECORDS.values()]
+    # property columns no drawn node or relationship has are left out once, not looked
+    # at again for every ring drawn (a graph view leaves absent properties out anyway)
+    small, inner = _filled(small, NODE_TABLE_COLUMNS), _filled(inner, REL_TABLE_COLUMNS)
     return RingFacts(ent, rec[[*RECORD_COLUMNS, *flags]].reset_index(drop=True),
                      {k: v for k, v in raw.items() if v}, {k: v for k, v in value.items() if v},
                      RingContext(GraphTables(small, inner)))
+
+
+def _filled(frame: pd.DataFrame, fixed: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` without the property columns (those not in ``fixed``) no row fills."""
+    empty = [c for c in frame.columns if c not in fixed and not frame[c].notna().any()]
+    return frame.drop(columns=empty) if empty else frame
 
 
 def _seen(records: pd.DataFrame) -> np.ndarray:

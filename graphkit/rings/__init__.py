@@ -69,8 +69,8 @@ def find_rings(source: GraphTables | nx.MultiDiGraph | Sharing,
     groups = communities(link_matrix(pop, payers), settings.max_ring, settings.seed)
     groups += _lone_entities(pop, findings, groups)
     rings = _assemble(pop, findings, groups)
-    hubs = dict(zip(sharing.hubs(settings.max_identifier_share)["identifier"],
-                    sharing.hubs(settings.max_identifier_share)["entities"]))
+    hub_rows = sharing.hubs(settings.max_identifier_share)
+    hubs = dict(zip(hub_rows["identifier"], hub_rows["entities"]))
     return Rings(rings, hubs)
 
 
@@ -107,10 +107,14 @@ def _assemble(pop: Population, findings: pd.DataFrame, groups: list[np.ndarray]
     keys = ent["key"].to_numpy()
     context = RingContext(pop.sharing.tables, pop.max_share)
     by_ring: dict[int, list[Evidence]] = defaultdict(list)
-    rows = findings.to_dict("records")
-    for finding, ring in zip(counts["finding"], counts["ring"]):
+    needed = np.unique(counts["finding"].to_numpy())  # findings that fall inside a ring
+    rows = dict(zip(needed.tolist(), findings.iloc[needed].to_dict("records")))
+    row_at = dict(zip(row_of.index.tolist(), row_of.to_numpy().tolist()))
+    ring_at = ring_of.tolist()
+    key_at = keys.tolist()
+    for finding, ring in zip(counts["finding"].tolist(), counts["ring"].tolist()):
         f = rows[finding]
-        inside = [keys[row_of[m]] for m in f["members"] if ring_of[row_of[m]] == ring]
+        inside = [key_at[row_at[m]] for m in f["members"] if ring_at[row_at[m]] == ring]
         by_ring[ring].append(Evidence(f["pattern"], float(f["weight"]), f["description"],
                                       tuple(f["idents"]), tuple(sorted(inside)),
                                       tuple(f["records"]), f["explained"]))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.rings.population import Population
 from graphkit.rings.sharing import node_column, sanction_hits
@@ -71,14 +73,40 @@ def _groups(pop: Population, rel: str) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame()
     grouped = rows.groupby("ident_id", sort=True)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "ident": grouped["ident"].first(), "value": grouped["value"].first(),
-        "members": grouped["entity_id"].agg(lambda s: tuple(sorted(set(s)))),
         "n_people": grouped["person"].nunique(),
         "n_households": grouped["household"].nunique(),
-        "records": grouped["records"].agg(lambda s: tuple(sorted({
-            str(r) for recs in s if recs is not None for r in recs}))),
     })
+    out.insert(2, "members", _sorted_sets(rows["ident_id"].to_numpy(np.int64),
+                                          rows["entity_id"].to_numpy(np.int64), out.index))
+    records = pa.array(rows["records"].array) if isinstance(
+        rows["records"].dtype, pd.ArrowDtype) else pa.array(rows["records"].tolist(),
+                                                            pa.list_(pa.string()))
+    records = records.combine_chunks() if isinstance(records, pa.ChunkedArray) else records
+    parent = pc.list_parent_indices(records)
+    flat = pc.list_flatten(records).cast(pa.string())
+    valid = pc.is_valid(flat)
+    parent = parent.filter(valid).to_numpy()
+    flat = flat.filter(valid).to_numpy(zero_copy_only=False)
+    out["records"] = _sorted_sets(rows["ident_id"].to_numpy(np.int64)[parent], flat,
+                                  out.index)
+    return out
+
+
+def _sorted_sets(groups: np.ndarray, values: np.ndarray, index: pd.Index) -> list[tuple]:
+    """Per group of ``index`` (ascending group keys), the tuple of its distinct
+    ``values`` in sorted order (empty where a group has none): what
+    ``groupby(...).agg(lambda s: tuple(sorted(set(s))))`` gives, without a Python call
+    per group."""
+    frame = pd.DataFrame({"g": groups, "v": values}).drop_duplicates()
+    frame = frame.sort_values(["g", "v"], kind="stable")
+    keys = frame["g"].to_numpy()
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    chunks = np.split(frame["v"].to_numpy(), cuts) if len(keys) else []
+    starts = keys[np.r_[0, cuts]] if len(keys) else keys
+    found = dict(zip(starts.tolist(), (tuple(c.tolist()) for c in chunks)))
+    return [found.get(g, ()) for g in index.tolist()]
 
 
 def _surname_shared(pop: Population, members: tuple[int, ...]) -> bool:

@@ -188,7 +188,15 @@ def entity_records(tables: GraphTables) -> pd.DataFrame:
 
 def sanction_hits(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``sanction_id``, ``score``, ``hit`` text of MATCHES edges to Sanction
-    nodes."""
+    nodes (made once per tables, which every stage only reads: clusters and two ring
+    steps ask; callers must not change the frame)."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    if "_sanction_hits" not in cache:
+        cache["_sanction_hits"] = _sanction_hits(tables)
+    return cache["_sanction_hits"]
+
+
+def _sanction_hits(tables: GraphTables) -> pd.DataFrame:
     rels = tables.relationships
     m = rels[rels["type"] == Rel.MATCHES.value]
     label = node_column(tables, "label").reindex(m["end_id"]).to_numpy()
