@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import warnings
 from html.parser import HTMLParser
 
 import networkx as nx
@@ -345,3 +346,18 @@ def test_rings_json_holds_every_ring_with_its_evidence(demo_build, tmp_path):
         [dataclasses.asdict(e) for e in first.evidence]))
     write_json_list([], tmp_path / "none.json")
     assert json.loads((tmp_path / "none.json").read_text(encoding="utf-8")) == []
+
+
+def test_clusters_without_any_sanctions_hit_are_made_without_warnings():
+    from graphkit.rings.clusters import shared_identifier_clusters
+    from graphkit.rings.sharing import sharing_table
+
+    g = _population()
+    _member(g, "person:a", "Ann Lee", home="addr:1", phone="phone:+1555")
+    _member(g, "person:b", "Bo Park", home="addr:2", phone="phone:+1555")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas warns when text fills a float column
+        result = shared_identifier_clusters(sharing_table(g), 20)
+    shared = result.clusters[result.clusters["members"].str.contains("person:a")]
+    assert len(shared) == 1 and shared["sanctions_hits"].tolist() == [""]
+    assert "phone:+1555 (2)" in shared["shared_identifiers"].iloc[0]

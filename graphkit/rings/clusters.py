@@ -103,6 +103,9 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     hit_text = hits.groupby(hits["comp"].astype(np.int64))["hit"].agg(
         lambda s: ";".join(sorted(set(s))))
     frame["sanctions_hits"] = hit_text
+    for column in ("record_ids", "sanctions_hits", "shared_identifiers"):
+        if not frame[column].notna().any():  # no rows at all: a float column of NaN
+            frame[column] = pd.Series("", index=frame.index, dtype="str")
     frame = frame.fillna({"record_ids": "", "sanctions_hits": "", "n_records": 0,
                           "shared_identifiers": ""})
     frame["n_records"] = frame["n_records"].astype(int)
