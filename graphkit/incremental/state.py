@@ -13,11 +13,16 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from graphkit.resolve.compare import LEVELS
+
+if TYPE_CHECKING:
+    from graphkit.incremental.ingest_cache import IngestCache
+    from graphkit.incremental.lists_cache import ListsCache
 
 STATE_DIR = "state"
 #: Bumped whenever what is stored, or how levels or hits are computed, changes.
@@ -50,10 +55,14 @@ class ScreenState:
 
 @dataclass
 class BuildState:
-    """What a build hands to the next one (either part may be missing)."""
+    """What a build hands to the next one (any part may be missing); ``ingest``: the
+    per-file ingest cache (``state/ingest/``), ``lists``: the sanctions entries
+    (``state/sanctions.json``), each with its own key and code identity."""
 
     people: PeopleState | None = None
     screen: ScreenState | None = None
+    ingest: IngestCache | None = None
+    lists: ListsCache | None = None
 
 
 class StateError(ValueError):
@@ -91,6 +100,10 @@ def write_state(state: BuildState, out: str | Path) -> list[Path]:
         state.screen.screened.to_parquet(folder / "screened.parquet", index=False)
         state.screen.hits.to_parquet(folder / "hits.parquet", index=False)
         written += [folder / "screened.parquet", folder / "hits.parquet"]
+    if state.ingest is not None:
+        written += state.ingest.write(folder)
+    if state.lists is not None:
+        written.append(state.lists.write(folder))
     return written
 
 
