@@ -163,6 +163,11 @@ class IngestCache(SourceReader):
         elif (old is not None and old.appendable and digest.prefix_sha256 == old.sha256
               and digest.size > old.size):
             loaded = self._append(old, path, spec, settings, source_name, digest)
+        elif old is not None and digest.prefix_sha256 == old.sha256:
+            why = ("its record ids were renamed (empty or repeated)" if not old.ids_as_written
+                   else "it was not clean one-line-per-record text" if not old.fast
+                   else "it did not end with a line end")
+            self.notes.append(f"ingest cache: {path.name} grew, but {why}; parsed in full")
         elif old is not None:
             self.notes.append(f"ingest cache: {path.name} changed; parsed in full")
         if loaded is None:
