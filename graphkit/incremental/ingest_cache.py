@@ -19,12 +19,15 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from graphkit.filedigest import file_digest
 from graphkit.ingest.core import (
@@ -103,7 +106,7 @@ class _Loaded:
 
     entry: Entry | None
     records: pd.DataFrame
-    record_ids: np.ndarray
+    record_ids: pa.ChunkedArray
     read_issues: pd.DataFrame
     identifiers: pd.DataFrame | None = None
     id_issues: pd.DataFrame | None = None
@@ -127,6 +130,8 @@ class IngestCache(SourceReader):
     _loaded: dict[int, _Loaded] = field(default_factory=dict)
     _done: list[_Loaded] = field(default_factory=list)
     _staging: tempfile.TemporaryDirectory | None = None
+    _writer: ThreadPoolExecutor | None = None
+    _pending: list[Future] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.previous is None:
@@ -184,7 +189,7 @@ class IngestCache(SourceReader):
         loaded = self._loaded.pop(id(records), None)
         if loaded is None:
             return super().identifiers(records, spec, log)
-        same_ids = np.array_equal(records["record_id"].to_numpy(object), loaded.record_ids)
+        same_ids = _ids(records).equals(loaded.record_ids)
         if loaded.identifiers is None or not same_ids:
             scratch = IssueLog()
             loaded.identifiers = extract_identifiers(records, spec.identifiers, spec.layout,
@@ -211,20 +216,20 @@ class IngestCache(SourceReader):
                               "parsed in full")
             return None
         read, ids = _split_issues(issues)
-        return _Loaded(entry, records, records["record_id"].to_numpy(object), read,
-                       identifiers, ids, reused_from=self._folder)
+        return _Loaded(entry, records, _ids(records), read, identifiers, ids,
+                       reused_from=self._folder)
 
     def _parse(self, path: Path, spec: LoaderSpec, settings: Settings | None,
                source_name: str | None, key: str, sha256: str, size: int) -> _Loaded:
         scratch = IssueLog()
         parsed = parse_rows(path, spec, scratch, settings)
-        written = (parsed.frame["record_id"].to_numpy(object).copy()
-                   if parsed.frame is not None else np.zeros(0, dtype=object))
+        written = (_ids(parsed.frame) if parsed.frame is not None
+                   else pa.chunked_array([], pa.string()))
         records = finish_records(parsed, path, spec, scratch, source_name)
-        ids = records["record_id"].to_numpy(object)
+        ids = _ids(records)
         lines, ends = _newlines(path)
         entry = Entry(key, path.name, sha256, size, lines, ends, parsed.fast,
-                      bool(np.array_equal(written, ids)), key)
+                      bool(written.equals(ids)), key)
         self.counts["files_parsed"] += 1
         self.counts["rows_parsed"] += len(records)
         return _Loaded(entry, records, ids, _issue_frame(scratch))
@@ -265,7 +270,7 @@ class IngestCache(SourceReader):
                                        ignore_index=True),
                              np.r_[head.records["line"].to_numpy(np.int64), lines], path,
                              id_log)
-        written = parsed.frame["record_id"].to_numpy(object).copy()
+        written = _ids(parsed.frame)
         parsed.frame["record_id"] = all_ids.iloc[len(head_ids):].to_numpy(object)
         tail_records = finish_records(ParsedRows(parsed.frame, lines, True), path, spec,
                                       IssueLog(), source_name)
@@ -278,9 +283,9 @@ class IngestCache(SourceReader):
         identifiers = _merge_pieces(head.identifiers, tail_ids, spec)
         id_issues = pd.concat([head.id_issues, _issue_frame(tail_log)], ignore_index=True)
         new_lines, ends = old.lines + tail.count(b"\n"), tail.endswith(b"\n")
-        ids = records["record_id"].to_numpy(object)
+        ids = _ids(records)
         entry = Entry(old.key, path.name, digest.sha256, digest.size, new_lines, ends, True,
-                      bool(np.array_equal(written, ids[len(head_ids):])), old.key)
+                      bool(written.equals(_ids(tail_records))), old.key)
         self.counts["files_appended"] += 1
         self.counts["rows_parsed"] += len(tail_records)
         return _Loaded(entry, records, ids, read_issues.astype({"line": "Int64"}),
@@ -295,13 +300,18 @@ class IngestCache(SourceReader):
         hold it until the build folder is written."""
         if self._staging is None:
             self._staging = tempfile.TemporaryDirectory(prefix="graphkit-ingest-")
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="graphkit-ingest-cache")
         folder = Path(self._staging.name)
         stem = loaded.entry.stem
-        loaded.records.to_parquet(folder / f"{stem}.records.parquet", index=False)
-        loaded.identifiers.to_parquet(folder / f"{stem}.identifiers.parquet", index=False)
         issues = pd.concat([loaded.read_issues.assign(phase="read"),
                             loaded.id_issues.assign(phase="identifiers")], ignore_index=True)
-        issues.to_parquet(folder / f"{stem}.issues.parquet", index=False)
+        # Arrow tables now (they share the frames' buffers and never change), written
+        # by a thread while the build goes on: Parquet writing lets go of the GIL
+        for part, frame in (("records", loaded.records), ("identifiers", loaded.identifiers),
+                            ("issues", issues)):
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            self._pending.append(self._writer.submit(
+                pq.write_table, table, folder / f"{stem}.{part}.parquet"))
         loaded.reused_from = folder
 
     def write(self, state_folder: Path) -> list[Path]:
@@ -309,17 +319,22 @@ class IngestCache(SourceReader):
         from the previous build's, where the file system allows); the files written."""
         folder = Path(state_folder) / INGEST_DIR
         folder.mkdir(parents=True, exist_ok=True)
+        for job in self._pending:
+            job.result()  # a failed write raises here
+        self._pending.clear()
         written = []
         for loaded in self._done:
             for part in ("records", "identifiers", "issues"):
                 name = f"{loaded.entry.stem}.{part}.parquet"
                 _link_or_copy(loaded.reused_from / name, folder / name)
                 written.append(folder / name)
+            loaded.reused_from = folder  # a second write takes them from here
         index = folder / INDEX
         index.write_text(json.dumps({"format": INGEST_FORMAT,
                                      "files": [asdict(d.entry) for d in self._done]},
                                     indent=1), encoding="utf-8")
         if self._staging is not None:
+            self._writer.shutdown()
             self._staging.cleanup()
             self._staging = None
         return [index, *written]
@@ -335,9 +350,10 @@ class IngestCache(SourceReader):
 
 def _records_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A cached records frame with the dtypes ingest makes (text, ``line`` int64)."""
-    out = {c: (frame[c].astype("int64") if c == "line" else frame[c].astype(STR))
-           for c in frame.columns}
-    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+    want = {c: np.dtype("int64") if c == "line" else STR for c in frame.columns}
+    if all(frame[c].dtype == want[c] for c in frame.columns):
+        return frame.reset_index(drop=True)
+    return frame.astype(want).reset_index(drop=True)
 
 
 def _identifier_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -346,9 +362,17 @@ def _identifier_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"identifiers lack column(s) {', '.join(missing)}")
     dtypes = {"layout": LAYOUT_DTYPE, "kind": KIND_DTYPE}
-    return pd.DataFrame({c: frame[c].astype(str).astype(dtypes[c]) if c in dtypes
-                         else frame[c].astype(STR) for c in IDENTIFIER_COLUMNS},
-                        index=pd.RangeIndex(len(frame)))
+    out = {}
+    for c in IDENTIFIER_COLUMNS:
+        column = frame[c]
+        if c in dtypes:  # read back with only the categories present, in their order
+            column = (column.cat.set_categories(dtypes[c].categories)
+                      if isinstance(column.dtype, pd.CategoricalDtype)
+                      else column.astype(str)).astype(dtypes[c])
+        elif column.dtype != STR:
+            column = column.astype(STR)
+        out[c] = column.reset_index(drop=True)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
 def _merge_pieces(head: pd.DataFrame, tail: pd.DataFrame, spec: LoaderSpec) -> pd.DataFrame:
@@ -368,6 +392,13 @@ def _merge_pieces(head: pd.DataFrame, tail: pd.DataFrame, spec: LoaderSpec) -> p
                          zip(both["kind"].astype(str), both["column"].astype(str))),
                         dtype=np.int64, count=len(both))
     return both.iloc[np.argsort(piece, kind="stable")].reset_index(drop=True)
+
+
+def _ids(frame: pd.DataFrame) -> pa.ChunkedArray:
+    """The record ids of a frame as an Arrow array (a snapshot: later in-place changes
+    to the frame do not reach it)."""
+    array = pa.array(frame["record_id"].astype(STR))
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
 def _issue_frame(log: IssueLog) -> pd.DataFrame:
