@@ -108,7 +108,8 @@ def resolve_people(people: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS,
         return resolve_people_exact(people)
     return resolve(people, merge=settings.merge_threshold, review=settings.review_threshold,
                    max_block=settings.resolve_max_block, window=settings.resolve_window,
-                   compare=compare)
+                   compare=compare,
+                   prepare_with=compare.prepare if compare is not None else None)
 
 
 def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFrame:
@@ -251,7 +252,8 @@ def reuse_notes(reused: dict[str, dict[str, int]], previous: Path | None) -> lis
     people = reused.get("resolve", {})
     if people:
         lines.append(f"incremental resolve: {people['records_reused']:,} of "
-                     f"{people['records']:,} person records unchanged; "
+                     f"{people['records']:,} person records unchanged "
+                     f"({people.get('features_reused', 0):,} with their features reused); "
                      f"{people['pairs_reused']:,} candidate pairs reused, "
                      f"{people['pairs_compared']:,} compared")
     names = reused.get("screen", {})

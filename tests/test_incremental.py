@@ -15,12 +15,13 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from graphkit.cli import main
-from graphkit.incremental import STATE_DIR, read_state
+from graphkit.incremental import STATE_DIR, PairReuse, read_state
 from graphkit.incremental.ingest_cache import IngestCache
 from graphkit.ingest import ingest
 from graphkit.ingest.project import native_project
 from graphkit.issues import IssueLog
 from graphkit.pipeline import BUILD_JSON, entities_to_screen, run_build, write_outputs
+from graphkit.resolve.prepare import prepare
 from graphkit.schema import Layout
 from graphkit.screen import screen
 from graphkit.world import WorldParams, generate_world
@@ -328,3 +329,15 @@ def test_sanctions_entries_are_read_back_while_the_lists_are_unchanged(tmp_path)
     other = run_build(project, show_progress=False, previous=tmp_path / "old")
     assert any("lists read again" in n for n in other.notes)
     assert_frame_equal(other.sanctions, run_build(project, show_progress=False).sanctions)
+
+
+def test_reused_features_equal_prepared_ones(tmp_path):
+    world = tmp_path / "world"
+    generate_world(world, WorldParams(people=400, seed=19, rings=2))
+    _build(world, tmp_path / "old")
+    change_people(world, 19)
+    people = ingest(native_project(world).sources).records[Layout.PEOPLE]
+    reuse = PairReuse(people, read_state(tmp_path / "old").people)
+    features = reuse.prepare(people.reset_index(drop=True))
+    assert 0 < reuse.counts["features_reused"] < len(people)
+    assert_frame_equal(features.frame, prepare(people.reset_index(drop=True)).frame)
