@@ -145,23 +145,35 @@ def _build(world_dir: Path, out: Path, log: Path, previous: Path | None = None,
     return {"seconds": round(seconds, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
             "peak_rss_mib": round(usage.ru_maxrss / 1024),
             "stages": {s["name"]: s["seconds"] for s in record["stages"]},
+            "stages_cpu": {s["name"]: s.get("cpu_seconds", float("nan"))
+                           for s in record["stages"]},
             "incremental": record.get("incremental", {}), "notes": record["notes"]}
 
 
 def side_by_side(full: dict, inc: dict) -> str:
-    """Per-stage seconds of the full and the incremental build, one stage a line, with
-    the wall outside the stages (start, imports, hashing, state, publish) last."""
-    lines = [f"{'stage':<10} {'full':>7} {'incr':>7}"]
+    """Per-stage wall and CPU seconds of the full and the incremental build, one stage a
+    line, then the time outside the stages (interpreter start, imports, hashing,
+    reading state, publishing) and the part up to the end of screening."""
+    lines = [f"{'stage':<10} {'full wall':>9} {'incr wall':>9} {'full CPU':>9} {'incr CPU':>9}"]
+
+    def row(name: str, values: list[float]) -> str:
+        return f"{name:<10} " + " ".join(f"{v:>8.1f}s" for v in values)
+
     for stage in full["stages"]:
-        lines.append(f"{stage:<10} {full['stages'][stage]:>6.1f}s "
-                     f"{inc['stages'].get(stage, float('nan')):>6.1f}s")
+        lines.append(row(stage, [full["stages"][stage], inc["stages"].get(stage, float("nan")),
+                                 full["stages_cpu"][stage],
+                                 inc["stages_cpu"].get(stage, float("nan"))]))
     outside = [b["seconds"] - sum(b["stages"].values()) for b in (full, inc)]
-    lines.append(f"{'outside':<10} {outside[0]:>6.1f}s {outside[1]:>6.1f}s")
-    front = [sum(b["stages"].get(s, 0.0) for s in ("ingest", "resolve", "screen"))
-             for b in (full, inc)]
-    lines.append(f"{'to screen':<10} {front[0]:>6.1f}s {front[1]:>6.1f}s  (ingest + resolve "
-                 "+ screen)")
-    lines.append(f"{'wall':<10} {full['seconds']:>6.1f}s {inc['seconds']:>6.1f}s")
+    outside_cpu = [b["cpu_seconds"] - sum(b["stages_cpu"].values()) for b in (full, inc)]
+    lines.append(row("outside", [*outside, *outside_cpu]))
+    front = [sum(b[k].get(s, 0.0) for s in ("ingest", "resolve", "screen"))
+             for k in ("stages", "stages_cpu") for b in (full, inc)]
+    lines.append(row("to screen", front) + "  (ingest + resolve + screen)")
+    lines.append(row("start+front", [front[0] + outside[0], front[1] + outside[1],
+                                     front[2] + outside_cpu[0], front[3] + outside_cpu[1]])
+                 + "  (with the time outside stages)")
+    lines.append(row("whole", [full["seconds"], inc["seconds"], full["cpu_seconds"],
+                               inc["cpu_seconds"]]))
     return "\n".join(lines)
 
 
