@@ -216,6 +216,9 @@ def test_unchanged_files_are_read_back_and_a_changed_byte_is_noticed(tmp_path, m
     assert cache.counts["files_reused"] == len(project.sources) - 1
     assert cache.counts["files_parsed"] == 1
     assert any("logins.csv changed" in n for n in cache.notes)
+    # its other records keep their identifiers: only the changed record's are made again
+    logins = changed.records[Layout.LOGINS]
+    assert cache.counts["records_identifiers_reused"] == len(logins) - 1
     assert_same_ingest(_ingest(project)[0], changed)
 
 

@@ -111,6 +111,8 @@ class _Loaded:
     identifiers: pd.DataFrame | None = None
     id_issues: pd.DataFrame | None = None
     reused_from: Path | None = None
+    #: the previous entry of a changed file (its unchanged records' identifiers)
+    before: Entry | None = None
 
 
 @dataclass
@@ -178,6 +180,7 @@ class IngestCache(SourceReader):
         if loaded is None:
             loaded = self._parse(path, spec, settings, source_name, key, digest.sha256,
                                  digest.size)
+            loaded.before = old  # its unchanged records may keep their identifiers
         _replay(loaded.read_issues, log)
         self._loaded[id(loaded.records)] = loaded
         return loaded.records
@@ -190,6 +193,8 @@ class IngestCache(SourceReader):
         if loaded is None:
             return super().identifiers(records, spec, log)
         same_ids = _ids(records).equals(loaded.record_ids)
+        if loaded.identifiers is None and same_ids and loaded.before is not None:
+            self._identifiers_reusing(loaded, spec)
         if loaded.identifiers is None or not same_ids:
             scratch = IssueLog()
             loaded.identifiers = extract_identifiers(records, spec.identifiers, spec.layout,
@@ -203,6 +208,47 @@ class IngestCache(SourceReader):
             if loaded.reused_from is None:
                 self._stage(loaded)
         return loaded.identifiers
+
+    def _identifiers_reusing(self, loaded: _Loaded, spec: LoaderSpec) -> None:
+        """Identifiers of a changed file: the previous entry's rows for records whose
+        id and identifier fields are unchanged (identifiers are made record by record),
+        extracted now for the others, in the order a whole-file extraction gives. Left
+        undone (None) when the previous entry had identifier issues or is unreadable."""
+        old = self._read_back(loaded.before, Path(loaded.before.file))
+        if old is None or len(old.id_issues):
+            return
+        records = loaded.records
+        columns = ["record_id", *sorted({c for cols in spec.identifiers.values()
+                                         for c in cols if c and c in records.columns})]
+        new_hash = pd.util.hash_pandas_object(records[columns], index=False).to_numpy()
+        old_hash = pd.util.hash_pandas_object(old.records[columns], index=False).to_numpy()
+        old_at = pd.Index(old.records["record_id"].astype(object)).get_indexer(
+            records["record_id"].astype(object))
+        same = old_at >= 0
+        same[same] = old_hash[old_at[same]] == new_hash[same]
+        new_of_old = np.full(len(old.records), -1, dtype=np.int64)
+        new_of_old[old_at[same]] = np.flatnonzero(same)
+        # the previous rows of unchanged records, at their records' new positions
+        old_rows = pd.Index(old.records["record_id"].astype(object)).get_indexer(
+            old.identifiers["record_id"].astype(object))
+        kept = new_of_old[old_rows]
+        parts = [old.identifiers[kept >= 0]]
+        positions = [kept[kept >= 0]]
+        changed = np.flatnonzero(~same)
+        scratch = IssueLog()
+        if len(changed):
+            subset = records.iloc[changed].reset_index(drop=True)
+            fresh = extract_identifiers(subset, spec.identifiers, spec.layout, scratch)
+            at = pd.Index(subset["record_id"].astype(object)).get_indexer(
+                fresh["record_id"].astype(object))
+            parts.append(fresh)
+            positions.append(changed[at])
+        both = pd.concat(parts, ignore_index=True)
+        order = np.lexsort((np.concatenate(positions), _piece_numbers(both, spec)))
+        loaded.identifiers = _identifier_frame(both.iloc[order])
+        loaded.id_issues = _issue_frame(scratch)  # the old rows had none
+        self.counts["records_identifiers_reused"] = (
+            self.counts.get("records_identifiers_reused", 0) + int(same.sum()))
 
     # -- the three ways to a file's records ---------------------------------------------
 
@@ -380,6 +426,14 @@ def _merge_pieces(head: pd.DataFrame, tail: pd.DataFrame, spec: LoaderSpec) -> p
     piece (kind, column, as the spec lists them), rows in file order within each."""
     if not len(tail):
         return head
+    both = pd.concat([head, tail], ignore_index=True)
+    piece = _piece_numbers(both, spec)
+    return both.iloc[np.argsort(piece, kind="stable")].reset_index(drop=True)
+
+
+def _piece_numbers(identifiers: pd.DataFrame, spec: LoaderSpec) -> np.ndarray:
+    """Per identifier row, the number of the extraction step that made it (the spec's
+    kinds and columns in order: ``extract_identifiers`` makes them one after another)."""
     order: dict[tuple[str, str], int] = {}
     for kind, cols in spec.identifiers.items():
         if kind in COMPOSITE_KINDS:
@@ -387,11 +441,13 @@ def _merge_pieces(head: pd.DataFrame, tail: pd.DataFrame, spec: LoaderSpec) -> p
         else:
             for col in cols:
                 order.setdefault((kind.value, col), len(order))
-    both = pd.concat([head, tail], ignore_index=True)
-    piece = np.fromiter((order.get(k, len(order)) for k in
-                         zip(both["kind"].astype(str), both["column"].astype(str))),
-                        dtype=np.int64, count=len(both))
-    return both.iloc[np.argsort(piece, kind="stable")].reset_index(drop=True)
+    pairs = pd.MultiIndex.from_arrays([identifiers["kind"].astype(str).to_numpy(object),
+                                       identifiers["column"].astype(str).to_numpy(object)])
+    known = pd.MultiIndex.from_tuples(list(order), names=None) if order else None
+    if known is None:
+        return np.zeros(len(identifiers), dtype=np.int64)
+    at = known.get_indexer(pairs)
+    return np.where(at >= 0, at, len(order)).astype(np.int64)
 
 
 def _ids(frame: pd.DataFrame) -> pa.ChunkedArray:
