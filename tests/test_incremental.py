@@ -286,8 +286,8 @@ def test_broken_or_missing_ingest_cache_parses_in_full_and_says_so(tmp_path, mes
     project = native_project(messy_world)
     full, _ = _ingest(project, out=tmp_path / "b1")
     folder = tmp_path / "b1" / STATE_DIR / "ingest"
-    broken = sorted(folder.glob("*.records.parquet"))[0]
-    broken.write_bytes(b"not parquet")
+    broken = sorted(folder.glob("*.records.arrow"))[0]
+    broken.write_bytes(b"not an Arrow file")
     data, cache = _ingest(project, previous=tmp_path / "b1")
     assert cache.counts["files_parsed"] == 1
     assert any("unreadable" in n and "parsed in full" in n for n in cache.notes)

@@ -1,7 +1,7 @@
 """A per-input-file ingest cache in a build's ``state/ingest/``.
 
 Each loaded file leaves its parsed records, its identifiers and its issues (with their
-file and line) as Parquet, under a key of the file's name, the loader spec, the source
+file and line) as Arrow IPC files, under a key of the file's name, the loader spec, the source
 name, the settings ingest reads (:func:`graphkit.ingest.limits_of`) and a digest of the
 ingest code. The next build (``--previous``) reads an entry back instead of parsing when
 the file's SHA-256 is the one recorded; when the file only grew (it begins with exactly
@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.compute as pc
+from pyarrow import feather
 
 from graphkit.filedigest import file_digest
 from graphkit.ingest.core import (
@@ -46,8 +47,10 @@ from graphkit.settings import Settings
 
 INGEST_DIR = "ingest"
 INDEX = "index.json"
+#: Entries are Arrow IPC files, zstd-compressed: read back ~10x faster than Parquet.
+SUFFIX = ".arrow"
 #: Bumped whenever what an entry holds changes.
-INGEST_FORMAT = 1
+INGEST_FORMAT = 2
 #: Code that decides records, identifiers and issues (packages, then single modules).
 _PACKAGES = ("ingest", "text")
 _MODULES = ("schema.py", "distinct.py", "issues.py", "limits.py", "safeyaml.py")
@@ -82,7 +85,7 @@ def source_key(path: Path, spec: LoaderSpec, source_name: str | None,
 class Entry:
     """One cached file: what it was (``sha256``, ``size``, newline count ``lines``,
     whether it ends with a line end, was read by Arrow and kept its record ids as
-    written) and where its Parquet files are (``stem``.records/.identifiers/.issues)."""
+    written) and where its files are (``stem``.records/.identifiers/.issues.arrow)."""
 
     key: str
     file: str
@@ -220,12 +223,12 @@ class IngestCache(SourceReader):
         records = loaded.records
         columns = ["record_id", *sorted({c for cols in spec.identifiers.values()
                                          for c in cols if c and c in records.columns})]
-        new_hash = pd.util.hash_pandas_object(records[columns], index=False).to_numpy()
-        old_hash = pd.util.hash_pandas_object(old.records[columns], index=False).to_numpy()
         old_at = pd.Index(old.records["record_id"].astype(object)).get_indexer(
             records["record_id"].astype(object))
         same = old_at >= 0
-        same[same] = old_hash[old_at[same]] == new_hash[same]
+        new_text = _row_text(records, columns).filter(pa.array(same))
+        old_text = _row_text(old.records, columns).take(pa.array(old_at[same]))
+        same[same] = pc.equal(new_text, old_text).to_numpy(zero_copy_only=False)
         new_of_old = np.full(len(old.records), -1, dtype=np.int64)
         new_of_old[old_at[same]] = np.flatnonzero(same)
         # the previous rows of unchanged records, at their records' new positions
@@ -254,10 +257,10 @@ class IngestCache(SourceReader):
 
     def _read_back(self, entry: Entry, path: Path) -> _Loaded | None:
         try:
-            records = _records_frame(pd.read_parquet(self._file(entry, "records")))
-            identifiers = _identifier_frame(pd.read_parquet(self._file(entry, "identifiers")))
-            issues = pd.read_parquet(self._file(entry, "issues"))
-        except (OSError, ValueError, KeyError) as exc:
+            records = _records_frame(_read(self._file(entry, "records")))
+            identifiers = _identifier_frame(_read(self._file(entry, "identifiers")))
+            issues = _read(self._file(entry, "issues"))
+        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
             self.notes.append(f"ingest cache: entry of {path.name} unreadable ({exc}); "
                               "parsed in full")
             return None
@@ -339,7 +342,7 @@ class IngestCache(SourceReader):
 
     def _file(self, entry: Entry, part: str) -> Path:
         assert self._folder is not None
-        return self._folder / f"{entry.stem}.{part}.parquet"
+        return self._folder / f"{entry.stem}.{part}{SUFFIX}"
 
     def _stage(self, loaded: _Loaded) -> None:
         """Write a parsed file's entry now (to a staging folder), so that memory need not
@@ -352,12 +355,13 @@ class IngestCache(SourceReader):
         issues = pd.concat([loaded.read_issues.assign(phase="read"),
                             loaded.id_issues.assign(phase="identifiers")], ignore_index=True)
         # Arrow tables now (they share the frames' buffers and never change), written
-        # by a thread while the build goes on: Parquet writing lets go of the GIL
+        # by a thread while the build goes on: compressing and writing let go of the GIL
         for part, frame in (("records", loaded.records), ("identifiers", loaded.identifiers),
                             ("issues", issues)):
             table = pa.Table.from_pandas(frame, preserve_index=False)
             self._pending.append(self._writer.submit(
-                pq.write_table, table, folder / f"{stem}.{part}.parquet"))
+                feather.write_feather, table, folder / f"{stem}.{part}{SUFFIX}",
+                compression="zstd"))
         loaded.reused_from = folder
 
     def write(self, state_folder: Path) -> list[Path]:
@@ -371,7 +375,7 @@ class IngestCache(SourceReader):
         written = []
         for loaded in self._done:
             for part in ("records", "identifiers", "issues"):
-                name = f"{loaded.entry.stem}.{part}.parquet"
+                name = f"{loaded.entry.stem}.{part}{SUFFIX}"
                 _link_or_copy(loaded.reused_from / name, folder / name)
                 written.append(folder / name)
             loaded.reused_from = folder  # a second write takes them from here
@@ -441,12 +445,15 @@ def _piece_numbers(identifiers: pd.DataFrame, spec: LoaderSpec) -> np.ndarray:
         else:
             for col in cols:
                 order.setdefault((kind.value, col), len(order))
-    pairs = pd.MultiIndex.from_arrays([identifiers["kind"].astype(str).to_numpy(object),
-                                       identifiers["column"].astype(str).to_numpy(object)])
-    known = pd.MultiIndex.from_tuples(list(order), names=None) if order else None
-    if known is None:
-        return np.zeros(len(identifiers), dtype=np.int64)
-    at = known.get_indexer(pairs)
+    codes, uniques = pd.factorize(identifiers["column"].astype(STR))
+    columns = pd.Index(np.asarray(uniques, dtype=object))
+    kinds = identifiers["kind"].astype(KIND_DTYPE).cat.codes.to_numpy(np.int64)
+    table = np.full((len(KIND_DTYPE.categories), max(len(columns), 1)), len(order),
+                    dtype=np.int64)
+    for (kind, column), number in order.items():
+        if column in columns:
+            table[KIND_DTYPE.categories.get_loc(kind), columns.get_loc(column)] = number
+    at = table[kinds, codes] if len(identifiers) else np.zeros(0, dtype=np.int64)
     return np.where(at >= 0, at, len(order)).astype(np.int64)
 
 
@@ -455,6 +462,23 @@ def _ids(frame: pd.DataFrame) -> pa.ChunkedArray:
     to the frame do not reach it)."""
     array = pa.array(frame["record_id"].astype(STR))
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """One Arrow IPC file of an entry as pandas (the dtypes it was written with)."""
+    return feather.read_table(path, memory_map=True).to_pandas()
+
+
+def _row_text(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """Each row's ``columns`` joined into one text (ingest removes the separator, a
+    control character, from every field), for comparing rows column by column at once."""
+    arrays = []
+    for column in columns:
+        array = pa.array(frame[column].astype(STR))
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        arrays.append(pc.fill_null(array.cast(pa.large_string()), ""))
+    return pc.binary_join_element_wise(*arrays, pa.scalar("\x1f", pa.large_string()))
 
 
 def _issue_frame(log: IssueLog) -> pd.DataFrame:
