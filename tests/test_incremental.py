@@ -5,6 +5,7 @@ generated worlds of several seeds with new, edited and removed records."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import shutil
 import sys
@@ -144,6 +145,14 @@ def test_cli_build_previous(tmp_path, capsys):
     assert "incremental resolve:" in summary and "incremental screen:" in summary
     manifest = json.loads((tmp_path / "b1" / "manifest.json").read_text(encoding="utf-8"))
     assert "state/pairs.parquet" in {o["file"] for o in manifest["outputs"]}
+    # one hash per input, the same in the manifest and the ingest cache, and right
+    index = json.loads((tmp_path / "b1" / STATE_DIR / "ingest" / "index.json").read_text(
+        encoding="utf-8"))
+    cached = {e["file"]: e["sha256"] for e in index["files"]}
+    for entry in (i for i in manifest["inputs"] if i["role"] == "source"):
+        path = Path(entry["file"])
+        assert entry["sha256"] == cached[path.name] == hashlib.sha256(
+            path.read_bytes()).hexdigest()
 
 
 # -- the per-file ingest cache (state/ingest/) and the sanctions cache --------------------
