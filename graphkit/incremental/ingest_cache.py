@@ -223,8 +223,10 @@ class IngestCache(SourceReader):
         records = loaded.records
         columns = ["record_id", *sorted({c for cols in spec.identifiers.values()
                                          for c in cols if c and c in records.columns})]
-        old_at = pd.Index(old.records["record_id"].astype(object)).get_indexer(
-            records["record_id"].astype(object))
+        old_ids = pd.Index(old.records["record_id"].astype(object))
+        if not old_ids.is_unique or not all(c in old.records.columns for c in columns):
+            return
+        old_at = old_ids.get_indexer(records["record_id"].astype(object))
         same = old_at >= 0
         new_text = _row_text(records, columns).filter(pa.array(same))
         old_text = _row_text(old.records, columns).take(pa.array(old_at[same]))
@@ -232,8 +234,7 @@ class IngestCache(SourceReader):
         new_of_old = np.full(len(old.records), -1, dtype=np.int64)
         new_of_old[old_at[same]] = np.flatnonzero(same)
         # the previous rows of unchanged records, at their records' new positions
-        old_rows = pd.Index(old.records["record_id"].astype(object)).get_indexer(
-            old.identifiers["record_id"].astype(object))
+        old_rows = old_ids.get_indexer(old.identifiers["record_id"].astype(object))
         kept = new_of_old[old_rows]
         parts = [old.identifiers[kept >= 0]]
         positions = [kept[kept >= 0]]
