@@ -367,27 +367,31 @@ class IngestCache(SourceReader):
 
     def write(self, state_folder: Path) -> list[Path]:
         """This build's entries into ``state_folder/ingest/`` (unchanged files linked
-        from the previous build's, where the file system allows); the files written."""
+        from the previous build's, where the file system allows); the files written.
+        An entry whose files are gone (a previous build folder replaced meanwhile) is
+        left out: the next build parses that file. May be called again (another build
+        folder): parsed files stay staged until this object is let go."""
         folder = Path(state_folder) / INGEST_DIR
         folder.mkdir(parents=True, exist_ok=True)
         for job in self._pending:
             job.result()  # a failed write raises here
         self._pending.clear()
-        written = []
+        written, entries = [], []
         for loaded in self._done:
-            for part in ("records", "identifiers", "issues"):
-                name = f"{loaded.entry.stem}.{part}{SUFFIX}"
-                _link_or_copy(loaded.reused_from / name, folder / name)
-                written.append(folder / name)
-            loaded.reused_from = folder  # a second write takes them from here
+            names = [f"{loaded.entry.stem}.{part}{SUFFIX}"
+                     for part in ("records", "identifiers", "issues")]
+            try:
+                for name in names:
+                    _link_or_copy(loaded.reused_from / name, folder / name)
+            except FileNotFoundError:
+                for name in names:
+                    (folder / name).unlink(missing_ok=True)
+                continue
+            written += [folder / name for name in names]
+            entries.append(asdict(loaded.entry))
         index = folder / INDEX
-        index.write_text(json.dumps({"format": INGEST_FORMAT,
-                                     "files": [asdict(d.entry) for d in self._done]},
-                                    indent=1), encoding="utf-8")
-        if self._staging is not None:
-            self._writer.shutdown()
-            self._staging.cleanup()
-            self._staging = None
+        index.write_text(json.dumps({"format": INGEST_FORMAT, "files": entries}, indent=1),
+                         encoding="utf-8")
         return [index, *written]
 
     @property
