@@ -9,6 +9,10 @@ incremental build reused, the ratio of the two times, and whether the outputs ar
 (entities, merge pairs, hits, clusters, rings, nodes and relationships).
 
     nice -n 10 python bench/incremental.py --people 100000 [--change 0.01] [--work DIR]
+        [--night people|append]
+
+``--night append`` also appends ``--change`` of rows to payroll, logins and shipments
+(for new and existing people), as the history exports grow each night.
 """
 
 from __future__ import annotations
@@ -67,6 +71,44 @@ def change_people(folder: Path, seed: int, share: float = 0.02, tag: str = ""
     return {"edited": 3 * k, "added": 2 * k, "removed": 3}
 
 
+#: The history files a night appends to, with each one's id and time columns.
+HISTORY = {"payroll.csv": ("PAY", "paid_at"), "logins.csv": ("LOG", "at"),
+           "shipments.csv": ("SHIP", "shipped_at")}
+
+
+def append_history(folder: Path, seed: int, share: float = 0.01, tag: str = "",
+                   new_people: list[str] | None = None) -> dict[str, int]:
+    """Append a night's rows to the history files (:data:`HISTORY`), ``share`` of each
+    file's rows: copies of existing rows with new record ids and a later date, half of
+    them for existing people, half for ``new_people`` (record ids of people added this
+    night; all for existing people when none). The files are appended to, never
+    rewritten, as exports that only grow. Returns rows appended per file."""
+    rng = np.random.default_rng(seed + 1)
+    counts = {}
+    for name, (prefix, when) in HISTORY.items():
+        path = folder / name
+        if not path.exists():
+            continue
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+        k = max(3, int(len(rows) * share))
+        new = rows.iloc[rng.choice(len(rows), k, replace=False)].copy()
+        new["record_id"] = [f"{prefix}{tag}N{i:06d}" for i in range(k)]
+        new[when] = "2026-06-30" + new[when].str[10:]
+        if new_people and "person_record_id" in new.columns:
+            half = k // 2
+            new.iloc[:half, new.columns.get_loc("person_record_id")] = rng.choice(
+                new_people, half)
+        with path.open("rb") as stream:
+            stream.seek(-1, 2)
+            ends = stream.read(1) == b"\n"
+        with path.open("a", encoding="utf-8", newline="") as stream:
+            if not ends:
+                stream.write("\n")
+            new.to_csv(stream, header=False, index=False)
+        counts[name] = k
+    return counts
+
+
 def differences(full: Path, incremental: Path) -> list[str]:
     """Output files (of :data:`COMPARED`) that differ between two build folders."""
     out = []
@@ -103,7 +145,36 @@ def _build(world_dir: Path, out: Path, log: Path, previous: Path | None = None,
     return {"seconds": round(seconds, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
             "peak_rss_mib": round(usage.ru_maxrss / 1024),
             "stages": {s["name"]: s["seconds"] for s in record["stages"]},
+            "stages_cpu": {s["name"]: s.get("cpu_seconds", float("nan"))
+                           for s in record["stages"]},
             "incremental": record.get("incremental", {}), "notes": record["notes"]}
+
+
+def side_by_side(full: dict, inc: dict) -> str:
+    """Per-stage wall and CPU seconds of the full and the incremental build, one stage a
+    line, then the time outside the stages (interpreter start, imports, hashing,
+    reading state, publishing) and the part up to the end of screening."""
+    lines = [f"{'stage':<10} {'full wall':>9} {'incr wall':>9} {'full CPU':>9} {'incr CPU':>9}"]
+
+    def row(name: str, values: list[float]) -> str:
+        return f"{name:<10} " + " ".join(f"{v:>8.1f}s" for v in values)
+
+    for stage in full["stages"]:
+        lines.append(row(stage, [full["stages"][stage], inc["stages"].get(stage, float("nan")),
+                                 full["stages_cpu"][stage],
+                                 inc["stages_cpu"].get(stage, float("nan"))]))
+    outside = [b["seconds"] - sum(b["stages"].values()) for b in (full, inc)]
+    outside_cpu = [b["cpu_seconds"] - sum(b["stages_cpu"].values()) for b in (full, inc)]
+    lines.append(row("outside", [*outside, *outside_cpu]))
+    front = [sum(b[k].get(s, 0.0) for s in ("ingest", "resolve", "screen"))
+             for k in ("stages", "stages_cpu") for b in (full, inc)]
+    lines.append(row("to screen", front) + "  (ingest + resolve + screen)")
+    lines.append(row("start+front", [front[0] + outside[0], front[1] + outside[1],
+                                     front[2] + outside_cpu[0], front[3] + outside_cpu[1]])
+                 + "  (with the time outside stages)")
+    lines.append(row("whole", [full["seconds"], inc["seconds"], full["cpu_seconds"],
+                               inc["cpu_seconds"]]))
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,15 +185,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of records new or changed (default 0.01)")
     parser.add_argument("--work", type=Path, default=None, help="folder for worlds and builds")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--night", choices=("people", "append"), default="people",
+                        help="people: edit people.csv only (default); append: also append "
+                             "rows to payroll, logins and shipments for new and existing "
+                             "people, as a real night does")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="graphkit-incremental-"))
     work.mkdir(parents=True, exist_ok=True)
     base, _ = world(args.people, work, args.seed, "demo")
-    changed = work / f"changed-{args.people}-{args.seed}"
+    changed = work / f"changed-{args.people}-{args.seed}-{args.night}"
     shutil.rmtree(changed, ignore_errors=True)
     shutil.copytree(base, changed)
     # edited + added = the share asked for: k edits of each of three kinds, 2k additions
     counts = change_people(changed, args.seed, share=args.change / 5)
+    if args.night == "append":
+        people = pd.read_csv(changed / "people.csv", dtype=str, usecols=["record_id"])
+        added = [r for r in people["record_id"] if r.startswith(("NEW", "BRIDGE"))]
+        counts["appended"] = append_history(changed, args.seed, args.change, new_people=added)
     builds = work / "builds"
     shutil.rmtree(builds, ignore_errors=True)
     builds.mkdir()
@@ -134,18 +213,20 @@ def main(argv: list[str] | None = None) -> int:
     differ = differences(builds / "full", builds / "incremental")
     ratio = inc["seconds"] / full["seconds"]
     cpu_ratio = inc["cpu_seconds"] / full["cpu_seconds"]
-    print(f"world: {args.people:,} people; changes: {counts}")
+    print(f"world: {args.people:,} people; night: {args.night}; changes: {counts}")
     for name, b in (("previous build", old), ("full rebuild", full), ("incremental", inc)):
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in b["stages"].items())
         print(f"{name}: {b['seconds']:.1f}s wall, {b['cpu_seconds']:.1f}s CPU, "
               f"peak {b['peak_rss_mib']:,} MiB ({stages})")
+    print(side_by_side(full, inc))
     for stage, counts_ in inc["incremental"].items():
         print(f"  reused in {stage}: {counts_}")
     print(f"incremental / full: {ratio:.2f} wall, {cpu_ratio:.2f} CPU (target ≤ 0.20)")
     print("outputs equal: " + ("yes, all of " + ", ".join(COMPARED) if not differ
                                else "NO, differ: " + ", ".join(differ)))
     if args.json:
-        args.json.write_text(json.dumps({"people": args.people, "changes": counts,
+        args.json.write_text(json.dumps({"people": args.people, "night": args.night,
+                                         "changes": counts,
                                          "previous": old, "full": full, "incremental": inc,
                                          "ratio": round(ratio, 3),
                                          "cpu_ratio": round(cpu_ratio, 3), "differ": differ},

@@ -61,7 +61,7 @@ def _build_folder(args: argparse.Namespace) -> Path:
 
 
 def _add_timeout_flag(parser: argparse.ArgumentParser) -> None:
-    from graphkit.store.server import DEFAULT_TIMEOUT
+    from graphkit.store.timeouts import DEFAULT_TIMEOUT  # not the server: no Redis client
 
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds to wait for the store to start, answer or load a batch "
@@ -203,7 +203,6 @@ def _check_build_inputs(project, out: Path, demo: bool) -> None:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from graphkit.buildfolder import BuildFolder, check_out
-    from graphkit.demo import generate_demo
     from graphkit.ingest.project import Project, load_project, native_project
     from graphkit.issues import IssueLog
     from graphkit.limits import use_limits
@@ -229,6 +228,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         started_at, started = utc_now(), time.perf_counter()
         shown: dict[Path, str] = {}
         if args.demo:
+            from graphkit.demo import generate_demo
+
             demo_dir = folder.tmp / "demo-data"
             counts = generate_demo(demo_dir, seed=args.seed, n_people=args.demo_people)
             print(f"demo data written to {out / 'demo-data'} ({counts['people.csv']:,} people "

@@ -118,8 +118,15 @@ def previous_build(result: Any) -> dict[str, Any] | None:
     return {"folder": str(folder), "build_id": build_id}
 
 
-def describe_file(path: Path, shown_as: str, **extra: Any) -> dict[str, Any]:
-    """``{"file", "size", "sha256", **extra}`` of one file."""
+def describe_file(path: Path, shown_as: str, shared: bool = False, **extra: Any
+                  ) -> dict[str, Any]:
+    """``{"file", "size", "sha256", **extra}`` of one file; ``shared``: an input, whose
+    hash this build may already have computed (``graphkit.filedigest``)."""
+    if shared:
+        from graphkit.filedigest import file_digest
+
+        digest = file_digest(path)
+        return {"file": shown_as, "size": digest.size, "sha256": digest.sha256, **extra}
     return {"file": shown_as, "size": path.stat().st_size, "sha256": sha256_of(path), **extra}
 
 
@@ -141,12 +148,12 @@ def build_inputs(result: Any, shown: dict[Path, str]) -> list[dict[str, Any]]:
         frame = result.data.records[spec.layout]
         rows = int((frame["file"] == path.name).sum()) if "file" in frame else None
         if path.is_file():
-            inputs.append(describe_file(path, shown.get(path, str(path)), role="source",
+            inputs.append(describe_file(path, shown.get(path, str(path)), True, role="source",
                                         loader=spec.name, rows=rows))
     for path, fmt in result.project.sanctions:
         path = Path(path)
         if path.is_file():
-            inputs.append(describe_file(path, shown.get(path, str(path)), role="sanctions",
+            inputs.append(describe_file(path, shown.get(path, str(path)), True, role="sanctions",
                                         format=fmt or "detected",
                                         published=list_published(path)))
     if not result.project.sanctions:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.csvsafe import write_csv
+from graphkit.filedigest import forget as forget_digests
 from graphkit.graph import (
     GRAPH_JSON,
     GraphTables,
@@ -32,6 +33,8 @@ from graphkit.incremental import (
     screen_reusing,
     write_state,
 )
+from graphkit.incremental.ingest_cache import IngestCache
+from graphkit.incremental.lists_cache import cached_sanctions
 from graphkit.incremental.state import StateError
 from graphkit.ingest import Ingested, ingest
 from graphkit.ingest.project import Project
@@ -116,7 +119,8 @@ def resolve_people(people: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS,
         return resolve_people_exact(people)
     return resolve(people, merge=settings.merge_threshold, review=settings.review_threshold,
                    max_block=settings.resolve_max_block, window=settings.resolve_window,
-                   compare=compare)
+                   compare=compare,
+                   prepare_with=compare.prepare if compare is not None else None)
 
 
 def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFrame:
@@ -182,11 +186,13 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     (``build --full``) computes every stage afresh and still carries the ids over."""
     log = log if log is not None else IssueLog()
     settings = project.settings
+    forget_digests()  # input hashes are computed once in this build, then shared
+    reader = IngestCache(previous if reuse else None)
     prior, notes = previous_state(previous if reuse else None)
     own_stages = stages is None
     stages = Stages(STAGES, show_progress) if stages is None else stages
     with stages.stage("ingest") as st:
-        data = ingest(project.sources, log, settings=project.settings)
+        data = ingest(project.sources, log, settings=project.settings, reader=reader)
         st.rows_in = sum(data.count().values())
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
@@ -198,7 +204,10 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
             companies.entities["entity_id"].nunique()
     with stages.stage("screen") as st:
         entities = entity_nodes(data, people, companies)
-        sanctions = load_sanctions(project, log)
+        lists = cached_sanctions(project.sanctions, project.programs, log,
+                                 previous if reuse else None,
+                                 lambda list_log: load_sanctions(project, list_log))
+        sanctions = lists.frame
         names = entities_to_screen(pd.concat(entities[0], ignore_index=True), data, people)
         st.rows_in = len(names)
         hits, screened = screen_reusing(names, sanctions, settings.screen_threshold,
@@ -224,13 +233,17 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
         stages.close()
-    reused = {"resolve": pairs_reuse.counts, "screen": screened.counts}
+    reused = {"ingest": reader.counts, "resolve": pairs_reuse.counts,
+              "screen": screened.counts}
+    notes += reader.notes + ([reader.note] if previous is not None and reuse else [])
+    notes += lists.notes + (["incremental screen: sanctions entries read back from the "
+                             "previous build (lists unchanged)"] if lists.reused else [])
     notes += reuse_notes(reused, previous if reuse else None)
     notes += [screened.note] if screened.note else []
     return BuildResult(project, data, people, companies, sanctions, hits, tables, clusters,
                        rings, list(stages.stats), notes + ring_notes, previous=previous,
-                       state=BuildState(pairs_reuse.state, screened.state), incremental=reused,
-                       _graph=graph, previous_view=old_view,
+                       state=BuildState(pairs_reuse.state, screened.state, reader, lists),
+                       incremental=reused, _graph=graph, previous_view=old_view,
                        previous_matching=matching[0] if matching else None)
 
 
@@ -253,7 +266,8 @@ def reuse_notes(reused: dict[str, dict[str, int]], previous: Path | None) -> lis
     people = reused.get("resolve", {})
     if people:
         lines.append(f"incremental resolve: {people['records_reused']:,} of "
-                     f"{people['records']:,} person records unchanged; "
+                     f"{people['records']:,} person records unchanged "
+                     f"({people.get('features_reused', 0):,} with their features reused); "
                      f"{people['pairs_reused']:,} candidate pairs reused, "
                      f"{people['pairs_compared']:,} compared")
     names = reused.get("screen", {})

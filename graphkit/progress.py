@@ -88,6 +88,9 @@ class StageStats:
     rows_out: int = 0
     peak_rss_mib: float = 0.0
     rss_mib: float = 0.0
+    #: CPU seconds of the process (all threads) during the stage: steadier than wall
+    #: seconds on a shared machine
+    cpu_seconds: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -97,7 +100,8 @@ class StageStats:
     def to_dict(self) -> dict:
         """Plain values, rounded, for ``build.json``."""
         data = asdict(self)
-        data.update(seconds=round(self.seconds, 3), peak_rss_mib=round(self.peak_rss_mib, 1),
+        data.update(seconds=round(self.seconds, 3), cpu_seconds=round(self.cpu_seconds, 3),
+                    peak_rss_mib=round(self.peak_rss_mib, 1),
                     rss_mib=round(self.rss_mib, 1),
                     rows_per_second=round(self.rows_per_second, 1))
         return data
@@ -135,10 +139,11 @@ class Stages:
         if self.lines:
             print(f"[{self.label}] {name} …", file=sys.stderr, flush=True)
         high_before = max_rss_mib()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         with _Sampler() as sampler:
             yield stats
         stats.seconds = time.perf_counter() - start
+        stats.cpu_seconds = time.process_time() - cpu_start
         high_after = max_rss_mib()
         stats.peak_rss_mib = max(sampler.peak, high_after if high_after > high_before else 0)
         stats.rss_mib = rss_mib()

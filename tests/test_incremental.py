@@ -4,6 +4,8 @@ generated worlds of several seeds with new, edited and removed records."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import shutil
 import sys
@@ -14,14 +16,19 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from graphkit.cli import main
-from graphkit.incremental import STATE_DIR, read_state
+from graphkit.incremental import STATE_DIR, PairReuse, read_state
+from graphkit.incremental.ingest_cache import IngestCache
+from graphkit.ingest import ingest
 from graphkit.ingest.project import native_project
+from graphkit.issues import IssueLog
 from graphkit.pipeline import BUILD_JSON, entities_to_screen, run_build, write_outputs
+from graphkit.resolve.prepare import prepare
+from graphkit.schema import Layout
 from graphkit.screen import screen
 from graphkit.world import WorldParams, generate_world
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from incremental import change_people
+from incremental import append_history, change_people
 
 
 def _build(folder: Path, out: Path, previous: Path | None = None, reuse: bool = True):
@@ -138,3 +145,211 @@ def test_cli_build_previous(tmp_path, capsys):
     assert "incremental resolve:" in summary and "incremental screen:" in summary
     manifest = json.loads((tmp_path / "b1" / "manifest.json").read_text(encoding="utf-8"))
     assert "state/pairs.parquet" in {o["file"] for o in manifest["outputs"]}
+    # one hash per input, the same in the manifest and the ingest cache, and right
+    index = json.loads((tmp_path / "b1" / STATE_DIR / "ingest" / "index.json").read_text(
+        encoding="utf-8"))
+    cached = {e["file"]: e["sha256"] for e in index["files"]}
+    for entry in (i for i in manifest["inputs"] if i["role"] == "source"):
+        path = Path(entry["file"])
+        assert entry["sha256"] == cached[path.name] == hashlib.sha256(
+            path.read_bytes()).hexdigest()
+
+
+# -- the per-file ingest cache (state/ingest/) and the sanctions cache --------------------
+
+def _ingest(project, previous: Path | None = None, out: Path | None = None, settings=None):
+    """Ingest ``project`` through the cache of ``previous``; with ``out``, write this
+    ingest's cache to ``out/state`` as a build does. Returns (data, cache)."""
+    cache = IngestCache(previous)
+    data = ingest(project.sources, IssueLog(), settings=settings or project.settings,
+                  reader=cache)
+    if out is not None:
+        cache.write(out / STATE_DIR)
+    return data, cache
+
+
+def _issues(data) -> list[tuple]:
+    return [(i.level, i.file, i.line, i.column, i.message) for i in data.log.issues]
+
+
+def assert_same_ingest(full, cached, same_issue_order: bool = True) -> None:
+    """Records (every column, line numbers included), identifiers and issues are equal."""
+    for layout, frame in full.records.items():
+        assert_frame_equal(frame, cached.records[layout])
+    assert_frame_equal(full.identifiers, cached.identifiers)
+    if same_issue_order:
+        assert _issues(full) == _issues(cached)
+    else:  # an appended file: the same issues, the tail's after the head's
+        assert sorted(_issues(full), key=str) == sorted(_issues(cached), key=str)
+
+
+def _messy_rows(path: Path, ids: tuple[str, ...]) -> None:
+    """Append rows with these record ids that raise issues (a bad amount, date, email,
+    amount) to a payroll or logins file."""
+    header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+    rows = []
+    for i, (rid, bad) in enumerate(zip(ids, ("amount", "paid_at", "email", "amount"))):
+        row = {c: "" for c in header}
+        row.update(record_id=rid, person_record_id="P000001", amount="12.50",
+                   paid_at="2026-05-01", payer="Northwind Analytics Inc.",
+                   account_number=f"99887766{i}", routing_number="121000248")
+        if bad in row:
+            row[bad] = "not-a-value"
+        rows.append(",".join(row[c] for c in header))
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write("\n".join(rows) + "\n")
+
+
+@pytest.fixture()
+def messy_world(tmp_path) -> Path:
+    world = tmp_path / "world"
+    generate_world(world, WorldParams(people=300, seed=21, rings=2))
+    _messy_rows(world / "payroll.csv", ("X1", "X2", "X3", "X4"))
+    return world
+
+
+def test_unchanged_files_are_read_back_and_a_changed_byte_is_noticed(tmp_path, messy_world):
+    project = native_project(messy_world)
+    full, _ = _ingest(project, out=tmp_path / "b1")
+    assert any(i.file == "payroll.csv" for i in full.log.issues)  # issues to carry over
+    again, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_reused"] == cache.counts["files"] == len(project.sources)
+    assert cache.counts["rows_parsed"] == 0
+    assert_same_ingest(full, again)
+    # one byte changed in place (same size): that file, and only it, is parsed again
+    path = messy_world / "logins.csv"
+    text = path.read_bytes()
+    at = text.index(b"\n", len(text) // 2) + 2
+    path.write_bytes(text[:at] + bytes([text[at] ^ 1]) + text[at + 1:])
+    changed, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_reused"] == len(project.sources) - 1
+    assert cache.counts["files_parsed"] == 1
+    assert any("logins.csv changed" in n for n in cache.notes)
+    # its other records keep their identifiers: only the changed record's are made again
+    logins = changed.records[Layout.LOGINS]
+    assert cache.counts["records_identifiers_reused"] == len(logins) - 1
+    assert_same_ingest(_ingest(project)[0], changed)
+
+
+def test_appended_file_parses_only_its_tail_and_equals_a_full_parse(tmp_path, messy_world):
+    project = native_project(messy_world)
+    _ingest(project, out=tmp_path / "b1")
+    before = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p, _ in
+              project.sources}
+    appended = append_history(messy_world, seed=4, share=0.05, new_people=["P000002"])
+    # issues in the tail too: an empty record id, one repeating the head's, one repeated
+    _messy_rows(messy_world / "payroll.csv", ("", "X1", "X900", "X900"))
+    _messy_rows(messy_world / "logins.csv", ("L1", "L2", "L3", "L4"))
+    grown, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_appended"] == len(appended), cache.notes
+    assert cache.counts["files_reused"] == len(project.sources) - len(appended)
+    assert cache.counts["rows_parsed"] == sum(appended.values()) + 8
+    full = _ingest(project)[0]
+    assert_same_ingest(full, grown, same_issue_order=False)
+    payroll = grown.records[Layout.PAYROLL]
+    tail = payroll[payroll["line"] > before["payroll.csv"]]
+    assert len(tail) == appended["payroll.csv"] + 4
+    assert tail["line"].min() == before["payroll.csv"] + 1  # line numbers go on
+    first_messy = before["payroll.csv"] + appended["payroll.csv"] + 1
+    assert {f"payroll:{first_messy}", f"X1#{first_messy + 1}", f"X900#{first_messy + 3}"
+            } <= set(tail["record_id"])  # renamed as a full parse renames them
+    # the appended file's entry serves the next night as well
+    _, cache = _ingest(project, previous=tmp_path / "b1", out=tmp_path / "b2")
+    again, cache = _ingest(project, previous=tmp_path / "b2")
+    assert cache.counts["files_reused"] == len(project.sources)
+    assert_same_ingest(full, again, same_issue_order=False)
+
+
+def test_a_rewritten_head_or_an_unclean_tail_is_parsed_in_full(tmp_path, messy_world):
+    project = native_project(messy_world)
+    _ingest(project, out=tmp_path / "b1")
+    path = messy_world / "shipments.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("2025-", "2024-", 1) + text.splitlines()[1] + "\n",
+                    encoding="utf-8")  # grew, but its first bytes changed
+    with (messy_world / "payroll.csv").open("a", encoding="utf-8") as stream:
+        stream.write('PAYQ1,P000001,"Acme ""Q"" Inc,Bob\n')  # an unbalanced quote
+    data, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_appended"] == 0 and cache.counts["files_parsed"] == 2
+    assert any("payroll.csv grew but its new part is not clean" in n for n in cache.notes)
+    assert_same_ingest(_ingest(project)[0], data)
+
+
+def test_a_changed_loader_spec_or_setting_invalidates_the_cache(tmp_path, messy_world):
+    project = native_project(messy_world)
+    _ingest(project, out=tmp_path / "b1")
+    settings = project.settings.with_overrides(max_field_chars=5_000)
+    _, cache = _ingest(project, previous=tmp_path / "b1", settings=settings)
+    assert cache.counts["files_reused"] == 0
+    assert cache.counts["files_parsed"] == len(project.sources)
+    path, spec = project.sources[0]
+    rule = spec.columns["record_id"]
+    project.sources[0] = (path, dataclasses.replace(
+        spec, columns={**spec.columns, "record_id": dataclasses.replace(rule, default="?")}))
+    _, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_reused"] == len(project.sources) - 1
+    assert cache.counts["files_parsed"] == 1
+
+
+def test_broken_or_missing_ingest_cache_parses_in_full_and_says_so(tmp_path, messy_world):
+    project = native_project(messy_world)
+    full, _ = _ingest(project, out=tmp_path / "b1")
+    folder = tmp_path / "b1" / STATE_DIR / "ingest"
+    broken = sorted(folder.glob("*.records.arrow"))[0]
+    broken.write_bytes(b"not an Arrow file")
+    data, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_parsed"] == 1
+    assert any("unreadable" in n and "parsed in full" in n for n in cache.notes)
+    assert_same_ingest(full, data)
+    (folder / "index.json").write_text("{", encoding="utf-8")
+    data, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_parsed"] == len(project.sources)
+    assert any("index.json unreadable" in n for n in cache.notes)
+    (folder / "index.json").unlink()
+    data, cache = _ingest(project, previous=tmp_path / "b1")
+    assert any("index.json missing" in n for n in cache.notes)
+    assert_same_ingest(full, data)
+
+
+def test_an_appending_night_builds_as_a_full_rebuild(tmp_path):
+    world = tmp_path / "world"
+    generate_world(world, WorldParams(people=500, seed=31, rings=3))
+    _build(world, tmp_path / "old")
+    change_people(world, 31)
+    added = [r for r in pd.read_csv(world / "people.csv", dtype=str)["record_id"]
+             if r.startswith(("NEW", "BRIDGE"))]
+    append_history(world, 31, share=0.02, new_people=added)
+    full = _build(world, tmp_path / "full", previous=tmp_path / "old", reuse=False)
+    incremental = _build(world, tmp_path / "new", previous=tmp_path / "old")
+    assert_same_build(full, incremental)
+    counts = incremental.incremental["ingest"]
+    assert counts["files_appended"] == 3 and counts["files_parsed"] == 1  # people.csv
+    assert any(n.startswith("incremental ingest:") for n in incremental.notes)
+    assert full.incremental["ingest"]["files_reused"] == 0
+
+
+def test_sanctions_entries_are_read_back_while_the_lists_are_unchanged(tmp_path):
+    world = tmp_path / "world"
+    generate_world(world, WorldParams(people=250, seed=9, rings=1))
+    old = _build(world, tmp_path / "old")
+    assert (tmp_path / "old" / STATE_DIR / "sanctions.json").is_file()
+    again = run_build(native_project(world), show_progress=False, previous=tmp_path / "old")
+    assert any("sanctions entries read back" in n for n in again.notes)
+    assert_frame_equal(old.sanctions, again.sanctions)
+    project = native_project(world)
+    project.settings = project.settings.with_overrides(programs=("DPRK*",))
+    other = run_build(project, show_progress=False, previous=tmp_path / "old")
+    assert any("lists read again" in n for n in other.notes)
+    assert_frame_equal(other.sanctions, run_build(project, show_progress=False).sanctions)
+
+
+def test_reused_features_equal_prepared_ones(tmp_path):
+    world = tmp_path / "world"
+    generate_world(world, WorldParams(people=400, seed=19, rings=2))
+    _build(world, tmp_path / "old")
+    change_people(world, 19)
+    people = ingest(native_project(world).sources).records[Layout.PEOPLE]
+    reuse = PairReuse(people, read_state(tmp_path / "old").people)
+    features = reuse.prepare(people.reset_index(drop=True))
+    assert 0 < reuse.counts["features_reused"] < len(people)
+    assert_frame_equal(features.frame, prepare(people.reset_index(drop=True)).frame)

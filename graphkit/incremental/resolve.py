@@ -15,7 +15,7 @@ import pandas as pd
 
 from graphkit.incremental.state import PeopleState
 from graphkit.resolve.compare import LEVELS, compare_pairs
-from graphkit.resolve.prepare import INPUT_COLUMNS, Features
+from graphkit.resolve.prepare import FEATURE_COLUMNS, INPUT_COLUMNS, Features, prepare
 
 #: The people columns :func:`graphkit.resolve.prepare.prepare` reads (besides record_id).
 FINGERPRINT_COLUMNS = INPUT_COLUMNS
@@ -39,13 +39,48 @@ class PairReuse:
     previous: PeopleState | None = None
     state: PeopleState | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    #: this build's features (``prepare``), handed on to the next build
+    features: pd.DataFrame | None = None
+    _known: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _fingerprints_and_old(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each record's fingerprint and its position in the previous build (or -1)."""
+        if self._known is None or len(self._known[0]) != len(ids):
+            fingerprints = record_fingerprints(self.people.reset_index(drop=True))
+            self._known = fingerprints, self._old_positions(ids, fingerprints)
+        return self._known
+
+    def prepare(self, people: pd.DataFrame) -> Features:
+        """A stand-in for :func:`~graphkit.resolve.prepare.prepare` (pass it as
+        ``resolve(..., prepare=reuse.prepare)``): the previous build's features for
+        records whose fingerprint is unchanged (features depend on the record's own
+        fields alone), prepared now for the others."""
+        ids = people["record_id"].to_numpy(dtype=object)
+        _, old = self._fingerprints_and_old(ids)
+        before = self.previous.features if self.previous is not None else None
+        reused = np.flatnonzero(old >= 0) if before is not None else np.zeros(0, np.int64)
+        if not len(reused):
+            features = prepare(people)
+        else:
+            fresh_at = np.flatnonzero(old < 0)
+            fresh = prepare(people.iloc[fresh_at]).frame if len(fresh_at) else None
+            data = {"record_id": ids}
+            for column in FEATURE_COLUMNS[1:]:
+                values = np.empty(len(ids), dtype=object)
+                values[reused] = before[column].to_numpy(dtype=object)[old[reused]]
+                if fresh is not None:
+                    values[fresh_at] = fresh[column].to_numpy(dtype=object)
+                data[column] = values
+            features = Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
+        self.counts["features_reused"] = len(reused)
+        self.features = features.frame
+        return features
 
     def __call__(self, features: Features, left: np.ndarray, right: np.ndarray
                  ) -> dict[str, np.ndarray]:
         ids = features.frame["record_id"].to_numpy(dtype=object)
-        fingerprints = record_fingerprints(self.people.reset_index(drop=True))
+        fingerprints, old = self._fingerprints_and_old(ids)
         left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
-        old = self._old_positions(ids, fingerprints)
         found = np.full(len(left), -1, dtype=np.int64)
         if self.previous is not None and len(self.previous.left):
             n_old = len(self.previous.records)
@@ -67,8 +102,9 @@ class PairReuse:
             levels[name] = level
         self.state = PeopleState(pd.DataFrame({"record_id": ids.astype(str),
                                                "fingerprint": fingerprints}),
-                                 left, right, levels)
+                                 left, right, levels, self.features)
         self.counts = {"records": len(ids), "records_reused": int((old >= 0).sum()),
+                       "features_reused": self.counts.get("features_reused", 0),
                        "pairs": len(left), "pairs_reused": int(reuse.sum()),
                        "pairs_compared": int((~reuse).sum())}
         return levels

@@ -4,7 +4,10 @@
 content fingerprint, in the build's record order), ``state/pairs.parquet`` (candidate
 pairs as positions into people.parquet, with each field's comparison level),
 ``state/screened.parquet`` (distinct name, kind, dob screened) and ``state/hits.parquet``
-(their hits)."""
+(their hits); ``state/features.parquet`` (each person record's resolution features, in
+people.parquet's order), ``state/ingest/`` (the per-file ingest cache,
+:mod:`graphkit.incremental.ingest_cache`) and ``state/sanctions.json`` (the sanctions
+entries screened, :mod:`graphkit.incremental.lists_cache`)."""
 
 from __future__ import annotations
 
@@ -13,11 +16,16 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from graphkit.resolve.compare import LEVELS
+
+if TYPE_CHECKING:
+    from graphkit.incremental.ingest_cache import IngestCache
+    from graphkit.incremental.lists_cache import ListsCache
 
 STATE_DIR = "state"
 #: Bumped whenever what is stored, or how levels or hits are computed, changes.
@@ -36,6 +44,8 @@ class PeopleState:
     left: np.ndarray
     right: np.ndarray
     levels: dict[str, np.ndarray]
+    #: each record's resolution features (``resolve.prepare``), in record order
+    features: pd.DataFrame | None = None
 
 
 @dataclass
@@ -50,10 +60,14 @@ class ScreenState:
 
 @dataclass
 class BuildState:
-    """What a build hands to the next one (either part may be missing)."""
+    """What a build hands to the next one (any part may be missing); ``ingest``: the
+    per-file ingest cache (``state/ingest/``), ``lists``: the sanctions entries
+    (``state/sanctions.json``), each with its own key and code identity."""
 
     people: PeopleState | None = None
     screen: ScreenState | None = None
+    ingest: IngestCache | None = None
+    lists: ListsCache | None = None
 
 
 class StateError(ValueError):
@@ -87,10 +101,17 @@ def write_state(state: BuildState, out: str | Path) -> list[Path]:
                               **{f: p.levels[f] for f in LEVELS}})
         pairs.to_parquet(folder / "pairs.parquet", index=False)
         written += [folder / "people.parquet", folder / "pairs.parquet"]
+        if p.features is not None and len(p.features) == len(p.records):
+            _features_table(p.features).to_parquet(folder / "features.parquet", index=False)
+            written.append(folder / "features.parquet")
     if state.screen is not None:
         state.screen.screened.to_parquet(folder / "screened.parquet", index=False)
         state.screen.hits.to_parquet(folder / "hits.parquet", index=False)
         written += [folder / "screened.parquet", folder / "hits.parquet"]
+    if state.ingest is not None:
+        written += state.ingest.write(folder)
+    if state.lists is not None:
+        written.append(state.lists.write(folder))
     return written
 
 
@@ -121,7 +142,8 @@ def read_state(build: str | Path) -> BuildState:
             _require(pairs, ("left", "right", *LEVELS), folder / "pairs.parquet")
             state.people = PeopleState(
                 records, pairs["left"].to_numpy(np.int64), pairs["right"].to_numpy(np.int64),
-                {f: pairs[f].to_numpy(np.int8) for f in LEVELS})
+                {f: pairs[f].to_numpy(np.int8) for f in LEVELS},
+                _read_features(folder / "features.parquet", len(records)))
         if meta.get("list_identity") and (folder / "screened.parquet").is_file():
             screened = pd.read_parquet(folder / "screened.parquet")
             hits = pd.read_parquet(folder / "hits.parquet")
@@ -133,6 +155,30 @@ def read_state(build: str | Path) -> BuildState:
             raise
         raise StateError(f"{folder}: unreadable state ({exc})") from exc
     return state
+
+
+def _features_table(features: pd.DataFrame) -> pd.DataFrame:
+    """Features as stored: text columns, ``name_tokens`` a list of text."""
+    return pd.DataFrame({c: features[c].to_numpy(dtype=object) if c == "name_tokens"
+                         else features[c].astype(str) for c in features.columns})
+
+
+def _read_features(path: Path, n_records: int) -> pd.DataFrame | None:
+    """Stored features as ``prepare`` makes them (object columns, token tuples); None
+    when there are none (they are then prepared afresh)."""
+    from graphkit.resolve.prepare import FEATURE_COLUMNS
+
+    if not path.is_file():
+        return None
+    frame = pd.read_parquet(path)
+    _require(frame, FEATURE_COLUMNS, path)
+    if len(frame) != n_records:
+        raise StateError(f"{path}: {len(frame):,} rows for {n_records:,} person records")
+    data = {c: frame[c].to_numpy(dtype=object) for c in FEATURE_COLUMNS}
+    tokens = np.empty(len(frame), dtype=object)
+    tokens[:] = [tuple(t) for t in data["name_tokens"]]
+    data["name_tokens"] = tokens
+    return pd.DataFrame(data, columns=list(FEATURE_COLUMNS))
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:

@@ -114,6 +114,18 @@ def _map_chunk(raw: pd.DataFrame, lines: np.ndarray, spec: LoaderSpec, path: Pat
     return pd.DataFrame(out, index=raw.index)
 
 
+@dataclass
+class ParsedRows:
+    """One file's rows mapped onto its layout's native columns, before record ids are
+    made unique: ``frame`` (``None`` when the file has no rows), each row's physical
+    ``lines``, and whether Arrow read it (``fast``: the file is clean, every physical line
+    one record, see :mod:`graphkit.ingest.fastcsv`)."""
+
+    frame: pd.DataFrame | None
+    lines: np.ndarray
+    fast: bool
+
+
 def read_source(path: str | Path, spec: LoaderSpec, log: IssueLog,
                 source_name: str | None = None, settings: Settings | None = None
                 ) -> pd.DataFrame:
@@ -125,6 +137,13 @@ def read_source(path: str | Path, spec: LoaderSpec, log: IssueLog,
     (:mod:`graphkit.ingest.fastcsv`), any other by the csv module with every repair
     (:mod:`graphkit.ingest.rows`); both give the same records and issues.
     """
+    return finish_records(parse_rows(path, spec, log, settings), path, spec, log,
+                          source_name)
+
+
+def parse_rows(path: str | Path, spec: LoaderSpec, log: IssueLog,
+               settings: Settings | None = None) -> ParsedRows:
+    """The first half of :func:`read_source`: parse and map the rows of one file."""
     path = Path(path)
     check_file(path)
     limits = limits_of(settings, spec)
@@ -148,12 +167,23 @@ def read_source(path: str | Path, spec: LoaderSpec, log: IssueLog,
         finally:
             csv.field_size_limit(old_limit)
     if not pieces:
-        return empty_records(spec.layout)
+        return ParsedRows(None, np.zeros(0, dtype=np.int64), fast)
     out = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
     lines = np.concatenate(line_parts)
     if len(lines) > 1 and np.any(np.diff(lines) < 0):  # rows Arrow handed back
         order = np.argsort(lines, kind="stable")
         out, lines = out.iloc[order].reset_index(drop=True), lines[order]
+    return ParsedRows(out, lines, fast)
+
+
+def finish_records(parsed: ParsedRows, path: str | Path, spec: LoaderSpec, log: IssueLog,
+                   source_name: str | None = None) -> pd.DataFrame:
+    """The second half of :func:`read_source`: record ids made unique within the file,
+    and the ``source_name``, ``file`` and ``line`` columns added."""
+    path = Path(path)
+    if parsed.frame is None:
+        return empty_records(spec.layout)
+    out, lines = parsed.frame, parsed.lines
     out["record_id"] = unique_ids(out["record_id"], lines, path, log)
     out["source_name"] = constant(source_name or spec.name, out.index)
     out["file"] = constant(path.name, out.index)
@@ -229,9 +259,25 @@ def _late_rows(late: list[tuple[int, str]], reader: RowReader, log: IssueLog) ->
     return chunk
 
 
+class SourceReader:
+    """How :func:`ingest` turns one file into records and identifiers: parsed afresh
+    (this class), or taken from a cache (``graphkit.incremental.ingest_cache``)."""
+
+    def records(self, path: Path, spec: LoaderSpec, log: IssueLog, source_name: str | None,
+                settings: Settings | None) -> pd.DataFrame:
+        """The records frame of one file (:func:`read_source`)."""
+        return read_source(path, spec, log, source_name=source_name, settings=settings)
+
+    def identifiers(self, records: pd.DataFrame, spec: LoaderSpec, log: IssueLog
+                    ) -> pd.DataFrame:
+        """The identifiers of one file's records (after ids are made unique across files)."""
+        return extract_identifiers(records, spec.identifiers, spec.layout, log)
+
+
 def ingest(sources: Iterable[tuple[str | Path, LoaderSpec]], log: IssueLog | None = None,
            source_names: Iterable[str | None] | None = None,
-           settings: Settings | None = None) -> Ingested:
+           settings: Settings | None = None, reader: SourceReader | None = None
+           ) -> Ingested:
     """Read every (file, spec) pair; files of one layout are stacked into one frame.
 
     Every file is checked before any is read: a path that is not a readable, non-empty
@@ -239,8 +285,10 @@ def ingest(sources: Iterable[tuple[str | Path, LoaderSpec]], log: IssueLog | Non
     resource limit (:class:`LimitError`). A file whose content cannot be used (a required
     column missing) is reported as an error in the log and skipped; the others load.
     Record ids repeated across files of one layout are made unique and reported.
+    ``reader`` (default: parse every file) may take unchanged files from a cache.
     """
     log = log if log is not None else IssueLog()
+    reader = reader if reader is not None else SourceReader()
     sources = list(sources)
     for path, _spec in sources:
         check_file(path)
@@ -249,7 +297,7 @@ def ingest(sources: Iterable[tuple[str | Path, LoaderSpec]], log: IssueLog | Non
     loaded: list[tuple[LoaderSpec, int]] = []  # spec and position of its frame in frames
     for (path, spec), name in zip(sources, names):
         try:
-            frame = read_source(path, spec, log, source_name=name, settings=settings)
+            frame = reader.records(Path(path), spec, log, name, settings)
         except LimitError:
             raise
         except InputError as exc:
@@ -259,9 +307,8 @@ def ingest(sources: Iterable[tuple[str | Path, LoaderSpec]], log: IssueLog | Non
         frames[spec.layout].append(frame)
     for parts in frames.values():
         if len(parts) > 1:
-            _dedupe_across_files(parts, log)
-    id_frames = [extract_identifiers(frames[spec.layout][i], spec.identifiers, spec.layout, log)
-                 for spec, i in loaded]
+            dedupe_across_files(parts, log)
+    id_frames = [reader.identifiers(frames[spec.layout][i], spec, log) for spec, i in loaded]
     records = {layout: (pd.concat(parts, ignore_index=True) if len(parts) > 1 else
                         parts[0] if parts else empty_records(layout))
                for layout, parts in frames.items()}
@@ -271,7 +318,7 @@ def ingest(sources: Iterable[tuple[str | Path, LoaderSpec]], log: IssueLog | Non
     return Ingested(records=records, identifiers=identifiers, log=log)
 
 
-def _dedupe_across_files(parts: list[pd.DataFrame], log: IssueLog) -> None:
+def dedupe_across_files(parts: list[pd.DataFrame], log: IssueLog) -> None:
     """Suffix record ids already used by an earlier file of the layout (in place)."""
     ids = pd.concat([p["record_id"] for p in parts], ignore_index=True)
     dup = np.flatnonzero(ids.duplicated(keep="first").to_numpy())

@@ -27,8 +27,14 @@ def entity_roots(record_ids: np.ndarray, labels: np.ndarray
     keeps an entity's id from build to build whatever the record order; and each record's
     group as a position in that array."""
     _, of_group = np.unique(labels, return_inverse=True)
-    smallest = pd.Series(record_ids, dtype=object).groupby(of_group).min()
-    return smallest.to_numpy(dtype=object), of_group
+    of_group = of_group.reshape(-1)
+    # ranks of the ids in sorted order, then the least rank per group: a groupby min
+    # over strings would compare them one group at a time in Python
+    ranks, ordered = pd.factorize(np.asarray(record_ids, dtype=object), sort=True)
+    least = np.full(int(of_group.max()) + 1 if len(of_group) else 0, len(ordered),
+                    dtype=np.int64)
+    np.minimum.at(least, of_group, ranks)
+    return np.asarray(ordered, dtype=object)[least], of_group
 
 
 def ring_content_id(members: Iterable[str]) -> str:

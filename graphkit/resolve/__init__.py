@@ -74,7 +74,8 @@ def waterfall_text(rows: list[dict]) -> str:
 
 def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = DEFAULT_REVIEW,
             max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None,
-            window: int = DEFAULT_WINDOW, compare: Callable | None = None) -> Resolution:
+            window: int = DEFAULT_WINDOW, compare: Callable | None = None,
+            prepare_with: Callable | None = None) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
     Blocks over ``max_block`` records are windowed (each record paired with its
@@ -84,11 +85,12 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     (:func:`~graphkit.resolve.model.refine_with_labels`). ``Resolution.stages`` holds the
     seconds of each stage. ``compare`` (optional) stands in for
     :func:`~graphkit.resolve.compare.compare_pairs` (same arguments, same levels): an
-    incremental build passes one that reuses the previous build's levels.
+    incremental build passes one that reuses the previous build's levels; ``prepare_with``
+    (optional) likewise stands in for :func:`~graphkit.resolve.prepare.prepare`.
     """
     clock = _Clock()
     people = people.reset_index(drop=True)
-    features = prepare(people)
+    features = (prepare_with or prepare)(people)
     clock.lap("prepare")
     blocking = block(features, max_block, window)
     clock.lap("block")

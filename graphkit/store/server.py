@@ -33,9 +33,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from graphkit.issues import InputError
+from graphkit.store.timeouts import DEFAULT_TIMEOUT
 
-#: Seconds to wait for connects, reads and readiness unless told otherwise.
-DEFAULT_TIMEOUT = 60.0
 SOCKET_NAME = "engine.sock"
 OWNER_FILE = "owner.pid"
 _PR_SET_PDEATHSIG = 1
