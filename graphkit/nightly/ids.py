@@ -27,8 +27,14 @@ def entity_roots(record_ids: np.ndarray, labels: np.ndarray
     keeps an entity's id from build to build whatever the record order; and each record's
     group as a position in that array."""
     _, of_group = np.unique(labels, return_inverse=True)
-    smallest = pd.Series(record_ids, dtype=object).groupby(of_group).min()
-    return smallest.to_numpy(dtype=object), of_group
+    of_group = of_group.reshape(-1)
+    # each id's rank among the sorted distinct ids, the smallest rank per group by one
+    # reduction (a groupby ``min`` over strings runs in Python, group by group)
+    rank, ordered = pd.factorize(np.asarray(record_ids, dtype=object), sort=True)
+    smallest = np.full(int(of_group.max()) + 1 if len(of_group) else 0, len(ordered),
+                       dtype=np.int64)
+    np.minimum.at(smallest, of_group, rank)
+    return np.asarray(ordered, dtype=object)[smallest], of_group
 
 
 def ring_content_id(members: Iterable[str]) -> str:
