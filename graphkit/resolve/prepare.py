@@ -10,7 +10,6 @@ import jellyfish
 import numpy as np
 import pandas as pd
 
-from graphkit.distinct import map_distinct
 from graphkit.text.names import romanized_tokens
 from graphkit.text.normalize import (
     normalize_address,
@@ -37,10 +36,12 @@ def display_name(row: dict) -> str:
 @dataclass(frozen=True)
 class Features:
     """Feature columns (lists aligned with the input rows); ``cache`` holds what later
-    stages derive from them once (e.g. the comparison codes)."""
+    stages derive from them once (e.g. the comparison codes); ``workers``: threads the
+    later stages may use on them (results do not depend on it)."""
 
     frame: pd.DataFrame
     cache: dict = field(default_factory=dict, compare=False, repr=False)
+    workers: int = field(default=1, compare=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -81,11 +82,15 @@ INPUT_COLUMNS = ("first_name", "middle_name", "last_name", "full_name", "dob", "
 _USED_COLUMNS = frozenset({"record_id", *INPUT_COLUMNS})
 
 
-def prepare(people: pd.DataFrame) -> Features:
+def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
     """Normalised features of person records (native ``people.csv`` columns).
 
     Column by column, each function called once per distinct value (a million records
-    hold far fewer distinct streets, places and names)."""
+    hold far fewer distinct streets, places and names). Every string feature is a
+    categorical column whose codes number its values in order of first appearance (as
+    :func:`value_codes` does), so later stages code a column without hashing a million
+    strings again; ``record_id`` and ``name_tokens`` are object columns. ``workers`` is
+    kept in :attr:`Features.workers` for the stages after."""
     people = people[[c for c in people.columns if c in _USED_COLUMNS]].fillna("").astype(str)
     empty = pd.Series("", index=people.index)
 
@@ -101,36 +106,77 @@ def prepare(people: pd.DataFrame) -> Features:
     distinct_tokens = [tuple(t for w in n.split() for t in word_tokens(w))
                        for n in distinct_names.tolist()]
     tokens = _spread(distinct_tokens, name_codes)
-    name_key = _spread([" ".join(sorted(t)) for t in distinct_tokens], name_codes)
-    street = col("street")
+    name_key = _Coded(name_codes, [" ".join(sorted(t)) for t in distinct_tokens])
+    street = _Coded.of(col("street"))
     # normalize_street is word-local too: each distinct word once
     street_word = functools.cache(normalize_street)
-    line = map_distinct(street, lambda v: " ".join(
-        w for w in (street_word(word) for word in v.split()) if w)).to_numpy()
-    postcode = map_distinct(col("postcode") + "\x1f" + col("country"),
-                            lambda v: normalize_postcode(*v.split("\x1f"))).to_numpy()
+    line = street.map(lambda v: " ".join(
+        w for w in (street_word(word) for word in v.split()) if w))
+    postcode = _Coded.of(col("postcode") + "\x1f" + col("country")).map(
+        lambda v: normalize_postcode(*v.split("\x1f")))
     # the address key's parts after the street, each from its own column
-    city = map_distinct(col("city"), lambda v: normalize_address("x", v).split("|")[1]).to_numpy()
-    region = map_distinct(col("region"),
-                          lambda v: normalize_address("x", "", v).split("|")[2]).to_numpy()
-    country = map_distinct(col("country"), normalize_country).to_numpy()
-    tail = "|" + city + "|" + region + "|" + postcode + "|" + country
-    address = np.where(line != "", line + tail, "")
+    city = _Coded.of(col("city")).map(lambda v: normalize_address("x", v).split("|")[1])
+    region = _Coded.of(col("region")).map(
+        lambda v: normalize_address("x", "", v).split("|")[2])
+    country = _Coded.of(col("country")).map(normalize_country)
+    address = _Coded.combine((line, city, region, postcode, country), lambda parts: (
+        "|".join(parts) if parts[0] != "" else ""))
     data = {
-        "record_id": people["record_id"].to_numpy(dtype=object),
-        "name_key": name_key,
-        "name_tokens": tokens,
-        "dob": col("dob").to_numpy(dtype=object),
-        "email": map_distinct(col("email"), _email).to_numpy(),
-        "phone": map_distinct(col("phone"), _phone).to_numpy(),
-        "address": address,
-        "postcode": postcode,
-        "street_number": map_distinct(
-            street, lambda v: v.split()[0] if v.split() else "").to_numpy(),
-        "national_id": map_distinct(col("national_id"), _document).to_numpy(),
-        "passport": map_distinct(col("passport"), _document).to_numpy(),
+        "record_id": pd.Series(people["record_id"].to_numpy(dtype=object), dtype=object),
+        "name_key": name_key.column(),
+        "name_tokens": pd.Series(tokens, dtype=object),
+        "dob": _Coded.of(col("dob")).column(),
+        "email": _Coded.of(col("email")).map(_email).column(),
+        "phone": _Coded.of(col("phone")).map(_phone).column(),
+        "address": address.column(),
+        "postcode": postcode.column(),
+        "street_number": street.map(lambda v: v.split()[0] if v.split() else "").column(),
+        "national_id": _Coded.of(col("national_id")).map(_document).column(),
+        "passport": _Coded.of(col("passport")).map(_document).column(),
     }
-    return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
+    return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)), workers=workers)
+
+
+class _Coded:
+    """A string column as a code per record and the value of each code (values may
+    repeat until :meth:`column` merges them); functions of it run once per code."""
+
+    def __init__(self, codes: np.ndarray, values: list[str]) -> None:
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.values = values
+
+    @classmethod
+    def of(cls, values: pd.Series) -> _Coded:
+        """The distinct values of a column without missing values."""
+        codes, distinct = pd.factorize(values)
+        return cls(codes, distinct.tolist())
+
+    def map(self, func) -> _Coded:
+        """``func`` of every value, called once per code (``None`` becomes "")."""
+        return _Coded(self.codes, [func(v) or "" for v in self.values])
+
+    @classmethod
+    def combine(cls, parts: tuple[_Coded, ...], func) -> _Coded:
+        """``func`` of each record's tuple of part values, called once per distinct
+        combination of the parts' codes."""
+        key = np.zeros(len(parts[0].codes), dtype=np.int64)
+        for part in parts:  # a dense code per combination so far: no int64 overflow
+            key, _ = pd.factorize(key * (len(part.values) + 1) + part.codes)
+            key = key.astype(np.int64)
+        first = np.empty(int(key.max()) + 1 if len(key) else 0, dtype=np.int64)
+        first[key[::-1]] = np.arange(len(key))[::-1]  # one record of each combination
+        at = [np.asarray(part.codes[first]) for part in parts]
+        values = [func(tuple(part.values[a[i]] for part, a in zip(parts, at)))
+                  for i in range(len(first))]
+        return cls(key, values)
+
+    def column(self) -> pd.Series:
+        """A categorical column of the values, its codes numbering the distinct values in
+        order of first appearance."""
+        merged, distinct = pd.factorize(np.asarray(self.values, dtype=object))
+        codes = merged[self.codes] if len(self.codes) else self.codes
+        return pd.Series(pd.Categorical.from_codes(
+            codes, categories=pd.Index(distinct, dtype=object)), dtype="category")
 
 
 def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
