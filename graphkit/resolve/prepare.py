@@ -97,15 +97,24 @@ def _emails(values: list[str]) -> np.ndarray:
         pc.ends_with(a, "@gmail.com"), pc.ends_with(a, "@googlemail.com")))
 
 
+#: Wider forms the vectorised shortcuts also take: a US number written with brackets,
+#: spaces, dots or dashes; a document number with dashes.
+_US_PHONE = re.compile(r"\(?[2-9][0-9]{2}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}")
+_DASHED_DOCUMENT = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
+
+
 def _phones(values: list[str]) -> np.ndarray:
     """:func:`_phone` of every value."""
-    return _shortcut(values, _PLAIN_PHONE,
-                     lambda a: pc.binary_join_element_wise("+1", a, ""), _phone)
+    return _shortcut(values, _US_PHONE, lambda a: pc.binary_join_element_wise(
+        "+1", pc.replace_substring_regex(a, "[^0-9]", ""), ""), _phone)
 
 
 def _documents(values: list[str]) -> np.ndarray:
     """:func:`_document` of every value."""
-    return _shortcut(values, _PLAIN_DOCUMENT, pc.utf8_upper, _document)
+    def fast(array: pa.Array) -> pa.Array:
+        plain = pc.utf8_upper(pc.replace_substring(array, "-", ""))
+        return pc.if_else(pc.greater_equal(pc.utf8_length(plain), 4), plain, "")
+    return _shortcut(values, _DASHED_DOCUMENT, fast, _document)
 
 
 #: The people columns features are made from (besides ``record_id``; others are not
@@ -126,11 +135,14 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
     :func:`value_codes` does), so later stages code a column without hashing a million
     strings again; ``record_id`` and ``name_tokens`` are object columns. ``workers`` is
     kept in :attr:`Features.workers` for the stages after."""
-    people = people[[c for c in people.columns if c in _USED_COLUMNS]].fillna("").astype(str)
+    people = people.reset_index(drop=True)
     empty = pd.Series("", index=people.index)
 
     def col(name: str) -> pd.Series:
-        return people.get(name, empty)
+        if name not in people.columns:
+            return empty
+        values = people[name]
+        return (values.fillna("") if values.hasnans else values).astype(str)
 
     # the parts joined by spaces: tokenising ignores the extra spaces of empty parts
     joined = col("first_name") + " " + col("middle_name") + " " + col("last_name")
@@ -147,15 +159,15 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
     street_word = functools.cache(normalize_street)
     line = street.map(lambda v: " ".join(
         w for w in (street_word(word) for word in v.split()) if w))
-    postcode = _Coded.of(col("postcode") + "\x1f" + col("country")).map(
-        lambda v: normalize_postcode(*v.split("\x1f")))
+    raw_country = _Coded.of(col("country"))
+    postcode = _Coded.combine((_Coded.of(col("postcode")), raw_country), lambda parts: [
+        normalize_postcode(p, c) for p, c in zip(parts[0].tolist(), parts[1].tolist())])
     # the address key's parts after the street, each from its own column
     city = _Coded.of(col("city")).map(lambda v: normalize_address("x", v).split("|")[1])
     region = _Coded.of(col("region")).map(
         lambda v: normalize_address("x", "", v).split("|")[2])
-    country = _Coded.of(col("country")).map(normalize_country)
-    address = _Coded.combine((line, city, region, postcode, country), lambda parts: (
-        "|".join(parts) if parts[0] != "" else ""))
+    country = raw_country.map(normalize_country)
+    address = _Coded.combine((line, city, region, postcode, country), _address_keys)
     data = {
         "record_id": pd.Series(people["record_id"].to_numpy(dtype=object), dtype=object),
         "name_key": name_key.column(),
@@ -170,6 +182,17 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
         "passport": _Coded.of(col("passport")).map_all(_documents).column(),
     }
     return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)), workers=workers)
+
+
+def _address_keys(parts: list[np.ndarray]) -> np.ndarray:
+    """The address key ``line|city|region|postcode|country`` of each row of the parts
+    (empty without a street line), joined by Arrow."""
+    arrays = [pa.array(part, type=pa.string()) for part in parts]
+    if not len(arrays[0]):
+        return np.empty(0, dtype=object)
+    joined = pc.binary_join_element_wise(*arrays, "|")
+    keys = pc.if_else(pc.equal(arrays[0], ""), "", joined)
+    return np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)
 
 
 class _Coded:
@@ -196,18 +219,16 @@ class _Coded:
 
     @classmethod
     def combine(cls, parts: tuple[_Coded, ...], func) -> _Coded:
-        """``func`` of each record's tuple of part values, called once per distinct
-        combination of the parts' codes."""
+        """``func`` of the parts' value arrays, one element per distinct combination of
+        the parts' codes (an array of the results)."""
         key = np.zeros(len(parts[0].codes), dtype=np.int64)
         for part in parts:  # a dense code per combination so far: no int64 overflow
             key, _ = pd.factorize(key * (len(part.values) + 1) + part.codes)
             key = key.astype(np.int64)
         first = np.empty(int(key.max()) + 1 if len(key) else 0, dtype=np.int64)
         first[key[::-1]] = np.arange(len(key))[::-1]  # one record of each combination
-        at = [np.asarray(part.codes[first]) for part in parts]
-        values = [func(tuple(part.values[a[i]] for part, a in zip(parts, at)))
-                  for i in range(len(first))]
-        return cls(key, values)
+        return cls(key, func([np.asarray(part.values, dtype=object)[part.codes[first]]
+                              for part in parts]))
 
     def column(self) -> pd.Series:
         """A categorical column of the values, its codes numbering the distinct values in
