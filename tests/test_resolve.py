@@ -282,7 +282,7 @@ def test_prepare_shortcuts_equal_the_normalisers(text, plain):
 
     values = [text, plain, f"{plain}@example.com", f"{plain.lower()}@gmail.com",
               f"{plain[:3]}-{plain[3:]}", f"({plain[:3]}) {plain[3:6]}-{plain[6:]}",
-              f"{plain[:3]}.{plain[3:6]}.{plain[6:]}"]
+              f"{plain[:3]}.{plain[3:6]}.{plain[6:]}", f"{plain[:2]}.{plain[2:]}@googlemail.com"]
     for value in values:
         assert _email(value) == (normalize_email(value) or "")
         assert _phone(value) == (normalize_phone(value) or "")

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -143,12 +145,25 @@ def _codes(values) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _part_codes(whole: tuple[np.ndarray, np.ndarray],
-                part: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+                part: Callable[[pa.Array], pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_codes` of a part of every value (e-mail local part, phone tail), computed
-    once per distinct value from the codes of the whole values."""
+    once per distinct value (``part``: an Arrow kernel over the distinct values) from the
+    codes of the whole values."""
     codes, distinct = whole
-    part_codes, parts = _codes([part(v) for v in distinct.tolist()])
+    encoded = pc.dictionary_encode(part(pa.array(distinct, type=pa.string())))
+    part_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    parts = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    empty = np.flatnonzero(parts == "")
+    if len(empty):  # the empty part has no code (as in value_codes)
+        at = int(empty[0])
+        part_codes = np.where(part_codes == at, -1, part_codes - (part_codes > at))
+        parts = np.delete(parts, at)
     return np.where(codes >= 0, np.r_[part_codes, -1][codes], -1), parts
+
+
+def _before(separator: str) -> Callable[[pa.Array], pa.Array]:
+    """An Arrow kernel: each string up to the first ``separator`` (all of it without)."""
+    return lambda a: pc.list_element(pc.split_pattern(a, separator, max_splits=1), 0)
 
 
 def _by_value_pair(codes: np.ndarray, left: np.ndarray, right: np.ndarray,
@@ -207,8 +222,11 @@ def compare_pairs(features: Features, left: np.ndarray, right: np.ndarray,
 
     # with threads, chunks small enough that each thread gets one (levels do not depend
     # on the chunking: each pair of values is decided by the same rule in any chunk)
-    chunk = PAIR_CHUNK if workers <= 1 else \
-        max(MIN_THREAD_CHUNK, min(PAIR_CHUNK, -(-len(left) // workers)))
+    # (and of equal sizes, so that no thread is left with a last chunk alone)
+    chunk = PAIR_CHUNK
+    if workers > 1:
+        rounds = -(-len(left) // (workers * PAIR_CHUNK))
+        chunk = max(MIN_THREAD_CHUNK, -(-len(left) // (workers * max(rounds, 1))))
 
     def one_chunk(start: int) -> None:
         stop = start + chunk
@@ -240,14 +258,14 @@ def _make_columns(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
         "name": _codes(f["name_key"]),
         "dob": _codes(f["dob"]),
         "email": email,
-        "email_local": _part_codes(email, lambda e: e.split("@")[0]),
+        "email_local": _part_codes(email, _before("@")),
         "phone": phone,
-        "phone_tail": _part_codes(phone, lambda p: p[-7:]),
+        "phone_tail": _part_codes(phone, lambda p: pc.utf8_slice_codeunits(p, -7)),
         "national_id": _codes(f["national_id"]),
         "passport": _codes(f["passport"]),
         "address": address,
         "place": _joined_codes(_codes(f["postcode"]), _codes(f["street_number"])),
-        "street": _part_codes(address, lambda a: a.split("|", 1)[0]),
+        "street": _part_codes(address, _before("|")),
     }
     vocab, ids = _token_ids([tuple(key.split()) for key in columns["name"][1]])
     columns["name_tokens"] = (ids, vocab)
