@@ -176,7 +176,8 @@ def _by_value_pair(codes: np.ndarray, left: np.ndarray, right: np.ndarray,
     cl, cr = codes[left[todo]], codes[right[todo]]
     lo, hi = np.minimum(cl, cr), np.maximum(cl, cr)
     width = int(codes.max()) + 1
-    unique, inverse = unique_inverse(lo * width + hi)
+    # one hash pass (the order of the distinct pairs does not change what is decided)
+    inverse, unique = pd.factorize(lo * width + hi)
     decided = decide(unique // width, unique % width)
     levels[todo] = np.asarray(decided, dtype=np.int8)[inverse]
 
