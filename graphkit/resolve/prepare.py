@@ -75,16 +75,13 @@ def _document(value: str) -> str:
     return normalize_document(value) or ""
 
 
-def _shortcut(values: list[str], plain: re.Pattern, fast, slow, not_plain=None
-              ) -> np.ndarray:
-    """``slow`` of every value, except that values matching ``plain`` in full (and not
-    ``not_plain``, an Arrow mask maker) take ``fast``, an Arrow kernel over them all:
-    values already in normal form, most of a large file, cost no Python call."""
+def _shortcut(values: list[str], plain: re.Pattern, fast, slow) -> np.ndarray:
+    """``slow`` of every value, except that values matching ``plain`` in full take
+    ``fast``, an Arrow kernel over them all: values already in normal form, most of a
+    large file, cost no Python call."""
     array = pa.array(values, type=pa.string())
-    is_plain = pc.match_substring_regex(array, f"^(?:{plain.pattern})$")
-    if not_plain is not None:
-        is_plain = pc.and_not(is_plain, not_plain(array))
-    is_plain = is_plain.to_numpy(zero_copy_only=False)
+    is_plain = pc.match_substring_regex(array, f"^(?:{plain.pattern})$").to_numpy(
+        zero_copy_only=False)
     out = np.asarray(fast(array).to_numpy(zero_copy_only=False), dtype=object)
     for i in np.flatnonzero(~is_plain).tolist():
         out[i] = slow(values[i])
