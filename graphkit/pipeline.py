@@ -119,7 +119,7 @@ def resolve_people(people: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS,
         return resolve_people_exact(people)
     return resolve(people, merge=settings.merge_threshold, review=settings.review_threshold,
                    max_block=settings.resolve_max_block, window=settings.resolve_window,
-                   compare=compare,
+                   compare=compare, workers=settings.resolve_workers,
                    prepare_with=compare.prepare if compare is not None else None)
 
 

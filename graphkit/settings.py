@@ -30,6 +30,9 @@ class Settings:
     resolve_max_block: int = 8
     #: resolution: neighbours each record of a large block is paired with, per sort order
     resolve_window: int = 1
+    #: resolution: threads it may use (0: the cores available, at most 4; 1: none);
+    #: the entities and pairs are the same for any count
+    resolve_workers: int = 0
     #: screening: hits at or above this calibrated probability are kept
     screen_threshold: float = 0.5
     #: sanctions entries screened: program glob patterns, "all", or "dprk-nexus" (DPRK

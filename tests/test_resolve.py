@@ -277,13 +277,20 @@ _CONTACT = st.text(alphabet="abAB019._-+@ :()gmailoc", max_size=24)
 @settings(max_examples=300, deadline=None)
 @given(_CONTACT, st.from_regex(r"[2-9][0-9]{9}|[0-9A-Za-z]{3,8}", fullmatch=True))
 def test_prepare_shortcuts_equal_the_normalisers(text, plain):
-    from graphkit.resolve.prepare import _document, _email, _phone
+    from graphkit.resolve.prepare import _document, _documents, _email, _emails, _phone, _phones
     from graphkit.text.normalize import normalize_document, normalize_email, normalize_phone
 
-    for value in (text, plain, f"{plain}@example.com", f"{plain.lower()}@gmail.com"):
+    values = [text, plain, f"{plain}@example.com", f"{plain.lower()}@gmail.com",
+              f"{plain[:3]}-{plain[3:]}", f"({plain[:3]}) {plain[3:6]}-{plain[6:]}",
+              f"{plain[:3]}.{plain[3:6]}.{plain[6:]}", f"{plain[:2]}.{plain[2:]}@googlemail.com"]
+    for value in values:
         assert _email(value) == (normalize_email(value) or "")
         assert _phone(value) == (normalize_phone(value) or "")
         assert _document(value) == (normalize_document(value) or "")
+    # the vectorised forms (Arrow kernels for values in normal form) give the same
+    assert _emails(values).tolist() == [normalize_email(v) or "" for v in values]
+    assert _phones(values).tolist() == [normalize_phone(v) or "" for v in values]
+    assert _documents(values).tolist() == [normalize_document(v) or "" for v in values]
 
 
 def test_integer_blocking_keys_group_records_as_the_rules_say(demo_dir):

@@ -15,7 +15,14 @@ import pandas as pd
 
 from graphkit.incremental.state import PeopleState
 from graphkit.resolve.compare import LEVELS, compare_pairs
-from graphkit.resolve.prepare import FEATURE_COLUMNS, INPUT_COLUMNS, Features, prepare
+from graphkit.resolve.prepare import (
+    FEATURE_COLUMNS,
+    INPUT_COLUMNS,
+    OBJECT_COLUMNS,
+    Features,
+    coded_column,
+    prepare,
+)
 
 #: The people columns :func:`graphkit.resolve.prepare.prepare` reads (besides record_id).
 FINGERPRINT_COLUMNS = INPUT_COLUMNS
@@ -50,7 +57,7 @@ class PairReuse:
             self._known = fingerprints, self._old_positions(ids, fingerprints)
         return self._known
 
-    def prepare(self, people: pd.DataFrame) -> Features:
+    def prepare(self, people: pd.DataFrame, workers: int = 1) -> Features:
         """A stand-in for :func:`~graphkit.resolve.prepare.prepare` (pass it as
         ``resolve(..., prepare=reuse.prepare)``): the previous build's features for
         records whose fingerprint is unchanged (features depend on the record's own
@@ -60,18 +67,20 @@ class PairReuse:
         before = self.previous.features if self.previous is not None else None
         reused = np.flatnonzero(old >= 0) if before is not None else np.zeros(0, np.int64)
         if not len(reused):
-            features = prepare(people)
+            features = prepare(people, workers=workers)
         else:
             fresh_at = np.flatnonzero(old < 0)
-            fresh = prepare(people.iloc[fresh_at]).frame if len(fresh_at) else None
-            data = {"record_id": ids}
+            fresh = prepare(people.iloc[fresh_at], workers=workers).frame \
+                if len(fresh_at) else None
+            data = {"record_id": pd.Series(ids, dtype=object)}
             for column in FEATURE_COLUMNS[1:]:
                 values = np.empty(len(ids), dtype=object)
                 values[reused] = before[column].to_numpy(dtype=object)[old[reused]]
                 if fresh is not None:
                     values[fresh_at] = fresh[column].to_numpy(dtype=object)
-                data[column] = values
-            features = Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
+                data[column] = values if column in OBJECT_COLUMNS else coded_column(values)
+            features = Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)),
+                                workers=workers)
         self.counts["features_reused"] = len(reused)
         self.features = features.frame
         return features

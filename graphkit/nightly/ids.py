@@ -28,13 +28,13 @@ def entity_roots(record_ids: np.ndarray, labels: np.ndarray
     group as a position in that array."""
     _, of_group = np.unique(labels, return_inverse=True)
     of_group = of_group.reshape(-1)
-    # ranks of the ids in sorted order, then the least rank per group: a groupby min
-    # over strings would compare them one group at a time in Python
-    ranks, ordered = pd.factorize(np.asarray(record_ids, dtype=object), sort=True)
-    least = np.full(int(of_group.max()) + 1 if len(of_group) else 0, len(ordered),
-                    dtype=np.int64)
-    np.minimum.at(least, of_group, ranks)
-    return np.asarray(ordered, dtype=object)[least], of_group
+    # each id's rank among the sorted distinct ids, the smallest rank per group by one
+    # reduction (a groupby ``min`` over strings runs in Python, group by group)
+    rank, ordered = pd.factorize(np.asarray(record_ids, dtype=object), sort=True)
+    smallest = np.full(int(of_group.max()) + 1 if len(of_group) else 0, len(ordered),
+                       dtype=np.int64)
+    np.minimum.at(smallest, of_group, rank)
+    return np.asarray(ordered, dtype=object)[smallest], of_group
 
 
 def ring_content_id(members: Iterable[str]) -> str:

@@ -32,6 +32,7 @@ import sys
 import time
 import types
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,7 @@ from graphkit.resolve.model import (
     u_from_counts,
 )
 from graphkit.resolve.prepare import prepare
+from graphkit.resolve.threads import thread_count
 from graphkit.settings import DEFAULT_SETTINGS
 
 #: Default thresholds on the match probability (owned by ``Settings``).
@@ -75,7 +77,8 @@ def waterfall_text(rows: list[dict]) -> str:
 def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = DEFAULT_REVIEW,
             max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None,
             window: int = DEFAULT_WINDOW, compare: Callable | None = None,
-            prepare_with: Callable | None = None) -> Resolution:
+            prepare_with: Callable | None = None,
+            workers: int = DEFAULT_SETTINGS.resolve_workers) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
     Blocks over ``max_block`` records are windowed (each record paired with its
@@ -86,17 +89,24 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     seconds of each stage. ``compare`` (optional) stands in for
     :func:`~graphkit.resolve.compare.compare_pairs` (same arguments, same levels): an
     incremental build passes one that reuses the previous build's levels; ``prepare_with``
-    (optional) likewise stands in for :func:`~graphkit.resolve.prepare.prepare`.
+    (optional) likewise stands in for :func:`~graphkit.resolve.prepare.prepare` (called
+    with ``workers=``). ``workers``: threads (0: the cores available, at most 4; see
+    :func:`~graphkit.resolve.threads.thread_count`); the result is the same for any count.
     """
     clock = _Clock()
+    workers = thread_count(workers)
     people = people.reset_index(drop=True)
-    features = (prepare_with or prepare)(people)
+    features = (prepare_with or prepare)(people, workers=workers)
     clock.lap("prepare")
-    blocking = block(features, max_block, window)
-    clock.lap("block")
-    levels = (compare or compare_pairs)(features, blocking.left, blocking.right)
-    clock.lap("compare")
-    random_counts = random_pair_counts(features)
+    with ThreadPoolExecutor(max_workers=1) as aside:
+        # u's random pairs need only the features: compared while blocking runs
+        random_future = aside.submit(random_pair_counts, features) if workers > 1 else None
+        blocking = block(features, max_block, window)
+        clock.lap("block")
+        levels = (compare or compare_pairs)(features, blocking.left, blocking.right)
+        clock.lap("compare")
+        random_counts = random_future.result() if random_future is not None \
+            else random_pair_counts(features)
     model = estimate_m(levels, u_from_counts(random_counts), n_records=len(features))
     # again with u freed of the matches the random pairs held (see u_from_counts)
     model = estimate_m(levels, u_from_counts(random_counts, model.prior, model.m),

@@ -6,14 +6,18 @@ never counts as disagreement. Higher levels mean closer agreement.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from graphkit.resolve.prepare import Features, value_codes
+from graphkit.resolve.threads import run_each
 
 MISSING = -1
 
@@ -141,12 +145,25 @@ def _codes(values) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _part_codes(whole: tuple[np.ndarray, np.ndarray],
-                part: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+                part: Callable[[pa.Array], pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_codes` of a part of every value (e-mail local part, phone tail), computed
-    once per distinct value from the codes of the whole values."""
+    once per distinct value (``part``: an Arrow kernel over the distinct values) from the
+    codes of the whole values."""
     codes, distinct = whole
-    part_codes, parts = _codes([part(v) for v in distinct.tolist()])
+    encoded = pc.dictionary_encode(part(pa.array(distinct, type=pa.string())))
+    part_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    parts = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    empty = np.flatnonzero(parts == "")
+    if len(empty):  # the empty part has no code (as in value_codes)
+        at = int(empty[0])
+        part_codes = np.where(part_codes == at, -1, part_codes - (part_codes > at))
+        parts = np.delete(parts, at)
     return np.where(codes >= 0, np.r_[part_codes, -1][codes], -1), parts
+
+
+def _before(separator: str) -> Callable[[pa.Array], pa.Array]:
+    """An Arrow kernel: each string up to the first ``separator`` (all of it without)."""
+    return lambda a: pc.list_element(pc.split_pattern(a, separator, max_splits=1), 0)
 
 
 def _by_value_pair(codes: np.ndarray, left: np.ndarray, right: np.ndarray,
@@ -159,7 +176,8 @@ def _by_value_pair(codes: np.ndarray, left: np.ndarray, right: np.ndarray,
     cl, cr = codes[left[todo]], codes[right[todo]]
     lo, hi = np.minimum(cl, cr), np.maximum(cl, cr)
     width = int(codes.max()) + 1
-    unique, inverse = unique_inverse(lo * width + hi)
+    # one hash pass (the order of the distinct pairs does not change what is decided)
+    inverse, unique = pd.factorize(lo * width + hi)
     decided = decide(unique // width, unique % width)
     levels[todo] = np.asarray(decided, dtype=np.int8)[inverse]
 
@@ -185,52 +203,95 @@ def _dob_levels(distinct: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarra
 
 #: Record pairs compared per step: bounds the temporary arrays whatever the pair count.
 PAIR_CHUNK = 1_000_000
+#: Threads do not split the pairs into chunks smaller than this.
+MIN_THREAD_CHUNK = 50_000
 
 
-def compare_pairs(features: Features, left: np.ndarray, right: np.ndarray
-                  ) -> dict[str, np.ndarray]:
+def compare_pairs(features: Features, left: np.ndarray, right: np.ndarray,
+                  workers: int | None = None) -> dict[str, np.ndarray]:
     """Level arrays (int8) per field for the pairs ``(left[k], right[k])``.
 
     Pairs are compared in chunks of :data:`PAIR_CHUNK`; within a chunk each distinct pair
-    of values is compared once, however many record pairs share it.
+    of values is compared once, however many record pairs share it. Chunks run on
+    ``workers`` threads (default: ``features.workers``); the levels are the same for any
+    count.
     """
     columns = _columns(features)
     left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     out = {name: np.empty(len(left), dtype=np.int8) for name in LEVELS}
-    for start in range(0, len(left), PAIR_CHUNK):
-        stop = start + PAIR_CHUNK
+    workers = features.workers if workers is None else workers
+
+    # with threads, chunks small enough that each thread gets one (levels do not depend
+    # on the chunking: each pair of values is decided by the same rule in any chunk)
+    # (and of equal sizes, so that no thread is left with a last chunk alone)
+    chunk = PAIR_CHUNK
+    if workers > 1:
+        rounds = -(-len(left) // (workers * PAIR_CHUNK))
+        chunk = max(MIN_THREAD_CHUNK, -(-len(left) // (workers * max(rounds, 1))))
+
+    def one_chunk(start: int) -> None:
+        stop = start + chunk
         part = _compare_chunk(columns, left[start:stop], right[start:stop])
         for name in LEVELS:
             out[name][start:stop] = part[name]
+
+    run_each(one_chunk, range(0, len(left), chunk), workers)
     return out
 
 
 def _columns(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per-record value codes (and distinct values) of every compared column, computed
     once per feature set."""
-    if "compare" in features.cache:
+    with _COLUMNS_LOCK:  # threads comparing the same features make them once
+        if "compare" not in features.cache:
+            features.cache["compare"] = _make_columns(features)
         return features.cache["compare"]
+
+
+#: Held while a feature set's comparison columns are made.
+_COLUMNS_LOCK = threading.Lock()
+
+
+def _make_columns(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     f = features.frame
-    postcode, number = f["postcode"].astype(str), f["street_number"].astype(str)
-    place = (postcode + "|" + number).where((postcode != "") & (number != ""), "")
     email, phone, address = _codes(f["email"]), _codes(f["phone"]), _codes(f["address"])
     columns = {
         "name": _codes(f["name_key"]),
         "dob": _codes(f["dob"]),
         "email": email,
-        "email_local": _part_codes(email, lambda e: e.split("@")[0]),
+        "email_local": _part_codes(email, _before("@")),
         "phone": phone,
-        "phone_tail": _part_codes(phone, lambda p: p[-7:]),
+        "phone_tail": _part_codes(phone, lambda p: pc.utf8_slice_codeunits(p, -7)),
         "national_id": _codes(f["national_id"]),
         "passport": _codes(f["passport"]),
         "address": address,
-        "place": _codes(place),
-        "street": _part_codes(address, lambda a: a.split("|", 1)[0]),
+        "place": _joined_codes(_codes(f["postcode"]), _codes(f["street_number"])),
+        "street": _part_codes(address, _before("|")),
     }
     vocab, ids = _token_ids([tuple(key.split()) for key in columns["name"][1]])
     columns["name_tokens"] = (ids, vocab)
-    features.cache["compare"] = columns
     return columns
+
+
+def _joined_codes(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_codes` of ``first|second`` per record (empty unless both are given), from
+    the codes of the two columns: no string is built per record. The first column must
+    not contain ``|`` (a postcode holds letters and digits only), so that distinct code
+    pairs are distinct strings."""
+    (a, values_a), (b, values_b) = first, second
+    width = len(values_b) + 1
+    key = np.where((a >= 0) & (b >= 0), a * width + b, -1)
+    codes, distinct = pd.factorize(key)
+    codes = codes.astype(np.int64)
+    empty = np.flatnonzero(distinct == -1)
+    if len(empty):
+        at = int(empty[0])
+        codes = np.where(codes == at, -1, codes - (codes > at))
+        distinct = np.delete(distinct, at)
+    values = np.array([f"{values_a[k // width]}|{values_b[k % width]}"
+                       for k in distinct.tolist()], dtype=object)
+    return codes, values
 
 
 def _exact(codes: np.ndarray, left: np.ndarray, right: np.ndarray, top: int) -> np.ndarray:

@@ -84,9 +84,12 @@ def different_people(features: Features, left: np.ndarray, right: np.ndarray,
 def _birth_years(dobs: pd.Series) -> np.ndarray:
     """The year of every date of birth as an integer, -1 where it does not start with
     four digits."""
-    years = pd.to_numeric(dobs.astype(str).str[:4].where(dobs.astype(str).str.match(
-        r"[0-9]{4}")), errors="coerce")
-    return years.fillna(-1).to_numpy(dtype=np.int64)
+    codes, distinct = pd.factorize(dobs)  # each distinct date once
+    text = pd.Series(np.asarray(distinct, dtype=object), dtype=object).astype(str)
+    years = pd.to_numeric(text.str[:4].where(text.str.match(r"[0-9]{4}")), errors="coerce")
+    years = years.fillna(-1).to_numpy(dtype=np.int64)
+    return np.where(codes >= 0, years[np.maximum(codes, 0)], -1) if len(years) \
+        else np.full(len(codes), -1, dtype=np.int64)
 
 
 #: Exact agreements that identify a person; members of one household share at most one

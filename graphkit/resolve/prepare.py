@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import jellyfish
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from graphkit.distinct import map_distinct
 from graphkit.text.names import romanized_tokens
 from graphkit.text.normalize import (
     normalize_address,
@@ -24,6 +25,8 @@ from graphkit.text.normalize import (
 
 FEATURE_COLUMNS = ("record_id", "name_key", "name_tokens", "dob", "email", "phone",
                    "address", "postcode", "street_number", "national_id", "passport")
+#: Feature columns held as objects; the others are categorical (see :func:`prepare`).
+OBJECT_COLUMNS = ("record_id", "name_tokens")
 
 
 def display_name(row: dict) -> str:
@@ -37,10 +40,12 @@ def display_name(row: dict) -> str:
 @dataclass(frozen=True)
 class Features:
     """Feature columns (lists aligned with the input rows); ``cache`` holds what later
-    stages derive from them once (e.g. the comparison codes)."""
+    stages derive from them once (e.g. the comparison codes); ``workers``: threads the
+    later stages may use on them (results do not depend on it)."""
 
     frame: pd.DataFrame
     cache: dict = field(default_factory=dict, compare=False, repr=False)
+    workers: int = field(default=1, compare=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -72,6 +77,52 @@ def _document(value: str) -> str:
     return normalize_document(value) or ""
 
 
+def _shortcut(values: list[str], plain: re.Pattern, fast, slow) -> np.ndarray:
+    """``slow`` of every value, except that values matching ``plain`` in full take
+    ``fast``, an Arrow kernel over them all: values already in normal form, most of a
+    large file, cost no Python call."""
+    array = pa.array(values, type=pa.string())
+    is_plain = pc.match_substring_regex(array, f"^(?:{plain.pattern})$").to_numpy(
+        zero_copy_only=False)
+    out = np.asarray(fast(array).to_numpy(zero_copy_only=False), dtype=object)
+    for i in np.flatnonzero(~is_plain).tolist():
+        out[i] = slow(values[i])
+    return out
+
+
+def _emails(values: list[str]) -> np.ndarray:
+    """:func:`_email` of every value."""
+    def fast(array: pa.Array) -> pa.Array:
+        # a Gmail address loses the dots of its local part, googlemail becomes gmail
+        gmail = pc.or_(pc.ends_with(array, "@gmail.com"),
+                       pc.ends_with(array, "@googlemail.com"))
+        local = pc.replace_substring(pc.replace_substring_regex(array, "@.*$", ""), ".", "")
+        dotless = pc.if_else(pc.equal(local, ""), "",
+                             pc.binary_join_element_wise(local, "gmail.com", "@"))
+        return pc.if_else(gmail, dotless, array)
+    return _shortcut(values, _PLAIN_EMAIL, fast, _email)
+
+
+#: Wider forms the vectorised shortcuts also take: a US number written with brackets,
+#: spaces, dots or dashes; a document number with dashes.
+_US_PHONE = re.compile(r"\(?[2-9][0-9]{2}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}")
+_DASHED_DOCUMENT = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
+
+
+def _phones(values: list[str]) -> np.ndarray:
+    """:func:`_phone` of every value."""
+    return _shortcut(values, _US_PHONE, lambda a: pc.binary_join_element_wise(
+        "+1", pc.replace_substring_regex(a, "[^0-9]", ""), ""), _phone)
+
+
+def _documents(values: list[str]) -> np.ndarray:
+    """:func:`_document` of every value."""
+    def fast(array: pa.Array) -> pa.Array:
+        plain = pc.utf8_upper(pc.replace_substring(array, "-", ""))
+        return pc.if_else(pc.greater_equal(pc.utf8_length(plain), 4), plain, "")
+    return _shortcut(values, _DASHED_DOCUMENT, fast, _document)
+
+
 #: The people columns features are made from (besides ``record_id``; others are not
 #: converted): a record's comparisons depend on these alone (incremental builds
 #: fingerprint them).
@@ -81,16 +132,23 @@ INPUT_COLUMNS = ("first_name", "middle_name", "last_name", "full_name", "dob", "
 _USED_COLUMNS = frozenset({"record_id", *INPUT_COLUMNS})
 
 
-def prepare(people: pd.DataFrame) -> Features:
+def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
     """Normalised features of person records (native ``people.csv`` columns).
 
     Column by column, each function called once per distinct value (a million records
-    hold far fewer distinct streets, places and names)."""
-    people = people[[c for c in people.columns if c in _USED_COLUMNS]].fillna("").astype(str)
+    hold far fewer distinct streets, places and names). Every string feature is a
+    categorical column whose codes number its values in order of first appearance (as
+    :func:`value_codes` does), so later stages code a column without hashing a million
+    strings again; ``record_id`` and ``name_tokens`` are object columns. ``workers`` is
+    kept in :attr:`Features.workers` for the stages after."""
+    people = people.reset_index(drop=True)
     empty = pd.Series("", index=people.index)
 
     def col(name: str) -> pd.Series:
-        return people.get(name, empty)
+        if name not in people.columns:
+            return empty
+        values = people[name]
+        return (values.fillna("") if values.hasnans else values).astype(str)
 
     # the parts joined by spaces: tokenising ignores the extra spaces of empty parts
     joined = col("first_name") + " " + col("middle_name") + " " + col("last_name")
@@ -101,36 +159,101 @@ def prepare(people: pd.DataFrame) -> Features:
     distinct_tokens = [tuple(t for w in n.split() for t in word_tokens(w))
                        for n in distinct_names.tolist()]
     tokens = _spread(distinct_tokens, name_codes)
-    name_key = _spread([" ".join(sorted(t)) for t in distinct_tokens], name_codes)
-    street = col("street")
+    name_key = _Coded(name_codes, [" ".join(sorted(t)) for t in distinct_tokens])
+    street = _Coded.of(col("street"))
     # normalize_street is word-local too: each distinct word once
     street_word = functools.cache(normalize_street)
-    line = map_distinct(street, lambda v: " ".join(
-        w for w in (street_word(word) for word in v.split()) if w)).to_numpy()
-    postcode = map_distinct(col("postcode") + "\x1f" + col("country"),
-                            lambda v: normalize_postcode(*v.split("\x1f"))).to_numpy()
+    line = street.map(lambda v: " ".join(
+        w for w in (street_word(word) for word in v.split()) if w))
+    raw_country = _Coded.of(col("country"))
+    postcode = _Coded.combine((_Coded.of(col("postcode")), raw_country), lambda parts: [
+        normalize_postcode(p, c) for p, c in zip(parts[0].tolist(), parts[1].tolist())])
     # the address key's parts after the street, each from its own column
-    city = map_distinct(col("city"), lambda v: normalize_address("x", v).split("|")[1]).to_numpy()
-    region = map_distinct(col("region"),
-                          lambda v: normalize_address("x", "", v).split("|")[2]).to_numpy()
-    country = map_distinct(col("country"), normalize_country).to_numpy()
-    tail = "|" + city + "|" + region + "|" + postcode + "|" + country
-    address = np.where(line != "", line + tail, "")
+    city = _Coded.of(col("city")).map(lambda v: normalize_address("x", v).split("|")[1])
+    region = _Coded.of(col("region")).map(
+        lambda v: normalize_address("x", "", v).split("|")[2])
+    country = raw_country.map(normalize_country)
+    address = _Coded.combine((line, city, region, postcode, country), _address_keys)
     data = {
-        "record_id": people["record_id"].to_numpy(dtype=object),
-        "name_key": name_key,
-        "name_tokens": tokens,
-        "dob": col("dob").to_numpy(dtype=object),
-        "email": map_distinct(col("email"), _email).to_numpy(),
-        "phone": map_distinct(col("phone"), _phone).to_numpy(),
-        "address": address,
-        "postcode": postcode,
-        "street_number": map_distinct(
-            street, lambda v: v.split()[0] if v.split() else "").to_numpy(),
-        "national_id": map_distinct(col("national_id"), _document).to_numpy(),
-        "passport": map_distinct(col("passport"), _document).to_numpy(),
+        "record_id": pd.Series(people["record_id"].to_numpy(dtype=object), dtype=object),
+        "name_key": name_key.column(),
+        "name_tokens": pd.Series(tokens, dtype=object),
+        "dob": _Coded.of(col("dob")).column(),
+        "email": _Coded.of(col("email")).map_all(_emails).column(),
+        "phone": _Coded.of(col("phone")).map_all(_phones).column(),
+        "address": address.column(),
+        "postcode": postcode.column(),
+        "street_number": street.map(lambda v: v.split()[0] if v.split() else "").column(),
+        "national_id": _Coded.of(col("national_id")).map_all(_documents).column(),
+        "passport": _Coded.of(col("passport")).map_all(_documents).column(),
     }
-    return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)))
+    return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)), workers=workers)
+
+
+def _address_keys(parts: list[np.ndarray]) -> np.ndarray:
+    """The address key ``line|city|region|postcode|country`` of each row of the parts
+    (empty without a street line), joined by Arrow."""
+    arrays = [pa.array(part, type=pa.string()) for part in parts]
+    if not len(arrays[0]):
+        return np.empty(0, dtype=object)
+    joined = pc.binary_join_element_wise(*arrays, "|")
+    keys = pc.if_else(pc.equal(arrays[0], ""), "", joined)
+    return np.asarray(keys.to_numpy(zero_copy_only=False), dtype=object)
+
+
+class _Coded:
+    """A string column as a code per record and the value of each code (values may
+    repeat until :meth:`column` merges them); functions of it run once per code."""
+
+    def __init__(self, codes: np.ndarray, values: list[str]) -> None:
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.values = values
+
+    @classmethod
+    def of(cls, values: pd.Series) -> _Coded:
+        """The distinct values of a column without missing values."""
+        codes, distinct = pd.factorize(values)
+        return cls(codes, distinct.tolist())
+
+    def map(self, func) -> _Coded:
+        """``func`` of every value, called once per code (``None`` becomes "")."""
+        return _Coded(self.codes, [func(v) or "" for v in self.values])
+
+    def map_all(self, func) -> _Coded:
+        """``func`` of the list of values at once (an array of the results)."""
+        return _Coded(self.codes, func(self.values))
+
+    @classmethod
+    def combine(cls, parts: tuple[_Coded, ...], func) -> _Coded:
+        """``func`` of the parts' value arrays, one element per distinct combination of
+        the parts' codes (an array of the results)."""
+        key = np.zeros(len(parts[0].codes), dtype=np.int64)
+        for part in parts:  # a dense code per combination so far: no int64 overflow
+            key, _ = pd.factorize(key * (len(part.values) + 1) + part.codes)
+            key = key.astype(np.int64)
+        first = np.empty(int(key.max()) + 1 if len(key) else 0, dtype=np.int64)
+        first[key[::-1]] = np.arange(len(key))[::-1]  # one record of each combination
+        return cls(key, func([np.asarray(part.values, dtype=object)[part.codes[first]]
+                              for part in parts]))
+
+    def column(self) -> pd.Series:
+        """A categorical column of the values, its codes numbering the distinct values in
+        order of first appearance."""
+        merged, distinct = pd.factorize(np.asarray(self.values, dtype=object))
+        codes = merged[self.codes] if len(self.codes) else self.codes
+        return _categorical(codes, distinct)
+
+
+def coded_column(values: np.ndarray) -> pd.Series:
+    """Per-record feature values as the categorical column :func:`prepare` makes (codes
+    numbering the distinct values in order of first appearance)."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    return _categorical(codes, distinct)
+
+
+def _categorical(codes: np.ndarray, distinct: np.ndarray) -> pd.Series:
+    return pd.Series(pd.Categorical.from_codes(
+        codes, categories=pd.Index(distinct, dtype=object)), dtype="category")
 
 
 def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
