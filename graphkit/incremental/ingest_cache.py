@@ -133,7 +133,7 @@ class IngestCache(SourceReader):
     _index: dict[str, Entry] = field(default_factory=dict)
     _folder: Path | None = None
     _loaded: dict[int, _Loaded] = field(default_factory=dict)
-    _done: list[_Loaded] = field(default_factory=list)
+    _done: list[tuple[Entry, Path]] = field(default_factory=list)
     _staging: tempfile.TemporaryDirectory | None = None
     _writer: ThreadPoolExecutor | None = None
     _pending: list[Future] = field(default_factory=list)
@@ -207,9 +207,11 @@ class IngestCache(SourceReader):
                 loaded.entry = None
         _replay(loaded.id_issues, log)
         if loaded.entry is not None:
-            self._done.append(loaded)
             if loaded.reused_from is None:
                 self._stage(loaded)
+            # the entry and where its files are, not the frames: the graph stage lets the
+            # records go, and this cache must not hold them for the whole build
+            self._done.append((loaded.entry, loaded.reused_from))
         return loaded.identifiers
 
     def _identifiers_reusing(self, loaded: _Loaded, spec: LoaderSpec) -> None:
@@ -377,18 +379,18 @@ class IngestCache(SourceReader):
             job.result()  # a failed write raises here
         self._pending.clear()
         written, entries = [], []
-        for loaded in self._done:
-            names = [f"{loaded.entry.stem}.{part}{SUFFIX}"
+        for entry, source in self._done:
+            names = [f"{entry.stem}.{part}{SUFFIX}"
                      for part in ("records", "identifiers", "issues")]
             try:
                 for name in names:
-                    _link_or_copy(loaded.reused_from / name, folder / name)
+                    _link_or_copy(source / name, folder / name)
             except FileNotFoundError:
                 for name in names:
                     (folder / name).unlink(missing_ok=True)
                 continue
             written += [folder / name for name in names]
-            entries.append(asdict(loaded.entry))
+            entries.append(asdict(entry))
         index = folder / INDEX
         index.write_text(json.dumps({"format": INGEST_FORMAT, "files": entries}, indent=1),
                          encoding="utf-8")
