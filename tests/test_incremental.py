@@ -311,6 +311,37 @@ def test_broken_or_missing_ingest_cache_parses_in_full_and_says_so(tmp_path, mes
     assert_same_ingest(full, data)
 
 
+def test_ingest_cache_index_names_only_its_own_files(tmp_path, messy_world):
+    project = native_project(messy_world)
+    full, _ = _ingest(project, out=tmp_path / "b1")
+    index = tmp_path / "b1" / STATE_DIR / "ingest" / "index.json"
+    meta = json.loads(index.read_text(encoding="utf-8"))
+    meta["files"][0]["stem"] = "../../outside"  # a hostile or damaged index
+    index.write_text(json.dumps(meta), encoding="utf-8")
+    data, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_parsed"] == len(project.sources)
+    assert any("index.json unreadable" in n and "not a cache key" in n for n in cache.notes)
+    assert_same_ingest(full, data)
+
+
+def test_two_sources_with_one_file_name_are_cached_apart(tmp_path, messy_world):
+    project = native_project(messy_world)
+    path, spec = next((p, s) for p, s in project.sources if p.name == "people.csv")
+    other = tmp_path / "branch" / "people.csv"  # a second office's export, same name
+    other.parent.mkdir()
+    branch = pd.read_csv(path, dtype=str, keep_default_na=False).head(50)
+    branch["record_id"] = "BR-" + branch["record_id"]
+    branch.to_csv(other, index=False)
+    project.sources.append((other, spec))
+    _ingest(project, out=tmp_path / "b1")
+    _, cache = _ingest(project, previous=tmp_path / "b1")
+    assert cache.counts["files_reused"] == len(project.sources)
+    assert cache.counts["files_parsed"] == 0
+    entries = json.loads((tmp_path / "b1" / STATE_DIR / "ingest" / "index.json").read_text(
+        encoding="utf-8"))["files"]
+    assert len({e["key"] for e in entries}) == len(entries) == len(project.sources)
+
+
 def test_an_appending_night_builds_as_a_full_rebuild(tmp_path):
     world = tmp_path / "world"
     generate_world(world, WorldParams(people=500, seed=31, rings=3))

@@ -381,3 +381,15 @@ def test_manifest_records_the_date_a_list_file_says_it_was_published():
     assert list_published(DATA / "un_consolidated_sample.xml") == \
         "2024-05-02T20:00:04.207-04:00"
     assert list_published(CUT_2023) is None  # the legacy CSV states no date
+
+
+def test_only_settings_that_change_findings_block_a_diff():
+    from graphkit.nightly.diff import settings_differences
+    from graphkit.settings import DEFAULT_SETTINGS
+
+    old = DEFAULT_SETTINGS.to_dict()
+    faster = {**old, "resolve_workers": 1, "report_rings": 10}  # how fast, what is shown
+    assert settings_differences(old, faster) == []
+    stricter = {**old, "merge_threshold": 0.99}
+    assert settings_differences(old, stricter) == [
+        f"merge_threshold: {old['merge_threshold']} → 0.99"]

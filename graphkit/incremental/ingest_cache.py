@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -55,6 +56,10 @@ INGEST_FORMAT = 2
 _PACKAGES = ("ingest", "text")
 _MODULES = ("schema.py", "distinct.py", "issues.py", "limits.py", "safeyaml.py")
 _GZIP_MAGIC = b"\x1f\x8b"
+
+
+#: What a cache key (and an entry's file stem) looks like.
+_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 @cache
@@ -136,7 +141,8 @@ class IngestCache(SourceReader):
     _done: list[tuple[Entry, Path]] = field(default_factory=list)
     _staging: tempfile.TemporaryDirectory | None = None
     _writer: ThreadPoolExecutor | None = None
-    _pending: list[Future] = field(default_factory=list)
+    _pending: list[tuple[str, Future]] = field(default_factory=list)
+    _seen: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.previous is None:
@@ -151,7 +157,11 @@ class IngestCache(SourceReader):
             if meta.get("format") != INGEST_FORMAT:
                 raise ValueError(f"format {meta.get('format')!r}, this graphkit reads "
                                  f"{INGEST_FORMAT}")
-            self._index = {e["key"]: Entry(**e) for e in meta["files"]}
+            entries = [Entry(**e) for e in meta["files"]]
+            for entry in entries:  # names of files inside this folder, nothing else
+                if not (_KEY.fullmatch(entry.key) and entry.stem == entry.key):
+                    raise ValueError(f"entry {entry.key!r}: not a cache key")
+            self._index = {e.key: e for e in entries}
             self._folder = folder
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self.notes.append(f"ingest cache: {index} unreadable ({exc}); every file parsed")
@@ -162,6 +172,9 @@ class IngestCache(SourceReader):
                 settings: Settings | None) -> pd.DataFrame:
         """Records of one file: read back, tail-parsed, or parsed (see the module)."""
         key = source_key(path, spec, source_name, settings)
+        self._seen[key] = seen = self._seen.get(key, 0) + 1
+        if seen > 1:  # a second source with this file name and spec: a key of its own
+            key = hashlib.sha256(f"{key}#{seen}".encode()).hexdigest()[:32]
         old = self._index.get(key)
         digest = file_digest(path, prefix=old.size if old is not None else None)
         self.counts["files"] += 1
@@ -184,6 +197,10 @@ class IngestCache(SourceReader):
             loaded = self._parse(path, spec, settings, source_name, key, digest.sha256,
                                  digest.size)
             loaded.before = old  # its unchanged records may keep their identifiers
+        if loaded.entry is not None and path.stat().st_size != digest.size:
+            self.notes.append(f"ingest cache: {path.name} changed while it was read; "
+                              "not cached")
+            loaded.entry = None
         _replay(loaded.read_issues, log)
         self._loaded[id(loaded.records)] = loaded
         return loaded.records
@@ -296,7 +313,7 @@ class IngestCache(SourceReader):
         with path.open("rb") as stream:
             header = stream.readline()
             stream.seek(old.size)
-            tail = stream.read()
+            tail = stream.read(digest.size - old.size)  # what the hash covered, no more
         if header[:2] == _GZIP_MAGIC:
             return None
         scratch = IssueLog()
@@ -362,9 +379,9 @@ class IngestCache(SourceReader):
         for part, frame in (("records", loaded.records), ("identifiers", loaded.identifiers),
                             ("issues", issues)):
             table = pa.Table.from_pandas(frame, preserve_index=False)
-            self._pending.append(self._writer.submit(
+            self._pending.append((stem, self._writer.submit(
                 feather.write_feather, table, folder / f"{stem}.{part}{SUFFIX}",
-                compression="zstd"))
+                compression="zstd")))
         loaded.reused_from = folder
 
     def write(self, state_folder: Path) -> list[Path]:
@@ -375,11 +392,17 @@ class IngestCache(SourceReader):
         folder): parsed files stay staged until this object is let go."""
         folder = Path(state_folder) / INGEST_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        for job in self._pending:
-            job.result()  # a failed write raises here
+        failed = set()
+        for stem, job in self._pending:
+            try:
+                job.result()
+            except OSError:  # e.g. a full disk: the cache is optional, the build is not
+                failed.add(stem)
         self._pending.clear()
         written, entries = [], []
         for entry, source in self._done:
+            if entry.stem in failed:
+                continue  # the next build parses this file in full
             names = [f"{entry.stem}.{part}{SUFFIX}"
                      for part in ("records", "identifiers", "issues")]
             try:

@@ -103,8 +103,11 @@ def cached_sanctions(sanctions: list[tuple[Path, str | None]], programs: tuple[s
             if payload.get("format") == LISTS_FORMAT and payload.get("key") == key:
                 frame = pd.DataFrame(payload["rows"], columns=payload["columns"])
                 issues = pd.DataFrame(payload["issues"], columns=list(ISSUE_COLUMNS))
-                for level, file, line, column, message in issues.itertuples(index=False):
-                    log.add(level, file, None if line is None else int(line), column, message)
+                rows = [(level, file, None if pd.isna(line) else int(line), column, message)
+                        for level, file, line, column, message in issues.itertuples(
+                            index=False)]  # all read before any reaches the build's log
+                for row in rows:
+                    log.add(*row)
                 return ListsCache(key, frame, issues, reused=True)
             notes.append("sanctions lists, programs or list code changed since the previous "
                          "build: lists read again")

@@ -19,12 +19,13 @@ from graphkit.nightly.ids import RingMatching, entity_translation, match_rings, 
 from graphkit.nightly.view import BuildFolderError, BuildView, settings_of
 from graphkit.settings import DEFAULT_SETTINGS
 
-#: Settings that change only what is written, not what is found: never block a diff.
+#: Settings that change only what is written or how fast, not what is found: never block
+#: a diff.
 OUTPUT_SETTINGS = frozenset({
     "csv_safety", "graphml", "graph_json", "graph_files_max_nodes", "graph_view_max_nodes",
     "report_rings", "report_min_score", "keep_record_fields", "diff_score_change",
     "max_decompressed_bytes", "max_compression_ratio", "max_yaml_nodes", "max_columns",
-    "max_field_chars"})
+    "max_field_chars", "resolve_workers"})
 #: Record ids shown in one ``records_added`` / ``records_removed`` cell at most.
 MAX_IDS_SHOWN = 1000
 
