@@ -53,9 +53,11 @@ from graphkit.resolve.model import (
     HOUSEHOLD_FIELDS,
     estimate_m,
     household_weight,
+    name_frequencies,
     probability,
     random_pair_counts,
     refine_with_labels,
+    tf_name_adjustment,
     u_from_counts,
 )
 from graphkit.resolve.prepare import prepare
@@ -74,7 +76,8 @@ def waterfall_text(rows: list[dict]) -> str:
 
 def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = DEFAULT_REVIEW,
             max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None,
-            window: int = DEFAULT_WINDOW, compare: Callable | None = None) -> Resolution:
+            window: int = DEFAULT_WINDOW, compare: Callable | None = None,
+            name_frequency: bool = True) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
     Blocks over ``max_block`` records are windowed (each record paired with its
@@ -85,6 +88,8 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     seconds of each stage. ``compare`` (optional) stands in for
     :func:`~graphkit.resolve.compare.compare_pairs` (same arguments, same levels): an
     incremental build passes one that reuses the previous build's levels.
+    ``name_frequency``: a same or near-identical name weighs by how rare the name is
+    (:func:`~graphkit.resolve.model.tf_name_adjustment`); off, one weight for all names.
     """
     clock = _Clock()
     people = people.reset_index(drop=True)
@@ -102,6 +107,10 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     if labels is not None and len(labels):
         model = _refined(model, features, labels)
     weight = model.match_weight(levels)
+    rarity = (tf_name_adjustment(levels, blocking.left, blocking.right,
+                                 *name_frequencies(features)) if name_frequency
+              else np.zeros(len(weight)))
+    weight = weight + rarity
     prob = probability(weight)
     clock.lap("model")
     apart = different_people(features, blocking.left, blocking.right, levels)
@@ -116,7 +125,8 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
         "record_id_l": ids[blocking.left[keep]],
         "record_id_r": ids[blocking.right[keep]],
         "score": np.round(prob[keep], 4),
-        "evidence": waterfall_texts(model, {f: lv[keep] for f, lv in levels.items()}),
+        "evidence": _with_rarity(waterfall_texts(model, {f: lv[keep] for f, lv in
+                                                           levels.items()}), rarity[keep]),
         "decision": np.where(merged[keep], "merge",
                              np.where(to_review[keep], "review", "household")),
         "match_weight": np.round(weight[keep], 2),
@@ -143,6 +153,17 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     clock.lap("output")
     return Resolution(entities, pairs, method="Fellegi-Sunter resolution, weights by EM",
                       model=model, blocking=blocking, stages=clock.laps)
+
+
+def _with_rarity(texts: np.ndarray, rarity: np.ndarray) -> np.ndarray:
+    """Waterfall texts with the name-frequency weight appended where it is not 0."""
+    shown = np.abs(rarity) > 0.005
+    if shown.any():
+        texts = texts.copy()
+        texts[shown] = texts[shown] + pd.Series(np.round(rarity[shown], 2)).map(
+            lambda v: f"; name frequency: how common the name is ({v:+.1f})").to_numpy(
+            dtype=object)
+    return texts
 
 
 class _Clock:
