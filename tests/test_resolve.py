@@ -25,7 +25,12 @@ from graphkit.resolve.compare import (
     name_alignments,
     unique_inverse,
 )
-from graphkit.resolve.model import estimate_prior, u_from_counts
+from graphkit.resolve.model import (
+    estimate_prior,
+    name_frequencies,
+    tf_name_adjustment,
+    u_from_counts,
+)
 from graphkit.resolve.prepare import prepare
 from graphkit.schema import NATIVE_COLUMNS, Layout
 
@@ -92,7 +97,8 @@ def test_every_merge_carries_a_waterfall(demo_dir):
         fields = [part.split(":")[0] for part in text.split("; ")]
         assert fields[:8] == ["prior", "name", "dob", "email", "phone", "national_id",
                               "address", "passport"]
-        assert fields[8:] in ([], ["household"])
+        assert fields[8:] in ([], ["household"], ["name frequency"],
+                              ["household", "name frequency"])
     weights = result.model.weights()
     assert weights["dob"][-1] > 0 > weights["dob"][0]  # exact dob for, different dob against
 
@@ -208,7 +214,8 @@ def test_vectorised_waterfalls_equal_the_explained_rows(demo_dir):
     right = np.array([position[r] for r in result.pairs.record_id_r])
     levels = compare_pairs(features, left, right)
     expected = [waterfall_text(explain(result.model, levels, k)) for k in range(len(left))]
-    assert result.pairs["evidence"].tolist() == expected
+    # the name's frequency is a per-pair weight, appended after the per-level waterfall
+    assert [t.split("; name frequency")[0] for t in result.pairs["evidence"]] == expected
     assert any("household" in text for text in expected)
 
 
@@ -407,3 +414,42 @@ def test_merging_by_components_equals_the_plain_best_first_loop(seed):
         features, left, right, prob, 0.95, skip)
     assert labels.tolist() == expected_labels.tolist()
     assert merged.tolist() == expected_merged.tolist()
+
+
+def test_a_rare_shared_name_weighs_more_than_the_commonest():
+    """Term-frequency evidence: two records sharing a rare name and a date of birth (and
+    nothing else) are a likelier match than two John Smiths born the same day."""
+    people = _namesakes(300)
+    twin = dict(people.iloc[0], record_id="js_twin", street="", postcode="", phone="")
+    rare = [_row(record_id=f"rare{i}", first_name="Zebulon", last_name="Quackenbush",
+                 dob="1961-05-17", country="US") for i in range(2)]
+    people = pd.concat([people, pd.DataFrame([twin, *rare])], ignore_index=True)
+    result = graphkit.resolve(people)
+    features = prepare(people)
+    position = {rid: i for i, rid in enumerate(features.frame["record_id"])}
+    left = np.array([position["js_twin"], position["rare0"]])
+    right = np.array([position["js0"], position["rare1"]])
+    levels = compare_pairs(features, left, right)
+    assert levels["name"].tolist() == [4, 4] and levels["dob"].tolist() == [3, 3]
+    frequency, typical = name_frequencies(features)
+    # a person counts once: the John Smiths' duplicates (same name and date of birth) and
+    # the two Quackenbush records are one person each
+    people_counted = len({(n, d) for n, d in zip(features.frame["name_key"],
+                                                  features.frame["dob"])})
+    smiths = len(set(features.frame["dob"][features.frame["name_key"] == "john smith"]))
+    assert frequency[position["js0"]] == pytest.approx(smiths / people_counted)
+    assert frequency[position["rare0"]] == pytest.approx(1 / people_counted)
+    assert typical == pytest.approx((smiths ** 2 + people_counted - smiths)
+                                    / people_counted ** 2)
+    common, rare_weight = tf_name_adjustment(levels, left, right, frequency, typical)
+    assert rare_weight > 0 > common
+    assert rare_weight - common == pytest.approx(np.log2(smiths))
+    # the same levels otherwise: the rare pair's whole weight is higher by that much
+    plain = result.model.match_weight(levels)
+    assert plain[0] == pytest.approx(plain[1])
+    pairs = result.pairs.set_index(["record_id_l", "record_id_r"])
+    assert pairs.loc[("rare0", "rare1"), "decision"] == "merge"
+    assert "name frequency" in pairs.loc[("rare0", "rare1"), "evidence"]
+    # off, every shared name weighs the same
+    off = graphkit.resolve(people, name_frequency=False).pairs
+    assert not off["evidence"].str.contains("name frequency").any()

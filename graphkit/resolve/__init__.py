@@ -54,9 +54,11 @@ from graphkit.resolve.model import (
     HOUSEHOLD_FIELDS,
     estimate_m,
     household_weight,
+    name_frequencies,
     probability,
     random_pair_counts,
     refine_with_labels,
+    tf_name_adjustment,
     u_from_counts,
 )
 from graphkit.resolve.prepare import prepare
@@ -78,7 +80,8 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
             max_block: int = DEFAULT_MAX_BLOCK, labels: pd.DataFrame | None = None,
             window: int = DEFAULT_WINDOW, compare: Callable | None = None,
             prepare_with: Callable | None = None,
-            workers: int = DEFAULT_SETTINGS.resolve_workers) -> Resolution:
+            workers: int = DEFAULT_SETTINGS.resolve_workers,
+            name_frequency: bool = True) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
     Blocks over ``max_block`` records are windowed (each record paired with its
@@ -92,6 +95,8 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     (optional) likewise stands in for :func:`~graphkit.resolve.prepare.prepare` (called
     with ``workers=``). ``workers``: threads (0: the cores available, at most 4; see
     :func:`~graphkit.resolve.threads.thread_count`); the result is the same for any count.
+    ``name_frequency``: a same or near-identical name weighs by how rare the name is
+    (:func:`~graphkit.resolve.model.tf_name_adjustment`); off, one weight for all names.
     """
     clock = _Clock()
     workers = thread_count(workers)
@@ -114,6 +119,10 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     if labels is not None and len(labels):
         model = _refined(model, features, labels)
     weight = model.match_weight(levels)
+    rarity = (tf_name_adjustment(levels, blocking.left, blocking.right,
+                                 *name_frequencies(features)) if name_frequency
+              else np.zeros(len(weight)))
+    weight = weight + rarity
     prob = probability(weight)
     clock.lap("model")
     apart = different_people(features, blocking.left, blocking.right, levels)
@@ -128,7 +137,8 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
         "record_id_l": ids[blocking.left[keep]],
         "record_id_r": ids[blocking.right[keep]],
         "score": np.round(prob[keep], 4),
-        "evidence": waterfall_texts(model, {f: lv[keep] for f, lv in levels.items()}),
+        "evidence": _with_rarity(waterfall_texts(model, {f: lv[keep] for f, lv in
+                                                           levels.items()}), rarity[keep]),
         "decision": np.where(merged[keep], "merge",
                              np.where(to_review[keep], "review", "household")),
         "match_weight": np.round(weight[keep], 2),
@@ -155,6 +165,17 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     clock.lap("output")
     return Resolution(entities, pairs, method="Fellegi-Sunter resolution, weights by EM",
                       model=model, blocking=blocking, stages=clock.laps)
+
+
+def _with_rarity(texts: np.ndarray, rarity: np.ndarray) -> np.ndarray:
+    """Waterfall texts with the name-frequency weight appended where it is not 0."""
+    shown = np.abs(rarity) > 0.005
+    if shown.any():
+        texts = texts.copy()
+        texts[shown] = texts[shown] + pd.Series(np.round(rarity[shown], 2)).map(
+            lambda v: f"; name frequency: how common the name is ({v:+.1f})").to_numpy(
+            dtype=object)
+    return texts
 
 
 class _Clock:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
-from graphkit.resolve.prepare import Features
+from graphkit.resolve.prepare import Features, value_codes
 
 _EPS = 1e-6
 #: Share of the match mass every level keeps at least (see ``estimate_m``).
@@ -267,3 +267,47 @@ def explain(model: FSModel, levels: dict[str, np.ndarray], k: int) -> list[dict]
         rows.append({"field": "household", "level": "email, phone and address counted once",
                      "weight": round(counted - listed, 2)})
     return rows
+
+
+#: Name levels whose weight follows the name's frequency: similar, near-identical and same.
+TF_NAME_LEVELS = (2, 3, 4)
+
+
+def name_frequencies(features: Features) -> tuple[np.ndarray, float]:
+    """Share of the people (with a name) that carry each record's name key (0 where the
+    name is missing), the term frequency of Splink's term-frequency adjustment; and the
+    chance that two people drawn at random share a name (the sum of the squared shares),
+    the u those shares average to. A person is counted once however many records they
+    have: records with the same name and date of birth count as one (a record without a
+    date of birth counts on its own), so a much-duplicated person does not make their
+    own name look common."""
+    names, _ = value_codes(features.frame["name_key"])
+    dobs, _ = value_codes(features.frame["dob"])
+    present = np.flatnonzero(names >= 0)
+    out = np.zeros(len(names))
+    if len(present) == 0:
+        return out, 0.0
+    dob = np.where(dobs[present] >= 0, dobs[present], -2 - present)  # missing: distinct
+    person = np.unique(np.stack([names[present], dob], axis=1), axis=0)
+    share = np.bincount(person[:, 0], minlength=int(names.max()) + 1) / len(person)
+    out[present] = share[names[present]]
+    return out, float((share ** 2).sum())
+
+
+def tf_name_adjustment(levels: dict[str, np.ndarray], left: np.ndarray, right: np.ndarray,
+                       frequency: np.ndarray, typical: float) -> np.ndarray:
+    """Weight added to every pair for how rare its name is, as Splink's term-frequency
+    adjustment: at a similar, near-identical or the same name (``TF_NAME_LEVELS``),
+    ``log2(typical / tf)`` with ``tf`` the share (:func:`name_frequencies`) of the more
+    common of the two names and ``typical`` the chance two random people share a name, so
+    a rare name shared counts for more than the commonest, and names count as much as
+    before on average; 0 elsewhere."""
+    lv = levels["name"]
+    out = np.zeros(len(lv))
+    at = np.flatnonzero(np.isin(lv, TF_NAME_LEVELS))
+    if len(at) == 0 or typical <= 0:
+        return out
+    tf = np.maximum(frequency[left[at]], frequency[right[at]])
+    known = tf > 0
+    out[at[known]] = np.log2(typical / tf[known])
+    return out
