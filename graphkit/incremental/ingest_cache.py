@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from pyarrow import feather
 
 from graphkit.filedigest import file_digest
+from graphkit.incremental.codedigest import code_digest
 from graphkit.ingest.core import (
     ParsedRows,
     SourceReader,
@@ -65,12 +66,7 @@ _KEY = re.compile(r"[0-9a-f]{32}")
 @cache
 def ingest_code_identity() -> str:
     """A digest of the code that parses files into records, identifiers and issues."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(f"ingest-cache/{INGEST_FORMAT}".encode())
-    paths = [p for package in _PACKAGES for p in sorted((root / package).glob("*.py"))]
-    for path in paths + [root / m for m in _MODULES]:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_digest(f"ingest-cache/{INGEST_FORMAT}", _PACKAGES, _MODULES)
 
 
 def source_key(path: Path, spec: LoaderSpec, source_name: str | None,

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from graphkit.filedigest import file_digest
+from graphkit.incremental.codedigest import code_digest
 from graphkit.issues import ISSUE_COLUMNS, IssueLog
 
 SANCTIONS_FILE = "sanctions.json"
@@ -34,12 +35,7 @@ _MODULES = ("schema.py",)
 @cache
 def lists_code_identity() -> str:
     """A digest of the code that reads, normalises and selects sanctions entries."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(f"lists-cache/{LISTS_FORMAT}".encode())
-    paths = [p for package in _PACKAGES for p in sorted((root / package).glob("*.py"))]
-    for path in paths + [root / m for m in _MODULES]:
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_digest(f"lists-cache/{LISTS_FORMAT}", _PACKAGES, _MODULES)
 
 
 def _list_files(path: Path, fmt: str | None) -> list[Path]:

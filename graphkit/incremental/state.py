@@ -11,7 +11,6 @@ entries screened, :mod:`graphkit.incremental.lists_cache`)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from graphkit.incremental.codedigest import code_digest
 from graphkit.resolve.compare import LEVELS
 
 if TYPE_CHECKING:
@@ -78,12 +78,7 @@ class StateError(ValueError):
 def code_identity() -> str:
     """A digest of the code that computes comparison levels and screening hits
     (``graphkit/resolve``, ``screen``, ``text``): state made by other code is not reused."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for package in _DECIDING_CODE:
-        for path in sorted((root / package).glob("*.py")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_digest("state", _DECIDING_CODE)
 
 
 def write_state(state: BuildState, out: str | Path) -> list[Path]:
