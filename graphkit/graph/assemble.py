@@ -218,7 +218,7 @@ class _Places:
         if values.dtype.kind in "iu":
             local = values.to_numpy(dtype=np.int64)
         else:  # Arrow's hash lookup: the row of the first of each key, -1 where none
-            found = pc.index_in(_strings(values), value_set=self.keys(part))
+            found = pc.index_in(arrow_text(values), value_set=self.keys(part))
             local = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         if part is None:
             ids = np.concatenate([self.ids[n] for n in self.parts if n in self.ids]
@@ -230,8 +230,9 @@ class _Places:
         return np.where(local >= 0, ids[np.maximum(local, 0)] if len(ids) else -1, -1)
 
 
-def _strings(values: pd.Series) -> pa.Array:
-    """An endpoint column of keys as one Arrow string array (missing as null)."""
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A string column as one Arrow string array, missing as null (no Python objects
+    made for Arrow-backed columns)."""
     if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
         array = pa.array(values.array)
         array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
@@ -299,4 +300,4 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
 
 
 __all__ = ["ARROW_TYPES", "ENTITIES", "IDENTIFIERS", "LIST_DTYPE", "SANCTIONS", "RelPart",
-           "assemble", "to_pandas"]
+           "arrow_text", "assemble", "to_pandas"]

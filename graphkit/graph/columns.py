@@ -27,6 +27,7 @@ from graphkit.graph.assemble import (
     LIST_DTYPE,
     SANCTIONS,
     RelPart,
+    arrow_text,
     assemble,
 )
 from graphkit.graph.tables import GraphTables
@@ -298,8 +299,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
     layout_code, layouts = pd.factorize(identifiers["layout"])
-    record_ids = _arrow_text(identifiers["record_id"])
-    owner_records = _arrow_text(owners["record_id"])
+    record_ids = arrow_text(identifiers["record_id"])
+    owner_records = arrow_text(owners["record_id"])
     entities, entity_uniques = pd.factorize(owners["entity"])
     company = np.zeros(len(entity_uniques), dtype=bool)
     company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
@@ -325,12 +326,12 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     first = np.unique(ident, return_index=True)[1]
     take_first = pa.array(first)
     node_labels = pa.array(labels[kind_code[first]], pa.string())
-    node_values = pc.fill_null(_arrow_text(identifiers["value"]).take(take_first), "")
+    node_values = pc.fill_null(arrow_text(identifiers["value"]).take(take_first), "")
     nodes = pa.table({
         "key": pc.binary_join_element_wise(node_labels, node_values, ":"),
         "label": node_labels, "value": node_values,
         "kind": pa.array(np.asarray(kinds, dtype=object)[kind_code[first]], pa.string()),
-        "raw": _arrow_text(identifiers["raw"]).take(take_first)})
+        "raw": arrow_text(identifiers["raw"]).take(take_first)})
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
@@ -352,15 +353,6 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
         "records": _list_array(group[order], record_ids.take(pa.array(owned[order])),
                                len(heads))})
     return nodes, rels
-
-
-def _arrow_text(series: pd.Series) -> pa.Array:
-    """A string column as one Arrow array (no Python objects made)."""
-    if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
-        array = pa.array(series.array)
-        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-        return array.cast(pa.string())
-    return pa.array(series.to_numpy(dtype=object), pa.string(), from_pandas=True)
 
 
 def _list_array(groups: np.ndarray, values: pa.Array, n_groups: int) -> pd.Series:
