@@ -1,4 +1,4 @@
-"""SHA-256 of input files, computed once per build and shared.
+"""SHA-256 of input files, computed once per build and shared; and digests of source files.
 
 The manifest records each input's hash, and the incremental ingest keys its cache on it
 and checks whether a file only grew (the hash of its first ``prefix`` bytes equals the
@@ -72,3 +72,12 @@ def file_digest(path: str | Path, prefix: int | None = None) -> FileDigest:
 def sha256_of(path: str | Path) -> str:
     """Hex SHA-256 of a file (shared with every other caller in this process)."""
     return file_digest(path).sha256
+
+
+def files_digest(paths: list[Path], root: Path, tag: str = "") -> str:
+    """Hex SHA-256 over ``tag`` and each of ``paths`` in order, by its path relative to
+    ``root`` and its content (a digest of source files: which code made a result)."""
+    digest = hashlib.sha256(tag.encode())
+    for path in paths:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

