@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from graphkit.resolve.prepare import Features, value_codes
+from graphkit.resolve.prepare import Features, value_codes, without_empty
 from graphkit.resolve.threads import run_each
 
 MISSING = -1
@@ -138,26 +138,16 @@ def _dob(a: str, b: str) -> int:
     return 1 if a[:4] == b[:4] else 0
 
 
-def _codes(values) -> tuple[np.ndarray, np.ndarray]:
-    """Integer code per record (-1 for an empty value), equal values sharing a code, and
-    the distinct non-empty values indexed by code."""
-    return value_codes(values)
-
-
 def _part_codes(whole: tuple[np.ndarray, np.ndarray],
                 part: Callable[[pa.Array], pa.Array]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_codes` of a part of every value (e-mail local part, phone tail), computed
-    once per distinct value (``part``: an Arrow kernel over the distinct values) from the
-    codes of the whole values."""
+    """:func:`~graphkit.resolve.prepare.value_codes` of a part of every value (e-mail
+    local part, phone tail), computed once per distinct value (``part``: an Arrow kernel
+    over the distinct values) from the codes of the whole values."""
     codes, distinct = whole
     encoded = pc.dictionary_encode(part(pa.array(distinct, type=pa.string())))
-    part_codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    parts = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-    empty = np.flatnonzero(parts == "")
-    if len(empty):  # the empty part has no code (as in value_codes)
-        at = int(empty[0])
-        part_codes = np.where(part_codes == at, -1, part_codes - (part_codes > at))
-        parts = np.delete(parts, at)
+    part_codes, parts = without_empty(  # the empty part has no code
+        encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object))
     return np.where(codes >= 0, np.r_[part_codes, -1][codes], -1), parts
 
 
@@ -254,18 +244,18 @@ _COLUMNS_LOCK = threading.Lock()
 
 def _make_columns(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     f = features.frame
-    email, phone, address = _codes(f["email"]), _codes(f["phone"]), _codes(f["address"])
+    email, phone, address = (value_codes(f[c]) for c in ("email", "phone", "address"))
     columns = {
-        "name": _codes(f["name_key"]),
-        "dob": _codes(f["dob"]),
+        "name": value_codes(f["name_key"]),
+        "dob": value_codes(f["dob"]),
         "email": email,
         "email_local": _part_codes(email, _before("@")),
         "phone": phone,
         "phone_tail": _part_codes(phone, lambda p: pc.utf8_slice_codeunits(p, -7)),
-        "national_id": _codes(f["national_id"]),
-        "passport": _codes(f["passport"]),
+        "national_id": value_codes(f["national_id"]),
+        "passport": value_codes(f["passport"]),
         "address": address,
-        "place": _joined_codes(_codes(f["postcode"]), _codes(f["street_number"])),
+        "place": _joined_codes(value_codes(f["postcode"]), value_codes(f["street_number"])),
         "street": _part_codes(address, _before("|")),
     }
     vocab, ids = _token_ids([tuple(key.split()) for key in columns["name"][1]])

@@ -263,8 +263,12 @@ def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(values, pd.Series):
         values = np.asarray(values, dtype=object)
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    codes = codes.astype(np.int64)
-    distinct = np.asarray(distinct, dtype=object)
+    return without_empty(codes.astype(np.int64), np.asarray(distinct, dtype=object))
+
+
+def without_empty(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``codes`` and ``distinct`` with the empty string's code (if any) made -1, the codes
+    after it moved down by one."""
     empty = np.flatnonzero(distinct == "")
     if len(empty):
         at = int(empty[0])
