@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from graphkit.graph.assemble import arrow_text
 from graphkit.schema import Layout
 
 #: The screened list entries a build keeps, so a later diff knows what was listed.
@@ -147,8 +148,7 @@ def record_keys(keys: Any) -> dict[str, pa.Array]:
     """Record ids per layout of the ``Record:<layout>:<id>`` node keys among ``keys`` (an
     Arrow array or a pandas Series), kept as Arrow string arrays (millions at 1M people)."""
     if isinstance(keys, pd.Series):
-        keys = pa.array(keys.array) if isinstance(keys.dtype, pd.ArrowDtype | pd.StringDtype) \
-            else pa.array(keys.to_numpy(object), pa.string())
+        keys = arrow_text(keys)
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
     keys = pc.cast(keys, pa.string())
