@@ -290,10 +290,10 @@ def graph_file_wanted(choice: bool | None, tables: GraphTables, settings: Settin
 def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool = False,
                   stages: Stages | None = None, built: str = "") -> list[Path]:
     """Write clusters.csv, nodes.parquet, relationships.parquet, graph.graphml and
-    graph.json (small builds, or when asked), entities.csv, sanctions_hits.csv (and
-    sanctions_hits.parquet, exact), sanctions.parquet (the entries screened), issues.csv,
-    rings.csv, rings.json, report.html, state/, summary.txt and build.json to
-    ``out_dir``, and with a previous build
+    graph.json (small builds, or when asked), entities.csv (and entities.parquet, exact),
+    sanctions_hits.csv (and sanctions_hits.parquet, exact), sanctions.parquet (the entries
+    screened), issues.csv, rings.csv, rings.json, report.html, state/, summary.txt and
+    build.json to ``out_dir``, and with a previous build
     (``result.previous``) changes.csv and changes.json; returns the paths written.
     ``stages``: the caller's (see ``run_build``), left open. ``built``: the build's start
     (the manifest's ``started``), whose date report.html shows."""
