@@ -90,3 +90,33 @@ def test_a_pair_found_by_name_keys_alone_is_not_a_candidate():
     assert set(zip(kept.left.tolist(), kept.right.tolist())) == {(0, 2)}
     assert kept.uncorroborated == 0  # (0, 1) was never made: name keys make no pairs
     assert all(KEY_POINTS[k] < MIN_POINTS for k in NAME_KEYS)
+
+
+
+def test_a_duplicate_with_errors_everywhere_but_the_name_is_still_a_candidate():
+    # Febrl-style: the same person with a wrong date of birth, a transposed postcode and
+    # a mistyped national id; the name agrees, and confirms the street number with the
+    # postcode's characters, or the id one slip away. A namesake elsewhere is no candidate.
+    blank = dict.fromkeys(NATIVE_COLUMNS[Layout.PEOPLE], "")
+    reece = dict(blank, first_name="Reece", last_name="Lyden", country="AU")
+    people = pd.DataFrame([
+        dict(reece, record_id="a", dob="1988-11-22", street="4 Cobar Place",
+             postcode="2002", national_id="2283302"),
+        dict(reece, record_id="b", dob="1901-08-24", street="4 Cobar P lace",
+             postcode="2020", national_id="9100417"),  # house and postcode's characters
+        dict(reece, record_id="c", dob="1970-05-01", street="88 Hill Road",
+             postcode="4000", national_id="7001234"),  # a namesake
+        dict(reece, record_id="d", dob="1955-02-03", street="19 Bay Street",
+             postcode="3000", national_id="2283392"),  # the id one digit off
+        dict(blank, record_id="e", first_name="Ann", last_name="Moss", country="AU",
+             dob="1962-03-03", national_id="2283309"),  # one digit off, nothing else
+    ])
+    features = prepare(people)
+    plain = block(features, corroborate=False)
+    assert (0, 2) in set(zip(plain.left.tolist(), plain.right.tolist()))
+    kept = block(features)
+    assert set(zip(kept.left.tolist(), kept.right.tolist())) == {(0, 1), (0, 3)}
+    # (0, 1) through both name tokens; the near id: (0, 3), (0, 4) and (3, 4)
+    assert kept.pairs_by_key["phonetic_token+street_number+postcode_characters"] == 2
+    assert kept.pairs_by_key["national_id_near"] == 3
+    assert kept.uncorroborated == 2  # (0, 4) and (3, 4): no name, date or street agrees

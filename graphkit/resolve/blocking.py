@@ -2,8 +2,10 @@
 
 A pair is compared only when the two records share at least one blocking key: the same
 romanized name key, two phonetic name tokens with the same birth year, a phonetic name
-token with the same postcode, the same date of birth and phonetic initial, email, phone,
-national id, passport, or postcode and street number.
+token with the same postcode, or with the same street number and postcode characters
+(sorted, so that a transposition keeps the key), the same date of birth and phonetic
+initial, email, phone, national id or a national id one typing slip away, passport, or
+postcode and street number.
 
 A block of at most ``max_block`` records gives all its pairs. A larger block (a common
 name, a shared office phone, a busy postcode) is not skipped but refined by sorted
@@ -19,17 +21,26 @@ records there are: the chance partners a record finds through a name key grow li
 why candidates per record rose 0.6 → 0.9 → 1.9 from 20k to 1M people, almost all of
 them pairs found by one name key alone. So each key carries evidence points
 (:data:`KEY_POINTS`): an identifier (email, phone, national id, passport, postcode and
-street number) 2, a name with context (phonetic token and postcode, date of birth and
-initial) 1. The bare name keys (:data:`NAME_KEYS`: the same name, two of its tokens with
-the birth year) make no pairs of their own: they confirm. A pair is kept with
+street number) 2, a name with context (phonetic token and postcode, or street number
+and postcode characters; date of birth and initial) and a national id one slip away 1.
+The bare name keys (:data:`NAME_KEYS`: the same name, two of its tokens with the birth
+year) make no pairs of their own: they confirm. A pair is kept with
 :data:`MIN_POINTS` (2), or with one name-with-context key confirmed by a shared name key,
 a similar whole name (Jaro–Winkler ≥ :data:`SIMILAR_NAME`) or a fact that key did not
 match (:data:`CORROBORATING_FIELDS`). A chance pair then needs two coincidences, or a
 shared contact, whose rates per record do not grow with ``N``.
 
+The street-number and near-id keys win back duplicates whose every field has heavy
+errors but the name (Febrl's): a mistyped national id is still one slip away, a
+transposed postcode keeps its characters and the street number, and the name (or the
+date of birth) then confirms the pair. Their chance rates do not grow with ``N`` the way
+a bare name's do: a near id collides with ~``N · L / 10^L`` others (``L`` digits), a
+token, street number and postcode characters with a share of the records that falls as
+the postcodes grow.
+
 Bound: with ``c = max(max_block - 1, 2 · window · 3)`` the most partners one key gives
 a record, candidate pairs per record ≤ ``c · (I + C) / 2``, where ``I`` and ``C`` count
-the identifier and name-with-context keys a record has (at most 5 + 2); chance pairs
+the identifier and name-with-context keys a record has (at most 5 + 4); chance pairs
 per record ≤ ``c · (I·h + C·p)``, ``h`` the share of a record's identifier partners that
 are other people (shared household or office contacts: a property of the data, not of
 ``N``) and ``p`` the chance that a name-with-context collision is confirmed (≈ the
@@ -104,6 +115,7 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
     dob = _field_codes(features, "dob")
     postcode = _field_codes(features, "postcode")
     street_number = _value_codes(f["street_number"])
+    house = _joined(street_number, _field_codes(features, "postcode_characters"))
     first = np.full(len(distinct_names) + 1, _WIDE - 1, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]]) if len(parent) else \
         np.empty(0, dtype=np.int64)
@@ -126,6 +138,8 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
         "phonetic_token_pair+birth_year": spread(pairs, year),
         "phonetic_token+postcode": spread(singles, postcode),
         "dob+phonetic_initial": present(np.where(dob >= 0, dob * _WIDE + first, -1)),
+        "phonetic_token+street_number+postcode_characters": spread(singles, house),
+        "national_id_near": _near_keys(features, "national_id"),
         "email": present(_value_codes(f["email"])),
         "phone": present(_value_codes(f["phone"])),
         "national_id": present(_value_codes(f["national_id"])),
@@ -295,6 +309,7 @@ def unique_codes(codes: np.ndarray) -> np.ndarray:
 KEY_POINTS: dict[str, int] = {
     "name": 1, "phonetic_token_pair+birth_year": 1,
     "phonetic_token+postcode": 1, "dob+phonetic_initial": 1,
+    "phonetic_token+street_number+postcode_characters": 1, "national_id_near": 1,
     "email": 2, "phone": 2, "national_id": 2, "passport": 2, "postcode+street_number": 2,
 }
 #: Keys that count once together: they all say "the same name" (with the birth year).
@@ -308,15 +323,23 @@ SIMILAR_NAME = 0.9
 CORROBORATING_FIELDS: dict[str, tuple[str, ...]] = {
     "phonetic_token+postcode": ("dob", "street"),
     "dob+phonetic_initial": ("postcode", "street"),
+    "phonetic_token+street_number+postcode_characters": ("dob",),
+    "national_id_near": ("dob",),
 }
 
 
 def _field_codes(features: Features, column: str) -> np.ndarray:
     """Integer code per record of a feature column (``street``: the address's street
-    line), -1 where empty; made once per feature set."""
+    line; ``postcode_characters``: the postcode's characters sorted, so that a
+    transposition keeps the code), -1 where empty; made once per feature set."""
     cache = features.cache.setdefault("blocking", {})
     if column not in cache:
-        if column == "street":  # split once per distinct address
+        if column == "postcode_characters":  # sorted, once per distinct postcode
+            codes, distinct = value_codes(features.frame["postcode"])
+            anagrams = _value_codes(pd.Series(["".join(sorted(v)) for v in distinct.tolist()],
+                                              dtype=object))
+            cache[column] = np.r_[anagrams, -1][codes]  # -1 stays -1
+        elif column == "street":  # split once per distinct address
             codes, distinct = value_codes(features.frame["address"])
             lines = pc.list_element(pc.split_pattern(_strings(distinct), "|", max_splits=1), 0)
             line_codes = np.r_[_value_codes(pd.Series(lines.to_numpy(zero_copy_only=False))),
@@ -390,6 +413,41 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     unique = unique[keep]
     return Blocking(unique // n, unique % n, by_key, skipped, windowed,
                     int(len(keep) - keep.sum()))
+
+
+def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A dense code per distinct pair of codes ``(a[i], b[i])``, -1 where either is -1."""
+    both = (a >= 0) & (b >= 0)
+    out = np.full(len(a), -1, dtype=np.int64)
+    if both.any():
+        out[both] = pd.factorize(a[both] * (int(b.max()) + 1) + b[both])[0]
+    return out
+
+
+def _near_keys(features: Features, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of values one typing slip apart: each value with one character deleted, at
+    every position (records whose values share such a key differ by one substitution,
+    transposition, insertion or deletion, or are equal). Made once per distinct value,
+    one Arrow pass per position."""
+    codes, distinct = value_codes(features.frame[column])
+    if len(distinct) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    text = _strings(distinct)
+    length = np.asarray(pc.utf8_length(text), dtype=np.int64)
+    owners, variants = [], []
+    for at in range(int(length.max())):
+        has = np.flatnonzero(length > at)
+        part = text.take(pa.array(has))
+        cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(part, 0, at),
+                                          pc.utf8_slice_codeunits(part, at + 1), "")
+        owners.append(has)
+        variants.append(cut)
+    owner = np.concatenate(owners)
+    variant = np.asarray(pa.chunked_array(variants).combine_chunks().dictionary_encode()
+                         .indices, dtype=np.int64)
+    order = np.argsort(owner, kind="stable")  # each record takes every key of its value
+    return _explode(owner[order], variant[order], len(distinct),
+                    np.where(codes >= 0, codes, len(distinct)))
 
 
 def _share_a_key(positions: np.ndarray, codes: np.ndarray, n: int, left: np.ndarray,
