@@ -1,0 +1,156 @@
+"""What the review band holds as the records grow: its pairs true against false, field by field.
+
+For each population size the Faker people file of ``bench/scale_resolve.py`` is resolved
+once; the pairs graphkit sends to review are split by the truth and tabulated:
+
+* calibration: the share of true matches in bins of the match probability;
+* per field: each comparison level (``-1`` missing on a side) among true and false review
+  pairs, and the raw values (both missing, one missing, the same, present on both and
+  different) of the columns the records carry;
+* the commonest level patterns, and the model's ``m``, ``u`` and weight of every level;
+* records with more than one review pair (what a per-record cap would remove);
+* what-ifs over all candidate pairs, rescored: the national id's "different" level at its
+  floor ``m`` (``FIELD_M_FLOOR``) instead of the EM estimate, and the household fields'
+  disagreements summed instead of counted once (band = probability in
+  [review, merge), household pairs excluded; merges counted as true and false).
+
+    python bench/review_band.py --people 20000 100000 --cache DIR
+
+Run a million people under the shared big-run lock (~3.5 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scale_resolve import people_set
+
+from graphkit.resolve import resolve
+from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
+from graphkit.resolve.households import different_people
+from graphkit.resolve.model import (
+    FIELD_M_FLOOR,
+    HOUSEHOLD_FIELDS,
+    FSModel,
+    name_frequencies,
+    probability,
+    tf_name_adjustment,
+)
+from graphkit.resolve.prepare import prepare
+
+RAW_COLUMNS = ("middle_name", "national_id", "email", "phone", "street", "postcode", "dob")
+
+
+def analyse(n_people: int, cache: Path | None) -> None:
+    """Resolve one people set and print the review band's tables."""
+    people, person = people_set(n_people, cache=cache)
+    kept: dict = {}
+
+    def keep_features(frame, workers=1):
+        kept["features"] = prepare(frame, workers=workers)
+        return kept["features"]
+
+    def keep_levels(features, left, right):
+        kept["levels"] = compare_pairs(features, left, right)
+        return kept["levels"]
+
+    result = resolve(people, prepare_with=keep_features, compare=keep_levels)
+    features, levels, model = kept["features"], kept["levels"], result.model
+    n = len(features)
+    left, right = result.blocking.left, result.blocking.right
+    truth = person[left] == person[right]
+    position = pd.Series(np.arange(n), index=people["record_id"].to_numpy())
+    review = result.pairs[result.pairs["decision"] == "review"]
+    a = position[review["record_id_l"]].to_numpy()
+    b = position[review["record_id_r"]].to_numpy()
+    at = np.searchsorted(left * n + right, np.minimum(a, b) * n + np.maximum(a, b))
+    is_true = truth[at]
+    score = review["score"].to_numpy()
+    print(f"\n=== {n_people:,} people, {n:,} records: {len(at):,} review pairs "
+          f"({1000 * len(at) / n:.2f} per 1k records), {int(is_true.sum()):,} true")
+    for lo, hi in ((0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01)):
+        s = (score >= lo) & (score < hi)
+        if s.any():
+            print(f"  probability {lo:.2f}–{min(hi, 1):.2f}: {int(s.sum()):5,} pairs, "
+                  f"true share {is_true[s].mean():.2f}")
+    print("  field        level                 review true  review false   all true  all false")
+    for field_name, names in LEVELS.items():
+        weights = model.weights()[field_name]
+        for level in range(-1, len(names)):
+            sel = levels[field_name][at] == level
+            every = levels[field_name] == level
+            label = "missing" if level == MISSING else names[level][:18]
+            w = "" if level == MISSING else f"{weights[level]:+6.2f}"
+            print(f"  {field_name:12} {level:2} {label:18} {int((sel & is_true).sum()):11,}"
+                  f" {int((sel & ~is_true).sum()):13,} {int((every & truth).sum()):10,}"
+                  f" {int((every & ~truth).sum()):10,}  w {w}")
+    print("  raw values (true, false): both missing / one missing / same / both present "
+          "and different")
+    for column in RAW_COLUMNS:
+        values = people[column].fillna("").astype(str).to_numpy()
+        va, vb = values[left[at]], values[right[at]]
+        state = np.select([(va == "") & (vb == ""), (va == "") | (vb == ""), va == vb],
+                          ["both missing", "one missing", "same"], "different")
+        print(f"  {column:12} " + "  ".join(
+            f"{s} {int(((state == s) & is_true).sum())}/{int(((state == s) & ~is_true).sum())}"
+            for s in ("both missing", "one missing", "same", "different")))
+    pattern = pd.Series([";".join(f"{f[:3]}{int(levels[f][k])}" for f in LEVELS) for k in at])
+    table = pd.DataFrame({"pattern": pattern, "true": is_true}).groupby("pattern")["true"].agg(
+        ["size", "sum"]).sort_values("size", ascending=False).head(12)
+    print("  commonest level patterns (pairs, true):")
+    for name, row in table.iterrows():
+        print(f"    {name:44} {int(row['size']):5} {int(row['sum']):5}")
+    degree = np.bincount(np.r_[a, b], minlength=n)
+    print(f"  records in review: {int((degree > 0).sum()):,}, with more than one review pair:"
+          f" {int((degree > 1).sum()):,}")
+    _what_ifs(features, left, right, levels, truth, model)
+
+
+def _what_ifs(features, left, right, levels, truth, model: FSModel) -> None:
+    """Band and merges over all candidate pairs, rescored under each what-if."""
+    rarity = tf_name_adjustment(levels, left, right, *name_frequencies(features))
+    apart = different_people(features, left, right, levels)
+    floor = {f: m.copy() for f, m in model.m.items()}
+    floor["national_id"][0] = FIELD_M_FLOOR["national_id"]
+    floor["national_id"] /= floor["national_id"].sum()
+
+    def summed(parts: dict) -> np.ndarray:
+        stacked = np.stack([parts[f] for f in HOUSEHOLD_FIELDS])
+        return np.clip(stacked, 0, None).max(axis=0) + np.clip(stacked, None, 0).sum(axis=0)
+
+    def count(label: str, weight: np.ndarray) -> None:
+        p = probability(weight + rarity)
+        band = (p >= 0.5) & (p < 0.95) & ~apart
+        merge = (p >= 0.95) & ~apart
+        print(f"  what-if {label:36} band {int(band.sum()):6,} (true {int((band & truth).sum()):,})"
+              f"  merges true {int((merge & truth).sum()):,} false "
+              f"{int((merge & ~truth).sum()):,}  m(national id different) "
+              f"{weight_model[0]:.4f}")
+
+    weight_model = model.m["national_id"]
+    count("as fitted", model.match_weight(levels))
+    fixed = FSModel(m=floor, u=model.u, prior=model.prior)
+    weight_model = floor["national_id"]
+    count("national id 'different' at its floor m", fixed.match_weight(levels))
+    parts = model.field_weights(levels)
+    base = np.full(len(left), np.log2(model.prior / (1 - model.prior)))
+    own = sum(w for f, w in parts.items() if f not in HOUSEHOLD_FIELDS)
+    weight_model = model.m["national_id"]
+    count("household disagreements summed", base + own + summed(parts))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", nargs="+", type=int, default=[20_000, 100_000])
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="folder keeping generated people sets (see scale_resolve.py)")
+    args = parser.parse_args()
+    for n_people in args.people:
+        analyse(n_people, args.cache)
+
+
+if __name__ == "__main__":
+    main()
