@@ -323,9 +323,7 @@ def test_integer_blocking_keys_group_records_as_the_rules_say(demo_dir):
                  if row.postcode and row.street_number else []),
                 ("phonetic_token+street_number+postcode_characters",
                  [f"{k}|{row.street_number}|{''.join(sorted(row.postcode))}" for k in keys]
-                 if row.postcode and row.street_number else []),
-                ("national_id_near", [row.national_id[:j] + row.national_id[j + 1:]
-                                      for j in range(len(row.national_id))])):
+                 if row.postcode and row.street_number else [])):
             expected.setdefault(rule, set()).update((i, v) for v in values)
     for rule, want in expected.items():
         positions, codes = blocking_keys(features)[rule]

@@ -139,7 +139,6 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
         "phonetic_token+postcode": spread(singles, postcode),
         "dob+phonetic_initial": present(np.where(dob >= 0, dob * _WIDE + first, -1)),
         "phonetic_token+street_number+postcode_characters": spread(singles, house),
-        "national_id_near": _near_keys(features, "national_id"),
         "email": present(_value_codes(f["email"])),
         "phone": present(_value_codes(f["phone"])),
         "national_id": present(_value_codes(f["national_id"])),
@@ -312,6 +311,9 @@ KEY_POINTS: dict[str, int] = {
     "phonetic_token+street_number+postcode_characters": 1, "national_id_near": 1,
     "email": 2, "phone": 2, "national_id": 2, "passport": 2, "postcode+street_number": 2,
 }
+#: Keys of values one typing slip apart, and the feature column each is made from (see
+#: :func:`_near_pairs`).
+NEAR_KEYS: dict[str, str] = {"national_id_near": "national_id"}
 #: Keys that count once together: they all say "the same name" (with the birth year).
 NAME_KEYS = ("name", "phonetic_token_pair+birth_year")
 #: Points a candidate pair needs when blocking corroborates.
@@ -364,14 +366,20 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     skipped: dict[str, int] = {}
     windowed: dict[str, int] = {}
     keys = blocking_keys(features)
-    makers = [k for k in keys if not (corroborate and k in NAME_KEYS)]
+    makers = [k for k in keys if not (corroborate and k in NAME_KEYS)] + list(NEAR_KEYS)
     for bit, name in enumerate(makers):
-        positions, key_codes = keys[name]
-        found, by_key[name], large = _pairs_within_blocks(
-            positions, key_codes, max_block, n, orders, window)
+        if name in NEAR_KEYS:  # made step by step (a record has a key per character)
+            found, large = _near_pairs(features, NEAR_KEYS[name], max_block, n, orders,
+                                       window)
+            by_key[name] = len(found)
+        else:
+            positions, key_codes = keys[name]
+            found, by_key[name], large = _pairs_within_blocks(
+                positions, key_codes, max_block, n, orders, window)
+            found = unique_codes(found)
         (windowed if orders else skipped)[name] = large
-        # dedupe per key (keeps the concatenation small), the key's bit in the low bits
-        codes.append(unique_codes(found) * _KEY_SLOTS + bit)
+        # deduped per key (keeps the concatenation small), the key's bit in the low bits
+        codes.append(found * _KEY_SLOTS + bit)
     tagged = np.sort(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
     if len(tagged) == 0:
         return Blocking(tagged, tagged.copy(), by_key, skipped, windowed)
@@ -424,30 +432,46 @@ def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _near_keys(features: Features, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Keys of values one typing slip apart: each value with one character deleted, at
-    every position (records whose values share such a key differ by one substitution,
-    transposition, insertion or deletion, or are equal). Made once per distinct value,
-    one Arrow pass per position."""
+def _near_pairs(features: Features, column: str, max_block: int, n: int,
+                orders, window: int) -> tuple[np.ndarray, int]:
+    """Sorted distinct pair codes of records whose values are one typing slip apart (one
+    character substituted, or two neighbouring characters swapped) or equal: records
+    that share the value with one character deleted, at position ``at`` on one side and
+    ``at`` or ``at + 1`` on the other. Made one pair of positions at a time (a record has
+    a key per character, so never all at once), the variants once per distinct value by
+    Arrow; blocks as :func:`_pairs_within_blocks`. Returns the codes and the number of
+    blocks over ``max_block``."""
     codes, distinct = value_codes(features.frame[column])
     if len(distinct) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), 0
     text = _strings(distinct)
     length = np.asarray(pc.utf8_length(text), dtype=np.int64)
-    owners, variants = [], []
-    for at in range(int(length.max())):
-        has = np.flatnonzero(length > at)
-        part = text.take(pa.array(has))
-        cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(part, 0, at),
-                                          pc.utf8_slice_codeunits(part, at + 1), "")
-        owners.append(has)
-        variants.append(cut)
-    owner = np.concatenate(owners)
-    variant = np.asarray(pa.chunked_array(variants).combine_chunks().dictionary_encode()
-                         .indices, dtype=np.int64)
-    order = np.argsort(owner, kind="stable")  # each record takes every key of its value
-    return _explode(owner[order], variant[order], len(distinct),
-                    np.where(codes >= 0, codes, len(distinct)))
+    record_length = np.where(codes >= 0, np.r_[length, 0][codes], 0)
+
+    def variants(at: int) -> pa.Array:  # every value with its character ``at`` deleted
+        return pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, at),
+                                           pc.utf8_slice_codeunits(text, at + 1), "")
+
+    found, large = [], 0
+    longest = int(length.max())
+    made = {0: variants(0)}
+    for at in range(longest):
+        steps = [at, at + 1] if at + 1 < longest else [at]
+        made = {step: made[step] if step in made else variants(step) for step in steps}
+        both = pa.chunked_array([made[step] for step in steps]).combine_chunks()
+        variant = np.asarray(both.dictionary_encode().indices, dtype=np.int64)
+        positions, keys = [], []
+        for k, step in enumerate(steps):
+            rows = np.flatnonzero(record_length > step)
+            positions.append(rows)
+            keys.append(variant[k * len(distinct) + codes[rows]])
+        positions, keys = np.concatenate(positions), np.concatenate(keys)
+        shared = np.bincount(keys)[keys] > 1  # a key held once pairs nobody
+        pairs, _, over = _pairs_within_blocks(positions[shared], keys[shared], max_block, n,
+                                              orders, window)
+        found.append(unique_codes(pairs))
+        large += over
+    return unique_codes(np.concatenate(found)), large
 
 
 def _share_a_key(positions: np.ndarray, codes: np.ndarray, n: int, left: np.ndarray,
