@@ -12,7 +12,8 @@ once; the pairs graphkit sends to review are split by the truth and tabulated:
 * what-ifs over all candidate pairs, rescored: the national id's "different" level at its
   floor ``m`` (``FIELD_M_FLOOR``) instead of the EM estimate, and the household fields'
   disagreements summed instead of counted once (band = probability in
-  [review, merge), household pairs excluded; merges counted as true and false).
+  [review, merge), household pairs excluded; merges counted as true and false), and
+  whether true pairs change e-mail, phone and address together or independently.
 
     python bench/review_band.py --people 20000 100000 --cache DIR
 
@@ -140,6 +141,11 @@ def _what_ifs(features, left, right, levels, truth, model: FSModel) -> None:
     own = sum(w for f, w in parts.items() if f not in HOUSEHOLD_FIELDS)
     weight_model = model.m["national_id"]
     count("household disagreements summed", base + own + summed(parts))
+    present = truth & np.all([levels[f] != MISSING for f in HOUSEHOLD_FIELDS], axis=0)
+    differ = [levels[f][present] == 0 for f in HOUSEHOLD_FIELDS]
+    print(f"  true pairs with e-mail, phone and address: all three differ in "
+          f"{np.all(differ, axis=0).mean():.4f}, product of the shares "
+          f"{np.prod([d.mean() for d in differ]):.4f}")
 
 
 def main() -> None:
