@@ -174,7 +174,13 @@ def _lay_out(parts: dict[str, pa.Table], layout: list[tuple[str, pa.Array]] | np
         names = [name for name in parts if len(parts[name])]
         nodes = _stack([parts.pop(n) for n in names]).take(pa.array(layout))
     else:
-        tables = [parts.pop(name).take(order) for name, order in layout]
+        tables = []
+        for name, order in layout:
+            table = parts.pop(name)
+            # a part already in key order (records often are) is laid out as it is:
+            # no copy of its columns
+            in_order = np.array_equal(order.to_numpy(), np.arange(len(order)))
+            tables.append(table if in_order else table.take(order))
         nodes = _stack(tables) if tables else None
     parts.clear()
     if nodes is None:
