@@ -130,8 +130,13 @@ def _node_order(parts: dict[str, pa.Table]) -> tuple[list[tuple[str, pa.Array]],
     ordered = []
     for name, table in parts.items():
         if len(table):
-            order = pc.sort_indices(table, [("key", "ascending")])
             keys = table.column("key")
+            # a part already in key order (records often are) needs no sort: checking
+            # costs one comparison per row, sorting strings ~n log n with cache misses
+            in_order = keys.null_count == 0 and (len(keys) < 2 or pc.all(pc.less_equal(
+                keys.slice(0, len(keys) - 1), keys.slice(1))).as_py())
+            order = pa.array(np.arange(len(table), dtype=np.uint64)) if in_order else \
+                pc.sort_indices(table, [("key", "ascending")])
             ordered.append((keys[order[0].as_py()].as_py(),
                             keys[order[len(order) - 1].as_py()].as_py(), name, order))
     ordered.sort(key=lambda item: item[0])
