@@ -130,8 +130,13 @@ def _node_order(parts: dict[str, pa.Table]) -> tuple[list[tuple[str, pa.Array]],
     ordered = []
     for name, table in parts.items():
         if len(table):
-            order = pc.sort_indices(table, [("key", "ascending")])
             keys = table.column("key")
+            # a part already in key order (records often are) needs no sort: checking
+            # costs one comparison per row, sorting strings ~n log n with cache misses
+            in_order = keys.null_count == 0 and (len(keys) < 2 or pc.all(pc.less_equal(
+                keys.slice(0, len(keys) - 1), keys.slice(1))).as_py())
+            order = pa.array(np.arange(len(table), dtype=np.uint64)) if in_order else \
+                pc.sort_indices(table, [("key", "ascending")])
             ordered.append((keys[order[0].as_py()].as_py(),
                             keys[order[len(order) - 1].as_py()].as_py(), name, order))
     ordered.sort(key=lambda item: item[0])
@@ -174,7 +179,13 @@ def _lay_out(parts: dict[str, pa.Table], layout: list[tuple[str, pa.Array]] | np
         names = [name for name in parts if len(parts[name])]
         nodes = _stack([parts.pop(n) for n in names]).take(pa.array(layout))
     else:
-        tables = [parts.pop(name).take(order) for name, order in layout]
+        tables = []
+        for name, order in layout:
+            table = parts.pop(name)
+            # a part already in key order (records often are) is laid out as it is:
+            # no copy of its columns
+            in_order = np.array_equal(order.to_numpy(), np.arange(len(order)))
+            tables.append(table if in_order else table.take(order))
         nodes = _stack(tables) if tables else None
     parts.clear()
     if nodes is None:

@@ -32,6 +32,7 @@ from graphkit.graph.assemble import (
 )
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
+from graphkit.intcodes import first_seen_codes, repeated
 from graphkit.resolve import Resolution
 from graphkit.schema import (
     ID_LABEL,
@@ -322,8 +323,12 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
         offset += len(rows)
     kind_code, kinds = pd.factorize(identifiers["kind"])
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
-    ident, _ = pd.factorize(_combined(pd.Series(labels[kind_code]), identifiers["value"]))
-    first = np.unique(ident, return_index=True)[1]
+    # identifier = distinct (label, value), numbered by first sighting; sorting int64
+    # codes instead of hashing them (see graphkit.intcodes)
+    label_code = pd.factorize(labels)[0][kind_code]
+    value_code, values = pd.factorize(identifiers["value"])
+    ident, first = first_seen_codes(label_code * (len(values) + 1) + value_code)
+    del label_code, value_code, values
     take_first = pa.array(first)
     node_labels = pa.array(labels[kind_code[first]], pa.string())
     node_values = pc.fill_null(arrow_text(identifiers["value"]).take(take_first), "")
@@ -338,21 +343,29 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
     owned = np.flatnonzero(owner >= 0)
     rel = rel_codes.reshape(len(kinds), 2)[kind_code[owned], company[owner[owned]].astype(int)]
-    group, _ = pd.factorize((owner[owned] * (len(first) + 1) + ident[owned]) *
-                            (len(rel_uniques) + 1) + rel)
-    once = ~pd.Series(group.astype(np.int64) * (offset + 1) + record[owned]).duplicated()
-    owned, group, rel = owned[once.to_numpy()], group[once.to_numpy()], rel[once.to_numpy()]
+    group = first_seen_codes((owner[owned] * (len(first) + 1) + ident[owned]) *
+                             (len(rel_uniques) + 1) + rel)[0]
+    once = ~repeated(group * (offset + 1) + record[owned])
+    owned, group, rel = owned[once], group[once], rel[once]
     order = np.argsort(group, kind="stable")
     heads = order[np.r_[True, np.diff(group[order]) != 0]]
     rels = pd.DataFrame({
         "start": (np.asarray(entity_uniques, dtype=object) if entity_keys is None else
                   entity_keys.get_indexer(entity_uniques))[owner[owned[heads]]],
         "end": ident[owned[heads]].astype(np.int64),
-        "type": np.asarray(rel_uniques, dtype=object)[rel[heads]],
-        "kind": np.asarray(kinds, dtype=object)[kind_code[owned[heads]]],
+        # types and kinds as Arrow text taken from their few distinct values
+        "type": _arrow_series(pa.array(np.asarray(rel_uniques, dtype=object), pa.string())
+                              .take(pa.array(rel[heads]))),
+        "kind": _arrow_series(pa.array(np.asarray(kinds, dtype=object), pa.string())
+                              .take(pa.array(kind_code[owned[heads]]))),
         "records": _list_array(group[order], record_ids.take(pa.array(owned[order])),
                                len(heads))})
     return nodes, rels
+
+
+def _arrow_series(array: pa.Array) -> pd.Series:
+    """An Arrow string array as an Arrow-backed column (no Python object per row)."""
+    return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 
 def _list_array(groups: np.ndarray, values: pa.Array, n_groups: int) -> pd.Series:

@@ -76,7 +76,11 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     """Per node, a small integer code of its label; and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_label_codes" not in cache:
-        codes, labels = pd.factorize(tables.nodes["label"].to_numpy(dtype=object))
+        # Arrow's dictionary (labels in order of first appearance, as pd.factorize
+        # gives them) instead of a Python string per node
+        encoded = pc.dictionary_encode(_arrow(tables.nodes["label"]).cast(pa.string()))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        labels = encoded.dictionary.to_numpy(zero_copy_only=False)
         cache["_label_codes"] = (codes.astype(np.int16), np.asarray(labels, dtype=object))
     return cache["_label_codes"]
 
@@ -146,7 +150,10 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
         records = _arrow(rels["records"]).take(take).cast(pa.list_(pa.string()))
     else:
         records = pa.array([[]] * len(keep), pa.list_(pa.string()))
-    type_codes, types = pd.factorize(rels["type"].to_numpy(dtype=object)[keep])
+    # the kept rows' types as Arrow dictionary codes (first appearance, as pd.factorize)
+    encoded = pc.dictionary_encode(_arrow(rels["type"]).take(take).cast(pa.string()))
+    type_codes = encoded.indices.to_numpy(zero_copy_only=False)
+    types = encoded.dictionary.to_pylist()
     category = pd.CategoricalDtype(list(labels))
     table = pd.DataFrame({
         "entity_id": rels["start_id"].to_numpy(np.int64)[keep],

@@ -1,0 +1,214 @@
+"""CPU seconds of each sub-step of the graph and clusters stages, per world size.
+
+Runs a build's stages up to screening once (or loads them from ``--cache``, a pickle made
+by an earlier run on the same world), then the graph stage (``households_table``,
+``build_tables`` and the functions it calls, ``assemble`` and its helpers) and the
+clusters stage (``sharing_table``, ``shared_identifier_clusters`` and its helpers) with a
+timer around each sub-step: ``time.process_time()`` (CPU of every thread) and wall time,
+inclusive of nested timed steps, and "self" (without them). No profiler, so the figures
+hold at a million people. One world per process; ``--json`` appends a line per run.
+
+    python bench/growth_stages.py WORLD [--cache FILE] [--json OUT.jsonl]
+    python bench/growth_stages.py --table OUT.jsonl      # sizes side by side, exponents
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gc
+import json
+import math
+import pickle
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from graphkit import pipeline as P
+from graphkit.graph import assemble as A
+from graphkit.graph import columns as C
+from graphkit.graph import households as H
+from graphkit.incremental import screen_reusing
+from graphkit.ingest.project import native_project
+from graphkit.issues import IssueLog
+from graphkit.progress import max_rss_mib, rss_mib
+from graphkit.rings import clusters as K
+from graphkit.rings import sharing as S
+from graphkit.schema import Layout
+
+#: (module or class, attribute, label) of every sub-step timed
+TIMED = [
+    (H, "households_table", "graph.households_table"),
+    (C, "build_tables", "graph.build_tables"),
+    (C, "record_owners", "graph.record_owners"),
+    (C, "identifier_parts", "graph.identifier_parts"),
+    (C, "_payers", "graph._payers"),
+    (C, "payment_relationships", "graph.payment_relationships"),
+    (C, "match_parts", "graph.match_parts"),
+    (C, "linked_record_relationships", "graph.linked_record_relationships"),
+    (C, "review_relationships", "graph.review_relationships"),
+    (C, "household_relationships", "graph.household_relationships"),
+    (C, "record_nodes", "graph.record_nodes"),
+    (C, "release_record_fields", "graph.release_record_fields"),
+    (C, "assemble", "graph.assemble"),
+    (A, "_arrow_part", "assemble._arrow_part"),
+    (A, "_typed_part", "assemble._typed_part"),
+    (A, "_sorted_rows", "assemble._sorted_rows"),
+    (A._Places, "node_ids", "assemble.node_ids"),
+    (A, "_concat", "assemble._concat"),
+    (A, "_lay_out", "assemble._lay_out"),
+    (A, "_first_of_repeats", "assemble._first_of_repeats"),
+    (A, "_sorted_codes", "assemble._sorted_codes"),
+    (A, "_select", "assemble._select"),
+    (A, "to_pandas", "assemble.to_pandas"),
+    (S, "sharing_table", "clusters.sharing_table"),
+    (S, "label_codes", "sharing.label_codes"),
+    (S, "node_positions", "sharing.node_positions"),
+    (S, "_text_column", "sharing._text_column"),
+    (S.Sharing, "shared", "sharing.Sharing.shared"),
+    (S.Sharing, "hubs", "sharing.Sharing.hubs"),
+    (K, "shared_identifier_clusters", "clusters.shared_identifier_clusters"),
+    (K, "connected_components", "clusters.connected_components"),
+    (K, "node_column", "clusters.node_column"),
+    (K, "entity_records", "clusters.entity_records"),
+    (K, "sanction_hits", "clusters.sanction_hits"),
+]
+
+
+class Timers:
+    """Inclusive and self CPU/wall seconds and calls per label."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.wall: dict[str, float] = defaultdict(float)
+        self.self_cpu: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.stack: list[list] = []
+
+    def wrap(self, label: str, fn):
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            frame = [label, 0.0]  # label, CPU of timed steps nested in this one
+            self.stack.append(frame)
+            cpu, wall = time.process_time(), time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent = time.process_time() - cpu
+                self.cpu[label] += spent
+                self.wall[label] += time.perf_counter() - wall
+                self.self_cpu[label] += spent - frame[1]
+                self.calls[label] += 1
+                self.stack.pop()
+                if self.stack:
+                    self.stack[-1][1] += spent
+        return timed
+
+    def install(self) -> None:
+        for owner, name, label in TIMED:
+            setattr(owner, name, self.wrap(label, getattr(owner, name)))
+
+
+def upstream(world: str, cache: Path | None):
+    """The inputs of the graph stage: ingested data, resolutions, hits, sanctions and the
+    entity nodes screening made (from ``cache`` when it exists)."""
+    if cache is not None and cache.exists():
+        with cache.open("rb") as handle:
+            return pickle.load(handle)
+    project = native_project(world)
+    settings, log = project.settings, IssueLog()
+    data = P.ingest(project.sources, log, settings=settings)
+    people = P.resolve_people(data.records[Layout.PEOPLE], settings)
+    companies = P.resolve_companies_exact(data.records[Layout.COMPANIES])
+    entities = C.entity_nodes(data, people, companies)
+    sanctions = P.load_sanctions(project, log)
+    names = P.entities_to_screen(pd.concat(entities[0], ignore_index=True), data, people)
+    hits, _ = screen_reusing(names, sanctions, settings.screen_threshold)
+    state = (data, people, companies, hits, sanctions, entities)
+    if cache is not None:
+        with cache.open("wb") as handle:
+            pickle.dump(state, handle, protocol=5)
+    return state
+
+
+def measure(world: str, cache: Path | None) -> dict:
+    """One run: sub-step seconds of the graph and clusters stages on ``world``."""
+    data, people, companies, hits, sanctions, entities = upstream(world, cache)
+    settings = native_project(world).settings
+    n_people = len(data.records[Layout.PEOPLE])
+    gc.collect()
+    timers = Timers()
+    timers.install()
+    rss = {"before_graph": rss_mib()}
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    tables = C.build_tables(data, people, companies, hits, sanctions, entities=entities,
+                            release_records=True,
+                            households=H.households_table(people))
+    del entities
+    graph_cpu, graph_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    rss["after_graph"], rss["peak_graph"] = rss_mib(), max_rss_mib()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    sharing = S.sharing_table(tables)
+    K.shared_identifier_clusters(sharing, settings.max_identifier_share)
+    clusters_cpu = time.process_time() - cpu0
+    clusters_wall = time.perf_counter() - wall0
+    rss["after_clusters"], rss["peak_clusters"] = rss_mib(), max_rss_mib()
+    return {"world": world, "records_people": n_people, "nodes": len(tables.nodes),
+            "relationships": len(tables.relationships),
+            "stage_cpu": {"graph": graph_cpu, "clusters": clusters_cpu},
+            "stage_wall": {"graph": graph_wall, "clusters": clusters_wall},
+            "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
+            "wall": dict(timers.wall), "calls": dict(timers.calls), "rss_mib": rss}
+
+
+def table(path: Path) -> None:
+    """Print the runs of ``path`` side by side (by people records), with the growth
+    exponent between the smallest and largest size, and N log N's for comparison."""
+    runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    runs.sort(key=lambda r: r["records_people"])
+    sizes = [r["records_people"] for r in runs]
+    lo, hi = sizes[0], sizes[-1]
+    nlogn = math.log(hi * math.log(hi) / (lo * math.log(lo))) / math.log(hi / lo)
+    print(f"people records: {', '.join(f'{s:,}' for s in sizes)};  "
+          f"N log N over this range = N^{nlogn:.2f}")
+    labels = ["graph", "clusters"] + [label for _, _, label in TIMED]
+    head = "".join(f"{s:>10,}" for s in sizes)
+    print(f"{'CPU s (self)':42}{head}  exponent")
+    for label in labels:
+        if label in ("graph", "clusters"):
+            values = [r["stage_cpu"][label] for r in runs]
+        else:
+            values = [r["self_cpu"].get(label, 0.0) for r in runs]
+        if not any(values):
+            continue
+        exp = (math.log(values[-1] / values[0]) / math.log(hi / lo)
+               if values[0] > 0.005 and values[-1] > 0 else float("nan"))
+        name = label if label in ("graph", "clusters") else "  " + label
+        print(f"{name:42}" + "".join(f"{v:10.2f}" for v in values) + f"  {exp:8.2f}")
+    for r in runs:
+        print(f"{r['records_people']:>10,}: nodes {r['nodes']:,} rels {r['relationships']:,} "
+              f"rss {r['rss_mib']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("world", nargs="?")
+    parser.add_argument("--cache", type=Path, help="pickle of the stages before the graph")
+    parser.add_argument("--json", type=Path, help="append this run as a JSON line")
+    parser.add_argument("--table", type=Path, help="print the runs of a JSON-lines file")
+    args = parser.parse_args()
+    if args.table:
+        table(args.table)
+        return
+    run = measure(args.world, args.cache)
+    line = json.dumps(run)
+    if args.json:
+        with args.json.open("a") as handle:
+            handle.write(line + "\n")
+    print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Codes of int64 keys by sorting instead of hashing.
+
+``pd.factorize`` and ``Series.duplicated`` on millions of int64 keys build a hash table
+that no longer fits in the CPU caches: measured on this project's graph stage, their CPU
+time grew as N^1.4 from 1.3M to 13M keys (4.0 s for ``factorize`` at 13M), while a stable
+``argsort`` of the same keys took 0.23 s (keys built from entity and identifier codes are
+partly sorted already). These functions give the same answers as the pandas calls,
+computed from one stable sort.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per key, the number of its distinct value in order of first appearance (the codes
+    of ``pd.factorize(keys)``), and the position of each distinct value's first
+    appearance (increasing, one per code)."""
+    keys = np.asarray(keys)
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    head = np.empty(len(keys), dtype=bool)
+    head[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+    rank = np.cumsum(head) - 1  # the distinct value's rank in sorted order
+    first = order[head]  # stable sort: the first appearance of each distinct value
+    by_appearance = np.argsort(first, kind="stable")
+    code_of_rank = np.empty(len(first), dtype=np.int64)
+    code_of_rank[by_appearance] = np.arange(len(first))
+    codes = np.empty(len(keys), dtype=np.int64)
+    codes[order] = code_of_rank[rank]
+    return codes, first[by_appearance]
+
+
+def repeated(keys: np.ndarray) -> np.ndarray:
+    """Whether each key equals an earlier one (``pd.Series(keys).duplicated()``)."""
+    keys = np.asarray(keys)
+    if not len(keys):
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    seen = np.empty(len(keys), dtype=bool)
+    seen[0] = False
+    np.equal(ordered[1:], ordered[:-1], out=seen[1:])
+    out = np.empty(len(keys), dtype=bool)
+    out[order] = seen
+    return out
+
+
+__all__ = ["first_seen_codes", "repeated"]

@@ -1,0 +1,38 @@
+"""Sort-based codes of int64 keys give what pandas' hash-based calls give."""
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graphkit.intcodes import first_seen_codes, repeated
+
+keys = st.lists(st.integers(min_value=-(2**62), max_value=2**62), max_size=200).map(
+    lambda values: np.array(values, dtype=np.int64))
+few_keys = st.lists(st.integers(min_value=-3, max_value=5), max_size=200).map(
+    lambda values: np.array(values, dtype=np.int64))
+
+
+@given(st.one_of(keys, few_keys))
+def test_first_seen_codes_are_factorize_codes(values):
+    codes, first = first_seen_codes(values)
+    expected, uniques = pd.factorize(values)
+    assert codes.tolist() == expected.tolist()
+    assert first.tolist() == np.unique(expected, return_index=True)[1].tolist()
+    assert values[first].tolist() == list(uniques)
+
+
+@given(st.one_of(keys, few_keys))
+def test_repeated_is_duplicated(values):
+    assert repeated(values).tolist() == pd.Series(values).duplicated().tolist()
+
+
+def test_codes_of_a_known_column():
+    codes, first = first_seen_codes(np.array([30, 10, 30, 20, 10, 30]))
+    assert codes.tolist() == [0, 1, 0, 2, 1, 0]
+    assert first.tolist() == [0, 1, 3]
+    assert repeated(np.array([30, 10, 30, 20, 10])).tolist() == [False, False, True, False,
+                                                                  True]
+    empty_codes, empty_first = first_seen_codes(np.zeros(0, dtype=np.int64))
+    assert len(empty_codes) == len(empty_first) == 0
+    assert len(repeated(np.zeros(0, dtype=np.int64))) == 0
