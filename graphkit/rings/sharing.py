@@ -93,9 +93,13 @@ class Sharing:
         return self.table.drop_duplicates("ident_id").set_index("ident_id")["n_entities"]
 
     def shared(self, max_share: int) -> pd.DataFrame:
-        """Rows of identifiers shared by 2 to ``max_share`` entities (hubs left out)."""
-        n = self.table["n_entities"]
-        return self.table[(n >= 2) & (n <= max_share)]
+        """Rows of identifiers shared by 2 to ``max_share`` entities (hubs left out); made
+        once per threshold (every step only reads it)."""
+        cache = self.__dict__.setdefault("_shared", {})
+        if max_share not in cache:
+            n = self.table["n_entities"]
+            cache[max_share] = self.table[(n >= 2) & (n <= max_share)]
+        return cache[max_share]
 
     def hubs(self, max_share: int) -> pd.DataFrame:
         """Identifiers shared by more than ``max_share`` entities: key, label, kind, count."""
