@@ -20,11 +20,11 @@ from scipy.sparse.csgraph import connected_components
 
 from graphkit.graph.tables import GraphTables
 from graphkit.rings.grouped import joined
+from graphkit.rings.records import entity_record_ids
 from graphkit.rings.sharing import (
     ENTITY_LABELS,
     IDENTIFIER_LABELS,
     Sharing,
-    entity_records,
     node_column,
     sanction_hits,
     shared_identifier_groups,
@@ -94,7 +94,7 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     idrows = idrows.sort_values(["comp", "n_entities", "ident"], ascending=[True, False, True])
     ident_text = idrows["ident"] + " (" + idrows["n_entities"].astype(str) + ")"
     frame["shared_identifiers"] = joined(idrows["comp"].to_numpy(), ident_text)
-    recs = entity_records(tables)
+    recs = entity_record_ids(tables)
     recs = recs.assign(comp=comp_of.reindex(recs["entity_id"]).to_numpy()).dropna()
     recs = recs.sort_values("record_id")
     frame["record_ids"] = joined(recs["comp"].to_numpy(np.int64), recs["record_id"])

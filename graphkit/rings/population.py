@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graphkit.rings.records import resolved_of
 from graphkit.rings.sharing import Sharing, node_column
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
@@ -54,14 +55,9 @@ def _tokens(name: str) -> frozenset[str]:
 
 def _resolved(sharing: Sharing, kind: str) -> pd.DataFrame:
     """Records of ``kind`` resolved to entities: entity_id, record node id."""
-    tables = sharing.tables
-    rels = tables.relationships
-    res = rels.loc[(rels["type"] == Rel.RESOLVED_TO.value).to_numpy(bool),
-                   ["start_id", "end_id"]]  # two columns, not a copy of every property
-    kinds = node_column(tables, "kind").reindex(res["start_id"]).to_numpy()
-    res = res[kinds == kind]
-    return pd.DataFrame({"entity_id": res["end_id"].to_numpy(np.int64),
-                         "record": res["start_id"].to_numpy(np.int64)})
+    res = resolved_of(sharing.tables, [kind])
+    return pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),
+                         "record": res["record"].to_numpy(np.int64)})
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
