@@ -76,8 +76,7 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     """Per node, a small integer code of its label; and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_label_codes" not in cache:
-        codes, labels = pd.factorize(tables.nodes["label"].to_numpy(dtype=object))
-        cache["_label_codes"] = (codes.astype(np.int16), np.asarray(labels, dtype=object))
+        cache["_label_codes"] = _codes(_arrow(tables.nodes["label"]))
     return cache["_label_codes"]
 
 
@@ -109,6 +108,14 @@ class Sharing:
                              "label": rows["ident_label"].to_numpy(),
                              "kind": kind.reindex(rows["ident_id"]).fillna("").to_numpy(),
                              "entities": rows["n_entities"].to_numpy()})
+
+
+def _codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Small integer codes of ``array``'s values in order of first appearance (-1 where
+    missing), and the values they stand for: ``pd.factorize`` done in Arrow."""
+    encoded = array.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)
+    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
 def _arrow(series: pd.Series) -> pa.Array:
@@ -150,7 +157,7 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
         records = _arrow(rels["records"]).take(take).cast(pa.list_(pa.string()))
     else:
         records = pa.array([[]] * len(keep), pa.list_(pa.string()))
-    type_codes, types = pd.factorize(rels["type"].to_numpy(dtype=object)[keep])
+    type_codes, types = _codes(_arrow(rels["type"]).take(take))
     category = pd.CategoricalDtype(list(labels))
     table = pd.DataFrame({
         "entity_id": rels["start_id"].to_numpy(np.int64)[keep],
