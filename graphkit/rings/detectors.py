@@ -63,8 +63,7 @@ def _with_people(pop: Population, rows: pd.DataFrame) -> pd.DataFrame:
 def _groups(pop: Population, rel: str) -> pd.DataFrame:
     """Identifiers reached by ``rel`` and shared (by any type) by 2..max_share entities,
     with their sharers, distinct people and households (only where 2+ people)."""
-    t = pop.sharing.shared(pop.max_share)
-    rows = t[t["type"] == rel]
+    rows = pop.sharing.shared_of_type(pop.max_share, rel)
     if rows.empty:
         return pd.DataFrame()
     rows = _with_people(pop, rows)
@@ -172,11 +171,11 @@ def _company_sites(pop: Population) -> set[str]:
 
 def laptop_farms(pop: Population) -> pd.DataFrame:
     """Equipment of 3+ people who live elsewhere shipped to one address."""
-    t = pop.sharing.shared(pop.max_share)
-    ships = _with_people(pop, t[t["type"] == Rel.SHIPS_TO.value])
+    shared = pop.sharing.shared_of_type
+    ships = _with_people(pop, shared(pop.max_share, Rel.SHIPS_TO.value))
     if ships.empty:
         return _empty()
-    homes = _with_people(pop, t[t["type"] == Rel.LIVES_AT.value])
+    homes = _with_people(pop, shared(pop.max_share, Rel.LIVES_AT.value))
     living = homes[["ident_id", "household"]].drop_duplicates().assign(_home=True)
     ships = ships.merge(living, on=["ident_id", "household"], how="left")
     who = ships[ships["_home"].isna()]

@@ -100,6 +100,23 @@ class Sharing:
             cache[max_share] = self.table[(n >= 2) & (n <= max_share)]
         return cache[max_share]
 
+    def shared_of_type(self, max_share: int, rel: str) -> pd.DataFrame:
+        """The rows of :meth:`shared` of relationship type ``rel``, in the same order (the
+        shared rows are sorted by type once, so each type is a slice, not a filter)."""
+        cache = self.__dict__.setdefault("_shared_types", {})
+        if max_share not in cache:
+            shared = self.shared(max_share)
+            codes = shared["type"].cat.codes.to_numpy() if len(shared) else np.zeros(0)
+            order = np.argsort(codes, kind="stable")
+            ordered = shared.iloc[order]
+            bounds = np.searchsorted(codes[order], np.arange(len(shared["type"].cat.categories)
+                                                             + 1))
+            cache[max_share] = (ordered, {str(t): (int(bounds[i]), int(bounds[i + 1]))
+                                          for i, t in enumerate(shared["type"].cat.categories)})
+        ordered, spans = cache[max_share]
+        start, end = spans.get(rel, (0, 0))
+        return ordered.iloc[start:end]
+
     def hubs(self, max_share: int) -> pd.DataFrame:
         """Identifiers shared by more than ``max_share`` entities: key, label, kind, count."""
         rows = self.table[self.table["n_entities"] > max_share].drop_duplicates("ident_id")
