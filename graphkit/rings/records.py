@@ -51,6 +51,19 @@ def resolved_of(tables: GraphTables, kinds: list[str]) -> pd.DataFrame:
     return frame[frame["kind"].isin(kinds).to_numpy(bool)]
 
 
+def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
+    """Positions of the relationships of type ``rel`` (ascending); the type column is
+    encoded once per tables."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    if "_type_codes" not in cache:
+        encoded = _arrow(tables.relationships["type"]).dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        cache["_type_codes"] = (codes, {t: i for i, t in
+                                        enumerate(encoded.dictionary.to_pylist())})
+    codes, number = cache["_type_codes"]
+    return np.flatnonzero(codes == number[rel]) if rel in number else np.zeros(0, np.int64)
+
+
 def entity_record_ids(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``record_id`` of the people and company records resolved to each
     entity (as ``sharing.entity_records``, from the shared RESOLVED_TO frame)."""
@@ -60,4 +73,4 @@ def entity_record_ids(tables: GraphTables) -> pd.DataFrame:
                          "record_id": record.to_numpy(dtype=object).astype(str)})
 
 
-__all__ = ["entity_record_ids", "resolved_of", "resolved_records"]
+__all__ = ["entity_record_ids", "resolved_of", "resolved_records", "rows_of_type"]
