@@ -11,7 +11,32 @@ The flow (every step a table operation on the columnar graph):
 4. ``scoring``: each finding weighs by how surprising it is in this data;
 5. ``links`` and ``communities``: a sparse link matrix, its connected components, large
    ones split with Leiden (seeded);
-6. each ring gets the findings that fall inside it; ``model`` holds the rings.
+6. each ring gets the findings that fall inside it (``assemble``); ``model`` holds the
+   rings.
+
+What is local and what is global (for ``build --previous``, which today recomputes these
+stages in full on the new tables, so its rings equal a full build's by construction):
+
+* local to an identifier: its sharing count ``n_entities`` and whether it is a hub
+  (``> max_identifier_share``) — but one new sharer anywhere turns it into a hub and cuts
+  every component it joined; whether an IP is a VPN exit (its login records);
+* local to a connected component of entities joined by non-hub identifiers, SAME_HOUSEHOLD
+  and sanctioned-payer stars: one-person groups, households, the shared-identifier,
+  laptop-farm, document-reuse, duplicate and paid-by-listed findings, clusters, and
+  rings of components up to ``max_ring`` — except two global inputs: the set of company
+  addresses (a laptop farm at any company site is explained) and the name-and-date-of-
+  birth groups of ``name_dob_ids`` (they join entities that share no identifier);
+* global: every finding's weight (``scoring.calibrate``: people caught per detector over
+  ``n_people`` of the whole population), link weights ``ln(N / k)`` with N the entities
+  of the whole build (so Leiden's split of a component larger than ``max_ring`` changes
+  when an entity is added anywhere), VPN weights (a ring ranked against all rings), ranks,
+  cluster ids and ring order.
+
+So a per-component reuse must still build the sharing table and population facts of the
+whole graph (to find changed components and the global statistics), rescore every reused
+finding, re-split every large component and re-make every ``Evidence``: at 100k people
+those whole-graph steps cost more than the per-component work they would save, which is
+why this round made the steps themselves array operations instead.
 
 >>> from graphkit.demo import generate_demo
 >>> from graphkit.pipeline import run_build
