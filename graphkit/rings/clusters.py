@@ -68,7 +68,8 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     """Connected components of two or more entities joined by non-hub shared identifiers."""
     sharing = source if isinstance(source, Sharing) else sharing_table(source)
     tables = sharing.tables
-    shared = sharing.shared(max_share).drop_duplicates(["entity_id", "ident_id"])
+    shared = sharing.shared(max_share)[["entity_id", "ident_id", "ident", "n_entities"]]
+    shared = shared.drop_duplicates(["entity_id", "ident_id"])
     entities, ent_index = np.unique(shared["entity_id"].to_numpy(), return_inverse=True)
     idents, id_index = np.unique(shared["ident_id"].to_numpy(), return_inverse=True)
     n = len(entities) + len(idents)

@@ -31,9 +31,10 @@ def link_matrix(pop: Population, star_payers: np.ndarray) -> csr_matrix:
     """Symmetric link weights between entities, indexed by row of ``pop.entities``."""
     n = len(pop.entities)
     index = pd.Series(np.arange(n), index=pop.entities["entity_id"].to_numpy())
-    shared = pop.sharing.shared(pop.max_share).drop_duplicates(["ident_id", "entity_id"])
+    shared = pop.sharing.shared(pop.max_share)[["ident_id", "entity_id", "ident_label",
+                                                "n_entities"]]
+    shared = shared.drop_duplicates(["ident_id", "entity_id"])
     shared = shared[~shared["ident_id"].isin(pop.vpn_exits)]  # exits link nobody
-    shared = shared[["ident_id", "entity_id", "ident_label", "n_entities"]]
     pairs = shared.merge(shared[["ident_id", "entity_id"]], on="ident_id")
     pairs = pairs[pairs["entity_id_x"] < pairs["entity_id_y"]]
     scale = np.log(max(n, 2) / pairs["n_entities"].to_numpy(float))
