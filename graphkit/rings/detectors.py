@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.rings.population import Population
-from graphkit.rings.records import rows_of_type
+from graphkit.rings.records import ends_of_type
 from graphkit.rings.sharing import node_column, sanction_hits
 from graphkit.schema import Label, Rel
 
@@ -320,8 +320,7 @@ def listed_names(pop: Population) -> pd.DataFrame:
 def paid_by_listed(pop: Population) -> pd.DataFrame:
     """Everyone a listed (or listed-name-like) payer pays: a star around the payer."""
     hits = _matches(pop)
-    rels = pop.sharing.tables.relationships
-    pays = rels.iloc[rows_of_type(pop.sharing.tables, Rel.PAYS.value)][["start_id", "end_id"]]
+    pays = ends_of_type(pop.sharing.tables, Rel.PAYS.value)
     pays = pays[pays["start_id"].isin(hits["entity_id"]).to_numpy(bool)]
     ent = pop.entities.set_index("entity_id")
     rows = []

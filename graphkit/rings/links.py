@@ -14,7 +14,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix, csr_matrix
 
 from graphkit.rings.population import Population
-from graphkit.rings.records import rows_of_type
+from graphkit.rings.records import ends_of_type
 from graphkit.schema import Label, Rel
 
 #: How strongly sharing an identifier of each label links two entities.
@@ -42,8 +42,7 @@ def link_matrix(pop: Population, star_payers: np.ndarray) -> csr_matrix:
         scale, 0.1)
     a = index.reindex(pairs["entity_id_x"]).to_numpy()
     b = index.reindex(pairs["entity_id_y"]).to_numpy()
-    rels = pop.sharing.tables.relationships
-    pays = rels.iloc[rows_of_type(pop.sharing.tables, Rel.PAYS.value)][["start_id", "end_id"]]
+    pays = ends_of_type(pop.sharing.tables, Rel.PAYS.value)
     pays = pays[pays["start_id"].isin(star_payers).to_numpy(bool)]
     sa = index.reindex(pays["start_id"]).to_numpy()
     sb = index.reindex(pays["end_id"]).to_numpy()

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graphkit.rings.records import resolved_of, rows_of_type
+from graphkit.rings.records import ends_of_type, resolved_of
 from graphkit.rings.sharing import Sharing, node_column
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
@@ -157,8 +157,7 @@ def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
     first = home.groupby("ident_id")["entity_id"].transform("min")
     left = [index.reindex(home["entity_id"]).to_numpy()]
     right = [index.reindex(first).to_numpy()]
-    rels = sharing.tables.relationships
-    same = rels.iloc[rows_of_type(sharing.tables, "SAME_HOUSEHOLD")][["start_id", "end_id"]]
+    same = ends_of_type(sharing.tables, "SAME_HOUSEHOLD")
     left.append(index.reindex(same["start_id"]).dropna().to_numpy(np.int64))
     right.append(index.reindex(same["end_id"]).dropna().to_numpy(np.int64))
     person = ent["person"].to_numpy()

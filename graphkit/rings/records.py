@@ -64,6 +64,16 @@ def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
     return np.flatnonzero(codes == number[rel]) if rel in number else np.zeros(0, np.int64)
 
 
+def ends_of_type(tables: GraphTables, rel: str) -> pd.DataFrame:
+    """``start_id`` and ``end_id`` of the relationships of type ``rel``, in table order
+    (two integer columns; no other property is copied)."""
+    rows = rows_of_type(tables, rel)
+    rels = tables.relationships
+    return pd.DataFrame({"start_id": rels["start_id"].to_numpy(np.int64)[rows],
+                         "end_id": rels["end_id"].to_numpy(np.int64)[rows]},
+                        index=rels.index[rows])
+
+
 def entity_record_ids(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``record_id`` of the people and company records resolved to each
     entity (as ``sharing.entity_records``, from the shared RESOLVED_TO frame)."""
@@ -73,4 +83,5 @@ def entity_record_ids(tables: GraphTables) -> pd.DataFrame:
                          "record_id": record.to_numpy(dtype=object).astype(str)})
 
 
-__all__ = ["entity_record_ids", "resolved_of", "resolved_records", "rows_of_type"]
+__all__ = ["ends_of_type", "entity_record_ids", "resolved_of", "resolved_records",
+           "rows_of_type"]
