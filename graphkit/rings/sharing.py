@@ -119,7 +119,9 @@ class Sharing:
 
     def hubs(self, max_share: int) -> pd.DataFrame:
         """Identifiers shared by more than ``max_share`` entities: key, label, kind, count."""
-        rows = self.table[self.table["n_entities"] > max_share].drop_duplicates("ident_id")
+        rows = self.table.loc[(self.table["n_entities"] > max_share).to_numpy(bool),
+                              ["ident_id", "ident", "ident_label", "n_entities"]]
+        rows = rows.drop_duplicates("ident_id")
         kind = node_column(self.tables, "kind")
         return pd.DataFrame({"identifier": rows["ident"].to_numpy(),
                              "label": rows["ident_label"].to_numpy(),
