@@ -270,8 +270,9 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     if frame is None or frame.empty:
         return _empty()
     tokens = pop.entities.set_index("entity_id")["tokens"]
-    frame = frame.assign(key=[" ".join(sorted(t)) for t in tokens.reindex(
-        frame["entity_id"])])
+    words: dict[frozenset[str], str] = {}  # one join per distinct token set
+    frame = frame.assign(key=[words.get(t) or words.setdefault(t, " ".join(sorted(t)))
+                              for t in tokens.reindex(frame["entity_id"]).tolist()])
     counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
     rows = []
     for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]):
