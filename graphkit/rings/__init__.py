@@ -11,7 +11,32 @@ The flow (every step a table operation on the columnar graph):
 4. ``scoring``: each finding weighs by how surprising it is in this data;
 5. ``links`` and ``communities``: a sparse link matrix, its connected components, large
    ones split with Leiden (seeded);
-6. each ring gets the findings that fall inside it; ``model`` holds the rings.
+6. each ring gets the findings that fall inside it (``assemble``); ``model`` holds the
+   rings.
+
+What is local and what is global (for ``build --previous``, which today recomputes these
+stages in full on the new tables, so its rings equal a full build's by construction):
+
+* local to an identifier: its sharing count ``n_entities`` and whether it is a hub
+  (``> max_identifier_share``) — but one new sharer anywhere turns it into a hub and cuts
+  every component it joined; whether an IP is a VPN exit (its login records);
+* local to a connected component of entities joined by non-hub identifiers, SAME_HOUSEHOLD
+  and sanctioned-payer stars: one-person groups, households, the shared-identifier,
+  laptop-farm, document-reuse, duplicate and paid-by-listed findings, clusters, and
+  rings of components up to ``max_ring`` — except two global inputs: the set of company
+  addresses (a laptop farm at any company site is explained) and the name-and-date-of-
+  birth groups of ``name_dob_ids`` (they join entities that share no identifier);
+* global: every finding's weight (``scoring.calibrate``: people caught per detector over
+  ``n_people`` of the whole population), link weights ``ln(N / k)`` with N the entities
+  of the whole build (so Leiden's split of a component larger than ``max_ring`` changes
+  when an entity is added anywhere), VPN weights (a ring ranked against all rings), ranks,
+  cluster ids and ring order.
+
+So a per-component reuse must still build the sharing table and population facts of the
+whole graph (to find changed components and the global statistics), rescore every reused
+finding, re-split every large component and re-make every ``Evidence``: at 100k people
+those whole-graph steps cost more than the per-component work they would save, which is
+why this round made the steps themselves array operations instead.
 
 >>> from graphkit.demo import generate_demo
 >>> from graphkit.pipeline import run_build
@@ -30,19 +55,18 @@ True
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import networkx as nx
 import numpy as np
 import pandas as pd
 
 from graphkit.graph.tables import GraphTables
+from graphkit.rings.assemble import assemble_rings
 from graphkit.rings.communities import communities
 from graphkit.rings.detectors import DETECTORS, Detector, run_detectors
 from graphkit.rings.links import link_matrix
-from graphkit.rings.model import RING_COLUMNS, Evidence, Ring, RingContext, Rings, score_of
+from graphkit.rings.model import RING_COLUMNS, Evidence, Ring, Rings, score_of
 from graphkit.rings.population import Population, build_population
-from graphkit.rings.scoring import REPEAT_SHARE, calibrate, vpn_weights
+from graphkit.rings.scoring import calibrate
 from graphkit.rings.sharing import (
     Sharing,
     sanction_hits,
@@ -68,7 +92,7 @@ def find_rings(source: GraphTables | nx.MultiDiGraph | Sharing,
     payers = _star_payers(sharing, stars)
     groups = communities(link_matrix(pop, payers), settings.max_ring, settings.seed)
     groups += _lone_entities(pop, findings, groups)
-    rings = _assemble(pop, findings, groups)
+    rings = assemble_rings(pop, findings, groups)
     hub_rows = sharing.hubs(settings.max_identifier_share)
     hubs = dict(zip(hub_rows["identifier"], hub_rows["entities"]))
     return Rings(rings, hubs)
@@ -89,63 +113,6 @@ def _lone_entities(pop: Population, findings: pd.DataFrame,
     alone = findings[(findings["members"].map(len) == 1) & (findings["weight"] > 0)]
     rows = {int(row[m[0]]) for m in alone["members"]} - grouped
     return [np.array([r]) for r in sorted(rows)]
-
-
-def _assemble(pop: Population, findings: pd.DataFrame, groups: list[np.ndarray]
-              ) -> list[Ring]:
-    ent = pop.entities
-    ring_of = np.full(len(ent), -1, dtype=np.int64)
-    for number, rows in enumerate(groups):
-        ring_of[rows] = number
-    row_of = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
-    exploded = findings[["finding", "members"]].explode("members").dropna()
-    exploded["ring"] = ring_of[row_of.reindex(exploded["members"]).to_numpy(np.int64)]
-    exploded = exploded[exploded["ring"] >= 0]
-    counts = exploded.groupby(["finding", "ring"]).size().rename("inside").reset_index()
-    size = findings["members"].map(len).to_numpy()
-    counts = counts[counts["inside"].to_numpy() >= np.minimum(2, size[counts["finding"]])]
-    keys = ent["key"].to_numpy()
-    context = RingContext(pop.sharing.tables, pop.max_share)
-    by_ring: dict[int, list[Evidence]] = defaultdict(list)
-    needed = np.unique(counts["finding"].to_numpy())  # findings that fall inside a ring
-    rows = dict(zip(needed.tolist(), findings.iloc[needed].to_dict("records")))
-    row_at = dict(zip(row_of.index.tolist(), row_of.to_numpy().tolist()))
-    ring_at = ring_of.tolist()
-    key_at = keys.tolist()
-    for finding, ring in zip(counts["finding"].tolist(), counts["ring"].tolist()):
-        f = rows[finding]
-        inside = [key_at[row_at[m]] for m in f["members"] if ring_at[row_at[m]] == ring]
-        by_ring[ring].append(Evidence(f["pattern"], float(f["weight"]), f["description"],
-                                      tuple(f["idents"]), tuple(sorted(inside)),
-                                      tuple(f["records"]), f["explained"]))
-    vpn = ent["vpn"].to_numpy()
-    person = ent["label"].to_numpy() == "Person"
-    vpn_counts = np.array([int(vpn[g].sum()) for g in groups])
-    sizes = np.array([int(person[g].sum()) for g in groups])
-    vpn_w = vpn_weights(vpn_counts, sizes) if len(groups) else np.zeros(0)
-    rings = []
-    for number, g in enumerate(groups):
-        evidence = by_ring.get(number, [])
-        if vpn_w[number] > 0:
-            users = tuple(sorted(keys[g[vpn[g]]]))
-            evidence.append(Evidence("vpn_logins", float(vpn_w[number]),
-                                     f"{vpn_counts[number]} of {sizes[number]} members log "
-                                     "in through VPNs", (), users))
-        rings.append(Ring("", sorted(keys[g].tolist()), context, _repeats(evidence)))
-    return rings
-
-
-def _repeats(found: list[Evidence]) -> list[Evidence]:
-    """One finding per pattern counts fully; repeats of a pattern add a third."""
-    out: list[Evidence] = []
-    seen: dict[str, int] = defaultdict(int)
-    for item in sorted(found, key=lambda e: (-e.weight, e.pattern, e.description)):
-        seen[item.pattern] += 1
-        weight = item.weight if seen[item.pattern] == 1 else round(item.weight * REPEAT_SHARE,
-                                                                   2)
-        out.append(Evidence(item.pattern, weight, item.description, item.identifiers,
-                            item.entities, item.records, item.explained))
-    return sorted(out, key=lambda e: (-e.weight, e.pattern))
 
 
 __all__ = ["DETECTORS", "RING_COLUMNS", "Detector", "Evidence", "Ring", "Rings",

@@ -19,11 +19,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphkit.graph.tables import GraphTables
+from graphkit.rings.grouped import joined
+from graphkit.rings.records import entity_record_ids
 from graphkit.rings.sharing import (
     ENTITY_LABELS,
     IDENTIFIER_LABELS,
     Sharing,
-    entity_records,
     node_column,
     sanction_hits,
     shared_identifier_groups,
@@ -67,7 +68,8 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     """Connected components of two or more entities joined by non-hub shared identifiers."""
     sharing = source if isinstance(source, Sharing) else sharing_table(source)
     tables = sharing.tables
-    shared = sharing.shared(max_share).drop_duplicates(["entity_id", "ident_id"])
+    shared = sharing.shared(max_share)[["entity_id", "ident_id", "ident", "n_entities"]]
+    shared = shared.drop_duplicates(["entity_id", "ident_id"])
     entities, ent_index = np.unique(shared["entity_id"].to_numpy(), return_inverse=True)
     idents, id_index = np.unique(shared["ident_id"].to_numpy(), return_inverse=True)
     n = len(entities) + len(idents)
@@ -81,9 +83,10 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
                             "name": names.reindex(entities).fillna("").astype(str).to_numpy()})
     members = members.sort_values(["comp", "key"])
     grouped = members.groupby("comp", sort=False)
+    comps = members["comp"].to_numpy()
     frame = pd.DataFrame({"size": grouped.size(), "first": grouped["key"].first(),
-                          "members": grouped["key"].agg(";".join),
-                          "names": grouped["name"].agg(";".join)})
+                          "members": joined(comps, members["key"]),
+                          "names": joined(comps, members["name"])})
     frame = frame.sort_values(["size", "first"], ascending=[False, True])
     frame["cluster_id"] = [f"C{i:05d}" for i in range(1, len(frame) + 1)]
     comp_of = pd.Series(comp[:len(entities)], index=entities)
@@ -91,17 +94,15 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     idrows = idrows.assign(comp=comp_of.reindex(idrows["entity_id"]).to_numpy())
     idrows = idrows.sort_values(["comp", "n_entities", "ident"], ascending=[True, False, True])
     ident_text = idrows["ident"] + " (" + idrows["n_entities"].astype(str) + ")"
-    frame["shared_identifiers"] = ident_text.groupby(idrows["comp"].to_numpy()).agg(";".join)
-    recs = entity_records(tables)
+    frame["shared_identifiers"] = joined(idrows["comp"].to_numpy(), ident_text)
+    recs = entity_record_ids(tables)
     recs = recs.assign(comp=comp_of.reindex(recs["entity_id"]).to_numpy()).dropna()
     recs = recs.sort_values("record_id")
-    frame["record_ids"] = recs.groupby(recs["comp"].astype(np.int64))["record_id"].agg(
-        ";".join)
+    frame["record_ids"] = joined(recs["comp"].to_numpy(np.int64), recs["record_id"])
     frame["n_records"] = recs.groupby(recs["comp"].astype(np.int64)).size()
     hits = sanction_hits(tables)
     hits = hits.assign(comp=comp_of.reindex(hits["entity_id"]).to_numpy()).dropna()
-    hit_text = hits.groupby(hits["comp"].astype(np.int64))["hit"].agg(
-        lambda s: ";".join(sorted(set(s))))
+    hit_text = joined(hits["comp"].to_numpy(np.int64), hits["hit"], distinct_sorted=True)
     frame["sanctions_hits"] = hit_text
     for column in ("record_ids", "sanctions_hits", "shared_identifiers"):
         if not frame[column].notna().any():  # no rows at all: a float column of NaN

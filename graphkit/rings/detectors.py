@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.rings.population import Population
+from graphkit.rings.records import ends_of_type
 from graphkit.rings.sharing import node_column, sanction_hits
 from graphkit.schema import Label, Rel
 
@@ -63,8 +65,7 @@ def _with_people(pop: Population, rows: pd.DataFrame) -> pd.DataFrame:
 def _groups(pop: Population, rel: str) -> pd.DataFrame:
     """Identifiers reached by ``rel`` and shared (by any type) by 2..max_share entities,
     with their sharers, distinct people and households (only where 2+ people)."""
-    t = pop.sharing.shared(pop.max_share)
-    rows = t[t["type"] == rel]
+    rows = pop.sharing.shared_of_type(pop.max_share, rel)
     if rows.empty:
         return pd.DataFrame()
     rows = _with_people(pop, rows)
@@ -88,25 +89,62 @@ def _groups(pop: Population, rel: str) -> pd.DataFrame:
     flat = pc.list_flatten(records).cast(pa.string())
     valid = pc.is_valid(flat)
     parent = parent.filter(valid).to_numpy()
-    flat = flat.filter(valid).to_numpy(zero_copy_only=False)
+    flat = flat.filter(valid)
+    flat = flat.combine_chunks() if isinstance(flat, pa.ChunkedArray) else flat
     out["records"] = _sorted_sets(rows["ident_id"].to_numpy(np.int64)[parent], flat,
                                   out.index)
     return out
 
 
-def _sorted_sets(groups: np.ndarray, values: np.ndarray, index: pd.Index) -> list[tuple]:
+def _sorted_sets(groups: np.ndarray, values: np.ndarray | pa.Array, index: pd.Index
+                 ) -> list[tuple]:
     """Per group of ``index`` (ascending group keys), the tuple of its distinct
-    ``values`` in sorted order (empty where a group has none): what
-    ``groupby(...).agg(lambda s: tuple(sorted(set(s))))`` gives, without a Python call
-    per group."""
-    frame = pd.DataFrame({"g": groups, "v": values}).drop_duplicates()
-    frame = frame.sort_values(["g", "v"], kind="stable")
-    keys = frame["g"].to_numpy()
-    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    chunks = np.split(frame["v"].to_numpy(), cuts) if len(keys) else []
-    starts = keys[np.r_[0, cuts]] if len(keys) else keys
-    found = dict(zip(starts.tolist(), (tuple(c.tolist()) for c in chunks)))
+    ``values`` (integers, or an Arrow string array) in sorted order (empty where a group
+    has none): what ``groupby(...).agg(lambda s: tuple(sorted(set(s))))`` gives, from one
+    integer sort (strings are ranked once, in Arrow)."""
+    groups = np.asarray(groups, dtype=np.int64)
+    if isinstance(values, pa.Array):
+        encoded = values.dictionary_encode()
+        order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        ranks = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+        distinct = encoded.dictionary.take(pa.array(order)).to_pylist()
+    else:
+        uniques, ranks = np.unique(np.asarray(values), return_inverse=True)
+        distinct = uniques.tolist()
+    width = max(len(distinct), 1)
+    key = np.unique(groups * width + ranks.reshape(-1))
+    keys, picked = key // width, (key % width).tolist()
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1 if len(keys) else np.zeros(0, np.int64)
+    items = [distinct[r] for r in picked]
+    bounds = zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(keys)].tolist()) if len(keys) \
+        else iter(())
+    starts = keys[np.r_[0, cuts]].tolist() if len(keys) else []
+    found = {g: tuple(items[lo:hi]) for g, (lo, hi) in zip(starts, bounds)}
     return [found.get(g, ()) for g in index.tolist()]
+
+
+def _surnames_shared(pop: Population, groups: list[tuple[int, ...]]) -> np.ndarray:
+    """Per group of entity ids, whether some name token is common to all its members
+    (:func:`_surname_shared` of each group, counted over all groups at once)."""
+    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+    flat = np.fromiter(chain.from_iterable(groups), dtype=np.int64, count=int(sizes.sum()))
+    owner = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+    ent = pop.entities
+    rows = pd.Index(ent["entity_id"].to_numpy(np.int64)).get_indexer(flat)
+    tokens = ent["tokens"].to_numpy(dtype=object)
+    per = np.fromiter((len(tokens[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
+    words = list(chain.from_iterable(tokens[r] for r in rows.tolist()))
+    if not words:
+        return np.zeros(len(groups), dtype=bool)
+    codes, _ = pd.factorize(np.asarray(words, dtype=object))
+    pairs = np.repeat(owner, per) * (int(codes.max()) + 1) + codes
+    found, counts = np.unique(pairs, return_counts=True)
+    whole = counts == sizes[found // (int(codes.max()) + 1)]
+    shared = np.zeros(len(groups), dtype=bool)
+    shared[found[whole] // (int(codes.max()) + 1)] = True
+    return shared
 
 
 def _surname_shared(pop: Population, members: tuple[int, ...]) -> bool:
@@ -134,26 +172,36 @@ def _shared(rel: str) -> Callable[[Population], pd.DataFrame]:
 
     def find(pop: Population) -> pd.DataFrame:
         groups = _groups(pop, rel)
-        rows = []
-        for ident_id, g in zip(groups.index, groups.itertuples()):
-            explained, factor = "", 1.0
-            if rel == Rel.USES_IP.value and ident_id in pop.vpn_exits:
-                explained, factor = "a VPN exit, which unrelated users share", 0.0
-            elif g.n_households > 1 and _surname_shared(pop, g.members):
-                explained, factor = "relatives of one surname living apart", RELATIVES_APART
-            elif rel == Rel.USES_IP.value and g.n_households >= pop.nat_households:
-                explained, factor = f"a carrier NAT or public network ({g.n_households} " \
-                    "households)", 0.0
-            elif g.n_households == 1:
-                explained, factor = ("household: one surname at the members' own home"
-                                     if _surname_shared(pop, g.members) else
-                                     "the members live together (household or roommates)"), 0.0
-            rows.append({"pattern": pattern, "idents": (g.ident,), "members": g.members,
-                         "n_people": g.n_people,
-                         "description": f"{g.n_people} people in {g.n_households} "
-                                        f"household(s) share {noun} {g.value}",
-                         "records": g.records, "explained": explained, "factor": factor})
-        return _frame(rows)
+        if groups.empty:
+            return _empty()
+        members = groups["members"].tolist()
+        surname = _surnames_shared(pop, members)
+        vpn = np.isin(groups.index.to_numpy(), np.fromiter(pop.vpn_exits, np.int64)) if \
+            rel == Rel.USES_IP.value else np.zeros(len(groups), dtype=bool)
+        people = groups["n_people"].tolist()
+        homes = groups["n_households"].tolist()
+        explained, factor = [], []
+        for one_vpn, same_name, n_homes in zip(vpn.tolist(), surname.tolist(), homes):
+            why, share = "", 1.0
+            if rel == Rel.USES_IP.value and one_vpn:
+                why, share = "a VPN exit, which unrelated users share", 0.0
+            elif n_homes > 1 and same_name:
+                why, share = "relatives of one surname living apart", RELATIVES_APART
+            elif rel == Rel.USES_IP.value and n_homes >= pop.nat_households:
+                why, share = f"a carrier NAT or public network ({n_homes} households)", 0.0
+            elif n_homes == 1:
+                why, share = ("household: one surname at the members' own home"
+                              if same_name else
+                              "the members live together (household or roommates)"), 0.0
+            explained.append(why)
+            factor.append(share)
+        return pd.DataFrame({
+            "pattern": [pattern] * len(groups), "idents": [(i,) for i in groups["ident"]],
+            "members": members, "n_people": people,
+            "description": [f"{p} people in {h} household(s) share {noun} {v}"
+                            for p, h, v in zip(people, homes, groups["value"].tolist())],
+            "records": groups["records"].tolist(), "explained": explained,
+            "factor": factor}, columns=list(FINDING_COLUMNS))
     return find
 
 
@@ -172,11 +220,11 @@ def _company_sites(pop: Population) -> set[str]:
 
 def laptop_farms(pop: Population) -> pd.DataFrame:
     """Equipment of 3+ people who live elsewhere shipped to one address."""
-    t = pop.sharing.shared(pop.max_share)
-    ships = _with_people(pop, t[t["type"] == Rel.SHIPS_TO.value])
+    shared = pop.sharing.shared_of_type
+    ships = _with_people(pop, shared(pop.max_share, Rel.SHIPS_TO.value))
     if ships.empty:
         return _empty()
-    homes = _with_people(pop, t[t["type"] == Rel.LIVES_AT.value])
+    homes = _with_people(pop, shared(pop.max_share, Rel.LIVES_AT.value))
     living = homes[["ident_id", "household"]].drop_duplicates().assign(_home=True)
     ships = ships.merge(living, on=["ident_id", "household"], how="left")
     who = ships[ships["_home"].isna()]
@@ -222,8 +270,9 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     if frame is None or frame.empty:
         return _empty()
     tokens = pop.entities.set_index("entity_id")["tokens"]
-    frame = frame.assign(key=[" ".join(sorted(t)) for t in tokens.reindex(
-        frame["entity_id"])])
+    words: dict[frozenset[str], str] = {}  # one join per distinct token set
+    frame = frame.assign(key=[words.get(t) or words.setdefault(t, " ".join(sorted(t)))
+                              for t in tokens.reindex(frame["entity_id"]).tolist()])
     counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
     rows = []
     for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]):
@@ -272,8 +321,8 @@ def listed_names(pop: Population) -> pd.DataFrame:
 def paid_by_listed(pop: Population) -> pd.DataFrame:
     """Everyone a listed (or listed-name-like) payer pays: a star around the payer."""
     hits = _matches(pop)
-    rels = pop.sharing.tables.relationships
-    pays = rels[(rels["type"] == Rel.PAYS.value) & rels["start_id"].isin(hits["entity_id"])]
+    pays = ends_of_type(pop.sharing.tables, Rel.PAYS.value)
+    pays = pays[pays["start_id"].isin(hits["entity_id"]).to_numpy(bool)]
     ent = pop.entities.set_index("entity_id")
     rows = []
     for payer, group in pays.groupby("start_id"):

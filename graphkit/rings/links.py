@@ -14,6 +14,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix, csr_matrix
 
 from graphkit.rings.population import Population
+from graphkit.rings.records import ends_of_type
 from graphkit.schema import Label, Rel
 
 #: How strongly sharing an identifier of each label links two entities.
@@ -30,9 +31,10 @@ def link_matrix(pop: Population, star_payers: np.ndarray) -> csr_matrix:
     """Symmetric link weights between entities, indexed by row of ``pop.entities``."""
     n = len(pop.entities)
     index = pd.Series(np.arange(n), index=pop.entities["entity_id"].to_numpy())
-    shared = pop.sharing.shared(pop.max_share).drop_duplicates(["ident_id", "entity_id"])
+    shared = pop.sharing.shared(pop.max_share)[["ident_id", "entity_id", "ident_label",
+                                                "n_entities"]]
+    shared = shared.drop_duplicates(["ident_id", "entity_id"])
     shared = shared[~shared["ident_id"].isin(pop.vpn_exits)]  # exits link nobody
-    shared = shared[["ident_id", "entity_id", "ident_label", "n_entities"]]
     pairs = shared.merge(shared[["ident_id", "entity_id"]], on="ident_id")
     pairs = pairs[pairs["entity_id_x"] < pairs["entity_id_y"]]
     scale = np.log(max(n, 2) / pairs["n_entities"].to_numpy(float))
@@ -40,8 +42,8 @@ def link_matrix(pop: Population, star_payers: np.ndarray) -> csr_matrix:
         scale, 0.1)
     a = index.reindex(pairs["entity_id_x"]).to_numpy()
     b = index.reindex(pairs["entity_id_y"]).to_numpy()
-    rels = pop.sharing.tables.relationships
-    pays = rels[(rels["type"] == Rel.PAYS.value) & rels["start_id"].isin(star_payers)]
+    pays = ends_of_type(pop.sharing.tables, Rel.PAYS.value)
+    pays = pays[pays["start_id"].isin(star_payers).to_numpy(bool)]
     sa = index.reindex(pays["start_id"]).to_numpy()
     sb = index.reindex(pays["end_id"]).to_numpy()
     ok = ~(np.isnan(sa) | np.isnan(sb)) if len(sa) else np.zeros(0, bool)

@@ -142,6 +142,8 @@ class Ring:
     members: list[str]
     context: RingContext = field(repr=False)
     evidence: list[Evidence] = field(default_factory=list)
+    #: display names of ``members`` when known already (else looked up in ``context``)
+    member_names: list[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def points(self) -> float:
@@ -156,6 +158,8 @@ class Ring:
     @property
     def names(self) -> list[str]:
         """Display names of the members."""
+        if self.member_names is not None and len(self.member_names) == len(self.members):
+            return list(self.member_names)
         return [str(self.context.name_of.get(m, m)) for m in self.members]
 
     @property

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graphkit.rings.records import ends_of_type, resolved_of
 from graphkit.rings.sharing import Sharing, node_column
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
@@ -54,14 +57,9 @@ def _tokens(name: str) -> frozenset[str]:
 
 def _resolved(sharing: Sharing, kind: str) -> pd.DataFrame:
     """Records of ``kind`` resolved to entities: entity_id, record node id."""
-    tables = sharing.tables
-    rels = tables.relationships
-    res = rels.loc[(rels["type"] == Rel.RESOLVED_TO.value).to_numpy(bool),
-                   ["start_id", "end_id"]]  # two columns, not a copy of every property
-    kinds = node_column(tables, "kind").reindex(res["start_id"]).to_numpy()
-    res = res[kinds == kind]
-    return pd.DataFrame({"entity_id": res["end_id"].to_numpy(np.int64),
-                         "record": res["start_id"].to_numpy(np.int64)})
+    res = resolved_of(sharing.tables, [kind])
+    return pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),
+                         "record": res["record"].to_numpy(np.int64)})
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -85,8 +83,9 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     people["dob"] = node_column(tables, "dob").reindex(people["record"]).fillna("").astype(
         str).to_numpy()
     t = sharing.table
-    docs = t[(t["type"] == Rel.HAS_DOCUMENT.value) & t["value"].astype(str).str.startswith(
-        "nid:")]
+    docs = t.loc[(t["type"] == Rel.HAS_DOCUMENT.value).to_numpy(bool),
+                 ["ident", "records", "entity_id", "value"]]
+    docs = docs[docs["value"].astype(str).str.startswith("nid:").to_numpy(bool)]
     logins = _resolved(sharing, "logins")
     vpn = node_column(tables, "vpn").reindex(logins["record"]).astype(str).str.lower()
     users = set(logins.loc[(vpn == "true").to_numpy(), "entity_id"])
@@ -95,8 +94,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     ent["household"] = _households(ent, sharing, index, max_share)
     vpn_records = set(node_column(tables, "record_id").reindex(
         logins.loc[(vpn == "true").to_numpy(), "record"]).astype(str))
-    ips = t[t["type"] == Rel.USES_IP.value][["ident_id", "records"]].explode("records")
-    exits = frozenset(ips.loc[ips["records"].isin(vpn_records), "ident_id"].tolist())
+    exits = _vpn_exits(t, vpn_records)
     people["record_id"] = node_column(tables, "record_id").reindex(
         people["record"]).astype(str).to_numpy()
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
@@ -108,13 +106,29 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
 
 
 
+def _vpn_exits(t: pd.DataFrame, vpn_records: set[str]) -> frozenset[int]:
+    """IP node ids reached by a login record that went through a VPN."""
+    ips = t.loc[(t["type"] == Rel.USES_IP.value).to_numpy(bool), ["ident_id", "records"]]
+    if ips.empty or not vpn_records:
+        return frozenset()
+    records = pa.array(ips["records"].array) if isinstance(ips["records"].dtype,
+                                                            pd.ArrowDtype) else \
+        pa.array(ips["records"].tolist(), pa.list_(pa.string()))
+    records = records.combine_chunks() if isinstance(records, pa.ChunkedArray) else records
+    parent = pc.list_parent_indices(records).to_numpy()
+    hit = pc.is_in(pc.list_flatten(records).cast(pa.string()),
+                   value_set=pa.array(sorted(vpn_records), pa.string()))
+    rows = parent[hit.fill_null(False).to_numpy(zero_copy_only=False)]
+    return frozenset(ips["ident_id"].to_numpy(np.int64)[rows].tolist())
+
+
 def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
                 people: pd.DataFrame) -> np.ndarray:
     """Group number per entity: entities sharing a document, a date of birth and nearly
     the same name are one person recorded twice."""
-    docs = t[(t["type"] == Rel.HAS_DOCUMENT.value) & (t["n_entities"] >= 2)
-             & (t["entity_label"] == Label.PERSON.value)].drop_duplicates(
-        ["ident_id", "entity_id"])
+    docs = t.loc[((t["type"] == Rel.HAS_DOCUMENT.value) & (t["n_entities"] >= 2)
+                  & (t["entity_label"] == Label.PERSON.value)).to_numpy(bool),
+                 ["ident_id", "entity_id"]].drop_duplicates(["ident_id", "entity_id"])
     pairs = docs.merge(docs, on="ident_id")[["entity_id_x", "entity_id_y"]]
     pairs = pairs[pairs["entity_id_x"] < pairs["entity_id_y"]].drop_duplicates()
     a = index.reindex(pairs["entity_id_x"]).to_numpy()
@@ -137,13 +151,13 @@ def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
                 max_share: int) -> np.ndarray:
     """Household number per entity (see the module docstring); companies are their own."""
     t = sharing.table
-    home = t[(t["type"] == Rel.LIVES_AT.value) & (t["n_entities"] >= 2)
-             & (t["n_entities"] <= max_share)].drop_duplicates(["ident_id", "entity_id"])
+    home = t.loc[((t["type"] == Rel.LIVES_AT.value) & (t["n_entities"] >= 2)
+                  & (t["n_entities"] <= max_share)).to_numpy(bool),
+                 ["ident_id", "entity_id"]].drop_duplicates(["ident_id", "entity_id"])
     first = home.groupby("ident_id")["entity_id"].transform("min")
     left = [index.reindex(home["entity_id"]).to_numpy()]
     right = [index.reindex(first).to_numpy()]
-    rels = sharing.tables.relationships
-    same = rels[rels["type"] == "SAME_HOUSEHOLD"]
+    same = ends_of_type(sharing.tables, "SAME_HOUSEHOLD")
     left.append(index.reindex(same["start_id"]).dropna().to_numpy(np.int64))
     right.append(index.reindex(same["end_id"]).dropna().to_numpy(np.int64))
     person = ent["person"].to_numpy()

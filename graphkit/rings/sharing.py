@@ -76,12 +76,7 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     """Per node, a small integer code of its label; and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_label_codes" not in cache:
-        # Arrow's dictionary (labels in order of first appearance, as pd.factorize
-        # gives them) instead of a Python string per node
-        encoded = pc.dictionary_encode(_arrow(tables.nodes["label"]).cast(pa.string()))
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        labels = encoded.dictionary.to_numpy(zero_copy_only=False)
-        cache["_label_codes"] = (codes.astype(np.int16), np.asarray(labels, dtype=object))
+        cache["_label_codes"] = _codes(_arrow(tables.nodes["label"]))
     return cache["_label_codes"]
 
 
@@ -97,18 +92,49 @@ class Sharing:
         return self.table.drop_duplicates("ident_id").set_index("ident_id")["n_entities"]
 
     def shared(self, max_share: int) -> pd.DataFrame:
-        """Rows of identifiers shared by 2 to ``max_share`` entities (hubs left out)."""
-        n = self.table["n_entities"]
-        return self.table[(n >= 2) & (n <= max_share)]
+        """Rows of identifiers shared by 2 to ``max_share`` entities (hubs left out); made
+        once per threshold (every step only reads it)."""
+        cache = self.__dict__.setdefault("_shared", {})
+        if max_share not in cache:
+            n = self.table["n_entities"]
+            cache[max_share] = self.table[(n >= 2) & (n <= max_share)]
+        return cache[max_share]
+
+    def shared_of_type(self, max_share: int, rel: str) -> pd.DataFrame:
+        """The rows of :meth:`shared` of relationship type ``rel``, in the same order (the
+        shared rows are sorted by type once, so each type is a slice, not a filter)."""
+        cache = self.__dict__.setdefault("_shared_types", {})
+        if max_share not in cache:
+            shared = self.shared(max_share)
+            codes = shared["type"].cat.codes.to_numpy() if len(shared) else np.zeros(0)
+            order = np.argsort(codes, kind="stable")
+            ordered = shared.iloc[order]
+            bounds = np.searchsorted(codes[order], np.arange(len(shared["type"].cat.categories)
+                                                             + 1))
+            cache[max_share] = (ordered, {str(t): (int(bounds[i]), int(bounds[i + 1]))
+                                          for i, t in enumerate(shared["type"].cat.categories)})
+        ordered, spans = cache[max_share]
+        start, end = spans.get(rel, (0, 0))
+        return ordered.iloc[start:end]
 
     def hubs(self, max_share: int) -> pd.DataFrame:
         """Identifiers shared by more than ``max_share`` entities: key, label, kind, count."""
-        rows = self.table[self.table["n_entities"] > max_share].drop_duplicates("ident_id")
+        rows = self.table.loc[(self.table["n_entities"] > max_share).to_numpy(bool),
+                              ["ident_id", "ident", "ident_label", "n_entities"]]
+        rows = rows.drop_duplicates("ident_id")
         kind = node_column(self.tables, "kind")
         return pd.DataFrame({"identifier": rows["ident"].to_numpy(),
                              "label": rows["ident_label"].to_numpy(),
                              "kind": kind.reindex(rows["ident_id"]).fillna("").to_numpy(),
                              "entities": rows["n_entities"].to_numpy()})
+
+
+def _codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Small integer codes of ``array``'s values in order of first appearance (-1 where
+    missing), and the values they stand for: ``pd.factorize`` done in Arrow."""
+    encoded = array.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)
+    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
 def _arrow(series: pd.Series) -> pa.Array:
@@ -150,10 +176,7 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
         records = _arrow(rels["records"]).take(take).cast(pa.list_(pa.string()))
     else:
         records = pa.array([[]] * len(keep), pa.list_(pa.string()))
-    # the kept rows' types as Arrow dictionary codes (first appearance, as pd.factorize)
-    encoded = pc.dictionary_encode(_arrow(rels["type"]).take(take).cast(pa.string()))
-    type_codes = encoded.indices.to_numpy(zero_copy_only=False)
-    types = encoded.dictionary.to_pylist()
+    type_codes, types = _codes(_arrow(rels["type"]).take(take))
     category = pd.CategoricalDtype(list(labels))
     table = pd.DataFrame({
         "entity_id": rels["start_id"].to_numpy(np.int64)[keep],

@@ -1,0 +1,150 @@
+"""Rings from groups of entities and calibrated findings: each group gets the findings
+that fall inside it (at least two of its members, or its one member), the ring-level
+VPN finding, and repeats of a pattern counted at a third.
+
+Done as array operations over all findings and groups at once (one sort per step), with
+a Python loop only to make the ``Evidence`` and ``Ring`` objects.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import numpy as np
+import pandas as pd
+
+from graphkit.rings.grouped import group_bounds
+from graphkit.rings.model import Evidence, Ring, RingContext
+from graphkit.rings.population import Population
+from graphkit.rings.scoring import REPEAT_SHARE, vpn_weights
+from graphkit.rings.sharing import node_column
+
+
+def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
+    """Row of each entity id in ``pop.entities`` (-1 where it is no entity)."""
+    ids = pop.entities["entity_id"].to_numpy(np.int64)
+    wanted = np.asarray(entity_ids, dtype=np.int64)
+    if len(ids) and bool((np.diff(ids) > 0).all()):
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        return np.where(ids[at] == wanted, at, -1)
+    return pd.Index(ids).get_indexer(wanted)
+
+
+def _key_rank(keys: np.ndarray) -> np.ndarray:
+    """Rank of each key in sorted order (rows are usually already sorted by key)."""
+    if pd.Index(keys).is_monotonic_increasing:
+        return np.arange(len(keys))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)] = \
+        np.arange(len(keys))
+    return rank
+
+
+def _text_rank(values: list[str]) -> np.ndarray:
+    """Codes of ``values`` that order as the strings do."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    order = np.argsort(np.asarray(sorted(range(len(uniques)), key=uniques.__getitem__)))
+    return order[codes] if len(codes) else np.zeros(0, np.int64)
+
+
+def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndarray]
+                   ) -> list[Ring]:
+    """One ring per group (rows of ``pop.entities``), with its evidence: the findings of
+    which at least ``min(2, size)`` members fall inside the group, and ``vpn_logins``."""
+    ent = pop.entities
+    keys = ent["key"].to_numpy(dtype=object)
+    rank = _key_rank(keys)
+    raw = node_column(pop.sharing.tables, "name").reindex(ent["entity_id"]).to_numpy(
+        dtype=object)
+    names = np.where([isinstance(n, str) for n in raw], raw, keys)
+    ring_of = np.full(len(ent), -1, dtype=np.int64)
+    for number, rows in enumerate(groups):
+        ring_of[rows] = number
+    f_at, ring, inside = _findings_in_rings(pop, findings, ring_of, rank)
+    patterns = findings["pattern"].tolist()
+    weights = findings["weight"].astype(float).tolist()
+    texts = findings["description"].tolist()
+    idents = findings["idents"].tolist()
+    records = findings["records"].tolist()
+    explained = findings["explained"].tolist()
+    items = [(patterns[f], weights[f], texts[f], tuple(idents[f]),
+              tuple(keys[inside[i]].tolist()), tuple(records[f]), explained[f])
+             for i, f in enumerate(f_at.tolist())]
+    vpn = ent["vpn"].to_numpy(bool)
+    person = ent["label"].to_numpy(dtype=object) == "Person"
+    vpn_counts = np.array([int(vpn[g].sum()) for g in groups], dtype=np.int64)
+    sizes = np.array([int(person[g].sum()) for g in groups], dtype=np.int64)
+    vpn_w = vpn_weights(vpn_counts, sizes) if len(groups) else np.zeros(0)
+    vpn_rings = np.flatnonzero(vpn_w > 0)
+    for number in vpn_rings.tolist():
+        g = groups[number]
+        users = g[vpn[g]]
+        users = users[np.argsort(rank[users], kind="stable")]
+        items.append(("vpn_logins", float(vpn_w[number]),
+                      f"{vpn_counts[number]} of {sizes[number]} members log in through VPNs",
+                      (), tuple(keys[users].tolist()), (), ""))
+    ring = np.r_[ring, vpn_rings].astype(np.int64)
+    evidence = _repeats(ring, items)
+    context = RingContext(pop.sharing.tables, pop.max_share)
+    rings = []
+    for number, g in enumerate(groups):
+        rows = g[np.argsort(rank[g], kind="stable")]
+        rings.append(Ring("", keys[rows].tolist(), context, evidence.get(number, []),
+                          member_names=names[rows].tolist()))
+    return rings
+
+
+def _findings_in_rings(pop: Population, findings: pd.DataFrame, ring_of: np.ndarray,
+                       rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The (finding, ring) pairs where a finding falls inside a ring (finding, then ring
+    ascending), and each pair's members inside the ring (entity rows in key order)."""
+    stride = int(ring_of.max(initial=-1)) + 2
+    members = findings["members"].tolist()
+    lengths = np.fromiter((len(m) for m in members), dtype=np.int64, count=len(members))
+    flat = np.fromiter(chain.from_iterable(members), dtype=np.int64, count=int(lengths.sum()))
+    finding = np.repeat(np.arange(len(members), dtype=np.int64), lengths)
+    rows = entity_rows(pop, flat)
+    ring = np.where(rows >= 0, ring_of[np.maximum(rows, 0)], -1)
+    keep = ring >= 0
+    code = finding[keep] * stride + ring[keep]
+    rows = rows[keep]
+    pairs, counts = np.unique(code, return_counts=True)
+    needed = np.minimum(2, lengths[pairs // stride])
+    pairs = pairs[counts >= needed]
+    wanted = np.isin(code, pairs)
+    code, rows = code[wanted], rows[wanted]
+    order = np.lexsort((rank[rows], code))
+    rows = rows[order]
+    _, starts, ends = group_bounds(code[order])
+    return (pairs // stride, pairs % stride,
+            [rows[a:b] for a, b in zip(starts.tolist(), ends.tolist())])
+
+
+def _repeats(ring: np.ndarray, items: list[tuple]) -> dict[int, list[Evidence]]:
+    """Evidence per ring: within a ring, one finding per pattern counts fully and repeats
+    of it count a third; ordered by weight (then pattern, then as found)."""
+    if not items:
+        return {}
+    weight = np.array([it[1] for it in items], dtype=float)
+    pattern = _text_rank([it[0] for it in items])
+    text = _text_rank([it[2] for it in items])
+    position = np.arange(len(items))
+    first = np.lexsort((position, text, pattern, -weight, ring))
+    seen = pd.Series(ring[first] * (int(pattern.max()) + 1) + pattern[first]).groupby(
+        ring[first] * (int(pattern.max()) + 1) + pattern[first]).cumcount().to_numpy()
+    adjusted = weight.copy()
+    repeats = first[seen > 0]
+    adjusted[repeats] = [round(float(w) * REPEAT_SHARE, 2) for w in weight[repeats]]
+    step = np.empty(len(items), dtype=np.int64)
+    step[first] = np.arange(len(items))
+    final = np.lexsort((step, pattern, -adjusted, ring))
+    out: dict[int, list[Evidence]] = {}
+    adjusted_list = adjusted.tolist()
+    for at, number in zip(final.tolist(), ring[final].tolist()):
+        it = items[at]
+        out.setdefault(number, []).append(Evidence(it[0], adjusted_list[at], it[2], it[3],
+                                                   it[4], it[5], it[6]))
+    return out
+
+
+__all__ = ["assemble_rings", "entity_rows"]
