@@ -68,7 +68,10 @@ def alnum_upper(values: pd.Series) -> np.ndarray:
     document and account numbers); column-wise for ASCII values."""
     values = values.astype(STR).reset_index(drop=True)
     out = np.empty(len(values), dtype=object)
-    ascii_ = values.str.isascii().to_numpy(dtype=bool)
+    # Arrow's kernel (pandas' ``str.isascii`` is new in pandas 3); missing values go
+    # the slow way, which keeps them missing
+    ascii_ = pc.string_is_ascii(pa.array(values, pa.string(), from_pandas=True)).fill_null(
+        False).to_numpy(zero_copy_only=False)
     out[ascii_] = values[ascii_].str.upper().str.replace(
         r"[^0-9A-Z]", "", regex=True).to_numpy(dtype=object)
     if not ascii_.all():
