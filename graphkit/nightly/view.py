@@ -152,13 +152,32 @@ def record_keys(keys: Any) -> dict[str, pa.Array]:
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
     keys = pc.cast(keys, pa.string())
+    ordered = len(keys) < 2 or pc.all(pc.less_equal(keys[:-1], keys[1:])).as_py()
     out: dict[str, pa.Array] = {}
     for layout in Layout:
         prefix = f"Record:{layout.value}:"
-        mine = keys.filter(pc.starts_with(keys, prefix))
+        if ordered and keys.null_count == 0:  # node tables are sorted by key: one slice
+            low = _first_at_least(keys, prefix)
+            mine = keys[low:_first_at_least(keys, prefix, low, after=True)]
+        else:
+            mine = keys.filter(pc.starts_with(keys, prefix))
         if len(mine):
             out[layout.value] = pc.utf8_slice_codeunits(mine, len(prefix))
     return out
+
+
+def _first_at_least(keys: pa.Array, prefix: str, low: int = 0, after: bool = False) -> int:
+    """In sorted ``keys``, the first position whose key is ≥ ``prefix`` (``after``: the
+    first whose key is past every key starting with ``prefix``), by bisection."""
+    high = len(keys)
+    while low < high:
+        mid = (low + high) // 2
+        key = keys[mid].as_py()
+        if (key.startswith(prefix) or key < prefix) if after else key < prefix:
+            low = mid + 1
+        else:
+            high = mid
+    return low
 
 
 def entry_table(sanctions: pd.DataFrame) -> pd.DataFrame:
