@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.csvsafe import write_csv
+from graphkit.filedigest import file_digest
 from graphkit.filedigest import forget as forget_digests
 from graphkit.graph import (
     GRAPH_JSON,
@@ -44,6 +45,7 @@ from graphkit.nightly.diff import diff_builds, evidence_text
 from graphkit.nightly.ids import RingMatching, carry_ring_ids
 from graphkit.nightly.view import (
     BuildView,
+    entity_rows,
     result_entities,
     write_entities,
     write_entries,
@@ -227,9 +229,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     old_view, matching = None, []
     if previous is not None:
         old_view = BuildView.from_folder(previous)
-        carried = carry_ring_ids(rings, old_view, pd.concat(
-            [people.entities, companies.entities], ignore_index=True).astype(str),
-            keep=matching)
+        carried = carry_ring_ids(rings, old_view, entity_rows(people, companies),
+                                 keep=matching)
         ring_notes = [*ring_notes,
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
@@ -312,7 +313,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         safe = settings.csv_safety  # CSVs for people: spreadsheet formulas neutralised
         # the Parquet writer runs outside the GIL: the graph tables are written while
         # the CSVs, the diff and the report are made
-        tables_written = background.submit(write_tables, result.tables, out)
+        tables_written = background.submit(_write_and_hash_tables, result.tables, out)
         write_csv(result.clusters.clusters, out / "clusters.csv", safe)
         written.append(out / "clusters.csv")
         tables_at = len(written)  # listed where they were before the writes overlapped
@@ -334,7 +335,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                              ignore_index=True)
         write_csv(entities, out / "entities.csv", safe)
         written.append(out / "entities.csv")
-        written.append(write_entities(result_entities(result), out))
+        entity_map = result_entities(result)
+        written.append(write_entities(entity_map, out))
         write_csv(result.hits, out / "sanctions_hits.csv", safe)
         written.append(out / "sanctions_hits.csv")
         written.append(write_hits(result.hits, out))
@@ -345,7 +347,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
             # the command checks settings before the build runs; a differing setting is
             # named in the changes (settings_changed), not refused, at this point
             changes = diff_builds(result.previous_view or result.previous,
-                                  BuildView.from_result(result, rings=rings_json),
+                                  BuildView.from_result(result, rings=rings_json,
+                                                        entities=entity_map),
                                   allow_settings_change=True,
                                   matching=result.previous_matching
                                   if result.previous_view is not None else None)
@@ -376,6 +379,15 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     (out / BUILD_JSON).write_text(json.dumps(build_record(result, written), indent=1,
                                              ensure_ascii=False), encoding="utf-8")
     return written
+
+
+def _write_and_hash_tables(tables: GraphTables, out: Path) -> list[Path]:
+    """``write_tables``, then each file's SHA-256 while its bytes are fresh (hashing lets
+    go of the GIL: the manifest finds the hashes made, ``graphkit.filedigest``)."""
+    paths = write_tables(tables, out)
+    for path in paths:
+        file_digest(path)
+    return paths
 
 
 def rings_rows(result: BuildResult) -> list[dict]:
@@ -417,8 +429,22 @@ GRAPHML_FILE = "graph.graphml"
 
 
 def label_counts(tables: GraphTables) -> dict[str, int]:
-    """Nodes per label."""
-    return {str(k): int(v) for k, v in tables.nodes["label"].value_counts().items()}
+    """Nodes per label (counted once per tables: summary.txt, build.json and the
+    manifest all say it)."""
+    cache = tables.__dict__.setdefault("_counts", {})
+    if "labels" not in cache:
+        cache["labels"] = {str(k): int(v)
+                           for k, v in tables.nodes["label"].value_counts().items()}
+    return dict(cache["labels"])
+
+
+def relationship_type_counts(tables: GraphTables) -> dict[str, int]:
+    """Relationships per type (counted once per tables)."""
+    cache = tables.__dict__.setdefault("_counts", {})
+    if "types" not in cache:
+        cache["types"] = {str(k): int(v)
+                          for k, v in tables.relationships["type"].value_counts().items()}
+    return dict(cache["types"])
 
 
 def build_record(result: BuildResult, written: list[Path]) -> dict:
@@ -437,8 +463,7 @@ def build_record(result: BuildResult, written: list[Path]) -> dict:
         "nodes": len(result.tables.nodes),
         "relationships": len(result.tables.relationships),
         "labels": label_counts(result.tables),
-        "relationship_types": {str(k): int(v) for k, v in
-                               result.tables.relationships["type"].value_counts().items()},
+        "relationship_types": relationship_type_counts(result.tables),
         "sanctions_entries": len(result.sanctions),
         "sanctions_hits": len(result.hits),
         "clusters": len(result.clusters.clusters),
