@@ -191,7 +191,11 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     settings = project.settings
     forget_digests()  # input hashes are computed once in this build, then shared
     reader = IngestCache(previous if reuse else None)
-    prior, notes = previous_state(previous if reuse else None)
+    # the previous build's state is read in a thread while ingest runs (reading Parquet
+    # lets go of the GIL, as does most of reading files back); resolve waits for it
+    reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphkit-state")
+    prior_read = reading.submit(previous_state, previous if reuse else None)
+    reading.shutdown(wait=False)  # the thread ends with the read
     own_stages = stages is None
     stages = Stages(STAGES, show_progress) if stages is None else stages
     with stages.stage("ingest") as st:
@@ -199,6 +203,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         st.rows_in = sum(data.count().values())
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
+    prior, notes = prior_read.result()
     with stages.stage("resolve", rows_in=n_records) as st:
         pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
         people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)
@@ -314,6 +319,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         # the Parquet writer runs outside the GIL: the graph tables are written while
         # the CSVs, the diff and the report are made
         tables_written = background.submit(_write_and_hash_tables, result.tables, out)
+        # and then state/ (Parquet and links too), while the main thread goes on
+        state_written = background.submit(write_state, result.state, out) \
+            if result.state is not None else None
         write_csv(result.clusters.clusters, out / "clusters.csv", safe)
         written.append(out / "clusters.csv")
         tables_at = len(written)  # listed where they were before the writes overlapped
@@ -363,8 +371,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                      info=build_info(result, built),
                      changes_html=changes_section(changes) if changes else "")
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
-        if result.state is not None:  # listed as the one folder "state"
-            written.append(write_state(result.state, out)[0].parent)
+        if state_written is not None:  # listed as the one folder "state"
+            written.append(state_written.result()[0].parent)
         written[tables_at:tables_at] = tables_written.result()
         st.rows_out = st.rows_in
     if own_stages:
@@ -416,10 +424,11 @@ def rings_table(rows: list[dict]) -> pd.DataFrame:
 def write_json_list(items: list[dict], path: Path) -> None:
     """A JSON list, one item per line (each encoded by the C encoder: an indented dump
     runs json's pure-Python encoder, minutes for the rings of a million people)."""
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # made once
     with path.open("w", encoding="utf-8") as handle:
         handle.write("[")
         for i, item in enumerate(items):
-            handle.write(("\n" if i == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+            handle.write(("\n" if i == 0 else ",\n") + encode(item))
         handle.write("\n]\n")
 
 
