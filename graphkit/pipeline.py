@@ -96,6 +96,8 @@ class BuildResult:
     previous_view: BuildView | None = field(default=None, repr=False)
     #: the entity translation and ring matches made then (the diff uses them again)
     previous_matching: RingMatching | None = field(default=None, repr=False)
+    #: ``record_id, entity_id`` as ``nightly.view.result_entities`` gives it, when made
+    entity_map: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -231,11 +233,11 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         del entities, names  # screening's inputs; the tables hold what later stages read
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
-    old_view, matching = None, []
+    old_view, matching, entity_map = None, [], None
     if previous is not None:
         old_view = BuildView.from_folder(previous)
-        carried = carry_ring_ids(rings, old_view, entity_rows(people, companies),
-                                 keep=matching)
+        entity_map = entity_rows(people, companies)
+        carried = carry_ring_ids(rings, old_view, entity_map, keep=matching)
         ring_notes = [*ring_notes,
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
@@ -251,7 +253,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
                        rings, list(stages.stats), notes + ring_notes, previous=previous,
                        state=BuildState(pairs_reuse.state, screened.state, reader, lists),
                        incremental=reused, _graph=graph, previous_view=old_view,
-                       previous_matching=matching[0] if matching else None)
+                       previous_matching=matching[0] if matching else None,
+                       entity_map=entity_map)
 
 
 def previous_state(previous: Path | None) -> tuple[BuildState, list[str]]:
@@ -343,7 +346,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                              ignore_index=True)
         write_csv(entities, out / "entities.csv", safe)
         written.append(out / "entities.csv")
-        entity_map = result_entities(result)
+        entity_map = result_entities(result) if result.entity_map is None \
+            else result.entity_map
         written.append(write_entities(entity_map, out))
         write_csv(result.hits, out / "sanctions_hits.csv", safe)
         written.append(out / "sanctions_hits.csv")
