@@ -151,7 +151,9 @@ def build_inputs(result: Any, shown: dict[Path, str]) -> list[dict[str, Any]]:
 def build_counts(result: Any) -> dict[str, Any]:
     """Rows loaded, issues, graph size and findings of a ``BuildResult``."""
     tables = result.tables
-    labels = {str(k): int(v) for k, v in tables.nodes["label"].value_counts().items()}
+    from graphkit.pipeline import label_counts
+
+    labels = label_counts(tables)
     issues = result.data.log.counts
     return {
         "rows": result.data.count(),

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.csvsafe import write_csv
+from graphkit.filedigest import file_digest
 from graphkit.filedigest import forget as forget_digests
 from graphkit.graph import (
     GRAPH_JSON,
@@ -40,10 +41,11 @@ from graphkit.ingest import Ingested, ingest
 from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
-from graphkit.nightly.diff import diff_builds
+from graphkit.nightly.diff import diff_builds, evidence_text
 from graphkit.nightly.ids import RingMatching, carry_ring_ids
 from graphkit.nightly.view import (
     BuildView,
+    entity_rows,
     result_entities,
     write_entities,
     write_entries,
@@ -60,6 +62,7 @@ from graphkit.resolve import (
 )
 from graphkit.rings import Rings, find_rings, sharing_table
 from graphkit.rings.clusters import ClusterResult, shared_identifier_clusters
+from graphkit.rings.model import RING_COLUMNS
 from graphkit.schema import Label, Layout
 from graphkit.settings import DEFAULT_SETTINGS, Settings
 
@@ -93,6 +96,8 @@ class BuildResult:
     previous_view: BuildView | None = field(default=None, repr=False)
     #: the entity translation and ring matches made then (the diff uses them again)
     previous_matching: RingMatching | None = field(default=None, repr=False)
+    #: ``record_id, entity_id`` as ``nightly.view.result_entities`` gives it, when made
+    entity_map: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -188,7 +193,11 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     settings = project.settings
     forget_digests()  # input hashes are computed once in this build, then shared
     reader = IngestCache(previous if reuse else None)
-    prior, notes = previous_state(previous if reuse else None)
+    # the previous build's state is read in a thread while ingest runs (reading Parquet
+    # lets go of the GIL, as does most of reading files back); resolve waits for it
+    reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphkit-state")
+    prior_read = reading.submit(previous_state, previous if reuse else None)
+    reading.shutdown(wait=False)  # the thread ends with the read
     own_stages = stages is None
     stages = Stages(STAGES, show_progress) if stages is None else stages
     with stages.stage("ingest") as st:
@@ -196,6 +205,7 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         st.rows_in = sum(data.count().values())
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
+    prior, notes = prior_read.result()
     with stages.stage("resolve", rows_in=n_records) as st:
         pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
         people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)
@@ -223,12 +233,11 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         del entities, names  # screening's inputs; the tables hold what later stages read
         st.rows_out = len(tables.nodes) + len(tables.relationships)
     clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
-    old_view, matching = None, []
+    old_view, matching, entity_map = None, [], None
     if previous is not None:
         old_view = BuildView.from_folder(previous)
-        carried = carry_ring_ids(rings, old_view, pd.concat(
-            [people.entities, companies.entities], ignore_index=True).astype(str),
-            keep=matching)
+        entity_map = entity_rows(people, companies)
+        carried = carry_ring_ids(rings, old_view, entity_map, keep=matching)
         ring_notes = [*ring_notes,
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
     if own_stages:
@@ -244,7 +253,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
                        rings, list(stages.stats), notes + ring_notes, previous=previous,
                        state=BuildState(pairs_reuse.state, screened.state, reader, lists),
                        incremental=reused, _graph=graph, previous_view=old_view,
-                       previous_matching=matching[0] if matching else None)
+                       previous_matching=matching[0] if matching else None,
+                       entity_map=entity_map)
 
 
 def previous_state(previous: Path | None) -> tuple[BuildState, list[str]]:
@@ -311,7 +321,10 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
         safe = settings.csv_safety  # CSVs for people: spreadsheet formulas neutralised
         # the Parquet writer runs outside the GIL: the graph tables are written while
         # the CSVs, the diff and the report are made
-        tables_written = background.submit(write_tables, result.tables, out)
+        tables_written = background.submit(_write_and_hash_tables, result.tables, out)
+        # and then state/ (Parquet and links too), while the main thread goes on
+        state_written = background.submit(write_state, result.state, out) \
+            if result.state is not None else None
         write_csv(result.clusters.clusters, out / "clusters.csv", safe)
         written.append(out / "clusters.csv")
         tables_at = len(written)  # listed where they were before the writes overlapped
@@ -333,7 +346,9 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                              ignore_index=True)
         write_csv(entities, out / "entities.csv", safe)
         written.append(out / "entities.csv")
-        written.append(write_entities(result_entities(result), out))
+        entity_map = result_entities(result) if result.entity_map is None \
+            else result.entity_map
+        written.append(write_entities(entity_map, out))
         write_csv(result.hits, out / "sanctions_hits.csv", safe)
         written.append(out / "sanctions_hits.csv")
         written.append(write_hits(result.hits, out))
@@ -344,14 +359,15 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
             # the command checks settings before the build runs; a differing setting is
             # named in the changes (settings_changed), not refused, at this point
             changes = diff_builds(result.previous_view or result.previous,
-                                  BuildView.from_result(result, rings=rings_json),
+                                  BuildView.from_result(result, rings=rings_json,
+                                                        entities=entity_map),
                                   allow_settings_change=True,
                                   matching=result.previous_matching
                                   if result.previous_view is not None else None)
             written += changes.write(out, safe)
         write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
         written.append(out / "issues.csv")
-        write_csv(result.rings.to_pandas(), out / "rings.csv", safe)
+        write_csv(rings_table(rings_json), out / "rings.csv", safe)
         write_json_list(rings_json, out / "rings.json")
         write_report(result.rings, out / "report.html",
                      f"graphkit rings: {result.project.name}", limit=settings.report_rings,
@@ -359,8 +375,8 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                      info=build_info(result, built),
                      changes_html=changes_section(changes) if changes else "")
         written += [out / "rings.csv", out / "rings.json", out / "report.html"]
-        if result.state is not None:  # listed as the one folder "state"
-            written.append(write_state(result.state, out)[0].parent)
+        if state_written is not None:  # listed as the one folder "state"
+            written.append(state_written.result()[0].parent)
         written[tables_at:tables_at] = tables_written.result()
         st.rows_out = st.rows_in
     if own_stages:
@@ -377,6 +393,15 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     return written
 
 
+def _write_and_hash_tables(tables: GraphTables, out: Path) -> list[Path]:
+    """``write_tables``, then each file's SHA-256 while its bytes are fresh (hashing lets
+    go of the GIL: the manifest finds the hashes made, ``graphkit.filedigest``)."""
+    paths = write_tables(tables, out)
+    for path in paths:
+        file_digest(path)
+    return paths
+
+
 def rings_rows(result: BuildResult) -> list[dict]:
     """``result.rings.to_json()``, or the rows made when ring ids were carried over
     while they still name the same rings."""
@@ -388,13 +413,26 @@ def rings_rows(result: BuildResult) -> list[dict]:
     return result.rings.to_json()
 
 
+def rings_table(rows: list[dict]) -> pd.DataFrame:
+    """``Rings.to_pandas()`` made from the rings' ``rings.json`` rows (:func:`rings_rows`),
+    so the members' names are looked up once for both files."""
+    return pd.DataFrame([{
+        "ring_id": r["ring_id"], "rank": r["rank"], "score": r["score"],
+        "points": r["points"], "n_members": len(r["members"]),
+        "members": ";".join(r["members"]), "names": ";".join(r["names"]),
+        "patterns": ";".join(sorted({e["pattern"] for e in r["evidence"] if e["weight"] > 0})),
+        "evidence": " | ".join(evidence_text(e) for e in r["evidence"]),
+    } for r in rows], columns=list(RING_COLUMNS))
+
+
 def write_json_list(items: list[dict], path: Path) -> None:
     """A JSON list, one item per line (each encoded by the C encoder: an indented dump
     runs json's pure-Python encoder, minutes for the rings of a million people)."""
+    encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # made once
     with path.open("w", encoding="utf-8") as handle:
         handle.write("[")
         for i, item in enumerate(items):
-            handle.write(("\n" if i == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+            handle.write(("\n" if i == 0 else ",\n") + encode(item))
         handle.write("\n]\n")
 
 
@@ -404,8 +442,22 @@ GRAPHML_FILE = "graph.graphml"
 
 
 def label_counts(tables: GraphTables) -> dict[str, int]:
-    """Nodes per label."""
-    return {str(k): int(v) for k, v in tables.nodes["label"].value_counts().items()}
+    """Nodes per label (counted once per tables: summary.txt, build.json and the
+    manifest all say it)."""
+    cache = tables.__dict__.setdefault("_counts", {})
+    if "labels" not in cache:
+        cache["labels"] = {str(k): int(v)
+                           for k, v in tables.nodes["label"].value_counts().items()}
+    return dict(cache["labels"])
+
+
+def relationship_type_counts(tables: GraphTables) -> dict[str, int]:
+    """Relationships per type (counted once per tables)."""
+    cache = tables.__dict__.setdefault("_counts", {})
+    if "types" not in cache:
+        cache["types"] = {str(k): int(v)
+                          for k, v in tables.relationships["type"].value_counts().items()}
+    return dict(cache["types"])
 
 
 def build_record(result: BuildResult, written: list[Path]) -> dict:
@@ -424,8 +476,7 @@ def build_record(result: BuildResult, written: list[Path]) -> dict:
         "nodes": len(result.tables.nodes),
         "relationships": len(result.tables.relationships),
         "labels": label_counts(result.tables),
-        "relationship_types": {str(k): int(v) for k, v in
-                               result.tables.relationships["type"].value_counts().items()},
+        "relationship_types": relationship_type_counts(result.tables),
         "sanctions_entries": len(result.sanctions),
         "sanctions_hits": len(result.hits),
         "clusters": len(result.clusters.clusters),

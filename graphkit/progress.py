@@ -8,6 +8,7 @@ Every stage records its wall time, rows in and out, rows per second and peak mem
 
 from __future__ import annotations
 
+import gc
 import re
 import resource
 import sys
@@ -151,10 +152,17 @@ class Stages:
         self.bar.update(1)
         if self.lines:
             print(f"[{self.label}] {stats.line()}", file=sys.stderr, flush=True)
+        # what a stage leaves is long-lived (its tables): the cyclic garbage collector's
+        # full passes, which would walk it again and again, skip it until ``close`` (the
+        # young garbage is collected first, so that little of it is frozen with it)
+        gc.collect(1)
+        gc.freeze()
 
     def close(self) -> None:
-        """Close the bar."""
+        """Close the bar; the objects the stages left are looked at by the garbage
+        collector again."""
         self.bar.close()
+        gc.unfreeze()
 
 
 #: Seconds between two plain status lines of a long step (off a terminal).

@@ -24,7 +24,7 @@ from graphkit.manifest import read_manifest
 from graphkit.pipeline import BuildResult, write_outputs
 from graphkit.report import build_info, render_report, triage
 from graphkit.report import html as report_html
-from graphkit.report.facts import ring_facts
+from graphkit.report.facts import RingFacts, ring_facts
 from graphkit.report.text import and_more, shorten
 from graphkit.rings.detectors import DETECTORS, EXTRA_NEXT_STEPS, next_steps
 
@@ -226,7 +226,9 @@ def test_cut_lists_say_and_n_more(demo_build, monkeypatch):
     assert f"and {len(big.members) - 4} more</td>" in row[:row.index("</tr>")]
     frame = pd.DataFrame({"record_id": [f"P{i}" for i in range(30)], "kind": "people",
                           "entity_id": "person:x", "file": "people.csv", "line": range(30)})
-    assert "and 5 more (rings.json lists every record id)" in report_html._records_table(frame)
+    facts = RingFacts(pd.DataFrame(), frame, {}, {}, None)
+    assert "and 5 more (rings.json lists every record id)" in report_html._records_table(
+        facts, list(range(30)))
     monkeypatch.setattr(triage, "FOLDED_ROWS", 10)
     folded = sum(r.score < 40 for r in demo_build.rings)
     assert f"and {folded - 10} more (all rings are in rings.csv)" in _page(demo_build)
@@ -343,3 +345,34 @@ def test_readme_shows_the_triage_screenshot():
     assert "](docs/report-triage.png)" in (repo / "README.md").read_text(encoding="utf-8")
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and 20_000 < len(data) < 300_000
+
+
+def test_report_of_a_huge_ring_stays_small():
+    """A ring of 200 members, each with its record, cited by one finding: the page lists
+    the first members and records and counts the rest, and stays small."""
+    import networkx as nx
+
+    from graphkit.graph.tables import tables_from_graph
+    from graphkit.rings.model import Evidence, Ring, RingContext, Rings
+
+    g = nx.MultiDiGraph()
+    g.add_node("Phone:+15550100", label="Phone", value="+15550100", raw="555-0100")
+    members, records = [], []
+    for i in range(200):
+        entity, record = f"person:p{i:04d}", f"p{i:04d}"
+        g.add_node(entity, label="Person", entity_id=entity, name=f"Person {i}")
+        g.add_node(f"Record:people:{record}", label="Record", record_id=record,
+                   kind="people", file="people.csv", line=i + 2)
+        g.add_edge(f"Record:people:{record}", entity, key="RESOLVED_TO", type="RESOLVED_TO")
+        g.add_edge(entity, "Phone:+15550100", key="HAS_PHONE", type="HAS_PHONE")
+        members.append(entity)
+        records.append(record)
+    item = Evidence("shared_phone", 20.0, "200 people share phone +15550100",
+                    ("Phone:+15550100",), tuple(members), tuple(records))
+    ring = Ring("R-huge", members, RingContext(tables_from_graph(g)), [item])
+    page = render_report(Rings.ranked([ring], {}), "huge", min_score=0)
+    assert "and 160 more (rings.json lists every member)" in page
+    assert "and 175 more (rings.json lists every record id)" in page
+    assert "share phone 555-0100" in page  # the raw value as read
+    assert page.count("<td>people.csv:") == 25 and "<td>people.csv:2</td>" in page
+    assert len(page.encode()) < 120_000

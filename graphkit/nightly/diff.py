@@ -15,7 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.nightly.changes import Changes
-from graphkit.nightly.ids import RingMatching, entity_translation, match_rings, translated
+from graphkit.nightly.ids import (
+    RingMatching,
+    entity_pairs,
+    entity_translation,
+    match_rings,
+    translated,
+)
 from graphkit.nightly.view import BuildFolderError, BuildView, settings_of
 from graphkit.settings import DEFAULT_SETTINGS
 
@@ -97,12 +103,14 @@ def diff_builds(old: Any, new: Any, allow_settings_change: bool = False,
         score_change = float(new.settings.get("diff_score_change",
                                               DEFAULT_SETTINGS.diff_score_change))
     changes = Changes(old.name, new.name, settings_changed=differences)
-    translate = matching.translate if matching else entity_translation(old.entities,
-                                                                         new.entities)
+    pairs = matching.pairs if matching and matching.pairs is not None else \
+        entity_pairs(old.entities, new.entities)
+    translate = matching.translate if matching else entity_translation(
+        old.entities, new.entities, pairs)
     _ring_changes(changes, old.rings, new.rings, translate, score_change,
                   matching.matches if matching else None)
     _hit_changes(changes, old, new, translate)
-    _entity_changes(changes, old.entities, new.entities)
+    _entity_changes(changes, pairs)
     _record_changes(changes, old.records, new.records)
     return changes
 
@@ -246,7 +254,9 @@ def _hit_changes(changes: Changes, old: BuildView, new: BuildView,
     old_keys = set(_hit_key(old.hits, translate))
     new_keys = set(_hit_key(new.hits))
     was_listed, is_listed = _entry_keys(old.entries), _entry_keys(new.entries)
-    known = set(old.entities["entity_id"])
+    # only the new hits' entities are looked for among the old entities
+    old_ids = old.entities["entity_id"]
+    known = set(old_ids[old_ids.isin(new.hits["record_id"].astype(str))].astype(str))
     for row, key in zip(new.hits.to_dict("records"), _hit_key(new.hits)):
         if key in old_keys:
             continue
@@ -274,10 +284,10 @@ def _hit_changes(changes: Changes, old: BuildView, new: BuildView,
                     evidence=row.get("evidence", ""))
 
 
-def _entity_changes(changes: Changes, old: pd.DataFrame, new: pd.DataFrame) -> None:
-    both = old[["record_id", "entity_id"]].merge(new[["record_id", "entity_id"]],
-                                                 on="record_id", suffixes=("_old", "_new"))
-    pairs = both[["entity_id_old", "entity_id_new"]].drop_duplicates()
+def _entity_changes(changes: Changes, pairs: pd.DataFrame) -> None:
+    """Entity merges, splits and renames from the builds' entity pairs
+    (``ids.entity_pairs``)."""
+    pairs = pairs[["entity_id_old", "entity_id_new"]]
     # only ids in more than one pair merged or split: group those alone (a handful of
     # groups, not one Python step per entity)
     merged = pairs[pairs["entity_id_new"].duplicated(keep=False)]

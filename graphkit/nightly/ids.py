@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 
 def entity_roots(record_ids: np.ndarray, labels: np.ndarray
@@ -67,7 +68,8 @@ def translated(members: Iterable[str], translate: Mapping[str, str]) -> set[str]
     """The set of ``members`` with each id that ``translate`` maps replaced (set
     operations: most members of most rings map to themselves)."""
     out = set(members)
-    moved = out.intersection(translate) if translate else ()
+    # look each member up (``set.intersection(dict)`` would walk the whole mapping)
+    moved = [m for m in out if m in translate] if translate else ()
     if moved:
         out.difference_update(moved)
         out.update(translate[m] for m in moved)
@@ -112,13 +114,46 @@ def match_rings(old: Sequence[Mapping], new: Sequence[Mapping],
     return sorted(matches, key=lambda c: c.new)
 
 
-def entity_translation(old_entities: pd.DataFrame, new_entities: pd.DataFrame
-                       ) -> dict[str, str]:
+def entity_pairs(old_entities: pd.DataFrame, new_entities: pd.DataFrame) -> pd.DataFrame:
+    """``entity_id_old, entity_id_new, n``: each pair of an old and a new entity sharing
+    records and how many, in the order the join of the two ``record_id, entity_id`` frames
+    on ``record_id`` first meets them (the old frame's order). Record ids unique in both
+    (as every build writes them) are joined by one Arrow hash lookup and the pairs counted
+    on integer codes; otherwise by a pandas merge."""
+    from graphkit.graph.assemble import arrow_text  # (graph imports resolve, which imports this)
+
+    old_ids, new_ids = arrow_text(old_entities["record_id"]), arrow_text(new_entities["record_id"])
+    if (pc.count_distinct(old_ids).as_py() != len(old_ids)
+            or pc.count_distinct(new_ids).as_py() != len(new_ids)):
+        both = old_entities[["record_id", "entity_id"]].merge(
+            new_entities[["record_id", "entity_id"]], on="record_id", suffixes=("_old", "_new"))
+        pairs = both[["entity_id_old", "entity_id_new"]]
+        counts = pairs.groupby(["entity_id_old", "entity_id_new"], sort=False).size()
+        first = pairs.drop_duplicates().reset_index(drop=True)
+        first["n"] = counts.reindex(pd.MultiIndex.from_frame(first)).to_numpy(np.int64)
+        return first
+    at = pc.index_in(old_ids, value_set=new_ids)
+    shared = pc.indices_nonzero(pc.is_valid(at))
+    old_codes = pc.dictionary_encode(arrow_text(old_entities["entity_id"]).take(shared))
+    new_codes = pc.dictionary_encode(arrow_text(new_entities["entity_id"]).take(
+        at.filter(pc.is_valid(at))))
+    a, b = old_codes.indices.to_numpy(), new_codes.indices.to_numpy()
+    key = a.astype(np.int64) * max(len(new_codes.dictionary), 1) + b
+    _, first, n = np.unique(key, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    first, n = first[order], n[order]
+    return pd.DataFrame({
+        "entity_id_old": old_codes.dictionary.take(a[first]).to_numpy(zero_copy_only=False),
+        "entity_id_new": new_codes.dictionary.take(b[first]).to_numpy(zero_copy_only=False),
+        "n": n.astype(np.int64)})
+
+
+def entity_translation(old_entities: pd.DataFrame, new_entities: pd.DataFrame,
+                       pairs: pd.DataFrame | None = None) -> dict[str, str]:
     """Old entity id → the new entity id holding most of its records (only where they
-    differ); both frames have ``record_id, entity_id`` (``entities.csv``)."""
-    both = old_entities[["record_id", "entity_id"]].merge(
-        new_entities[["record_id", "entity_id"]], on="record_id", suffixes=("_old", "_new"))
-    counts = both.groupby(["entity_id_old", "entity_id_new"]).size().rename("n").reset_index()
+    differ); both frames have ``record_id, entity_id`` (``entities.csv``); ``pairs``:
+    their :func:`entity_pairs` when made already."""
+    counts = entity_pairs(old_entities, new_entities) if pairs is None else pairs
     counts = counts.sort_values(["entity_id_old", "n", "entity_id_new"],
                                 ascending=[True, False, True])
     best = counts.drop_duplicates("entity_id_old")
@@ -136,6 +171,8 @@ class RingMatching:
     matches: list[RingMatch]
     #: the new rings as ``rings.json`` rows, with the ids carried over
     rings: list[dict[str, Any]] | None = None
+    #: the two builds' entity pairs (:func:`entity_pairs`)
+    pairs: pd.DataFrame | None = None
 
 
 def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
@@ -156,15 +193,17 @@ def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
         old = json.loads((folder / "rings.json").read_text(encoding="utf-8"))
         old_entities = entity_map(folder)
     new = rings.to_json()
-    translate = entity_translation(old_entities, entities)
+    pairs = entity_pairs(old_entities, entities)
+    translate = entity_translation(old_entities, entities, pairs)
     matches = match_rings(old, new, translate)
     rings.carry_ids({m.new: old[m.old]["ring_id"] for m in matches})
     if keep is not None:
         for row, ring in zip(new, rings):
             row["ring_id"] = ring.ring_id
-        keep.append(RingMatching(translate, matches, new))
+        keep.append(RingMatching(translate, matches, new, pairs))
     return len(matches)
 
 
-__all__ = ["RingMatch", "RingMatching", "carry_ring_ids", "entity_roots", "entity_translation",
+__all__ = ["RingMatch", "RingMatching", "carry_ring_ids", "entity_pairs", "entity_roots",
+           "entity_translation",
            "match_rings", "ring_content_id", "strongest_identifiers", "translated"]

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,14 +66,15 @@ class BuildView:
 
     @classmethod
     def from_result(cls, result: Any, name: str = "this build",
-                    rings: list[dict[str, Any]] | None = None) -> BuildView:
+                    rings: list[dict[str, Any]] | None = None,
+                    entities: pd.DataFrame | None = None) -> BuildView:
         """The view of a fresh ``pipeline.BuildResult`` (before its folder is published);
-        ``rings``: ``result.rings.to_json()`` when the caller already made it."""
+        ``rings``: ``result.rings.to_json()`` and ``entities``: its
+        :func:`result_entities`, when the caller already made them."""
         keys = result.tables.nodes["key"]
         return cls(name, result.project.settings.to_dict(),
                    result.rings.to_json() if rings is None else rings,
-                   pd.concat([result.people.entities, result.companies.entities],
-                             ignore_index=True)[["record_id", "entity_id"]].astype(str),
+                   result_entities(result) if entities is None else entities,
                    result.hits.astype({"record_id": str}),
                    entry_table(result.sanctions), record_keys(keys))
 
@@ -127,12 +127,18 @@ def result_entities(result: Any) -> pd.DataFrame:
     """``record_id, entity_id`` (text) of a ``pipeline.BuildResult``'s person and company
     records, in the order :func:`entity_map` reads them from a build folder (people, then
     companies, each by record id: the order of their ``RESOLVED_TO`` relationships)."""
+    return entity_rows(result.people, result.companies)
+
+
+def entity_rows(*resolutions: Any) -> pd.DataFrame:
+    """``record_id, entity_id`` (text) of the records of ``resolve.Resolution``s, each
+    by record id (see :func:`result_entities`)."""
     frames = []
-    for resolution in (result.people, result.companies):
+    for resolution in resolutions:
         rows = resolution.entities[["record_id", "entity_id"]].astype(str)
         rows = rows.drop_duplicates("record_id")
-        frames.append(rows.iloc[np.argsort(rows["record_id"].to_numpy(object),
-                                           kind="stable")])
+        # a stable sort in Arrow: UTF-8 byte order is Python's code point order
+        frames.append(rows.iloc[pc.sort_indices(arrow_text(rows["record_id"])).to_numpy()])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -152,13 +158,32 @@ def record_keys(keys: Any) -> dict[str, pa.Array]:
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
     keys = pc.cast(keys, pa.string())
+    ordered = len(keys) < 2 or pc.all(pc.less_equal(keys[:-1], keys[1:])).as_py()
     out: dict[str, pa.Array] = {}
     for layout in Layout:
         prefix = f"Record:{layout.value}:"
-        mine = keys.filter(pc.starts_with(keys, prefix))
+        if ordered and keys.null_count == 0:  # node tables are sorted by key: one slice
+            low = _first_at_least(keys, prefix)
+            mine = keys[low:_first_at_least(keys, prefix, low, after=True)]
+        else:
+            mine = keys.filter(pc.starts_with(keys, prefix))
         if len(mine):
             out[layout.value] = pc.utf8_slice_codeunits(mine, len(prefix))
     return out
+
+
+def _first_at_least(keys: pa.Array, prefix: str, low: int = 0, after: bool = False) -> int:
+    """In sorted ``keys``, the first position whose key is ≥ ``prefix`` (``after``: the
+    first whose key is past every key starting with ``prefix``), by bisection."""
+    high = len(keys)
+    while low < high:
+        mid = (low + high) // 2
+        key = keys[mid].as_py()
+        if (key.startswith(prefix) or key < prefix) if after else key < prefix:
+            low = mid + 1
+        else:
+            high = mid
+    return low
 
 
 def entry_table(sanctions: pd.DataFrame) -> pd.DataFrame:
@@ -185,5 +210,6 @@ def write_hits(hits: pd.DataFrame, folder: Path) -> Path:
 
 
 __all__ = ["ENTITIES_PARQUET", "ENTRY_COLUMNS", "HITS_PARQUET", "SANCTIONS_PARQUET",
-           "BuildFolderError", "BuildView", "entity_map", "entry_table", "record_keys",
+           "BuildFolderError", "BuildView", "entity_map", "entity_rows", "entry_table",
+           "record_keys",
            "result_entities", "settings_of", "write_entities", "write_entries", "write_hits"]

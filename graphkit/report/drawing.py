@@ -32,9 +32,17 @@ def node_label(node: str, attrs: dict) -> str:
 def ring_svg(ring: Ring, seed: int = DEFAULT_SETTINGS.seed) -> str:
     """An inline SVG drawing of the ring's subgraph (spring layout seeded by ``seed``)."""
     sub = ring.subgraph()
+    return subgraph_svg(ring.ring_id, list(sub.nodes()), list(sub.edges()),
+                        {node: sub.nodes[node] for node in sub.nodes()}, seed)
+
+
+def subgraph_svg(ring_id: str, nodes: list[str], edges: list[tuple[str, str]],
+                 attrs: dict[str, dict], seed: int = DEFAULT_SETTINGS.seed) -> str:
+    """The SVG of :func:`ring_svg` from a subgraph's node keys, its (start, end) edges
+    and each node's attributes (``label``, ``name``, ``raw``, ``value``)."""
     simple = nx.Graph()
-    simple.add_nodes_from(sorted(sub.nodes()))
-    simple.add_edges_from(sorted(tuple(sorted((a, b))) for a, b in sub.edges() if a != b))
+    simple.add_nodes_from(sorted(nodes))
+    simple.add_edges_from(sorted(tuple(sorted((a, b))) for a, b in edges if a != b))
     pos = nx.spring_layout(simple, seed=seed) if len(simple) > 1 else {n: (0.0, 0.0)
                                                                        for n in simple}
     xs = [p[0] for p in pos.values()] or [0.0]
@@ -48,16 +56,15 @@ def ring_svg(ring: Ring, seed: int = DEFAULT_SETTINGS.seed) -> str:
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="ring-graph" '
-             f'aria-label="subgraph of ring {esc(ring.ring_id)}">']
+             f'aria-label="subgraph of ring {esc(ring_id)}">']
     for a, b in simple.edges():
         (x1, y1), (x2, y2) = place(a), place(b)
         parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
                      'stroke="#999" stroke-width="1.2"/>')
     for node in simple.nodes():
-        attrs = sub.nodes[node]
         x, y = place(node)
-        label = attrs.get("label", "")
-        full = node_label(node, attrs)
+        label = attrs[node].get("label", "")
+        full = node_label(node, attrs[node])
         radius = 9 if label in ("Person", "Company", "Sanction") else 6
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" '
                      f'fill="{COLOURS.get(label, "#ccc")}"><title>{esc(label)}: '
@@ -74,4 +81,4 @@ def legend_html() -> str:
                    for k, c in COLOURS.items())
 
 
-__all__ = ["COLOURS", "legend_html", "node_label", "ring_svg"]
+__all__ = ["COLOURS", "legend_html", "node_label", "ring_svg", "subgraph_svg"]

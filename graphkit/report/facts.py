@@ -9,7 +9,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from graphkit.graph.assemble import arrow_text
 from graphkit.graph.tables import GraphTables
 from graphkit.rings import Evidence, Ring
 from graphkit.rings.model import RingContext
@@ -27,6 +30,13 @@ IDENTITY_KINDS = ("people", "companies")
 #: Findings that name no records but whose records are known by kind and a true flag:
 #: VPN logins are the members' login records flagged ``vpn``.
 FLAGGED_RECORDS = {"vpn_logins": ("logins", "vpn")}
+#: Node columns the facts read (the others are not copied when nodes are filtered).
+NODE_COLUMNS_READ = ("node_id", "key", "label", "name", "raw", "value", "list", "list_id",
+                     "record_id", "kind", "file", "line", "role", *ACTIVITY_DATES,
+                     *(flag for _, flag in FLAGGED_RECORDS.values()))
+#: Relationship columns the facts read.
+REL_COLUMNS_READ = ("start_id", "end_id", "start", "end", "type", "amount", "currency",
+                    "score")
 #: Values of a record flag read as true.
 TRUE_VALUES = ("true", "1", "yes", "y", "t")
 
@@ -43,11 +53,16 @@ def _lookup(values: pd.Series, index: pd.Index) -> np.ndarray:
     return found.where(found.notna(), "").to_numpy(object)
 
 
-def _money(amounts: pd.DataFrame) -> str:
-    if amounts.empty:
-        return ""
-    by = amounts.groupby("currency", sort=True)["amount"].sum()
-    return "; ".join(f"{value:,.2f} {cur}".strip() for cur, value in by.items())
+def _totals(paid: pd.DataFrame) -> dict[str, str]:
+    """Per payee (``end``), its payments' sum per currency ("1,234.00 USD; …"), from one
+    group-by over every payee (currencies in order)."""
+    if paid.empty:
+        return {}
+    by = paid.groupby(["end", "currency"], sort=True)["amount"].sum()
+    totals: dict[str, list[str]] = {}
+    for (end, currency), value in zip(by.index.tolist(), by.tolist()):
+        totals.setdefault(end, []).append(f"{value:,.2f} {currency}".strip())
+    return {end: "; ".join(parts) for end, parts in totals.items()}
 
 
 @dataclass
@@ -58,7 +73,7 @@ class RingFacts:
     records: pd.DataFrame           # one row per (record, entity): RECORD_COLUMNS
     raw: dict[str, str]             # identifier key → raw value as read
     value: dict[str, str]           # identifier key → normalised value
-    context: RingContext            # the rings' neighbourhoods only (fast drawing)
+    context: RingContext            # the rings' neighbourhoods only, with the columns read
 
     def members(self, ring: Ring) -> pd.DataFrame:
         """The ring's member table (``MEMBER_COLUMNS``), members in key order."""
@@ -69,17 +84,47 @@ class RingFacts:
     def finding_records(self, ring: Ring, item: Evidence) -> pd.DataFrame:
         """The records behind a finding, with source file and line: its named records
         of its entities (or, when it names none, its entities' identity records)."""
-        entities = list(item.entities) or ring.members
-        rows = self.records.iloc[self._rows_of(entities)]
+        return self.records.iloc[self.finding_rows(ring, item)].reset_index(drop=True)
+
+    def finding_rows(self, ring: Ring, item: Evidence) -> list[int]:
+        """Rows of ``records`` behind a finding (as :meth:`finding_records`), ordered by
+        file, line (missing last) and record id: plain Python over a few rows, as the
+        report asks for every finding of its rings."""
+        column = self.columns()
+        rows = self._rows_of(list(item.entities) or ring.members).tolist()
+        kind = column["kind"]
         if item.records:
-            rows = rows[rows["record_id"].isin(item.records)]
+            named, record_id = set(item.records), column["record_id"]
+            rows = [i for i in rows if record_id[i] in named]
         elif item.pattern in FLAGGED_RECORDS:
-            kind, flag = FLAGGED_RECORDS[item.pattern]
-            rows = rows[(rows["kind"] == kind) & rows[flag]]
+            wanted, flag = FLAGGED_RECORDS[item.pattern]
+            flagged = column[flag]
+            rows = [i for i in rows if kind[i] == wanted and flagged[i]]
         else:
-            rows = rows[rows["kind"].isin(IDENTITY_KINDS)]
-        return rows.sort_values(["file", "line", "record_id"], kind="stable").reset_index(
-            drop=True)
+            rows = [i for i in rows if kind[i] in IDENTITY_KINDS]
+        file, line, record_id = column["file"], column["line"], column["record_id"]
+        return sorted(rows, key=lambda i: (file[i], line[i] is pd.NA,
+                                           0 if line[i] is pd.NA else line[i], record_id[i]))
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """``records``' columns as object arrays (``line``: int, or ``pd.NA``), made once."""
+        found = self.__dict__.get("_columns")
+        if found is None:
+            found = self.__dict__["_columns"] = {
+                c: (self.records[c].astype("Int64").to_numpy(object) if c == "line"
+                    else self.records[c].to_numpy(object)) for c in self.records.columns}
+        return found
+
+    def member_rows(self, ring: Ring) -> list[tuple]:
+        """The rows of :meth:`members` as tuples (a lookup made once for all rings)."""
+        found = self.__dict__.get("_member_rows")
+        if found is None:
+            table = self.entities.fillna("")
+            values = [table[c].tolist() for c in MEMBER_COLUMNS[1:]]
+            found = self.__dict__["_member_rows"] = {
+                key: row for key, *row in zip(table.index.tolist(), *values)}
+        blank = [""] * (len(MEMBER_COLUMNS) - 1)
+        return [(m, *found.get(m, blank)) for m in ring.members]
 
     def _rows_of(self, entities: list[str]) -> np.ndarray:
         """Rows of ``records`` of ``entities``, ascending (a group index made once: the
@@ -101,9 +146,78 @@ class RingFacts:
                 text = text.replace(value, raw)
         return text
 
+    def drawing(self, ring: Ring) -> tuple[list[str], list[tuple[str, str]], dict[str, dict]]:
+        """What ``drawable(ring).subgraph()`` holds, for the drawing: its node keys, its
+        relationships as (start, end) keys, and each node's ``label`` and shown text
+        (``name``, ``raw``, ``value``), read from the small context's arrays made once."""
+        look = self.__dict__.get("_drawing")
+        if look is None:
+            look = self.__dict__["_drawing"] = _DrawingLookup.of(self.context.tables)
+        keep = set(ring.members)
+        for item in ring.evidence:
+            keep.update(item.identifiers)
+            keep.update(item.entities)
+        ids = {look.id_of[k] for k in keep if k in look.id_of}
+        ids.update([end for start in ids for end, kind, _, _ in look.out.get(start, ())
+                    if kind == Rel.MATCHES.value])
+        edges = [(a, b) for start in ids for end, _, a, b in look.out.get(start, ())
+                 if end in ids]
+        nodes = [look.key[i] for i in ids]
+        return nodes, edges, {k: look.attrs[k] for k in nodes}
+
     def drawable(self, ring: Ring) -> Ring:
         """The ring bound to the small context (its drawing needs no full-table scan)."""
         return replace(ring, context=self.context)
+
+
+@dataclass
+class _DrawingLookup:
+    """The small context's nodes and relationships as dicts: key → node id of the nodes
+    that are not records, node id → key, key → drawing attributes, and per start node
+    id its relationships (end id, type, start key, end key)."""
+
+    id_of: dict[str, int]
+    key: dict[int, str]
+    attrs: dict[str, dict]
+    out: dict[int, list[tuple[int, str, str, str]]]
+
+    @classmethod
+    def of(cls, tables: GraphTables) -> _DrawingLookup:
+        nodes, rels = tables.nodes, tables.relationships
+        keys = nodes["key"].tolist()
+        ids = nodes["node_id"].astype(np.int64).tolist()
+        labels = nodes["label"].tolist()
+        shown = {name: nodes[name].tolist() for name in ("name", "raw", "value")
+                 if name in nodes.columns}
+        attrs = {}
+        for row, (key, label) in enumerate(zip(keys, labels)):
+            attrs[key] = {"label": label, **{name: values[row] for name, values in
+                                             shown.items() if isinstance(values[row], str)}}
+        out: dict[int, list[tuple[int, str, str, str]]] = {}
+        for start, end, kind, a, b in zip(rels["start_id"].astype(np.int64).tolist(),
+                                          rels["end_id"].astype(np.int64).tolist(),
+                                          rels["type"].tolist(), rels["start"].tolist(),
+                                          rels["end"].tolist()):
+            out.setdefault(start, []).append((end, kind, a, b))
+        return cls({k: i for k, i, lab in zip(keys, ids, labels) if lab != Label.RECORD.value},
+                   dict(zip(ids, keys)), attrs, out)
+
+
+class _NodeIds:
+    """Node ids of keys among the nodes that are not records (``RingContext.ids_of``),
+    by one Arrow hash lookup over the key column (no lookup index over every key)."""
+
+    def __init__(self, nodes: pd.DataFrame) -> None:
+        self.keys = arrow_text(nodes["key"])
+        self.node_ids = nodes["node_id"].to_numpy(np.int64)
+        self.entities = (nodes["label"] != Label.RECORD.value).to_numpy(bool)
+
+    def __call__(self, keys: list[str]) -> np.ndarray:
+        if not keys:
+            return np.zeros(0, dtype=np.int64)
+        found = pc.is_in(self.keys, value_set=pa.array(keys, pa.string()))
+        mask = found.to_numpy(zero_copy_only=False) & self.entities
+        return np.unique(self.node_ids[mask])
 
 
 def _keep_keys(rings: list[Ring]) -> list[str]:
@@ -128,9 +242,10 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
                                            "end_id": pd.Series(dtype=np.int64),
                                            "start": [], "end": [], "type": []}))))
     context = rings[0].context
-    nodes, rels = context.tables.nodes, context.tables.relationships
-    keys = _keep_keys(rings)
-    ids = context.ids_of(keys)
+    nodes = _only(context.tables.nodes, NODE_COLUMNS_READ)
+    rels = _only(context.tables.relationships, REL_COLUMNS_READ)
+    ids_of = _NodeIds(nodes)
+    ids = ids_of(_keep_keys(rings))
     touching = rels[rels["start_id"].isin(ids) | rels["end_id"].isin(ids)]
     matches = touching[(touching["type"] == Rel.MATCHES.value)
                        & touching["start_id"].isin(ids)]
@@ -138,7 +253,7 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
                         & touching["end_id"].isin(ids)]
     works = touching[(touching["type"] == Rel.WORKS_FOR.value) & touching["start_id"].isin(ids)]
     pays = touching[(touching["type"] == Rel.PAYS.value) & touching["end_id"].isin(ids)]
-    extra = context.ids_of(sorted(also))
+    extra = ids_of(sorted(also))
     wanted = np.unique(np.concatenate([
         ids, extra, matches["end_id"].to_numpy(np.int64), resolved["start_id"].to_numpy(np.int64),
         works["end_id"].to_numpy(np.int64), pays["start_id"].to_numpy(np.int64)]))
@@ -179,14 +294,14 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     ent["last_seen"] = _lookup(seen.max(), ent.index)
     paid = pays.assign(currency=_column(pays, "currency"),
                        amount=pd.to_numeric(pays.get("amount"), errors="coerce"))
-    totals = {end: _money(group) for end, group in paid.dropna(subset=["amount"]).groupby(
-        "end", sort=True)}
+    totals = _totals(paid.dropna(subset=["amount"]))
     ent["total_paid"] = [totals.get(k, "") for k in ent.index]
     ent["sanctions"] = _sanctions(ent.index, matches, near, pays, name_of)
 
     raw = dict(zip(near["key"], _column(near, "raw")))
     value = dict(zip(near["key"], _column(near, "value")))
-    small = nodes[nodes["node_id"].isin(np.union1d(ids, matches["end_id"].to_numpy(np.int64)))]
+    # a subset of ``near``: filtered from it, not from the whole node table again
+    small = near[near["node_id"].isin(np.union1d(ids, matches["end_id"].to_numpy(np.int64)))]
     inner = touching[touching["start_id"].isin(small["node_id"])
                      & touching["end_id"].isin(small["node_id"])]
     flags = [flag for _, flag in FLAGGED_RECORDS.values()]
@@ -196,6 +311,12 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     return RingFacts(ent, rec[[*RECORD_COLUMNS, *flags]].reset_index(drop=True),
                      {k: v for k, v in raw.items() if v}, {k: v for k, v in value.items() if v},
                      RingContext(GraphTables(small, inner)))
+
+
+def _only(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frame``'s ``columns`` that it has (rows are then filtered column by column: the
+    fewer, the faster)."""
+    return frame[[c for c in frame.columns if c in columns]]
 
 
 def _filled(frame: pd.DataFrame, fixed: tuple[str, ...]) -> pd.DataFrame:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from graphkit.report.drawing import legend_html, ring_svg
-from graphkit.report.facts import RingFacts, ring_facts
+from graphkit.report.drawing import legend_html, ring_svg, subgraph_svg
+from graphkit.report.facts import MEMBER_COLUMNS, RingFacts, ring_facts
 from graphkit.report.footer import BuildInfo, footer_html
 from graphkit.report.text import esc, more_html
 from graphkit.report.triage import SCRIPT, patterns_of, split, triage_html
@@ -47,25 +47,26 @@ footer{margin-top:3em;border-top:2px solid #ccc;font-size:.85em;color:#333}
 
 
 def _members_table(facts: RingFacts, ring: Ring) -> str:
-    table = facts.members(ring)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
-        for row in table.head(MEMBERS_SHOWN).itertuples(index=False))
-    head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in table.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+                   for row in facts.member_rows(ring)[:MEMBERS_SHOWN])
+    head = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in MEMBER_COLUMNS)
     return (f"<h3>Members</h3><table class='members'><tr>{head}</tr>{rows}</table>"
-            f"{more_html(len(table) - MEMBERS_SHOWN, 'rings.json lists every member')}")
+            f"{more_html(len(ring.members) - MEMBERS_SHOWN, 'rings.json lists every member')}")
 
 
-def _records_table(records: pd.DataFrame) -> str:
-    if records.empty:
+def _records_table(facts: RingFacts, rows: list[int]) -> str:
+    if not rows:
         return "<p class='more'>no records named</p>"
-    rows = "".join(
-        f"<tr><td>{esc(r.record_id)}</td><td>{esc(r.kind)}</td><td>{esc(r.entity_id)}</td>"
-        f"<td>{esc(r.file)}:{'' if pd.isna(r.line) else int(r.line)}</td></tr>"
-        for r in records.head(RECORDS_SHOWN).itertuples(index=False))
+    column = facts.columns()
+    record_id, kind, entity_id = column["record_id"], column["kind"], column["entity_id"]
+    file, line = column["file"], column["line"]
+    cells = "".join(
+        f"<tr><td>{esc(record_id[i])}</td><td>{esc(kind[i])}</td><td>{esc(entity_id[i])}</td>"
+        f"<td>{esc(file[i])}:{'' if line[i] is pd.NA else int(line[i])}</td></tr>"
+        for i in rows[:RECORDS_SHOWN])
     return ("<table class='records'><tr><th>record</th><th>kind</th><th>entity</th>"
-            f"<th>source file:line</th></tr>{rows}</table>"
-            f"{more_html(len(records) - RECORDS_SHOWN, 'rings.json lists every record id')}")
+            f"<th>source file:line</th></tr>{cells}</table>"
+            f"{more_html(len(rows) - RECORDS_SHOWN, 'rings.json lists every record id')}")
 
 
 def _finding(facts: RingFacts, ring: Ring, item: Evidence) -> str:
@@ -73,7 +74,7 @@ def _finding(facts: RingFacts, ring: Ring, item: Evidence) -> str:
     css = "finding explained" if item.explained or item.weight == 0 else "finding"
     return (f"<div class='{css}' data-pattern='{esc(item.pattern)}'><b>{esc(item.pattern)}"
             f"</b> (+{item.weight:g} points): {esc(facts.description(item))}{explained}"
-            f"{_records_table(facts.finding_records(ring, item))}</div>")
+            f"{_records_table(facts, facts.finding_rows(ring, item))}</div>")
 
 
 def _next_steps(ring: Ring) -> str:
@@ -91,7 +92,7 @@ def _section(facts: RingFacts, ring: Ring, seed: int) -> str:
     return (f"<section class='ring-section' id='{ring.ring_id}' "
             f"data-patterns='{esc(' '.join(patterns_of(ring)))}'>"
             f"<h2>{ring.ring_id} — score {ring.score:g}, {len(ring.members)} members</h2>"
-            f"<div class='ring'>{ring_svg(facts.drawable(ring), seed)}"
+            f"<div class='ring'>{subgraph_svg(ring.ring_id, *facts.drawing(ring), seed)}"
             f"<div>{_next_steps(ring)}</div></div>{_members_table(facts, ring)}"
             "<h3>Findings</h3>" + "".join(_finding(facts, ring, e) for e in ring.evidence)
             + "</section>")

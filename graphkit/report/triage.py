@@ -5,9 +5,11 @@ reason that explains most of them. The page script is inline: no network."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 from graphkit.report.text import and_more, esc, more_html, shorten
 from graphkit.rings import Ring
+from graphkit.rings.model import member_names
 
 #: Rings listed in the triage table (the rest counted; all are in rings.csv).
 TRIAGE_ROWS = 500
@@ -19,8 +21,8 @@ NAMES_SHOWN = 4
 
 def split(rings: list[Ring], min_score: float) -> tuple[list[Ring], list[Ring]]:
     """(rings scoring at least ``min_score``, the rest), each in rank order."""
-    return ([r for r in rings if r.score >= min_score],
-            [r for r in rings if r.score < min_score])
+    above = [r.score >= min_score for r in rings]
+    return ([r for r, a in zip(rings, above) if a], [r for r, a in zip(rings, above) if not a])
 
 
 def patterns_of(ring: Ring) -> list[str]:
@@ -29,39 +31,43 @@ def patterns_of(ring: Ring) -> list[str]:
     return weighty or sorted({e.pattern for e in ring.evidence})
 
 
-def member_labels(ring: Ring) -> list[str]:
-    """Each member as "name (id)": names alone cannot tell two "Yuki Kumar" apart."""
+def member_labels(ring: Ring, names: Mapping[str, str] | None = None) -> list[str]:
+    """Each member as "name (id)": names alone cannot tell two "Yuki Kumar" apart
+    (``names``: display name by key, else ``ring.names``)."""
+    shown = ring.names if names is None else [str(names.get(m, m)) for m in ring.members]
     return [f"{shorten(name, 40)} ({key.split(':', 1)[-1]})"
-            for name, key in zip(ring.names, ring.members)]
+            for name, key in zip(shown, ring.members)]
 
 
 def why_benign(ring: Ring) -> str:
     """The reason a low-scoring ring is folded: the benign explanation most of its
     findings carry when all are explained, else "weak evidence"."""
+    weak = "weak evidence (score below the threshold)"
+    if not all(e.weight == 0 for e in ring.evidence if e.pattern != "vpn_logins"):
+        return weak
     explained = Counter(e.explained for e in ring.evidence if e.explained)
-    if explained and all(e.weight == 0 for e in ring.evidence if e.pattern != "vpn_logins"):
-        return min(explained.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    return "weak evidence (score below the threshold)"
+    return min(explained.items(), key=lambda kv: (-kv[1], kv[0]))[0] if explained else weak
 
 
-def _row(ring: Ring, detailed: bool, rank: int) -> str:
+def _row(ring: Ring, detailed: bool, rank: int, names: Mapping[str, str] | None) -> str:
     pats = patterns_of(ring)
     link = (f"<a href='#{ring.ring_id}'>{ring.ring_id}</a>" if detailed else ring.ring_id)
     return (f"<tr class='ring-row' data-id='{ring.ring_id}' data-score='{ring.score:g}' "
             f"data-members='{len(ring.members)}' data-rank='{rank}' "
             f"data-patterns='{esc(' '.join(pats))}'>"
             f"<td>{rank}</td><td>{link}</td><td>{ring.score:g}</td><td>{len(ring.members)}</td>"
-            f"<td>{esc(and_more(member_labels(ring), NAMES_SHOWN, '; '))}</td>"
+            f"<td>{esc(and_more(member_labels(ring, names), NAMES_SHOWN, '; '))}</td>"
             f"<td>{esc(', '.join(pats))}</td></tr>")
 
 
 def triage_html(flagged: list[Ring], folded: list[Ring], min_score: float,
                 detailed: set[str]) -> str:
     """The triage table with its pattern filter and sort buttons, then the fold."""
+    names = member_names(flagged[:TRIAGE_ROWS] + folded[:FOLDED_ROWS])
     counts = Counter(p for r in flagged for p in patterns_of(r))
     options = "".join(f"<option value='{esc(p)}'>{esc(p)} ({n:,})</option>"
                       for p, n in sorted(counts.items()))
-    rows = "".join(_row(r, r.ring_id in detailed, rank)
+    rows = "".join(_row(r, r.ring_id in detailed, rank, names)
                    for rank, r in enumerate(flagged[:TRIAGE_ROWS], start=1))
     head = "".join(f"<th><button type='button' data-sort='{key}'>{label}</button></th>"
                    if key else f"<th>{label}</th>"
@@ -79,11 +85,13 @@ def triage_html(flagged: list[Ring], folded: list[Ring], min_score: float,
         f"<table class='summary' id='triage-table'><thead><tr>{head}</tr></thead>"
         f"<tbody>{rows}</tbody></table>"
         f"{more_html(len(flagged) - TRIAGE_ROWS, 'all rings are in rings.csv')}"
-        f"{folded_html(folded, min_score)}</section>")
+        f"{folded_html(folded, min_score, names)}</section>")
 
 
-def folded_html(folded: list[Ring], min_score: float) -> str:
-    """The low-scoring groups in a closed ``<details>``: a count, the reasons, a list."""
+def folded_html(folded: list[Ring], min_score: float,
+                names: Mapping[str, str] | None = None) -> str:
+    """The low-scoring groups in a closed ``<details>``: a count, the reasons, a list
+    (``names``: members' display names by key, else each ring's own)."""
     if not folded:
         return "<p class='folded-none'>No group scores below the threshold.</p>"
     reasons = Counter(why_benign(r) for r in folded)
@@ -91,7 +99,7 @@ def folded_html(folded: list[Ring], min_score: float) -> str:
                     sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     rows = "".join(
         f"<tr><td>{r.ring_id}</td><td>{r.score:g}</td><td>{len(r.members)}</td>"
-        f"<td>{esc(and_more(member_labels(r), NAMES_SHOWN, '; '))}</td>"
+        f"<td>{esc(and_more(member_labels(r, names), NAMES_SHOWN, '; '))}</td>"
         f"<td>{esc(why_benign(r))}</td></tr>" for r in folded[:FOLDED_ROWS])
     return (f"<details class='folded' id='folded'><summary>{len(folded):,} groups scoring "
             f"below {min_score:g}, folded away as benign or weak: {why}</summary>"

@@ -11,6 +11,8 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.graph.index import GraphIndex
 from graphkit.graph.neighbourhood import neighbourhood
@@ -334,11 +336,37 @@ class Rings:
 
     def to_json(self) -> list[dict]:
         """Rings with structured evidence, for ``rings.json``."""
+        name_of = member_names(self.rings)
         return [{"ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score,
-                 "points": r.points, "members": r.members, "names": r.names,
+                 "points": r.points, "members": r.members,
+                 "names": [str(name_of.get(m, m)) for m in r.members],
                  "evidence": [e.to_dict() for e in r.evidence]}
                 for i, r in enumerate(self.rings, start=1)]
 
 
+def member_names(rings: list[Ring]) -> dict[str, str]:
+    """Display name of each member of ``rings`` (which share one build's tables), as
+    ``Ring.names`` gives them: read for those keys alone by one Arrow lookup over the key
+    column, unless the context's whole name lookup exists already."""
+    if not rings:
+        return {}
+    context = rings[0].context
+    if context._names is not None:
+        return context._names
+    keys = sorted({m for r in rings for m in r.members})
+    nodes = context.tables.nodes
+    found = pc.is_in(pa.array(nodes["key"].array) if isinstance(
+        nodes["key"].dtype, pd.ArrowDtype | pd.StringDtype) else pa.array(
+        nodes["key"].to_numpy(object), pa.string(), from_pandas=True),
+        value_set=pa.array(keys, pa.string()))
+    if isinstance(found, pa.ChunkedArray):
+        found = found.combine_chunks()
+    rows = np.flatnonzero(found.to_numpy(zero_copy_only=False)
+                          & (nodes["label"] != Label.RECORD.value).to_numpy(bool))
+    at = nodes["key"].iloc[rows].tolist()
+    names = nodes["name"].iloc[rows].tolist() if "name" in nodes.columns else at
+    return {k: (n if isinstance(n, str) else k) for k, n in zip(at, names)}
+
+
 __all__ = ["HALF_SCORE_POINTS", "RING_COLUMNS", "Evidence", "Ring", "RingContext", "Rings",
-           "score_of"]
+           "member_names", "score_of"]
