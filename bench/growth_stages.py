@@ -72,7 +72,7 @@ TIMED = [
     (K, "shared_identifier_clusters", "clusters.shared_identifier_clusters"),
     (K, "connected_components", "clusters.connected_components"),
     (K, "node_column", "clusters.node_column"),
-    (K, "entity_records", "clusters.entity_records"),
+    (K, "entity_record_ids", "clusters.entity_record_ids"),
     (K, "sanction_hits", "clusters.sanction_hits"),
 ]
 

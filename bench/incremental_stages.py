@@ -45,10 +45,13 @@ def measure(world: Path, previous: Path, out: Path, full: bool) -> dict[str, tup
     """Wall and CPU seconds per stage (and ``other``: outside every stage) of one build."""
     stages = CpuStages([*STAGES, "write"])
     wall, cpu = time.perf_counter(), time.process_time()
-    result = run_build(native_project(world), show_progress=False, stages=stages,
-                       previous=previous, reuse=not full)
-    shutil.rmtree(out, ignore_errors=True)
-    write_outputs(result, out, stages=stages)
+    try:
+        result = run_build(native_project(world), show_progress=False, stages=stages,
+                           previous=previous, reuse=not full)
+        shutil.rmtree(out, ignore_errors=True)
+        write_outputs(result, out, stages=stages)
+    finally:
+        stages.close()  # as the build command does (the stages' gc freeze undone)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     figures = {s.name: (s.seconds, stages.cpu[s.name]) for s in stages.stats}
     figures["other"] = (wall - sum(w for w, _ in figures.values()),

@@ -188,8 +188,21 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     build's folder): reuse its comparisons and screening for unchanged records and names
     (``graphkit.incremental``: the result equals a full build), and rings that are
     recognisably that build's rings keep their ids (``graphkit.nightly``). ``reuse=False``
-    (``build --full``) computes every stage afresh and still carries the ids over."""
-    log = log if log is not None else IssueLog()
+    (``build --full``) computes every stage afresh and still carries the ids over. The
+    caller closes the ``stages`` it passes (see ``Stages.close``)."""
+    own_stages = stages is None
+    stages = Stages(STAGES, show_progress) if stages is None else stages
+    try:
+        return _run_stages(project, log if log is not None else IssueLog(), stages,
+                           previous, reuse)
+    finally:
+        if own_stages:  # also when a stage fails: the stages' freeze is undone
+            stages.close()
+
+
+def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path | None,
+                reuse: bool) -> BuildResult:
+    """``run_build``'s stages, on the stages given (left open)."""
     settings = project.settings
     forget_digests()  # input hashes are computed once in this build, then shared
     reader = IngestCache(previous if reuse else None)
@@ -198,8 +211,6 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphkit-state")
     prior_read = reading.submit(previous_state, previous if reuse else None)
     reading.shutdown(wait=False)  # the thread ends with the read
-    own_stages = stages is None
-    stages = Stages(STAGES, show_progress) if stages is None else stages
     with stages.stage("ingest") as st:
         data = ingest(project.sources, log, settings=project.settings, reader=reader)
         st.rows_in = sum(data.count().values())
@@ -240,8 +251,6 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
         carried = carry_ring_ids(rings, old_view, entity_map, keep=matching)
         ring_notes = [*ring_notes,
                       f"{carried:,} of {len(rings):,} rings keep their ids from {previous}"]
-    if own_stages:
-        stages.close()
     reused = {"ingest": reader.counts, "resolve": pairs_reuse.counts,
               "screen": screened.counts}
     notes += reader.notes + ([reader.note] if previous is not None and reuse else [])

@@ -125,6 +125,8 @@ class Stages:
         self.lines = show and not on_terminal()
         self.bar = tqdm(total=len(names), desc=label, unit="stage",
                         disable=not (show and on_terminal()), file=sys.stderr)
+        #: whether these stages froze the garbage collector's view (undone by ``close``)
+        self._froze = False
 
     @property
     def seconds(self) -> dict[str, float]:
@@ -142,7 +144,11 @@ class Stages:
         high_before = max_rss_mib()
         start, cpu_start = time.perf_counter(), time.process_time()
         with _Sampler() as sampler:
-            yield stats
+            try:
+                yield stats
+            except BaseException:
+                self._unfreeze()  # a failed build leaves nothing frozen behind
+                raise
         stats.seconds = time.perf_counter() - start
         stats.cpu_seconds = time.process_time() - cpu_start
         high_after = max_rss_mib()
@@ -154,15 +160,24 @@ class Stages:
             print(f"[{self.label}] {stats.line()}", file=sys.stderr, flush=True)
         # what a stage leaves is long-lived (its tables): the cyclic garbage collector's
         # full passes, which would walk it again and again, skip it until ``close`` (the
-        # young garbage is collected first, so that little of it is frozen with it)
-        gc.collect(1)
-        gc.freeze()
+        # young garbage is collected first, so that little of it is frozen with it). Only
+        # when nothing else froze objects: ``close`` must not thaw what its host froze.
+        if self._froze or gc.get_freeze_count() == 0:
+            gc.collect(1)
+            gc.freeze()
+            self._froze = True
+
+    def _unfreeze(self) -> None:
+        if self._froze:
+            gc.unfreeze()
+            self._froze = False
 
     def close(self) -> None:
         """Close the bar; the objects the stages left are looked at by the garbage
-        collector again."""
+        collector again. Whoever passes a ``Stages`` to a build must close it (a build
+        that fails inside a stage undoes the freeze itself)."""
         self.bar.close()
-        gc.unfreeze()
+        self._unfreeze()
 
 
 #: Seconds between two plain status lines of a long step (off a terminal).

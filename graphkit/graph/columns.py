@@ -378,15 +378,6 @@ def _list_array(groups: np.ndarray, values: pa.Array, n_groups: int) -> pd.Serie
     return pd.Series(pd.arrays.ArrowExtensionArray(array), dtype=LIST_DTYPE)
 
 
-def _combined(*columns: pd.Series) -> np.ndarray:
-    """One int64 code per distinct combination of the columns' values."""
-    code = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(column)
-        code = code * (len(uniques) + 1) + codes
-    return code
-
-
 def review_relationships(people: Resolution) -> pd.DataFrame:
     """``POSSIBLY_SAME_AS`` between the entities of record pairs left for review (the
     best-scored pair per entity pair; entity ids in sorted order)."""

@@ -114,6 +114,17 @@ def match_rings(old: Sequence[Mapping], new: Sequence[Mapping],
     return sorted(matches, key=lambda c: c.new)
 
 
+def _known(entities: pd.DataFrame) -> pd.DataFrame:
+    """The ``record_id, entity_id`` rows with both ids, as text (an entity map read back
+    or made by hand may hold missing or numeric ids; a build writes text)."""
+    frame = entities[["record_id", "entity_id"]]
+    if frame.isna().to_numpy().any():
+        frame = frame.dropna()
+    if not all(pd.api.types.is_string_dtype(frame[c]) for c in frame.columns):
+        frame = frame.astype(str)
+    return frame
+
+
 def entity_pairs(old_entities: pd.DataFrame, new_entities: pd.DataFrame) -> pd.DataFrame:
     """``entity_id_old, entity_id_new, n``: each pair of an old and a new entity sharing
     records and how many, in the order the join of the two ``record_id, entity_id`` frames
@@ -122,6 +133,7 @@ def entity_pairs(old_entities: pd.DataFrame, new_entities: pd.DataFrame) -> pd.D
     on integer codes; otherwise by a pandas merge."""
     from graphkit.graph.assemble import arrow_text  # (graph imports resolve, which imports this)
 
+    old_entities, new_entities = _known(old_entities), _known(new_entities)
     old_ids, new_ids = arrow_text(old_entities["record_id"]), arrow_text(new_entities["record_id"])
     if (pc.count_distinct(old_ids).as_py() != len(old_ids)
             or pc.count_distinct(new_ids).as_py() != len(new_ids)):

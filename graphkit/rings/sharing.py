@@ -133,7 +133,7 @@ def _codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Small integer codes of ``array``'s values in order of first appearance (-1 where
     missing), and the values they stand for: ``pd.factorize`` done in Arrow."""
     encoded = array.dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
