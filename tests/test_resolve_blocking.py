@@ -3,9 +3,12 @@ number of people, while the true duplicates stay candidates."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
+from graphkit.resolve import blocking
 from graphkit.resolve.blocking import KEY_POINTS, MIN_POINTS, NAME_KEYS, block
 from graphkit.resolve.prepare import prepare
 from graphkit.schema import NATIVE_COLUMNS, Layout
@@ -120,3 +123,62 @@ def test_a_duplicate_with_errors_everywhere_but_the_name_is_still_a_candidate():
     assert kept.pairs_by_key["phonetic_token+street_number+postcode_characters"] == 2
     assert kept.pairs_by_key["national_id_near"] == 3
     assert kept.uncorroborated == 2  # (0, 4) and (3, 4): no name, date or street agrees
+
+
+def _one_slip_apart(a: str, b: str) -> bool:
+    """The definition the near key implements: ``a`` and ``b`` are the same string once
+    a character is deleted from each, at positions at most one apart."""
+    return any(a[:p] + a[p + 1:] == b[:q] + b[q + 1:]
+               for p in range(len(a)) for q in range(len(b)) if abs(p - q) <= 1)
+
+
+def _ids_population(rng: np.random.Generator, n: int, alphabet: str,
+                    length: int) -> pd.DataFrame:
+    """``n`` people whose national ids are drawn from few values, many retyped with a
+    substituted character or two neighbours swapped, some shared by many records."""
+    pool = ["".join(rng.choice(list(alphabet), length)) for _ in range(n // 3)]
+    ids = []
+    for _ in range(n):
+        value = list(pool[rng.integers(len(pool))])
+        slip = rng.integers(4)
+        at = int(rng.integers(length - 1))
+        if slip == 1:
+            value[at] = str(rng.choice(list(alphabet)))
+        elif slip == 2:
+            value[at], value[at + 1] = value[at + 1], value[at]
+        ids.append("".join(value) if rng.random() > 0.05 else "")
+    blank = dict.fromkeys(NATIVE_COLUMNS[Layout.PEOPLE], "")
+    return pd.DataFrame([dict(blank, record_id=f"r{i}", first_name="Ann", last_name="Moss",
+                              national_id=v) for i, v in enumerate(ids)])
+
+
+def test_near_id_pairs_are_exactly_the_ids_one_slip_apart():
+    # digits (read as integers), letters and digits, and long ids (made as strings by
+    # Arrow): each pair found is one slip apart and each such pair is found
+    rng = np.random.default_rng(5)
+    for alphabet, length in (("0123456789", 6), ("01AB", 7), ("0123456789ÄB", 30)):
+        features = prepare(_ids_population(rng, 300, alphabet, length))
+        ids = features.frame["national_id"].tolist()
+        n = len(ids)
+        found, _ = blocking._near_pairs(features, "national_id", n, n, None, 0)
+        expected = {i * n + j for i in range(n) for j in range(i + 1, n)
+                    if ids[i] and ids[j] and _one_slip_apart(ids[i], ids[j])}
+        assert set(found.tolist()) == expected
+        assert len(expected) > n // 2
+
+
+def test_near_id_blocks_are_the_same_read_as_numerals_or_as_strings(monkeypatch):
+    # with small blocks (windowed) the pairs and the count of large blocks do not depend
+    # on whether the ids were read as integers or made as strings
+    features = prepare(_ids_population(np.random.default_rng(8), 400, "0123456789", 5))
+    n = len(features)
+    orders = functools.partial(blocking.sort_orders, features)
+    as_numerals = [blocking._near_pairs(features, "national_id", mb, n, orders, w)
+                   for mb, w in ((2, 1), (3, 2), (8, 1))]
+    monkeypatch.setattr(blocking._Numerals, "of", classmethod(lambda cls, *a: None))
+    as_strings = [blocking._near_pairs(features, "national_id", mb, n, orders, w)
+                  for mb, w in ((2, 1), (3, 2), (8, 1))]
+    for (pairs, large), (string_pairs, string_large) in zip(as_numerals, as_strings):
+        assert np.array_equal(pairs, string_pairs)
+        assert large == string_large
+    assert as_numerals[0][1] > 0
