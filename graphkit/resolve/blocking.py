@@ -436,10 +436,11 @@ def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _near_pairs(features: Features, column: str, max_block: int, n: int,
                 orders, window: int) -> tuple[np.ndarray, int]:
-    """Sorted distinct pair codes of records whose values are one typing slip apart (one
-    character substituted, or two neighbouring characters swapped) or equal: records
-    that share the value with one character deleted, at position ``at`` on one side and
-    ``at`` or ``at + 1`` on the other; each pair of positions is a step, its blocks as
+    """Sorted distinct pair codes of records whose values are one typing slip apart or
+    equal: records that share the value with one character deleted, at position ``at``
+    on one side and ``at`` or ``at + 1`` on the other (one character substituted, two
+    neighbouring characters swapped, or a character dropped at one place and another
+    added next to it: ``x a c y`` meets ``x c b y``); each pair of positions is a step, its blocks as
     :func:`_pairs_within_blocks`. Returns the codes and the number of blocks over
     ``max_block`` (counted in every step).
 
