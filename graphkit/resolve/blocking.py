@@ -440,8 +440,8 @@ def _near_pairs(features: Features, column: str, max_block: int, n: int,
     equal: records that share the value with one character deleted, at position ``at``
     on one side and ``at`` or ``at + 1`` on the other (one character substituted, two
     neighbouring characters swapped, or a character dropped at one place and another
-    added next to it: ``x a c y`` meets ``x c b y``); each pair of positions is a step, its blocks as
-    :func:`_pairs_within_blocks`. Returns the codes and the number of blocks over
+    added next to it: ``x a c y`` meets ``x c b y``); each pair of positions is a step,
+    its blocks as :func:`_pairs_within_blocks`. Returns the codes and the number of blocks over
     ``max_block`` (counted in every step).
 
     A value no other value meets in any step (:func:`_linked_values`; most of them) has,
