@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from graphkit.rings.population import Population
 from graphkit.rings.records import ends_of_type
-from graphkit.rings.sharing import node_column, sanction_hits
+from graphkit.rings.sharing import _arrow, node_column, sanction_hits
 from graphkit.schema import Label, Rel
 
 FINDING_COLUMNS = ("pattern", "idents", "members", "n_people", "description", "records",
@@ -81,10 +81,7 @@ def _groups(pop: Population, rel: str) -> pd.DataFrame:
     })
     out.insert(2, "members", _sorted_sets(rows["ident_id"].to_numpy(np.int64),
                                           rows["entity_id"].to_numpy(np.int64), out.index))
-    records = pa.array(rows["records"].array) if isinstance(
-        rows["records"].dtype, pd.ArrowDtype) else pa.array(rows["records"].tolist(),
-                                                            pa.list_(pa.string()))
-    records = records.combine_chunks() if isinstance(records, pa.ChunkedArray) else records
+    records = _arrow(rows["records"]).cast(pa.list_(pa.string()))
     parent = pc.list_parent_indices(records)
     flat = pc.list_flatten(records).cast(pa.string())
     valid = pc.is_valid(flat)

@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphkit.rings.records import ends_of_type, resolved_of
-from graphkit.rings.sharing import Sharing, node_column
+from graphkit.rings.sharing import Sharing, _arrow, node_column
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
 
@@ -111,10 +111,7 @@ def _vpn_exits(t: pd.DataFrame, vpn_records: set[str]) -> frozenset[int]:
     ips = t.loc[(t["type"] == Rel.USES_IP.value).to_numpy(bool), ["ident_id", "records"]]
     if ips.empty or not vpn_records:
         return frozenset()
-    records = pa.array(ips["records"].array) if isinstance(ips["records"].dtype,
-                                                            pd.ArrowDtype) else \
-        pa.array(ips["records"].tolist(), pa.list_(pa.string()))
-    records = records.combine_chunks() if isinstance(records, pa.ChunkedArray) else records
+    records = _arrow(ips["records"]).cast(pa.list_(pa.string()))
     parent = pc.list_parent_indices(records).to_numpy()
     hit = pc.is_in(pc.list_flatten(records).cast(pa.string()),
                    value_set=pa.array(sorted(vpn_records), pa.string()))

@@ -10,14 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables
-from graphkit.rings.sharing import node_column, node_positions
+from graphkit.rings.sharing import _arrow, _codes, node_column, node_positions
 from graphkit.schema import Rel
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    array = pa.array(values.array) if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype) \
-        else pa.array(values.to_numpy(dtype=object), from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def resolved_records(tables: GraphTables) -> pd.DataFrame:
@@ -26,17 +20,15 @@ def resolved_records(tables: GraphTables) -> pd.DataFrame:
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_resolved_records" not in cache:
         rels = tables.relationships
-        is_resolved = pc.equal(_arrow(rels["type"]), Rel.RESOLVED_TO.value)
-        rows = np.flatnonzero(is_resolved.to_numpy(zero_copy_only=False))
+        rows = rows_of_type(tables, Rel.RESOLVED_TO.value)
         start = rels["start_id"].to_numpy(np.int64)[rows]
         at = node_positions(tables, start)
         if "kind" in tables.nodes.columns:
             kind = _arrow(tables.nodes["kind"]).take(pa.array(np.maximum(at, 0)))
             kind = pc.if_else(pa.array(at >= 0), kind, pa.nulls(len(at), kind.type))
-            codes = kind.dictionary_encode()
-            categories = codes.dictionary.to_pylist()
-            numbers = codes.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-            kinds = pd.Categorical.from_codes(numbers.astype(np.int64), categories=categories)
+            numbers, categories = _codes(kind)
+            kinds = pd.Categorical.from_codes(numbers.astype(np.int64),
+                                              categories=categories.tolist())
         else:
             kinds = pd.Categorical.from_codes(np.full(len(rows), -1), categories=[])
         cache["_resolved_records"] = pd.DataFrame({
@@ -56,10 +48,8 @@ def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
     encoded once per tables."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_type_codes" not in cache:
-        encoded = _arrow(tables.relationships["type"]).dictionary_encode()
-        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-        cache["_type_codes"] = (codes, {t: i for i, t in
-                                        enumerate(encoded.dictionary.to_pylist())})
+        codes, types = _codes(_arrow(tables.relationships["type"]))
+        cache["_type_codes"] = (codes, {t: i for i, t in enumerate(types.tolist())})
     codes, number = cache["_type_codes"]
     return np.flatnonzero(codes == number[rel]) if rel in number else np.zeros(0, np.int64)
 
