@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from graphkit.intcodes import first_seen_codes
+
 
 def entity_roots(record_ids: np.ndarray, labels: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -150,10 +152,9 @@ def entity_pairs(old_entities: pd.DataFrame, new_entities: pd.DataFrame) -> pd.D
     new_codes = pc.dictionary_encode(arrow_text(new_entities["entity_id"]).take(
         at.filter(pc.is_valid(at))))
     a, b = old_codes.indices.to_numpy(), new_codes.indices.to_numpy()
-    key = a.astype(np.int64) * max(len(new_codes.dictionary), 1) + b
-    _, first, n = np.unique(key, return_index=True, return_counts=True)
-    order = np.argsort(first, kind="stable")
-    first, n = first[order], n[order]
+    pair, first = first_seen_codes(a.astype(np.int64) * max(len(new_codes.dictionary), 1)
+                                   + b)
+    n = np.bincount(pair, minlength=len(first))
     return pd.DataFrame({
         "entity_id_old": old_codes.dictionary.take(a[first]).to_numpy(zero_copy_only=False),
         "entity_id_new": new_codes.dictionary.take(b[first]).to_numpy(zero_copy_only=False),
