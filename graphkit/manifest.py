@@ -151,9 +151,7 @@ def build_inputs(result: Any, shown: dict[Path, str]) -> list[dict[str, Any]]:
 def build_counts(result: Any) -> dict[str, Any]:
     """Rows loaded, issues, graph size and findings of a ``BuildResult``."""
     tables = result.tables
-    from graphkit.pipeline import label_counts
-
-    labels = label_counts(tables)
+    labels = tables.label_counts()
     issues = result.data.log.counts
     return {
         "rows": result.data.count(),

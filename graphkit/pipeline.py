@@ -450,25 +450,6 @@ BUILD_JSON = "build.json"
 GRAPHML_FILE = "graph.graphml"
 
 
-def label_counts(tables: GraphTables) -> dict[str, int]:
-    """Nodes per label (counted once per tables: summary.txt, build.json and the
-    manifest all say it)."""
-    cache = tables.__dict__.setdefault("_counts", {})
-    if "labels" not in cache:
-        cache["labels"] = {str(k): int(v)
-                           for k, v in tables.nodes["label"].value_counts().items()}
-    return dict(cache["labels"])
-
-
-def relationship_type_counts(tables: GraphTables) -> dict[str, int]:
-    """Relationships per type (counted once per tables)."""
-    cache = tables.__dict__.setdefault("_counts", {})
-    if "types" not in cache:
-        cache["types"] = {str(k): int(v)
-                          for k, v in tables.relationships["type"].value_counts().items()}
-    return dict(cache["types"])
-
-
 def build_record(result: BuildResult, written: list[Path]) -> dict:
     """The content of ``build.json``: what was loaded and built, the settings, each
     stage's seconds, rows in and out, rows per second and peak memory, and the files."""
@@ -484,8 +465,8 @@ def build_record(result: BuildResult, written: list[Path]) -> dict:
         "people_review_pairs": int(decisions.get("review", 0)),
         "nodes": len(result.tables.nodes),
         "relationships": len(result.tables.relationships),
-        "labels": label_counts(result.tables),
-        "relationship_types": relationship_type_counts(result.tables),
+        "labels": result.tables.label_counts(),
+        "relationship_types": result.tables.type_counts(),
         "sanctions_entries": len(result.sanctions),
         "sanctions_hits": len(result.hits),
         "clusters": len(result.clusters.clusters),
@@ -501,7 +482,7 @@ def build_record(result: BuildResult, written: list[Path]) -> dict:
 
 def summary_text(result: BuildResult) -> str:
     """A short report a person can read: what was loaded, found and set aside."""
-    labels = label_counts(result.tables)
+    labels = result.tables.label_counts()
     clusters = result.clusters.clusters
     counts = result.data.log.counts
     lines = [

@@ -50,6 +50,21 @@ class GraphTables:
         """Property columns of the relationship table."""
         return [c for c in self.relationships.columns if c not in REL_TABLE_COLUMNS]
 
+    def label_counts(self) -> dict[str, int]:
+        """Nodes per label (counted once: summary.txt, build.json and the manifest all
+        say it; the tables are only read once built)."""
+        return dict(self._counts("labels", self.nodes["label"]))
+
+    def type_counts(self) -> dict[str, int]:
+        """Relationships per type (counted once, as :meth:`label_counts`)."""
+        return dict(self._counts("types", self.relationships["type"]))
+
+    def _counts(self, name: str, column: pd.Series) -> dict[str, int]:
+        cache = self.__dict__.setdefault("_counted", {})
+        if name not in cache:
+            cache[name] = {str(k): int(v) for k, v in column.value_counts().items()}
+        return cache[name]
+
 
 _ARROW = {"list": pa.list_(pa.string()), "float": pa.float64(), "int": pa.int64(),
           "str": pa.string()}
