@@ -79,6 +79,26 @@ def test_supporting_facts_move_the_score_both_ways(screener):
     assert by_id and by_id[0]["list_id"] == "17616" and "id number" in by_id[0]["evidence"]
 
 
+def test_fact_scores_equal_the_model_on_all_features(screener):
+    """The fast path (name terms summed once, facts added per record) scores exactly as the
+    logistic model on the whole feature set, and its evidence matches ``fact_features``."""
+    from graphkit.screen.score import calibrated, fact_features
+
+    for facts in ({}, {"dob": "1965-08-07", "country": "North Korea"},
+                  {"dob": "1990-03-03", "country": "Russia", "id_number": "563410081"}):
+        hits = screener.screen_one("Ryu Jin", "person", threshold=0.0, **facts)
+        assert hits
+        for hit in hits[:5]:
+            cand = next(c for c in screener.name_candidates("Ryu Jin", "person")
+                        if c.listed_name == hit["matched_name"])
+            row = cand.row
+            entry = screener._entries[row]
+            features, notes = fact_features(facts.get("dob", ""), facts.get("country", ""),
+                                            facts.get("id_number", ""), entry)
+            assert hit["score"] == round(calibrated({**cand.features, **features})[0], 4)
+            assert all(note in hit["evidence"] for note in notes)
+
+
 def test_evidence_names_the_alias_and_each_token(screener):
     hit = _top(screener, "Gim Jeong-eun", "person")
     assert hit["matched_name"] == "KIM, Jong Un" and hit["alias_quality"] == "strong"

@@ -27,14 +27,22 @@ from graphkit.progress import Progress
 from graphkit.screen.index import SanctionsIndex, bucket_of, tokens_for
 from graphkit.screen.names import name_variants
 from graphkit.screen.score import (
+    FACT_FEATURES,
     MAX_FACT_LOG_ODDS,
+    NAME_FEATURES,
+    EntryFacts,
     calibrated,
-    fact_features,
+    entry_facts,
+    fact_flags,
+    fact_notes,
     listed_date,
     log_odds,
     logit,
     merge_compounds,
     name_features,
+    probability,
+    query_facts,
+    summed_log_odds,
     token_similarity,
 )
 from graphkit.settings import DEFAULT_SETTINGS
@@ -68,6 +76,8 @@ class Candidate:
     features: dict[str, float]
     pairs: list[tuple[str, str, float]]
     name_logit: float  # log-odds from the name alone (no supporting facts)
+    #: the name's terms of the calibrated log-odds, summed in the model's order
+    name_terms: float
 
 
 class Screener:
@@ -84,6 +94,14 @@ class Screener:
             self._lists.setdefault(party, []).append(f"{entry['list']}:{entry['list_id']}")
         self._lists = {p: "; ".join(dict.fromkeys(refs)) for p, refs in self._lists.items()}
         self.name_candidates = lru_cache(maxsize=NAME_CACHE)(self._name_candidates)
+        self._facts: list[EntryFacts | None] = [None] * len(self._entries)
+
+    def entry_facts(self, row: int) -> EntryFacts:
+        """The supporting facts of listed entry ``row``, parsed on first use."""
+        facts = self._facts[row]
+        if facts is None:
+            facts = self._facts[row] = entry_facts(self._entries[row])
+        return facts
 
     def _name_candidates(self, name: str, bucket: str) -> tuple[Candidate, ...]:
         """Scored-by-name candidates of one name in one bucket (cached by name)."""
@@ -114,7 +132,8 @@ class Screener:
                                                 person=bucket == "person")
             features["weak_alias"] = float(listed.weak)
             out.append(Candidate(listed.row, listed.name, listed.weak, features,
-                                 alignment.pairs, log_odds(features)))
+                                 alignment.pairs, log_odds(features),
+                                 summed_log_odds(features, NAME_FEATURES)))
         return tuple(out)
 
     def screen_one(self, name: str, kind: str = "", dob: str = "", country: str = "",
@@ -124,22 +143,23 @@ class Screener:
         # facts can add at most this much; a candidate below the bar even then is skipped
         bar = logit(threshold) - (MAX_FACT_LOG_ODDS if dob or country or id_number else 0.0)
         best: dict[int, dict] = {}
+        query = query_facts(dob, country, id_number) if dob or country or id_number else None
         for bucket in buckets:
             for cand in self.name_candidates(name, bucket):
                 if cand.name_logit < bar:
                     continue
-                entry = self._entries[cand.row]
-                facts, notes = fact_features(dob, country, id_number, entry)
-                score, terms = calibrated({**cand.features, **facts})
+                facts = fact_flags(query, self.entry_facts(cand.row)) if query else {}
+                score = probability(summed_log_odds(facts, FACT_FEATURES, cand.name_terms))
                 if score < threshold or score <= best.get(cand.row, {}).get("score", -1):
                     continue
+                entry = self._entries[cand.row]
                 best[cand.row] = {
                     "list": entry["list"], "list_id": entry["list_id"],
                     "listed_name": entry["name"], "matched_name": cand.listed_name,
                     "alias_quality": "weak" if cand.weak else "strong",
                     "programs": ";".join(entry["programs"]), "score": round(score, 4),
                     "name_score": round(cand.features["name_min"], 4),
-                    "_cand": cand, "_notes": notes, "_terms": terms,
+                    "_cand": cand, "_query": query, "_facts": facts,
                 }
         hits = []
         seen: set[int] = set()
@@ -150,8 +170,10 @@ class Screener:
                 hit["lists"] = self._lists[party]
                 hits.append(hit)
         for hit in hits:
-            hit["evidence"] = _evidence(name, hit.pop("_cand"), hit.pop("_notes"),
-                                        hit.pop("_terms"))
+            cand, query, facts = hit.pop("_cand"), hit.pop("_query"), hit.pop("_facts")
+            notes = fact_notes(query, self.entry_facts(cand.row), facts) if query else []
+            _, terms = calibrated({**cand.features, **facts})
+            hit["evidence"] = _evidence(name, cand, notes, terms)
         return hits
 
 
@@ -229,8 +251,7 @@ def screen(names: pd.DataFrame, lists: pd.DataFrame | str | Path | Iterable,
         raise ValueError(f"names to screen lack column(s) {', '.join(missing)}")
     screener = screener or Screener(_as_frame(lists))
     columns = [c for c in INPUT_COLUMNS if c in names.columns]
-    records = [tuple(_text(v) for v in row)
-               for row in names[columns].itertuples(index=False, name=None)]
+    records = list(zip(*(_texts(names[c]) for c in columns), strict=True))
     bar = Progress(len(records), "screen", unit="name", show=show_progress)
     # a name's repeats are screened one after another, so the (bounded) name cache meets
     # every repeat however large the batch; hits come back in input order
@@ -256,6 +277,11 @@ def _screen_record(screener: Screener, values: tuple, columns: list[str],
             for hit in screener.screen_one(rec["name"], rec.get("kind", ""), rec.get("dob", ""),
                                            rec.get("country", ""), rec.get("id_number", ""),
                                            threshold)]
+
+
+def _texts(column: pd.Series) -> list[str]:
+    """A column's values as text, missing values as ``""`` (as :func:`_text` does)."""
+    return [_text(v) for v in column.tolist()]
 
 
 def _text(value: object) -> str:

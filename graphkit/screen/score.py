@@ -255,41 +255,95 @@ def listed_date(text: str) -> str:
     return parse_sdn_date(text) or ""
 
 
-def fact_features(dob: str, country: str, id_number: str, entry: dict) -> tuple[dict, list[str]]:
-    """Features and evidence notes from the supporting facts of a query and an entry."""
+@dataclass(frozen=True)
+class QueryFacts:
+    """A query's supporting facts, parsed once: ISO date of birth, country code and the
+    id number as given and normalised (empty when absent)."""
+
+    dob: str
+    country: str
+    id_number: str
+    number: str | None
+
+    def __bool__(self) -> bool:
+        return bool(self.dob or self.country or self.number)
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """A listed entry's supporting facts, parsed once: ISO dates of birth (list order),
+    country codes and normalised id numbers."""
+
+    dobs: tuple[str, ...]
+    countries: frozenset[str]
+    ids: frozenset[str | None]
+
+
+def query_facts(dob: str, country: str, id_number: str) -> QueryFacts:
+    """Parse a query's date of birth, country and id number once."""
+    return QueryFacts(_query_date(dob) if dob else "", _query_country(country) if country else "",
+                      id_number, normalize_document(id_number) if id_number else None)
+
+
+#: Dates of birth and countries repeat across a population's records: parsed once each.
+_query_date = functools.lru_cache(maxsize=65_536)(listed_date)
+_query_country = functools.lru_cache(maxsize=4_096)(country_code)
+
+
+def entry_facts(entry: dict) -> EntryFacts:
+    """Parse a listed entry's dates of birth, countries and id numbers once."""
+    listed_ids = [*entry["passports"], *entry["national_ids"],
+                  *(i.split(":", 1)[-1].split("(")[0] for i in entry["other_ids"])]
+    return EntryFacts(
+        tuple(d for d in (listed_date(t) for t in entry["dobs"]) if d),
+        frozenset({country_code(c) for c in [*entry["nationalities"], *entry["citizenships"]]}
+                  - {""}),
+        frozenset(normalize_document(i) for i in listed_ids))
+
+
+def fact_flags(query: QueryFacts, entry: EntryFacts) -> dict[str, float]:
+    """The supporting-fact features of a query against an entry (no evidence notes)."""
     features: dict[str, float] = {}
-    notes: list[str] = []
-    if not (dob or country or id_number):
-        return features, notes
-    dob = listed_date(dob) if dob else ""
-    listed_dobs = [d for d in (listed_date(t) for t in entry["dobs"]) if d]
-    if dob and listed_dobs:
-        if any(dob.startswith(d) or d.startswith(dob) for d in listed_dobs):
-            exact = any(len(d) >= 10 and d == dob for d in listed_dobs)
+    dob = query.dob
+    if dob and entry.dobs:
+        if any(dob.startswith(d) or d.startswith(dob) for d in entry.dobs):
+            exact = any(len(d) >= 10 and d == dob for d in entry.dobs)
             features["dob_exact" if exact else "dob_year"] = 1.0
-            notes.append(f"dob {dob} agrees with listed {', '.join(listed_dobs)}")
         else:
             features["dob_conflict"] = 1.0
-            notes.append(f"dob {dob} conflicts with listed {', '.join(listed_dobs)}")
-    code = country_code(country) if country else ""
-    listed_countries = {country_code(c) for c in
-                        [*entry["nationalities"], *entry["citizenships"]]} - {""}
-    if code and listed_countries:
-        if code in listed_countries:
-            features["country_agree"] = 1.0
-            notes.append(f"country {code} agrees")
-        else:
-            features["country_conflict"] = 1.0
-            listed_text = ", ".join(sorted(listed_countries))
-            notes.append(f"country {code} conflicts with listed {listed_text}")
-    number = normalize_document(id_number) if id_number else None
-    if number:
-        listed_ids = [*entry["passports"], *entry["national_ids"],
-                      *(i.split(":", 1)[-1].split("(")[0] for i in entry["other_ids"])]
-        if number in {normalize_document(i) for i in listed_ids}:
-            features["id_match"] = 1.0
-            notes.append(f"id number {id_number} is listed")
-    return features, notes
+    if query.country and entry.countries:
+        features["country_agree" if query.country in entry.countries
+                 else "country_conflict"] = 1.0
+    if query.number and query.number in entry.ids:
+        features["id_match"] = 1.0
+    return features
+
+
+def fact_notes(query: QueryFacts, entry: EntryFacts, features: dict[str, float]) -> list[str]:
+    """Evidence notes for the supporting-fact ``features`` of a query against an entry."""
+    notes: list[str] = []
+    dobs = ", ".join(entry.dobs)
+    if "dob_exact" in features or "dob_year" in features:
+        notes.append(f"dob {query.dob} agrees with listed {dobs}")
+    elif "dob_conflict" in features:
+        notes.append(f"dob {query.dob} conflicts with listed {dobs}")
+    if "country_agree" in features:
+        notes.append(f"country {query.country} agrees")
+    elif "country_conflict" in features:
+        listed_text = ", ".join(sorted(entry.countries))
+        notes.append(f"country {query.country} conflicts with listed {listed_text}")
+    if "id_match" in features:
+        notes.append(f"id number {query.id_number} is listed")
+    return notes
+
+
+def fact_features(dob: str, country: str, id_number: str, entry: dict) -> tuple[dict, list[str]]:
+    """Features and evidence notes from the supporting facts of a query and an entry."""
+    if not (dob or country or id_number):
+        return {}, []
+    query, facts = query_facts(dob, country, id_number), entry_facts(entry)
+    features = fact_flags(query, facts)
+    return features, fact_notes(query, facts, features)
 
 
 #: The most that supporting facts can add to a name's log-odds.
@@ -313,5 +367,25 @@ def calibrated(features: dict[str, float]) -> tuple[float, list[tuple[str, float
     """Probability from the logistic model, and each feature's contribution (log-odds)."""
     terms = [(f, COEFFICIENTS[f] * features.get(f, 1.0 if f == "bias" else 0.0))
              for f in FEATURES]
-    logit = sum(t for _, t in terms)
-    return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0))), terms
+    return probability(summed_log_odds(features)), terms
+
+
+#: The features of the name (first in :data:`FEATURES`) and of the supporting facts.
+NAME_FEATURES = FEATURES[:FEATURES.index("dob_exact")]
+FACT_FEATURES = FEATURES[len(NAME_FEATURES):]
+
+
+def summed_log_odds(features: dict[str, float], fields: Sequence[str] = FEATURES,
+                    start: float = 0.0) -> float:
+    """``start`` plus each of ``fields``' terms, added one by one in :data:`FEATURES`
+    order: the log-odds of :func:`calibrated`, so that a sum of the name's terms, carried
+    on with the facts' terms, gives exactly the same number."""
+    total = start
+    for f in fields:
+        total += COEFFICIENTS[f] * features.get(f, 1.0 if f == "bias" else 0.0)
+    return total
+
+
+def probability(log_odds_value: float) -> float:
+    """The logistic model's probability for a log-odds (clipped to ±40)."""
+    return 1.0 / (1.0 + math.exp(-max(min(log_odds_value, 40.0), -40.0)))
