@@ -14,6 +14,7 @@ listed party; :data:`DEFAULT_THRESHOLD` is where a hit goes to a person to decid
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 import types
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ from graphkit.screen.score import (
     EntryFacts,
     calibrated,
     entry_facts,
+    fact_cap,
     fact_flags,
     fact_notes,
     listed_date,
@@ -144,11 +146,16 @@ class Screener:
         bar = logit(threshold) - (MAX_FACT_LOG_ODDS if dob or country or id_number else 0.0)
         best: dict[int, dict] = {}
         query = query_facts(dob, country, id_number) if dob or country or id_number else None
+        # (a hair under the threshold's log-odds, for rounding; none below a tiny threshold)
+        floor = logit(threshold) - 1e-9 if threshold >= 1e-9 else -math.inf
         for bucket in buckets:
             for cand in self.name_candidates(name, bucket):
                 if cand.name_logit < bar:
                     continue
-                facts = fact_flags(query, self.entry_facts(cand.row)) if query else {}
+                listed = self.entry_facts(cand.row)
+                if cand.name_terms + fact_cap(query, listed) < floor:
+                    continue  # even every fact this query and entry share could not lift it
+                facts = fact_flags(query, listed) if query else {}
                 score = probability(summed_log_odds(facts, FACT_FEATURES, cand.name_terms))
                 if score < threshold or score <= best.get(cand.row, {}).get("score", -1):
                     continue

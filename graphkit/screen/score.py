@@ -319,6 +319,21 @@ def fact_flags(query: QueryFacts, entry: EntryFacts) -> dict[str, float]:
     return features
 
 
+def fact_cap(query: QueryFacts | None, entry: EntryFacts) -> float:
+    """The most the supporting facts of ``query`` can add to the log-odds against
+    ``entry``: only the facts both sides carry can agree."""
+    if query is None:
+        return 0.0
+    cap = 0.0
+    if query.dob and entry.dobs:
+        cap += max(COEFFICIENTS["dob_exact"], COEFFICIENTS["dob_year"], 0.0)
+    if query.country and entry.countries:
+        cap += max(COEFFICIENTS["country_agree"], 0.0)
+    if query.number and entry.ids:
+        cap += max(COEFFICIENTS["id_match"], 0.0)
+    return cap
+
+
 def fact_notes(query: QueryFacts, entry: EntryFacts, features: dict[str, float]) -> list[str]:
     """Evidence notes for the supporting-fact ``features`` of a query against an entry."""
     notes: list[str] = []
