@@ -129,34 +129,44 @@ def write_graphml(source: GraphSource, path: str | Path, batch_rows: int = BATCH
 
 # --- node-link JSON ---------------------------------------------------------------------
 
-def _present(value) -> bool:
-    return value is not None
+def _json_items(batch: pa.RecordBatch, skip: tuple[str, ...], last: dict[str, str]
+                ) -> list[dict]:
+    """One dict per row of ``batch``: its present (non-null) values in column order,
+    except the ``skip`` columns, then ``last`` (item key: column) at the end. Columns
+    null on every row of the batch are left out before any row is looked at."""
+    names = [n for n in batch.schema.names
+             if n not in skip and batch.column(n).null_count < batch.num_rows]
+    columns = [batch.column(n).to_pylist() for n in names]
+    tails = [batch.column(c).to_pylist() for c in last.values()]
+    tail_keys = list(last)
+    return [{**{n: v for n, v in zip(names, values, strict=True) if v is not None},
+             **dict(zip(tail_keys, tail, strict=True))}
+            for values, tail in zip(zip(*columns, strict=True), zip(*tails, strict=True),
+                                    strict=True)]
 
 
 def write_graph_json(source: GraphSource, path: str | Path, batch_rows: int = BATCH_ROWS
                      ) -> None:
     """Write the graph losslessly (lists kept) as networkx node-link JSON
-    (``edges="edges"``), streamed one node or edge at a time."""
+    (``edges="edges"``), streamed a batch at a time (one item a line)."""
     _, nodes = graph_batches(source, "nodes", batch_rows)
     _, rels = graph_batches(source, "relationships", batch_rows)
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per item
     with Path(path).open("w", encoding="utf-8") as out:
         out.write('{"directed": true, "multigraph": true, "graph": {}, "nodes": [')
         first = True
         for batch in nodes:
-            for row in batch.to_pylist():
-                item = {k: v for k, v in row.items()
-                        if k not in ("node_id", "key") and _present(v)}
-                item["id"] = row["key"]
-                out.write(("" if first else ",\n") + json.dumps(item, ensure_ascii=False))
+            items = _json_items(batch, ("node_id", "key"), {"id": "key"})
+            if items:
+                out.write(("" if first else ",\n") + ",\n".join(map(encode, items)))
                 first = False
         out.write('],\n"edges": [')
         first = True
         for batch in rels:
-            for row in batch.to_pylist():
-                item = {k: v for k, v in row.items()
-                        if k not in ("start_id", "end_id", "start", "end") and _present(v)}
-                item.update(source=row["start"], target=row["end"], key=row["type"])
-                out.write(("" if first else ",\n") + json.dumps(item, ensure_ascii=False))
+            items = _json_items(batch, ("start_id", "end_id", "start", "end"),
+                                {"source": "start", "target": "end", "key": "type"})
+            if items:
+                out.write(("" if first else ",\n") + ",\n".join(map(encode, items)))
                 first = False
         out.write("]}\n")
 
