@@ -101,9 +101,10 @@ def parse_remarks(remarks: str) -> RemarkFacts:
     """
     facts = RemarkFacts()
     text = _empty(remarks or "")
-    for match in _ALIAS.finditer(text):
-        facts.weak_aliases.append(match.group(2).strip())
-    text = _ALIAS.sub("", text)
+    if ".k.a." in text:  # most remarks have no alias: skip the (slow) alias scan
+        for match in _ALIAS.finditer(text):
+            facts.weak_aliases.append(match.group(2).strip())
+        text = _ALIAS.sub("", text)
     for part in text.split(";"):
         section = part.strip().rstrip(".").strip()
         if section.lower().startswith("alt. "):
