@@ -82,9 +82,10 @@ def analyse(n_people: int, cache: Path | None, budgets: list[float], brief: bool
     score = review["score"].to_numpy()
     print(f"\n=== {n_people:,} people, {n:,} records: {len(at):,} review pairs "
           f"({1000 * len(at) / n:.2f} per 1k records), {int(is_true.sum()):,} true")
-    rows = budget_rows(n_people, people, person, result, budgets)
     if brief:
-        return rows
+        del features, levels  # not needed again: memory for the budgets' resolutions
+        kept.clear()
+        return budget_rows(n_people, people, person, result, budgets)
     for lo, hi in ((0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01)):
         s = (score >= lo) & (score < hi)
         if s.any():
@@ -121,7 +122,9 @@ def analyse(n_people: int, cache: Path | None, budgets: list[float], brief: bool
     print(f"  records in review: {int((degree > 0).sum()):,}, with more than one review pair:"
           f" {int((degree > 1).sum()):,}")
     _what_ifs(features, left, right, levels, truth, model)
-    return rows
+    del features, levels
+    kept.clear()
+    return budget_rows(n_people, people, person, result, budgets)
 
 
 def _true_pairs(pairs: pd.DataFrame, person_of: pd.Series) -> np.ndarray:

@@ -5,9 +5,10 @@ features (:mod:`~graphkit.resolve.prepare`) → blocking (:mod:`~graphkit.resolv
 → field comparisons (:mod:`~graphkit.resolve.compare`) → Fellegi–Sunter weights estimated
 by EM without labels (:mod:`~graphkit.resolve.model`) → clustering with a chaining guard
 (:mod:`~graphkit.resolve.cluster`); members of one household are never merged
-(:mod:`~graphkit.resolve.households`: decision ``household``). Every merged or
-reviewable pair carries its waterfall: each field's agreement level and the weight it
-added.
+(:mod:`~graphkit.resolve.households`: decision ``household``); the uncertain pairs are
+ranked and cut to the review budget (:mod:`~graphkit.resolve.review`: decisions
+``review`` and ``over_budget``). Every merged or reviewable pair carries its waterfall:
+each field's agreement level and the weight it added.
 
 >>> import graphkit
 >>> import tempfile
