@@ -21,8 +21,8 @@ from pandas.testing import assert_frame_equal
 import graphkit
 from graphkit.cli import main
 from graphkit.ingest import ingest
-from graphkit.ingest.project import native_project
-from graphkit.issues import IssueLog
+from graphkit.ingest.project import load_project, native_project
+from graphkit.issues import InputError, IssueLog
 from graphkit.pipeline import BUILD_JSON, run_build, write_outputs
 from graphkit.resolve.review import (
     OVER_BUDGET,
@@ -214,3 +214,17 @@ def test_cli_takes_the_budget_and_refuses_a_negative_one(world, tmp_path, capsys
         main(["build", "--input", str(world), "--out", str(tmp_path / "b"),
               "--review-budget", "-1"])
     assert "expected a number of 0 or more" in capsys.readouterr().err
+
+
+def test_a_project_file_sets_the_budget_and_a_negative_one_is_named(world, tmp_path):
+    lines = ["name: budget", "sources:"] + [
+        f"  - file: {world / layout}.csv\n    loader: {layout}" for layout in
+        ("people", "payroll", "shipments", "logins", "companies")]
+    path = tmp_path / "project.yml"
+    path.write_text("\n".join([*lines, "allow_outside_paths: true", "review_budget: 0.5"])
+                    + "\n", encoding="utf-8")
+    assert load_project(path).settings.review_budget == 0.5
+    path.write_text("\n".join([*lines, "review_budget: -1"]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"project.yml: 'review_budget': expected a number "
+                                         r"of 0 or more, got the number -1"):
+        load_project(path)
