@@ -13,9 +13,14 @@ once; the pairs graphkit sends to review are split by the truth and tabulated:
   floor ``m`` (``FIELD_M_FLOOR``) instead of the EM estimate, and the household fields'
   disagreements summed instead of counted once (band = probability in
   [review, merge), household pairs excluded; merges counted as true and false), and
-  whether true pairs change e-mail, phone and address together or independently.
+  whether true pairs change e-mail, phone and address together or independently;
+* the review budget (``Settings.review_budget``, pairs per 1,000 records; ``--budget``,
+  one or more): the same file resolved again under each budget, with the queued and the
+  over-budget pairs per 1,000 records, true and false among each, and the pairwise F1
+  with and without the budget (the same: pairs over the budget are kept apart, as
+  uncertain pairs were before). The tables above are of the whole band (no budget).
 
-    python bench/review_band.py --people 20000 100000 --cache DIR
+    python bench/review_band.py --people 20000 100000 --cache DIR [--budget 1 0.5] [--brief]
 
 Run a million people under the shared big-run lock (~3.5 GB).
 """
@@ -27,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scale_resolve import people_set
+from scale_resolve import pairwise_scores, people_set
 
 from graphkit.resolve import resolve
 from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
@@ -41,12 +46,16 @@ from graphkit.resolve.model import (
     tf_name_adjustment,
 )
 from graphkit.resolve.prepare import prepare
+from graphkit.resolve.review import OVER_BUDGET, REVIEW
+from graphkit.settings import DEFAULT_SETTINGS
 
 RAW_COLUMNS = ("middle_name", "national_id", "email", "phone", "street", "postcode", "dob")
 
 
-def analyse(n_people: int, cache: Path | None) -> None:
-    """Resolve one people set and print the review band's tables."""
+def analyse(n_people: int, cache: Path | None, budgets: list[float], brief: bool = False
+            ) -> list[dict]:
+    """Resolve one people set and print the review band's tables; returns one row per
+    budget (see :func:`budget_rows`)."""
     people, person = people_set(n_people, cache=cache)
     kept: dict = {}
 
@@ -58,7 +67,8 @@ def analyse(n_people: int, cache: Path | None) -> None:
         kept["levels"] = compare_pairs(features, left, right)
         return kept["levels"]
 
-    result = resolve(people, prepare_with=keep_features, compare=keep_levels)
+    result = resolve(people, prepare_with=keep_features, compare=keep_levels,
+                     review_budget=None)
     features, levels, model = kept["features"], kept["levels"], result.model
     n = len(features)
     left, right = result.blocking.left, result.blocking.right
@@ -72,6 +82,10 @@ def analyse(n_people: int, cache: Path | None) -> None:
     score = review["score"].to_numpy()
     print(f"\n=== {n_people:,} people, {n:,} records: {len(at):,} review pairs "
           f"({1000 * len(at) / n:.2f} per 1k records), {int(is_true.sum()):,} true")
+    if brief:
+        del features, levels  # not needed again: memory for the budgets' resolutions
+        kept.clear()
+        return budget_rows(n_people, people, person, result, budgets)
     for lo, hi in ((0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01)):
         s = (score >= lo) & (score < hi)
         if s.any():
@@ -108,6 +122,52 @@ def analyse(n_people: int, cache: Path | None) -> None:
     print(f"  records in review: {int((degree > 0).sum()):,}, with more than one review pair:"
           f" {int((degree > 1).sum()):,}")
     _what_ifs(features, left, right, levels, truth, model)
+    del features, levels
+    kept.clear()
+    return budget_rows(n_people, people, person, result, budgets)
+
+
+def _true_pairs(pairs: pd.DataFrame, person_of: pd.Series) -> np.ndarray:
+    return (person_of[pairs["record_id_l"]].to_numpy()
+            == person_of[pairs["record_id_r"]].to_numpy())
+
+
+def budget_rows(n_people: int, people: pd.DataFrame, person: np.ndarray, free,
+                budgets: list[float]) -> list[dict]:
+    """The band without a budget (``free``, a resolution with ``review_budget=None``) and
+    under each budget: pairs, per 1,000 records, true and false, and pairwise F1."""
+    n = len(people)
+    person_of = pd.Series(person, index=people["record_id"].to_numpy())
+    f1_free = pairwise_scores(free.entities["entity_id"].to_numpy(), person)[2]
+    band = free.review.pairs
+    true = _true_pairs(band, person_of)
+    rows = [{"people": n_people, "records": n, "budget": "none", "queued": len(band),
+             "queued_true": int(true.sum()), "over": 0, "over_true": 0, "f1": f1_free}]
+    for budget in budgets:
+        capped = resolve(people, review_budget=budget)
+        queue = capped.review.pairs
+        true = _true_pairs(queue, person_of)
+        queued = (queue["decision"] == REVIEW).to_numpy()
+        over = (queue["decision"] == OVER_BUDGET).to_numpy()
+        rows.append({"people": n_people, "records": n, "budget": f"{budget:g}",
+                     "queued": int(queued.sum()), "queued_true": int((queued & true).sum()),
+                     "over": int(over.sum()), "over_true": int((over & true).sum()),
+                     "f1": pairwise_scores(capped.entities["entity_id"].to_numpy(),
+                                           person)[2]})
+    return rows
+
+
+def print_budget_rows(rows: list[dict]) -> None:
+    """The band per budget: queued and over-budget pairs, per 1k records, true/false."""
+    print("\n| people (records) | budget per 1k | queued (per 1k) | queued true / false | "
+          "over budget (per 1k) | over true / false | F1 |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        per = 1000 / r["records"]
+        print(f"| {r['people']:,} ({r['records']:,}) | {r['budget']} | {r['queued']:,} "
+              f"({r['queued'] * per:.2f}) | {r['queued_true']:,} / "
+              f"{r['queued'] - r['queued_true']:,} | {r['over']:,} ({r['over'] * per:.2f}) | "
+              f"{r['over_true']:,} / {r['over'] - r['over_true']:,} | {r['f1']:.4f} |")
 
 
 def _what_ifs(features, left, right, levels, truth, model: FSModel) -> None:
@@ -153,9 +213,17 @@ def main() -> None:
     parser.add_argument("--people", nargs="+", type=int, default=[20_000, 100_000])
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder keeping generated people sets (see scale_resolve.py)")
+    parser.add_argument("--budget", nargs="+", type=float,
+                        default=[DEFAULT_SETTINGS.review_budget],
+                        help="review budgets (pairs per 1,000 records) to resolve under "
+                             f"(default {DEFAULT_SETTINGS.review_budget:g})")
+    parser.add_argument("--brief", action="store_true",
+                        help="only the budget table, not the field-by-field analysis")
     args = parser.parse_args()
+    rows = []
     for n_people in args.people:
-        analyse(n_people, args.cache)
+        rows += analyse(n_people, args.cache, args.budget, args.brief)
+        print_budget_rows(rows)
 
 
 if __name__ == "__main__":

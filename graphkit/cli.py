@@ -77,6 +77,17 @@ def _add_connection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--database", help="database name (default: the server's default)")
 
 
+def _budget(text: str) -> float:
+    """argparse type: review pairs per 1,000 records, a number of 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     """argparse type: a whole number above 0."""
     try:
@@ -131,6 +142,10 @@ def _args_build(build: argparse.ArgumentParser) -> None:
     build.add_argument("--max-identifier-share", type=int, default=None, metavar="N",
                        help="identifiers shared by more entities are hubs (default "
                             f"{D.max_identifier_share})")
+    build.add_argument("--review-budget", type=_budget, default=None, metavar="N",
+                       help="uncertain pairs queued for review per 1,000 records, the most "
+                            "probable first; the rest are kept apart (0: no cap; default "
+                            f"{D.review_budget:g})")
     build.add_argument("--graphml", action=argparse.BooleanOptionalAction, default=None,
                        help="write graph.graphml (default: only for builds of at most "
                             f"{D.graph_files_max_nodes:,} nodes)")
@@ -168,6 +183,7 @@ def _settings_overrides(args: argparse.Namespace) -> dict:
     """Settings given on the command line (``None``: not given)."""
     return {
         "max_identifier_share": args.max_identifier_share,
+        "review_budget": args.review_budget,
         "max_decompressed_bytes": args.max_decompressed_bytes,
         "max_compression_ratio": args.max_compression_ratio,
         "max_yaml_nodes": args.max_yaml_nodes,
@@ -365,6 +381,10 @@ def _args_resolve(res: argparse.ArgumentParser) -> None:
                           f"{DEFAULT_SETTINGS.merge_threshold:g})")
     res.add_argument("--review", type=float, default=DEFAULT_SETTINGS.review_threshold,
                      help=f"review threshold (default {DEFAULT_SETTINGS.review_threshold:g})")
+    res.add_argument("--review-budget", type=_budget, default=DEFAULT_SETTINGS.review_budget,
+                     metavar="N", help="uncertain pairs queued for review per 1,000 records; "
+                     f"the rest are kept apart (0: no cap; default "
+                     f"{DEFAULT_SETTINGS.review_budget:g})")
     res.add_argument("--labels", help="CSV of judged pairs: record_id_l, record_id_r, is_match")
     res.add_argument("--quiet", action="store_true", help="no progress")
     _add_csv_safety_flag(res)
@@ -398,7 +418,8 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 
             labels = pd.read_csv(args.labels, dtype=str, keep_default_na=False)
         with stages.stage("resolve", rows_in=len(people)) as st:
-            result = resolve(people, merge=args.merge, review=args.review, labels=labels)
+            result = resolve(people, merge=args.merge, review=args.review, labels=labels,
+                             review_budget=args.review_budget)
             st.rows_out = result.entities["entity_id"].nunique()
         seconds = stages.stats[-1].seconds
         with stages.stage("write", rows_in=len(result.entities)) as st:
@@ -411,7 +432,9 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     decisions = result.pairs["decision"].value_counts()
     print(f"{len(people):,} records -> {result.entities['entity_id'].nunique():,} entities in "
           f"{seconds:.1f}s ({len(result.blocking):,} candidate pairs; "
-          f"{decisions.get('merge', 0):,} merged, {decisions.get('review', 0):,} for review); "
+          f"{decisions.get('merge', 0):,} merged, {decisions.get('review', 0):,} for review"
+          + (f", {decisions.get('over_budget', 0):,} over the review budget, kept apart"
+             if decisions.get('over_budget', 0) else "") + "); "
           f"wrote {args.out}" + (f" and {args.pairs}" if args.pairs else ""))
     return EXIT_OK
 

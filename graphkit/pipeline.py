@@ -60,6 +60,7 @@ from graphkit.resolve import (
     resolve_companies_exact,
     resolve_people_exact,
 )
+from graphkit.resolve.review import OVER_BUDGET, REVIEW_FILE, review_lines, write_review_pairs
 from graphkit.rings import Rings, find_rings, sharing_table
 from graphkit.rings.clusters import ClusterResult, shared_identifier_clusters
 from graphkit.rings.model import RING_COLUMNS
@@ -125,7 +126,8 @@ def resolve_people(people: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS,
     return resolve(people, merge=settings.merge_threshold, review=settings.review_threshold,
                    max_block=settings.resolve_max_block, window=settings.resolve_window,
                    compare=compare, workers=settings.resolve_workers,
-                   prepare_with=compare.prepare if compare is not None else None)
+                   prepare_with=compare.prepare if compare is not None else None,
+                   review_budget=settings.review_budget)
 
 
 def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFrame:
@@ -355,6 +357,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                              ignore_index=True)
         write_csv(entities, out / "entities.csv", safe)
         written.append(out / "entities.csv")
+        written.append(write_review_pairs(result.people.review, out / REVIEW_FILE, safe))
         entity_map = result_entities(result) if result.entity_map is None \
             else result.entity_map
         written.append(write_entities(entity_map, out))
@@ -463,6 +466,7 @@ def build_record(result: BuildResult, written: list[Path]) -> dict:
         "issues": dict(result.data.log.counts),
         "people_merged_pairs": int(decisions.get("merge", 0)),
         "people_review_pairs": int(decisions.get("review", 0)),
+        "people_over_budget_pairs": int(decisions.get(OVER_BUDGET, 0)),
         "nodes": len(result.tables.nodes),
         "relationships": len(result.tables.relationships),
         "labels": result.tables.label_counts(),
@@ -494,6 +498,7 @@ def summary_text(result: BuildResult) -> str:
         f"Entities: {labels.get('Person', 0):,} people, {labels.get('Company', 0):,} companies "
         f"({result.people.method}; {(result.people.pairs['decision'] == 'merge').sum():,} "
         f"merged pairs, {(result.people.pairs['decision'] == 'review').sum():,} for review)",
+        *review_lines(result.people.review),
         "Identifiers: " + ", ".join(f"{lab} {labels.get(lab, 0):,}" for lab in
                                     ("Account", "Device", "IP", "Email", "Phone", "Address",
                                      "Document")),

@@ -25,6 +25,10 @@ class Settings:
     merge_threshold: float = 0.95
     #: resolution: pairs between this and ``merge_threshold`` go to review
     review_threshold: float = 0.5
+    #: resolution: uncertain pairs (the band, and merges a rule refused) queued for review
+    #: per 1,000 records, the most probable first; the rest are kept apart with decision
+    #: ``over_budget`` (``review_pairs.csv``). None or 0: no cap (README, "Review budget")
+    review_budget: float | None = 1.0
     #: resolution: blocks up to this many records give all their pairs; larger ones are
     #: windowed (sorted neighbourhoods), so candidate pairs per record stay bounded
     resolve_max_block: int = 8

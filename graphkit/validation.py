@@ -41,6 +41,7 @@ BOOL = Kind("true or false", lambda v: isinstance(v, bool))
 POSITIVE_INT = Kind("a whole number above 0", lambda v: _is_int(v) and v > 0)
 INT = Kind("a whole number", _is_int)
 NUMBER = Kind("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+NON_NEGATIVE = Kind("a number of 0 or more", lambda v: NUMBER.test(v) and 0 <= v < float("inf"))
 STRINGS = Kind("a list of strings (e.g. [a, b])",
                lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v))
 NAMES = Kind("a list of column names (e.g. [a, b])",
@@ -143,6 +144,8 @@ def _setting_kind(name: str, annotation: str) -> Kind:
         return INT if name == "seed" else POSITIVE_INT
     if annotation == "float":
         return NUMBER
+    if annotation == "float | None":  # review_budget: 0 (or left out as null) for no cap
+        return NON_NEGATIVE
     return STRINGS
 
 

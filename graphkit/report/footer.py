@@ -39,6 +39,8 @@ class BuildInfo:
     inputs: tuple[InputFile, ...] = ()
     lists: dict[str, int] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    #: uncertain record pairs over the review budget, in one sentence ('' if none)
+    review_note: str = ""
 
 
 def build_date(started: str) -> str:
@@ -74,8 +76,10 @@ def build_info(result: Any, built: str = "") -> BuildInfo:
     if "list" in result.sanctions.columns:
         lists = {str(k): int(v) for k, v in
                  result.sanctions["list"].value_counts().sort_index().items()}
+    review = getattr(result.people, "review", None)
     return BuildInfo(build_date(built), result.project.name, tuple(inputs), lists,
-                     result.project.settings.to_dict())
+                     result.project.settings.to_dict(),
+                     review.line() if review is not None else "")
 
 
 def footer_html(info: BuildInfo | None, hubs: dict[str, int], raw: dict[str, str]) -> str:

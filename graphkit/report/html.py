@@ -121,10 +121,17 @@ def render_report(rings: Rings, title: str, limit: int = 50, *,
             f"{len(flagged):,} score {min_score:g} or more, the {len(detailed):,} highest"
             " shown in detail below. A ring's score (0–100) grows with the sum of its"
             " evidence points; explained findings weigh nothing or little.</p>"
+            f"{_review_note(info)}"
             f"{triage_html(flagged, folded, min_score, {r.ring_id for r in detailed})}"
             f"<p class='legend'>{legend_html()}</p>{sections}"
             f"{footer_html(info, rings.hubs, facts.raw)}"
             f"<script>{SCRIPT}</script></body></html>")
+
+
+def _review_note(info: BuildInfo | None) -> str:
+    """One line on the uncertain pairs left over the review budget ('' if none)."""
+    return f"<p class='review'>{esc(info.review_note)}.</p>" if info and info.review_note \
+        else ""
 
 
 def write_report(rings: Rings, path: str | Path, title: str = "graphkit rings",

@@ -5,9 +5,10 @@ features (:mod:`~graphkit.resolve.prepare`) → blocking (:mod:`~graphkit.resolv
 → field comparisons (:mod:`~graphkit.resolve.compare`) → Fellegi–Sunter weights estimated
 by EM without labels (:mod:`~graphkit.resolve.model`) → clustering with a chaining guard
 (:mod:`~graphkit.resolve.cluster`); members of one household are never merged
-(:mod:`~graphkit.resolve.households`: decision ``household``). Every merged or
-reviewable pair carries its waterfall: each field's agreement level and the weight it
-added.
+(:mod:`~graphkit.resolve.households`: decision ``household``); the uncertain pairs are
+ranked and cut to the review budget (:mod:`~graphkit.resolve.review`: decisions
+``review`` and ``over_budget``). Every merged or reviewable pair carries its waterfall:
+each field's agreement level and the weight it added.
 
 >>> import graphkit
 >>> import tempfile
@@ -62,6 +63,14 @@ from graphkit.resolve.model import (
     u_from_counts,
 )
 from graphkit.resolve.prepare import prepare
+from graphkit.resolve.review import (
+    OVER_BUDGET,
+    REVIEW,
+    REVIEW_COLUMNS,
+    ReviewQueue,
+    apply_budget,
+    review_capacity,
+)
 from graphkit.resolve.threads import thread_count
 from graphkit.settings import DEFAULT_SETTINGS
 
@@ -81,7 +90,8 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
             window: int = DEFAULT_WINDOW, compare: Callable | None = None,
             prepare_with: Callable | None = None,
             workers: int = DEFAULT_SETTINGS.resolve_workers,
-            name_frequency: bool = True) -> Resolution:
+            name_frequency: bool = True,
+            review_budget: float | None = DEFAULT_SETTINGS.review_budget) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
     Blocks over ``max_block`` records are windowed (each record paired with its
@@ -97,6 +107,9 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     :func:`~graphkit.resolve.threads.thread_count`); the result is the same for any count.
     ``name_frequency``: a same or near-identical name weighs by how rare the name is
     (:func:`~graphkit.resolve.model.tf_name_adjustment`); off, one weight for all names.
+    ``review_budget``: uncertain pairs queued for review per 1,000 records (None or 0: no
+    cap); the band is ranked (:mod:`~graphkit.resolve.review`) and the pairs below the
+    budget keep decision ``over_budget``, apart. ``Resolution.review`` holds the ranking.
     """
     clock = _Clock()
     workers = thread_count(workers)
@@ -128,19 +141,22 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     apart = different_people(features, blocking.left, blocking.right, levels)
     labels, merged, to_review = cluster_pairs(features, blocking.left, blocking.right, prob,
                                               merge, review, levels, apart)
-    clock.lap("cluster")
     ids = features.frame["record_id"].to_numpy(dtype=object)
+    capacity = review_capacity(review_budget, len(ids))
+    to_review, over_budget, review_order = apply_budget(
+        to_review, prob, merge, ids, blocking.left, blocking.right, capacity)
+    clock.lap("cluster")
     household = apart & (levels["address"] == 2) & (labels[blocking.left]
                                                    != labels[blocking.right])
-    keep = np.flatnonzero(merged | to_review | household)
+    keep = np.flatnonzero(merged | to_review | over_budget | household)
     pairs = pd.DataFrame({
         "record_id_l": ids[blocking.left[keep]],
         "record_id_r": ids[blocking.right[keep]],
         "score": np.round(prob[keep], 4),
         "evidence": _with_rarity(waterfall_texts(model, {f: lv[keep] for f, lv in
                                                            levels.items()}), rarity[keep]),
-        "decision": np.where(merged[keep], "merge",
-                             np.where(to_review[keep], "review", "household")),
+        "decision": np.select([merged[keep], to_review[keep], over_budget[keep]],
+                              ["merge", REVIEW, OVER_BUDGET], "household"),
         "match_weight": np.round(weight[keep], 2),
     }, columns=list(PAIR_COLUMNS))
     best = np.full(len(ids), -1.0)
@@ -162,9 +178,19 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
         "score": np.round(best, 4),
         "evidence": size_texts[of_size],
     }, columns=list(ENTITY_COLUMNS))
+    band = np.searchsorted(keep, review_order)  # rows of ``pairs``, in review order
+    review = ReviewQueue(review_budget, len(ids), capacity, pd.DataFrame({
+        "rank": np.arange(1, len(band) + 1),
+        "decision": pairs["decision"].to_numpy()[band],
+        "record_id_l": pairs["record_id_l"].to_numpy()[band],
+        "record_id_r": pairs["record_id_r"].to_numpy()[band],
+        "score": pairs["score"].to_numpy()[band],
+        "refused_merge": prob[review_order] >= merge,
+        "evidence": pairs["evidence"].to_numpy()[band],
+    }, columns=list(REVIEW_COLUMNS)))
     clock.lap("output")
     return Resolution(entities, pairs, method="Fellegi-Sunter resolution, weights by EM",
-                      model=model, blocking=blocking, stages=clock.laps)
+                      model=model, blocking=blocking, stages=clock.laps, review=review)
 
 
 def _with_rarity(texts: np.ndarray, rarity: np.ndarray) -> np.ndarray:

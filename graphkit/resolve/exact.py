@@ -34,6 +34,9 @@ class Resolution:
     model: Any = None  # the fitted scoring model, when one was used
     blocking: Any = None  # blocking statistics, when blocking was used
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, when timed
+    #: the ranked review band and its budget (``graphkit.resolve.review.ReviewQueue``),
+    #: when resolution had one
+    review: Any = None
 
     def entity_of(self) -> dict[str, str]:
         """``record_id → entity_id``."""
