@@ -138,7 +138,7 @@ def check_mapping(data: Any, schema: dict[str, Field], where: str, path: str = "
 # --- project files -------------------------------------------------------------------------
 
 def _setting_kind(name: str, annotation: str) -> Kind:
-    if annotation == "bool":
+    if annotation in ("bool", "bool | None"):  # None (left out): the build decides
         return BOOL
     if annotation == "int":
         return INT if name == "seed" else POSITIVE_INT

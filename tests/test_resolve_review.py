@@ -228,3 +228,20 @@ def test_a_project_file_sets_the_budget_and_a_negative_one_is_named(world, tmp_p
     with pytest.raises(InputError, match=r"project.yml: 'review_budget': expected a number "
                                          r"of 0 or more, got the number -1"):
         load_project(path)
+
+
+def test_a_project_file_sets_the_optional_switches(world, tmp_path):
+    """``graphml``, ``graph_json`` and ``keep_record_fields`` (true, false or left out)
+    are switches in a project file, not lists."""
+    lines = ["name: switches", "allow_outside_paths: true", "sources:"] + [
+        f"  - file: {world / layout}.csv\n    loader: {layout}" for layout in
+        ("people", "payroll", "shipments", "logins", "companies")]
+    path = tmp_path / "project.yml"
+    path.write_text("\n".join([*lines, "graphml: true", "graph_json: false",
+                               "keep_record_fields: true"]) + "\n", encoding="utf-8")
+    settings = load_project(path).settings
+    assert (settings.graphml, settings.graph_json, settings.keep_record_fields) == \
+        (True, False, True)
+    path.write_text("\n".join([*lines, "graphml: [a]"]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"project.yml: 'graphml': expected true or false"):
+        load_project(path)
