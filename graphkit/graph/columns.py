@@ -29,6 +29,8 @@ from graphkit.graph.assemble import (
     RelPart,
     arrow_text,
     assemble,
+    coded_text,
+    repeated_text,
 )
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
@@ -55,6 +57,11 @@ def _text(series: pd.Series) -> pd.Series:
         return series.astype(object)
     missing = series.isna()
     return series.where(~missing, "") if missing.any() else series
+
+
+def _repeated(value: str, n: int) -> pd.Categorical:
+    """``value`` on ``n`` rows as a categorical: assembled as codes, not as n strings."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
 
 
 def _list_column(groups: np.ndarray, values: pd.Series, n_groups: int) -> pd.Series:
@@ -127,8 +134,8 @@ def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Ta
         n = len(frame)
         parts.append((layout.value, pa.table({
             "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
-            "label": pa.array([Label.RECORD.value] * n, pa.string()),
-            "kind": pa.array([layout.value] * n, pa.string()), **columns})))
+            "label": repeated_text(Label.RECORD.value, n),
+            "kind": repeated_text(layout.value, n), **columns})))
         del frame, columns
     return parts
 
@@ -165,7 +172,8 @@ def entity_parts(frame: pd.DataFrame, display: pd.Series, resolution: Resolution
                           "aliases": names["aliases"]})
     ents = resolution.entities
     rels = pd.DataFrame({"start": f"Record:{layout.value}:" + _text(ents["record_id"]),
-                         "end": ents["entity_id"].to_numpy(), "type": Rel.RESOLVED_TO.value,
+                         "end": ents["entity_id"].to_numpy(),
+                         "type": _repeated(Rel.RESOLVED_TO.value, len(ents)),
                          "score": pd.to_numeric(ents["score"]).astype(float).to_numpy(),
                          "evidence": _text(ents["evidence"]).to_numpy()})
     return nodes, rels.drop_duplicates(["start", "end"])
@@ -244,7 +252,11 @@ def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
                          "payments": totals["payments"].astype("int64")})
     works = pd.DataFrame({"start": totals["person"], "end": totals["company"],
                           "type": Rel.WORKS_FOR.value})
-    return pd.concat([pays, works], ignore_index=True)
+    rels = pd.concat([pays, works], ignore_index=True)
+    rels["type"] = pd.Categorical.from_codes(
+        np.repeat(np.arange(2, dtype=np.int8), [len(pays), len(works)]),
+        categories=[Rel.PAYS.value, Rel.WORKS_FOR.value])
+    return rels
 
 
 def record_owners(data: Ingested, people: Resolution, companies: Resolution
@@ -280,8 +292,9 @@ def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
         linked = owners[owners["layout"] == layout.value]
         frame = pd.DataFrame({"start": linked["row"].to_numpy(dtype=np.int64),
                               "end": linked["entity"].to_numpy(dtype=object),
-                              "type": Rel.RESOLVED_TO.value, "score": 1.0,
-                              "evidence": "person_record_id"})
+                              "type": _repeated(Rel.RESOLVED_TO.value, len(linked)),
+                              "score": 1.0,
+                              "evidence": _repeated("person_record_id", len(linked))})
         parts.append(RelPart(frame, f"Record:{layout.value}", ENTITIES))
     return parts
 
@@ -334,8 +347,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     node_values = pc.fill_null(arrow_text(identifiers["value"]).take(take_first), "")
     nodes = pa.table({
         "key": pc.binary_join_element_wise(node_labels, node_values, ":"),
-        "label": node_labels, "value": node_values,
-        "kind": pa.array(np.asarray(kinds, dtype=object)[kind_code[first]], pa.string()),
+        "label": coded_text(kind_code[first], labels), "value": node_values,
+        "kind": coded_text(kind_code[first], np.asarray(kinds, dtype=object)),
         "raw": arrow_text(identifiers["raw"]).take(take_first)})
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
@@ -353,18 +366,18 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
         "start": (np.asarray(entity_uniques, dtype=object) if entity_keys is None else
                   entity_keys.get_indexer(entity_uniques))[owner[owned[heads]]],
         "end": ident[owned[heads]].astype(np.int64),
-        # types and kinds as Arrow text taken from their few distinct values
-        "type": _arrow_series(pa.array(np.asarray(rel_uniques, dtype=object), pa.string())
-                              .take(pa.array(rel[heads]))),
-        "kind": _arrow_series(pa.array(np.asarray(kinds, dtype=object), pa.string())
-                              .take(pa.array(kind_code[owned[heads]]))),
+        # types and kinds as codes into their few distinct values
+        "type": _arrow_series(coded_text(rel[heads], np.asarray(rel_uniques, dtype=object))),
+        "kind": _arrow_series(coded_text(kind_code[owned[heads]],
+                                         np.asarray(kinds, dtype=object))),
         "records": _list_array(group[order], record_ids.take(pa.array(owned[order])),
                                len(heads))})
     return nodes, rels
 
 
 def _arrow_series(array: pa.Array) -> pd.Series:
-    """An Arrow string array as an Arrow-backed column (no Python object per row)."""
+    """An Arrow array (text, or text coded by ``coded_text``) as an Arrow-backed column
+    (no Python object per row)."""
     return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 
