@@ -34,6 +34,7 @@ from graphkit.graph.assemble import (
 )
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
+from graphkit.ingest.identifiers import LAYOUT_DTYPE
 from graphkit.intcodes import first_seen_codes, repeated
 from graphkit.resolve import Resolution
 from graphkit.schema import (
@@ -203,15 +204,22 @@ def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
     return [person_nodes, company_nodes, payer_nodes], [person_rels, company_rels]
 
 
-def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.DataFrame:
+def _payers(data: Ingested, people: Resolution, companies: Resolution,
+            person_rows: np.ndarray | None = None) -> pd.DataFrame:
     """Payroll rows of known people with a payer: ``person, company, payer, currency,
     amount, month`` (row order kept). A payer is the company of companies.csv with the
-    same suffix-free name, else a company known only by that name."""
+    same suffix-free name, else a company known only by that name. ``person_rows``: per
+    payroll row, the row of its person among the entity nodes (-1: unknown); then
+    ``person`` holds these rows instead of the person's key."""
     payroll = data.records[Layout.PAYROLL]
-    person_of = people.entities.set_index("record_id")["entity_id"]
-    person = _text(payroll["person_record_id"]).map(person_of)
     payer = _text(payroll["payer"])
-    keep = (person.notna() & (payer != "")).to_numpy()
+    if person_rows is None:
+        person_of = people.entities.set_index("record_id")["entity_id"]
+        person = _text(payroll["person_record_id"]).map(person_of)
+        keep = (person.notna() & (payer != "")).to_numpy()
+    else:
+        person = pd.Series(person_rows, index=payroll.index)
+        keep = (person_rows >= 0) & (payer != "").to_numpy()
     frame = data.records[Layout.COMPANIES]
     keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
     by_key = pd.DataFrame({"key": keys.to_numpy(),
@@ -225,7 +233,8 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.Dat
         found = company_of_key.get(key) if key else None
         return found if isinstance(found, str) else f"company:name:{key or name}"
 
-    rows = pd.DataFrame({"person": person[keep].to_numpy(dtype=object),
+    rows = pd.DataFrame({"person": person[keep].to_numpy(
+                             dtype=object if person_rows is None else np.int64),
                          "payer": payer[keep].to_numpy(dtype=object)})
     rows["company"] = map_distinct(rows["payer"], company).to_numpy()
     rows["currency"] = _text(payroll["currency"][keep]).to_numpy(dtype=object)
@@ -234,12 +243,18 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.Dat
     return rows
 
 
-def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
+def payment_relationships(payers: pd.DataFrame, entity_keys: pd.Index | None = None
+                          ) -> pd.DataFrame:
     """``PAYS`` per payer and person (summed amount, count, first..last month; when one
-    pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``."""
+    pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``.
+    ``entity_keys``: the keys of the entity nodes; then the payer becomes its row among
+    them (-1: none), like ``person`` from ``_payers(person_rows=...)``."""
     if payers.empty:
         return pd.DataFrame(columns=["start", "end", "type"])
     month = payers["month"].where(payers["month"] != "")
+    if entity_keys is not None:  # a few distinct payers: looked up once each
+        codes, companies = pd.factorize(payers["company"])
+        payers = payers.assign(company=entity_keys.get_indexer(companies)[codes])
     grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
                                                  sort=False)
     totals = grouped.agg(amount=("amount", "sum"), payments=("amount", "size"),
@@ -259,39 +274,63 @@ def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
     return rels
 
 
-def record_owners(data: Ingested, people: Resolution, companies: Resolution
-                  ) -> pd.DataFrame:
+def _layout_column(layout: Layout, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.full(n, LAYOUT_DTYPE.categories.get_loc(layout.value),
+                                             dtype=np.int8), dtype=LAYOUT_DTYPE)
+
+
+def _lookup(values: pd.Series, keys: pa.Array, rows: np.ndarray) -> np.ndarray:
+    """``rows`` at the position of each value among ``keys`` (-1: not there)."""
+    where = pc.fill_null(pc.index_in(arrow_text(values), value_set=keys), -1)
+    where = where.to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(where >= 0, rows[np.maximum(where, 0)] if len(rows) else -1, -1)
+
+
+def record_owners(data: Ingested, people: Resolution, companies: Resolution,
+                  entity_keys: pd.Index) -> pd.DataFrame:
     """``layout, record_id, entity, entity_label, row``: the entity each record belongs
-    to (``row``: the record's position in its layout's frame; -1 for people and
-    companies, whose entities come from resolution)."""
-    parts = [pd.DataFrame({"layout": Layout.PEOPLE.value,
-                           "record_id": _text(people.entities["record_id"]),
-                           "entity": people.entities["entity_id"],
-                           "entity_label": Label.PERSON.value, "row": -1}),
-             pd.DataFrame({"layout": Layout.COMPANIES.value,
-                           "record_id": _text(companies.entities["record_id"]),
-                           "entity": companies.entities["entity_id"],
-                           "entity_label": Label.COMPANY.value, "row": -1})]
-    person_of = people.entities.set_index("record_id")["entity_id"]
+    to (``entity``: its row in ``entity_keys``, the keys of the entity nodes, -1 when not
+    there; ``row``: the record's position in its layout's frame; -1 for people and
+    companies, whose entities come from resolution). Integer rows, so that later steps
+    look no entity key up again."""
+    person_rows = entity_keys.get_indexer(people.entities["entity_id"])
+    company_rows = entity_keys.get_indexer(companies.entities["entity_id"])
+    parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
+                           "record_id": _text(people.entities["record_id"]).to_numpy(),
+                           "entity": person_rows, "entity_label": Label.PERSON.value,
+                           "row": -1}),
+             pd.DataFrame({"layout": _layout_column(Layout.COMPANIES, len(company_rows)),
+                           "record_id": _text(companies.entities["record_id"]).to_numpy(),
+                           "entity": company_rows, "entity_label": Label.COMPANY.value,
+                           "row": -1})]
+    people_ids = arrow_text(people.entities["record_id"])
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
-        entity = _text(frame["person_record_id"]).map(person_of)
-        known = entity.notna()
-        parts.append(pd.DataFrame({"layout": layout.value,
-                                   "record_id": _text(frame["record_id"][known]),
+        entity = _lookup(frame["person_record_id"], people_ids, person_rows)
+        known = np.flatnonzero(entity >= 0)
+        parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
+                                   "record_id": _text(frame["record_id"]).to_numpy()[known],
                                    "entity": entity[known], "entity_label": Label.PERSON.value,
-                                   "row": np.flatnonzero(known.to_numpy())}))
+                                   "row": known}))
     return pd.concat(parts, ignore_index=True)
+
+
+def payroll_person_rows(owners: pd.DataFrame, n_payroll: int) -> np.ndarray:
+    """Per payroll row, the row of its person among the entity nodes (-1: unknown)."""
+    rows = np.full(n_payroll, -1, dtype=np.int64)
+    payroll = owners[owners["layout"] == Layout.PAYROLL.value]
+    rows[payroll["row"].to_numpy(dtype=np.int64)] = payroll["entity"].to_numpy(np.int64)
+    return rows
 
 
 def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
     """``RESOLVED_TO`` from payroll, shipment and login records to their person (start:
-    the record's row in its layout's part; end: the person's key)."""
+    the record's row in its layout's part; end: the person's row among the entities)."""
     parts = []
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         linked = owners[owners["layout"] == layout.value]
         frame = pd.DataFrame({"start": linked["row"].to_numpy(dtype=np.int64),
-                              "end": linked["entity"].to_numpy(dtype=object),
+                              "end": linked["entity"].to_numpy(dtype=np.int64),
                               "type": _repeated(Rel.RESOLVED_TO.value, len(linked)),
                               "score": 1.0,
                               "evidence": _repeated("person_record_id", len(linked))})
@@ -299,13 +338,12 @@ def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
     return parts
 
 
-def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
-                     entity_keys: pd.Index | None = None
+def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities: int
                      ) -> tuple[pa.Table | pd.DataFrame, pd.DataFrame]:
     """Identifier nodes (first sighting gives ``value, kind, raw``) and one relationship
     per entity and identifier, listing the records behind it in order of appearance
-    (start: the entity's key, or its row in ``entity_keys`` when given; end: the
-    identifier's row in the nodes returned).
+    (start: the entity's row among the ``n_entities`` entity nodes, as ``owners`` gives
+    it (:func:`record_owners`); end: the identifier's row in the nodes returned).
 
     Works on integer codes (owner entity, identifier, relationship type, record) so that
     memory grows with the number of rows, not with the strings built per row."""
@@ -315,8 +353,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     layout_code, layouts = pd.factorize(identifiers["layout"])
     record_ids = arrow_text(identifiers["record_id"])
     owner_records = arrow_text(owners["record_id"])
-    entities, entity_uniques = pd.factorize(owners["entity"])
-    company = np.zeros(len(entity_uniques), dtype=bool)
+    entities = owners["entity"].to_numpy(dtype=np.int64)
+    company = np.zeros(n_entities + 1, dtype=bool)  # the last: no entity (-1)
     company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
     owner = np.full(len(identifiers), -1, dtype=np.int64)
     record = np.full(len(identifiers), -1, dtype=np.int64)
@@ -363,8 +401,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     order = np.argsort(group, kind="stable")
     heads = order[np.r_[True, np.diff(group[order]) != 0]]
     rels = pd.DataFrame({
-        "start": (np.asarray(entity_uniques, dtype=object) if entity_keys is None else
-                  entity_keys.get_indexer(entity_uniques))[owner[owned[heads]]],
+        "start": owner[owned[heads]],
         "end": ident[owned[heads]].astype(np.int64),
         # types and kinds as codes into their few distinct values
         "type": _arrow_series(coded_text(rel[heads], np.asarray(rel_uniques, dtype=object))),
@@ -454,10 +491,12 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
     assembled with the rest (the same tables as ``append_households`` afterwards, without
     copying and re-sorting every relationship)."""
     entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
-    owners = record_owners(data, people, companies)
     entity_part = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
-    id_nodes, id_rels = identifier_parts(data.identifiers, owners, pd.Index(entity_part["key"]))
-    payments = payment_relationships(_payers(data, people, companies))
+    entity_keys = pd.Index(entity_part["key"])
+    owners = record_owners(data, people, companies, entity_keys)
+    id_nodes, id_rels = identifier_parts(data.identifiers, owners, len(entity_keys))
+    payroll = payroll_person_rows(owners, len(data.records[Layout.PAYROLL]))
+    payments = payment_relationships(_payers(data, people, companies, payroll), entity_keys)
     if release_records:  # the identifiers' fields now live in id_nodes
         data.identifiers = data.identifiers[["layout", "record_id", "kind"]]
     match_nodes, match_rels = match_parts(hits, sanctions)
