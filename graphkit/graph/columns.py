@@ -35,7 +35,7 @@ from graphkit.graph.assemble import (
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
 from graphkit.ingest.identifiers import LAYOUT_DTYPE
-from graphkit.intcodes import first_seen_codes, repeated
+from graphkit.intcodes import first_seen_codes, first_seen_pairs, repeated
 from graphkit.resolve import Resolution
 from graphkit.schema import (
     ID_LABEL,
@@ -127,11 +127,10 @@ def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Ta
             columns[name] = (_arrow_strings(frame[name]) if typ == "str" else
                              pa.array(frame[name], type=ARROW_TYPES[typ], from_pandas=True))
         if "source_name" in columns:
-            names = pa.array(frame["source_name"].to_numpy(dtype=object), pa.string(),
-                             from_pandas=True)
+            names = arrow_text(frame["source_name"])
             columns["source"] = pc.coalesce(columns["source"], names) \
                 if "source" in columns else names
-        record_ids = pa.array(_text(frame["record_id"]).to_numpy(dtype=object), pa.string())
+        record_ids = pc.fill_null(arrow_text(frame["record_id"]), "")
         n = len(frame)
         parts.append((layout.value, pa.table({
             "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
@@ -378,7 +377,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     # codes instead of hashing them (see graphkit.intcodes)
     label_code = pd.factorize(labels)[0][kind_code]
     value_code, values = pd.factorize(identifiers["value"])
-    ident, first = first_seen_codes(label_code * (len(values) + 1) + value_code)
+    ident, first = first_seen_pairs(label_code, value_code, len(values))
     del label_code, value_code, values
     take_first = pa.array(first)
     node_labels = pa.array(labels[kind_code[first]], pa.string())
