@@ -254,10 +254,12 @@ def payment_relationships(payers: pd.DataFrame, entity_keys: pd.Index | None = N
     if entity_keys is not None:  # a few distinct payers: looked up once each
         codes, companies = pd.factorize(payers["company"])
         payers = payers.assign(company=entity_keys.get_indexer(companies)[codes])
-    grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
-                                                 sort=False)
-    totals = grouped.agg(amount=("amount", "sum"), payments=("amount", "size"),
-                         first=("month", "min"), last=("month", "max")).reset_index()
+        totals = _payment_totals(payers, month)
+    else:
+        grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
+                                                     sort=False)
+        totals = grouped.agg(amount=("amount", "sum"), payments=("amount", "size"),
+                             first=("month", "min"), last=("month", "max")).reset_index()
     totals = totals.drop_duplicates(["company", "person"], keep="first")
     period = (totals["first"] + ".." + totals["last"]).where(totals["first"].notna(), "")
     pays = pd.DataFrame({"start": totals["company"], "end": totals["person"],
@@ -283,6 +285,37 @@ def _lookup(values: pd.Series, keys: pa.Array, rows: np.ndarray) -> np.ndarray:
     where = pc.fill_null(pc.index_in(arrow_text(values), value_set=keys), -1)
     where = where.to_numpy(zero_copy_only=False).astype(np.int64)
     return np.where(where >= 0, rows[np.maximum(where, 0)] if len(rows) else -1, -1)
+
+
+def _payment_totals(payers: pd.DataFrame, month: pd.Series) -> pd.DataFrame:
+    """``company, person, currency, amount, payments, first, last`` per (company,
+    person, currency), in order of first appearance: the group-by of
+    ``payment_relationships`` on one int64 key (company and person are rows among the
+    entity nodes, -1 for none), months as codes in sorted order."""
+    company = payers["company"].to_numpy(np.int64)
+    person = payers["person"].to_numpy(np.int64)
+    currency, currencies = pd.factorize(payers["currency"], use_na_sentinel=False)
+    months, month_values = pd.factorize(month, sort=True)
+    width = int(max(person.max(initial=0), 0)) + 2
+    key = ((company + 1) * width + (person + 1)) * (len(currencies) + 1) + currency
+    group, first = first_seen_codes(key)
+    month_code = pd.Series(np.where(months >= 0, months, np.nan))
+    amounts = pd.Series(payers["amount"].to_numpy(dtype=float))
+    lo = month_code.groupby(group).min().to_numpy()
+    hi = month_code.groupby(group).max().to_numpy()
+    names = np.asarray(month_values, dtype=object)
+
+    def month_of(codes: np.ndarray) -> np.ndarray:
+        out = np.full(len(codes), np.nan, dtype=object)
+        present = ~np.isnan(codes)
+        out[present] = names[codes[present].astype(np.int64)]
+        return out
+
+    return pd.DataFrame({"company": company[first], "person": person[first],
+                         "currency": np.asarray(currencies, dtype=object)[currency[first]],
+                         "amount": amounts.groupby(group).sum().to_numpy(),
+                         "payments": np.bincount(group, minlength=len(first)),
+                         "first": month_of(lo), "last": month_of(hi)})
 
 
 def record_owners(data: Ingested, people: Resolution, companies: Resolution,
@@ -440,7 +473,7 @@ def review_relationships(people: Resolution) -> pd.DataFrame:
     keep = a.notna() & b.notna() & (a != b)
     a, b, review = a[keep], b[keep], review[keep]
     frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
-                          "type": Rel.POSSIBLY_SAME_AS.value,
+                          "type": _repeated(Rel.POSSIBLY_SAME_AS.value, len(a)),
                           "score": review["score"].astype(float).to_numpy(),
                           "evidence": _text(review["evidence"]).to_numpy()})
     frame = frame.iloc[np.argsort(-frame["score"].to_numpy(), kind="stable")]
@@ -456,7 +489,7 @@ def match_parts(hits: pd.DataFrame | None, sanctions: pd.DataFrame | None
                 pd.DataFrame(columns=["start", "end", "type"]))
     key = "Sanction:" + _text(hits["list"]) + ":" + _text(hits["list_id"])
     rels = pd.DataFrame({"start": _text(hits["record_id"]).to_numpy(), "end": key.to_numpy(),
-                         "type": Rel.MATCHES.value,
+                         "type": _repeated(Rel.MATCHES.value, len(hits)),
                          "score": hits["score"].astype(float).to_numpy(),
                          "evidence": _text(hits["evidence"]).to_numpy(),
                          "matched_name": _text(hits["matched_name"]).to_numpy()})
@@ -526,7 +559,7 @@ def household_relationships(households: pd.DataFrame) -> pd.DataFrame:
     """``SAME_HOUSEHOLD`` relationship rows (entity keys) of a ``households_table``."""
     return pd.DataFrame({"start": households["start"].to_numpy(dtype=object),
                          "end": households["end"].to_numpy(dtype=object),
-                         "type": Rel.SAME_HOUSEHOLD.value,
+                         "type": _repeated(Rel.SAME_HOUSEHOLD.value, len(households)),
                          "evidence": _text(households["evidence"]).to_numpy(dtype=object)})
 
 
