@@ -372,9 +372,9 @@ def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
 
 def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities: int
                      ) -> tuple[pa.Table | pd.DataFrame, pd.DataFrame]:
-    """Identifier nodes (first sighting gives ``value, kind, raw``) and one relationship
-    per entity and identifier, listing the records behind it in order of appearance
-    (start: the entity's row among the ``n_entities`` entity nodes, as ``owners`` gives
+    """Identifier nodes in key order (first sighting gives ``value, kind, raw``) and one
+    relationship per entity and identifier, listing the records behind it in order of
+    appearance (start: the entity's row among the ``n_entities`` entity nodes, as ``owners`` gives
     it (:func:`record_owners`); end: the identifier's row in the nodes returned).
 
     Works on integer codes (owner entity, identifier, relationship type, record) so that
@@ -412,14 +412,23 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     value_code, values = pd.factorize(identifiers["value"])
     ident, first = first_seen_pairs(label_code, value_code, len(values))
     del label_code, value_code, values
-    take_first = pa.array(first)
-    node_labels = pa.array(labels[kind_code[first]], pa.string())
-    node_values = pc.fill_null(arrow_text(identifiers["value"]).take(take_first), "")
+    # the nodes in key order (assemble then lays them out as they are): values taken
+    # once into that order and keys joined there, rather than every column moved again
+    node_kind = coded_text(kind_code[first], np.asarray(kinds, dtype=object))
+    node_label = coded_text(kind_code[first], labels)
+    node_values = pc.fill_null(arrow_text(identifiers["value"]).take(pa.array(first)), "")
+    by_key = pc.sort_indices(pc.binary_join_element_wise(
+        node_label.cast(pa.string()), node_values, ":"))
+    node_values = node_values.take(by_key)
+    node_label = node_label.take(by_key)
+    by_key = by_key.to_numpy()
     nodes = pa.table({
-        "key": pc.binary_join_element_wise(node_labels, node_values, ":"),
-        "label": coded_text(kind_code[first], labels), "value": node_values,
-        "kind": coded_text(kind_code[first], np.asarray(kinds, dtype=object)),
-        "raw": arrow_text(identifiers["raw"]).take(take_first)})
+        "key": pc.binary_join_element_wise(node_label.cast(pa.string()), node_values, ":"),
+        "label": node_label, "value": node_values, "kind": node_kind.take(by_key),
+        "raw": arrow_text(identifiers["raw"]).take(pa.array(first[by_key]))})
+    row = np.empty(len(by_key), dtype=np.int64)  # each identifier's row in the nodes
+    row[by_key] = np.arange(len(by_key))
+    ident = row[ident]
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
