@@ -280,6 +280,13 @@ def _layout_column(layout: Layout, n: int) -> pd.Categorical:
                                              dtype=np.int8), dtype=LAYOUT_DTYPE)
 
 
+def _ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
+    """Record ids (missing as '') as an Arrow-backed column, at ``rows`` when given: no
+    Python string per row."""
+    ids = pc.fill_null(arrow_text(values), "")
+    return _arrow_series(ids if rows is None else ids.take(pa.array(rows)))
+
+
 def _lookup(values: pd.Series, keys: pa.Array, rows: np.ndarray) -> np.ndarray:
     """``rows`` at the position of each value among ``keys`` (-1: not there)."""
     where = pc.fill_null(pc.index_in(arrow_text(values), value_set=keys), -1)
@@ -328,11 +335,11 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     person_rows = entity_keys.get_indexer(people.entities["entity_id"])
     company_rows = entity_keys.get_indexer(companies.entities["entity_id"])
     parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
-                           "record_id": _text(people.entities["record_id"]).to_numpy(),
+                           "record_id": _ids(people.entities["record_id"]),
                            "entity": person_rows, "entity_label": Label.PERSON.value,
                            "row": -1}),
              pd.DataFrame({"layout": _layout_column(Layout.COMPANIES, len(company_rows)),
-                           "record_id": _text(companies.entities["record_id"]).to_numpy(),
+                           "record_id": _ids(companies.entities["record_id"]),
                            "entity": company_rows, "entity_label": Label.COMPANY.value,
                            "row": -1})]
     people_ids = arrow_text(people.entities["record_id"])
@@ -341,7 +348,7 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
         entity = _lookup(frame["person_record_id"], people_ids, person_rows)
         known = np.flatnonzero(entity >= 0)
         parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
-                                   "record_id": _text(frame["record_id"]).to_numpy()[known],
+                                   "record_id": _ids(frame["record_id"], known),
                                    "entity": entity[known], "entity_label": Label.PERSON.value,
                                    "row": known}))
     return pd.concat(parts, ignore_index=True)
