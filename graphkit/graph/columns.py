@@ -211,14 +211,15 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     payroll row, the row of its person among the entity nodes (-1: unknown); then
     ``person`` holds these rows instead of the person's key."""
     payroll = data.records[Layout.PAYROLL]
-    payer = _text(payroll["payer"])
+    payer = pc.fill_null(arrow_text(payroll["payer"]), "")
+    has_payer = pc.not_equal(payer, "").to_numpy(zero_copy_only=False)
     if person_rows is None:
         person_of = people.entities.set_index("record_id")["entity_id"]
         person = _text(payroll["person_record_id"]).map(person_of)
-        keep = (person.notna() & (payer != "")).to_numpy()
+        keep = person.notna().to_numpy() & has_payer
     else:
         person = pd.Series(person_rows, index=payroll.index)
-        keep = (person_rows >= 0) & (payer != "").to_numpy()
+        keep = (person_rows >= 0) & has_payer
     frame = data.records[Layout.COMPANIES]
     keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
     by_key = pd.DataFrame({"key": keys.to_numpy(),
@@ -234,9 +235,9 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
 
     rows = pd.DataFrame({"person": person[keep].to_numpy(
                              dtype=object if person_rows is None else np.int64),
-                         "payer": payer[keep].to_numpy(dtype=object)})
+                         "payer": _arrow_series(payer.filter(pa.array(keep)))})
     rows["company"] = map_distinct(rows["payer"], company).to_numpy()
-    rows["currency"] = _text(payroll["currency"][keep]).to_numpy(dtype=object)
+    rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
     rows["amount"] = pd.to_numeric(_text(payroll["amount"][keep]).replace("", "0")).to_numpy()
     rows["month"] = map_distinct(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
     return rows
@@ -281,8 +282,8 @@ def _layout_column(layout: Layout, n: int) -> pd.Categorical:
 
 
 def _ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
-    """Record ids (missing as '') as an Arrow-backed column, at ``rows`` when given: no
-    Python string per row."""
+    """Text such as record ids (missing as '') as an Arrow-backed column, at ``rows``
+    when given: no Python string per row."""
     ids = pc.fill_null(arrow_text(values), "")
     return _arrow_series(ids if rows is None else ids.take(pa.array(rows)))
 
