@@ -405,8 +405,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
             offset += len(rows)
             continue
         at = np.flatnonzero(layout_code == found_layout[0])
-        where = pc.index_in(record_ids.take(pa.array(at)),
-                            value_set=owner_records.take(pa.array(rows)))
+        where = pc.index_in(_rows_of(record_ids, at),
+                            value_set=_rows_of(owner_records, rows))
         where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
         found = where >= 0
         owner[at[found]] = entities[rows[where[found]]]
@@ -459,6 +459,14 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         "records": _list_array(group[order], record_ids.take(pa.array(owned[order])),
                                len(heads))})
     return nodes, rels
+
+
+def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
+    """``array`` at ``rows`` (increasing): a slice, no copy, when they are one run (a
+    layout's rows of the identifiers and of the owners usually are)."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return array.slice(int(rows[0]), len(rows))
+    return array.take(pa.array(rows))
 
 
 def _arrow_series(array: pa.Array) -> pd.Series:
