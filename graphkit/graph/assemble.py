@@ -150,15 +150,18 @@ def _stack(tables: list[pa.Table]) -> pa.Table:
     for table in tables:
         for field in table.schema:
             known = fields.setdefault(field.name, field.type)
-            if known != field.type:  # coded in one part, plain in another: plain
-                fields[field.name] = pa.string()
+            if known != field.type:  # coded in one part, plain in another: coded
+                fields[field.name] = CODED_TEXT
     nulls = _Nulls()
 
     def column(table: pa.Table, name: str, typ: pa.DataType):
         if name not in table.column_names:
             return nulls.array(typ, len(table))
         values = table.column(name)
-        return values if values.type == typ else values.cast(typ)
+        if values.type == typ:
+            return values
+        return pc.dictionary_encode(values).cast(typ) if typ == CODED_TEXT else \
+            values.cast(typ)
 
     full = [pa.Table.from_arrays([column(table, name, typ) for name, typ in fields.items()],
                                  names=list(fields)) for table in tables]
