@@ -154,3 +154,15 @@ def test_payment_totals_on_rows_equal_the_group_by_on_keys() -> None:
         expected["payments"].fillna(-1).astype(int).tolist()
     assert "2025-12..2025-12" in known["period"].tolist()
     assert "" in known["period"].tolist()  # person 2's KRW month was missing
+
+
+@pytest.mark.parametrize("dtype", ["arrow", "object"])
+def test_record_fields_lose_empty_text_only(dtype: str) -> None:
+    from graphkit.graph.columns import _arrow_strings
+    from graphkit.ingest.fields import STR
+
+    values = ["Jürgen", "", None, "a b", ""]
+    series = pd.Series(values, dtype=STR if dtype == "arrow" else object)
+    assert _arrow_strings(series).to_pylist() == ["Jürgen", None, None, "a b", None]
+    assert _arrow_strings(series.iloc[1:4]).to_pylist() == [None, None, "a b"]  # a slice
+    assert _arrow_strings(series.iloc[:0]).to_pylist() == []

@@ -105,8 +105,15 @@ def _arrow_strings(series: pd.Series) -> pa.Array:
     else:
         array = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     array = array.cast(pa.string())
-    return pc.if_else(pc.fill_null(pc.equal(array, ""), True), pa.scalar(None, pa.string()),
-                      array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    present = pc.invert(pc.fill_null(pc.equal(array, ""), True))
+    if array.offset == 0 and present.offset == 0:
+        # '' has no characters: marking it missing needs a new validity bitmap only,
+        # the characters and offsets stay where they are (no copy of the column)
+        return pa.Array.from_buffers(pa.string(), len(array),
+                                     [present.buffers()[1], *array.buffers()[1:]])
+    return pc.if_else(present, array, pa.scalar(None, pa.string()))
 
 
 def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Table]]:
