@@ -140,7 +140,7 @@ def test_payment_totals_on_rows_equal_the_group_by_on_keys() -> None:
         "month": ["2026-03", "2026-01", "", "2025-12", "2026-02", "2026-01"]})
     by_key = payment_relationships(payers)
     rows = payers.assign(person=keys.get_indexer(payers["person"]))
-    by_row = payment_relationships(rows, keys)
+    by_row = payment_relationships(rows, pa.array(keys.to_numpy(dtype=object), pa.string()))
     known = by_row[(by_row["start"] >= 0) & (by_row["end"] >= 0)].reset_index(drop=True)
     known = known.assign(start=keys[known["start"]], end=keys[known["end"]])
     expected = by_key[~by_key[["start", "end"]].isin(["company:gone"]).any(axis=1)]

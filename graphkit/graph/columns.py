@@ -250,7 +250,7 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     return rows
 
 
-def payment_relationships(payers: pd.DataFrame, entity_keys: pd.Index | None = None
+def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array | None = None
                           ) -> pd.DataFrame:
     """``PAYS`` per payer and person (summed amount, count, first..last month; when one
     pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``.
@@ -261,7 +261,8 @@ def payment_relationships(payers: pd.DataFrame, entity_keys: pd.Index | None = N
     month = payers["month"].where(payers["month"] != "")
     if entity_keys is not None:  # a few distinct payers: looked up once each
         codes, companies = pd.factorize(payers["company"])
-        payers = payers.assign(company=entity_keys.get_indexer(companies)[codes])
+        rows = _key_rows(pd.Series(np.asarray(companies, dtype=object)), entity_keys)
+        payers = payers.assign(company=rows[codes])
         totals = _payment_totals(payers, month)
     else:
         grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
@@ -293,6 +294,24 @@ def _ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
     when given: no Python string per row."""
     ids = pc.fill_null(arrow_text(values), "")
     return _arrow_series(ids if rows is None else ids.take(pa.array(rows)))
+
+
+def _key_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
+    """The row of each value among ``keys`` (-1: not there), by Arrow's hash lookup."""
+    return _lookup(values, keys, np.arange(len(keys), dtype=np.int64))
+
+
+def _resolved_to_rows(rels: pd.DataFrame, resolution: Resolution,
+                      entity_rows: np.ndarray) -> pd.DataFrame:
+    """``RESOLVED_TO`` rows of ``entity_parts`` with the entity as its row among the
+    entity nodes (``entity_rows``: per row of ``resolution.entities``, as
+    :func:`record_owners` found it) instead of its key looked up again; unchanged when
+    its rows cannot be traced to ``resolution.entities``."""
+    index = resolution.entities.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+            and len(entity_rows) == len(index) and rels.index.isin(index).all()):
+        return rels
+    return rels.assign(end=entity_rows[rels.index.to_numpy()])
 
 
 def _lookup(values: pd.Series, keys: pa.Array, rows: np.ndarray) -> np.ndarray:
@@ -334,14 +353,14 @@ def _payment_totals(payers: pd.DataFrame, month: pd.Series) -> pd.DataFrame:
 
 
 def record_owners(data: Ingested, people: Resolution, companies: Resolution,
-                  entity_keys: pd.Index) -> pd.DataFrame:
+                  entity_keys: pa.Array) -> pd.DataFrame:
     """``layout, record_id, entity, entity_label, row``: the entity each record belongs
     to (``entity``: its row in ``entity_keys``, the keys of the entity nodes, -1 when not
     there; ``row``: the record's position in its layout's frame; -1 for people and
-    companies, whose entities come from resolution). Integer rows, so that later steps
-    look no entity key up again."""
-    person_rows = entity_keys.get_indexer(people.entities["entity_id"])
-    company_rows = entity_keys.get_indexer(companies.entities["entity_id"])
+    companies, whose entities come from resolution). People come first, in the order of
+    ``people.entities``. Integer rows, so that later steps look no entity key up again."""
+    person_rows = _key_rows(people.entities["entity_id"], entity_keys)
+    company_rows = _key_rows(companies.entities["entity_id"], entity_keys)
     parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
                            "record_id": _ids(people.entities["record_id"]),
                            "entity": person_rows, "entity_label": Label.PERSON.value,
@@ -556,8 +575,10 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
     copying and re-sorting every relationship)."""
     entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
     entity_part = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
-    entity_keys = pd.Index(entity_part["key"])
+    entity_keys = arrow_text(entity_part["key"])
     owners = record_owners(data, people, companies, entity_keys)
+    person_rows = owners["entity"].to_numpy(np.int64)[:len(people.entities)]
+    entity_rels = [_resolved_to_rows(entity_rels[0], people, person_rows), *entity_rels[1:]]
     id_nodes, id_rels = identifier_parts(data.identifiers, owners, len(entity_keys))
     payroll = payroll_person_rows(owners, len(data.records[Layout.PAYROLL]))
     payments = payment_relationships(_payers(data, people, companies, payroll), entity_keys)
