@@ -72,6 +72,8 @@ def _arrow_column(series: pd.Series, typ: str) -> pa.Array:
         return pa.array(series.to_numpy(dtype=object), type=ARROW_TYPES[typ], from_pandas=True)
     if typ in ("int", "float"):
         return pa.array(series, type=ARROW_TYPES[typ], from_pandas=True)
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        return arrow_text(series)  # Arrow already: no Python string per row
     values = series.to_numpy(dtype=object) if series.dtype == object else series.astype(object)
     return pa.array(values, type=pa.string(), from_pandas=True)
 
