@@ -35,6 +35,33 @@ def first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, first[by_appearance]
 
 
+def first_positions(codes: np.ndarray) -> np.ndarray:
+    """Where each code of first-seen codes (0, 1, 2, ... in order of first appearance,
+    as ``pd.factorize`` gives) first appears: one pass, no sort."""
+    codes = np.asarray(codes)
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    seen = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    np.greater(seen[1:], seen[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def first_seen_pairs(outer: np.ndarray, inner: np.ndarray, n_inner: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``first_seen_codes(outer * (n_inner + 1) + inner)`` where ``inner`` are first-seen
+    codes below ``n_inner`` (-1: missing): when each inner code comes with one outer code only (an
+    identifier value with one label), the pairs are numbered as ``inner`` already is,
+    found in one pass; else by the sort."""
+    outer, inner = np.asarray(outer), np.asarray(inner)
+    first = first_positions(inner)
+    if len(inner) and inner.min() >= 0 and len(first) == n_inner and \
+            np.array_equal(outer, outer[first][inner]):
+        return inner.astype(np.int64, copy=False), first
+    return first_seen_codes(outer.astype(np.int64) * (n_inner + 1) + inner)
+
+
 def repeated(keys: np.ndarray) -> np.ndarray:
     """Whether each key equals an earlier one (``pd.Series(keys).duplicated()``)."""
     keys = np.asarray(keys)
@@ -50,4 +77,4 @@ def repeated(keys: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["first_seen_codes", "repeated"]
+__all__ = ["first_positions", "first_seen_codes", "first_seen_pairs", "repeated"]

@@ -5,7 +5,10 @@ Node parts (one per layout's records, entities, identifiers, sanctions) are sort
 one and laid end to end when their key ranges do not overlap; relationships refer to rows
 of node parts (integer endpoints) or to keys; the result is sorted by key and by
 (start, type, end), so the same graph always gives the same tables and the same files.
-Absent columns of the wide, sparse node table share one zeroed buffer.
+Absent columns of the wide, sparse node table share one zeroed buffer. A text column
+with few distinct values (labels, kinds, relationship types) may come as codes into its
+values (``coded_text``, or a pandas categorical): rows are then moved as integer codes
+and the strings are made once, in the final order.
 """
 
 from __future__ import annotations
@@ -26,6 +29,21 @@ ARROW_TYPES = {"list": pa.list_(pa.string()), "float": pa.float64(), "int": pa.i
                "str": pa.string()}
 #: Names of the node parts relationships refer to (records: ``Record:<layout>``).
 ENTITIES, IDENTIFIERS, SANCTIONS = "entities", "identifiers", "sanctions"
+#: A text column held as codes into its few distinct values until the tables are made.
+CODED_TEXT = pa.dictionary(pa.int32(), pa.string())
+
+
+def coded_text(codes: np.ndarray, values: list[str] | np.ndarray) -> pa.DictionaryArray:
+    """A text column of few distinct values as ``values[codes]``, without a string per
+    row: assembling moves the codes and writes the strings once (as plain text)."""
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(codes, dtype=np.int32)),
+        pa.array(np.asarray(values, dtype=object), pa.string()))
+
+
+def repeated_text(value: str, n: int) -> pa.DictionaryArray:
+    """``value`` on each of ``n`` rows, as :func:`coded_text`."""
+    return coded_text(np.zeros(n, dtype=np.int32), [value])
 
 
 
@@ -42,13 +60,20 @@ class RelPart:
 
 
 def _arrow_column(series: pd.Series, typ: str) -> pa.Array:
-    """One column of a part as an Arrow array of its declared type."""
+    """One column of a part as an Arrow array of its declared type (a categorical text
+    column stays coded)."""
+    if typ == "str" and isinstance(series.dtype, pd.CategoricalDtype):
+        return pa.array(series.array).cast(CODED_TEXT)
     if isinstance(series.dtype, pd.ArrowDtype):
+        if typ == "str" and pa.types.is_dictionary(series.dtype.pyarrow_dtype):
+            return pa.array(series.array).cast(CODED_TEXT)
         return pa.array(series.array).cast(ARROW_TYPES[typ])
     if typ == "list":
         return pa.array(series.to_numpy(dtype=object), type=ARROW_TYPES[typ], from_pandas=True)
     if typ in ("int", "float"):
         return pa.array(series, type=ARROW_TYPES[typ], from_pandas=True)
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        return arrow_text(series)  # Arrow already: no Python string per row
     values = series.to_numpy(dtype=object) if series.dtype == object else series.astype(object)
     return pa.array(values, type=pa.string(), from_pandas=True)
 
@@ -69,10 +94,26 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
+def _declared(field: pa.Field, types: dict[str, str]) -> pa.DataType:
+    """A column's declared type; coded text stays coded."""
+    typ = types.get(field.name, "str")
+    if typ == "str" and pa.types.is_dictionary(field.type):
+        return CODED_TEXT
+    return ARROW_TYPES[typ]
+
+
 def _typed_part(table: pa.Table, types: dict[str, str]) -> pa.Table:
     """A part with every column of its declared type."""
-    return table.cast(pa.schema([pa.field(f.name, ARROW_TYPES[types.get(f.name, "str")])
+    return table.cast(pa.schema([pa.field(f.name, _declared(f, types))
                                  for f in table.schema]))
+
+
+def _plain_text(table: pa.Table) -> pa.Table:
+    """``table`` with its coded text columns as plain strings (made once, in order)."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+    return table
 
 
 def _select(table: pa.Table, fixed: tuple[str, ...]) -> pa.Table:
@@ -91,6 +132,8 @@ class _Nulls:
         self.zeros = pa.py_buffer(b"")
 
     def array(self, typ: pa.DataType, n: int) -> pa.Array:
+        if pa.types.is_dictionary(typ):
+            return pa.nulls(n, typ)
         if self.zeros.size < (n + 1) * 8:
             self.zeros = pa.py_buffer(np.zeros((n + 1) * 8, dtype=np.uint8))
         zeros = self.zeros
@@ -108,11 +151,22 @@ def _stack(tables: list[pa.Table]) -> pa.Table:
     fields: dict[str, pa.DataType] = {}
     for table in tables:
         for field in table.schema:
-            fields.setdefault(field.name, field.type)
+            known = fields.setdefault(field.name, field.type)
+            if known != field.type:  # coded in one part, plain in another: coded
+                fields[field.name] = CODED_TEXT
     nulls = _Nulls()
-    full = [pa.Table.from_arrays(
-        [table.column(name) if name in table.column_names else nulls.array(typ, len(table))
-         for name, typ in fields.items()], names=list(fields)) for table in tables]
+
+    def column(table: pa.Table, name: str, typ: pa.DataType):
+        if name not in table.column_names:
+            return nulls.array(typ, len(table))
+        values = table.column(name)
+        if values.type == typ:
+            return values
+        return pc.dictionary_encode(values).cast(typ) if typ == CODED_TEXT else \
+            values.cast(typ)
+
+    full = [pa.Table.from_arrays([column(table, name, typ) for name, typ in fields.items()],
+                                 names=list(fields)) for table in tables]
     return pa.concat_tables(full)
 
 
@@ -257,11 +311,22 @@ def _sorted_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     without a Python string per row."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    encoded = pc.dictionary_encode(column.cast(pa.string()))
-    values = encoded.dictionary.to_numpy(zero_copy_only=False)
-    rank = np.empty(len(values), dtype=np.int64)
-    rank[np.argsort(values.astype(object), kind="stable")] = np.arange(len(values))
+    encoded = column if pa.types.is_dictionary(column.type) else \
+        pc.dictionary_encode(column.cast(pa.string()))
+    values = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    rank = np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
     return rank[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarray,
+                        n_nodes: int) -> np.ndarray:
+    """The stable order of rows by (start, type, end): one sort of one int64 key when
+    the three fit in it (node ids and type codes are small), else a lexsort."""
+    n_types = int(type_code.max()) + 1 if len(type_code) else 1
+    if n_nodes * n_nodes * n_types < 2 ** 62:
+        key = (start * n_types + type_code) * n_nodes + end
+        return np.argsort(key, kind="stable")
+    return np.lexsort((end, type_code, start))
 
 
 def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
@@ -297,12 +362,12 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
         start = np.where(start >= 0, first[np.maximum(start, 0)], -1)
         end = np.where(end >= 0, first[np.maximum(end, 0)], -1)
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
-    nodes = _select(nodes, ("node_id", "key", "label"))
+    nodes = _plain_text(_select(nodes, ("node_id", "key", "label")))
     known = np.flatnonzero((start >= 0) & (end >= 0))
     type_code = _sorted_codes(props.column("type"))[known]
-    order = known[np.lexsort((end[known], type_code, start[known]))]
+    order = known[_relationship_order(start[known], type_code, end[known], len(nodes))]
     start_id, end_id = start[order], end[order]
-    props = props.take(pa.array(order))
+    props = _plain_text(props.take(pa.array(order)))
     keys = nodes.column("key")
     rels = pa.table({"start_id": pa.array(start_id), "end_id": pa.array(end_id),
                      "start": keys.take(pa.array(start_id)), "end": keys.take(pa.array(end_id)),
@@ -310,5 +375,5 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     return GraphTables(to_pandas(nodes), to_pandas(rels))
 
 
-__all__ = ["ARROW_TYPES", "ENTITIES", "IDENTIFIERS", "LIST_DTYPE", "SANCTIONS", "RelPart",
-           "arrow_text", "assemble", "to_pandas"]
+__all__ = ["ARROW_TYPES", "CODED_TEXT", "ENTITIES", "IDENTIFIERS", "LIST_DTYPE", "SANCTIONS",
+           "RelPart", "arrow_text", "assemble", "coded_text", "repeated_text", "to_pandas"]

@@ -29,10 +29,13 @@ from graphkit.graph.assemble import (
     RelPart,
     arrow_text,
     assemble,
+    coded_text,
+    repeated_text,
 )
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
-from graphkit.intcodes import first_seen_codes, repeated
+from graphkit.ingest.identifiers import LAYOUT_DTYPE
+from graphkit.intcodes import first_seen_codes, first_seen_pairs, repeated
 from graphkit.resolve import Resolution
 from graphkit.schema import (
     ID_LABEL,
@@ -55,6 +58,11 @@ def _text(series: pd.Series) -> pd.Series:
         return series.astype(object)
     missing = series.isna()
     return series.where(~missing, "") if missing.any() else series
+
+
+def _repeated(value: str, n: int) -> pd.Categorical:
+    """``value`` on ``n`` rows as a categorical: assembled as codes, not as n strings."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
 
 
 def _list_column(groups: np.ndarray, values: pd.Series, n_groups: int) -> pd.Series:
@@ -97,8 +105,15 @@ def _arrow_strings(series: pd.Series) -> pa.Array:
     else:
         array = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     array = array.cast(pa.string())
-    return pc.if_else(pc.fill_null(pc.equal(array, ""), True), pa.scalar(None, pa.string()),
-                      array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    present = pc.invert(pc.fill_null(pc.equal(array, ""), True))
+    if array.offset == 0 and present.offset == 0:
+        # '' has no characters: marking it missing needs a new validity bitmap only,
+        # the characters and offsets stay where they are (no copy of the column)
+        return pa.Array.from_buffers(pa.string(), len(array),
+                                     [present.buffers()[1], *array.buffers()[1:]])
+    return pc.if_else(present, array, pa.scalar(None, pa.string()))
 
 
 def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Table]]:
@@ -119,16 +134,15 @@ def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Ta
             columns[name] = (_arrow_strings(frame[name]) if typ == "str" else
                              pa.array(frame[name], type=ARROW_TYPES[typ], from_pandas=True))
         if "source_name" in columns:
-            names = pa.array(frame["source_name"].to_numpy(dtype=object), pa.string(),
-                             from_pandas=True)
+            names = arrow_text(frame["source_name"])
             columns["source"] = pc.coalesce(columns["source"], names) \
                 if "source" in columns else names
-        record_ids = pa.array(_text(frame["record_id"]).to_numpy(dtype=object), pa.string())
+        record_ids = pc.fill_null(arrow_text(frame["record_id"]), "")
         n = len(frame)
         parts.append((layout.value, pa.table({
             "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
-            "label": pa.array([Label.RECORD.value] * n, pa.string()),
-            "kind": pa.array([layout.value] * n, pa.string()), **columns})))
+            "label": repeated_text(Label.RECORD.value, n),
+            "kind": repeated_text(layout.value, n), **columns})))
         del frame, columns
     return parts
 
@@ -165,7 +179,8 @@ def entity_parts(frame: pd.DataFrame, display: pd.Series, resolution: Resolution
                           "aliases": names["aliases"]})
     ents = resolution.entities
     rels = pd.DataFrame({"start": f"Record:{layout.value}:" + _text(ents["record_id"]),
-                         "end": ents["entity_id"].to_numpy(), "type": Rel.RESOLVED_TO.value,
+                         "end": ents["entity_id"].to_numpy(),
+                         "type": _repeated(Rel.RESOLVED_TO.value, len(ents)),
                          "score": pd.to_numeric(ents["score"]).astype(float).to_numpy(),
                          "evidence": _text(ents["evidence"]).to_numpy()})
     return nodes, rels.drop_duplicates(["start", "end"])
@@ -195,15 +210,23 @@ def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
     return [person_nodes, company_nodes, payer_nodes], [person_rels, company_rels]
 
 
-def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.DataFrame:
+def _payers(data: Ingested, people: Resolution, companies: Resolution,
+            person_rows: np.ndarray | None = None) -> pd.DataFrame:
     """Payroll rows of known people with a payer: ``person, company, payer, currency,
     amount, month`` (row order kept). A payer is the company of companies.csv with the
-    same suffix-free name, else a company known only by that name."""
+    same suffix-free name, else a company known only by that name. ``person_rows``: per
+    payroll row, the row of its person among the entity nodes (-1: unknown); then
+    ``person`` holds these rows instead of the person's key."""
     payroll = data.records[Layout.PAYROLL]
-    person_of = people.entities.set_index("record_id")["entity_id"]
-    person = _text(payroll["person_record_id"]).map(person_of)
-    payer = _text(payroll["payer"])
-    keep = (person.notna() & (payer != "")).to_numpy()
+    payer = pc.fill_null(arrow_text(payroll["payer"]), "")
+    has_payer = pc.not_equal(payer, "").to_numpy(zero_copy_only=False)
+    if person_rows is None:
+        person_of = people.entities.set_index("record_id")["entity_id"]
+        person = _text(payroll["person_record_id"]).map(person_of)
+        keep = person.notna().to_numpy() & has_payer
+    else:
+        person = pd.Series(person_rows, index=payroll.index)
+        keep = (person_rows >= 0) & has_payer
     frame = data.records[Layout.COMPANIES]
     keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
     by_key = pd.DataFrame({"key": keys.to_numpy(),
@@ -217,25 +240,35 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution) -> pd.Dat
         found = company_of_key.get(key) if key else None
         return found if isinstance(found, str) else f"company:name:{key or name}"
 
-    rows = pd.DataFrame({"person": person[keep].to_numpy(dtype=object),
-                         "payer": payer[keep].to_numpy(dtype=object)})
+    rows = pd.DataFrame({"person": person[keep].to_numpy(
+                             dtype=object if person_rows is None else np.int64),
+                         "payer": _arrow_series(payer.filter(pa.array(keep)))})
     rows["company"] = map_distinct(rows["payer"], company).to_numpy()
-    rows["currency"] = _text(payroll["currency"][keep]).to_numpy(dtype=object)
+    rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
     rows["amount"] = pd.to_numeric(_text(payroll["amount"][keep]).replace("", "0")).to_numpy()
     rows["month"] = map_distinct(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
     return rows
 
 
-def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
+def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array | None = None
+                          ) -> pd.DataFrame:
     """``PAYS`` per payer and person (summed amount, count, first..last month; when one
-    pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``."""
+    pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``.
+    ``entity_keys``: the keys of the entity nodes; then the payer becomes its row among
+    them (-1: none), like ``person`` from ``_payers(person_rows=...)``."""
     if payers.empty:
         return pd.DataFrame(columns=["start", "end", "type"])
     month = payers["month"].where(payers["month"] != "")
-    grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
-                                                 sort=False)
-    totals = grouped.agg(amount=("amount", "sum"), payments=("amount", "size"),
-                         first=("month", "min"), last=("month", "max")).reset_index()
+    if entity_keys is not None:  # a few distinct payers: looked up once each
+        codes, companies = pd.factorize(payers["company"])
+        rows = _key_rows(pd.Series(np.asarray(companies, dtype=object)), entity_keys)
+        payers = payers.assign(company=rows[codes])
+        totals = _payment_totals(payers, month)
+    else:
+        grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
+                                                     sort=False)
+        totals = grouped.agg(amount=("amount", "sum"), payments=("amount", "size"),
+                             first=("month", "min"), last=("month", "max")).reset_index()
     totals = totals.drop_duplicates(["company", "person"], keep="first")
     period = (totals["first"] + ".." + totals["last"]).where(totals["first"].notna(), "")
     pays = pd.DataFrame({"start": totals["company"], "end": totals["person"],
@@ -244,55 +277,139 @@ def payment_relationships(payers: pd.DataFrame) -> pd.DataFrame:
                          "payments": totals["payments"].astype("int64")})
     works = pd.DataFrame({"start": totals["person"], "end": totals["company"],
                           "type": Rel.WORKS_FOR.value})
-    return pd.concat([pays, works], ignore_index=True)
+    rels = pd.concat([pays, works], ignore_index=True)
+    rels["type"] = pd.Categorical.from_codes(
+        np.repeat(np.arange(2, dtype=np.int8), [len(pays), len(works)]),
+        categories=[Rel.PAYS.value, Rel.WORKS_FOR.value])
+    return rels
 
 
-def record_owners(data: Ingested, people: Resolution, companies: Resolution
-                  ) -> pd.DataFrame:
+def _layout_column(layout: Layout, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.full(n, LAYOUT_DTYPE.categories.get_loc(layout.value),
+                                             dtype=np.int8), dtype=LAYOUT_DTYPE)
+
+
+def _ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
+    """Text such as record ids (missing as '') as an Arrow-backed column, at ``rows``
+    when given: no Python string per row."""
+    ids = pc.fill_null(arrow_text(values), "")
+    return _arrow_series(ids if rows is None else ids.take(pa.array(rows)))
+
+
+def _key_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
+    """The row of each value among ``keys`` (-1: not there), by Arrow's hash lookup."""
+    return _lookup(values, keys, np.arange(len(keys), dtype=np.int64))
+
+
+def _resolved_to_rows(rels: pd.DataFrame, resolution: Resolution,
+                      entity_rows: np.ndarray) -> pd.DataFrame:
+    """``RESOLVED_TO`` rows of ``entity_parts`` with the entity as its row among the
+    entity nodes (``entity_rows``: per row of ``resolution.entities``, as
+    :func:`record_owners` found it) instead of its key looked up again; unchanged when
+    its rows cannot be traced to ``resolution.entities``."""
+    index = resolution.entities.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+            and len(entity_rows) == len(index) and rels.index.isin(index).all()):
+        return rels
+    return rels.assign(end=entity_rows[rels.index.to_numpy()])
+
+
+def _lookup(values: pd.Series, keys: pa.Array, rows: np.ndarray) -> np.ndarray:
+    """``rows`` at the position of each value among ``keys`` (-1: not there)."""
+    where = pc.fill_null(pc.index_in(arrow_text(values), value_set=keys), -1)
+    where = where.to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(where >= 0, rows[np.maximum(where, 0)] if len(rows) else -1, -1)
+
+
+def _payment_totals(payers: pd.DataFrame, month: pd.Series) -> pd.DataFrame:
+    """``company, person, currency, amount, payments, first, last`` per (company,
+    person, currency), in order of first appearance: the group-by of
+    ``payment_relationships`` on one int64 key (company and person are rows among the
+    entity nodes, -1 for none), months as codes in sorted order."""
+    company = payers["company"].to_numpy(np.int64)
+    person = payers["person"].to_numpy(np.int64)
+    currency, currencies = pd.factorize(payers["currency"], use_na_sentinel=False)
+    months, month_values = pd.factorize(month, sort=True)
+    width = int(max(person.max(initial=0), 0)) + 2
+    key = ((company + 1) * width + (person + 1)) * (len(currencies) + 1) + currency
+    group, first = first_seen_codes(key)
+    month_code = pd.Series(np.where(months >= 0, months, np.nan))
+    amounts = pd.Series(payers["amount"].to_numpy(dtype=float))
+    lo = month_code.groupby(group).min().to_numpy()
+    hi = month_code.groupby(group).max().to_numpy()
+    names = np.asarray(month_values, dtype=object)
+
+    def month_of(codes: np.ndarray) -> np.ndarray:
+        out = np.full(len(codes), np.nan, dtype=object)
+        present = ~np.isnan(codes)
+        out[present] = names[codes[present].astype(np.int64)]
+        return out
+
+    return pd.DataFrame({"company": company[first], "person": person[first],
+                         "currency": np.asarray(currencies, dtype=object)[currency[first]],
+                         "amount": amounts.groupby(group).sum().to_numpy(),
+                         "payments": np.bincount(group, minlength=len(first)),
+                         "first": month_of(lo), "last": month_of(hi)})
+
+
+def record_owners(data: Ingested, people: Resolution, companies: Resolution,
+                  entity_keys: pa.Array) -> pd.DataFrame:
     """``layout, record_id, entity, entity_label, row``: the entity each record belongs
-    to (``row``: the record's position in its layout's frame; -1 for people and
-    companies, whose entities come from resolution)."""
-    parts = [pd.DataFrame({"layout": Layout.PEOPLE.value,
-                           "record_id": _text(people.entities["record_id"]),
-                           "entity": people.entities["entity_id"],
-                           "entity_label": Label.PERSON.value, "row": -1}),
-             pd.DataFrame({"layout": Layout.COMPANIES.value,
-                           "record_id": _text(companies.entities["record_id"]),
-                           "entity": companies.entities["entity_id"],
-                           "entity_label": Label.COMPANY.value, "row": -1})]
-    person_of = people.entities.set_index("record_id")["entity_id"]
+    to (``entity``: its row in ``entity_keys``, the keys of the entity nodes, -1 when not
+    there; ``row``: the record's position in its layout's frame; -1 for people and
+    companies, whose entities come from resolution). People come first, in the order of
+    ``people.entities``. Integer rows, so that later steps look no entity key up again."""
+    person_rows = _key_rows(people.entities["entity_id"], entity_keys)
+    company_rows = _key_rows(companies.entities["entity_id"], entity_keys)
+    parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
+                           "record_id": _ids(people.entities["record_id"]),
+                           "entity": person_rows, "entity_label": Label.PERSON.value,
+                           "row": -1}),
+             pd.DataFrame({"layout": _layout_column(Layout.COMPANIES, len(company_rows)),
+                           "record_id": _ids(companies.entities["record_id"]),
+                           "entity": company_rows, "entity_label": Label.COMPANY.value,
+                           "row": -1})]
+    people_ids = arrow_text(people.entities["record_id"])
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
-        entity = _text(frame["person_record_id"]).map(person_of)
-        known = entity.notna()
-        parts.append(pd.DataFrame({"layout": layout.value,
-                                   "record_id": _text(frame["record_id"][known]),
+        entity = _lookup(frame["person_record_id"], people_ids, person_rows)
+        known = np.flatnonzero(entity >= 0)
+        parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
+                                   "record_id": _ids(frame["record_id"], known),
                                    "entity": entity[known], "entity_label": Label.PERSON.value,
-                                   "row": np.flatnonzero(known.to_numpy())}))
+                                   "row": known}))
     return pd.concat(parts, ignore_index=True)
+
+
+def payroll_person_rows(owners: pd.DataFrame, n_payroll: int) -> np.ndarray:
+    """Per payroll row, the row of its person among the entity nodes (-1: unknown)."""
+    rows = np.full(n_payroll, -1, dtype=np.int64)
+    payroll = owners[owners["layout"] == Layout.PAYROLL.value]
+    rows[payroll["row"].to_numpy(dtype=np.int64)] = payroll["entity"].to_numpy(np.int64)
+    return rows
 
 
 def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
     """``RESOLVED_TO`` from payroll, shipment and login records to their person (start:
-    the record's row in its layout's part; end: the person's key)."""
+    the record's row in its layout's part; end: the person's row among the entities)."""
     parts = []
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         linked = owners[owners["layout"] == layout.value]
         frame = pd.DataFrame({"start": linked["row"].to_numpy(dtype=np.int64),
-                              "end": linked["entity"].to_numpy(dtype=object),
-                              "type": Rel.RESOLVED_TO.value, "score": 1.0,
-                              "evidence": "person_record_id"})
+                              "end": linked["entity"].to_numpy(dtype=np.int64),
+                              "type": _repeated(Rel.RESOLVED_TO.value, len(linked)),
+                              "score": 1.0,
+                              "evidence": _repeated("person_record_id", len(linked))})
         parts.append(RelPart(frame, f"Record:{layout.value}", ENTITIES))
     return parts
 
 
-def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
-                     entity_keys: pd.Index | None = None
+def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities: int
                      ) -> tuple[pa.Table | pd.DataFrame, pd.DataFrame]:
-    """Identifier nodes (first sighting gives ``value, kind, raw``) and one relationship
-    per entity and identifier, listing the records behind it in order of appearance
-    (start: the entity's key, or its row in ``entity_keys`` when given; end: the
-    identifier's row in the nodes returned).
+    """Identifier nodes in key order (first sighting gives ``value, kind, raw``) and one
+    relationship per entity and identifier, listing the records behind it in order of
+    appearance (start: the entity's row among the ``n_entities`` entity nodes, as ``owners`` gives
+    it (:func:`record_owners`); end: the identifier's row in the nodes returned).
 
     Works on integer codes (owner entity, identifier, relationship type, record) so that
     memory grows with the number of rows, not with the strings built per row."""
@@ -302,8 +419,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     layout_code, layouts = pd.factorize(identifiers["layout"])
     record_ids = arrow_text(identifiers["record_id"])
     owner_records = arrow_text(owners["record_id"])
-    entities, entity_uniques = pd.factorize(owners["entity"])
-    company = np.zeros(len(entity_uniques), dtype=bool)
+    entities = owners["entity"].to_numpy(dtype=np.int64)
+    company = np.zeros(n_entities + 1, dtype=bool)  # the last: no entity (-1)
     company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
     owner = np.full(len(identifiers), -1, dtype=np.int64)
     record = np.full(len(identifiers), -1, dtype=np.int64)
@@ -314,8 +431,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
             offset += len(rows)
             continue
         at = np.flatnonzero(layout_code == found_layout[0])
-        where = pc.index_in(record_ids.take(pa.array(at)),
-                            value_set=owner_records.take(pa.array(rows)))
+        where = pc.index_in(_rows_of(record_ids, at),
+                            value_set=_rows_of(owner_records, rows))
         where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
         found = where >= 0
         owner[at[found]] = entities[rows[where[found]]]
@@ -327,16 +444,25 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     # codes instead of hashing them (see graphkit.intcodes)
     label_code = pd.factorize(labels)[0][kind_code]
     value_code, values = pd.factorize(identifiers["value"])
-    ident, first = first_seen_codes(label_code * (len(values) + 1) + value_code)
+    ident, first = first_seen_pairs(label_code, value_code, len(values))
     del label_code, value_code, values
-    take_first = pa.array(first)
-    node_labels = pa.array(labels[kind_code[first]], pa.string())
-    node_values = pc.fill_null(arrow_text(identifiers["value"]).take(take_first), "")
+    # the nodes in key order (assemble then lays them out as they are): values taken
+    # once into that order and keys joined there, rather than every column moved again
+    node_kind = coded_text(kind_code[first], np.asarray(kinds, dtype=object))
+    node_label = coded_text(kind_code[first], labels)
+    node_values = pc.fill_null(arrow_text(identifiers["value"]).take(pa.array(first)), "")
+    by_key = pc.sort_indices(pc.binary_join_element_wise(
+        node_label.cast(pa.string()), node_values, ":"))
+    node_values = node_values.take(by_key)
+    node_label = node_label.take(by_key)
+    by_key = by_key.to_numpy()
     nodes = pa.table({
-        "key": pc.binary_join_element_wise(node_labels, node_values, ":"),
-        "label": node_labels, "value": node_values,
-        "kind": pa.array(np.asarray(kinds, dtype=object)[kind_code[first]], pa.string()),
-        "raw": arrow_text(identifiers["raw"]).take(take_first)})
+        "key": pc.binary_join_element_wise(node_label.cast(pa.string()), node_values, ":"),
+        "label": node_label, "value": node_values, "kind": node_kind.take(by_key),
+        "raw": arrow_text(identifiers["raw"]).take(pa.array(first[by_key]))})
+    row = np.empty(len(by_key), dtype=np.int64)  # each identifier's row in the nodes
+    row[by_key] = np.arange(len(by_key))
+    ident = row[ident]
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
@@ -350,21 +476,28 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame,
     order = np.argsort(group, kind="stable")
     heads = order[np.r_[True, np.diff(group[order]) != 0]]
     rels = pd.DataFrame({
-        "start": (np.asarray(entity_uniques, dtype=object) if entity_keys is None else
-                  entity_keys.get_indexer(entity_uniques))[owner[owned[heads]]],
+        "start": owner[owned[heads]],
         "end": ident[owned[heads]].astype(np.int64),
-        # types and kinds as Arrow text taken from their few distinct values
-        "type": _arrow_series(pa.array(np.asarray(rel_uniques, dtype=object), pa.string())
-                              .take(pa.array(rel[heads]))),
-        "kind": _arrow_series(pa.array(np.asarray(kinds, dtype=object), pa.string())
-                              .take(pa.array(kind_code[owned[heads]]))),
+        # types and kinds as codes into their few distinct values
+        "type": _arrow_series(coded_text(rel[heads], np.asarray(rel_uniques, dtype=object))),
+        "kind": _arrow_series(coded_text(kind_code[owned[heads]],
+                                         np.asarray(kinds, dtype=object))),
         "records": _list_array(group[order], record_ids.take(pa.array(owned[order])),
                                len(heads))})
     return nodes, rels
 
 
+def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
+    """``array`` at ``rows`` (increasing): a slice, no copy, when they are one run (a
+    layout's rows of the identifiers and of the owners usually are)."""
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return array.slice(int(rows[0]), len(rows))
+    return array.take(pa.array(rows))
+
+
 def _arrow_series(array: pa.Array) -> pd.Series:
-    """An Arrow string array as an Arrow-backed column (no Python object per row)."""
+    """An Arrow array (text, or text coded by ``coded_text``) as an Arrow-backed column
+    (no Python object per row)."""
     return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 
@@ -391,7 +524,7 @@ def review_relationships(people: Resolution) -> pd.DataFrame:
     keep = a.notna() & b.notna() & (a != b)
     a, b, review = a[keep], b[keep], review[keep]
     frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
-                          "type": Rel.POSSIBLY_SAME_AS.value,
+                          "type": _repeated(Rel.POSSIBLY_SAME_AS.value, len(a)),
                           "score": review["score"].astype(float).to_numpy(),
                           "evidence": _text(review["evidence"]).to_numpy()})
     frame = frame.iloc[np.argsort(-frame["score"].to_numpy(), kind="stable")]
@@ -407,7 +540,7 @@ def match_parts(hits: pd.DataFrame | None, sanctions: pd.DataFrame | None
                 pd.DataFrame(columns=["start", "end", "type"]))
     key = "Sanction:" + _text(hits["list"]) + ":" + _text(hits["list_id"])
     rels = pd.DataFrame({"start": _text(hits["record_id"]).to_numpy(), "end": key.to_numpy(),
-                         "type": Rel.MATCHES.value,
+                         "type": _repeated(Rel.MATCHES.value, len(hits)),
                          "score": hits["score"].astype(float).to_numpy(),
                          "evidence": _text(hits["evidence"]).to_numpy(),
                          "matched_name": _text(hits["matched_name"]).to_numpy()})
@@ -441,10 +574,14 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
     assembled with the rest (the same tables as ``append_households`` afterwards, without
     copying and re-sorting every relationship)."""
     entity_frames, entity_rels = entities or entity_nodes(data, people, companies)
-    owners = record_owners(data, people, companies)
     entity_part = pd.concat([f for f in entity_frames if len(f)], ignore_index=True)
-    id_nodes, id_rels = identifier_parts(data.identifiers, owners, pd.Index(entity_part["key"]))
-    payments = payment_relationships(_payers(data, people, companies))
+    entity_keys = arrow_text(entity_part["key"])
+    owners = record_owners(data, people, companies, entity_keys)
+    person_rows = owners["entity"].to_numpy(np.int64)[:len(people.entities)]
+    entity_rels = [_resolved_to_rows(entity_rels[0], people, person_rows), *entity_rels[1:]]
+    id_nodes, id_rels = identifier_parts(data.identifiers, owners, len(entity_keys))
+    payroll = payroll_person_rows(owners, len(data.records[Layout.PAYROLL]))
+    payments = payment_relationships(_payers(data, people, companies, payroll), entity_keys)
     if release_records:  # the identifiers' fields now live in id_nodes
         data.identifiers = data.identifiers[["layout", "record_id", "kind"]]
     match_nodes, match_rels = match_parts(hits, sanctions)
@@ -475,7 +612,7 @@ def household_relationships(households: pd.DataFrame) -> pd.DataFrame:
     """``SAME_HOUSEHOLD`` relationship rows (entity keys) of a ``households_table``."""
     return pd.DataFrame({"start": households["start"].to_numpy(dtype=object),
                          "end": households["end"].to_numpy(dtype=object),
-                         "type": Rel.SAME_HOUSEHOLD.value,
+                         "type": _repeated(Rel.SAME_HOUSEHOLD.value, len(households)),
                          "evidence": _text(households["evidence"]).to_numpy(dtype=object)})
 
 
