@@ -402,3 +402,21 @@ def test_reused_feature_codes_equal_those_prepare_makes():
     assert_series_equal(made, coded_column(pool[source]))
     assert made.cat.codes.tolist() == [0, 1, 2, -1, 2, 3, 2]
     assert list(made.cat.categories) == ["z", "c", "a", "b"]
+
+
+def test_records_match_their_previous_rows_by_id_and_fingerprint():
+    """A record keeps its previous row when its id was there once with the same content;
+    an id the previous build held twice, a changed record and a new one match nothing."""
+    from graphkit.incremental.resolve import record_fingerprints
+    from graphkit.incremental.state import PeopleState
+
+    before = pd.DataFrame({"record_id": ["a", "b", "d", "d", "e"],
+                           "first_name": ["Ann", "Bo", "Di", "Di", "Ed"]})
+    now = pd.DataFrame({"record_id": ["e", "b", "a", "d", "n"],
+                        "first_name": ["Ed", "Bob", "Ann", "Di", "Ny"]})
+    previous = PeopleState(pd.DataFrame({"record_id": before["record_id"],
+                                         "fingerprint": record_fingerprints(before)}),
+                           np.zeros(0, np.int64), np.zeros(0, np.int64), {})
+    reuse = PairReuse(now, previous)
+    ids = now["record_id"].to_numpy(dtype=object)
+    assert reuse._old_positions(ids, record_fingerprints(now)).tolist() == [4, -1, 0, -1, -1]

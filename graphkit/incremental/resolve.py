@@ -132,11 +132,18 @@ class PairReuse:
         if self.previous is None:
             return np.full(len(ids), -1, dtype=np.int64)
         prev = self.previous.records
-        prev_ids = prev["record_id"].astype(str)
-        unique = ~prev_ids.duplicated(keep=False)
-        position = pd.Series(np.flatnonzero(unique.to_numpy()),
-                             index=prev_ids[unique].to_numpy())
-        old = position.reindex(pd.Index(ids.astype(str))).fillna(-1).to_numpy(np.int64)
+        prev_ids = _text(prev["record_id"].astype(str))
+        counts = pc.value_counts(prev_ids)
+        once = pc.filter(counts.field("values"), pc.equal(counts.field("counts"), 1))
+        # an id held by several previous records is not matched (as pandas' keep=False)
+        unique = pc.is_in(prev_ids, value_set=once).to_numpy(zero_copy_only=False)
+        at = np.flatnonzero(unique)
+        if not len(at):
+            return np.full(len(ids), -1, dtype=np.int64)
+        found = pc.index_in(_text(pd.Series(ids, dtype=object).astype(str)),
+                            value_set=prev_ids.filter(pa.array(unique)))
+        found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        old = np.where(found >= 0, at[np.maximum(found, 0)], -1)
         known = old >= 0
         same = np.zeros(len(ids), dtype=bool)
         same[known] = prev["fingerprint"].to_numpy(np.uint64)[old[known]] == fingerprints[known]
