@@ -136,35 +136,66 @@ def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFram
     return select_programs(pd.concat(frames, ignore_index=True), project.programs)
 
 
+#: The node columns :func:`entities_to_screen` reads.
+SCREENED_NODE_COLUMNS = ("key", "label", "name", "aliases")
+
+
 def entities_to_screen(nodes: pd.DataFrame, data: Ingested, people: Resolution
                        ) -> pd.DataFrame:
     """One row per name of each person and company node in ``nodes`` (a node table, or
     the entity parts of one): ``record_id`` (the entity key), ``name`` (its name, then
-    each alias), ``kind`` and the entity's first known ``dob``; ordered by key."""
-    entities = nodes[nodes["label"].isin([Label.PERSON.value, Label.COMPANY.value])]
-    entities = entities.sort_values("key", kind="stable")
-    kind = entities["label"].map({Label.PERSON.value: "person", Label.COMPANY.value: "company"})
-    aliases = pa.array(entities["aliases"].array) if "aliases" in entities.columns \
-        else pa.nulls(len(entities), pa.list_(pa.string()))
-    parent = pc.list_parent_indices(aliases).to_numpy()
-    names = pd.DataFrame({
-        "record_id": np.r_[entities["key"].to_numpy(object),
-                           entities["key"].to_numpy(object)[parent]],
-        "name": np.r_[entities["name"].fillna("").to_numpy(object),
-                      pc.list_flatten(aliases).to_numpy(zero_copy_only=False)],
-        "kind": np.r_[kind.to_numpy(object), kind.to_numpy(object)[parent]],
-        "order": np.r_[np.arange(len(entities)), parent],
-    })
-    names = names[names["name"] != ""].sort_values("order", kind="stable")
+    each alias), ``kind`` and the entity's first known ``dob``; ordered by key. Made on
+    Arrow columns: no Python string per row."""
+    from graphkit.graph.assemble import arrow_text
+
+    label = arrow_text(nodes["label"])
+    wanted = pc.is_in(label, value_set=pa.array([Label.PERSON.value, Label.COMPANY.value]))
+    wanted = pc.fill_null(wanted, False)
+    keys = arrow_text(nodes["key"]).filter(wanted)
+    by_key = pc.sort_indices(keys)  # stable: as sort_values("key", kind="stable")
+    keys = keys.take(by_key)
+    is_person = pc.equal(label.filter(wanted).take(by_key), Label.PERSON.value)
+    kind = pc.if_else(is_person, "person", "company")
+    own = pc.fill_null(arrow_text(nodes["name"]).filter(wanted).take(by_key), "")
+    n = len(keys)
+    if "aliases" in nodes.columns:
+        aliases = pa.array(nodes["aliases"].array).filter(wanted).take(by_key)
+        if isinstance(aliases, pa.ChunkedArray):
+            aliases = aliases.combine_chunks()
+        parent = pc.list_parent_indices(aliases).to_numpy().astype(np.int64)
+        other = pc.list_flatten(aliases).cast(pa.string())
+    else:
+        parent, other = np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    owner = np.r_[np.arange(n, dtype=np.int64), parent]
+    # an entity's name, then its aliases in their order (a stable sort of owners)
+    order = np.argsort(owner, kind="stable")
+    text = pa.concat_arrays([own, other]).take(pa.array(order))
+    owner = owner[order]
+    keep = pc.fill_null(pc.not_equal(text, ""), True)
+    text, owner = text.filter(keep), owner[keep.to_numpy(zero_copy_only=False)]
+    at = pa.array(owner)
+    key_of = keys.take(at)
+    dob = pc.fill_null(_first_dobs(data, people, key_of), "")
+    return pd.DataFrame({"record_id": key_of.to_pandas(), "name": text.to_pandas(),
+                         "kind": kind.take(at).to_pandas(), "dob": dob.to_pandas()})
+
+
+def _first_dobs(data: Ingested, people: Resolution, entity_keys: pa.Array) -> pa.Array:
+    """Per entity key, the first non-empty date of birth of the entity's person records
+    (in ``people.entities`` order); null for companies and entities without one."""
+    from graphkit.graph.assemble import arrow_text
+
     records = data.records[Layout.PEOPLE]
-    dob_of = pd.Series(records["dob"].fillna("").to_numpy(object),
-                       index=records["record_id"].to_numpy(object))
-    dobs = people.entities[["record_id", "entity_id"]].assign(
-        dob=people.entities["record_id"].map(dob_of).fillna(""))
-    first_dob = dobs[dobs["dob"] != ""].drop_duplicates("entity_id").set_index(
-        "entity_id")["dob"]
-    names["dob"] = names["record_id"].map(first_dob).fillna("")
-    return names[["record_id", "name", "kind", "dob"]].reset_index(drop=True)
+    dob = pc.fill_null(arrow_text(records["dob"]), "")
+    at = pc.index_in(arrow_text(people.entities["record_id"]),
+                     value_set=arrow_text(records["record_id"]))
+    dobs = pc.fill_null(dob.take(at), "")
+    known = pc.not_equal(dobs, "")
+    entity = arrow_text(people.entities["entity_id"]).filter(known)
+    dobs = dobs.filter(known)
+    first = np.unique(pc.dictionary_encode(entity).indices.to_numpy(), return_index=True)[1]
+    first = pa.array(first)
+    return dobs.take(first).take(pc.index_in(entity_keys, value_set=entity.take(first)))
 
 
 def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: Stages
@@ -231,7 +262,9 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
                                  previous if reuse else None,
                                  lambda list_log: load_sanctions(project, list_log))
         sanctions = lists.frame
-        names = entities_to_screen(pd.concat(entities[0], ignore_index=True), data, people)
+        names = entities_to_screen(pd.concat(  # only the columns screening reads
+            [part[[c for c in SCREENED_NODE_COLUMNS if c in part.columns]]
+             for part in entities[0]], ignore_index=True), data, people)
         st.rows_in = len(names)
         hits, screened = screen_reusing(names, sanctions, settings.screen_threshold,
                                         prior.screen)

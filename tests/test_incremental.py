@@ -11,9 +11,10 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from pandas.testing import assert_frame_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 from graphkit.cli import main
 from graphkit.incremental import STATE_DIR, PairReuse, read_state
@@ -384,3 +385,38 @@ def test_reused_features_equal_prepared_ones(tmp_path):
     features = reuse.prepare(people.reset_index(drop=True))
     assert 0 < reuse.counts["features_reused"] < len(people)
     assert_frame_equal(features.frame, prepare(people.reset_index(drop=True)).frame)
+
+
+def test_reused_feature_codes_equal_those_prepare_makes():
+    """A reused categorical feature, coded by Arrow from the previous rows and the fresh
+    ones, equals ``coded_column`` of the same values: codes in order of first appearance,
+    a missing value -1 (not a category)."""
+    from graphkit.incremental.resolve import _coded
+    from graphkit.resolve.prepare import coded_column
+
+    before = pd.Series(["b", "a", None, "c", "a"], dtype="str")
+    fresh = pd.Series(pd.Categorical(["z", "a"]))
+    source = np.array([5, 3, 1, 2, 6, 0, 1])  # rows of [before, fresh]
+    pool = np.array(["b", "a", None, "c", "a", "z", "a"], dtype=object)
+    made = _coded(before, fresh, source)
+    assert_series_equal(made, coded_column(pool[source]))
+    assert made.cat.codes.tolist() == [0, 1, 2, -1, 2, 3, 2]
+    assert list(made.cat.categories) == ["z", "c", "a", "b"]
+
+
+def test_records_match_their_previous_rows_by_id_and_fingerprint():
+    """A record keeps its previous row when its id was there once with the same content;
+    an id the previous build held twice, a changed record and a new one match nothing."""
+    from graphkit.incremental.resolve import record_fingerprints
+    from graphkit.incremental.state import PeopleState
+
+    before = pd.DataFrame({"record_id": ["a", "b", "d", "d", "e"],
+                           "first_name": ["Ann", "Bo", "Di", "Di", "Ed"]})
+    now = pd.DataFrame({"record_id": ["e", "b", "a", "d", "n"],
+                        "first_name": ["Ed", "Bob", "Ann", "Di", "Ny"]})
+    previous = PeopleState(pd.DataFrame({"record_id": before["record_id"],
+                                         "fingerprint": record_fingerprints(before)}),
+                           np.zeros(0, np.int64), np.zeros(0, np.int64), {})
+    reuse = PairReuse(now, previous)
+    ids = now["record_id"].to_numpy(dtype=object)
+    assert reuse._old_positions(ids, record_fingerprints(now)).tolist() == [4, -1, 0, -1, -1]

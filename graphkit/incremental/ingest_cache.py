@@ -231,35 +231,43 @@ class IngestCache(SourceReader):
         """Identifiers of a changed file: the previous entry's rows for records whose
         id and identifier fields are unchanged (identifiers are made record by record),
         extracted now for the others, in the order a whole-file extraction gives. Left
-        undone (None) when the previous entry had identifier issues or is unreadable."""
-        old = self._read_back(loaded.before, Path(loaded.before.file))
-        if old is None or len(old.id_issues):
-            return
+        undone (None) when the previous entry had identifier issues or is unreadable.
+        Records are matched by Arrow hash lookups on their ids (no Python string per
+        row), and of the previous records only the id and identifier columns are read."""
         records = loaded.records
         columns = ["record_id", *sorted({c for cols in spec.identifiers.values()
                                          for c in cols if c and c in records.columns})]
-        old_ids = pd.Index(old.records["record_id"].astype(object))
-        if not old_ids.is_unique or not all(c in old.records.columns for c in columns):
+        before = loaded.before
+        try:
+            issues = _read(self._file(before, "issues"))
+            if (issues["phase"] == "identifiers").any():
+                return
+            old_records = _read(self._file(before, "records"), columns)
+            old_identifiers = _identifier_frame(_read(self._file(before, "identifiers")))
+        except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+            self.notes.append(f"ingest cache: entry of {Path(before.file).name} unreadable "
+                              f"({exc}); identifiers extracted in full")
             return
-        old_at = old_ids.get_indexer(records["record_id"].astype(object))
+        old_ids = _text(old_records["record_id"])
+        if pc.count_distinct(old_ids).as_py() != len(old_ids):
+            return
+        old_at = _positions(_text(records["record_id"]), old_ids)
         same = old_at >= 0
         new_text = _row_text(records, columns).filter(pa.array(same))
-        old_text = _row_text(old.records, columns).take(pa.array(old_at[same]))
+        old_text = _row_text(old_records, columns).take(pa.array(old_at[same]))
         same[same] = pc.equal(new_text, old_text).to_numpy(zero_copy_only=False)
-        new_of_old = np.full(len(old.records), -1, dtype=np.int64)
+        new_of_old = np.full(len(old_records) + 1, -1, dtype=np.int64)  # [-1]: not found
         new_of_old[old_at[same]] = np.flatnonzero(same)
         # the previous rows of unchanged records, at their records' new positions
-        old_rows = old_ids.get_indexer(old.identifiers["record_id"].astype(object))
-        kept = new_of_old[old_rows]
-        parts = [old.identifiers[kept >= 0]]
+        kept = new_of_old[_positions(_text(old_identifiers["record_id"]), old_ids)]
+        parts = [old_identifiers[kept >= 0]]
         positions = [kept[kept >= 0]]
         changed = np.flatnonzero(~same)
         scratch = IssueLog()
         if len(changed):
             subset = records.iloc[changed].reset_index(drop=True)
             fresh = extract_identifiers(subset, spec.identifiers, spec.layout, scratch)
-            at = pd.Index(subset["record_id"].astype(object)).get_indexer(
-                fresh["record_id"].astype(object))
+            at = _positions(_text(fresh["record_id"]), _text(subset["record_id"]))
             parts.append(fresh)
             positions.append(changed[at])
         both = pd.concat(parts, ignore_index=True)
@@ -490,9 +498,24 @@ def _ids(frame: pd.DataFrame) -> pa.ChunkedArray:
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
-def _read(path: Path) -> pd.DataFrame:
-    """One Arrow IPC file of an entry as pandas (the dtypes it was written with)."""
-    return feather.read_table(path, memory_map=True).to_pandas()
+def _read(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """One Arrow IPC file of an entry as pandas (the dtypes it was written with);
+    ``columns``: only these (the others are not decompressed)."""
+    return feather.read_table(path, columns=columns, memory_map=True).to_pandas()
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (nulls kept)."""
+    array = pa.array(values.astype(STR))
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def _positions(values: pa.Array, index: pa.Array) -> np.ndarray:
+    """Per value, its position in ``index`` (values unique), -1 where absent."""
+    return pc.fill_null(pc.index_in(values, value_set=index), -1).to_numpy(
+        zero_copy_only=False).astype(np.int64)
 
 
 def _row_text(frame: pd.DataFrame, columns: list[str]) -> pa.Array:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.incremental.state import PeopleState
 from graphkit.resolve.compare import LEVELS, compare_pairs
@@ -20,7 +22,6 @@ from graphkit.resolve.prepare import (
     INPUT_COLUMNS,
     OBJECT_COLUMNS,
     Features,
-    coded_column,
     prepare,
 )
 
@@ -72,13 +73,20 @@ class PairReuse:
             fresh_at = np.flatnonzero(old < 0)
             fresh = prepare(people.iloc[fresh_at], workers=workers).frame \
                 if len(fresh_at) else None
+            # each record's row in [previous rows, fresh rows]: one take per column
+            source = old.copy()
+            source[fresh_at] = len(before) + np.arange(len(fresh_at))
             data = {"record_id": pd.Series(ids, dtype=object)}
             for column in FEATURE_COLUMNS[1:]:
-                values = np.empty(len(ids), dtype=object)
-                values[reused] = before[column].to_numpy(dtype=object)[old[reused]]
-                if fresh is not None:
-                    values[fresh_at] = fresh[column].to_numpy(dtype=object)
-                data[column] = values if column in OBJECT_COLUMNS else coded_column(values)
+                if column in OBJECT_COLUMNS:
+                    values = np.empty(len(ids), dtype=object)
+                    values[reused] = before[column].to_numpy(dtype=object)[old[reused]]
+                    if fresh is not None:
+                        values[fresh_at] = fresh[column].to_numpy(dtype=object)
+                    data[column] = values
+                else:
+                    data[column] = _coded(before[column], None if fresh is None
+                                          else fresh[column], source)
             features = Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)),
                                 workers=workers)
         self.counts["features_reused"] = len(reused)
@@ -124,12 +132,43 @@ class PairReuse:
         if self.previous is None:
             return np.full(len(ids), -1, dtype=np.int64)
         prev = self.previous.records
-        prev_ids = prev["record_id"].astype(str)
-        unique = ~prev_ids.duplicated(keep=False)
-        position = pd.Series(np.flatnonzero(unique.to_numpy()),
-                             index=prev_ids[unique].to_numpy())
-        old = position.reindex(pd.Index(ids.astype(str))).fillna(-1).to_numpy(np.int64)
+        prev_ids = _text(prev["record_id"].astype(str))
+        counts = pc.value_counts(prev_ids)
+        once = pc.filter(counts.field("values"), pc.equal(counts.field("counts"), 1))
+        # an id held by several previous records is not matched (as pandas' keep=False)
+        unique = pc.is_in(prev_ids, value_set=once).to_numpy(zero_copy_only=False)
+        at = np.flatnonzero(unique)
+        if not len(at):
+            return np.full(len(ids), -1, dtype=np.int64)
+        found = pc.index_in(_text(pd.Series(ids, dtype=object).astype(str)),
+                            value_set=prev_ids.filter(pa.array(unique)))
+        found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        old = np.where(found >= 0, at[np.maximum(found, 0)], -1)
         known = old >= 0
         same = np.zeros(len(ids), dtype=bool)
         same[known] = prev["fingerprint"].to_numpy(np.uint64)[old[known]] == fingerprints[known]
         return np.where(same, old, -1)
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """A text feature column as one Arrow string array (categories spread to rows)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    array = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) \
+        else pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def _coded(before: pd.Series, fresh: pd.Series | None, source: np.ndarray) -> pd.Series:
+    """The categorical column :func:`~graphkit.resolve.prepare.coded_column` makes of the
+    values ``[before rows, fresh rows][source]``, by Arrow: one take, and one dictionary
+    encoding whose codes number the distinct values in order of first appearance (as
+    ``pd.factorize``), missing values -1; no Python string per row."""
+    pool = _text(before) if fresh is None else pa.concat_arrays([_text(before), _text(fresh)])
+    encoded = pc.dictionary_encode(pool.take(pa.array(source)))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    categories = pd.Index(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories),
+                     dtype="category")

@@ -159,9 +159,9 @@ def _features_table(features: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_features(path: Path, n_records: int) -> pd.DataFrame | None:
-    """Stored features as ``prepare`` makes them (object columns, token tuples); None
-    when there are none (they are then prepared afresh)."""
-    from graphkit.resolve.prepare import FEATURE_COLUMNS
+    """Stored features: ``record_id`` objects, ``name_tokens`` tuples, the others text;
+    None when there are none (they are then prepared afresh)."""
+    from graphkit.resolve.prepare import FEATURE_COLUMNS, OBJECT_COLUMNS
 
     if not path.is_file():
         return None
@@ -169,7 +169,9 @@ def _read_features(path: Path, n_records: int) -> pd.DataFrame | None:
     _require(frame, FEATURE_COLUMNS, path)
     if len(frame) != n_records:
         raise StateError(f"{path}: {len(frame):,} rows for {n_records:,} person records")
-    data = {c: frame[c].to_numpy(dtype=object) for c in FEATURE_COLUMNS}
+    # the text features stay Arrow-backed (``PairReuse.prepare`` codes them by Arrow)
+    data = {c: frame[c].to_numpy(dtype=object) if c in OBJECT_COLUMNS else frame[c]
+            for c in FEATURE_COLUMNS}
     tokens = np.empty(len(frame), dtype=object)
     tokens[:] = [tuple(t) for t in data["name_tokens"]]
     data["name_tokens"] = tokens
