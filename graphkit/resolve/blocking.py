@@ -253,7 +253,10 @@ def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int
     the records of large blocks), or skipped when no order is given. Returns the codes
     (unsorted, possibly repeated across orders), how many were produced and how many
     blocks were over the cap."""
-    codes, _ = pd.factorize(keys)
+    # integer keys group the records themselves (sorted, not hashed: only equality counts)
+    keys = np.asarray(keys)
+    codes = keys.astype(np.int64, copy=False) if keys.dtype.kind in "iu" else \
+        pd.factorize(keys)[0].astype(np.int64)
     positions = np.asarray(positions, dtype=np.int64)
     order = np.lexsort((positions, codes))
     codes, positions = codes[order], positions[order]
