@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 
 import jellyfish
 import numpy as np
@@ -156,15 +157,14 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
     # romanized tokens are word-local: each distinct word is tokenised once
     word_tokens = functools.cache(lambda word: tuple(romanized_tokens(word)))
     name_codes, distinct_names = pd.factorize(names)
-    distinct_tokens = [tuple(t for w in n.split() for t in word_tokens(w))
+    distinct_tokens = [tuple(chain.from_iterable(map(word_tokens, n.split())))
                        for n in distinct_names.tolist()]
     tokens = _spread(distinct_tokens, name_codes)
     name_key = _Coded(name_codes, [" ".join(sorted(t)) for t in distinct_tokens])
     street = _Coded.of(col("street"))
     # normalize_street is word-local too: each distinct word once
     street_word = functools.cache(normalize_street)
-    line = street.map(lambda v: " ".join(
-        w for w in (street_word(word) for word in v.split()) if w))
+    line = street.map(lambda v: " ".join(filter(None, map(street_word, v.split()))))
     raw_country = _Coded.of(col("country"))
     postcode = _Coded.combine((_Coded.of(col("postcode")), raw_country), lambda parts: [
         normalize_postcode(p, c) for p, c in zip(parts[0].tolist(), parts[1].tolist())])
@@ -183,7 +183,7 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
         "phone": _Coded.of(col("phone")).map_all(_phones).column(),
         "address": address.column(),
         "postcode": postcode.column(),
-        "street_number": street.map(lambda v: v.split()[0] if v.split() else "").column(),
+        "street_number": street.map(lambda v: (v.split(None, 1) or [""])[0]).column(),
         "national_id": _Coded.of(col("national_id")).map_all(_documents).column(),
         "passport": _Coded.of(col("passport")).map_all(_documents).column(),
     }
