@@ -151,9 +151,23 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
         values = people[name]
         return (values.fillna("") if values.hasnans else values).astype(str)
 
+    given = {name: col(name) for name in INPUT_COLUMNS}
+    data = {"record_id": pd.Series(people["record_id"].to_numpy(dtype=object),
+                                   dtype=object),
+            **_name_columns(given), **_address_columns(given),
+            "dob": _Coded.of(given["dob"]).column(),
+            "email": _Coded.of(given["email"]).map_all(_emails).column(),
+            "phone": _Coded.of(given["phone"]).map_all(_phones).column(),
+            "national_id": _Coded.of(given["national_id"]).map_all(_documents).column(),
+            "passport": _Coded.of(given["passport"]).map_all(_documents).column()}
+    return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)), workers=workers)
+
+
+def _name_columns(given: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """``name_key`` and ``name_tokens`` (see :func:`prepare`)."""
     # the parts joined by spaces: tokenising ignores the extra spaces of empty parts
-    joined = col("first_name") + " " + col("middle_name") + " " + col("last_name")
-    names = col("full_name").where(col("full_name") != "", joined)
+    joined = given["first_name"] + " " + given["middle_name"] + " " + given["last_name"]
+    names = given["full_name"].where(given["full_name"] != "", joined)
     # romanized tokens are word-local: each distinct word is tokenised once
     word_tokens = functools.cache(lambda word: tuple(romanized_tokens(word)))
     name_codes, distinct_names = pd.factorize(names)
@@ -161,33 +175,26 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
                        for n in distinct_names.tolist()]
     tokens = _spread(distinct_tokens, name_codes)
     name_key = _Coded(name_codes, [" ".join(sorted(t)) for t in distinct_tokens])
-    street = _Coded.of(col("street"))
+    return {"name_key": name_key.column(), "name_tokens": pd.Series(tokens, dtype=object)}
+
+
+def _address_columns(given: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """``address``, ``postcode`` and ``street_number`` (see :func:`prepare`)."""
+    street = _Coded.of(given["street"])
     # normalize_street is word-local too: each distinct word once
     street_word = functools.cache(normalize_street)
     line = street.map(lambda v: " ".join(filter(None, map(street_word, v.split()))))
-    raw_country = _Coded.of(col("country"))
-    postcode = _Coded.combine((_Coded.of(col("postcode")), raw_country), lambda parts: [
+    raw_country = _Coded.of(given["country"])
+    postcode = _Coded.combine((_Coded.of(given["postcode"]), raw_country), lambda parts: [
         normalize_postcode(p, c) for p, c in zip(parts[0].tolist(), parts[1].tolist())])
     # the address key's parts after the street, each from its own column
-    city = _Coded.of(col("city")).map(lambda v: normalize_address("x", v).split("|")[1])
-    region = _Coded.of(col("region")).map(
+    city = _Coded.of(given["city"]).map(lambda v: normalize_address("x", v).split("|")[1])
+    region = _Coded.of(given["region"]).map(
         lambda v: normalize_address("x", "", v).split("|")[2])
     country = raw_country.map(normalize_country)
     address = _Coded.combine((line, city, region, postcode, country), _address_keys)
-    data = {
-        "record_id": pd.Series(people["record_id"].to_numpy(dtype=object), dtype=object),
-        "name_key": name_key.column(),
-        "name_tokens": pd.Series(tokens, dtype=object),
-        "dob": _Coded.of(col("dob")).column(),
-        "email": _Coded.of(col("email")).map_all(_emails).column(),
-        "phone": _Coded.of(col("phone")).map_all(_phones).column(),
-        "address": address.column(),
-        "postcode": postcode.column(),
-        "street_number": street.map(lambda v: (v.split(None, 1) or [""])[0]).column(),
-        "national_id": _Coded.of(col("national_id")).map_all(_documents).column(),
-        "passport": _Coded.of(col("passport")).map_all(_documents).column(),
-    }
-    return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)), workers=workers)
+    return {"address": address.column(), "postcode": postcode.column(),
+            "street_number": street.map(lambda v: (v.split(None, 1) or [""])[0]).column()}
 
 
 def _address_keys(parts: list[np.ndarray]) -> np.ndarray:
