@@ -112,8 +112,7 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
     parent, phon = _phonetic_codes(distinct_names)
     singles = (parent, phon)  # per distinct name: its phonetic token codes, ascending
     pairs = _code_pairs(parent, phon)  # per distinct name: its phonetic token pair codes
-    year = _value_codes(pd.Series(pc.utf8_slice_codeunits(_strings(f["dob"]), 0, 4)
-                                  .to_numpy(zero_copy_only=False)))
+    year = _year_codes(f["dob"])
     dob = _field_codes(features, "dob")
     postcode = _field_codes(features, "postcode")
     street_number = _value_codes(f["street_number"])
@@ -154,6 +153,18 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
 _WIDE = 1 << 24
 
 
+def _year_codes(dob: pd.Series) -> np.ndarray:
+    """A code per record for the year of its date of birth (its first four characters;
+    equal codes for equal years), -1 where empty; of a categorical column, made once per
+    category."""
+    if isinstance(dob.dtype, pd.CategoricalDtype):
+        categories = pc.utf8_slice_codeunits(_strings(dob.cat.categories), 0, 4)
+        per_category = _value_codes(pd.Series(categories.to_numpy(zero_copy_only=False)))
+        return np.r_[per_category, -1][dob.cat.codes.to_numpy()]  # -1 stays -1
+    return _value_codes(pd.Series(pc.utf8_slice_codeunits(_strings(dob), 0, 4)
+                                  .to_numpy(zero_copy_only=False)))
+
+
 def _value_codes(values: pd.Series) -> np.ndarray:
     """Integer code per record, -1 where the value is empty."""
     return value_codes(values)[0]
@@ -167,13 +178,18 @@ def _phonetic_codes(names: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     split = pc.split_pattern(pa.array(np.asarray(names, dtype=object), type=pa.string()),
                              " ")
     parent = np.asarray(pc.list_parent_indices(split), dtype=np.int64)
-    tokens = pc.list_flatten(split).to_numpy(zero_copy_only=False)
-    keep = tokens != ""
-    parent, tokens = parent[keep], tokens[keep]
-    token_codes, distinct_tokens = pd.factorize(tokens)
-    keys = np.array([_phonetic(t) for t in distinct_tokens.tolist()], dtype=object)
-    key_codes, _ = pd.factorize(keys, sort=True)
-    codes = unique_codes(parent * _WIDE + key_codes[token_codes].astype(np.int64))
+    # the tokens coded by Arrow (no Python string per token), metaphone per distinct one
+    encoded = pc.dictionary_encode(pc.list_flatten(split))
+    token_codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    distinct_tokens = encoded.dictionary.to_pylist()
+    used = np.array([t != "" for t in distinct_tokens], dtype=bool)
+    keep = used[token_codes]
+    parent, token_codes = parent[keep], token_codes[keep]
+    keys = np.array([_phonetic(t) for t, u in zip(distinct_tokens, used.tolist()) if u],
+                    dtype=object)
+    key_codes = np.full(len(distinct_tokens), -1, dtype=np.int64)
+    key_codes[used] = pd.factorize(keys, sort=True)[0]
+    codes = unique_codes(parent * _WIDE + key_codes[token_codes])
     return codes // _WIDE, codes % _WIDE
 
 
