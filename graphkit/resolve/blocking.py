@@ -274,7 +274,10 @@ def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int
     codes = keys.astype(np.int64, copy=False) if keys.dtype.kind in "iu" else \
         pd.factorize(keys)[0].astype(np.int64)
     positions = np.asarray(positions, dtype=np.int64)
-    order = np.lexsort((positions, codes))
+    if len(positions) and (positions[1:] >= positions[:-1]).all():
+        order = np.argsort(codes, kind="stable")  # positions already in order
+    else:
+        order = np.lexsort((positions, codes))
     codes, positions = codes[order], positions[order]
     # one record may carry a key twice (exploded lists): keep one
     first = np.ones(len(codes), dtype=bool)

@@ -269,8 +269,24 @@ def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
     One hash pass over the column (the empty string's code is dropped afterwards)."""
     if not isinstance(values, pd.Series):
         values = np.asarray(values, dtype=object)
+    elif isinstance(values.dtype, pd.CategoricalDtype):  # as prepare makes them: no hash
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        if _in_first_seen_order(codes, len(values.cat.categories)):
+            return without_empty(codes, np.asarray(values.cat.categories, dtype=object))
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     return without_empty(codes.astype(np.int64), np.asarray(distinct, dtype=object))
+
+
+def _in_first_seen_order(codes: np.ndarray, n_values: int) -> bool:
+    """Whether ``codes`` (-1: missing) number ``n_values`` values, every one used, in
+    order of first appearance (so that they are what ``pd.factorize`` would give): each
+    code is at most one more than every code before it, and the last value is reached."""
+    present = codes[codes >= 0]
+    if len(present) == 0:
+        return n_values == 0
+    seen = np.maximum.accumulate(present)
+    return bool(present[0] == 0 and (present[1:] <= seen[:-1] + 1).all()
+                and seen[-1] == n_values - 1)
 
 
 def without_empty(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
