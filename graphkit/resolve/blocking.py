@@ -153,16 +153,24 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
 _WIDE = 1 << 24
 
 
+def _arrow_codes(values: pa.Array) -> np.ndarray:
+    """A code per string (equal codes for equal strings), -1 where empty; coded by Arrow,
+    without a Python string per value."""
+    encoded = pc.dictionary_encode(values)
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    empty = np.flatnonzero(np.asarray(pc.equal(encoded.dictionary, ""),
+                                      dtype=bool))
+    return np.where(np.isin(codes, empty), -1, codes) if len(empty) else codes
+
+
 def _year_codes(dob: pd.Series) -> np.ndarray:
     """A code per record for the year of its date of birth (its first four characters;
     equal codes for equal years), -1 where empty; of a categorical column, made once per
     category."""
     if isinstance(dob.dtype, pd.CategoricalDtype):
-        categories = pc.utf8_slice_codeunits(_strings(dob.cat.categories), 0, 4)
-        per_category = _value_codes(pd.Series(categories.to_numpy(zero_copy_only=False)))
-        return np.r_[per_category, -1][dob.cat.codes.to_numpy()]  # -1 stays -1
-    return _value_codes(pd.Series(pc.utf8_slice_codeunits(_strings(dob), 0, 4)
-                                  .to_numpy(zero_copy_only=False)))
+        years = _arrow_codes(pc.utf8_slice_codeunits(_strings(dob.cat.categories), 0, 4))
+        return np.r_[years, -1][dob.cat.codes.to_numpy()]  # -1 stays -1
+    return _arrow_codes(pc.utf8_slice_codeunits(_strings(dob), 0, 4))
 
 
 def _value_codes(values: pd.Series) -> np.ndarray:
@@ -368,9 +376,7 @@ def _field_codes(features: Features, column: str) -> np.ndarray:
         elif column == "street":  # split once per distinct address
             codes, distinct = value_codes(features.frame["address"])
             lines = pc.list_element(pc.split_pattern(_strings(distinct), "|", max_splits=1), 0)
-            line_codes = np.r_[_value_codes(pd.Series(lines.to_numpy(zero_copy_only=False))),
-                               -1]  # -1 stays -1
-            cache[column] = line_codes[codes]
+            cache[column] = np.r_[_arrow_codes(lines), -1][codes]  # -1 stays -1
         else:
             cache[column] = _value_codes(features.frame[column])
     return cache[column]
