@@ -78,20 +78,22 @@ def _document(value: str) -> str:
     return normalize_document(value) or ""
 
 
-def _shortcut(values: list[str], plain: re.Pattern, fast, slow) -> np.ndarray:
+def _shortcut(values: list[str] | pa.Array, plain: re.Pattern, fast, slow) -> pa.Array:
     """``slow`` of every value, except that values matching ``plain`` in full take
     ``fast``, an Arrow kernel over them all: values already in normal form, most of a
-    large file, cost no Python call."""
-    array = pa.array(values, type=pa.string())
-    is_plain = pc.match_substring_regex(array, f"^(?:{plain.pattern})$").to_numpy(
-        zero_copy_only=False)
-    out = np.asarray(fast(array).to_numpy(zero_copy_only=False), dtype=object)
-    for i in np.flatnonzero(~is_plain).tolist():
-        out[i] = slow(values[i])
-    return out
+    large file, cost no Python call (nor a Python string: the values and the result are
+    Arrow strings, and only the others are read into Python)."""
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+    is_plain = pc.match_substring_regex(array, f"^(?:{plain.pattern})$")
+    out = fast(array)
+    rough = np.flatnonzero(~np.asarray(is_plain.to_numpy(zero_copy_only=False), dtype=bool))
+    if len(rough) == 0:
+        return out
+    slowed = [slow(v) for v in array.take(pa.array(rough)).to_pylist()]
+    return pc.replace_with_mask(out, pc.invert(is_plain), pa.array(slowed, type=out.type))
 
 
-def _emails(values: list[str]) -> np.ndarray:
+def _emails(values: list[str] | pa.Array) -> pa.Array:
     """:func:`_email` of every value."""
     def fast(array: pa.Array) -> pa.Array:
         # a Gmail address loses the dots of its local part, googlemail becomes gmail
@@ -110,13 +112,13 @@ _US_PHONE = re.compile(r"\(?[2-9][0-9]{2}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}")
 _DASHED_DOCUMENT = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
 
 
-def _phones(values: list[str]) -> np.ndarray:
+def _phones(values: list[str] | pa.Array) -> pa.Array:
     """:func:`_phone` of every value."""
     return _shortcut(values, _US_PHONE, lambda a: pc.binary_join_element_wise(
         "+1", pc.replace_substring_regex(a, "[^0-9]", ""), ""), _phone)
 
 
-def _documents(values: list[str]) -> np.ndarray:
+def _documents(values: list[str] | pa.Array) -> pa.Array:
     """:func:`_document` of every value."""
     def fast(array: pa.Array) -> pa.Array:
         plain = pc.utf8_upper(pc.replace_substring(array, "-", ""))
@@ -156,10 +158,11 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
                                    dtype=object),
             **_name_columns(given), **_address_columns(given),
             "dob": _Coded.of(given["dob"]).column(),
-            "email": _Coded.of(given["email"]).map_all(_emails).column(),
-            "phone": _Coded.of(given["phone"]).map_all(_phones).column(),
-            "national_id": _Coded.of(given["national_id"]).map_all(_documents).column(),
-            "passport": _Coded.of(given["passport"]).map_all(_documents).column()}
+            "email": _Coded.of_arrow(given["email"]).map_all(_emails).column(),
+            "phone": _Coded.of_arrow(given["phone"]).map_all(_phones).column(),
+            "national_id": _Coded.of_arrow(given["national_id"]).map_all(
+                _documents).column(),
+            "passport": _Coded.of_arrow(given["passport"]).map_all(_documents).column()}
     return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)), workers=workers)
 
 
@@ -212,7 +215,7 @@ class _Coded:
     """A string column as a code per record and the value of each code (values may
     repeat until :meth:`column` merges them); functions of it run once per code."""
 
-    def __init__(self, codes: np.ndarray, values: list[str]) -> None:
+    def __init__(self, codes: np.ndarray, values: list[str] | pa.Array) -> None:
         self.codes = np.asarray(codes, dtype=np.int64)
         self.values = values
 
@@ -222,12 +225,22 @@ class _Coded:
         codes, distinct = pd.factorize(values)
         return cls(codes, distinct.tolist())
 
+    @classmethod
+    def of_arrow(cls, values: pd.Series) -> _Coded:
+        """As :meth:`of`, the distinct values as an Arrow array (for :meth:`map_all` with
+        Arrow kernels: no Python string per value)."""
+        codes, distinct = pd.factorize(values)
+        stored = distinct.array if isinstance(distinct.array, pd.arrays.ArrowStringArray) \
+            else np.asarray(distinct, dtype=object)
+        return cls(codes, pa.array(stored, type=pa.string()))
+
     def map(self, func) -> _Coded:
         """``func`` of every value, called once per code (``None`` becomes "")."""
         return _Coded(self.codes, [func(v) or "" for v in self.values])
 
     def map_all(self, func) -> _Coded:
-        """``func`` of the list of values at once (an array of the results)."""
+        """``func`` of the values at once (a list or Arrow array of them; an array of the
+        results)."""
         return _Coded(self.codes, func(self.values))
 
     @classmethod
@@ -246,7 +259,13 @@ class _Coded:
     def column(self) -> pd.Series:
         """A categorical column of the values, its codes numbering the distinct values in
         order of first appearance."""
-        merged, distinct = pd.factorize(np.asarray(self.values, dtype=object))
+        if isinstance(self.values, pa.Array):  # coded by Arrow, in order of appearance
+            encoded = pc.dictionary_encode(self.values)
+            merged = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), np.int64)
+            distinct = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False),
+                                  dtype=object)
+        else:
+            merged, distinct = pd.factorize(np.asarray(self.values, dtype=object))
         codes = merged[self.codes] if len(self.codes) else self.codes
         return _categorical(codes, distinct)
 
