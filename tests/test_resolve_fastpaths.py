@@ -11,13 +11,7 @@ import pandas as pd
 import pytest
 
 from graphkit.resolve.blocking import _pairs_within_blocks, _phonetic_codes, _year_codes
-from graphkit.resolve.compare import (
-    _before,
-    _joined_codes,
-    _key_token_ids,
-    _part_codes,
-    _token_ids,
-)
+from graphkit.resolve.compare import _joined_codes, _key_token_ids, _token_ids
 from graphkit.resolve.model import name_frequencies
 from graphkit.resolve.prepare import Features, phonetic, prepare, value_codes, without_empty
 
@@ -76,15 +70,6 @@ def test_place_codes_and_values_equal_joined_strings():
     expected_codes, expected_values = _hashed(np.array(joined, dtype=object))
     assert codes.tolist() == expected_codes.tolist()
     assert values.tolist() == expected_values.tolist()
-
-
-def test_part_codes_without_values_equal_those_with():
-    whole = (np.array([0, 1, 2, -1, 3, 1, 4]),
-             np.array(["@x.org", "ann@y.org", "bo@z.org", "@w.org", "ann@q.org"], dtype=object))
-    with_values, parts = _part_codes(whole, _before("@"))
-    codes_only, none = _part_codes(whole, _before("@"), values=False)
-    assert with_values.tolist() == codes_only.tolist() == [-1, 0, 1, -1, -1, 0, 0]
-    assert parts.tolist() == ["ann", "bo"] and len(none) == 0
 
 
 def _loop_pairs(positions, keys, n: int) -> set[int]:

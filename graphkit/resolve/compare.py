@@ -140,22 +140,15 @@ def _dob(a: str, b: str) -> int:
 
 
 def _part_codes(whole: tuple[np.ndarray, np.ndarray],
-                part: Callable[[pa.Array], pa.Array], values: bool = True
-                ) -> tuple[np.ndarray, np.ndarray]:
+                part: Callable[[pa.Array], pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`~graphkit.resolve.prepare.value_codes` of a part of every value (e-mail
     local part, phone tail), computed once per distinct value (``part``: an Arrow kernel
-    over the distinct values) from the codes of the whole values; with ``values`` false,
-    the codes and no values (an empty array)."""
+    over the distinct values) from the codes of the whole values."""
     codes, distinct = whole
     encoded = pc.dictionary_encode(part(pa.array(distinct, type=pa.string())))
-    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    if not values:  # the codes alone: no Python string per distinct part
-        empty = np.flatnonzero(np.asarray(pc.equal(encoded.dictionary, ""), dtype=bool))
-        part_codes = np.where(indices == empty[0], -1, indices - (indices > empty[0])) \
-            if len(empty) else indices
-        return np.where(codes >= 0, np.r_[part_codes, -1][codes], -1), np.empty(0, object)
     part_codes, parts = without_empty(  # the empty part has no code
-        indices, np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object))
+        encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object))
     return np.where(codes >= 0, np.r_[part_codes, -1][codes], -1), parts
 
 
@@ -257,10 +250,9 @@ def _make_columns(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
         "name": value_codes(f["name_key"]),
         "dob": value_codes(f["dob"]),
         "email": email,
-        "email_local": _part_codes(email, _before("@"), values=False),
+        "email_local": _part_codes(email, _before("@")),
         "phone": phone,
-        "phone_tail": _part_codes(phone, lambda p: pc.utf8_slice_codeunits(p, -7),
-                                  values=False),
+        "phone_tail": _part_codes(phone, lambda p: pc.utf8_slice_codeunits(p, -7)),
         "national_id": value_codes(f["national_id"]),
         "passport": value_codes(f["passport"]),
         "address": address,
