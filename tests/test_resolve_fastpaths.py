@@ -13,7 +13,16 @@ import pytest
 from graphkit.resolve.blocking import _pairs_within_blocks, _phonetic_codes, _year_codes
 from graphkit.resolve.compare import _joined_codes, _key_token_ids, _token_ids
 from graphkit.resolve.model import name_frequencies
-from graphkit.resolve.prepare import Features, phonetic, prepare, value_codes, without_empty
+from graphkit.resolve.prepare import (
+    Features,
+    _Coded,
+    _emails,
+    phonetic,
+    prepare,
+    value_codes,
+    without_empty,
+)
+from graphkit.text.normalize import normalize_email
 
 
 def _hashed(values) -> tuple[np.ndarray, np.ndarray]:
@@ -46,6 +55,19 @@ def test_prepared_columns_are_read_not_hashed(demo_dir):
         expected_codes, expected_distinct = _hashed(frame[column].astype(object))
         assert codes.tolist() == expected_codes.tolist(), column
         assert distinct.tolist() == expected_distinct.tolist(), column
+
+
+def test_contacts_normalised_in_arrow_equal_the_normaliser():
+    # two chunks (as a concatenation leaves them), values in and out of normal form
+    first = pd.Series(["ann@x.org", "A.Nn@GMail.com", "", "bo@y.org", "ann@x.org"])
+    second = pd.Series([" Bo@Y.org ", "zoë@ä.de", "a.n.n@googlemail.com", "not an address"])
+    values = pd.concat([first, second], ignore_index=True)
+    column = _Coded.of_arrow(values).map_all(_emails).column()
+    expected = [normalize_email(v) or "" for v in values]
+    assert column.astype(object).tolist() == expected
+    codes, distinct = _hashed(np.array(expected, dtype=object))
+    assert value_codes(column)[0].tolist() == codes.tolist()
+    assert value_codes(column)[1].tolist() == distinct.tolist()
 
 
 def test_name_key_tokens_split_by_arrow_equal_python_split():

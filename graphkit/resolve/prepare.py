@@ -232,7 +232,10 @@ class _Coded:
         codes, distinct = pd.factorize(values)
         stored = distinct.array if isinstance(distinct.array, pd.arrays.ArrowStringArray) \
             else np.asarray(distinct, dtype=object)
-        return cls(codes, pa.array(stored, type=pa.string()))
+        array = pa.array(stored, type=pa.string())
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return cls(codes, array)
 
     def map(self, func) -> _Coded:
         """``func`` of every value, called once per code (``None`` becomes "")."""
@@ -285,7 +288,9 @@ def _categorical(codes: np.ndarray, distinct: np.ndarray) -> pd.Series:
 def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
     """Integer code per record (-1 for an empty or missing value), equal values sharing a
     code in order of first appearance, and the distinct non-empty values indexed by code.
-    One hash pass over the column (the empty string's code is dropped afterwards)."""
+    One hash pass over the column (the empty string's code is dropped afterwards); none
+    for a categorical column whose codes are already in that order (as :func:`prepare`
+    makes them): its codes and categories are read."""
     if not isinstance(values, pd.Series):
         values = np.asarray(values, dtype=object)
     elif isinstance(values.dtype, pd.CategoricalDtype):  # as prepare makes them: no hash
