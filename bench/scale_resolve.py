@@ -2,7 +2,8 @@
 
 For each population size a people file is drawn by :func:`people_sets.faker_people`
 (names and errors the resolver's rules did not write; ~1.5 records per person). Each
-tool resolves it in a forked child process of its own, and the wall time, the child's
+tool resolves it in a forked child process of its own, and the wall time, the CPU
+seconds of all its threads (steadier than the wall time on a busy machine), the child's
 peak resident memory and pairwise precision, recall and F1 against the truth are
 printed, with graphkit's candidate pairs per record, its review pairs (and per 1,000
 records) and the time of each of its stages (``block`` among them); then the growth
@@ -67,11 +68,11 @@ def people_set(n_people: int, seed: int = 11, cache: Path | None = None
 
 
 def _graphkit(people: pd.DataFrame, _source) -> tuple[dict, float]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = resolve(people)
     seconds = time.perf_counter() - started
     entity = result.entities["entity_id"].to_numpy()
-    return {"labels": entity, "pairs": len(result.blocking),
+    return {"labels": entity, "cpu": time.process_time() - cpu, "pairs": len(result.blocking),
             "review": int((result.pairs["decision"] == "review").sum()),
             "stages": dict(result.stages)}, seconds
 
@@ -81,18 +82,20 @@ splink_memory = SPLINK_MEMORY_LIMIT
 
 
 def _splink(people: pd.DataFrame, source) -> tuple[dict, float]:
+    cpu = time.process_time()  # of every thread of the process (DuckDB's among them)
     clusters, seconds = run_splink(people, source, as_clusters=True,
                                    memory_limit=splink_memory)
+    cpu = time.process_time() - cpu
     label = dict(zip(clusters.unique_id, clusters.cluster_id))
-    return {"labels": people["record_id"].map(label).fillna(people["record_id"]).to_numpy()
-            }, seconds
+    return {"labels": people["record_id"].map(label).fillna(people["record_id"]).to_numpy(),
+            "cpu": cpu}, seconds
 
 
 def resolve_scale(sizes: list[int], splink_max: int = 100_000, timeout: int = 3600,
                   seed: int = 11, cache: Path | None = None) -> list[dict]:
-    """One row per (size, tool): people, records, seconds, peak MiB, precision, recall,
-    F1, and for graphkit candidate pairs, pairs per record, review pairs and stage
-    seconds."""
+    """One row per (size, tool): people, records, seconds, CPU seconds (of all the
+    tool's threads), peak MiB, precision, recall, F1, and for graphkit candidate pairs,
+    pairs per record, review pairs and stage seconds."""
     rows = []
     for n_people in sizes:
         people, person = people_set(n_people, seed, cache)
@@ -116,7 +119,7 @@ def resolve_scale(sizes: list[int], splink_max: int = 100_000, timeout: int = 36
 def print_rows(rows: list[dict], header: bool = True) -> None:
     """Print result rows as a table."""
     if header:
-        print(f"{'people':>10}{'records':>10} {'tool':<9}{'seconds':>9}{'peak MiB':>9}"
+        print(f"{'people':>10}{'records':>10} {'tool':<9}{'seconds':>9}{'CPU s':>8}{'peak MiB':>9}"
               f"{'P':>7}{'R':>7}{'F1':>7}{'pairs/rec':>10}{'review':>9}{'rev/1k':>8}"
               "  stages (s)")
     for row in rows:
@@ -128,7 +131,8 @@ def print_rows(rows: list[dict], header: bool = True) -> None:
         review = f"{row['review']:>9,}{1000 * row['review'] / row['records']:>8.2f}" \
             if "review" in row else f"{'':>17}"
         stages = " ".join(f"{k} {v:.1f}" for k, v in row.get("stages", {}).items())
-        print(f"{start}{row['seconds']:>9.1f}{row['peak_mib']:>9,.0f}{row['precision']:>7.3f}"
+        cpu = f"{row['cpu']:>8.1f}" if "cpu" in row else f"{'':>8}"
+        print(f"{start}{row['seconds']:>9.1f}{cpu}{row['peak_mib']:>9,.0f}{row['precision']:>7.3f}"
               f"{row['recall']:>7.3f}{row['f1']:>7.3f}{per}{review}  {stages}", flush=True)
 
 

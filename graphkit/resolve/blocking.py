@@ -112,8 +112,7 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
     parent, phon = _phonetic_codes(distinct_names)
     singles = (parent, phon)  # per distinct name: its phonetic token codes, ascending
     pairs = _code_pairs(parent, phon)  # per distinct name: its phonetic token pair codes
-    year = _value_codes(pd.Series(pc.utf8_slice_codeunits(_strings(f["dob"]), 0, 4)
-                                  .to_numpy(zero_copy_only=False)))
+    year = _year_codes(f["dob"])
     dob = _field_codes(features, "dob")
     postcode = _field_codes(features, "postcode")
     street_number = _value_codes(f["street_number"])
@@ -154,6 +153,26 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
 _WIDE = 1 << 24
 
 
+def _arrow_codes(values: pa.Array) -> np.ndarray:
+    """A code per string (equal codes for equal strings), -1 where empty; coded by Arrow,
+    without a Python string per value."""
+    encoded = pc.dictionary_encode(values)
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    empty = np.flatnonzero(np.asarray(pc.equal(encoded.dictionary, ""),
+                                      dtype=bool))
+    return np.where(np.isin(codes, empty), -1, codes) if len(empty) else codes
+
+
+def _year_codes(dob: pd.Series) -> np.ndarray:
+    """A code per record for the year of its date of birth (its first four characters;
+    equal codes for equal years), -1 where empty; of a categorical column, made once per
+    category."""
+    if isinstance(dob.dtype, pd.CategoricalDtype):
+        years = _arrow_codes(pc.utf8_slice_codeunits(_strings(dob.cat.categories), 0, 4))
+        return np.r_[years, -1][dob.cat.codes.to_numpy()]  # -1 stays -1
+    return _arrow_codes(pc.utf8_slice_codeunits(_strings(dob), 0, 4))
+
+
 def _value_codes(values: pd.Series) -> np.ndarray:
     """Integer code per record, -1 where the value is empty."""
     return value_codes(values)[0]
@@ -167,13 +186,18 @@ def _phonetic_codes(names: pd.Index) -> tuple[np.ndarray, np.ndarray]:
     split = pc.split_pattern(pa.array(np.asarray(names, dtype=object), type=pa.string()),
                              " ")
     parent = np.asarray(pc.list_parent_indices(split), dtype=np.int64)
-    tokens = pc.list_flatten(split).to_numpy(zero_copy_only=False)
-    keep = tokens != ""
-    parent, tokens = parent[keep], tokens[keep]
-    token_codes, distinct_tokens = pd.factorize(tokens)
-    keys = np.array([_phonetic(t) for t in distinct_tokens.tolist()], dtype=object)
-    key_codes, _ = pd.factorize(keys, sort=True)
-    codes = unique_codes(parent * _WIDE + key_codes[token_codes].astype(np.int64))
+    # the tokens coded by Arrow (no Python string per token), metaphone per distinct one
+    encoded = pc.dictionary_encode(pc.list_flatten(split))
+    token_codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    distinct_tokens = encoded.dictionary.to_pylist()
+    used = np.array([t != "" for t in distinct_tokens], dtype=bool)
+    keep = used[token_codes]
+    parent, token_codes = parent[keep], token_codes[keep]
+    keys = np.array([_phonetic(t) for t, u in zip(distinct_tokens, used.tolist()) if u],
+                    dtype=object)
+    key_codes = np.full(len(distinct_tokens), -1, dtype=np.int64)
+    key_codes[used] = pd.factorize(keys, sort=True)[0]
+    codes = unique_codes(parent * _WIDE + key_codes[token_codes])
     return codes // _WIDE, codes % _WIDE
 
 
@@ -253,9 +277,15 @@ def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int
     the records of large blocks), or skipped when no order is given. Returns the codes
     (unsorted, possibly repeated across orders), how many were produced and how many
     blocks were over the cap."""
-    codes, _ = pd.factorize(keys)
+    # integer keys group the records themselves (sorted, not hashed: only equality counts)
+    keys = np.asarray(keys)
+    codes = keys.astype(np.int64, copy=False) if keys.dtype.kind in "iu" else \
+        pd.factorize(keys)[0].astype(np.int64)
     positions = np.asarray(positions, dtype=np.int64)
-    order = np.lexsort((positions, codes))
+    if len(positions) and (positions[1:] >= positions[:-1]).all():
+        order = np.argsort(codes, kind="stable")  # positions already in order
+    else:
+        order = np.lexsort((positions, codes))
     codes, positions = codes[order], positions[order]
     # one record may carry a key twice (exploded lists): keep one
     first = np.ones(len(codes), dtype=bool)
@@ -346,9 +376,7 @@ def _field_codes(features: Features, column: str) -> np.ndarray:
         elif column == "street":  # split once per distinct address
             codes, distinct = value_codes(features.frame["address"])
             lines = pc.list_element(pc.split_pattern(_strings(distinct), "|", max_splits=1), 0)
-            line_codes = np.r_[_value_codes(pd.Series(lines.to_numpy(zero_copy_only=False))),
-                               -1]  # -1 stays -1
-            cache[column] = line_codes[codes]
+            cache[column] = np.r_[_arrow_codes(lines), -1][codes]  # -1 stays -1
         else:
             cache[column] = _value_codes(features.frame[column])
     return cache[column]

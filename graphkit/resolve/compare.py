@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
+from graphkit.intcodes import first_seen_codes
 from graphkit.resolve.prepare import Features, value_codes, without_empty
 from graphkit.resolve.threads import run_each
 
@@ -258,9 +259,26 @@ def _make_columns(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
         "place": _joined_codes(value_codes(f["postcode"]), value_codes(f["street_number"])),
         "street": _part_codes(address, _before("|")),
     }
-    vocab, ids = _token_ids([tuple(key.split()) for key in columns["name"][1]])
-    columns["name_tokens"] = (ids, vocab)
+    columns["name_tokens"] = _key_token_ids(columns["name"][1])
     return columns
+
+
+def _key_token_ids(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_token_ids` of name keys (tokens joined by single spaces), split by Arrow
+    rather than name by name: the padded token-id rows and the distinct tokens."""
+    split = pc.split_pattern(pa.array(np.asarray(keys, dtype=object), type=pa.string()), " ")
+    lengths = np.asarray(pc.list_value_length(split), dtype=np.int64)
+    encoded = pc.dictionary_encode(pc.list_flatten(split))
+    vocab = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    if (vocab == "").any():  # not single-spaced tokens: split name by name
+        vocab, ids = _token_ids([tuple(key.split()) for key in keys.tolist()])
+        return ids, vocab
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    ids = np.full((len(keys), max(int(lengths.max()) if len(keys) else 0, 1)), -1,
+                  dtype=np.int32)
+    rows = np.repeat(np.arange(len(keys)), lengths)
+    ids[rows, np.arange(len(codes)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = codes
+    return ids, vocab
 
 
 def _joined_codes(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]
@@ -272,16 +290,19 @@ def _joined_codes(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray
     (a, values_a), (b, values_b) = first, second
     width = len(values_b) + 1
     key = np.where((a >= 0) & (b >= 0), a * width + b, -1)
-    codes, distinct = pd.factorize(key)
-    codes = codes.astype(np.int64)
+    codes, first = first_seen_codes(key)  # pd.factorize's codes, by a sort
+    distinct = key[first]
     empty = np.flatnonzero(distinct == -1)
     if len(empty):
         at = int(empty[0])
         codes = np.where(codes == at, -1, codes - (codes > at))
         distinct = np.delete(distinct, at)
-    values = np.array([f"{values_a[k // width]}|{values_b[k % width]}"
-                       for k in distinct.tolist()], dtype=object)
-    return codes, values
+    if not len(distinct):
+        return codes, np.empty(0, dtype=object)
+    joined = pc.binary_join_element_wise(
+        pa.array(np.asarray(values_a, dtype=object)[distinct // width], type=pa.string()),
+        pa.array(np.asarray(values_b, dtype=object)[distinct % width], type=pa.string()), "|")
+    return codes, np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _exact(codes: np.ndarray, left: np.ndarray, right: np.ndarray, top: int) -> np.ndarray:

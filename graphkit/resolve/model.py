@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graphkit.resolve.blocking import unique_codes
 from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
 from graphkit.resolve.prepare import Features, value_codes
 
@@ -287,9 +288,12 @@ def name_frequencies(features: Features) -> tuple[np.ndarray, float]:
     out = np.zeros(len(names))
     if len(present) == 0:
         return out, 0.0
-    dob = np.where(dobs[present] >= 0, dobs[present], -2 - present)  # missing: distinct
-    person = np.unique(np.stack([names[present], dob], axis=1), axis=0)
-    share = np.bincount(person[:, 0], minlength=int(names.max()) + 1) / len(person)
+    # one int64 per (name, date of birth), a missing date of birth distinct per record;
+    # distinct by a sort (``np.unique(axis=0)`` sorts rows as structured values, slowly)
+    dob = np.where(dobs[present] >= 0, dobs[present], int(dobs.max()) + 1 + present)
+    radix = int(dobs.max()) + 1 + len(names)
+    person = unique_codes(names[present] * radix + dob) // radix
+    share = np.bincount(person, minlength=int(names.max()) + 1) / len(person)
     out[present] = share[names[present]]
     return out, float((share ** 2).sum())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 
 import jellyfish
 import numpy as np
@@ -77,20 +78,22 @@ def _document(value: str) -> str:
     return normalize_document(value) or ""
 
 
-def _shortcut(values: list[str], plain: re.Pattern, fast, slow) -> np.ndarray:
+def _shortcut(values: list[str] | pa.Array, plain: re.Pattern, fast, slow) -> pa.Array:
     """``slow`` of every value, except that values matching ``plain`` in full take
     ``fast``, an Arrow kernel over them all: values already in normal form, most of a
-    large file, cost no Python call."""
-    array = pa.array(values, type=pa.string())
-    is_plain = pc.match_substring_regex(array, f"^(?:{plain.pattern})$").to_numpy(
-        zero_copy_only=False)
-    out = np.asarray(fast(array).to_numpy(zero_copy_only=False), dtype=object)
-    for i in np.flatnonzero(~is_plain).tolist():
-        out[i] = slow(values[i])
-    return out
+    large file, cost no Python call (nor a Python string: the values and the result are
+    Arrow strings, and only the others are read into Python)."""
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+    is_plain = pc.match_substring_regex(array, f"^(?:{plain.pattern})$")
+    out = fast(array)
+    rough = np.flatnonzero(~np.asarray(is_plain.to_numpy(zero_copy_only=False), dtype=bool))
+    if len(rough) == 0:
+        return out
+    slowed = [slow(v) for v in array.take(pa.array(rough)).to_pylist()]
+    return pc.replace_with_mask(out, pc.invert(is_plain), pa.array(slowed, type=out.type))
 
 
-def _emails(values: list[str]) -> np.ndarray:
+def _emails(values: list[str] | pa.Array) -> pa.Array:
     """:func:`_email` of every value."""
     def fast(array: pa.Array) -> pa.Array:
         # a Gmail address loses the dots of its local part, googlemail becomes gmail
@@ -109,13 +112,13 @@ _US_PHONE = re.compile(r"\(?[2-9][0-9]{2}\)?[ .-]?[0-9]{3}[ .-]?[0-9]{4}")
 _DASHED_DOCUMENT = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
 
 
-def _phones(values: list[str]) -> np.ndarray:
+def _phones(values: list[str] | pa.Array) -> pa.Array:
     """:func:`_phone` of every value."""
     return _shortcut(values, _US_PHONE, lambda a: pc.binary_join_element_wise(
         "+1", pc.replace_substring_regex(a, "[^0-9]", ""), ""), _phone)
 
 
-def _documents(values: list[str]) -> np.ndarray:
+def _documents(values: list[str] | pa.Array) -> pa.Array:
     """:func:`_document` of every value."""
     def fast(array: pa.Array) -> pa.Array:
         plain = pc.utf8_upper(pc.replace_substring(array, "-", ""))
@@ -150,44 +153,51 @@ def prepare(people: pd.DataFrame, workers: int = 1) -> Features:
         values = people[name]
         return (values.fillna("") if values.hasnans else values).astype(str)
 
+    given = {name: col(name) for name in INPUT_COLUMNS}
+    data = {"record_id": pd.Series(people["record_id"].to_numpy(dtype=object),
+                                   dtype=object),
+            **_name_columns(given), **_address_columns(given),
+            "dob": _Coded.of(given["dob"]).column(),
+            "email": _Coded.of_arrow(given["email"]).map_all(_emails).column(),
+            "phone": _Coded.of_arrow(given["phone"]).map_all(_phones).column(),
+            "national_id": _Coded.of_arrow(given["national_id"]).map_all(
+                _documents).column(),
+            "passport": _Coded.of_arrow(given["passport"]).map_all(_documents).column()}
+    return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)), workers=workers)
+
+
+def _name_columns(given: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """``name_key`` and ``name_tokens`` (see :func:`prepare`)."""
     # the parts joined by spaces: tokenising ignores the extra spaces of empty parts
-    joined = col("first_name") + " " + col("middle_name") + " " + col("last_name")
-    names = col("full_name").where(col("full_name") != "", joined)
+    joined = given["first_name"] + " " + given["middle_name"] + " " + given["last_name"]
+    names = given["full_name"].where(given["full_name"] != "", joined)
     # romanized tokens are word-local: each distinct word is tokenised once
     word_tokens = functools.cache(lambda word: tuple(romanized_tokens(word)))
     name_codes, distinct_names = pd.factorize(names)
-    distinct_tokens = [tuple(t for w in n.split() for t in word_tokens(w))
+    distinct_tokens = [tuple(chain.from_iterable(map(word_tokens, n.split())))
                        for n in distinct_names.tolist()]
     tokens = _spread(distinct_tokens, name_codes)
     name_key = _Coded(name_codes, [" ".join(sorted(t)) for t in distinct_tokens])
-    street = _Coded.of(col("street"))
+    return {"name_key": name_key.column(), "name_tokens": pd.Series(tokens, dtype=object)}
+
+
+def _address_columns(given: dict[str, pd.Series]) -> dict[str, pd.Series]:
+    """``address``, ``postcode`` and ``street_number`` (see :func:`prepare`)."""
+    street = _Coded.of(given["street"])
     # normalize_street is word-local too: each distinct word once
     street_word = functools.cache(normalize_street)
-    line = street.map(lambda v: " ".join(
-        w for w in (street_word(word) for word in v.split()) if w))
-    raw_country = _Coded.of(col("country"))
-    postcode = _Coded.combine((_Coded.of(col("postcode")), raw_country), lambda parts: [
+    line = street.map(lambda v: " ".join(filter(None, map(street_word, v.split()))))
+    raw_country = _Coded.of(given["country"])
+    postcode = _Coded.combine((_Coded.of(given["postcode"]), raw_country), lambda parts: [
         normalize_postcode(p, c) for p, c in zip(parts[0].tolist(), parts[1].tolist())])
     # the address key's parts after the street, each from its own column
-    city = _Coded.of(col("city")).map(lambda v: normalize_address("x", v).split("|")[1])
-    region = _Coded.of(col("region")).map(
+    city = _Coded.of(given["city"]).map(lambda v: normalize_address("x", v).split("|")[1])
+    region = _Coded.of(given["region"]).map(
         lambda v: normalize_address("x", "", v).split("|")[2])
     country = raw_country.map(normalize_country)
     address = _Coded.combine((line, city, region, postcode, country), _address_keys)
-    data = {
-        "record_id": pd.Series(people["record_id"].to_numpy(dtype=object), dtype=object),
-        "name_key": name_key.column(),
-        "name_tokens": pd.Series(tokens, dtype=object),
-        "dob": _Coded.of(col("dob")).column(),
-        "email": _Coded.of(col("email")).map_all(_emails).column(),
-        "phone": _Coded.of(col("phone")).map_all(_phones).column(),
-        "address": address.column(),
-        "postcode": postcode.column(),
-        "street_number": street.map(lambda v: v.split()[0] if v.split() else "").column(),
-        "national_id": _Coded.of(col("national_id")).map_all(_documents).column(),
-        "passport": _Coded.of(col("passport")).map_all(_documents).column(),
-    }
-    return Features(pd.DataFrame(data, columns=list(FEATURE_COLUMNS)), workers=workers)
+    return {"address": address.column(), "postcode": postcode.column(),
+            "street_number": street.map(lambda v: (v.split(None, 1) or [""])[0]).column()}
 
 
 def _address_keys(parts: list[np.ndarray]) -> np.ndarray:
@@ -205,7 +215,7 @@ class _Coded:
     """A string column as a code per record and the value of each code (values may
     repeat until :meth:`column` merges them); functions of it run once per code."""
 
-    def __init__(self, codes: np.ndarray, values: list[str]) -> None:
+    def __init__(self, codes: np.ndarray, values: list[str] | pa.Array) -> None:
         self.codes = np.asarray(codes, dtype=np.int64)
         self.values = values
 
@@ -215,12 +225,25 @@ class _Coded:
         codes, distinct = pd.factorize(values)
         return cls(codes, distinct.tolist())
 
+    @classmethod
+    def of_arrow(cls, values: pd.Series) -> _Coded:
+        """As :meth:`of`, the distinct values as an Arrow array (for :meth:`map_all` with
+        Arrow kernels: no Python string per value)."""
+        codes, distinct = pd.factorize(values)
+        stored = distinct.array if isinstance(distinct.array, pd.arrays.ArrowStringArray) \
+            else np.asarray(distinct, dtype=object)
+        array = pa.array(stored, type=pa.string())
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return cls(codes, array)
+
     def map(self, func) -> _Coded:
         """``func`` of every value, called once per code (``None`` becomes "")."""
         return _Coded(self.codes, [func(v) or "" for v in self.values])
 
     def map_all(self, func) -> _Coded:
-        """``func`` of the list of values at once (an array of the results)."""
+        """``func`` of the values at once (a list or Arrow array of them; an array of the
+        results)."""
         return _Coded(self.codes, func(self.values))
 
     @classmethod
@@ -239,7 +262,13 @@ class _Coded:
     def column(self) -> pd.Series:
         """A categorical column of the values, its codes numbering the distinct values in
         order of first appearance."""
-        merged, distinct = pd.factorize(np.asarray(self.values, dtype=object))
+        if isinstance(self.values, pa.Array):  # coded by Arrow, in order of appearance
+            encoded = pc.dictionary_encode(self.values)
+            merged = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), np.int64)
+            distinct = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False),
+                                  dtype=object)
+        else:
+            merged, distinct = pd.factorize(np.asarray(self.values, dtype=object))
         codes = merged[self.codes] if len(self.codes) else self.codes
         return _categorical(codes, distinct)
 
@@ -259,11 +288,29 @@ def _categorical(codes: np.ndarray, distinct: np.ndarray) -> pd.Series:
 def value_codes(values) -> tuple[np.ndarray, np.ndarray]:
     """Integer code per record (-1 for an empty or missing value), equal values sharing a
     code in order of first appearance, and the distinct non-empty values indexed by code.
-    One hash pass over the column (the empty string's code is dropped afterwards)."""
+    One hash pass over the column (the empty string's code is dropped afterwards); none
+    for a categorical column whose codes are already in that order (as :func:`prepare`
+    makes them): its codes and categories are read."""
     if not isinstance(values, pd.Series):
         values = np.asarray(values, dtype=object)
+    elif isinstance(values.dtype, pd.CategoricalDtype):  # as prepare makes them: no hash
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        if _in_first_seen_order(codes, len(values.cat.categories)):
+            return without_empty(codes, np.asarray(values.cat.categories, dtype=object))
     codes, distinct = pd.factorize(values, use_na_sentinel=True)
     return without_empty(codes.astype(np.int64), np.asarray(distinct, dtype=object))
+
+
+def _in_first_seen_order(codes: np.ndarray, n_values: int) -> bool:
+    """Whether ``codes`` (-1: missing) number ``n_values`` values, every one used, in
+    order of first appearance (so that they are what ``pd.factorize`` would give): each
+    code is at most one more than every code before it, and the last value is reached."""
+    present = codes[codes >= 0]
+    if len(present) == 0:
+        return n_values == 0
+    seen = np.maximum.accumulate(present)
+    return bool(present[0] == 0 and (present[1:] <= seen[:-1] + 1).all()
+                and seen[-1] == n_values - 1)
 
 
 def without_empty(codes: np.ndarray, distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
