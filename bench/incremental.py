@@ -38,7 +38,7 @@ from scale import world  # noqa: E402
 
 #: Output files that must be equal between the full and the incremental build.
 COMPARED = ("entities.csv", "sanctions_hits.csv", "clusters.csv", "rings.csv", "rings.json",
-            "nodes.parquet", "relationships.parquet")
+            "nodes.parquet", "relationships.parquet", "review_pairs.csv")
 
 
 def change_people(folder: Path, seed: int, share: float = 0.02, tag: str = ""

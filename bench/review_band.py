@@ -22,7 +22,7 @@ once; the pairs graphkit sends to review are split by the truth and tabulated:
 
     python bench/review_band.py --people 20000 100000 --cache DIR [--budget 1 0.5] [--brief]
 
-Run a million people under the shared big-run lock (~3.5 GB).
+A million people need about 4.4 GB: run it alone.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ class Settings:
     review_threshold: float = 0.5
     #: resolution: uncertain pairs (the band, and merges a rule refused) queued for review
     #: per 1,000 records, the most probable first; the rest are kept apart with decision
-    #: ``over_budget`` (``review_pairs.csv``). None or 0: no cap (README, "Review budget")
+    #: ``over_budget`` (``review_pairs.csv``). 0 (or None from Python): no cap; a project
+    #: file's ``null`` keeps this default (README, "Review budget")
     review_budget: float | None = 1.0
     #: resolution: blocks up to this many records give all their pairs; larger ones are
     #: windowed (sorted neighbourhoods), so candidate pairs per record stay bounded

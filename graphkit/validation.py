@@ -144,7 +144,7 @@ def _setting_kind(name: str, annotation: str) -> Kind:
         return INT if name == "seed" else POSITIVE_INT
     if annotation == "float":
         return NUMBER
-    if annotation == "float | None":  # review_budget: 0 (or left out as null) for no cap
+    if annotation == "float | None":  # review_budget: 0 for no cap (null: the default)
         return NON_NEGATIVE
     return STRINGS
 

@@ -393,3 +393,16 @@ def test_only_settings_that_change_findings_block_a_diff():
     stricter = {**old, "merge_threshold": 0.99}
     assert settings_differences(old, stricter) == [
         f"merge_threshold: {old['merge_threshold']} → 0.99"]
+
+
+def test_a_build_made_before_the_review_budget_counts_as_uncapped():
+    """A previous build whose manifest has no ``review_budget`` (made before it existed)
+    queued every uncertain pair: the default budget is a change, named, not silence."""
+    from graphkit.nightly.diff import settings_differences
+    from graphkit.settings import DEFAULT_SETTINGS
+
+    new = DEFAULT_SETTINGS.to_dict()
+    old = {k: v for k, v in new.items() if k != "review_budget"}
+    assert settings_differences(old, new) == [
+        f"review_budget: None → {new['review_budget']!r}"]
+    assert settings_differences(old, {**new, "review_budget": None}) == []

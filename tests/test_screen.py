@@ -79,24 +79,84 @@ def test_supporting_facts_move_the_score_both_ways(screener):
     assert by_id and by_id[0]["list_id"] == "17616" and "id number" in by_id[0]["evidence"]
 
 
-def test_fact_scores_equal_the_model_on_all_features(screener):
-    """The fast path (name terms summed once, facts added per record) scores exactly as the
-    logistic model on the whole feature set, and its evidence matches ``fact_features``."""
-    from graphkit.screen.score import calibrated, fact_features
+def _reference_facts(dob: str, country: str, id_number: str, entry: dict
+                     ) -> tuple[dict, list[str]]:
+    """Supporting facts as the first version of the model computed them, entry by entry
+    (kept here verbatim as the reference for the parsed-once fast path)."""
+    from graphkit.screen.score import listed_date
+    from graphkit.text.countries import country_code
+    from graphkit.text.normalize import normalize_document
 
-    for facts in ({}, {"dob": "1965-08-07", "country": "North Korea"},
-                  {"dob": "1990-03-03", "country": "Russia", "id_number": "563410081"}):
-        hits = screener.screen_one("Ryu Jin", "person", threshold=0.0, **facts)
-        assert hits
-        for hit in hits[:5]:
-            cand = next(c for c in screener.name_candidates("Ryu Jin", "person")
-                        if c.listed_name == hit["matched_name"])
-            row = cand.row
-            entry = screener._entries[row]
-            features, notes = fact_features(facts.get("dob", ""), facts.get("country", ""),
-                                            facts.get("id_number", ""), entry)
-            assert hit["score"] == round(calibrated({**cand.features, **features})[0], 4)
-            assert all(note in hit["evidence"] for note in notes)
+    features: dict[str, float] = {}
+    notes: list[str] = []
+    if not (dob or country or id_number):
+        return features, notes
+    dob = listed_date(dob) if dob else ""
+    listed_dobs = [d for d in (listed_date(t) for t in entry["dobs"]) if d]
+    if dob and listed_dobs:
+        if any(dob.startswith(d) or d.startswith(dob) for d in listed_dobs):
+            exact = any(len(d) >= 10 and d == dob for d in listed_dobs)
+            features["dob_exact" if exact else "dob_year"] = 1.0
+            notes.append(f"dob {dob} agrees with listed {', '.join(listed_dobs)}")
+        else:
+            features["dob_conflict"] = 1.0
+            notes.append(f"dob {dob} conflicts with listed {', '.join(listed_dobs)}")
+    code = country_code(country) if country else ""
+    listed_countries = {country_code(c) for c in
+                        [*entry["nationalities"], *entry["citizenships"]]} - {""}
+    if code and listed_countries:
+        if code in listed_countries:
+            features["country_agree"] = 1.0
+            notes.append(f"country {code} agrees")
+        else:
+            features["country_conflict"] = 1.0
+            notes.append(f"country {code} conflicts with listed "
+                         f"{', '.join(sorted(listed_countries))}")
+    number = normalize_document(id_number) if id_number else None
+    if number:
+        listed_ids = [*entry["passports"], *entry["national_ids"],
+                      *(i.split(":", 1)[-1].split("(")[0] for i in entry["other_ids"])]
+        if number in {normalize_document(i) for i in listed_ids}:
+            features["id_match"] = 1.0
+            notes.append(f"id number {id_number} is listed")
+    return features, notes
+
+
+def _reference_score(features: dict[str, float]) -> float:
+    """The logistic model's probability, its terms summed by ``sum`` in feature order."""
+    import math
+
+    from graphkit.screen.score import COEFFICIENTS, FEATURES
+
+    logit = sum(COEFFICIENTS[f] * features.get(f, 1.0 if f == "bias" else 0.0)
+                for f in FEATURES)
+    return 1.0 / (1.0 + math.exp(-max(min(logit, 40.0), -40.0)))
+
+
+@pytest.mark.parametrize("facts", [
+    {}, {"dob": "1965-08-07", "country": "North Korea"}, {"dob": "1965"},
+    {"dob": "1990-03-03", "country": "Russia", "id_number": "563410081"},
+    {"country": "Korea, North", "id_number": "not-an-id"},
+])
+def test_fact_scores_equal_the_reference_model(screener, facts):
+    """The fast path (entry facts parsed once, name terms summed once and carried on with
+    the facts', pruning by the most the facts could add) gives every candidate the score
+    and evidence notes of the reference computation, at any threshold."""
+    name = "Ryu Jin"
+    hits = screener.screen_one(name, "person", threshold=0.0, **facts)
+    assert hits
+    for hit in hits:
+        cand = next(c for c in screener.name_candidates(name, "person")
+                    if c.listed_name == hit["matched_name"] and
+                    screener._entries[c.row]["list_id"] == hit["list_id"])
+        features, notes = _reference_facts(facts.get("dob", ""), facts.get("country", ""),
+                                           facts.get("id_number", ""),
+                                           screener._entries[cand.row])
+        assert hit["score"] == round(_reference_score({**cand.features, **features}), 4)
+        assert all(note in hit["evidence"] for note in notes)
+    strict = screener.screen_one(name, "person", threshold=0.6, **facts)
+    assert [h["list_id"] for h in strict] == [h["list_id"] for h in hits
+                                              if h["score"] >= 0.6]
 
 
 def test_evidence_names_the_alias_and_each_token(screener):

@@ -46,16 +46,22 @@ class SettingsDiffer(ValueError):
                          + " (--allow-settings-change compares them anyway)")
 
 
+#: Settings whose default is not what builds made before the setting existed did: a build
+#: that does not record one of these behaved as the value given here.
+BEFORE_SETTING = {"review_budget": None}  # no cap on the review queue
+
+
 def settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     """``name: old → new`` of every setting that changes findings and differs (a setting
-    one build does not record, made before it existed, counts at its default value)."""
-    defaults = DEFAULT_SETTINGS.to_dict()
+    one build does not record, made before it existed, counts as what such builds did:
+    :data:`BEFORE_SETTING`, else its default value)."""
+    before = {**DEFAULT_SETTINGS.to_dict(), **BEFORE_SETTING}
     out = []
     for name in sorted(set(old) | set(new)):
         if name in OUTPUT_SETTINGS:
             continue
-        a = old.get(name, defaults.get(name, "(unset)"))
-        b = new.get(name, defaults.get(name, "(unset)"))
+        a = old.get(name, before.get(name, "(unset)"))
+        b = new.get(name, before.get(name, "(unset)"))
         if a != b:
             out.append(f"{name}: {a!r} → {b!r}")
     return out

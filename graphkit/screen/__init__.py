@@ -14,7 +14,6 @@ listed party; :data:`DEFAULT_THRESHOLD` is where a hit goes to a person to decid
 from __future__ import annotations
 
 import itertools
-import math
 import sys
 import types
 from collections.abc import Iterable
@@ -146,15 +145,15 @@ class Screener:
         bar = logit(threshold) - (MAX_FACT_LOG_ODDS if dob or country or id_number else 0.0)
         best: dict[int, dict] = {}
         query = query_facts(dob, country, id_number) if dob or country or id_number else None
-        # (a hair under the threshold's log-odds, for rounding; none below a tiny threshold)
-        floor = logit(threshold) - 1e-9 if threshold >= 1e-9 else -math.inf
         for bucket in buckets:
             for cand in self.name_candidates(name, bucket):
                 if cand.name_logit < bar:
                     continue
                 listed = self.entry_facts(cand.row)
-                if cand.name_terms + fact_cap(query, listed) < floor:
-                    continue  # even every fact this query and entry share could not lift it
+                # even every fact this query and entry share could not lift it (compared
+                # as a probability, a hair over the bound for the order of the additions)
+                if probability(cand.name_terms + fact_cap(query, listed) + 1e-9) < threshold:
+                    continue
                 facts = fact_flags(query, listed) if query else {}
                 score = probability(summed_log_odds(facts, FACT_FEATURES, cand.name_terms))
                 if score < threshold or score <= best.get(cand.row, {}).get("score", -1):
@@ -292,7 +291,8 @@ def _texts(column: pd.Series) -> list[str]:
 
 
 def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    missing = value is None or value is pd.NA or (isinstance(value, float) and value != value)
+    return "" if missing else str(value)
 
 
 class _CallableModule(types.ModuleType):
