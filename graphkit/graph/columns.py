@@ -250,25 +250,18 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     return rows
 
 
-def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array | None = None
-                          ) -> pd.DataFrame:
+def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.DataFrame:
     """``PAYS`` per payer and person (summed amount, count, first..last month; when one
     pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``.
-    ``entity_keys``: the keys of the entity nodes; then the payer becomes its row among
-    them (-1: none), like ``person`` from ``_payers(person_rows=...)``."""
+    ``payers`` as ``_payers(person_rows=...)`` gives them (``person``: the person's row
+    among the entity nodes); ``entity_keys``: the keys of the entity nodes, among which
+    the payer too becomes its row (-1: none)."""
     if payers.empty:
         return pd.DataFrame(columns=["start", "end", "type"])
     month = payers["month"].where(payers["month"] != "")
-    if entity_keys is not None:  # a few distinct payers: looked up once each
-        codes, companies = pd.factorize(payers["company"])
-        rows = _key_rows(pd.Series(np.asarray(companies, dtype=object)), entity_keys)
-        payers = payers.assign(company=rows[codes])
-        totals = _payment_totals(payers, month)
-    else:
-        grouped = payers.assign(month=month).groupby(["company", "person", "currency"],
-                                                     sort=False)
-        totals = grouped.agg(amount=("amount", "sum"), payments=("amount", "size"),
-                             first=("month", "min"), last=("month", "max")).reset_index()
+    codes, companies = pd.factorize(payers["company"])  # a few distinct payers:
+    rows = _key_rows(pd.Series(np.asarray(companies, dtype=object)), entity_keys)  # once
+    totals = _payment_totals(payers.assign(company=rows[codes]), month)
     totals = totals.drop_duplicates(["company", "person"], keep="first")
     period = (totals["first"] + ".." + totals["last"]).where(totals["first"].notna(), "")
     pays = pd.DataFrame({"start": totals["company"], "end": totals["person"],
