@@ -5,7 +5,7 @@ and line; identifiers' raw values (as read, not normalised)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -147,7 +147,7 @@ class RingFacts:
         return text
 
     def drawing(self, ring: Ring) -> tuple[list[str], list[tuple[str, str]], dict[str, dict]]:
-        """What ``drawable(ring).subgraph()`` holds, for the drawing: its node keys, its
+        """What the ring's subgraph in the small context holds, for the drawing: its node keys, its
         relationships as (start, end) keys, and each node's ``label`` and shown text
         (``name``, ``raw``, ``value``), read from the small context's arrays made once."""
         look = self.__dict__.get("_drawing")
@@ -164,10 +164,6 @@ class RingFacts:
                  if end in ids]
         nodes = [look.key[i] for i in ids]
         return nodes, edges, {k: look.attrs[k] for k in nodes}
-
-    def drawable(self, ring: Ring) -> Ring:
-        """The ring bound to the small context (its drawing needs no full-table scan)."""
-        return replace(ring, context=self.context)
 
 
 @dataclass

@@ -66,7 +66,7 @@ def ends_of_type(tables: GraphTables, rel: str) -> pd.DataFrame:
 
 def entity_record_ids(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``record_id`` of the people and company records resolved to each
-    entity (as ``sharing.entity_records``, from the shared RESOLVED_TO frame)."""
+    entity, from the shared RESOLVED_TO frame."""
     res = resolved_of(tables, ["people", "companies"])
     record = node_column(tables, "record_id").reindex(res["record"].to_numpy())
     return pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),

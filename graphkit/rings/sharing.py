@@ -203,19 +203,6 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     return Sharing(table, tables)
 
 
-def entity_records(tables: GraphTables) -> pd.DataFrame:
-    """``entity_id``, ``record_id`` of the people and company records resolved to each
-    entity (RESOLVED_TO from a Record node)."""
-    rels = tables.relationships
-    resolved = rels.loc[(rels["type"] == Rel.RESOLVED_TO.value).to_numpy(bool),
-                        ["start_id", "end_id"]]
-    kind = node_column(tables, "kind").reindex(resolved["start_id"]).to_numpy()
-    keep = np.isin(kind, ["people", "companies"])
-    record = node_column(tables, "record_id").reindex(resolved["start_id"]).to_numpy()
-    return pd.DataFrame({"entity_id": resolved["end_id"].to_numpy()[keep],
-                         "record_id": record[keep].astype(str)})
-
-
 def sanction_hits(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``sanction_id``, ``score``, ``hit`` text of MATCHES edges to Sanction
     nodes (made once per tables, which every stage only reads: clusters and two ring
@@ -267,7 +254,7 @@ def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
 
 
 __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "SHARING_COLUMNS", "Sharing", "as_tables",
-           "entity_records", "label_codes", "node_column", "node_index", "node_positions",
+           "label_codes", "node_column", "node_index", "node_positions",
            "sanction_hits",
            "shared_identifier_groups", "sharing_table"]
 
