@@ -41,7 +41,7 @@ from graphkit.ingest import Ingested, ingest
 from graphkit.ingest.project import Project
 from graphkit.issues import IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
-from graphkit.nightly.diff import diff_builds, evidence_text
+from graphkit.nightly.diff import diff_builds
 from graphkit.nightly.ids import RingMatching, carry_ring_ids
 from graphkit.nightly.view import (
     BuildView,
@@ -63,7 +63,7 @@ from graphkit.resolve import (
 from graphkit.resolve.review import OVER_BUDGET, REVIEW_FILE, review_lines, write_review_pairs
 from graphkit.rings import Rings, find_rings, sharing_table
 from graphkit.rings.clusters import ClusterResult, shared_identifier_clusters
-from graphkit.rings.model import RING_COLUMNS
+from graphkit.rings.model import rings_frame
 from graphkit.schema import Label, Layout
 from graphkit.settings import DEFAULT_SETTINGS, Settings
 
@@ -412,7 +412,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
             written += changes.write(out, safe)
         write_csv(result.data.log.to_frame(), out / "issues.csv", safe)
         written.append(out / "issues.csv")
-        write_csv(rings_table(rings_json), out / "rings.csv", safe)
+        write_csv(rings_frame(rings_json), out / "rings.csv", safe)
         write_json_list(rings_json, out / "rings.json")
         write_report(result.rings, out / "report.html",
                      f"graphkit rings: {result.project.name}", limit=settings.report_rings,
@@ -456,18 +456,6 @@ def rings_rows(result: BuildResult) -> list[dict]:
             for row, ring in zip(made, result.rings)):
         return made
     return result.rings.to_json()
-
-
-def rings_table(rows: list[dict]) -> pd.DataFrame:
-    """``Rings.to_pandas()`` made from the rings' ``rings.json`` rows (:func:`rings_rows`),
-    so the members' names are looked up once for both files."""
-    return pd.DataFrame([{
-        "ring_id": r["ring_id"], "rank": r["rank"], "score": r["score"],
-        "points": r["points"], "n_members": len(r["members"]),
-        "members": ";".join(r["members"]), "names": ";".join(r["names"]),
-        "patterns": ";".join(sorted({e["pattern"] for e in r["evidence"] if e["weight"] > 0})),
-        "evidence": " | ".join(evidence_text(e) for e in r["evidence"]),
-    } for r in rows], columns=list(RING_COLUMNS))
 
 
 def write_json_list(items: list[dict], path: Path) -> None:

@@ -18,6 +18,7 @@ from graphkit.graph.index import GraphIndex
 from graphkit.graph.neighbourhood import neighbourhood
 from graphkit.graph.provenance import entities_of, records_of
 from graphkit.graph.tables import GraphTables, graph_from_tables
+from graphkit.nightly.diff import evidence_text
 from graphkit.nightly.ids import ring_content_id
 from graphkit.rings.members import member_table
 from graphkit.rings.sharing import node_positions
@@ -58,8 +59,7 @@ class Evidence:
 
     def text(self) -> str:
         """One line: pattern, points, finding, and its benign explanation."""
-        why = f" [explained: {self.explained}]" if self.explained else ""
-        return f"{self.pattern} (+{self.weight:g}): {self.description}{why}"
+        return evidence_text(self.to_dict())
 
 
 class RingContext:
@@ -256,14 +256,10 @@ class Rings:
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per ring (``RING_COLUMNS``); evidence as readable text."""
-        rows = [{
-            "ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score, "points": r.points,
-            "n_members": len(r.members), "members": ";".join(r.members),
-            "names": ";".join(r.names),
-            "patterns": ";".join(sorted({e.pattern for e in r.evidence if e.weight > 0})),
-            "evidence": " | ".join(e.text() for e in r.evidence),
-        } for i, r in enumerate(self.rings, start=1)]
-        return pd.DataFrame(rows, columns=list(RING_COLUMNS))
+        return rings_frame([{"ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score,
+                             "points": r.points, "members": r.members, "names": r.names,
+                             "evidence": [e.to_dict() for e in r.evidence]}
+                            for i, r in enumerate(self.rings, start=1)])
 
     @classmethod
     def ranked(cls, rings: list[Ring], hubs: dict[str, int],
@@ -344,6 +340,18 @@ class Rings:
                 for i, r in enumerate(self.rings, start=1)]
 
 
+def rings_frame(rows: list[dict]) -> pd.DataFrame:
+    """One row per ring (``RING_COLUMNS``) from rows shaped as :meth:`Rings.to_json`'s:
+    members and names joined, the patterns that scored, evidence as readable text."""
+    return pd.DataFrame([{
+        "ring_id": r["ring_id"], "rank": r["rank"], "score": r["score"],
+        "points": r["points"], "n_members": len(r["members"]),
+        "members": ";".join(r["members"]), "names": ";".join(r["names"]),
+        "patterns": ";".join(sorted({e["pattern"] for e in r["evidence"] if e["weight"] > 0})),
+        "evidence": " | ".join(evidence_text(e) for e in r["evidence"]),
+    } for r in rows], columns=list(RING_COLUMNS))
+
+
 def member_names(rings: list[Ring]) -> dict[str, str]:
     """Display name of each member of ``rings`` (which share one build's tables), as
     ``Ring.names`` gives them: read for those keys alone by one Arrow lookup over the key
@@ -369,4 +377,4 @@ def member_names(rings: list[Ring]) -> dict[str, str]:
 
 
 __all__ = ["HALF_SCORE_POINTS", "RING_COLUMNS", "Evidence", "Ring", "RingContext", "Rings",
-           "member_names", "score_of"]
+           "member_names", "rings_frame", "score_of"]
