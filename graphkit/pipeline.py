@@ -25,6 +25,7 @@ from graphkit.graph import (
     write_graphml,
     write_tables,
 )
+from graphkit.graph.assemble import arrow_text
 from graphkit.graph.columns import build_tables, entity_nodes
 from graphkit.graph.households import households_table
 from graphkit.incremental import (
@@ -146,8 +147,6 @@ def entities_to_screen(nodes: pd.DataFrame, data: Ingested, people: Resolution
     the entity parts of one): ``record_id`` (the entity key), ``name`` (its name, then
     each alias), ``kind`` and the entity's first known ``dob``; ordered by key. Made on
     Arrow columns: no Python string per row."""
-    from graphkit.graph.assemble import arrow_text
-
     label = arrow_text(nodes["label"])
     wanted = pc.is_in(label, value_set=pa.array([Label.PERSON.value, Label.COMPANY.value]))
     wanted = pc.fill_null(wanted, False)
@@ -183,8 +182,6 @@ def entities_to_screen(nodes: pd.DataFrame, data: Ingested, people: Resolution
 def _first_dobs(data: Ingested, people: Resolution, entity_keys: pa.Array) -> pa.Array:
     """Per entity key, the first non-empty date of birth of the entity's person records
     (in ``people.entities`` order); null for companies and entities without one."""
-    from graphkit.graph.assemble import arrow_text
-
     records = data.records[Layout.PEOPLE]
     dob = pc.fill_null(arrow_text(records["dob"]), "")
     at = pc.index_in(arrow_text(people.entities["record_id"]),
