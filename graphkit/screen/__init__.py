@@ -37,7 +37,6 @@ from graphkit.screen.score import (
     fact_flags,
     fact_notes,
     listed_date,
-    log_odds,
     logit,
     merge_compounds,
     name_features,
@@ -76,8 +75,8 @@ class Candidate:
     weak: bool
     features: dict[str, float]
     pairs: list[tuple[str, str, float]]
-    name_logit: float  # log-odds from the name alone (no supporting facts)
-    #: the name's terms of the calibrated log-odds, summed in the model's order
+    #: log-odds from the name alone (no supporting facts): the name's terms of the
+    #: calibrated log-odds, summed in the model's order
     name_terms: float
 
 
@@ -133,8 +132,7 @@ class Screener:
                                                 person=bucket == "person")
             features["weak_alias"] = float(listed.weak)
             out.append(Candidate(listed.row, listed.name, listed.weak, features,
-                                 alignment.pairs, log_odds(features),
-                                 summed_log_odds(features, NAME_FEATURES)))
+                                 alignment.pairs, summed_log_odds(features, NAME_FEATURES)))
         return tuple(out)
 
     def screen_one(self, name: str, kind: str = "", dob: str = "", country: str = "",
@@ -147,7 +145,7 @@ class Screener:
         query = query_facts(dob, country, id_number) if dob or country or id_number else None
         for bucket in buckets:
             for cand in self.name_candidates(name, bucket):
-                if cand.name_logit < bar:
+                if cand.name_terms < bar:
                     continue
                 listed = self.entry_facts(cand.row)
                 # even every fact this query and entry share could not lift it (compared

@@ -366,12 +366,6 @@ MAX_FACT_LOG_ODDS = sum(max(COEFFICIENTS[f], 0.0) for f in FEATURES
                         if f in ("dob_exact", "dob_year", "country_agree", "id_match"))
 
 
-def log_odds(features: dict[str, float]) -> float:
-    """The model's log-odds for these features (absent features are 0)."""
-    return COEFFICIENTS["bias"] + sum(COEFFICIENTS[f] * v for f, v in features.items()
-                                      if f != "bias")
-
-
 def logit(probability: float) -> float:
     """Log-odds of a probability (clipped away from 0 and 1)."""
     p = min(max(probability, 1e-12), 1 - 1e-12)
