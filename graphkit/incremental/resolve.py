@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphkit.graph.assemble import arrow_text
 from graphkit.incremental.state import PeopleState
 from graphkit.resolve.compare import LEVELS, compare_pairs
 from graphkit.resolve.prepare import (
@@ -151,14 +152,9 @@ class PairReuse:
 
 
 def _text(values: pd.Series) -> pa.Array:
-    """A text feature column as one Arrow string array (categories spread to rows)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-    array = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) \
-        else pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.large_string())
+    """A text feature column as one Arrow string array (categories spread to rows), with
+    64-bit offsets: the previous and the fresh rows are joined into one."""
+    return arrow_text(values).cast(pa.large_string())
 
 
 def _coded(before: pd.Series, fresh: pd.Series | None, source: np.ndarray) -> pd.Series:
