@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphkit.graph.assemble import arrow_text
 from graphkit.graph.index import GraphIndex
 from graphkit.graph.neighbourhood import neighbourhood
 from graphkit.graph.provenance import entities_of, records_of
@@ -363,12 +364,7 @@ def member_names(rings: list[Ring]) -> dict[str, str]:
         return context._names
     keys = sorted({m for r in rings for m in r.members})
     nodes = context.tables.nodes
-    found = pc.is_in(pa.array(nodes["key"].array) if isinstance(
-        nodes["key"].dtype, pd.ArrowDtype | pd.StringDtype) else pa.array(
-        nodes["key"].to_numpy(object), pa.string(), from_pandas=True),
-        value_set=pa.array(keys, pa.string()))
-    if isinstance(found, pa.ChunkedArray):
-        found = found.combine_chunks()
+    found = pc.is_in(arrow_text(nodes["key"]), value_set=pa.array(keys, pa.string()))
     rows = np.flatnonzero(found.to_numpy(zero_copy_only=False)
                           & (nodes["label"] != Label.RECORD.value).to_numpy(bool))
     at = nodes["key"].iloc[rows].tolist()
