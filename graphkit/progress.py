@@ -14,7 +14,7 @@ import resource
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
@@ -92,6 +92,9 @@ class StageStats:
     #: CPU seconds of the process (all threads) during the stage: steadier than wall
     #: seconds on a shared machine
     cpu_seconds: float = 0.0
+    #: of ``cpu_seconds``, what the stage's background writer threads spent (they end
+    #: within the stage: no stage's figure holds another's writing)
+    background_cpu_seconds: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -102,6 +105,7 @@ class StageStats:
         """Plain values, rounded, for ``build.json``."""
         data = asdict(self)
         data.update(seconds=round(self.seconds, 3), cpu_seconds=round(self.cpu_seconds, 3),
+                    background_cpu_seconds=round(self.background_cpu_seconds, 3),
                     peak_rss_mib=round(self.peak_rss_mib, 1),
                     rss_mib=round(self.rss_mib, 1),
                     rows_per_second=round(self.rows_per_second, 1))
@@ -113,6 +117,26 @@ class StageStats:
         return (f"{self.name}: {self.rows_in:,} → {self.rows_out:,} rows in "
                 f"{self.seconds:.1f}s ({self.rows_per_second:,.0f} rows/s), "
                 f"peak {self.peak_rss_mib:,.0f} MiB")
+
+
+class ThreadCpu:
+    """CPU seconds spent by the tasks run through :meth:`run` (each measured on its own
+    thread with ``time.thread_time``): what a background writer cost, whichever thread
+    ran it."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._lock = threading.Lock()
+
+    def run(self, task: Callable, *args, **kwargs):
+        """``task(*args, **kwargs)``, its thread's CPU seconds added to ``seconds``."""
+        started = time.thread_time()
+        try:
+            return task(*args, **kwargs)
+        finally:
+            spent = time.thread_time() - started
+            with self._lock:
+                self.seconds += spent
 
 
 class Stages:

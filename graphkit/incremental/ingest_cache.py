@@ -44,6 +44,7 @@ from graphkit.ingest.fields import STR, unique_ids
 from graphkit.ingest.identifiers import KIND_DTYPE, LAYOUT_DTYPE, extract_identifiers
 from graphkit.ingest.spec import COMPOSITE_KINDS, LoaderSpec
 from graphkit.issues import ISSUE_COLUMNS, IssueLog
+from graphkit.progress import ThreadCpu
 from graphkit.schema import IDENTIFIER_COLUMNS
 from graphkit.settings import Settings
 
@@ -138,7 +139,10 @@ class IngestCache(SourceReader):
     _staging: tempfile.TemporaryDirectory | None = None
     _writer: ThreadPoolExecutor | None = None
     _pending: list[tuple[str, Future]] = field(default_factory=list)
+    _failed: set[str] = field(default_factory=set)
     _seen: dict[str, int] = field(default_factory=dict)
+    #: CPU seconds the writer thread spent compressing and writing entries
+    writer_cpu: ThreadCpu = field(default_factory=ThreadCpu)
 
     def __post_init__(self) -> None:
         if self.previous is None:
@@ -373,6 +377,7 @@ class IngestCache(SourceReader):
         hold it until the build folder is written."""
         if self._staging is None:
             self._staging = tempfile.TemporaryDirectory(prefix="graphkit-ingest-")
+        if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="graphkit-ingest-cache")
         folder = Path(self._staging.name)
         stem = loaded.entry.stem
@@ -384,9 +389,24 @@ class IngestCache(SourceReader):
                             ("issues", issues)):
             table = pa.Table.from_pandas(frame, preserve_index=False)
             self._pending.append((stem, self._writer.submit(
-                feather.write_feather, table, folder / f"{stem}.{part}{SUFFIX}",
-                compression="zstd")))
+                self.writer_cpu.run, feather.write_feather, table,
+                folder / f"{stem}.{part}{SUFFIX}", compression="zstd")))
         loaded.reused_from = folder
+
+    def finish_writes(self) -> None:
+        """Wait until every staged entry is written, and end the writer thread. The build
+        calls it at the end of its ingest stage, so that the writing is counted there and
+        does not run on into (and slow) the stages after it. An entry that could not be
+        written (e.g. a full disk) is left out of :meth:`write`: the cache is optional."""
+        for stem, job in self._pending:
+            try:
+                job.result()
+            except OSError:
+                self._failed.add(stem)
+        self._pending.clear()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def write(self, state_folder: Path) -> list[Path]:
         """This build's entries into ``state_folder/ingest/`` (unchanged files linked
@@ -396,16 +416,10 @@ class IngestCache(SourceReader):
         folder): parsed files stay staged until this object is let go."""
         folder = Path(state_folder) / INGEST_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        failed = set()
-        for stem, job in self._pending:
-            try:
-                job.result()
-            except OSError:  # e.g. a full disk: the cache is optional, the build is not
-                failed.add(stem)
-        self._pending.clear()
+        self.finish_writes()  # e.g. a full disk: the cache is optional, the build is not
         written, entries = [], []
         for entry, source in self._done:
-            if entry.stem in failed:
+            if entry.stem in self._failed:
                 continue  # the next build parses this file in full
             names = [f"{entry.stem}.{part}{SUFFIX}"
                      for part in ("records", "identifiers", "issues")]
