@@ -393,6 +393,11 @@ class IngestCache(SourceReader):
                 folder / f"{stem}.{part}{SUFFIX}", compression="zstd")))
         loaded.reused_from = folder
 
+    @property
+    def writing(self) -> bool:
+        """Whether staged entries may still be being written (until :meth:`finish_writes`)."""
+        return bool(self._pending)
+
     def finish_writes(self) -> None:
         """Wait until every staged entry is written, and end the writer thread. The build
         calls it at the end of its ingest stage, so that the writing is counted there and
