@@ -250,6 +250,9 @@ def combine(runs: list[dict], pick: str) -> dict:
         same = [s for r in done for s in r["stages"] if s["name"] == stage["name"]]
         stages.append({**stage, "seconds": take([s["seconds"] for s in same]),
                        "cpu_seconds": take([s.get("cpu_seconds", 0.0) for s in same]),
+                       **({"other_threads_cpu_seconds": take(
+                           [s.get("other_threads_cpu_seconds", 0.0) for s in same])}
+                          if "other_threads_cpu_seconds" in stage else {}),
                        "peak_rss_mib": max(s["peak_rss_mib"] for s in same),
                        "spread_cpu": (min(s.get("cpu_seconds", 0.0) for s in same),
                                       max(s.get("cpu_seconds", 0.0) for s in same))})
@@ -287,18 +290,21 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
     how = (f"{pick} of {repeat} runs per stage and figure; whole-build wall and peak: the "
            "worst run" if repeat > 1 else "one run")
     names = [s["name"] for s in done[0]["stages"]]
-    print(f"\nper stage ({how}): wall s / CPU s (all threads) / peak MiB / rows per second")
-    print(f"{'stage':<10}" + "".join(f"{r['people']:>40,}" for r in done))
+    print(f"\nper stage ({how}): wall s / CPU s of all threads (of which other threads "
+          "than the stage's own: writers, Arrow's pool, workers) / peak MiB / rows per second")
+    print(f"{'stage':<10}" + "".join(f"{r['people']:>48,}" for r in done))
     for name in names:
         cells = []
         for r in done:
             stage = next((s for s in r["stages"] if s["name"] == name), None)
+            other = stage.get("other_threads_cpu_seconds")
             cells.append(f"{stage['seconds']:>8.1f} {stage.get('cpu_seconds', 0.0):>8.1f} "
-                         f"{stage['peak_rss_mib']:>7,.0f} MiB {stage['rows_per_second']:>9,.0f}/s"
-                         if stage else " " * 40)
-        print(f"{name:<10}" + "".join(f"{c:>40}" for c in cells))
+                         + (f"({other:>5.1f})" if other is not None else " " * 7)
+                         + f" {stage['peak_rss_mib']:>7,.0f} MiB "
+                         f"{stage['rows_per_second']:>9,.0f}/s" if stage else " " * 48)
+        print(f"{name:<10}" + "".join(f"{c:>48}" for c in cells))
     print(f"{'outside':<10}" + "".join(
-        f"{r.get('outside_seconds', outside_stages(r)):>8.1f}" + " " * 32 for r in done))
+        f"{r.get('outside_seconds', outside_stages(r)):>8.1f}" + " " * 40 for r in done))
     if repeat > 1:
         print("CPU spread (min–max of the runs): " + "; ".join(
             f"{r['people']:,}: " + ", ".join(

@@ -52,7 +52,7 @@ from graphkit.nightly.view import (
     write_entries,
     write_hits,
 )
-from graphkit.progress import Stages, StageStats, ThreadCpu
+from graphkit.progress import Stages, StageStats
 from graphkit.report import build_info, write_report
 from graphkit.report.changes import changes_section
 from graphkit.resolve import (
@@ -244,7 +244,6 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
     with stages.stage("ingest") as st:
         data = ingest(project.sources, log, settings=project.settings, reader=reader)
         reader.finish_writes()  # the ingest cache's writing ends in this stage
-        st.background_cpu_seconds = reader.writer_cpu.seconds
         st.rows_in = sum(data.count().values())
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
@@ -362,13 +361,11 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                       len(result.tables.relationships)) as st, \
             ThreadPoolExecutor(max_workers=1) as background:
         safe = settings.csv_safety  # CSVs for people: spreadsheet formulas neutralised
-        writer_cpu = ThreadCpu()  # the background writer's CPU, in build.json
         # the Parquet writer runs outside the GIL: the graph tables are written while
         # the CSVs, the diff and the report are made
-        tables_written = background.submit(writer_cpu.run, _write_and_hash_tables,
-                                           result.tables, out)
+        tables_written = background.submit(_write_and_hash_tables, result.tables, out)
         # and then state/ (Parquet and links too), while the main thread goes on
-        state_written = background.submit(writer_cpu.run, write_state, result.state, out) \
+        state_written = background.submit(write_state, result.state, out) \
             if result.state is not None else None
         write_csv(result.clusters.clusters, out / "clusters.csv", safe)
         written.append(out / "clusters.csv")
@@ -425,7 +422,6 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
             written.append(state_written.result()[0].parent)
         written[tables_at:tables_at] = tables_written.result()
         st.rows_out = st.rows_in
-        st.background_cpu_seconds = writer_cpu.seconds
     if own_stages:
         stages.close()
     # summary.txt and build.json tell of this write too; the caller's result is unchanged

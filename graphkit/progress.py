@@ -14,7 +14,7 @@ import resource
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
@@ -92,9 +92,10 @@ class StageStats:
     #: CPU seconds of the process (all threads) during the stage: steadier than wall
     #: seconds on a shared machine
     cpu_seconds: float = 0.0
-    #: of ``cpu_seconds``, what the stage's background writer threads spent (they end
-    #: within the stage: no stage's figure holds another's writing)
-    background_cpu_seconds: float = 0.0
+    #: of ``cpu_seconds``, what threads other than the one running the stage spent:
+    #: background writers (which end within the stage that starts them, so no stage's
+    #: figure holds another's writing), Arrow's thread pool, resolution's workers
+    other_threads_cpu_seconds: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -105,7 +106,7 @@ class StageStats:
         """Plain values, rounded, for ``build.json``."""
         data = asdict(self)
         data.update(seconds=round(self.seconds, 3), cpu_seconds=round(self.cpu_seconds, 3),
-                    background_cpu_seconds=round(self.background_cpu_seconds, 3),
+                    other_threads_cpu_seconds=round(self.other_threads_cpu_seconds, 3),
                     peak_rss_mib=round(self.peak_rss_mib, 1),
                     rss_mib=round(self.rss_mib, 1),
                     rows_per_second=round(self.rows_per_second, 1))
@@ -117,26 +118,6 @@ class StageStats:
         return (f"{self.name}: {self.rows_in:,} → {self.rows_out:,} rows in "
                 f"{self.seconds:.1f}s ({self.rows_per_second:,.0f} rows/s), "
                 f"peak {self.peak_rss_mib:,.0f} MiB")
-
-
-class ThreadCpu:
-    """CPU seconds spent by the tasks run through :meth:`run` (each measured on its own
-    thread with ``time.thread_time``): what a background writer cost, whichever thread
-    ran it."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self._lock = threading.Lock()
-
-    def run(self, task: Callable, *args, **kwargs):
-        """``task(*args, **kwargs)``, its thread's CPU seconds added to ``seconds``."""
-        started = time.thread_time()
-        try:
-            return task(*args, **kwargs)
-        finally:
-            spent = time.thread_time() - started
-            with self._lock:
-                self.seconds += spent
 
 
 class Stages:
@@ -167,6 +148,7 @@ class Stages:
             print(f"[{self.label}] {name} …", file=sys.stderr, flush=True)
         high_before = max_rss_mib()
         start, cpu_start = time.perf_counter(), time.process_time()
+        own_start = time.thread_time()
         with _Sampler() as sampler:
             try:
                 yield stats
@@ -175,6 +157,8 @@ class Stages:
                 raise
         stats.seconds = time.perf_counter() - start
         stats.cpu_seconds = time.process_time() - cpu_start
+        stats.other_threads_cpu_seconds = max(
+            0.0, stats.cpu_seconds - (time.thread_time() - own_start))
         high_after = max_rss_mib()
         stats.peak_rss_mib = max(sampler.peak, high_after if high_after > high_before else 0)
         stats.rss_mib = rss_mib()

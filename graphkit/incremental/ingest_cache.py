@@ -44,7 +44,6 @@ from graphkit.ingest.fields import STR, unique_ids
 from graphkit.ingest.identifiers import KIND_DTYPE, LAYOUT_DTYPE, extract_identifiers
 from graphkit.ingest.spec import COMPOSITE_KINDS, LoaderSpec
 from graphkit.issues import ISSUE_COLUMNS, IssueLog
-from graphkit.progress import ThreadCpu
 from graphkit.schema import IDENTIFIER_COLUMNS
 from graphkit.settings import Settings
 
@@ -141,8 +140,6 @@ class IngestCache(SourceReader):
     _pending: list[tuple[str, Future]] = field(default_factory=list)
     _failed: set[str] = field(default_factory=set)
     _seen: dict[str, int] = field(default_factory=dict)
-    #: CPU seconds the writer thread spent compressing and writing entries
-    writer_cpu: ThreadCpu = field(default_factory=ThreadCpu)
 
     def __post_init__(self) -> None:
         if self.previous is None:
@@ -389,8 +386,8 @@ class IngestCache(SourceReader):
                             ("issues", issues)):
             table = pa.Table.from_pandas(frame, preserve_index=False)
             self._pending.append((stem, self._writer.submit(
-                self.writer_cpu.run, feather.write_feather, table,
-                folder / f"{stem}.{part}{SUFFIX}", compression="zstd")))
+                feather.write_feather, table, folder / f"{stem}.{part}{SUFFIX}",
+                compression="zstd")))
         loaded.reused_from = folder
 
     @property
