@@ -237,17 +237,18 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
     forget_digests()  # input hashes are computed once in this build, then shared
     reader = IngestCache(previous if reuse else None)
     # the previous build's state is read in a thread while ingest runs (reading Parquet
-    # lets go of the GIL, as does most of reading files back); resolve waits for it
+    # lets go of the GIL, as does most of reading files back); the ingest stage waits for
+    # it, as for its cache's writes: no background work runs on past the stage it overlaps
     reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphkit-state")
     prior_read = reading.submit(previous_state, previous if reuse else None)
     reading.shutdown(wait=False)  # the thread ends with the read
     with stages.stage("ingest") as st:
         data = ingest(project.sources, log, settings=project.settings, reader=reader)
         reader.finish_writes()  # the ingest cache's writing ends in this stage
+        prior, notes = prior_read.result()
         st.rows_in = sum(data.count().values())
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
-    prior, notes = prior_read.result()
     with stages.stage("resolve", rows_in=n_records) as st:
         pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
         people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)
