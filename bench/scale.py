@@ -305,11 +305,12 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
         print(f"{name:<10}" + "".join(f"{c:>48}" for c in cells))
     print(f"{'outside':<10}" + "".join(
         f"{r.get('outside_seconds', outside_stages(r)):>8.1f}" + " " * 40 for r in done))
-    if repeat > 1:
+    spread = [r for r in done if any("spread_cpu" in s for s in r["stages"])]
+    if spread:
         print("CPU spread (min–max of the runs): " + "; ".join(
             f"{r['people']:,}: " + ", ".join(
                 f"{s['name']} {s['spread_cpu'][0]:.1f}–{s['spread_cpu'][1]:.1f}"
-                for s in r["stages"] if "spread_cpu" in s) for r in done))
+                for s in r["stages"] if "spread_cpu" in s) for r in spread))
     print("('outside': the child's wall time outside every stage: start-up, manifest, "
           "publish, exit)")
     for a, b in itertools.pairwise(done):
