@@ -12,7 +12,9 @@ most like n log n" is checked on CPU seconds (steadier than wall on a shared mac
 wall exponent shown beside it; the whole build's wall time and peak memory against the
 issue's targets. ``--repeat K`` builds each size K times, sizes alternating, and takes each
 stage's best (``--pick median``: median) CPU and wall seconds; the targets on wall time and
-memory are checked on every run.
+memory are checked on every run. The machine's load average (1 min) before and after each
+build is printed too: on a busy machine CPU seconds also grow (shared cores and caches),
+so compare sizes built at a similar load.
 
 A build that dies (out of memory, a timeout) is reported with the last stage it started
 (its status lines). ``--tables-only`` measures the columnar stages alone at any size: the
@@ -135,9 +137,12 @@ def build(people: int, work: Path, args: argparse.Namespace) -> dict:
             (["--no-export"] if args.no_export else []) + \
             (["--no-rings"] if args.no_rings else [])
     log = work / f"build-{people}.log"
+    load_before = os.getloadavg()[0]
     code, wall, peak = run_child(argv, log, args.timeout, args.max_rss_mib)
+    # the machine's load: CPU seconds too grow on a busy machine (shared cores, caches)
     result = {"people": people, "generate_seconds": round(gen_seconds, 1), "exit": code,
-              "wall_seconds": round(wall, 1), "peak_rss_mib": round(peak)}
+              "wall_seconds": round(wall, 1), "peak_rss_mib": round(peak),
+              "load": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
     record = out / "build.json"
     if code == 0 and record.exists():
         data = json.loads(record.read_text(encoding="utf-8"))
@@ -270,7 +275,8 @@ def outside_stages(result: dict) -> float:
 def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
     """Print the table of sizes, the per-stage table (wall and CPU seconds) and the
     growth exponents of each stage in wall and CPU seconds, CPU checked against n log n."""
-    print(f"\n{'people':>10} {'rows':>11} {'nodes':>11} {'wall s':>8} {'peak MiB':>9}  target")
+    print(f"\n{'people':>10} {'rows':>11} {'nodes':>11} {'wall s':>8} {'peak MiB':>9} "
+          f"{'load':>11}  target")
     for r in results:
         target = TARGETS.get(r["people"])
         verdict = ""
@@ -282,8 +288,11 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
             verdict += f", every one of {len(runs)} runs)" if len(runs) > 1 else ")"
         if r["exit"] != 0:
             verdict += f" exit {r['exit']}, died in {r.get('died_in')}"
+        loads = [x["load"] for x in r.get("runs", [r]) if "load" in x]
+        load = (f"{min(min(x) for x in loads):.1f}–{max(max(x) for x in loads):.1f}"
+                if loads else "-")
         print(f"{r['people']:>10,} {r.get('rows', 0):>11,} {r.get('nodes', 0):>11,} "
-              f"{r['wall_seconds']:>8.1f} {r['peak_rss_mib']:>9,.0f}  {verdict}")
+              f"{r['wall_seconds']:>8.1f} {r['peak_rss_mib']:>9,.0f} {load:>11}  {verdict}")
     done = [r for r in results if "stages" in r]
     if not done:
         return
