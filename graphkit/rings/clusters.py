@@ -68,7 +68,7 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     """Connected components of two or more entities joined by non-hub shared identifiers."""
     sharing = source if isinstance(source, Sharing) else sharing_table(source)
     tables = sharing.tables
-    shared = sharing.shared(max_share)[["entity_id", "ident_id", "ident", "n_entities"]]
+    shared = sharing.shared(max_share)[["entity_id", "ident_id", "n_entities"]]
     shared = shared.drop_duplicates(["entity_id", "ident_id"])
     entities, ent_index = np.unique(shared["entity_id"].to_numpy(), return_inverse=True)
     idents, id_index = np.unique(shared["ident_id"].to_numpy(), return_inverse=True)
@@ -90,7 +90,7 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     frame = frame.sort_values(["size", "first"], ascending=[False, True])
     frame["cluster_id"] = [f"C{i:05d}" for i in range(1, len(frame) + 1)]
     comp_of = pd.Series(comp[:len(entities)], index=entities)
-    idrows = shared.drop_duplicates("ident_id")
+    idrows = sharing.with_text(shared.drop_duplicates("ident_id"), ("ident",))
     idrows = idrows.assign(comp=comp_of.reindex(idrows["entity_id"]).to_numpy())
     idrows = idrows.sort_values(["comp", "n_entities", "ident"], ascending=[True, False, True])
     ident_text = idrows["ident"] + " (" + idrows["n_entities"].astype(str) + ")"

@@ -73,6 +73,7 @@ def _groups(pop: Population, rel: str) -> pd.DataFrame:
     rows = rows[people.to_numpy() >= 2]
     if rows.empty:
         return pd.DataFrame()
+    rows = pop.sharing.with_text(rows, ("ident", "value", "records"))
     grouped = rows.groupby("ident_id", sort=True)
     out = pd.DataFrame({
         "ident": grouped["ident"].first(), "value": grouped["value"].first(),
@@ -210,9 +211,10 @@ def _site_key(value: str) -> str:
 
 def _company_sites(pop: Population) -> set[str]:
     """Addresses a company is registered at (known company sites), region left out."""
-    t = pop.sharing.table
-    return {_site_key(v) for v in t.loc[(t["entity_label"] == Label.COMPANY.value)
-                                        & (t["ident_label"] == Label.ADDRESS.value), "value"]}
+    t = pop.sharing.rows
+    sites = t[((t["entity_label"] == Label.COMPANY.value)
+               & (t["ident_label"] == Label.ADDRESS.value)).to_numpy(bool)]
+    return {_site_key(v) for v in pop.sharing.with_text(sites, ("value",))["value"]}
 
 
 def laptop_farms(pop: Population) -> pd.DataFrame:
@@ -226,7 +228,7 @@ def laptop_farms(pop: Population) -> pd.DataFrame:
     ships = ships.merge(living, on=["ident_id", "household"], how="left")
     who = ships[ships["_home"].isna()]
     people = who.groupby("ident_id")["person"].transform("nunique")
-    who = who[people.to_numpy() >= 3]
+    who = pop.sharing.with_text(who[people.to_numpy() >= 3], ("ident", "value", "records"))
     sites = _company_sites(pop)
     rows = []
     for _, group in who.groupby("ident_id"):

@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphkit.rings.records import ends_of_type, resolved_of
-from graphkit.rings.sharing import Sharing, _arrow, node_column
+from graphkit.rings.sharing import Sharing, _arrow, node_column, row_text
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
 
@@ -82,9 +82,9 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     people = _resolved(sharing, "people")
     people["dob"] = node_column(tables, "dob").reindex(people["record"]).fillna("").astype(
         str).to_numpy()
-    t = sharing.table
-    docs = t.loc[(t["type"] == Rel.HAS_DOCUMENT.value).to_numpy(bool),
-                 ["ident", "records", "entity_id", "value"]]
+    t = sharing.rows
+    docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
+                             ("ident", "records", "value"))
     docs = docs[docs["value"].astype(str).str.startswith("nid:").to_numpy(bool)]
     logins = _resolved(sharing, "logins")
     vpn = node_column(tables, "vpn").reindex(logins["record"]).astype(str).str.lower()
@@ -94,7 +94,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     ent["household"] = _households(ent, sharing, index, max_share)
     vpn_records = set(node_column(tables, "record_id").reindex(
         logins.loc[(vpn == "true").to_numpy(), "record"]).astype(str))
-    exits = _vpn_exits(t, vpn_records)
+    exits = _vpn_exits(sharing, vpn_records)
     people["record_id"] = node_column(tables, "record_id").reindex(
         people["record"]).astype(str).to_numpy()
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
@@ -106,12 +106,12 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
 
 
 
-def _vpn_exits(t: pd.DataFrame, vpn_records: set[str]) -> frozenset[int]:
+def _vpn_exits(sharing: Sharing, vpn_records: set[str]) -> frozenset[int]:
     """IP node ids reached by a login record that went through a VPN."""
-    ips = t.loc[(t["type"] == Rel.USES_IP.value).to_numpy(bool), ["ident_id", "records"]]
+    ips = sharing.of_type(Rel.USES_IP.value)
     if ips.empty or not vpn_records:
         return frozenset()
-    records = _arrow(ips["records"]).cast(pa.list_(pa.string()))
+    records = _arrow(row_text(sharing.tables, ips, "records")).cast(pa.list_(pa.string()))
     parent = pc.list_parent_indices(records).to_numpy()
     hit = pc.is_in(pc.list_flatten(records).cast(pa.string()),
                    value_set=pa.array(sorted(vpn_records), pa.string()))
@@ -147,7 +147,7 @@ def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
 def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
                 max_share: int) -> np.ndarray:
     """Household number per entity (see the module docstring); companies are their own."""
-    t = sharing.table
+    t = sharing.rows
     home = t.loc[((t["type"] == Rel.LIVES_AT.value) & (t["n_entities"] >= 2)
                   & (t["n_entities"] <= max_share)).to_numpy(bool),
                  ["ident_id", "entity_id"]].drop_duplicates(["ident_id", "entity_id"])
