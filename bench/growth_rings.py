@@ -15,6 +15,7 @@ inclusive of nested timed steps, and "self" (without them), as in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import gc
 import importlib
@@ -89,10 +90,8 @@ def make_tables(world: str, path: Path) -> None:
         raise _Stop
 
     P.clusters_and_rings = stop
-    try:
+    with contextlib.suppress(_Stop):
         P.run_build(native_project(world), show_progress=False)
-    except _Stop:
-        pass
 
 
 def install(timers: Timers) -> None:
@@ -148,9 +147,10 @@ def table(path: Path, label: str | None) -> None:
     print(f"entities (Person): {', '.join(f'{s:,}' for s in sizes)};  "
           f"N log N over this range = N^{nlogn:.3f}; runs per size: "
           f"{[len(by_size[s]) for s in sizes]}")
-    labels = ["clusters", "rings"] + sorted({k for r in runs for k in r["self_cpu"]},
-                                            key=lambda k: [lab for *_, lab in TIMED].index(k)
-                                            if k in [lab for *_, lab in TIMED] else 999)
+    known = [lab for *_, lab in TIMED]
+    steps = sorted({k for r in runs for k in r["self_cpu"]},
+                   key=lambda k: known.index(k) if k in known else len(known))
+    labels = ["clusters", "rings", *steps]
 
     def median(values: list[float]) -> float:
         values = sorted(values)
