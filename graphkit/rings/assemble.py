@@ -8,7 +8,7 @@ a Python loop only to make the ``Evidence`` and ``Ring`` objects.
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 import pandas as pd
@@ -72,8 +72,9 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
              for i, f in enumerate(f_at.tolist())]
     vpn = ent["vpn"].to_numpy(bool)
     person = ent["label"].to_numpy(dtype=object) == "Person"
-    vpn_counts = np.array([int(vpn[g].sum()) for g in groups], dtype=np.int64)
-    sizes = np.array([int(person[g].sum()) for g in groups], dtype=np.int64)
+    flat, owner = _flattened(groups)
+    vpn_counts = np.bincount(owner, weights=vpn[flat], minlength=len(groups)).astype(np.int64)
+    sizes = np.bincount(owner, weights=person[flat], minlength=len(groups)).astype(np.int64)
     vpn_w = vpn_weights(vpn_counts, sizes) if len(groups) else np.zeros(0)
     vpn_rings = np.flatnonzero(vpn_w > 0)
     for number in vpn_rings.tolist():
@@ -86,12 +87,22 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     ring = np.r_[ring, vpn_rings].astype(np.int64)
     evidence = _repeats(ring, items)
     context = RingContext(pop.sharing.tables, pop.max_share)
-    rings = []
-    for number, g in enumerate(groups):
-        rows = g[np.argsort(rank[g], kind="stable")]
-        rings.append(Ring("", keys[rows].tolist(), context, evidence.get(number, []),
-                          member_names=names[rows].tolist()))
-    return rings
+    # every group's members in key order at once: one sort by (group, key rank)
+    ordered = flat[np.lexsort((rank[flat], owner))]
+    member_keys, member_names = keys[ordered].tolist(), names[ordered].tolist()
+    bounds = np.r_[0, np.cumsum([len(g) for g in groups])].tolist()
+    return [Ring("", member_keys[a:b], context, evidence.get(number, []),
+                 member_names=member_names[a:b])
+            for number, (a, b) in enumerate(pairwise(bounds))]
+
+
+def _flattened(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of every group, concatenated, and the group number of each."""
+    if not groups:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+    return (np.concatenate(groups).astype(np.int64, copy=False),
+            np.repeat(np.arange(len(groups), dtype=np.int64), sizes))
 
 
 def _findings_in_rings(pop: Population, findings: pd.DataFrame, ring_of: np.ndarray,

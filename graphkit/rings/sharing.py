@@ -85,6 +85,28 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     return cache["_label_codes"]
 
 
+def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
+    """Per relationship, a small integer code of its type; and the types the codes stand
+    for (in order of first appearance). Made once per tables."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    if "_type_codes" not in cache:
+        cache["_type_codes"] = _codes(_arrow(tables.relationships["type"]))
+    return cache["_type_codes"]
+
+
+def _first_seen_small(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``codes`` (each below a small ``n``) renumbered in order of first appearance, and
+    the old code of each new one: ``pd.factorize`` of a column with a few distinct values,
+    one pass per value instead of a hash table or a sort."""
+    present = np.flatnonzero(np.bincount(codes, minlength=n)) if len(codes) else \
+        np.zeros(0, np.int64)
+    first = np.array([int(np.argmax(codes == c)) for c in present.tolist()], dtype=np.int64)
+    old = present[np.argsort(first, kind="stable")]
+    new = np.full(n, -1, dtype=np.int32)
+    new[old] = np.arange(len(old), dtype=np.int32)
+    return new[codes], old
+
+
 @dataclass
 class Sharing:
     """The sharing table of one graph and the graph's tables.
@@ -227,7 +249,9 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     start_code = np.where(start >= 0, codes[np.maximum(start, 0)], -1)
     end_code = np.where(end >= 0, codes[np.maximum(end, 0)], -1)
     keep = np.flatnonzero(is_entity[start_code] & is_ident[end_code])
-    type_codes, types = _codes(_arrow(rels["type"]).take(pa.array(keep)))
+    all_types, type_names = type_codes(tables)
+    kept_types, old = _first_seen_small(all_types[keep], len(type_names))
+    types = type_names[old]
     category = pd.CategoricalDtype(list(labels))
     entity_ids, ident_ids = start_id[keep], end_id[keep]
     table = pd.DataFrame({
@@ -235,18 +259,26 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
         "entity_label": pd.Categorical.from_codes(start_code[keep], dtype=category),
         "ident_id": ident_ids,
         "ident_label": pd.Categorical.from_codes(end_code[keep], dtype=category),
-        "type": pd.Categorical.from_codes(type_codes, categories=list(types)),
+        "type": pd.Categorical.from_codes(kept_types, categories=list(types)),
         "n_entities": _distinct_sharers(ident_ids, entity_ids),
         "rel": keep.astype(np.int64),
-    })
+    }, copy=False)  # the integer columns kept as they are (not copied into one block)
     return Sharing(table, tables)
 
 
 def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
     """Per row, how many distinct ``entities`` share the row's identifier: sort the
     (identifier, entity) pairs, count the first of each pair per identifier."""
+    n_entities = np.ones(len(idents), dtype=np.int64)
     if not len(idents):
-        return np.zeros(0, np.int64)
+        return n_entities
+    # an identifier on one row has one sharer: only the others are sorted
+    lowest = int(idents.min())
+    rows_per_ident = np.bincount(idents - lowest)
+    many = np.flatnonzero(rows_per_ident[idents - lowest] > 1)
+    if not len(many):
+        return n_entities
+    idents, entities = idents[many], entities[many]
     if bool((np.diff(entities) >= 0).all()):  # rows in entity order: one stable key sort
         pair = np.argsort(idents, kind="stable")
     else:
@@ -256,8 +288,7 @@ def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
     head = starts | np.r_[True, ents[1:] != ents[:-1]]
     group = np.cumsum(starts) - 1
     per_ident = np.bincount(group, weights=head, minlength=int(starts.sum())).astype(np.int64)
-    n_entities = np.empty(len(pair), dtype=np.int64)
-    n_entities[pair] = per_ident[group]
+    n_entities[many[pair]] = per_ident[group]
     return n_entities
 
 
@@ -316,5 +347,5 @@ __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS
            "TEXT_COLUMNS", "Sharing", "as_tables",
            "label_codes", "node_column", "node_index", "node_positions", "row_text",
            "sanction_hits",
-           "shared_identifier_groups", "sharing_table"]
+           "shared_identifier_groups", "sharing_table", "type_codes"]
 
