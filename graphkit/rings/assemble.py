@@ -17,7 +17,7 @@ from graphkit.rings.grouped import group_bounds
 from graphkit.rings.model import Evidence, Ring, RingContext
 from graphkit.rings.population import Population
 from graphkit.rings.scoring import REPEAT_SHARE, vpn_weights
-from graphkit.rings.sharing import node_column
+from graphkit.rings.sharing import node_values
 
 
 def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
@@ -54,8 +54,7 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     ent = pop.entities
     keys = ent["key"].to_numpy(dtype=object)
     rank = _key_rank(keys)
-    raw = node_column(pop.sharing.tables, "name").reindex(ent["entity_id"]).to_numpy(
-        dtype=object)
+    raw = node_values(pop.sharing.tables, "name", ent["entity_id"]).to_numpy(dtype=object)
     names = np.where([isinstance(n, str) for n in raw], raw, keys)
     ring_of = np.full(len(ent), -1, dtype=np.int64)
     for number, rows in enumerate(groups):

@@ -25,7 +25,7 @@ from graphkit.rings.sharing import (
     ENTITY_LABELS,
     IDENTIFIER_LABELS,
     Sharing,
-    node_column,
+    node_values,
     sanction_hits,
     shared_identifier_groups,
     sharing_table,
@@ -76,11 +76,11 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     matrix = coo_matrix((np.ones(len(shared)), (ent_index, len(entities) + id_index)),
                         shape=(n, n))
     _, comp = connected_components(matrix, directed=False)
-    keys = node_column(tables, "key")
-    names = node_column(tables, "name")
+    keys = node_values(tables, "key", entities)
+    names = node_values(tables, "name", entities)
     members = pd.DataFrame({"entity_id": entities, "comp": comp[:len(entities)],
-                            "key": keys.reindex(entities).astype(str).to_numpy(),
-                            "name": names.reindex(entities).fillna("").astype(str).to_numpy()})
+                            "key": keys.astype(str).to_numpy(),
+                            "name": names.fillna("").astype(str).to_numpy()})
     members = members.sort_values(["comp", "key"])
     grouped = members.groupby("comp", sort=False)
     comps = members["comp"].to_numpy()

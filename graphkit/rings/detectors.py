@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from graphkit.rings.population import Population
 from graphkit.rings.records import ends_of_type
-from graphkit.rings.sharing import _arrow, node_column, sanction_hits
+from graphkit.rings.sharing import _arrow, node_values, sanction_hits
 from graphkit.schema import Label, Rel
 
 FINDING_COLUMNS = ("pattern", "idents", "members", "n_people", "description", "records",
@@ -312,8 +312,8 @@ def listed_names(pop: Population) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return _empty()
-    keys = node_column(pop.sharing.tables, "key")
-    frame["idents"] = [(keys[s],) for s in frame["sanction_id"]]
+    keys = node_values(pop.sharing.tables, "key", frame["sanction_id"]).tolist()
+    frame["idents"] = [(k,) for k in keys]
     return frame[list(FINDING_COLUMNS)]
 
 

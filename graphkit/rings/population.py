@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphkit.rings.records import ends_of_type, resolved_of
-from graphkit.rings.sharing import Sharing, _arrow, node_column, row_text
+from graphkit.rings.sharing import Sharing, _arrow, label_codes, node_values, row_text
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
 
@@ -72,31 +72,33 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     """The population facts of the graph behind ``sharing``."""
     tables = sharing.tables
     nodes = tables.nodes
-    is_entity = nodes["label"].isin([Label.PERSON.value, Label.COMPANY.value]).to_numpy()
+    codes, labels = label_codes(tables)
+    is_entity = np.isin(codes, np.flatnonzero(np.isin(labels, [Label.PERSON.value,
+                                                               Label.COMPANY.value])))
     ent = nodes.loc[is_entity, ["node_id", "key", "label"]].rename(
         columns={"node_id": "entity_id"}).reset_index(drop=True)
-    names = node_column(tables, "name").reindex(ent["entity_id"]).fillna("").astype(str)
+    names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
     ent["name"] = names.to_numpy(dtype=object)
     ent["tokens"] = [_tokens(n) for n in ent["name"].tolist()]
     index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
     people = _resolved(sharing, "people")
-    people["dob"] = node_column(tables, "dob").reindex(people["record"]).fillna("").astype(
+    people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
         str).to_numpy()
     t = sharing.rows
     docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
                              ("ident", "records", "value"))
     docs = docs[docs["value"].astype(str).str.startswith("nid:").to_numpy(bool)]
     logins = _resolved(sharing, "logins")
-    vpn = node_column(tables, "vpn").reindex(logins["record"]).astype(str).str.lower()
+    vpn = node_values(tables, "vpn", logins["record"]).astype(str).str.lower()
     users = set(logins.loc[(vpn == "true").to_numpy(), "entity_id"])
     ent["vpn"] = ent["entity_id"].isin(users).to_numpy()
     ent["person"] = _one_person(ent, t, index, people)
     ent["household"] = _households(ent, sharing, index, max_share)
-    vpn_records = set(node_column(tables, "record_id").reindex(
-        logins.loc[(vpn == "true").to_numpy(), "record"]).astype(str))
+    vpn_records = set(node_values(tables, "record_id", logins.loc[
+        (vpn == "true").to_numpy(), "record"]).astype(str))
     exits = _vpn_exits(sharing, vpn_records)
-    people["record_id"] = node_column(tables, "record_id").reindex(
-        people["record"]).astype(str).to_numpy()
+    people["record_id"] = node_values(tables, "record_id", people["record"]).astype(
+        str).to_numpy()
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
     held = held.rename(columns={"records": "record_id", "ident": "nid"})
     people = people.merge(held, on=["record_id", "entity_id"], how="inner")

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables
-from graphkit.rings.sharing import _arrow, _codes, node_column, node_positions, type_codes
+from graphkit.rings.sharing import _arrow, _codes, node_positions, node_values, type_codes
 from graphkit.schema import Rel
 
 
@@ -65,7 +65,7 @@ def entity_record_ids(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``record_id`` of the people and company records resolved to each
     entity, from the shared RESOLVED_TO frame."""
     res = resolved_of(tables, ["people", "companies"])
-    record = node_column(tables, "record_id").reindex(res["record"].to_numpy())
+    record = node_values(tables, "record_id", res["record"].to_numpy())
     return pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),
                          "record_id": record.to_numpy(dtype=object).astype(str)})
 

@@ -77,6 +77,25 @@ def node_positions(tables: GraphTables, ids: np.ndarray) -> np.ndarray:
     return index.get_indexer(ids)
 
 
+def node_values(tables: GraphTables, column: str, ids) -> pd.Series:
+    """``node_column(tables, column).reindex(ids)`` (missing where a node or the
+    property is absent), made from the rows asked for only: a text property is gathered
+    in Arrow, so no converted copy of the whole column is made or kept."""
+    ids = np.asarray(ids, dtype=np.int64)
+    nodes = tables.nodes
+    values = nodes[column] if column in nodes.columns else None
+    if values is None or not (isinstance(values.dtype, pd.ArrowDtype) and
+                              pa.types.is_string(values.dtype.pyarrow_dtype)):
+        return node_column(tables, column).reindex(ids)
+    at = node_positions(tables, ids)
+    taken = _arrow(values).take(pa.array(np.maximum(at, 0)))
+    if len(at) and int(at.min()) < 0:
+        taken = pc.if_else(pa.array(at >= 0), taken, pa.nulls(len(at), taken.type))
+    out = _text_column(taken)
+    out.index = pd.Index(ids)
+    return out
+
+
 def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     """Per node, a small integer code of its label; and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
@@ -180,10 +199,10 @@ class Sharing:
         rows = self.rows.loc[(self.rows["n_entities"] > max_share).to_numpy(bool),
                              ["ident_id", "ident_label", "n_entities"]]
         rows = rows.drop_duplicates("ident_id")
-        kind = node_column(self.tables, "kind")
+        kind = node_values(self.tables, "kind", rows["ident_id"])
         return pd.DataFrame({"identifier": row_text(self.tables, rows, "ident").to_numpy(),
                              "label": rows["ident_label"].to_numpy(),
-                             "kind": kind.reindex(rows["ident_id"]).fillna("").to_numpy(),
+                             "kind": kind.fillna("").to_numpy(),
                              "entities": rows["n_entities"].to_numpy()})
 
 
@@ -305,11 +324,11 @@ def sanction_hits(tables: GraphTables) -> pd.DataFrame:
 def _sanction_hits(tables: GraphTables) -> pd.DataFrame:
     rels = tables.relationships
     m = rels[rels["type"] == Rel.MATCHES.value]
-    label = node_column(tables, "label").reindex(m["end_id"]).to_numpy()
+    label = node_values(tables, "label", m["end_id"]).to_numpy()
     m = m[label == Label.SANCTION.value]
-    name = node_column(tables, "name").reindex(m["end_id"]).astype(str).to_numpy()
-    lst = node_column(tables, "list").reindex(m["end_id"]).astype(str).to_numpy()
-    lid = node_column(tables, "list_id").reindex(m["end_id"]).astype(str).to_numpy()
+    name = node_values(tables, "name", m["end_id"]).astype(str).to_numpy()
+    lst = node_values(tables, "list", m["end_id"]).astype(str).to_numpy()
+    lid = node_values(tables, "list_id", m["end_id"]).astype(str).to_numpy()
     score = m["score"].astype(float).to_numpy() if "score" in m.columns else \
         np.ones(len(m))
     return pd.DataFrame({"entity_id": m["start_id"].to_numpy(), "sanction_id":
@@ -345,7 +364,8 @@ def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
 
 __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS",
            "TEXT_COLUMNS", "Sharing", "as_tables",
-           "label_codes", "node_column", "node_index", "node_positions", "row_text",
+           "label_codes", "node_column", "node_index", "node_positions", "node_values",
+           "row_text",
            "sanction_hits",
            "shared_identifier_groups", "sharing_table", "type_codes"]
 
