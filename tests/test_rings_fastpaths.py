@@ -133,3 +133,12 @@ def test_ring_members_in_key_order_with_their_names(demo_build) -> None:
         assert ring.names == [names.get(m, m) for m in ring.members]
         checked += len(ring.members)
     assert checked > 200
+
+
+def test_text_rank_orders_as_python_compares_strings() -> None:
+    from graphkit.rings.assemble import _text_rank
+    values = ["b", "a", "É", "e", "김철수", "Zoë", "", "a", "ab", "🙂 x", "e\u0301", "b", "\ud800"]
+    for picked in (values, values[:-1], []):
+        got = _text_rank(picked)
+        distinct = sorted(set(picked))
+        assert got.tolist() == [distinct.index(v) for v in picked]

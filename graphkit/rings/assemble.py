@@ -12,6 +12,8 @@ from itertools import chain, pairwise
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.rings.grouped import group_bounds
 from graphkit.rings.model import Evidence, Ring, RingContext
@@ -42,9 +44,19 @@ def _key_rank(keys: np.ndarray) -> np.ndarray:
 
 def _text_rank(values: list[str]) -> np.ndarray:
     """Codes of ``values`` that order as the strings do."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    order = np.argsort(np.asarray(sorted(range(len(uniques)), key=uniques.__getitem__)))
-    return order[codes] if len(codes) else np.zeros(0, np.int64)
+    if not values:
+        return np.zeros(0, np.int64)
+    try:
+        encoded = pa.array(values, pa.string()).dictionary_encode()
+    except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate: no UTF-8 form
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        order = np.argsort(np.asarray(sorted(range(len(uniques)), key=uniques.__getitem__)))
+        return order[codes]
+    # Arrow sorts strings by their UTF-8 bytes: the order of Python's str comparison
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
 
 
 def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndarray]
