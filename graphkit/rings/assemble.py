@@ -17,19 +17,9 @@ import pyarrow.compute as pc
 
 from graphkit.rings.grouped import group_bounds
 from graphkit.rings.model import Evidence, Ring, RingContext
-from graphkit.rings.population import Population
+from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.scoring import REPEAT_SHARE, vpn_weights
 from graphkit.rings.sharing import node_values
-
-
-def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
-    """Row of each entity id in ``pop.entities`` (-1 where it is no entity)."""
-    ids = pop.entities["entity_id"].to_numpy(np.int64)
-    wanted = np.asarray(entity_ids, dtype=np.int64)
-    if len(ids) and bool((np.diff(ids) > 0).all()):
-        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-        return np.where(ids[at] == wanted, at, -1)
-    return pd.Index(ids).get_indexer(wanted)
 
 
 def _key_rank(keys: np.ndarray) -> np.ndarray:

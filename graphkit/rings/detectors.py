@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.rings.population import Population
+from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.records import ends_of_type
 from graphkit.rings.sharing import _arrow, node_values, sanction_hits
 from graphkit.schema import Label, Rel
@@ -57,9 +57,14 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _with_people(pop: Population, rows: pd.DataFrame) -> pd.DataFrame:
-    ent = pop.entities.set_index("entity_id")
-    return rows.assign(person=ent["person"].reindex(rows["entity_id"]).to_numpy(),
-                       household=ent["household"].reindex(rows["entity_id"]).to_numpy())
+    """``rows`` (of the sharing table: every entity is one of ``pop``'s) with the
+    ``person`` and ``household`` number of their entity."""
+    at = entity_rows(pop, rows["entity_id"].to_numpy(np.int64))
+    if len(at) and int(at.min()) < 0:
+        raise ValueError("sharing rows name an entity the population does not hold")
+    ent = pop.entities
+    return rows.assign(person=ent["person"].to_numpy()[at],
+                       household=ent["household"].to_numpy()[at])
 
 
 def _groups(pop: Population, rel: str) -> pd.DataFrame:
@@ -268,10 +273,11 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     frame = pop.identities
     if frame is None or frame.empty:
         return _empty()
-    tokens = pop.entities.set_index("entity_id")["tokens"]
+    at = entity_rows(pop, frame["entity_id"].to_numpy(np.int64))
+    tokens = pop.entities["tokens"].to_numpy(dtype=object)
     words: dict[frozenset[str], str] = {}  # one join per distinct token set
     frame = frame.assign(key=[words.get(t) or words.setdefault(t, " ".join(sorted(t)))
-                              for t in tokens.reindex(frame["entity_id"]).tolist()])
+                              for t in tokens[at].tolist()])
     counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
     rows = []
     for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]):

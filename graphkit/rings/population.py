@@ -50,6 +50,16 @@ class Population:
         return int(self.entities["person"].nunique())
 
 
+def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
+    """Row of each entity id in ``pop.entities`` (-1 where it is no entity)."""
+    ids = pop.entities["entity_id"].to_numpy(np.int64)
+    wanted = np.asarray(entity_ids, dtype=np.int64)
+    if len(ids) and bool((np.diff(ids) > 0).all()):
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        return np.where(ids[at] == wanted, at, -1)
+    return pd.Index(ids).get_indexer(wanted)
+
+
 @functools.cache
 def _tokens(name: str) -> frozenset[str]:
     return frozenset(romanized_tokens(name))
@@ -171,4 +181,4 @@ def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
                        np.concatenate(right).astype(np.int64))
 
 
-__all__ = ["Population", "build_population"]
+__all__ = ["Population", "build_population", "entity_rows"]
