@@ -142,3 +142,21 @@ def test_text_rank_orders_as_python_compares_strings() -> None:
         got = _text_rank(picked)
         distinct = sorted(set(picked))
         assert got.tolist() == [distinct.index(v) for v in picked]
+
+
+def test_clusters_are_the_components_of_the_plain_sharing_graph(demo_build) -> None:
+    import networkx as nx
+
+    from graphkit.rings.clusters import shared_identifier_clusters
+    tables = _fresh(demo_build)
+    sharing = sharing_table(tables)
+    table = sharing.table
+    shared = table[(table["n_entities"] >= 2) & (table["n_entities"] <= 20)]
+    graph = nx.Graph()
+    graph.add_edges_from(zip("e:" + shared["entity"], "i:" + shared["ident"]))
+    want = sorted((sorted(n[2:] for n in c if n.startswith("e:"))
+                   for c in nx.connected_components(graph)), key=lambda m: (-len(m), m[0]))
+    got = shared_identifier_clusters(sharing, 20).clusters
+    assert [m.split(";") for m in got["members"]] == want and len(want) > 50
+    records = dict(zip(got["cluster_id"], got["record_ids"]))
+    assert all(r == ";".join(sorted(r.split(";"))) for r in records.values() if r)
