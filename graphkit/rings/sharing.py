@@ -73,6 +73,8 @@ def node_positions(tables: GraphTables, ids: np.ndarray) -> np.ndarray:
     index = node_index(tables)
     ids = np.asarray(ids, dtype=np.int64)
     if isinstance(index, pd.RangeIndex):
+        if not len(ids) or (int(ids.min()) >= 0 and int(ids.max()) < len(index)):
+            return ids  # every id is its row: no copy
         return np.where((ids >= 0) & (ids < len(index)), ids, -1)
     return index.get_indexer(ids)
 
