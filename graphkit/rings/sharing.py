@@ -263,13 +263,13 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     codes, labels = label_codes(tables)
     start_id = rels["start_id"].to_numpy(np.int64)
     end_id = rels["end_id"].to_numpy(np.int64)
-    start = node_positions(tables, start_id)
-    end = node_positions(tables, end_id)
     is_entity = np.r_[np.isin(labels, list(ENTITY_LABELS)), False]  # code -1: False
     is_ident = np.r_[np.isin(labels, list(IDENTIFIER_LABELS)), False]
-    start_code = np.where(start >= 0, codes[np.maximum(start, 0)], -1)
-    end_code = np.where(end >= 0, codes[np.maximum(end, 0)], -1)
-    keep = np.flatnonzero(is_entity[start_code] & is_ident[end_code])
+    start_code = _codes_at(codes, node_positions(tables, start_id))
+    from_entity = np.flatnonzero(is_entity[start_code])  # only their ends are looked up
+    end_code = _codes_at(codes, node_positions(tables, end_id[from_entity]))
+    to_ident = is_ident[end_code]
+    keep, end_code = from_entity[to_ident], end_code[to_ident]
     all_types, type_names = type_codes(tables)
     kept_types, old = _first_seen_small(all_types[keep], len(type_names))
     types = type_names[old]
@@ -279,12 +279,19 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
         "entity_id": entity_ids,
         "entity_label": pd.Categorical.from_codes(start_code[keep], dtype=category),
         "ident_id": ident_ids,
-        "ident_label": pd.Categorical.from_codes(end_code[keep], dtype=category),
+        "ident_label": pd.Categorical.from_codes(end_code, dtype=category),
         "type": pd.Categorical.from_codes(kept_types, categories=list(types)),
         "n_entities": _distinct_sharers(ident_ids, entity_ids),
         "rel": keep.astype(np.int64),
     }, copy=False)  # the integer columns kept as they are (not copied into one block)
     return Sharing(table, tables)
+
+
+def _codes_at(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``codes`` at rows ``at`` (-1 where a row is -1: an unknown node)."""
+    if not len(at) or int(at.min()) >= 0:
+        return codes[at]
+    return np.where(at >= 0, codes[np.maximum(at, 0)], -1).astype(codes.dtype)
 
 
 def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
