@@ -160,17 +160,3 @@ def test_clusters_are_the_components_of_the_plain_sharing_graph(demo_build) -> N
     assert [m.split(";") for m in got["members"]] == want and len(want) > 50
     records = dict(zip(got["cluster_id"], got["record_ids"]))
     assert all(r == ";".join(sorted(r.split(";"))) for r in records.values() if r)
-
-
-def test_distinct_in_group_equals_transform_nunique() -> None:
-    from graphkit.rings.detectors import _distinct_in_group
-    rng = np.random.default_rng(4)
-    words = np.array(["kim", "lee", "park", "kim jun", "", "é", "김"], dtype=object)
-    frame = pd.DataFrame({"key": rng.choice(words, 2000), "dob": rng.choice(
-        ["1990-01-02", "1985-07-07", "2001-12-31"], 2000).astype(object),
-        "nid": rng.choice([f"nid:{i}" for i in range(40)], 2000).astype(object)})
-    want = frame.groupby(["key", "dob"])["nid"].transform("nunique").to_numpy()
-    got = _distinct_in_group(frame[["key", "dob"]], frame["nid"])
-    assert got.tolist() == want.tolist() and want.max() > 1
-    empty = frame.iloc[:0]
-    assert _distinct_in_group(empty[["key", "dob"]], empty["nid"]).tolist() == []

@@ -278,7 +278,7 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     words: dict[frozenset[str], str] = {}  # one join per distinct token set
     frame = frame.assign(key=[words.get(t) or words.setdefault(t, " ".join(sorted(t)))
                               for t in tokens[at].tolist()])
-    counts = _distinct_in_group(frame[["key", "dob"]], frame["nid"])
+    counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
     rows = []
     for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]):
         ids = frozenset(g["nid"])
@@ -292,31 +292,6 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
                      "records": tuple(sorted(set(g["record_id"]))), "explained": "",
                      "factor": 1.0})
     return _frame(rows)
-
-
-def _text_codes(column: pd.Series) -> tuple[np.ndarray, int]:
-    """Codes of a text column's values (Arrow's dictionary encoding) and how many."""
-    encoded = pa.array(column.to_numpy(dtype=object), pa.string()).dictionary_encode()
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), \
-        len(encoded.dictionary)
-
-
-def _distinct_in_group(keys: pd.DataFrame, values: pd.Series) -> np.ndarray:
-    """Per row, how many distinct ``values`` the rows of its group (equal ``keys``)
-    hold: ``groupby(keys)[values].transform("nunique")`` from codes and one integer sort,
-    for columns of text with no missing value."""
-    if keys.isna().any().any() or values.isna().any():
-        return values.groupby([keys[c] for c in keys.columns]).transform(
-            "nunique").to_numpy()
-    group = np.zeros(len(keys), dtype=np.int64)
-    for column in keys.columns:
-        codes, n = _text_codes(keys[column])
-        _, group = np.unique(group * max(n, 1) + codes, return_inverse=True)
-        group = group.reshape(-1)
-    codes, n = _text_codes(values)
-    pairs = np.unique(group * max(n, 1) + codes)
-    per_group = np.bincount(pairs // max(n, 1), minlength=int(group.max(initial=-1)) + 1)
-    return per_group[group]
 
 
 def _matches(pop: Population) -> pd.DataFrame:
