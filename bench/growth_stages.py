@@ -71,7 +71,7 @@ TIMED = [
     (S.Sharing, "hubs", "sharing.Sharing.hubs"),
     (K, "shared_identifier_clusters", "clusters.shared_identifier_clusters"),
     (K, "connected_components", "clusters.connected_components"),
-    (K, "node_column", "clusters.node_column"),
+    (K, "node_values", "clusters.node_values"),
     (K, "entity_record_ids", "clusters.entity_record_ids"),
     (K, "sanction_hits", "clusters.sanction_hits"),
 ]

@@ -8,26 +8,18 @@ a Python loop only to make the ``Evidence`` and ``Ring`` objects.
 
 from __future__ import annotations
 
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graphkit.rings.grouped import group_bounds
 from graphkit.rings.model import Evidence, Ring, RingContext
-from graphkit.rings.population import Population
+from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.scoring import REPEAT_SHARE, vpn_weights
-from graphkit.rings.sharing import node_column
-
-
-def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
-    """Row of each entity id in ``pop.entities`` (-1 where it is no entity)."""
-    ids = pop.entities["entity_id"].to_numpy(np.int64)
-    wanted = np.asarray(entity_ids, dtype=np.int64)
-    if len(ids) and bool((np.diff(ids) > 0).all()):
-        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-        return np.where(ids[at] == wanted, at, -1)
-    return pd.Index(ids).get_indexer(wanted)
+from graphkit.rings.sharing import node_values
 
 
 def _key_rank(keys: np.ndarray) -> np.ndarray:
@@ -42,9 +34,19 @@ def _key_rank(keys: np.ndarray) -> np.ndarray:
 
 def _text_rank(values: list[str]) -> np.ndarray:
     """Codes of ``values`` that order as the strings do."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    order = np.argsort(np.asarray(sorted(range(len(uniques)), key=uniques.__getitem__)))
-    return order[codes] if len(codes) else np.zeros(0, np.int64)
+    if not values:
+        return np.zeros(0, np.int64)
+    try:
+        encoded = pa.array(values, pa.string()).dictionary_encode()
+    except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate: no UTF-8 form
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        order = np.argsort(np.asarray(sorted(range(len(uniques)), key=uniques.__getitem__)))
+        return order[codes]
+    # Arrow sorts strings by their UTF-8 bytes: the order of Python's str comparison
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
 
 
 def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndarray]
@@ -54,8 +56,7 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     ent = pop.entities
     keys = ent["key"].to_numpy(dtype=object)
     rank = _key_rank(keys)
-    raw = node_column(pop.sharing.tables, "name").reindex(ent["entity_id"]).to_numpy(
-        dtype=object)
+    raw = node_values(pop.sharing.tables, "name", ent["entity_id"]).to_numpy(dtype=object)
     names = np.where([isinstance(n, str) for n in raw], raw, keys)
     ring_of = np.full(len(ent), -1, dtype=np.int64)
     for number, rows in enumerate(groups):
@@ -72,8 +73,9 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
              for i, f in enumerate(f_at.tolist())]
     vpn = ent["vpn"].to_numpy(bool)
     person = ent["label"].to_numpy(dtype=object) == "Person"
-    vpn_counts = np.array([int(vpn[g].sum()) for g in groups], dtype=np.int64)
-    sizes = np.array([int(person[g].sum()) for g in groups], dtype=np.int64)
+    flat, owner = _flattened(groups)
+    vpn_counts = np.bincount(owner, weights=vpn[flat], minlength=len(groups)).astype(np.int64)
+    sizes = np.bincount(owner, weights=person[flat], minlength=len(groups)).astype(np.int64)
     vpn_w = vpn_weights(vpn_counts, sizes) if len(groups) else np.zeros(0)
     vpn_rings = np.flatnonzero(vpn_w > 0)
     for number in vpn_rings.tolist():
@@ -86,12 +88,22 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     ring = np.r_[ring, vpn_rings].astype(np.int64)
     evidence = _repeats(ring, items)
     context = RingContext(pop.sharing.tables, pop.max_share)
-    rings = []
-    for number, g in enumerate(groups):
-        rows = g[np.argsort(rank[g], kind="stable")]
-        rings.append(Ring("", keys[rows].tolist(), context, evidence.get(number, []),
-                          member_names=names[rows].tolist()))
-    return rings
+    # every group's members in key order at once: one sort by (group, key rank)
+    ordered = flat[np.lexsort((rank[flat], owner))]
+    member_keys, member_names = keys[ordered].tolist(), names[ordered].tolist()
+    bounds = np.r_[0, np.cumsum([len(g) for g in groups])].tolist()
+    return [Ring("", member_keys[a:b], context, evidence.get(number, []),
+                 member_names=member_names[a:b])
+            for number, (a, b) in enumerate(pairwise(bounds))]
+
+
+def _flattened(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of every group, concatenated, and the group number of each."""
+    if not groups:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+    return (np.concatenate(groups).astype(np.int64, copy=False),
+            np.repeat(np.arange(len(groups), dtype=np.int64), sizes))
 
 
 def _findings_in_rings(pop: Population, findings: pd.DataFrame, ring_of: np.ndarray,

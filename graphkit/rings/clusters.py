@@ -25,7 +25,7 @@ from graphkit.rings.sharing import (
     ENTITY_LABELS,
     IDENTIFIER_LABELS,
     Sharing,
-    node_column,
+    node_values,
     sanction_hits,
     shared_identifier_groups,
     sharing_table,
@@ -68,7 +68,7 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     """Connected components of two or more entities joined by non-hub shared identifiers."""
     sharing = source if isinstance(source, Sharing) else sharing_table(source)
     tables = sharing.tables
-    shared = sharing.shared(max_share)[["entity_id", "ident_id", "ident", "n_entities"]]
+    shared = sharing.shared(max_share)[["entity_id", "ident_id", "n_entities"]]
     shared = shared.drop_duplicates(["entity_id", "ident_id"])
     entities, ent_index = np.unique(shared["entity_id"].to_numpy(), return_inverse=True)
     idents, id_index = np.unique(shared["ident_id"].to_numpy(), return_inverse=True)
@@ -76,12 +76,16 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     matrix = coo_matrix((np.ones(len(shared)), (ent_index, len(entities) + id_index)),
                         shape=(n, n))
     _, comp = connected_components(matrix, directed=False)
-    keys = node_column(tables, "key")
-    names = node_column(tables, "name")
+    keys = node_values(tables, "key", entities)
+    names = node_values(tables, "name", entities)
     members = pd.DataFrame({"entity_id": entities, "comp": comp[:len(entities)],
-                            "key": keys.reindex(entities).astype(str).to_numpy(),
-                            "name": names.reindex(entities).fillna("").astype(str).to_numpy()})
-    members = members.sort_values(["comp", "key"])
+                            "key": keys.astype(str).to_numpy(),
+                            "name": names.fillna("").astype(str).to_numpy()})
+    if pd.Index(members["key"]).is_monotonic_increasing:  # ids in key order (the tables'
+        # contract): a stable sort by component keeps the keys in order within each one
+        members = members.iloc[np.argsort(members["comp"].to_numpy(), kind="stable")]
+    else:
+        members = members.sort_values(["comp", "key"])
     grouped = members.groupby("comp", sort=False)
     comps = members["comp"].to_numpy()
     frame = pd.DataFrame({"size": grouped.size(), "first": grouped["key"].first(),
@@ -89,19 +93,25 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
                           "names": joined(comps, members["name"])})
     frame = frame.sort_values(["size", "first"], ascending=[False, True])
     frame["cluster_id"] = [f"C{i:05d}" for i in range(1, len(frame) + 1)]
-    comp_of = pd.Series(comp[:len(entities)], index=entities)
-    idrows = shared.drop_duplicates("ident_id")
-    idrows = idrows.assign(comp=comp_of.reindex(idrows["entity_id"]).to_numpy())
+    def comp_of(ids: pd.Series) -> np.ndarray:
+        """The component of each entity id (NaN for entities in no cluster)."""
+        ids = ids.to_numpy(np.int64)
+        at = np.minimum(np.searchsorted(entities, ids), max(len(entities) - 1, 0))
+        found = entities[at] == ids if len(entities) else np.zeros(len(ids), bool)
+        return np.where(found, comp[at] if len(entities) else 0, np.nan)
+
+    idrows = sharing.with_text(shared.drop_duplicates("ident_id"), ("ident",))
+    idrows = idrows.assign(comp=comp_of(idrows["entity_id"]).astype(comp.dtype))  # all in
     idrows = idrows.sort_values(["comp", "n_entities", "ident"], ascending=[True, False, True])
     ident_text = idrows["ident"] + " (" + idrows["n_entities"].astype(str) + ")"
     frame["shared_identifiers"] = joined(idrows["comp"].to_numpy(), ident_text)
     recs = entity_record_ids(tables)
-    recs = recs.assign(comp=comp_of.reindex(recs["entity_id"]).to_numpy()).dropna()
+    recs = recs.assign(comp=comp_of(recs["entity_id"])).dropna()
     recs = recs.sort_values("record_id")
     frame["record_ids"] = joined(recs["comp"].to_numpy(np.int64), recs["record_id"])
     frame["n_records"] = recs.groupby(recs["comp"].astype(np.int64)).size()
     hits = sanction_hits(tables)
-    hits = hits.assign(comp=comp_of.reindex(hits["entity_id"]).to_numpy()).dropna()
+    hits = hits.assign(comp=comp_of(hits["entity_id"])).dropna()
     hit_text = joined(hits["comp"].to_numpy(np.int64), hits["hit"], distinct_sorted=True)
     frame["sanctions_hits"] = hit_text
     for column in ("record_ids", "sanctions_hits", "shared_identifiers"):

@@ -24,9 +24,12 @@ def communities(matrix: csr_matrix, max_ring: int, seed: int) -> list[np.ndarray
     """Groups (arrays of row indices) of two or more linked entities."""
     _, label = connected_components(matrix, directed=False)
     order = np.argsort(label, kind="stable")
-    cuts = np.flatnonzero(np.diff(label[order])) + 1
+    sizes = np.bincount(label)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    big = np.flatnonzero(sizes >= 2)  # no array made per lone entity
     out: list[np.ndarray] = []
-    todo = [g for g in np.split(order, cuts) if len(g) >= 2]
+    todo = [order[a:b] for a, b in zip(starts[big].tolist(), ends[big].tolist())]
     while todo:
         group = todo.pop()
         if len(group) <= max_ring:

@@ -18,9 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.rings.population import Population
+from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.records import ends_of_type
-from graphkit.rings.sharing import _arrow, node_column, sanction_hits
+from graphkit.rings.sharing import _arrow, node_values, sanction_hits
 from graphkit.schema import Label, Rel
 
 FINDING_COLUMNS = ("pattern", "idents", "members", "n_people", "description", "records",
@@ -57,9 +57,14 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _with_people(pop: Population, rows: pd.DataFrame) -> pd.DataFrame:
-    ent = pop.entities.set_index("entity_id")
-    return rows.assign(person=ent["person"].reindex(rows["entity_id"]).to_numpy(),
-                       household=ent["household"].reindex(rows["entity_id"]).to_numpy())
+    """``rows`` (of the sharing table: every entity is one of ``pop``'s) with the
+    ``person`` and ``household`` number of their entity."""
+    at = entity_rows(pop, rows["entity_id"].to_numpy(np.int64))
+    if len(at) and int(at.min()) < 0:
+        raise ValueError("sharing rows name an entity the population does not hold")
+    ent = pop.entities
+    return rows.assign(person=ent["person"].to_numpy()[at],
+                       household=ent["household"].to_numpy()[at])
 
 
 def _groups(pop: Population, rel: str) -> pd.DataFrame:
@@ -73,6 +78,7 @@ def _groups(pop: Population, rel: str) -> pd.DataFrame:
     rows = rows[people.to_numpy() >= 2]
     if rows.empty:
         return pd.DataFrame()
+    rows = pop.sharing.with_text(rows, ("ident", "value", "records"))
     grouped = rows.groupby("ident_id", sort=True)
     out = pd.DataFrame({
         "ident": grouped["ident"].first(), "value": grouped["value"].first(),
@@ -210,9 +216,10 @@ def _site_key(value: str) -> str:
 
 def _company_sites(pop: Population) -> set[str]:
     """Addresses a company is registered at (known company sites), region left out."""
-    t = pop.sharing.table
-    return {_site_key(v) for v in t.loc[(t["entity_label"] == Label.COMPANY.value)
-                                        & (t["ident_label"] == Label.ADDRESS.value), "value"]}
+    t = pop.sharing.rows
+    sites = t[((t["entity_label"] == Label.COMPANY.value)
+               & (t["ident_label"] == Label.ADDRESS.value)).to_numpy(bool)]
+    return {_site_key(v) for v in pop.sharing.with_text(sites, ("value",))["value"]}
 
 
 def laptop_farms(pop: Population) -> pd.DataFrame:
@@ -226,7 +233,7 @@ def laptop_farms(pop: Population) -> pd.DataFrame:
     ships = ships.merge(living, on=["ident_id", "household"], how="left")
     who = ships[ships["_home"].isna()]
     people = who.groupby("ident_id")["person"].transform("nunique")
-    who = who[people.to_numpy() >= 3]
+    who = pop.sharing.with_text(who[people.to_numpy() >= 3], ("ident", "value", "records"))
     sites = _company_sites(pop)
     rows = []
     for _, group in who.groupby("ident_id"):
@@ -266,10 +273,11 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     frame = pop.identities
     if frame is None or frame.empty:
         return _empty()
-    tokens = pop.entities.set_index("entity_id")["tokens"]
+    at = entity_rows(pop, frame["entity_id"].to_numpy(np.int64))
+    tokens = pop.entities["tokens"].to_numpy(dtype=object)
     words: dict[frozenset[str], str] = {}  # one join per distinct token set
     frame = frame.assign(key=[words.get(t) or words.setdefault(t, " ".join(sorted(t)))
-                              for t in tokens.reindex(frame["entity_id"]).tolist()])
+                              for t in tokens[at].tolist()])
     counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
     rows = []
     for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]):
@@ -310,8 +318,8 @@ def listed_names(pop: Population) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return _empty()
-    keys = node_column(pop.sharing.tables, "key")
-    frame["idents"] = [(keys[s],) for s in frame["sanction_id"]]
+    keys = node_values(pop.sharing.tables, "key", frame["sanction_id"]).tolist()
+    frame["idents"] = [(k,) for k in keys]
     return frame[list(FINDING_COLUMNS)]
 
 

@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphkit.rings.records import ends_of_type, resolved_of
-from graphkit.rings.sharing import Sharing, _arrow, node_column
+from graphkit.rings.sharing import Sharing, _arrow, label_codes, node_values, row_text
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
 
@@ -50,6 +50,16 @@ class Population:
         return int(self.entities["person"].nunique())
 
 
+def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
+    """Row of each entity id in ``pop.entities`` (-1 where it is no entity)."""
+    ids = pop.entities["entity_id"].to_numpy(np.int64)
+    wanted = np.asarray(entity_ids, dtype=np.int64)
+    if len(ids) and bool((np.diff(ids) > 0).all()):
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        return np.where(ids[at] == wanted, at, -1)
+    return pd.Index(ids).get_indexer(wanted)
+
+
 @functools.cache
 def _tokens(name: str) -> frozenset[str]:
     return frozenset(romanized_tokens(name))
@@ -72,31 +82,33 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     """The population facts of the graph behind ``sharing``."""
     tables = sharing.tables
     nodes = tables.nodes
-    is_entity = nodes["label"].isin([Label.PERSON.value, Label.COMPANY.value]).to_numpy()
+    codes, labels = label_codes(tables)
+    is_entity = np.isin(codes, np.flatnonzero(np.isin(labels, [Label.PERSON.value,
+                                                               Label.COMPANY.value])))
     ent = nodes.loc[is_entity, ["node_id", "key", "label"]].rename(
         columns={"node_id": "entity_id"}).reset_index(drop=True)
-    names = node_column(tables, "name").reindex(ent["entity_id"]).fillna("").astype(str)
+    names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
     ent["name"] = names.to_numpy(dtype=object)
     ent["tokens"] = [_tokens(n) for n in ent["name"].tolist()]
     index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
     people = _resolved(sharing, "people")
-    people["dob"] = node_column(tables, "dob").reindex(people["record"]).fillna("").astype(
+    people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
         str).to_numpy()
-    t = sharing.table
-    docs = t.loc[(t["type"] == Rel.HAS_DOCUMENT.value).to_numpy(bool),
-                 ["ident", "records", "entity_id", "value"]]
+    t = sharing.rows
+    docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
+                             ("ident", "records", "value"))
     docs = docs[docs["value"].astype(str).str.startswith("nid:").to_numpy(bool)]
     logins = _resolved(sharing, "logins")
-    vpn = node_column(tables, "vpn").reindex(logins["record"]).astype(str).str.lower()
+    vpn = node_values(tables, "vpn", logins["record"]).astype(str).str.lower()
     users = set(logins.loc[(vpn == "true").to_numpy(), "entity_id"])
     ent["vpn"] = ent["entity_id"].isin(users).to_numpy()
     ent["person"] = _one_person(ent, t, index, people)
     ent["household"] = _households(ent, sharing, index, max_share)
-    vpn_records = set(node_column(tables, "record_id").reindex(
-        logins.loc[(vpn == "true").to_numpy(), "record"]).astype(str))
-    exits = _vpn_exits(t, vpn_records)
-    people["record_id"] = node_column(tables, "record_id").reindex(
-        people["record"]).astype(str).to_numpy()
+    vpn_records = set(node_values(tables, "record_id", logins.loc[
+        (vpn == "true").to_numpy(), "record"]).astype(str))
+    exits = _vpn_exits(sharing, vpn_records)
+    people["record_id"] = node_values(tables, "record_id", people["record"]).astype(
+        str).to_numpy()
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
     held = held.rename(columns={"records": "record_id", "ident": "nid"})
     people = people.merge(held, on=["record_id", "entity_id"], how="inner")
@@ -106,12 +118,12 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
 
 
 
-def _vpn_exits(t: pd.DataFrame, vpn_records: set[str]) -> frozenset[int]:
+def _vpn_exits(sharing: Sharing, vpn_records: set[str]) -> frozenset[int]:
     """IP node ids reached by a login record that went through a VPN."""
-    ips = t.loc[(t["type"] == Rel.USES_IP.value).to_numpy(bool), ["ident_id", "records"]]
+    ips = sharing.of_type(Rel.USES_IP.value)
     if ips.empty or not vpn_records:
         return frozenset()
-    records = _arrow(ips["records"]).cast(pa.list_(pa.string()))
+    records = _arrow(row_text(sharing.tables, ips, "records")).cast(pa.list_(pa.string()))
     parent = pc.list_parent_indices(records).to_numpy()
     hit = pc.is_in(pc.list_flatten(records).cast(pa.string()),
                    value_set=pa.array(sorted(vpn_records), pa.string()))
@@ -147,7 +159,7 @@ def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
 def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
                 max_share: int) -> np.ndarray:
     """Household number per entity (see the module docstring); companies are their own."""
-    t = sharing.table
+    t = sharing.rows
     home = t.loc[((t["type"] == Rel.LIVES_AT.value) & (t["n_entities"] >= 2)
                   & (t["n_entities"] <= max_share)).to_numpy(bool),
                  ["ident_id", "entity_id"]].drop_duplicates(["ident_id", "entity_id"])
@@ -169,4 +181,4 @@ def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
                        np.concatenate(right).astype(np.int64))
 
 
-__all__ = ["Population", "build_population"]
+__all__ = ["Population", "build_population", "entity_rows"]

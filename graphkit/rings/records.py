@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables
-from graphkit.rings.sharing import _arrow, _codes, node_column, node_positions
+from graphkit.rings.sharing import _arrow, _codes, node_positions, node_values, type_codes
 from graphkit.schema import Rel
 
 
@@ -46,11 +46,8 @@ def resolved_of(tables: GraphTables, kinds: list[str]) -> pd.DataFrame:
 def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
     """Positions of the relationships of type ``rel`` (ascending); the type column is
     encoded once per tables."""
-    cache = tables.__dict__.setdefault("_node_columns", {})
-    if "_type_codes" not in cache:
-        codes, types = _codes(_arrow(tables.relationships["type"]))
-        cache["_type_codes"] = (codes, {t: i for i, t in enumerate(types.tolist())})
-    codes, number = cache["_type_codes"]
+    codes, types = type_codes(tables)
+    number = {t: i for i, t in enumerate(types.tolist())}
     return np.flatnonzero(codes == number[rel]) if rel in number else np.zeros(0, np.int64)
 
 
@@ -68,7 +65,7 @@ def entity_record_ids(tables: GraphTables) -> pd.DataFrame:
     """``entity_id``, ``record_id`` of the people and company records resolved to each
     entity, from the shared RESOLVED_TO frame."""
     res = resolved_of(tables, ["people", "companies"])
-    record = node_column(tables, "record_id").reindex(res["record"].to_numpy())
+    record = node_values(tables, "record_id", res["record"].to_numpy())
     return pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),
                          "record_id": record.to_numpy(dtype=object).astype(str)})
 

@@ -24,6 +24,11 @@ ENTITY_LABELS = frozenset({Label.PERSON.value, Label.COMPANY.value})
 IDENTIFIER_LABELS = frozenset(label.value for label in ID_LABEL.values())
 SHARING_COLUMNS = ("entity_id", "entity", "entity_label", "ident_id", "ident", "ident_label",
                    "value", "type", "records", "n_entities")
+#: The integer columns ``Sharing.rows`` keeps (``rel``: the relationship's row).
+ROW_COLUMNS = ("entity_id", "entity_label", "ident_id", "ident_label", "type", "n_entities",
+               "rel")
+#: The text columns gathered on demand (``Sharing.with_text``).
+TEXT_COLUMNS = ("entity", "ident", "value", "records")
 
 
 def as_tables(source: GraphTables | nx.MultiDiGraph) -> GraphTables:
@@ -68,8 +73,29 @@ def node_positions(tables: GraphTables, ids: np.ndarray) -> np.ndarray:
     index = node_index(tables)
     ids = np.asarray(ids, dtype=np.int64)
     if isinstance(index, pd.RangeIndex):
+        if not len(ids) or (int(ids.min()) >= 0 and int(ids.max()) < len(index)):
+            return ids  # every id is its row: no copy
         return np.where((ids >= 0) & (ids < len(index)), ids, -1)
     return index.get_indexer(ids)
+
+
+def node_values(tables: GraphTables, column: str, ids) -> pd.Series:
+    """``node_column(tables, column).reindex(ids)`` (missing where a node or the
+    property is absent), made from the rows asked for only: a text property is gathered
+    in Arrow, so no converted copy of the whole column is made or kept."""
+    ids = np.asarray(ids, dtype=np.int64)
+    nodes = tables.nodes
+    values = nodes[column] if column in nodes.columns else None
+    if values is None or not (isinstance(values.dtype, pd.ArrowDtype) and
+                              pa.types.is_string(values.dtype.pyarrow_dtype)):
+        return node_column(tables, column).reindex(ids)
+    at = node_positions(tables, ids)
+    taken = _arrow(values).take(pa.array(np.maximum(at, 0)))
+    if len(at) and int(at.min()) < 0:
+        taken = pc.if_else(pa.array(at >= 0), taken, pa.nulls(len(at), taken.type))
+    out = _text_column(taken)
+    out.index = pd.Index(ids)
+    return out
 
 
 def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
@@ -80,24 +106,69 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     return cache["_label_codes"]
 
 
+def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
+    """Per relationship, a small integer code of its type; and the types the codes stand
+    for (in order of first appearance). Made once per tables."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    if "_type_codes" not in cache:
+        cache["_type_codes"] = _codes(_arrow(tables.relationships["type"]))
+    return cache["_type_codes"]
+
+
+def _first_seen_small(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``codes`` (each below a small ``n``) renumbered in order of first appearance, and
+    the old code of each new one: ``pd.factorize`` of a column with a few distinct values,
+    one pass per value instead of a hash table or a sort."""
+    present = np.flatnonzero(np.bincount(codes, minlength=n)) if len(codes) else \
+        np.zeros(0, np.int64)
+    first = np.array([int(np.argmax(codes == c)) for c in present.tolist()], dtype=np.int64)
+    old = present[np.argsort(first, kind="stable")]
+    new = np.full(n, -1, dtype=np.int32)
+    new[old] = np.arange(len(old), dtype=np.int32)
+    return new[codes], old
+
+
 @dataclass
 class Sharing:
-    """The sharing table (``SHARING_COLUMNS``) of one graph and the graph's tables."""
+    """The sharing table of one graph and the graph's tables.
 
-    table: pd.DataFrame
+    ``rows`` holds only integer columns (``ROW_COLUMNS``: node ids, label and type
+    categoricals, ``n_entities`` and ``rel``, the relationship's row): the text of a row
+    (``TEXT_COLUMNS``) is the node table's and the relationship table's, gathered by
+    :meth:`with_text` for the rows a step shows, so the table does not hold a second copy
+    of every key, value and record list. :attr:`table` is the whole table with its text
+    (``SHARING_COLUMNS``), made on each call, for analysts and tests."""
+
+    rows: pd.DataFrame
     tables: GraphTables
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Every row with its text (``SHARING_COLUMNS``), made on each call (not kept)."""
+        return self.with_text(self.rows, TEXT_COLUMNS)[list(SHARING_COLUMNS)]
+
+    def with_text(self, frame: pd.DataFrame, columns: tuple[str, ...] | list[str]
+                  ) -> pd.DataFrame:
+        """``frame`` (rows of :attr:`rows`, any subset and order, with the columns the text
+        comes from: ``entity_id``, ``ident_id``, ``rel``) with ``columns`` of
+        ``TEXT_COLUMNS`` added: ``entity`` and ``ident`` the nodes' keys, ``value`` the
+        identifier's value (its key where it has none), ``records`` the relationship's."""
+        out = frame.copy()
+        for column in columns:
+            out[column] = row_text(self.tables, frame, column)
+        return out
 
     def sizes(self) -> pd.Series:
         """``n_entities`` per identifier node id."""
-        return self.table.drop_duplicates("ident_id").set_index("ident_id")["n_entities"]
+        return self.rows.drop_duplicates("ident_id").set_index("ident_id")["n_entities"]
 
     def shared(self, max_share: int) -> pd.DataFrame:
         """Rows of identifiers shared by 2 to ``max_share`` entities (hubs left out); made
         once per threshold (every step only reads it)."""
         cache = self.__dict__.setdefault("_shared", {})
         if max_share not in cache:
-            n = self.table["n_entities"]
-            cache[max_share] = self.table[(n >= 2) & (n <= max_share)]
+            n = self.rows["n_entities"]
+            cache[max_share] = self.rows[(n >= 2) & (n <= max_share)]
         return cache[max_share]
 
     def shared_of_type(self, max_share: int, rel: str) -> pd.DataFrame:
@@ -117,16 +188,48 @@ class Sharing:
         start, end = spans.get(rel, (0, 0))
         return ordered.iloc[start:end]
 
+    def of_type(self, rel: str) -> pd.DataFrame:
+        """The rows of relationship type ``rel`` (any sharing count), in table order."""
+        types = self.rows["type"]
+        if rel not in types.cat.categories:
+            return self.rows.iloc[:0]
+        code = types.cat.categories.get_loc(rel)
+        return self.rows[(types.cat.codes == code).to_numpy(bool)]
+
     def hubs(self, max_share: int) -> pd.DataFrame:
         """Identifiers shared by more than ``max_share`` entities: key, label, kind, count."""
-        rows = self.table.loc[(self.table["n_entities"] > max_share).to_numpy(bool),
-                              ["ident_id", "ident", "ident_label", "n_entities"]]
+        rows = self.rows.loc[(self.rows["n_entities"] > max_share).to_numpy(bool),
+                             ["ident_id", "ident_label", "n_entities"]]
         rows = rows.drop_duplicates("ident_id")
-        kind = node_column(self.tables, "kind")
-        return pd.DataFrame({"identifier": rows["ident"].to_numpy(),
+        kind = node_values(self.tables, "kind", rows["ident_id"])
+        return pd.DataFrame({"identifier": row_text(self.tables, rows, "ident").to_numpy(),
                              "label": rows["ident_label"].to_numpy(),
-                             "kind": kind.reindex(rows["ident_id"]).fillna("").to_numpy(),
+                             "kind": kind.fillna("").to_numpy(),
                              "entities": rows["n_entities"].to_numpy()})
+
+
+def row_text(tables: GraphTables, frame: pd.DataFrame, column: str) -> pd.Series:
+    """One text column of ``TEXT_COLUMNS`` for the sharing rows ``frame`` (index kept):
+    gathered from the node table (keys, values) or the relationship table (records)."""
+    if column == "records":
+        rels = tables.relationships
+        take = pa.array(frame["rel"].to_numpy(np.int64))
+        if "records" in rels.columns:
+            records = _arrow(rels["records"]).take(take).cast(pa.list_(pa.string()))
+        else:
+            records = pa.array([[]] * len(frame), pa.list_(pa.string()))
+        return pd.Series(pd.arrays.ArrowExtensionArray(records), index=frame.index)
+    if column not in ("entity", "ident", "value"):
+        raise ValueError(f"no text column {column!r} in the sharing table "
+                         f"(one of {', '.join(TEXT_COLUMNS)})")
+    ids = frame["entity_id" if column == "entity" else "ident_id"].to_numpy(np.int64)
+    at = pa.array(node_positions(tables, ids))
+    text = _arrow(tables.nodes["key"]).take(at).cast(pa.string())
+    if column == "value" and "value" in tables.nodes.columns:
+        text = pc.coalesce(_arrow(tables.nodes["value"]).take(at).cast(pa.string()), text)
+    out = _text_column(text)
+    out.index = frame.index
+    return out
 
 
 def _codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -152,55 +255,69 @@ def _text_column(array: pa.Array) -> pd.Series:
 def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     """Every entity → identifier relationship with the identifier's sharing count.
 
-    Built from integer codes (node rows, label codes): strings stay in Arrow, labels and
-    types are categoricals, the record lists an Arrow list column, so the table costs a
-    few bytes per row rather than a Python object per cell."""
+    Built from integer codes (node rows, label codes): labels and types are categoricals,
+    and the text of a row stays in the node and relationship tables (``Sharing.rows``
+    holds integers only; ``Sharing.with_text`` gathers text for the rows shown)."""
     tables = as_tables(source)
     rels = tables.relationships
     codes, labels = label_codes(tables)
-    start = node_positions(tables, rels["start_id"].to_numpy(np.int64))
-    end = node_positions(tables, rels["end_id"].to_numpy(np.int64))
-    entity_code = np.flatnonzero(np.isin(labels, list(ENTITY_LABELS)))
-    ident_code = np.flatnonzero(np.isin(labels, list(IDENTIFIER_LABELS)))
-    start_code = np.where(start >= 0, codes[np.maximum(start, 0)], -1)
-    end_code = np.where(end >= 0, codes[np.maximum(end, 0)], -1)
-    keep = np.flatnonzero(np.isin(start_code, entity_code) & np.isin(end_code, ident_code))
-    take = pa.array(keep)
-    ident = _arrow(rels["end"]).take(take).cast(pa.string())
-    if "value" in tables.nodes.columns:
-        value = _arrow(tables.nodes["value"]).take(pa.array(end[keep])).cast(pa.string())
-        value = pc.coalesce(value, ident)
-    else:
-        value = ident
-    if "records" in rels.columns:
-        records = _arrow(rels["records"]).take(take).cast(pa.list_(pa.string()))
-    else:
-        records = pa.array([[]] * len(keep), pa.list_(pa.string()))
-    type_codes, types = _codes(_arrow(rels["type"]).take(take))
+    start_id = rels["start_id"].to_numpy(np.int64)
+    end_id = rels["end_id"].to_numpy(np.int64)
+    is_entity = np.r_[np.isin(labels, list(ENTITY_LABELS)), False]  # code -1: False
+    is_ident = np.r_[np.isin(labels, list(IDENTIFIER_LABELS)), False]
+    start_code = _codes_at(codes, node_positions(tables, start_id))
+    from_entity = np.flatnonzero(is_entity[start_code])  # only their ends are looked up
+    end_code = _codes_at(codes, node_positions(tables, end_id[from_entity]))
+    to_ident = is_ident[end_code]
+    keep, end_code = from_entity[to_ident], end_code[to_ident]
+    all_types, type_names = type_codes(tables)
+    kept_types, old = _first_seen_small(all_types[keep], len(type_names))
+    types = type_names[old]
     category = pd.CategoricalDtype(list(labels))
+    entity_ids, ident_ids = start_id[keep], end_id[keep]
     table = pd.DataFrame({
-        "entity_id": rels["start_id"].to_numpy(np.int64)[keep],
-        "entity": _text_column(_arrow(rels["start"]).take(take)),
+        "entity_id": entity_ids,
         "entity_label": pd.Categorical.from_codes(start_code[keep], dtype=category),
-        "ident_id": rels["end_id"].to_numpy(np.int64)[keep],
-        "ident": _text_column(ident),
-        "ident_label": pd.Categorical.from_codes(end_code[keep], dtype=category),
-        "value": _text_column(value),
-        "type": pd.Categorical.from_codes(type_codes, categories=list(types)),
-        "records": pd.Series(pd.arrays.ArrowExtensionArray(records)),
-    })
-    # distinct entities per identifier: sort (identifier, entity) codes, count heads
-    pair = np.lexsort((table["entity_id"].to_numpy(), table["ident_id"].to_numpy()))
-    ids, ents = table["ident_id"].to_numpy()[pair], table["entity_id"].to_numpy()[pair]
-    head = np.r_[True, (ids[1:] != ids[:-1]) | (ents[1:] != ents[:-1])] if len(pair) else \
-        np.zeros(0, bool)
-    starts = np.r_[True, ids[1:] != ids[:-1]] if len(pair) else np.zeros(0, bool)
+        "ident_id": ident_ids,
+        "ident_label": pd.Categorical.from_codes(end_code, dtype=category),
+        "type": pd.Categorical.from_codes(kept_types, categories=list(types)),
+        "n_entities": _distinct_sharers(ident_ids, entity_ids),
+        "rel": keep.astype(np.int64),
+    }, copy=False)  # the integer columns kept as they are (not copied into one block)
+    return Sharing(table, tables)
+
+
+def _codes_at(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``codes`` at rows ``at`` (-1 where a row is -1: an unknown node)."""
+    if not len(at) or int(at.min()) >= 0:
+        return codes[at]
+    return np.where(at >= 0, codes[np.maximum(at, 0)], -1).astype(codes.dtype)
+
+
+def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
+    """Per row, how many distinct ``entities`` share the row's identifier: sort the
+    (identifier, entity) pairs, count the first of each pair per identifier."""
+    n_entities = np.ones(len(idents), dtype=np.int64)
+    if not len(idents):
+        return n_entities
+    # an identifier on one row has one sharer: only the others are sorted
+    lowest = int(idents.min())
+    rows_per_ident = np.bincount(idents - lowest)
+    many = np.flatnonzero(rows_per_ident[idents - lowest] > 1)
+    if not len(many):
+        return n_entities
+    idents, entities = idents[many], entities[many]
+    if bool((np.diff(entities) >= 0).all()):  # rows in entity order: one stable key sort
+        pair = np.argsort(idents, kind="stable")
+    else:
+        pair = np.lexsort((entities, idents))
+    ids, ents = idents[pair], entities[pair]
+    starts = np.r_[True, ids[1:] != ids[:-1]]
+    head = starts | np.r_[True, ents[1:] != ents[:-1]]
     group = np.cumsum(starts) - 1
     per_ident = np.bincount(group, weights=head, minlength=int(starts.sum())).astype(np.int64)
-    n_entities = np.empty(len(pair), dtype=np.int64)
-    n_entities[pair] = per_ident[group]
-    table["n_entities"] = n_entities
-    return Sharing(table, tables)
+    n_entities[many[pair]] = per_ident[group]
+    return n_entities
 
 
 def sanction_hits(tables: GraphTables) -> pd.DataFrame:
@@ -216,11 +333,11 @@ def sanction_hits(tables: GraphTables) -> pd.DataFrame:
 def _sanction_hits(tables: GraphTables) -> pd.DataFrame:
     rels = tables.relationships
     m = rels[rels["type"] == Rel.MATCHES.value]
-    label = node_column(tables, "label").reindex(m["end_id"]).to_numpy()
+    label = node_values(tables, "label", m["end_id"]).to_numpy()
     m = m[label == Label.SANCTION.value]
-    name = node_column(tables, "name").reindex(m["end_id"]).astype(str).to_numpy()
-    lst = node_column(tables, "list").reindex(m["end_id"]).astype(str).to_numpy()
-    lid = node_column(tables, "list_id").reindex(m["end_id"]).astype(str).to_numpy()
+    name = node_values(tables, "name", m["end_id"]).astype(str).to_numpy()
+    lst = node_values(tables, "list", m["end_id"]).astype(str).to_numpy()
+    lid = node_values(tables, "list_id", m["end_id"]).astype(str).to_numpy()
     score = m["score"].astype(float).to_numpy() if "score" in m.columns else \
         np.ones(len(m))
     return pd.DataFrame({"entity_id": m["start_id"].to_numpy(), "sanction_id":
@@ -240,21 +357,24 @@ def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
     This is the in-process twin of the ``rings/shared_*`` Cypher pack queries.
     """
     sharing = source if isinstance(source, Sharing) else sharing_table(source)
-    t = sharing.table
+    t = sharing.rows
     picked = t[t["type"].isin(rel_types) & t["entity_label"].isin(entity_labels)]
     if exclude_rel:
         excluded = t.loc[t["type"] == exclude_rel, ["entity_id", "ident_id"]]
         both = picked.merge(excluded.assign(_x=True), on=["entity_id", "ident_id"],
                             how="left")
         picked = picked[both["_x"].isna().to_numpy()]
+    picked = sharing.with_text(picked, ("value", "entity"))
     groups = picked.groupby("value")["entity"].agg(lambda s: set(s))
     sizes = groups.map(len)
     groups = groups[(sizes >= min_members) & (sizes <= max_members)]
     return dict(groups.items())
 
 
-__all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "SHARING_COLUMNS", "Sharing", "as_tables",
-           "label_codes", "node_column", "node_index", "node_positions",
+__all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS",
+           "TEXT_COLUMNS", "Sharing", "as_tables",
+           "label_codes", "node_column", "node_index", "node_positions", "node_values",
+           "row_text",
            "sanction_hits",
-           "shared_identifier_groups", "sharing_table"]
+           "shared_identifier_groups", "sharing_table", "type_codes"]
 

@@ -1,0 +1,205 @@
+"""CPU seconds of each sub-step of the clusters and rings stages, per world size.
+
+The graph tables of a real build are made once per world (``run_build`` stopped where
+the clusters stage starts, the tables pickled to ``--tables``); later runs load the
+pickle, so before/after comparisons read the very same tables. Then the clusters stage
+(``sharing_table``, ``shared_identifier_clusters``) and the rings stage (``find_rings``
+and its helpers) run with a timer around each sub-step: ``time.process_time()``
+inclusive of nested timed steps, and "self" (without them), as in
+``bench/growth_stages.py``. One world per process; ``--json`` appends a line per run.
+
+    python bench/growth_rings.py WORLD --tables FILE [--json OUT.jsonl] [--label NAME]
+    python bench/growth_rings.py --table OUT.jsonl [--label NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import gc
+import importlib
+import json
+import math
+import pickle
+import time
+from pathlib import Path
+
+from growth_stages import Timers
+
+from graphkit import pipeline as P
+from graphkit.ingest.project import native_project
+from graphkit.progress import max_rss_mib, rss_mib
+from graphkit.rings import assemble as AS
+from graphkit.rings import clusters as K
+from graphkit.rings import communities as CM
+from graphkit.rings import detectors as D
+from graphkit.rings import links as L
+from graphkit.rings import population as PO
+from graphkit.rings import sharing as S
+
+R = importlib.import_module("graphkit.rings")  # the package (graphkit.rings is a function)
+
+#: (module or class, attribute, label) of every sub-step timed (missing ones skipped)
+TIMED = [
+    (S, "sharing_table", "clusters.sharing_table"),
+    (K, "shared_identifier_clusters", "clusters.shared_identifier_clusters"),
+    (R, "find_rings", "rings.find_rings"),
+    (S, "label_codes", "sharing.label_codes"),
+    (S, "type_codes", "sharing.type_codes"),
+    (S, "_distinct_sharers", "sharing._distinct_sharers"),
+    (S, "row_text", "sharing.row_text"),
+    (S, "node_values", "sharing.node_values"),
+    (S, "_text_column", "sharing._text_column"),
+    (S.Sharing, "shared", "sharing.Sharing.shared"),
+    (S.Sharing, "shared_of_type", "sharing.Sharing.shared_of_type"),
+    (S.Sharing, "hubs", "sharing.Sharing.hubs"),
+    (K, "connected_components", "clusters.connected_components"),
+    (K, "entity_record_ids", "clusters.entity_record_ids"),
+    (K, "sanction_hits", "clusters.sanction_hits"),
+    (K, "joined", "clusters.joined"),
+    (R, "build_population", "rings.build_population"),
+    (PO, "_one_person", "population._one_person"),
+    (PO, "_households", "population._households"),
+    (PO, "_vpn_exits", "population._vpn_exits"),
+    (PO, "_resolved", "population._resolved"),
+    (R, "run_detectors", "rings.run_detectors"),
+    (D, "_groups", "detectors._groups"),
+    (D, "_sorted_sets", "detectors._sorted_sets"),
+    (D, "_surnames_shared", "detectors._surnames_shared"),
+    (D, "_with_people", "detectors._with_people"),
+    (R, "calibrate", "rings.calibrate"),
+    (R, "_star_payers", "rings._star_payers"),
+    (R, "link_matrix", "rings.link_matrix"),
+    (R, "communities", "rings.communities"),
+    (CM, "_leiden", "communities._leiden"),
+    (R, "_lone_entities", "rings._lone_entities"),
+    (R, "assemble_rings", "rings.assemble_rings"),
+    (AS, "_findings_in_rings", "assemble._findings_in_rings"),
+    (AS, "_repeats", "assemble._repeats"),
+    (R, "Rings", "rings.Rings"),
+]
+_ = L  # links is timed through rings.link_matrix
+
+
+class _Stop(Exception):
+    """Raised once the build's tables are pickled."""
+
+
+def make_tables(world: str, path: Path) -> None:
+    """Run a build of ``world`` up to the clusters stage and pickle its tables."""
+    def stop(tables, settings, stages):
+        with path.open("wb") as handle:
+            pickle.dump(tables, handle, protocol=5)
+        raise _Stop
+
+    P.clusters_and_rings = stop
+    with contextlib.suppress(_Stop):
+        P.run_build(native_project(world), show_progress=False)
+
+
+def install(timers: Timers) -> None:
+    """Wrap every sub-step of ``TIMED`` and each detector's ``find``."""
+    for owner, name, label in TIMED:
+        if hasattr(owner, name):
+            setattr(owner, name, timers.wrap(label, getattr(owner, name)))
+    D.DETECTORS = tuple(dataclasses.replace(d, find=timers.wrap(f"detect.{d.name}", d.find))
+                        for d in D.DETECTORS)
+
+
+def measure(world: str, tables_path: Path) -> dict:
+    """One run: sub-step seconds of the clusters and rings stages on ``world``."""
+    if not tables_path.exists():
+        make_tables(world, tables_path)
+    settings = native_project(world).settings
+    with tables_path.open("rb") as handle:
+        tables = pickle.load(handle)
+    gc.collect()
+    timers = Timers()
+    install(timers)
+    rss = {"before": rss_mib()}
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    sharing = S.sharing_table(tables)
+    K.shared_identifier_clusters(sharing, settings.max_identifier_share)
+    clusters_cpu, clusters_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    rss["after_clusters"], rss["peak_clusters"] = rss_mib(), max_rss_mib()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    found = R.find_rings(sharing, settings)
+    rings_cpu, rings_wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    rss["after_rings"], rss["peak_rings"] = rss_mib(), max_rss_mib()
+    people = int((tables.nodes["label"] == "Person").sum())
+    return {"world": world, "people": people, "nodes": len(tables.nodes),
+            "relationships": len(tables.relationships), "rings": len(found),
+            "stage_cpu": {"clusters": clusters_cpu, "rings": rings_cpu},
+            "stage_wall": {"clusters": clusters_wall, "rings": rings_wall},
+            "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
+            "calls": dict(timers.calls), "rss_mib": rss}
+
+
+def table(path: Path, label: str | None) -> None:
+    """Print the runs of ``path`` (those tagged ``label``; the median of repeats per size)
+    side by side, with the exponent between the smallest and largest size."""
+    runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    runs = [r for r in runs if label is None or r.get("label") == label]
+    by_size: dict[int, list[dict]] = {}
+    for r in runs:
+        by_size.setdefault(r["people"], []).append(r)
+    sizes = sorted(by_size)
+    lo, hi = sizes[0], sizes[-1]
+    span = math.log(hi / lo) or 1.0
+    nlogn = math.log(hi * math.log(hi) / (lo * math.log(lo))) / span
+    print(f"entities (Person): {', '.join(f'{s:,}' for s in sizes)};  "
+          f"N log N over this range = N^{nlogn:.3f}; runs per size: "
+          f"{[len(by_size[s]) for s in sizes]}")
+    known = [lab for *_, lab in TIMED]
+    steps = sorted({k for r in runs for k in r["self_cpu"]},
+                   key=lambda k: known.index(k) if k in known else len(known))
+    labels = ["clusters", "rings", *steps]
+
+    def median(values: list[float]) -> float:
+        values = sorted(values)
+        return values[len(values) // 2]
+
+    print(f"{'CPU s (self), median [min-max]':38}" +
+          "".join(f"{s:>22,}" for s in sizes) + "  exponent")
+    for name in labels:
+        cells, meds = [], []
+        for s in sizes:
+            vals = [r["stage_cpu"][name] if name in ("clusters", "rings")
+                    else r["self_cpu"].get(name, 0.0) for r in by_size[s]]
+            meds.append(median(vals))
+            cells.append(f"{median(vals):8.2f} [{min(vals):.2f}-{max(vals):.2f}]")
+        if not any(meds):
+            continue
+        exp = (math.log(meds[-1] / meds[0]) / span
+               if meds[0] > 0.005 and meds[-1] > 0 else float("nan"))
+        shown = name if name in ("clusters", "rings") else "  " + name
+        print(f"{shown:38}" + "".join(f"{c:>22}" for c in cells) + f"  {exp:8.2f}")
+    for s in sizes:
+        r = by_size[s][-1]
+        print(f"{s:>10,}: nodes {r['nodes']:,} rels {r['relationships']:,} "
+              f"rings {r['rings']:,} rss {r['rss_mib']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("world", nargs="?")
+    parser.add_argument("--tables", type=Path, help="pickle of the build's graph tables")
+    parser.add_argument("--json", type=Path, help="append this run as a JSON line")
+    parser.add_argument("--label", help="tag of the run (e.g. before / after)")
+    parser.add_argument("--table", type=Path, help="print the runs of a JSON-lines file")
+    args = parser.parse_args()
+    if args.table:
+        table(args.table, args.label)
+        return
+    run = measure(args.world, args.tables)
+    run["label"] = args.label
+    line = json.dumps(run)
+    if args.json:
+        with args.json.open("a") as handle:
+            handle.write(line + "\n")
+    print(json.dumps({k: run[k] for k in ("people", "stage_cpu", "rss_mib")}))
+
+
+if __name__ == "__main__":
+    main()
