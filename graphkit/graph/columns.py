@@ -178,12 +178,27 @@ def entity_parts(frame: pd.DataFrame, display: pd.Series, resolution: Resolution
                           "entity_id": names["entity_id"], "name": names["name"],
                           "aliases": names["aliases"]})
     ents = resolution.entities
-    rels = pd.DataFrame({"start": f"Record:{layout.value}:" + _text(ents["record_id"]),
+    start, unique = record_rows(frame, ents["record_id"])
+    rels = pd.DataFrame({"start": start,
                          "end": ents["entity_id"].to_numpy(),
                          "type": _repeated(Rel.RESOLVED_TO.value, len(ents)),
                          "score": pd.to_numeric(ents["score"]).astype(float).to_numpy(),
-                         "evidence": _text(ents["evidence"]).to_numpy()})
-    return nodes, rels.drop_duplicates(["start", "end"])
+                         "evidence": _text(ents["evidence"]).to_numpy()}, index=ents.index)
+    return nodes, rels if unique else rels.drop_duplicates(["start", "end"])
+
+
+def record_rows(frame: pd.DataFrame, record_ids: pd.Series) -> tuple[np.ndarray, bool]:
+    """The row in ``frame`` (a layout's records, whose ``Record`` nodes are made in
+    frame order) of each of ``record_ids`` (-1: none; a repeated id: its first row), and
+    whether the rows are all distinct. By position when ``record_ids`` are the frame's
+    own ids in order and unique (resolution keeps them so), else by Arrow's hash lookup:
+    no node key text is made or looked up."""
+    own = pc.fill_null(arrow_text(frame["record_id"]), "")
+    ids = pc.fill_null(arrow_text(record_ids), "")
+    if len(own) == len(ids) and own.equals(ids) and \
+            pc.count_distinct(own).as_py() == len(own):
+        return np.arange(len(ids), dtype=np.int64), True
+    return _lookup(record_ids.fillna(""), own, np.arange(len(own), dtype=np.int64)), False
 
 
 def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
@@ -444,8 +459,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     node_kind = coded_text(kind_code[first], np.asarray(kinds, dtype=object))
     node_label = coded_text(kind_code[first], labels)
     node_values = pc.fill_null(arrow_text(identifiers["value"]).take(pa.array(first)), "")
-    by_key = pc.sort_indices(pc.binary_join_element_wise(
-        node_label.cast(pa.string()), node_values, ":"))
+    by_key = pa.array(labelled_key_order(kind_code[first], labels, node_values))
     node_values = node_values.take(by_key)
     node_label = node_label.take(by_key)
     by_key = by_key.to_numpy()
@@ -480,6 +494,32 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     return nodes, rels
 
 
+def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
+                       ) -> np.ndarray:
+    """The order of rows by their key text ``labels[codes] + ":" + values`` (byte order,
+    as ``pc.sort_indices`` of the joined text gives it), without making that text: rows
+    grouped by label in the labels' text order, then each label's values sorted alone
+    (shorter sorts over fewer rows). When a label is a prefix of another, the groups
+    would not follow the key order: the joined text is sorted then."""
+    names = [str(label) for label in labels]
+    if any(a != b and b.startswith(a) for a in names for b in names):
+        keys = pc.binary_join_element_wise(
+            pa.array(np.asarray(names, dtype=object)[codes], pa.string()), values, ":")
+        return pc.sort_indices(keys).to_numpy()
+    distinct = sorted(set(names))
+    rank = np.array([distinct.index(name) for name in names], dtype=np.int64)
+    row_rank = rank[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    by_label = np.argsort(row_rank, kind="stable")
+    bounds = np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    order = np.empty(len(codes), dtype=np.int64)
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        rows = by_label[lo:hi]
+        if hi - lo > 1:
+            rows = rows[pc.sort_indices(values.take(pa.array(rows))).to_numpy()]
+        order[lo:hi] = rows
+    return order
+
+
 def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
     """``array`` at ``rows`` (increasing): a slice, no copy, when they are one run (a
     layout's rows of the identifiers and of the owners usually are)."""
@@ -511,6 +551,8 @@ def review_relationships(people: Resolution) -> pd.DataFrame:
     if "decision" not in pairs.columns or pairs.empty:
         return pd.DataFrame(columns=["start", "end", "type"])
     review = pairs[pairs["decision"] == "review"]
+    if review.empty:  # no lookup table of every record made for nothing
+        return pd.DataFrame(columns=["start", "end", "type"])
     person_of = people.entities.set_index("record_id")["entity_id"]
     a = _text(review["record_id_l"]).map(person_of)
     b = _text(review["record_id_r"]).map(person_of)
