@@ -308,14 +308,18 @@ def arrow_text(values: pd.Series) -> pa.Array:
 def _sorted_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Per value of a string column (a few distinct values, no nulls), the rank of its
     value among the distinct values in sorted order: ``pd.factorize(sort=True)``'s codes
-    without a Python string per row."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    encoded = column if pa.types.is_dictionary(column.type) else \
-        pc.dictionary_encode(column.cast(pa.string()))
-    values = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
-    rank = np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
-    return rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    without a Python string per row. Chunk by chunk: a coded chunk's codes are mapped
+    through its own few values (no chunks joined, no dictionaries unified)."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    encoded = [chunk if pa.types.is_dictionary(chunk.type) else
+               pc.dictionary_encode(chunk.cast(pa.string())) for chunk in chunks]
+    values = [chunk.dictionary.to_numpy(zero_copy_only=False).astype(object)
+              for chunk in encoded]
+    distinct = np.unique(np.concatenate(values)) if values else np.zeros(0, dtype=object)
+    out = [np.searchsorted(distinct, local).astype(np.int64)[
+               chunk.indices.to_numpy(zero_copy_only=False)]
+           for chunk, local in zip(encoded, values)]
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarray,

@@ -309,6 +309,18 @@ def _key_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
     return _lookup(values, keys, np.arange(len(keys), dtype=np.int64))
 
 
+def _leading_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
+    """``_key_rows(values, keys)`` when ``keys`` begin with the distinct values in order
+    of first appearance (the person nodes lead the entity nodes, made so by
+    ``entity_parts``): then each value's row is its first-seen code, found by one pass
+    over the values instead of a lookup of each among every key."""
+    codes, distinct = pd.factorize(values)
+    if (len(codes) and codes.min() < 0) or len(distinct) > len(keys) or not \
+            keys.slice(0, len(distinct)).equals(arrow_text(pd.Series(distinct))):
+        return _key_rows(values, keys)
+    return codes.astype(np.int64, copy=False)
+
+
 def _resolved_to_rows(rels: pd.DataFrame, resolution: Resolution,
                       entity_rows: np.ndarray) -> pd.DataFrame:
     """``RESOLVED_TO`` rows of ``entity_parts`` with the entity as its row among the
@@ -367,7 +379,7 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     there; ``row``: the record's position in its layout's frame; -1 for people and
     companies, whose entities come from resolution). People come first, in the order of
     ``people.entities``. Integer rows, so that later steps look no entity key up again."""
-    person_rows = _key_rows(people.entities["entity_id"], entity_keys)
+    person_rows = _leading_rows(people.entities["entity_id"], entity_keys)
     company_rows = _key_rows(companies.entities["entity_id"], entity_keys)
     parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
                            "record_id": _ids(people.entities["record_id"]),
