@@ -372,7 +372,9 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     order = known[_relationship_order(start[known], type_code, end[known], len(nodes))]
     start_id, end_id = start[order], end[order]
     props = _plain_text(props.take(pa.array(order)))
-    keys = nodes.column("key")
+    # the keys in one chunk for the two gathers (a gather over a chunked column joins
+    # its chunks each time); the node table keeps its own chunks
+    keys = nodes.column("key").combine_chunks()
     rels = pa.table({"start_id": pa.array(start_id), "end_id": pa.array(end_id),
                      "start": keys.take(pa.array(start_id)), "end": keys.take(pa.array(end_id)),
                      **{name: props.column(name) for name in props.column_names}})
