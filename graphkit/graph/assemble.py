@@ -316,10 +316,13 @@ def _sorted_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     values = [chunk.dictionary.to_numpy(zero_copy_only=False).astype(object)
               for chunk in encoded]
     distinct = np.unique(np.concatenate(values)) if values else np.zeros(0, dtype=object)
-    out = [np.searchsorted(distinct, local).astype(np.int64)[
-               chunk.indices.to_numpy(zero_copy_only=False)]
-           for chunk, local in zip(encoded, values)]
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+    out = np.empty(sum(len(chunk) for chunk in encoded), dtype=np.int64)
+    at = 0
+    for chunk, local in zip(encoded, values):
+        np.take(np.searchsorted(distinct, local).astype(np.int64),
+                chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)])
+        at += len(chunk)
+    return out
 
 
 def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarray,

@@ -294,7 +294,8 @@ def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.Dat
     rows = _key_rows(pd.Series(np.asarray(companies, dtype=object)), entity_keys)  # once
     totals = _payment_totals(payers.assign(company=rows[codes]), month)
     totals = totals.drop_duplicates(["company", "person"], keep="first")
-    period = (totals["first"] + ".." + totals["last"]).where(totals["first"].notna(), "")
+    period = _per_distinct_pair(totals["first"], totals["last"], lambda first, last: (
+        first + ".." + last).where(first.notna(), ""))
     pays = pd.DataFrame({"start": totals["company"], "end": totals["person"],
                          "type": Rel.PAYS.value, "amount": totals["amount"].round(2),
                          "currency": totals["currency"], "period": period,
@@ -306,6 +307,19 @@ def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.Dat
         np.repeat(np.arange(2, dtype=np.int8), [len(pays), len(works)]),
         categories=[Rel.PAYS.value, Rel.WORKS_FOR.value])
     return rels
+
+
+def _per_distinct_pair(first: pd.Series, second: pd.Series, func) -> np.ndarray:
+    """``func(first, second)`` (element-wise, on Series) computed on each distinct pair
+    once and spread to the rows (months: a few distinct pairs among many rows)."""
+    a, a_values = pd.factorize(first, use_na_sentinel=False)
+    b, b_values = pd.factorize(second, use_na_sentinel=False)
+    pairs, rows = np.unique(a.astype(np.int64) * (len(b_values) + 1) + b,
+                            return_inverse=True)
+    a_at, b_at = np.divmod(pairs, len(b_values) + 1)
+    out = func(pd.Series(np.asarray(a_values, dtype=object)[a_at], dtype=object),
+               pd.Series(np.asarray(b_values, dtype=object)[b_at], dtype=object))
+    return np.asarray(out, dtype=object)[rows.reshape(-1)]
 
 
 def _layout_column(layout: Layout, n: int) -> pd.Categorical:
