@@ -111,7 +111,8 @@ def test_decimal_numbers_equal_to_numeric(demo_data) -> None:
                                                       expected.view(np.int64))
     rng = np.random.default_rng(5)
     plain = [f"{x:.{rng.integers(0, 3)}f}" for x in rng.uniform(-1e7, 1e12, 5000)]
-    for values in ([*plain, "", "-0", "7.", "0.5"], ["1e3", " 12", "12"], []):
+    for values in ([*plain, "", "-0", "7.", "0.5"], ["1e3", " 12", "12"], [],
+                   ["-0", "5", ""], ["-0.0", "5"]):  # '-0': the integer 0, or -0.0
         expected = pd.to_numeric(pd.Series(values, dtype=object).replace("", "0"))
         got = decimal_numbers(pa.array(values, pa.string()))
         assert np.array_equal(np.asarray(got, dtype=float).view(np.int64),

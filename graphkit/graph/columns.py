@@ -277,7 +277,10 @@ def decimal_numbers(text: pa.Array) -> np.ndarray:
     numbers, the same errors)."""
     text = pc.if_else(pc.equal(text, ""), "0", text)
     if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is not False:
-        return text.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        numbers = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        if not pc.any(pc.match_substring(text, ".")).as_py():
+            numbers = numbers + 0.0  # integers only: pandas reads '-0' as the integer 0
+        return numbers
     return pd.to_numeric(pd.Series(text.to_numpy(zero_copy_only=False))).to_numpy()
 
 
