@@ -8,7 +8,14 @@ timer around each sub-step: ``time.process_time()`` (CPU of every thread) and wa
 inclusive of nested timed steps, and "self" (without them). No profiler, so the figures
 hold at a million people. One world per process; ``--json`` appends a line per run.
 
+``--in-build`` runs the stages inside a real build instead (``pipeline.run_build``: the
+same process, background writers and memory as ``graphkit build``), the sub-steps timed
+the same way, the stage figures taken from the build's own stage measurements. Each
+sub-step also records the CPU of the calling thread alone (``main_cpu``), so that CPU
+spent meanwhile by background threads (the ingest cache's writer) is told apart.
+
     python bench/growth_stages.py WORLD [--cache FILE] [--json OUT.jsonl]
+    python bench/growth_stages.py WORLD --in-build [--json OUT.jsonl]
     python bench/growth_stages.py --table OUT.jsonl      # sizes side by side, exponents
 """
 
@@ -84,6 +91,7 @@ class Timers:
         self.cpu: dict[str, float] = defaultdict(float)
         self.wall: dict[str, float] = defaultdict(float)
         self.self_cpu: dict[str, float] = defaultdict(float)
+        self.main_cpu: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
         self.stack: list[list] = []
 
@@ -93,10 +101,12 @@ class Timers:
             frame = [label, 0.0]  # label, CPU of timed steps nested in this one
             self.stack.append(frame)
             cpu, wall = time.process_time(), time.perf_counter()
+            own = time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 spent = time.process_time() - cpu
+                self.main_cpu[label] += time.thread_time() - own
                 self.cpu[label] += spent
                 self.wall[label] += time.perf_counter() - wall
                 self.self_cpu[label] += spent - frame[1]
@@ -163,6 +173,28 @@ def measure(world: str, cache: Path | None) -> dict:
             "wall": dict(timers.wall), "calls": dict(timers.calls), "rss_mib": rss}
 
 
+def measure_in_build(world: str) -> dict:
+    """One run inside a real build of ``world`` (no output files written): sub-step
+    seconds of the graph and clusters stages, and every stage's own figures."""
+    timers = Timers()
+    timers.install()
+    for owner, name in ((C, "build_tables"), (H, "households_table"),
+                        (S, "sharing_table"), (K, "shared_identifier_clusters")):
+        setattr(P, name, getattr(owner, name))  # the pipeline's own imports, timed too
+    project = native_project(world)
+    result = P.run_build(project, show_progress=False)
+    stages = {s.name: s for s in result.stages}
+    return {"world": world, "in_build": True,
+            "records_people": len(result.data.records[Layout.PEOPLE]),
+            "nodes": len(result.tables.nodes), "relationships": len(result.tables.relationships),
+            "stage_cpu": {name: s.cpu_seconds for name, s in stages.items()},
+            "stage_wall": {name: s.seconds for name, s in stages.items()},
+            "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
+            "main_cpu": dict(timers.main_cpu), "wall": dict(timers.wall),
+            "calls": dict(timers.calls),
+            "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
+
+
 def table(path: Path) -> None:
     """Print the runs of ``path`` side by side (by people records), with the growth
     exponent between the smallest and largest size, and N log N's for comparison."""
@@ -198,11 +230,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="pickle of the stages before the graph")
     parser.add_argument("--json", type=Path, help="append this run as a JSON line")
     parser.add_argument("--table", type=Path, help="print the runs of a JSON-lines file")
+    parser.add_argument("--in-build", action="store_true",
+                        help="time the sub-steps inside a real build (pipeline.run_build)")
     args = parser.parse_args()
     if args.table:
         table(args.table)
         return
-    run = measure(args.world, args.cache)
+    run = measure_in_build(args.world) if args.in_build else measure(args.world, args.cache)
     line = json.dumps(run)
     if args.json:
         with args.json.open("a") as handle:

@@ -308,14 +308,21 @@ def arrow_text(values: pd.Series) -> pa.Array:
 def _sorted_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Per value of a string column (a few distinct values, no nulls), the rank of its
     value among the distinct values in sorted order: ``pd.factorize(sort=True)``'s codes
-    without a Python string per row."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    encoded = column if pa.types.is_dictionary(column.type) else \
-        pc.dictionary_encode(column.cast(pa.string()))
-    values = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
-    rank = np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
-    return rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    without a Python string per row. Chunk by chunk: a coded chunk's codes are mapped
+    through its own few values (no chunks joined, no dictionaries unified)."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    encoded = [chunk if pa.types.is_dictionary(chunk.type) else
+               pc.dictionary_encode(chunk.cast(pa.string())) for chunk in chunks]
+    values = [chunk.dictionary.to_numpy(zero_copy_only=False).astype(object)
+              for chunk in encoded]
+    distinct = np.unique(np.concatenate(values)) if values else np.zeros(0, dtype=object)
+    out = np.empty(sum(len(chunk) for chunk in encoded), dtype=np.int64)
+    at = 0
+    for chunk, local in zip(encoded, values):
+        np.take(np.searchsorted(distinct, local).astype(np.int64),
+                chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)])
+        at += len(chunk)
+    return out
 
 
 def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarray,
@@ -368,7 +375,9 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     order = known[_relationship_order(start[known], type_code, end[known], len(nodes))]
     start_id, end_id = start[order], end[order]
     props = _plain_text(props.take(pa.array(order)))
-    keys = nodes.column("key")
+    # the keys in one chunk for the two gathers (a gather over a chunked column joins
+    # its chunks each time); the node table keeps its own chunks
+    keys = nodes.column("key").combine_chunks()
     rels = pa.table({"start_id": pa.array(start_id), "end_id": pa.array(end_id),
                      "start": keys.take(pa.array(start_id)), "end": keys.take(pa.array(end_id)),
                      **{name: props.column(name) for name in props.column_names}})

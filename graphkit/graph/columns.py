@@ -178,12 +178,27 @@ def entity_parts(frame: pd.DataFrame, display: pd.Series, resolution: Resolution
                           "entity_id": names["entity_id"], "name": names["name"],
                           "aliases": names["aliases"]})
     ents = resolution.entities
-    rels = pd.DataFrame({"start": f"Record:{layout.value}:" + _text(ents["record_id"]),
+    start, unique = record_rows(frame, ents["record_id"])
+    rels = pd.DataFrame({"start": start,
                          "end": ents["entity_id"].to_numpy(),
                          "type": _repeated(Rel.RESOLVED_TO.value, len(ents)),
                          "score": pd.to_numeric(ents["score"]).astype(float).to_numpy(),
-                         "evidence": _text(ents["evidence"]).to_numpy()})
-    return nodes, rels.drop_duplicates(["start", "end"])
+                         "evidence": _text(ents["evidence"]).to_numpy()}, index=ents.index)
+    return nodes, rels if unique else rels.drop_duplicates(["start", "end"])
+
+
+def record_rows(frame: pd.DataFrame, record_ids: pd.Series) -> tuple[np.ndarray, bool]:
+    """The row in ``frame`` (a layout's records, whose ``Record`` nodes are made in
+    frame order) of each of ``record_ids`` (-1: none; a repeated id: its first row), and
+    whether the rows are all distinct. By position when ``record_ids`` are the frame's
+    own ids in order and unique (resolution keeps them so), else by Arrow's hash lookup:
+    no node key text is made or looked up."""
+    own = pc.fill_null(arrow_text(frame["record_id"]), "")
+    ids = pc.fill_null(arrow_text(record_ids), "")
+    if len(own) == len(ids) and own.equals(ids) and \
+            pc.count_distinct(own).as_py() == len(own):
+        return np.arange(len(ids), dtype=np.int64), True
+    return _lookup(record_ids.fillna(""), own, np.arange(len(own), dtype=np.int64)), False
 
 
 def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
@@ -245,9 +260,28 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
                          "payer": _arrow_series(payer.filter(pa.array(keep)))})
     rows["company"] = map_distinct(rows["payer"], company).to_numpy()
     rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
-    rows["amount"] = pd.to_numeric(_text(payroll["amount"][keep]).replace("", "0")).to_numpy()
+    rows["amount"] = decimal_numbers(pc.fill_null(arrow_text(payroll["amount"]), "")
+                                     .filter(pa.array(keep)))
     rows["month"] = map_distinct(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
     return rows
+
+
+#: Plain decimals (up to 15 digits before the point and 2 after): parsed the same,
+#: correctly rounded, by Arrow's cast as by ``pd.to_numeric``
+_PLAIN_DECIMAL = r"^-?[0-9]{1,15}(\.[0-9]{0,2})?$"
+
+
+def decimal_numbers(text: pa.Array) -> np.ndarray:
+    """``pd.to_numeric`` of a text column, '' read as 0: by Arrow's cast (no Python
+    object per value) when every value is a plain decimal, else by pandas (the same
+    numbers, the same errors)."""
+    text = pc.if_else(pc.equal(text, ""), "0", text)
+    if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is not False:
+        numbers = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        if not pc.any(pc.match_substring(text, ".")).as_py():
+            numbers = numbers + 0.0  # integers only: pandas reads '-0' as the integer 0
+        return numbers
+    return pd.to_numeric(pd.Series(text.to_numpy(zero_copy_only=False))).to_numpy()
 
 
 def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.DataFrame:
@@ -263,7 +297,8 @@ def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.Dat
     rows = _key_rows(pd.Series(np.asarray(companies, dtype=object)), entity_keys)  # once
     totals = _payment_totals(payers.assign(company=rows[codes]), month)
     totals = totals.drop_duplicates(["company", "person"], keep="first")
-    period = (totals["first"] + ".." + totals["last"]).where(totals["first"].notna(), "")
+    period = _per_distinct_pair(totals["first"], totals["last"], lambda first, last: (
+        first + ".." + last).where(first.notna(), ""))
     pays = pd.DataFrame({"start": totals["company"], "end": totals["person"],
                          "type": Rel.PAYS.value, "amount": totals["amount"].round(2),
                          "currency": totals["currency"], "period": period,
@@ -275,6 +310,19 @@ def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.Dat
         np.repeat(np.arange(2, dtype=np.int8), [len(pays), len(works)]),
         categories=[Rel.PAYS.value, Rel.WORKS_FOR.value])
     return rels
+
+
+def _per_distinct_pair(first: pd.Series, second: pd.Series, func) -> np.ndarray:
+    """``func(first, second)`` (element-wise, on Series) computed on each distinct pair
+    once and spread to the rows (months: a few distinct pairs among many rows)."""
+    a, a_values = pd.factorize(first, use_na_sentinel=False)
+    b, b_values = pd.factorize(second, use_na_sentinel=False)
+    pairs, rows = np.unique(a.astype(np.int64) * (len(b_values) + 1) + b,
+                            return_inverse=True)
+    a_at, b_at = np.divmod(pairs, len(b_values) + 1)
+    out = func(pd.Series(np.asarray(a_values, dtype=object)[a_at], dtype=object),
+               pd.Series(np.asarray(b_values, dtype=object)[b_at], dtype=object))
+    return np.asarray(out, dtype=object)[rows.reshape(-1)]
 
 
 def _layout_column(layout: Layout, n: int) -> pd.Categorical:
@@ -292,6 +340,18 @@ def _ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
 def _key_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
     """The row of each value among ``keys`` (-1: not there), by Arrow's hash lookup."""
     return _lookup(values, keys, np.arange(len(keys), dtype=np.int64))
+
+
+def _leading_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
+    """``_key_rows(values, keys)`` when ``keys`` begin with the distinct values in order
+    of first appearance (the person nodes lead the entity nodes, made so by
+    ``entity_parts``): then each value's row is its first-seen code, found by one pass
+    over the values instead of a lookup of each among every key."""
+    codes, distinct = pd.factorize(values)
+    if (len(codes) and codes.min() < 0) or len(distinct) > len(keys) or not \
+            keys.slice(0, len(distinct)).equals(arrow_text(pd.Series(distinct))):
+        return _key_rows(values, keys)
+    return codes.astype(np.int64, copy=False)
 
 
 def _resolved_to_rows(rels: pd.DataFrame, resolution: Resolution,
@@ -352,7 +412,7 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     there; ``row``: the record's position in its layout's frame; -1 for people and
     companies, whose entities come from resolution). People come first, in the order of
     ``people.entities``. Integer rows, so that later steps look no entity key up again."""
-    person_rows = _key_rows(people.entities["entity_id"], entity_keys)
+    person_rows = _leading_rows(people.entities["entity_id"], entity_keys)
     company_rows = _key_rows(companies.entities["entity_id"], entity_keys)
     parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
                            "record_id": _ids(people.entities["record_id"]),
@@ -444,8 +504,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     node_kind = coded_text(kind_code[first], np.asarray(kinds, dtype=object))
     node_label = coded_text(kind_code[first], labels)
     node_values = pc.fill_null(arrow_text(identifiers["value"]).take(pa.array(first)), "")
-    by_key = pc.sort_indices(pc.binary_join_element_wise(
-        node_label.cast(pa.string()), node_values, ":"))
+    by_key = pa.array(labelled_key_order(kind_code[first], labels, node_values))
     node_values = node_values.take(by_key)
     node_label = node_label.take(by_key)
     by_key = by_key.to_numpy()
@@ -480,6 +539,32 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     return nodes, rels
 
 
+def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
+                       ) -> np.ndarray:
+    """The order of rows by their key text ``labels[codes] + ":" + values`` (byte order,
+    as ``pc.sort_indices`` of the joined text gives it), without making that text: rows
+    grouped by label in the labels' text order, then each label's values sorted alone
+    (shorter sorts over fewer rows). When a label is a prefix of another, the groups
+    would not follow the key order: the joined text is sorted then."""
+    names = [str(label) for label in labels]
+    if any(a != b and b.startswith(a) for a in names for b in names):
+        keys = pc.binary_join_element_wise(
+            pa.array(np.asarray(names, dtype=object)[codes], pa.string()), values, ":")
+        return pc.sort_indices(keys).to_numpy()
+    distinct = sorted(set(names))
+    rank = np.array([distinct.index(name) for name in names], dtype=np.int64)
+    row_rank = rank[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    by_label = np.argsort(row_rank, kind="stable")
+    bounds = np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    order = np.empty(len(codes), dtype=np.int64)
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        rows = by_label[lo:hi]
+        if hi - lo > 1:
+            rows = rows[pc.sort_indices(values.take(pa.array(rows))).to_numpy()]
+        order[lo:hi] = rows
+    return order
+
+
 def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
     """``array`` at ``rows`` (increasing): a slice, no copy, when they are one run (a
     layout's rows of the identifiers and of the owners usually are)."""
@@ -511,6 +596,8 @@ def review_relationships(people: Resolution) -> pd.DataFrame:
     if "decision" not in pairs.columns or pairs.empty:
         return pd.DataFrame(columns=["start", "end", "type"])
     review = pairs[pairs["decision"] == "review"]
+    if review.empty:  # no lookup table of every record made for nothing
+        return pd.DataFrame(columns=["start", "end", "type"])
     person_of = people.entities.set_index("record_id")["entity_id"]
     a = _text(review["record_id_l"]).map(person_of)
     b = _text(review["record_id_r"]).map(person_of)

@@ -1,0 +1,138 @@
+"""The graph stage's fast paths give what the plain computations they replace give, on
+real-format records (the demo's files, ingested) and on tricky inputs: identifier keys
+sorted per label, record rows by position, person rows from first-seen codes, payroll
+amounts by Arrow's cast, relationship type ranks chunk by chunk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from graphkit.graph.assemble import _sorted_codes, arrow_text, coded_text
+from graphkit.graph.columns import (
+    _key_rows,
+    _leading_rows,
+    decimal_numbers,
+    labelled_key_order,
+    record_rows,
+)
+from graphkit.ingest import ingest
+from graphkit.ingest.fields import STR
+from graphkit.ingest.project import native_project
+from graphkit.issues import IssueLog
+from graphkit.schema import ID_LABEL, IdKind, Layout
+
+
+@pytest.fixture(scope="module")
+def demo_data(demo_dir: Path):
+    project = native_project(demo_dir)
+    return ingest(project.sources, IssueLog(), settings=project.settings)
+
+
+def _sorted_keys(codes: np.ndarray, labels: np.ndarray, values: pa.Array) -> pa.Array:
+    """The joined key text, and its order as a plain sort gives it."""
+    keys = pc.binary_join_element_wise(
+        pa.array(labels[codes].tolist() if len(codes) else [], pa.string()), values, ":")
+    return keys.take(pc.sort_indices(keys))
+
+
+def test_labelled_key_order_sorts_the_demo_identifiers(demo_data) -> None:
+    ids = demo_data.identifiers
+    kind_code, kinds = pd.factorize(ids["kind"])
+    labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
+    assert len(set(labels)) < len(labels)  # kinds sharing a label (Document, Account)
+    values = pc.fill_null(arrow_text(ids["value"]), "")
+    order = labelled_key_order(kind_code, labels, values)
+    keys = pc.binary_join_element_wise(pa.array(labels[kind_code].tolist()), values, ":")
+    assert sorted(order.tolist()) == list(range(len(ids)))
+    assert keys.take(pa.array(order)).equals(_sorted_keys(kind_code, labels, values))
+
+
+@pytest.mark.parametrize("labels", [["Email", "Phone", "Document", "Document"],
+                                    ["IP", "IPv6", "I"],  # prefixes: the joined text
+                                    ["Address"]])
+@pytest.mark.parametrize("n", [0, 1, 300])
+def test_labelled_key_order_on_tricky_values(labels: list[str], n: int) -> None:
+    rng = np.random.default_rng(n)
+    labels = np.array(labels, dtype=object)
+    codes = rng.integers(0, len(labels), n)
+    values = pa.array(["".join(rng.choice(list("ab:Zé0 ~"), rng.integers(0, 5)))
+                       for _ in range(n)], pa.string())  # '' and ':' and non-ASCII
+    order = labelled_key_order(codes, labels, values)
+    keys = pc.binary_join_element_wise(
+        pa.array(labels[codes].tolist() if n else [], pa.string()), values, ":")
+    assert keys.take(pa.array(order, pa.int64())).equals(_sorted_keys(codes, labels, values))
+
+
+def _reference_rows(frame: pd.DataFrame, record_ids: pd.Series) -> list[int]:
+    first: dict[str, int] = {}
+    for i, rid in enumerate(frame["record_id"].fillna("").tolist()):
+        first.setdefault(rid, i)
+    return [first.get(rid, -1) for rid in record_ids.fillna("").tolist()]
+
+
+def test_record_rows_by_position_and_by_lookup(demo_data) -> None:
+    people = demo_data.records[Layout.PEOPLE]
+    same, unique = record_rows(people, people["record_id"])
+    assert unique and same.tolist() == list(range(len(people)))
+    shuffled = people["record_id"].sample(frac=1.0, random_state=3)
+    for ids in (shuffled, people["record_id"].iloc[5:40],
+                pd.Series(["nobody", *people["record_id"].iloc[:3]], dtype=STR)):
+        rows, unique = record_rows(people, ids)
+        assert not unique
+        assert rows.tolist() == _reference_rows(people, ids)
+    repeated = pd.DataFrame({"record_id": pd.Series(["a", "b", "a", None], dtype=STR)})
+    rows, unique = record_rows(repeated, repeated["record_id"])
+    assert not unique and rows.tolist() == [0, 1, 0, 3]
+
+
+def test_leading_rows_equal_the_key_lookup() -> None:
+    values = pd.Series(["person:b", "person:a", "person:b", "person:c"], dtype=object)
+    leading = pa.array(["person:b", "person:a", "person:c", "company:x"])
+    assert _leading_rows(values, leading).tolist() == [0, 1, 0, 2]
+    for keys in (pa.array(["company:x", "person:a", "person:b", "person:c"]),  # not leading
+                 pa.array(["person:b", "person:a"])):  # a value missing
+        assert _leading_rows(values, keys).tolist() == _key_rows(values, keys).tolist()
+    missing = pd.Series(["person:b", None], dtype=object)
+    assert _leading_rows(missing, leading).tolist() == _key_rows(missing, leading).tolist()
+
+
+def test_decimal_numbers_equal_to_numeric(demo_data) -> None:
+    amounts = demo_data.records[Layout.PAYROLL]["amount"]
+    text = pc.fill_null(arrow_text(amounts), "")
+    expected = pd.to_numeric(amounts.fillna("").replace("", "0")).to_numpy(dtype=float)
+    got = decimal_numbers(text)
+    assert got.dtype == np.float64 and np.array_equal(got.view(np.int64),
+                                                      expected.view(np.int64))
+    rng = np.random.default_rng(5)
+    plain = [f"{x:.{rng.integers(0, 3)}f}" for x in rng.uniform(-1e7, 1e12, 5000)]
+    for values in ([*plain, "", "-0", "7.", "0.5"], ["1e3", " 12", "12"], [],
+                   ["-0", "5", ""], ["-0.0", "5"]):  # '-0': the integer 0, or -0.0
+        expected = pd.to_numeric(pd.Series(values, dtype=object).replace("", "0"))
+        got = decimal_numbers(pa.array(values, pa.string()))
+        assert np.array_equal(np.asarray(got, dtype=float).view(np.int64),
+                              expected.to_numpy(dtype=float).view(np.int64))
+    with pytest.raises(ValueError):
+        decimal_numbers(pa.array(["12", "twelve"]))
+
+
+def test_sorted_codes_chunk_by_chunk_keep_the_text_order() -> None:
+    column = pa.chunked_array([
+        coded_text(np.array([1, 0, 1]), ["WORKS_FOR", "PAYS"]),
+        pa.array(["USES_IP", "PAYS"]).dictionary_encode(),
+        coded_text(np.array([0, 0]), ["RESOLVED_TO", "unused"]),
+    ])
+    plain = np.array(column.cast(pa.string()).to_pylist(), dtype=object)
+    codes = _sorted_codes(column)
+    ranks = pd.factorize(pd.Series(plain), sort=True)[0]
+    assert np.argsort(codes, kind="stable").tolist() == \
+        np.argsort(ranks, kind="stable").tolist()
+    assert (np.sign(codes[:, None] - codes[None, :]) ==
+            np.sign(ranks[:, None] - ranks[None, :])).all()
+    assert _sorted_codes(pa.array(["x", "b", "x"])).tolist() == [1, 0, 1]
+    assert _sorted_codes(pa.chunked_array([], pa.string())).tolist() == []
