@@ -2,10 +2,11 @@
 
 One object gives every view of what ``graphkit build`` wrote, each read on first use:
 the node and relationship tables (``nodes``, ``relationships``, ``entities``,
-``records``), the ranked rings with their ids as the build wrote them (``rings``), a
-neighbourhood of any entities as networkx (``neighbourhood``), records with their source
-file and line (``records_of``), the whole graph (``graph()``, for small builds), and pack
-queries (``query`` for one, ``session()`` for many over one engine).
+``records``), the uncertain pairs in review order (``review_pairs``), the ranked rings
+with their ids as the build wrote them (``rings``), a neighbourhood of any entities as
+networkx (``neighbourhood``), records with their source file and line (``records_of``),
+the whole graph (``graph()``, for small builds), and pack queries (``query`` for one,
+``session()`` for many over one engine).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from graphkit.graph.neighbourhood import entity_degree, neighbourhood
 from graphkit.graph.provenance import entities_of, records_of
 from graphkit.graph.tables import GraphTables, graph_from_tables
 from graphkit.issues import InputError
+from graphkit.resolve.review import REVIEW_FILE, REVIEW_PARQUET, review_frame
 from graphkit.rings.model import RingContext, Rings
 from graphkit.schema import Label
 from graphkit.settings import DEFAULT_SETTINGS, Settings
@@ -127,6 +129,20 @@ class Build:
     def records(self) -> pd.DataFrame:
         """Every ingested record with its source, file and line."""
         return self.nodes_of(Label.RECORD.value)
+
+    @property
+    def review_pairs(self) -> pd.DataFrame:
+        """The uncertain record pairs in review order (``review_pairs.parquet``: ``rank``,
+        ``decision`` "review" or "over_budget", ``record_id_l``, ``record_id_r``, ``score``,
+        ``refused_merge``, ``evidence``); builds made before that file read their
+        ``review_pairs.csv`` (as written for people), older ones have none."""
+        exact, csv = self.folder / REVIEW_PARQUET, self.folder / REVIEW_FILE
+        if exact.exists():
+            return pd.read_parquet(exact)
+        if csv.exists():
+            return pd.read_csv(csv, dtype={"record_id_l": str, "record_id_r": str},
+                               keep_default_na=False, na_values=[""])
+        return review_frame(None)
 
     # -- lookups -----------------------------------------------------------------------------
     @cached_property

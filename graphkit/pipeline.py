@@ -61,7 +61,7 @@ from graphkit.resolve import (
     resolve_companies_exact,
     resolve_people_exact,
 )
-from graphkit.resolve.review import OVER_BUDGET, REVIEW_FILE, review_lines, write_review_pairs
+from graphkit.resolve.review import OVER_BUDGET, review_lines, write_review_pairs
 from graphkit.rings import Rings, find_rings, sharing_table
 from graphkit.rings.clusters import ClusterResult, shared_identifier_clusters
 from graphkit.rings.model import rings_frame
@@ -389,7 +389,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
                              ignore_index=True)
         write_csv(entities, out / "entities.csv", safe)
         written.append(out / "entities.csv")
-        written.append(write_review_pairs(result.people.review, out / REVIEW_FILE, safe))
+        written += write_review_pairs(result.people.review, out, safe)
         entity_map = result_entities(result) if result.entity_map is None \
             else result.entity_map
         written.append(write_entities(entity_map, out))

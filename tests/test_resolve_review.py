@@ -29,6 +29,7 @@ from graphkit.resolve.review import (
     REVIEW,
     REVIEW_COLUMNS,
     REVIEW_FILE,
+    REVIEW_PARQUET,
     review_capacity,
     review_rank,
 )
@@ -153,6 +154,15 @@ def test_a_build_counts_lists_and_names_the_pairs_over_the_budget(world, tmp_pat
         REVIEW: queue.queued, OVER_BUDGET: queue.over_budget}
     report = (out / "report.html").read_text(encoding="utf-8")
     assert f"{queue.over_budget:,} further uncertain pairs over the review budget" in report
+    # the analyst API reads the same pairs with exact values (review_pairs.parquet) …
+    exact = queue.pairs.astype({"record_id_l": str, "record_id_r": str}).reset_index(drop=True)
+    assert_frame_equal(graphkit.open(out).review_pairs, exact, check_dtype=False)
+    # … and, for builds made before that file, the people's CSV
+    (out / REVIEW_PARQUET).unlink()
+    from_csv = graphkit.open(out).review_pairs
+    assert from_csv[["rank", "decision", "record_id_l", "record_id_r"]].equals(
+        exact[["rank", "decision", "record_id_l", "record_id_r"]].astype({"rank": int}))
+    assert np.allclose(from_csv["score"], exact["score"].astype(float))
     # only the queued pairs are drawn as POSSIBLY_SAME_AS between their entities
     entity = result.people.entity_of()
     nodes = result.tables.nodes.set_index("node_id")["key"]

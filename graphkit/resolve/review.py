@@ -32,8 +32,10 @@ OVER_BUDGET = "over_budget"
 #: Columns of ``review_pairs.csv`` (:attr:`ReviewQueue.pairs`).
 REVIEW_COLUMNS = ("rank", "decision", "record_id_l", "record_id_r", "score",
                   "refused_merge", "evidence")
-#: The build's file of the ranked band.
+#: The build's file of the ranked band (for people: spreadsheet-safe CSV).
 REVIEW_FILE = "review_pairs.csv"
+#: The same pairs with values exact, for programs (``graphkit.open(folder).review_pairs``).
+REVIEW_PARQUET = "review_pairs.parquet"
 
 
 def review_capacity(budget: float | None, n_records: int) -> int | None:
@@ -115,14 +117,24 @@ def review_lines(queue: ReviewQueue | None) -> list[str]:
     return [f"Review budget: {line}"] if line else []
 
 
-def write_review_pairs(queue: ReviewQueue | None, path: str | Path, safe: bool = True
-                       ) -> Path:
-    """Write the ranked band (queued pairs, then those over the budget) to ``path``."""
-    frame = queue.pairs if queue is not None else pd.DataFrame(columns=list(REVIEW_COLUMNS))
-    write_csv(frame, path, safe)
-    return Path(path)
+def review_frame(queue: ReviewQueue | None) -> pd.DataFrame:
+    """The ranked band of ``queue`` (``REVIEW_COLUMNS``; no rows without a queue)."""
+    return queue.pairs if queue is not None else pd.DataFrame(columns=list(REVIEW_COLUMNS))
 
 
-__all__ = ["OVER_BUDGET", "REVIEW", "REVIEW_COLUMNS", "REVIEW_FILE", "ReviewQueue",
-           "apply_budget", "review_capacity", "review_lines", "review_rank",
-           "write_review_pairs"]
+def write_review_pairs(queue: ReviewQueue | None, folder: str | Path, safe: bool = True
+                       ) -> list[Path]:
+    """Write the ranked band (queued pairs, then those over the budget) into ``folder``:
+    ``review_pairs.csv`` for people (``safe``: formula cells neutralised) and
+    ``review_pairs.parquet`` with values exact; returns both paths."""
+    folder = Path(folder)
+    frame = review_frame(queue)
+    write_csv(frame, folder / REVIEW_FILE, safe)
+    frame.astype({"record_id_l": str, "record_id_r": str}).to_parquet(
+        folder / REVIEW_PARQUET, index=False)
+    return [folder / REVIEW_FILE, folder / REVIEW_PARQUET]
+
+
+__all__ = ["OVER_BUDGET", "REVIEW", "REVIEW_COLUMNS", "REVIEW_FILE", "REVIEW_PARQUET",
+           "ReviewQueue", "apply_budget", "review_capacity", "review_frame", "review_lines",
+           "review_rank", "write_review_pairs"]
