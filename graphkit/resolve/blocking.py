@@ -49,6 +49,13 @@ are other people (shared household or office contacts: a property of the data, n
 chance two records share a date of birth, a street line or a similar name). Measured on
 Faker people (``bench/scale_resolve.py``): 0.46–0.47 pairs per record at 20k, 100k, 300k and
 1M people (true pairs ~0.33 of it).
+
+**Common blocks** (``chance_partners``, :data:`SPLIT_KEYS`): where names and postcodes
+do not grow with the records (short name lists), a name token's block in a postcode
+grows like ``N`` and its chance partners, sharing a token, pass the similar-name check.
+A name-with-context block that chance alone would fill with ``chance_partners`` records
+is split by a second key (the date of birth; the postcode) before any sorted
+neighbourhood, so such chance partners per record stay below that number at any ``N``.
 """
 
 from __future__ import annotations
@@ -85,7 +92,8 @@ class Blocking:
     ``skipped_blocks``: blocks over ``max_block`` records (windowed, or skipped when no
     sort order is given); ``windowed_blocks``: blocks refined by sorted neighbourhoods;
     ``uncorroborated``: distinct pairs dropped for want of a second, independent key
-    (see :data:`KEY_POINTS`)."""
+    (see :data:`KEY_POINTS`); ``split_blocks``: blocks that chance would fill, split by
+    a second key (:data:`SPLIT_KEYS`)."""
 
     left: np.ndarray
     right: np.ndarray
