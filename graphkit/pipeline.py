@@ -128,7 +128,8 @@ def resolve_people(people: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS,
                    max_block=settings.resolve_max_block, window=settings.resolve_window,
                    compare=compare, workers=settings.resolve_workers,
                    prepare_with=compare.prepare if compare is not None else None,
-                   review_budget=settings.review_budget)
+                   review_budget=settings.review_budget,
+                   chance_partners=settings.resolve_chance_partners)
 
 
 def load_sanctions(project: Project, log: IssueLog | None = None) -> pd.DataFrame:

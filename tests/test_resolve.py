@@ -33,6 +33,7 @@ from graphkit.resolve.model import (
 )
 from graphkit.resolve.prepare import prepare
 from graphkit.schema import NATIVE_COLUMNS, Layout
+from graphkit.settings import DEFAULT_SETTINGS
 
 
 def _people(demo_dir) -> pd.DataFrame:
@@ -231,17 +232,25 @@ def _namesakes(n: int, seed: int = 5) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_large_blocks_are_windowed_so_pairs_per_record_stay_bounded():
+@pytest.mark.parametrize("chance_partners", [0, DEFAULT_SETTINGS.resolve_chance_partners])
+def test_large_blocks_are_windowed_so_pairs_per_record_stay_bounded(chance_partners):
+    # with chance_partners 0 the common blocks are windowed; by default they are split
+    # by the date of birth first (blocking.SPLIT_KEYS)
     per_record = []
     for n in (2000, 6000):
         features = prepare(_namesakes(n))
-        blocking = block(features)
-        assert sum(blocking.windowed_blocks.values()) >= 1  # "john smith" was not skipped
+        blocking = block(features, chance_partners=chance_partners)
+        refined = sum(blocking.windowed_blocks.values()) + sum(blocking.split_blocks.values())
+        assert refined >= 1  # "john smith" was not skipped
         pairs = set(zip(blocking.left.tolist(), blocking.right.tolist()))
         assert (0, n) in pairs  # the duplicate (same name and dob) is still a candidate
         per_record.append(blocking.pairs_per_record(len(features)))
     # each large block gives at most 3 orders x window pairs per record
-    assert per_record[1] <= per_record[0] * 1.1 and per_record[1] < 3 * 3 * DEFAULT_WINDOW
+    assert per_record[1] < 3 * 3 * DEFAULT_WINDOW
+    if chance_partners:  # split by date of birth: the namesakes make (almost) no pairs
+        assert max(per_record) < 0.05
+    else:
+        assert per_record[1] <= per_record[0] * 1.1
 
 
 def test_sort_based_uniques_equal_numpy():

@@ -8,10 +8,12 @@ import functools
 import numpy as np
 import pandas as pd
 
+import graphkit
 from graphkit.resolve import blocking
 from graphkit.resolve.blocking import KEY_POINTS, MIN_POINTS, NAME_KEYS, block
 from graphkit.resolve.prepare import prepare
 from graphkit.schema import NATIVE_COLUMNS, Layout
+from graphkit.settings import DEFAULT_SETTINGS
 
 _FIRST = ["James", "Mary", "John", "Linda", "Robert", "Susan", "Michael", "Karen", "David",
           "Nancy", "William", "Lisa", "Richard", "Betty", "Joseph", "Helen", "Thomas",
@@ -182,3 +184,103 @@ def test_near_id_blocks_are_the_same_read_as_numerals_or_as_strings(monkeypatch)
         assert np.array_equal(pairs, string_pairs)
         assert large == string_large
     assert as_numerals[0][1] > 0
+
+
+def _town_file(folder, n_people: int, seed: int = 5) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
+    """A people.csv of ``n_people`` people whose names come from the world's short lists
+    and who live in ten postcodes (so a name token's block in a postcode grows with the
+    people, as in ``bench/world.py``), with contacts and street numbers of their own;
+    every 50th person has a second record (an applicant): a typo in the first name, no
+    e-mail, another street and national id. Read back by the ``people`` loader; returns
+    the records and the true pairs of record ids."""
+    from graphkit.ingest import ingest
+    from graphkit.ingest.spec import load_spec
+    from graphkit.issues import IssueLog
+    from graphkit.world.base import FIRST, LAST
+
+    rng = np.random.default_rng(seed)
+    first = np.asarray(FIRST, dtype=object)[rng.integers(0, len(FIRST), n_people)]
+    last = np.asarray(LAST, dtype=object)[rng.integers(0, len(LAST), n_people)]
+    dob = (pd.Timestamp("1960-01-01") + pd.to_timedelta(rng.integers(0, 15_000, n_people),
+                                                         unit="D")).strftime("%Y-%m-%d")
+    frame = pd.DataFrame({
+        "record_id": [f"P{i:06d}" for i in range(n_people)], "role": "employee",
+        "first_name": first, "last_name": last, "dob": dob,
+        "email": [f"person{i}@example.com" for i in range(n_people)],
+        "street": [f"{i + 1} Cedar Lane" for i in range(n_people)],
+        "postcode": [f"{78700 + p}" for p in rng.integers(0, 10, n_people)],
+        "country": "US", "national_id": [f"{100_000_000 + i * 7_919}" for i in
+                                         range(n_people)], "source": "hris"})
+    twins = frame.iloc[::50].copy()
+    twins["record_id"] = twins["record_id"] + "A"
+    twins["first_name"] = twins["first_name"].str[:-1] + "y"  # Emma -> Emmy
+    twins["email"] = ""
+    twins["street"] = [f"{i + 1} Oak Street" for i in range(len(twins))]
+    twins["national_id"] = [f"{900_000_000 + i}" for i in range(len(twins))]
+    rows = pd.concat([frame, twins], ignore_index=True)
+    path = folder / f"people-{n_people}.csv"
+    rows.reindex(columns=list(NATIVE_COLUMNS[Layout.PEOPLE]), fill_value="").to_csv(
+        path, index=False)
+    people = ingest([(str(path), load_spec("people"))], IssueLog()).records[Layout.PEOPLE]
+    truth = set(zip(frame["record_id"].iloc[::50], twins["record_id"]))
+    return people, truth
+
+
+def test_common_name_blocks_are_split_so_namesakes_stay_flat_and_twins_are_found(tmp_path):
+    # A name token in a busy postcode makes a block that grows with the people (mean
+    # ~16 records at 12,000 people): chance would fill it, so it is split by the date of
+    # birth. Candidates per record then stay flat while, windowed as before
+    # (chance_partners 0), they grow; the applicant twins (same name token, postcode and
+    # birth date) are candidates and merged either way.
+    per_record, windowed = [], []
+    for n_people in (3_000, 12_000):
+        people, truth = _town_file(tmp_path, n_people)
+        features = prepare(people)
+        ids = features.frame["record_id"].to_numpy()
+        split = block(features)
+        assert split.split_blocks["phonetic_token+postcode"] > 0
+        plain = block(features, chance_partners=0)
+        assert plain.split_blocks == {}
+        for found in (split, plain):
+            pairs = {tuple(sorted(p)) for p in zip(ids[found.left], ids[found.right])}
+            assert truth <= pairs
+        per_record.append(split.pairs_per_record(len(features)))
+        windowed.append(plain.pairs_per_record(len(features)))
+    assert windowed[1] > windowed[0] * 1.5  # namesakes confirmed by a similar name
+    assert per_record[1] <= per_record[0] * 1.1
+    assert per_record[1] < windowed[1] / 3
+    merged = []
+    for chance_partners in (0, DEFAULT_SETTINGS.resolve_chance_partners):
+        result = graphkit.resolve(people, chance_partners=chance_partners)
+        entity = dict(zip(result.entities.record_id, result.entities.entity_id))
+        merged.append({pair for pair in truth if entity[pair[0]] == entity[pair[1]]})
+    # the twins the model merges (name, birth date and postcode agree; most of them)
+    # are merged alike with and without the split
+    assert len(merged[0]) > len(truth) / 2
+    assert merged[1] >= merged[0]
+
+
+def test_split_common_blocks_keeps_rare_names_whole():
+    # token codes 0 (common: 20 records) and 1 (rare: the 3 records of one person), all
+    # in context 0 of 23 records; the second key is each record's birth date
+    codes = np.r_[np.zeros(20, dtype=np.int64), np.ones(3, dtype=np.int64)]
+    positions = np.arange(23)
+    context = np.zeros(23, dtype=np.int64)
+    second = np.r_[np.arange(20) % 4, [7, 8, 9]]
+    keys, split = blocking.split_common_blocks(positions, codes, context, 1, second, 2.0,
+                                               max_block=8)
+    assert split == 1
+    assert len(set(keys[:20].tolist())) == 4  # the common block in four birth dates
+    assert len(set(keys[20:].tolist())) == 1  # the rare name stays one block
+    # expected fill 20 * 23 / 23 = 20 records: below a threshold of 21 nothing splits
+    keys, split = blocking.split_common_blocks(positions, codes, context, 1, second, 21.0)
+    assert split == 0 and len(set(keys.tolist())) == 2
+
+
+def test_a_build_made_before_the_chance_split_counts_as_never_splitting():
+    from graphkit.nightly.diff import settings_differences
+
+    new = DEFAULT_SETTINGS.to_dict()
+    old = {k: v for k, v in new.items() if k != "resolve_chance_partners"}
+    assert settings_differences(old, new) == [
+        f"resolve_chance_partners: 0 → {new['resolve_chance_partners']!r}"]

@@ -48,7 +48,8 @@ class SettingsDiffer(ValueError):
 
 #: Settings whose default is not what builds made before the setting existed did: a build
 #: that does not record one of these behaved as the value given here.
-BEFORE_SETTING = {"review_budget": None}  # no cap on the review queue
+BEFORE_SETTING = {"review_budget": None,  # no cap on the review queue
+                  "resolve_chance_partners": 0}  # common blocks never split
 
 
 def settings_differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:

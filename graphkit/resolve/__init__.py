@@ -39,7 +39,12 @@ import numpy as np
 import pandas as pd
 
 from graphkit.nightly.ids import entity_roots
-from graphkit.resolve.blocking import DEFAULT_MAX_BLOCK, DEFAULT_WINDOW, block
+from graphkit.resolve.blocking import (
+    DEFAULT_CHANCE_PARTNERS,
+    DEFAULT_MAX_BLOCK,
+    DEFAULT_WINDOW,
+    block,
+)
 from graphkit.resolve.cluster import cluster_pairs
 from graphkit.resolve.compare import LEVELS, MISSING, compare_pairs
 from graphkit.resolve.exact import (
@@ -91,7 +96,8 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
             prepare_with: Callable | None = None,
             workers: int = DEFAULT_SETTINGS.resolve_workers,
             name_frequency: bool = True,
-            review_budget: float | None = DEFAULT_SETTINGS.review_budget) -> Resolution:
+            review_budget: float | None = DEFAULT_SETTINGS.review_budget,
+            chance_partners: float | None = DEFAULT_CHANCE_PARTNERS) -> Resolution:
     """Resolve person records (native ``people.csv`` columns) into entities.
 
     Blocks over ``max_block`` records are windowed (each record paired with its
@@ -110,6 +116,9 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     ``review_budget``: uncertain pairs queued for review per 1,000 records (None or 0: no
     cap); the band is ranked (:mod:`~graphkit.resolve.review`) and the pairs below the
     budget keep decision ``over_budget``, apart. ``Resolution.review`` holds the ranking.
+    ``chance_partners``: blocks of name-with-context keys that chance would fill with this
+    many records are split by a second key (:data:`~graphkit.resolve.blocking.SPLIT_KEYS`;
+    None or 0: never).
     """
     clock = _Clock()
     workers = thread_count(workers)
@@ -119,7 +128,7 @@ def resolve(people: pd.DataFrame, merge: float = DEFAULT_MERGE, review: float = 
     with ThreadPoolExecutor(max_workers=1) as aside:
         # u's random pairs need only the features: compared while blocking runs
         random_future = aside.submit(random_pair_counts, features) if workers > 1 else None
-        blocking = block(features, max_block, window)
+        blocking = block(features, max_block, window, chance_partners=chance_partners)
         clock.lap("block")
         levels = (compare or compare_pairs)(features, blocking.left, blocking.right)
         clock.lap("compare")

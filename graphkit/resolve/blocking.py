@@ -49,6 +49,13 @@ are other people (shared household or office contacts: a property of the data, n
 chance two records share a date of birth, a street line or a similar name). Measured on
 Faker people (``bench/scale_resolve.py``): 0.46–0.47 pairs per record at 20k, 100k, 300k and
 1M people (true pairs ~0.33 of it).
+
+**Common blocks** (``chance_partners``, :data:`SPLIT_KEYS`): where names and postcodes
+do not grow with the records (short name lists), a name token's block in a postcode
+grows like ``N`` and its chance partners, sharing a token, pass the similar-name check.
+A name-with-context block that chance alone would fill with ``chance_partners`` records
+is split by a second key (the date of birth; the postcode) before any sorted
+neighbourhood, so such chance partners per record stay below that number at any ``N``.
 """
 
 from __future__ import annotations
@@ -71,6 +78,9 @@ from graphkit.settings import DEFAULT_SETTINGS
 DEFAULT_MAX_BLOCK = DEFAULT_SETTINGS.resolve_max_block
 #: Neighbours each record of a large block is paired with, in each sort order.
 DEFAULT_WINDOW = DEFAULT_SETTINGS.resolve_window
+#: Blocks of name-with-context keys that chance would fill with this many records are
+#: split by a second key (:data:`SPLIT_KEYS`).
+DEFAULT_CHANCE_PARTNERS = DEFAULT_SETTINGS.resolve_chance_partners
 
 
 @dataclass
@@ -82,7 +92,8 @@ class Blocking:
     ``skipped_blocks``: blocks over ``max_block`` records (windowed, or skipped when no
     sort order is given); ``windowed_blocks``: blocks refined by sorted neighbourhoods;
     ``uncorroborated``: distinct pairs dropped for want of a second, independent key
-    (see :data:`KEY_POINTS`)."""
+    (see :data:`KEY_POINTS`); ``split_blocks``: blocks that chance would fill, split by
+    a second key (:data:`SPLIT_KEYS`)."""
 
     left: np.ndarray
     right: np.ndarray
@@ -90,6 +101,7 @@ class Blocking:
     skipped_blocks: dict[str, int] = field(default_factory=dict)
     windowed_blocks: dict[str, int] = field(default_factory=dict)
     uncorroborated: int = 0
+    split_blocks: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.left)
@@ -116,7 +128,7 @@ def blocking_keys(features: Features) -> dict[str, tuple[np.ndarray, np.ndarray]
     dob = _field_codes(features, "dob")
     postcode = _field_codes(features, "postcode")
     street_number = _value_codes(f["street_number"])
-    house = _joined(street_number, _field_codes(features, "postcode_characters"))
+    house = _field_codes(features, "house")
     first = np.full(len(distinct_names) + 1, _WIDE - 1, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, parent[1:] != parent[:-1]]) if len(parent) else \
         np.empty(0, dtype=np.int64)
@@ -348,6 +360,20 @@ KEY_POINTS: dict[str, int] = {
 NEAR_KEYS: dict[str, str] = {"national_id_near": "national_id"}
 #: Keys that count once together: they all say "the same name" (with the birth year).
 NAME_KEYS = ("name", "phonetic_token_pair+birth_year")
+#: Name-with-context keys that adapt to how common their values are: ``(context,
+#: scale, second)``, the key being ``name part + context code * scale``. A block that
+#: chance alone would fill with ``chance_partners`` records or more (how many records
+#: hold its name part times how many hold its context, over the key's records: a common
+#: name token in a busy postcode, a common birth date and initial) is split by the
+#: ``second`` key, a fact the key did not match and that corroborates its pairs (see
+#: :func:`block`), before any sorted neighbourhood. Its chance namesakes, which grow
+#: with the records, then need that fact too; a block of duplicates of one person (few
+#: records, rare among the others) stays whole.
+SPLIT_KEYS: dict[str, tuple[str, int, str]] = {
+    "phonetic_token+postcode": ("postcode", 1, "dob"),
+    "phonetic_token+street_number+postcode_characters": ("house", 1, "dob"),
+    "dob+phonetic_initial": ("dob", _WIDE, "postcode"),
+}
 #: Points a candidate pair needs when blocking corroborates.
 MIN_POINTS = 2
 #: Jaro–Winkler similarity of two whole name keys that corroborates a weak pair.
@@ -373,6 +399,11 @@ def _field_codes(features: Features, column: str) -> np.ndarray:
             anagrams = _value_codes(pd.Series(["".join(sorted(v)) for v in distinct.tolist()],
                                               dtype=object))
             cache[column] = np.r_[anagrams, -1][codes]  # -1 stays -1
+        elif column == "birth_year":
+            cache[column] = _year_codes(features.frame["dob"])
+        elif column == "house":  # street number and postcode characters
+            cache[column] = _joined(_value_codes(features.frame["street_number"]),
+                                    _field_codes(features, "postcode_characters"))
         elif column == "street":  # split once per distinct address
             codes, distinct = value_codes(features.frame["address"])
             lines = pc.list_element(pc.split_pattern(_strings(distinct), "|", max_splits=1), 0)
@@ -383,7 +414,8 @@ def _field_codes(features: Features, column: str) -> np.ndarray:
 
 
 def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
-          window: int = DEFAULT_WINDOW, corroborate: bool = True) -> Blocking:
+          window: int = DEFAULT_WINDOW, corroborate: bool = True,
+          chance_partners: float | None = DEFAULT_CHANCE_PARTNERS) -> Blocking:
     """Candidate pairs from every blocking key, each pair once; with ``corroborate``,
     only pairs whose shared keys are worth :data:`MIN_POINTS` (see the module
     docstring). Corroborating, the name keys make no pairs of their own: a pair that the
@@ -395,6 +427,7 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     by_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
     windowed: dict[str, int] = {}
+    split: dict[str, int] = {}
     keys = blocking_keys(features)
     makers = [k for k in keys if not (corroborate and k in NAME_KEYS)] + list(NEAR_KEYS)
     for bit, name in enumerate(makers):
@@ -404,6 +437,11 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
             by_key[name] = len(found)
         else:
             positions, key_codes = keys[name]
+            if corroborate and name in SPLIT_KEYS and chance_partners:
+                context, scale, second = SPLIT_KEYS[name]
+                key_codes, split[name] = split_common_blocks(
+                    positions, key_codes, _field_codes(features, context), scale,
+                    _field_codes(features, second), chance_partners, max_block)
             found, by_key[name], large = _pairs_within_blocks(
                 positions, key_codes, max_block, n, orders, window)
             found = unique_codes(found)
@@ -412,7 +450,7 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
         codes.append(found * _KEY_SLOTS + bit)
     tagged = np.sort(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
     if len(tagged) == 0:
-        return Blocking(tagged, tagged.copy(), by_key, skipped, windowed)
+        return Blocking(tagged, tagged.copy(), by_key, skipped, windowed, split_blocks=split)
     pair = tagged // _KEY_SLOTS
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
     unique = pair[starts]
@@ -450,7 +488,45 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     keep[weak[named]] = True
     unique = unique[keep]
     return Blocking(unique // n, unique % n, by_key, skipped, windowed,
-                    int(len(keep) - keep.sum()))
+                    int(len(keep) - keep.sum()), split)
+
+
+def split_common_blocks(positions: np.ndarray, codes: np.ndarray, context: np.ndarray,
+                        scale: int, second: np.ndarray, chance_partners: float,
+                        max_block: int = DEFAULT_MAX_BLOCK) -> tuple[np.ndarray, int]:
+    """Keys ``codes`` (of records ``positions``; a key is ``name part + context[record]
+    * scale``) with every block of at least two records that chance would fill with
+    ``chance_partners`` records or more split by a ``second`` key: its records re-keyed
+    by (key, ``second`` code of the record; -1, a missing value, is a group of its own).
+    Chance fills a block with ``count(name part) * count(context) / len(codes)``
+    records (counted over the key's records): how many hold its name token times the
+    share of records in its postcode; a name part held by at most ``max_block`` records
+    (a rare name, duplicates of one person) never makes a block common. Returns
+    the new keys (equal exactly when the records share a block after the split) and the
+    number of blocks split."""
+    if len(codes) == 0:
+        return codes, 0
+    ctx = context[positions]
+    block_of, sizes = _dense_groups(codes)
+    name_of, name_counts = _dense_groups(codes - ctx * scale)
+    ctx_of, ctx_counts = _dense_groups(ctx)
+    held = name_counts[name_of]
+    expected = held * ctx_counts[ctx_of] / len(codes)
+    common = (expected >= chance_partners) & (held > max_block) & (sizes[block_of] >= 2)
+    radix = int(second.max()) + 2 if len(second) else 1
+    part = np.where(common, second[positions] + 1, 0)  # 0: whole, or the missing value
+    split = np.count_nonzero(np.bincount(block_of[common], minlength=len(sizes)))
+    return block_of * radix + part, int(split)
+
+
+def _dense_groups(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A dense group number per value (equal values, equal numbers; by a sort) and the
+    size of every group."""
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    group = np.empty(len(codes), dtype=np.int64)
+    group[order] = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]]) - 1
+    return group, np.bincount(group)
 
 
 def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
