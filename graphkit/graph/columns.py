@@ -420,7 +420,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     owner = np.full(len(identifiers), -1, dtype=np.int64)
     record = np.full(len(identifiers), -1, dtype=np.int64)
     offset = 0
-    for name, rows in owners.groupby("layout", sort=True).indices.items():
+    for name, rows in owners.groupby("layout", sort=True, observed=True).indices.items():
         found_layout = np.flatnonzero(np.asarray(layouts) == name)
         if not len(found_layout):
             offset += len(rows)
