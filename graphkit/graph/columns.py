@@ -113,7 +113,9 @@ def _arrow_strings(series: pd.Series) -> pa.Array:
         # the characters and offsets stay where they are (no copy of the column)
         return pa.Array.from_buffers(pa.string(), len(array),
                                      [present.buffers()[1], *array.buffers()[1:]])
-    return pc.if_else(present, array, pa.scalar(None, pa.string()))
+    # nulls as an array, not a null scalar: before pyarrow 24 ``if_else`` with a null scalar
+    # garbles a sliced string array (apache/arrow#49410)
+    return pc.if_else(present, array, pa.nulls(len(array), pa.string()))
 
 
 def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Table]]:
@@ -478,7 +480,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     owner = np.full(len(identifiers), -1, dtype=np.int64)
     record = np.full(len(identifiers), -1, dtype=np.int64)
     offset = 0
-    for name, rows in owners.groupby("layout", sort=True).indices.items():
+    for name, rows in owners.groupby("layout", sort=True, observed=True).indices.items():
         found_layout = np.flatnonzero(np.asarray(layouts) == name)
         if not len(found_layout):
             offset += len(rows)

@@ -9,6 +9,7 @@ yEd, ``networkx.read_graphml``; ``graphkit.load`` on old builds).
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,11 +172,17 @@ def write_graph_json(source: GraphSource, path: str | Path, batch_rows: int = BA
         out.write("]}\n")
 
 
+def graph_from_json(data: dict) -> nx.MultiDiGraph:
+    """The graph of a parsed graph.json document (relationships under ``"edges"``)."""
+    # networkx 3.4 renamed node_link_graph's keyword ``link`` to ``edges`` (3.6 dropped ``link``)
+    keyword = "edges" if "edges" in inspect.signature(nx.node_link_graph).parameters else "link"
+    return nx.node_link_graph(data, directed=True, multigraph=True, **{keyword: "edges"})
+
+
 def read_graph_json(path: str | Path) -> nx.MultiDiGraph:
     """Read a graph written by :func:`write_graph_json` (small graphs: read whole)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+    return graph_from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-__all__ = ["GRAPH_JSON", "graph_batches", "read_graph_json", "write_graph_json",
+__all__ = ["GRAPH_JSON", "graph_batches", "graph_from_json", "read_graph_json", "write_graph_json",
            "write_graphml"]

@@ -18,7 +18,10 @@ from graphkit.distinct import map_distinct
 from graphkit.ingest.spec import ColumnRule
 from graphkit.issues import IssueLog
 
-STR = pd.StringDtype("pyarrow", na_value=np.nan)
+try:
+    STR = pd.StringDtype("pyarrow", na_value=np.nan)
+except TypeError:  # pandas < 2.3 names the same dtype (NaN for missing) "pyarrow_numpy"
+    STR = pd.StringDtype("pyarrow_numpy")
 
 _MONEY = re.compile(r"[,\s$€£]")
 _TRUE = {"true", "t", "yes", "y", "1"}

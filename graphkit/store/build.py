@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -24,6 +23,7 @@ from graphkit.graph import (
     GraphTables,
     tables_from_graph,
 )
+from graphkit.graph.files import graph_from_json
 from graphkit.issues import InputError
 
 MANIFEST = "manifest.json"
@@ -102,8 +102,7 @@ def read_build(folder: str | Path) -> Build:
     files = _data_files(folder)
     blobs = [p.read_bytes() for p in files]
     if files[0].name == GRAPH_JSON:
-        graph = nx.node_link_graph(json.loads(blobs[0].decode("utf-8")), directed=True,
-                                   multigraph=True, edges="edges")
+        graph = graph_from_json(json.loads(blobs[0].decode("utf-8")))
         tables = tables_from_graph(graph)
     else:
         tables = _tables_from_parquet(blobs)
