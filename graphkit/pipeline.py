@@ -244,8 +244,10 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
     prior_read = reading.submit(previous_state, previous if reuse else None)
     reading.shutdown(wait=False)  # the thread ends with the read
     with stages.stage("ingest") as st:
-        data = ingest(project.sources, log, settings=project.settings, reader=reader)
-        reader.finish_writes()  # the ingest cache's writing ends in this stage
+        try:
+            data = ingest(project.sources, log, settings=project.settings, reader=reader)
+        finally:  # the cache's writing ends in this stage, also when a file is refused
+            reader.finish_writes()  # (its staging folder is never removed under a writer)
         prior, notes = prior_read.result()
         st.rows_in = sum(data.count().values())
         st.rows_out = st.rows_in + len(data.identifiers)
