@@ -38,8 +38,9 @@ class Settings:
     #: resolution: a block of a name-with-context key (name token and postcode, birth date
     #: and initial) that chance alone would fill with this many records (how common the
     #: token times how common the postcode, over the records) is split by a second key
-    #: (birth year; postcode), so chance namesakes per record stay bounded as the records
-    #: grow (``graphkit.resolve.blocking.SPLIT_KEYS``); 0: never split
+    #: (date of birth, day and month in either order; postcode), so chance namesakes
+    #: per record stay bounded as the records grow (``graphkit.resolve.blocking.
+    #: SPLIT_KEYS``; a record without that key joins every part); 0: never split
     resolve_chance_partners: float = 2.0
     #: resolution: threads it may use (0: the cores available, at most 4; 1: none);
     #: the entities and pairs are the same for any count

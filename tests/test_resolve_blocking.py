@@ -267,14 +267,75 @@ def test_split_common_blocks_keeps_rare_names_whole():
     positions = np.arange(23)
     context = np.zeros(23, dtype=np.int64)
     second = np.r_[np.arange(20) % 4, [7, 8, 9]]
-    keys, split = blocking.split_common_blocks(positions, codes, context, 1, second, 2.0,
-                                               max_block=8)
-    assert split == 1
+    where, keys, split = blocking.split_common_blocks(positions, codes, context, 1, second,
+                                                      2.0, max_block=8)
+    assert split == 1 and where.tolist() == positions.tolist()
     assert len(set(keys[:20].tolist())) == 4  # the common block in four birth dates
     assert len(set(keys[20:].tolist())) == 1  # the rare name stays one block
     # expected fill 20 * 23 / 23 = 20 records: below a threshold of 21 nothing splits
-    keys, split = blocking.split_common_blocks(positions, codes, context, 1, second, 21.0)
+    where, keys, split = blocking.split_common_blocks(positions, codes, context, 1, second,
+                                                      21.0)
     assert split == 0 and len(set(keys.tolist())) == 2
+
+
+def test_a_record_without_the_second_key_joins_every_part_of_its_common_block():
+    # the common block of the test above, records 0 and 5 missing their birth date
+    codes = np.r_[np.zeros(20, dtype=np.int64), np.ones(3, dtype=np.int64)]
+    positions = np.arange(23)
+    second = np.r_[np.arange(20) % 4, [7, 8, 9]]
+    second[[0, 5]] = -1
+    where, keys, split = blocking.split_common_blocks(
+        positions, codes, np.zeros(23, dtype=np.int64), 1, second, 2.0, max_block=8)
+    assert split == 1
+    blocks: dict[int, set[int]] = {}
+    for record, key in zip(where.tolist(), keys.tolist()):
+        blocks.setdefault(key, set()).add(record)
+    # four parts by birth date, each holding records 0 and 5 too; the rare name whole
+    assert sorted(map(sorted, blocks.values())) == sorted(
+        [sorted({0, 5} | {r for r in range(20) if second[r] == year}) for year in range(4)]
+        + [[20, 21, 22]])
+    # a block whose records all miss the second key stays whole
+    where, keys, _ = blocking.split_common_blocks(
+        positions[:20], codes[:20], np.zeros(20, dtype=np.int64), 1,
+        np.full(20, -1), 2.0, max_block=8)
+    assert sorted(where.tolist()) == list(range(20)) and len(set(keys.tolist())) == 1
+
+
+def test_a_duplicate_without_a_birth_date_or_with_its_day_and_month_swapped_is_found(
+        tmp_path):
+    """Each person of a town of short-list names has a second record with the same name
+    and postcode and nothing else but a date of birth missing or with its day and month
+    swapped: the common blocks are split, and every such pair is still a candidate."""
+    rng = np.random.default_rng(5)
+    first = ["Min", "Jin", "Hana", "Sora", "Yuna", "Joon", "Hyun", "Seo"]
+    last = ["Kim", "Lee", "Park", "Choi", "Jung", "Kang"]
+    rows = []
+    for i in range(1500):
+        name = (first[i % len(first)], last[(i // len(first)) % len(last)])
+        post = f"PC{rng.integers(0, 3)}"
+        dob = f"19{rng.integers(50, 99)}-{rng.integers(1, 13):02d}-{rng.integers(13, 29):02d}"
+        rows.append((f"A{i}", *name, dob, post))
+        if i % 3 == 0:
+            y, m, d = dob.split("-")
+            other = "" if i % 2 else f"{y}-{d}-{m}"  # missing, or day and month swapped
+            rows.append((f"B{i}", *name, other, post))
+    from graphkit.ingest import ingest
+    from graphkit.ingest.spec import load_spec
+    from graphkit.issues import IssueLog
+
+    people = pd.DataFrame(rows, columns=["record_id", "first_name", "last_name", "dob",
+                                         "postcode"])
+    path = tmp_path / "people.csv"
+    people.reindex(columns=list(NATIVE_COLUMNS[Layout.PEOPLE]), fill_value="").to_csv(
+        path, index=False)
+    records = ingest([(str(path), load_spec("people"))], IssueLog()).records[Layout.PEOPLE]
+    features = prepare(records)
+    split = blocking.block(features, chance_partners=2.0)
+    assert split.split_blocks["phonetic_token+postcode"] > 0
+    ids = features.frame["record_id"].to_numpy()
+    found = {frozenset(p) for p in zip(ids[split.left], ids[split.right])}
+    wanted = {frozenset((f"A{i}", f"B{i}")) for i in range(0, 1500, 3)}
+    assert wanted <= found
 
 
 def test_a_build_made_before_the_chance_split_counts_as_never_splitting():

@@ -54,8 +54,10 @@ Faker people (``bench/scale_resolve.py``): 0.46–0.47 pairs per record at 20k, 
 do not grow with the records (short name lists), a name token's block in a postcode
 grows like ``N`` and its chance partners, sharing a token, pass the similar-name check.
 A name-with-context block that chance alone would fill with ``chance_partners`` records
-is split by a second key (the date of birth; the postcode) before any sorted
-neighbourhood, so such chance partners per record stay below that number at any ``N``.
+is split by a second key (the date of birth, its day and month in either order; the
+postcode) before any sorted neighbourhood, so such chance partners per record stay
+below that number at any ``N``. A record without the second key joins every part of
+its block.
 """
 
 from __future__ import annotations
@@ -173,6 +175,15 @@ def _arrow_codes(values: pa.Array) -> np.ndarray:
     empty = np.flatnonzero(np.asarray(pc.equal(encoded.dictionary, ""),
                                       dtype=bool))
     return np.where(np.isin(codes, empty), -1, codes) if len(empty) else codes
+
+
+def _dob_any_order(dob: str) -> str:
+    """A date of birth ``YYYY-MM-DD`` with its month and day in sorted order (a date and
+    the same date with day and month swapped give one value); other text as it is."""
+    parts = dob.split("-")
+    if len(parts) != 3:
+        return dob
+    return "-".join([parts[0], *sorted(parts[1:])])
 
 
 def _year_codes(dob: pd.Series) -> np.ndarray:
@@ -370,8 +381,8 @@ NAME_KEYS = ("name", "phonetic_token_pair+birth_year")
 #: with the records, then need that fact too; a block of duplicates of one person (few
 #: records, rare among the others) stays whole.
 SPLIT_KEYS: dict[str, tuple[str, int, str]] = {
-    "phonetic_token+postcode": ("postcode", 1, "dob"),
-    "phonetic_token+street_number+postcode_characters": ("house", 1, "dob"),
+    "phonetic_token+postcode": ("postcode", 1, "dob_any_order"),
+    "phonetic_token+street_number+postcode_characters": ("house", 1, "dob_any_order"),
     "dob+phonetic_initial": ("dob", _WIDE, "postcode"),
 }
 #: Points a candidate pair needs when blocking corroborates.
@@ -399,6 +410,11 @@ def _field_codes(features: Features, column: str) -> np.ndarray:
             anagrams = _value_codes(pd.Series(["".join(sorted(v)) for v in distinct.tolist()],
                                               dtype=object))
             cache[column] = np.r_[anagrams, -1][codes]  # -1 stays -1
+        elif column == "dob_any_order":  # day and month swapped: the same code
+            codes, distinct = value_codes(features.frame["dob"])
+            unordered = _value_codes(pd.Series([_dob_any_order(v) for v in distinct.tolist()],
+                                               dtype=object))
+            cache[column] = np.r_[unordered, -1][codes]  # -1 stays -1
         elif column == "birth_year":
             cache[column] = _year_codes(features.frame["dob"])
         elif column == "house":  # street number and postcode characters
@@ -439,7 +455,7 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
             positions, key_codes = keys[name]
             if corroborate and name in SPLIT_KEYS and chance_partners:
                 context, scale, second = SPLIT_KEYS[name]
-                key_codes, split[name] = split_common_blocks(
+                positions, key_codes, split[name] = split_common_blocks(
                     positions, key_codes, _field_codes(features, context), scale,
                     _field_codes(features, second), chance_partners, max_block)
             found, by_key[name], large = _pairs_within_blocks(
@@ -493,19 +509,22 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
 
 def split_common_blocks(positions: np.ndarray, codes: np.ndarray, context: np.ndarray,
                         scale: int, second: np.ndarray, chance_partners: float,
-                        max_block: int = DEFAULT_MAX_BLOCK) -> tuple[np.ndarray, int]:
+                        max_block: int = DEFAULT_MAX_BLOCK
+                        ) -> tuple[np.ndarray, np.ndarray, int]:
     """Keys ``codes`` (of records ``positions``; a key is ``name part + context[record]
     * scale``) with every block of at least two records that chance would fill with
     ``chance_partners`` records or more split by a ``second`` key: its records re-keyed
-    by (key, ``second`` code of the record; -1, a missing value, is a group of its own).
-    Chance fills a block with ``count(name part) * count(context) / len(codes)``
-    records (counted over the key's records): how many hold its name token times the
-    share of records in its postcode; a name part held by at most ``max_block`` records
-    (a rare name, duplicates of one person) never makes a block common. Returns
-    the new keys (equal exactly when the records share a block after the split) and the
-    number of blocks split."""
+    by (key, ``second`` code of the record). A record whose ``second`` is missing (-1)
+    cannot be placed by it, so it joins every part of its block (it meets each record it
+    met before the split). Chance fills a block with ``count(name part) *
+    count(context) / len(codes)`` records (counted over the key's records): how many
+    hold its name token times the share of records in its postcode; a name part held by
+    at most ``max_block`` records (a rare name, duplicates of one person) never makes a
+    block common. Returns the records' positions and new keys (a record missing its
+    ``second`` key repeated once per part of its block; records share a block after the
+    split exactly when their keys are equal) and the number of blocks split."""
     if len(codes) == 0:
-        return codes, 0
+        return positions, codes, 0
     ctx = context[positions]
     block_of, sizes = _dense_groups(codes)
     name_of, name_counts = _dense_groups(codes - ctx * scale)
@@ -514,9 +533,27 @@ def split_common_blocks(positions: np.ndarray, codes: np.ndarray, context: np.nd
     expected = held * ctx_counts[ctx_of] / len(codes)
     common = (expected >= chance_partners) & (held > max_block) & (sizes[block_of] >= 2)
     radix = int(second.max()) + 2 if len(second) else 1
-    part = np.where(common, second[positions] + 1, 0)  # 0: whole, or the missing value
+    value = second[positions]
+    part = np.where(common, value + 1, 0)  # 0: a whole block (or the value is missing)
     split = np.count_nonzero(np.bincount(block_of[common], minlength=len(sizes)))
-    return block_of * radix + part, int(split)
+    keys = block_of * radix + part
+    missing = common & (value < 0)
+    if not missing.any():
+        return positions, keys, int(split)
+    # each record missing the second key joins every part of its block that has records
+    parts = np.unique(keys[common & (value >= 0)])  # sorted: by block, then part
+    part_block = parts // radix
+    lo = np.searchsorted(part_block, block_of[missing], "left")
+    hi = np.searchsorted(part_block, block_of[missing], "right")
+    many = hi - lo
+    alone = many == 0  # no part with a value: the block's missing ones stay together
+    many[alone] = 1
+    first = np.repeat(lo - np.r_[0, np.cumsum(many)[:-1]], many) + np.arange(many.sum())
+    joined = np.where(np.repeat(alone, many), np.repeat(keys[missing], many),
+                      parts[np.minimum(first, len(parts) - 1)] if len(parts) else 0)
+    keep = ~missing
+    return (np.concatenate([positions[keep], np.repeat(positions[missing], many)]),
+            np.concatenate([keys[keep], joined]), int(split))
 
 
 def _dense_groups(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
