@@ -62,7 +62,7 @@ def node_column(tables: GraphTables, column: str) -> pd.Series:
             values = nodes[column]
             text = isinstance(values.dtype, pd.ArrowDtype) and \
                 pa.types.is_string(values.dtype.pyarrow_dtype)
-            values = values.astype("str") if text else values.astype(object)
+            values = _str_column(values) if text else values.astype(object)
             cache[column] = pd.Series(values.to_numpy() if not text else values.array,
                                       index=index)
     return cache[column]
@@ -248,8 +248,17 @@ def _arrow(series: pd.Series) -> pa.Array:
 
 
 def _text_column(array: pa.Array) -> pd.Series:
-    """An Arrow string array as a pandas ``str`` column (Arrow-backed, no copy per cell)."""
-    return pd.Series(pd.arrays.ArrowExtensionArray(array.cast(pa.string()))).astype("str")
+    """An Arrow string array as a pandas ``str`` column (Arrow-backed, no copy per cell);
+    nulls stay missing (pandas 2's ``astype("str")`` would write them as "<NA>")."""
+    return _str_column(pd.Series(pd.arrays.ArrowExtensionArray(array.cast(pa.string()))))
+
+
+def _str_column(values: pd.Series) -> pd.Series:
+    """An Arrow-backed text column as pandas' ``str`` dtype, missing values kept missing
+    (pandas 2's ``astype("str")`` writes them as the text "<NA>")."""
+    out = values.astype("str")
+    missing = values.isna()
+    return out.where(~missing) if missing.any() else out
 
 
 def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
