@@ -345,3 +345,11 @@ def test_a_build_made_before_the_chance_split_counts_as_never_splitting():
     old = {k: v for k, v in new.items() if k != "resolve_chance_partners"}
     assert settings_differences(old, new) == [
         f"resolve_chance_partners: 0 → {new['resolve_chance_partners']!r}"]
+
+
+def test_a_negative_chance_partners_setting_is_refused_by_name():
+    import pytest
+
+    people, _ = _population(200)
+    with pytest.raises(ValueError, match="resolve_chance_partners"):
+        block(prepare(people), chance_partners=-1.0)

@@ -400,15 +400,17 @@ class IngestCache(SourceReader):
         calls it at the end of its ingest stage, so that the writing is counted there and
         does not run on into (and slow) the stages after it. An entry that could not be
         written (e.g. a full disk) is left out of :meth:`write`: the cache is optional."""
-        for stem, job in self._pending:
-            try:
-                job.result()
-            except OSError:
-                self._failed.add(stem)
-        self._pending.clear()
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
+        try:
+            for stem, job in self._pending:
+                try:
+                    job.result()
+                except OSError:
+                    self._failed.add(stem)
+        finally:  # any other error: every write still ends before it is raised
+            self._pending.clear()
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
 
     def write(self, state_folder: Path) -> list[Path]:
         """This build's entries into ``state_folder/ingest/`` (unchanged files linked

@@ -437,6 +437,9 @@ def block(features: Features, max_block: int = DEFAULT_MAX_BLOCK,
     docstring). Corroborating, the name keys make no pairs of their own: a pair that the
     other keys found with too few points is kept when its records share a name key. The
     sort orders are made only for the records of blocks over ``max_block``."""
+    if chance_partners is not None and not chance_partners >= 0:
+        raise ValueError(f"resolve_chance_partners: expected 0 (never split) or a positive "
+                         f"number of records, got {chance_partners!r}")
     n = len(features)
     orders = functools.partial(sort_orders, features) if window > 0 else None
     codes: list[np.ndarray] = []

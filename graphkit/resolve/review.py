@@ -119,7 +119,14 @@ def review_lines(queue: ReviewQueue | None) -> list[str]:
 
 def review_frame(queue: ReviewQueue | None) -> pd.DataFrame:
     """The ranked band of ``queue`` (``REVIEW_COLUMNS``; no rows without a queue)."""
-    return queue.pairs if queue is not None else pd.DataFrame(columns=list(REVIEW_COLUMNS))
+    if queue is not None:
+        return queue.pairs
+    return pd.DataFrame({"rank": pd.Series(dtype="int64"), "decision": pd.Series(dtype=object),
+                         "record_id_l": pd.Series(dtype=object),
+                         "record_id_r": pd.Series(dtype=object),
+                         "score": pd.Series(dtype="float64"),
+                         "refused_merge": pd.Series(dtype=bool),
+                         "evidence": pd.Series(dtype=object)})[list(REVIEW_COLUMNS)]
 
 
 def write_review_pairs(queue: ReviewQueue | None, folder: str | Path, safe: bool = True
