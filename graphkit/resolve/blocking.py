@@ -415,8 +415,6 @@ def _field_codes(features: Features, column: str) -> np.ndarray:
             unordered = _value_codes(pd.Series([_dob_any_order(v) for v in distinct.tolist()],
                                                dtype=object))
             cache[column] = np.r_[unordered, -1][codes]  # -1 stays -1
-        elif column == "birth_year":
-            cache[column] = _year_codes(features.frame["dob"])
         elif column == "house":  # street number and postcode characters
             cache[column] = _joined(_value_codes(features.frame["street_number"]),
                                     _field_codes(features, "postcode_characters"))
