@@ -223,11 +223,9 @@ def row_text(tables: GraphTables, frame: pd.DataFrame, column: str) -> pd.Series
         raise ValueError(f"no text column {column!r} in the sharing table "
                          f"(one of {', '.join(TEXT_COLUMNS)})")
     ids = frame["entity_id" if column == "entity" else "ident_id"].to_numpy(np.int64)
-    at = pa.array(node_positions(tables, ids))
-    text = _arrow(tables.nodes["key"]).take(at).cast(pa.string())
+    out = node_values(tables, "key", ids)
     if column == "value" and "value" in tables.nodes.columns:
-        text = pc.coalesce(_arrow(tables.nodes["value"]).take(at).cast(pa.string()), text)
-    out = _text_column(text)
+        out = node_values(tables, "value", ids).fillna(out)
     out.index = frame.index
     return out
 
