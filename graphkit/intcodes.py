@@ -77,4 +77,16 @@ def repeated(keys: np.ndarray) -> np.ndarray:
     return out
 
 
-__all__ = ["first_positions", "first_seen_codes", "first_seen_pairs", "repeated"]
+def sorted_positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position of each of ``wanted`` among ``keys`` (sorted, distinct), -1 where absent:
+    one binary search per value, no hash table."""
+    keys = np.asarray(keys)
+    wanted = np.asarray(wanted, dtype=keys.dtype)
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, at, -1).astype(np.int64, copy=False)
+
+
+__all__ = ["first_positions", "first_seen_codes", "first_seen_pairs", "repeated",
+           "sorted_positions"]

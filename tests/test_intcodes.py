@@ -5,6 +5,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from graphkit import intcodes
 from graphkit.intcodes import first_seen_codes, repeated
 
 keys = st.lists(st.integers(min_value=-(2**62), max_value=2**62), max_size=200).map(
@@ -36,3 +37,12 @@ def test_codes_of_a_known_column():
     empty_codes, empty_first = first_seen_codes(np.zeros(0, dtype=np.int64))
     assert len(empty_codes) == len(empty_first) == 0
     assert len(repeated(np.zeros(0, dtype=np.int64))) == 0
+
+
+def test_sorted_positions_are_the_positions_of_an_index_lookup():
+    rng = np.random.default_rng(11)
+    keys = np.unique(rng.integers(0, 1_000, 300))
+    wanted = rng.integers(-5, 1_005, 2_000)
+    assert intcodes.sorted_positions(keys, wanted).tolist() == \
+        pd.Index(keys).get_indexer(wanted).tolist()
+    assert intcodes.sorted_positions(np.zeros(0, np.int64), wanted[:3]).tolist() == [-1] * 3

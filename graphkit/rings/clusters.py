@@ -19,6 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphkit.graph.tables import GraphTables
+from graphkit.intcodes import sorted_positions
 from graphkit.rings.grouped import joined
 from graphkit.rings.records import entity_record_ids
 from graphkit.rings.sharing import (
@@ -95,10 +96,8 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
     frame["cluster_id"] = [f"C{i:05d}" for i in range(1, len(frame) + 1)]
     def comp_of(ids: pd.Series) -> np.ndarray:
         """The component of each entity id (NaN for entities in no cluster)."""
-        ids = ids.to_numpy(np.int64)
-        at = np.minimum(np.searchsorted(entities, ids), max(len(entities) - 1, 0))
-        found = entities[at] == ids if len(entities) else np.zeros(len(ids), bool)
-        return np.where(found, comp[at] if len(entities) else 0, np.nan)
+        at = sorted_positions(entities, ids.to_numpy(np.int64))  # entities: np.unique's
+        return np.where(at >= 0, comp[np.maximum(at, 0)] if len(entities) else 0, np.nan)
 
     idrows = sharing.with_text(shared.drop_duplicates("ident_id"), ("ident",))
     idrows = idrows.assign(comp=comp_of(idrows["entity_id"]).astype(comp.dtype))  # all in

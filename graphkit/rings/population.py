@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graphkit.intcodes import sorted_positions
 from graphkit.rings.records import ends_of_type, resolved_of
 from graphkit.rings.sharing import Sharing, _arrow, label_codes, node_values, row_text
 from graphkit.schema import Label, Rel
@@ -55,8 +56,7 @@ def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
     ids = pop.entities["entity_id"].to_numpy(np.int64)
     wanted = np.asarray(entity_ids, dtype=np.int64)
     if len(ids) and bool((np.diff(ids) > 0).all()):
-        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-        return np.where(ids[at] == wanted, at, -1)
+        return sorted_positions(ids, wanted)
     return pd.Index(ids).get_indexer(wanted)
 
 
