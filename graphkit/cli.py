@@ -916,6 +916,22 @@ def package_version() -> str:
         return "unknown (not installed)"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (reading package
+    metadata costs every other command its import of ``importlib.metadata``)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS,
+                 help: str = "show program's version number and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0,
+                         help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"graphkit {package_version()}", file=sys.stdout)
+        parser.exit()
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     """Examples kept line by line; room for the longer command names."""
 
@@ -967,8 +983,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         epilog="examples:\n  graphkit build --demo --out out\n"
                "  graphkit query run shared_accounts --out out\n"
                "'graphkit COMMAND --help' tells more; exit codes: README, 'Exit codes'.")
-    parser.add_argument("--version", action="version",
-                        version=f"graphkit {package_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     chosen = None if argv is None else [a for a in argv if not a.startswith("-")][:2]
     _add_commands(parser, COMMANDS, chosen)
     return parser
@@ -986,6 +1001,13 @@ def _unusable(exc: BaseException) -> str:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _store_unavailable() -> tuple[type[BaseException], ...]:
+    """``StoreUnavailable`` when the store's module was loaded (only a command that used a
+    store can raise it; importing it for every command would load the Redis client)."""
+    server = sys.modules.get("graphkit.store.server")
+    return (server.StoreUnavailable,) if server is not None else ()
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
@@ -1029,7 +1051,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from graphkit.buildfolder import BuildInterrupted
     from graphkit.issues import InputError
-    from graphkit.store.server import StoreUnavailable
 
     debug = bool(os.environ.get("GRAPHKIT_DEBUG"))
     if not debug:  # the driver's own warnings would add lines to our one-line error
@@ -1040,7 +1061,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # 'graphkit sdn | head': the reader left; stop quietly
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (no flush error at exit)
         return EXIT_ISSUES
-    except StoreUnavailable as exc:
+    except _store_unavailable() as exc:
         print(f"graphkit: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_UNREACHABLE
     except InputError as exc:
