@@ -1149,10 +1149,13 @@ def _has_children() -> bool:
 
 
 def _open_files_for_writing() -> bool:
-    """Whether a Python file object other than the standard streams is open for writing."""
+    """Whether a Python file object other than the standard streams is open for writing
+    (True where the garbage collector cannot show every object)."""
     import gc
     import io
 
+    if gc.get_freeze_count():
+        return True  # frozen objects are out of gc.get_objects()' sight: cannot tell
     streams = set()
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         while stream is not None:
