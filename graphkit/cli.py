@@ -1153,6 +1153,7 @@ def _open_files_for_writing() -> bool:
     (True where the garbage collector cannot show every object)."""
     import gc
     import io
+    from itertools import compress
 
     if gc.get_freeze_count():
         return True  # frozen objects are out of gc.get_objects()' sight: cannot tell
@@ -1162,10 +1163,10 @@ def _open_files_for_writing() -> bool:
             streams.add(id(stream))
             stream = getattr(stream, "buffer", None) or getattr(stream, "raw", None)
     objects = gc.get_objects()
-    files = {t for t in {type(o) for o in objects}  # one subclass test per type: quick
+    files = {t for t in set(map(type, objects))  # one subclass test per type, loops in C
              if issubclass(t, io.IOBase) and not issubclass(t, io.BytesIO | io.StringIO)}
-    for obj in objects:  # (BytesIO, StringIO: in memory, nothing to lose)
-        if type(obj) not in files or id(obj) in streams:
+    for obj in compress(objects, map(files.__contains__, map(type, objects))):
+        if id(obj) in streams:  # (BytesIO, StringIO: in memory, nothing to lose)
             continue
         try:
             if not obj.closed and obj.writable():
