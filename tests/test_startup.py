@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -132,10 +133,12 @@ def test_graph_package_names_load_on_first_use():
 # -- how the process ends ---------------------------------------------------------------
 
 def test_a_build_that_ends_at_once_leaves_a_whole_build(tmp_path: Path):
-    out = tmp_path / "out"
+    out, scratch = tmp_path / "out", tmp_path / "scratch"
+    scratch.mkdir()  # the build's temporary files (ingest staging) go here, and must go
     done = subprocess.run([sys.executable, "-m", "graphkit", "build", "--demo",
                            "--demo-people", "150", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TMPDIR": str(scratch)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith(f"to {out} (build "
                                          + json.loads((out / "manifest.json").read_text())
@@ -147,6 +150,7 @@ def test_a_build_that_ends_at_once_leaves_a_whole_build(tmp_path: Path):
         assert len(data) == entry["size"] and hashlib.sha256(data).hexdigest() == \
             entry["sha256"], entry["file"]
     assert not list(tmp_path.glob(".out.tmp-*"))
+    assert not list(scratch.iterdir())  # nothing left behind in the temporary folder
 
 
 def test_exit_codes_pass_through_the_quick_exit(tmp_path: Path):
