@@ -17,8 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-
-from tqdm import tqdm
+from typing import Any
 
 _MIB = 1024 * 1024
 
@@ -26,6 +25,29 @@ _MIB = 1024 * 1024
 def on_terminal() -> bool:
     """Whether standard error is a terminal (progress bars are shown only then)."""
     return sys.stderr.isatty()
+
+
+class _NoBar:
+    """The bar where none is shown (off a terminal, or not asked for): tqdm is not even
+    loaded, and no monitor thread started."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _bar(shown: bool, **options: Any) -> Any:
+    """A tqdm bar on standard error when ``shown``, else a bar that does nothing."""
+    if not shown:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(file=sys.stderr, **options)
 
 
 def rss_mib() -> float:
@@ -128,8 +150,7 @@ class Stages:
         self.stats: list[StageStats] = []
         self.label = label
         self.lines = show and not on_terminal()
-        self.bar = tqdm(total=len(names), desc=label, unit="stage",
-                        disable=not (show and on_terminal()), file=sys.stderr)
+        self.bar = _bar(show and on_terminal(), total=len(names), desc=label, unit="stage")
         #: whether these stages froze the garbage collector's view (undone by ``close``)
         self._froze = False
 
@@ -202,8 +223,7 @@ class Progress:
         self.total, self.label, self.unit, self.interval = total, label, unit, interval
         self.done = 0
         self.lines = show and not on_terminal()
-        self.bar = tqdm(total=total, desc=label, unit=unit, file=sys.stderr,
-                        disable=not (show and on_terminal()))
+        self.bar = _bar(show and on_terminal(), total=total, desc=label, unit=unit)
         self._started = self._shown = time.perf_counter()
         if self.lines:
             self._line("…")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -30,6 +30,9 @@ from graphkit.schema import (
     REL_PROPERTY_TYPES,
     REL_TABLE_COLUMNS,
 )
+
+if TYPE_CHECKING:  # networkx is loaded by the function that builds a graph
+    import networkx as nx
 
 NODES_FILE = "nodes.parquet"
 RELATIONSHIPS_FILE = "relationships.parquet"
@@ -153,6 +156,8 @@ def _attribute_dicts(frame: pd.DataFrame, first: str, props: list[str]) -> list[
 def graph_from_tables(tables: GraphTables) -> nx.MultiDiGraph:
     """The networkx view of the tables (edges keyed by their type); the inverse of
     ``tables_from_graph``."""
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     nodes, rels = tables.nodes, tables.relationships
     graph.add_nodes_from(zip(nodes["key"].tolist(),

@@ -9,13 +9,39 @@ column; a bad row or field never stops the other rows from loading, and every re
 loaded has an error. The modules follow the data: ``files`` (open, refuse, decode),
 ``rows`` (csv rows and their physical lines), ``columns`` (header to spec), ``fields``
 (column rules and checks), ``identifiers`` (normalised identifiers), ``core``.
+
+The names below load their submodule on first use (``graphkit.lazy``): reading a loader
+spec (``graphkit.ingest.spec``) does not load pandas and Arrow.
 """
 
-from graphkit.ingest.core import Ingested, empty_records, ingest, limits_of, read_source
-from graphkit.ingest.files import check_file
-from graphkit.ingest.identifiers import empty_identifiers, extract_identifiers
-from graphkit.ingest.rows import Limits
-from graphkit.limits import LimitError
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from graphkit.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from graphkit.ingest.core import (
+        Ingested,
+        empty_records,
+        ingest,
+        limits_of,
+        read_source,
+    )
+    from graphkit.ingest.files import check_file
+    from graphkit.ingest.identifiers import empty_identifiers, extract_identifiers
+    from graphkit.ingest.rows import Limits
+    from graphkit.limits import LimitError
+
+_MODULES = {
+    "graphkit.ingest.core": ("Ingested", "empty_records", "ingest", "limits_of", "read_source"),
+    "graphkit.ingest.files": ("check_file",),
+    "graphkit.ingest.identifiers": ("empty_identifiers", "extract_identifiers"),
+    "graphkit.ingest.rows": ("Limits",),
+    "graphkit.limits": ("LimitError",),
+}
+__getattr__, __dir__ = lazy_exports(__name__, {name: module for module, names in
+                                               _MODULES.items() for name in names})
 
 __all__ = [
     "Ingested",

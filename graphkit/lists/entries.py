@@ -11,12 +11,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from graphkit.limits import open_maybe_gzip
 from graphkit.schema import SANCTION_COLUMNS
+
+if TYPE_CHECKING:  # pandas is loaded by the functions that make frames
+    import pandas as pd
+
 
 _LIST_COLUMNS = tuple(c for c in SANCTION_COLUMNS
                       if c not in ("list", "list_id", "name", "kind", "title", "gender",
@@ -45,6 +47,8 @@ def add_unique(entry: dict[str, Any], column: str, *values: str | None) -> None:
 
 def entries_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
     """The sanctions frame of parsed entries (an entry without a name is dropped)."""
+    import pandas as pd
+
     named = [e for e in entries if e["name"]]
     return pd.DataFrame.from_records(named, columns=list(SANCTION_COLUMNS))
 

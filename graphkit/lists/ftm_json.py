@@ -14,13 +14,15 @@ import io
 import json
 import warnings
 from pathlib import Path
-from typing import IO, Any
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from graphkit.issues import IssueLog
 from graphkit.limits import open_maybe_gzip
 from graphkit.lists.entries import ListFormatError, add_unique, entries_frame, new_entry
+
+if TYPE_CHECKING:  # pandas is loaded by the functions that make frames
+    import pandas as pd
+
 
 _KIND = {"Person": "person", "Company": "company", "Organization": "company",
          "LegalEntity": "company", "PublicBody": "company", "Vessel": "vessel",

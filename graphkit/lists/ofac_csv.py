@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from graphkit.limits import open_maybe_gzip
 from graphkit.lists.entries import ListFormatError
 from graphkit.schema import DPRK_PROGRAMS, SANCTION_COLUMNS
+
+if TYPE_CHECKING:  # pandas is loaded by the functions that make frames
+    import pandas as pd
+
 
 SDN_COLUMNS = (
     "ent_num", "sdn_name", "sdn_type", "program", "title", "call_sign", "vess_type",
@@ -187,6 +190,8 @@ def read_sdn(
     With no ``sdn_path`` the bundled 2024-05-03 snapshot is read. ``alt.csv`` and
     ``add.csv`` are picked up from beside ``sdn.csv`` when not given and present.
     """
+    import pandas as pd
+
     if sdn_path is None:
         with resources.as_file(resources.files("graphkit.data") / BUNDLED_SDN) as bundled:
             return read_sdn(bundled)
@@ -267,6 +272,8 @@ def dprk_nexus(sanctions: pd.DataFrame) -> pd.Series:
     """Mask of the entries with a North Korea nexus: a DPRK program, or a nationality,
     citizenship, address, place of birth or remarks naming North Korea (so KIM Song Chol,
     listed under NPWMD only, is in)."""
+    import pandas as pd
+
     programs = sanctions["programs"].map(
         lambda ps: any(fnmatchcase(p.upper(), w) for p in ps for w in DPRK_PROGRAMS))
     said = pd.Series(False, index=sanctions.index)

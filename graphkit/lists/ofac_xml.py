@@ -18,11 +18,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from graphkit.lists.entries import add_unique, new_entry, read_xml_entries
+
+if TYPE_CHECKING:  # pandas is loaded by the functions that make frames
+    import pandas as pd
+
 
 _KIND = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "entity": "company"}
 _ID_COLUMNS = {

@@ -5,8 +5,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from graphkit.issues import IssueLog
 from graphkit.lists.entries import ListFormatError
@@ -14,6 +13,10 @@ from graphkit.lists.ftm_json import read_ftm_json
 from graphkit.lists.ofac_csv import read_sdn
 from graphkit.lists.ofac_xml import read_ofac_consolidated_xml, read_ofac_xml
 from graphkit.lists.un_xml import read_un_xml
+
+if TYPE_CHECKING:  # pandas is loaded by the functions that make frames
+    import pandas as pd
+
 
 #: Format names accepted by ``read_list``, ``graphkit screen --format`` and project files.
 LIST_FORMATS: dict[str, Callable[[Path], pd.DataFrame]] = {

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from graphkit.lists.entries import add_unique, new_entry, read_xml_entries
+
+if TYPE_CHECKING:  # pandas is loaded by the functions that make frames
+    import pandas as pd
+
 
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 _PASSPORT = ("passport", "diplomatic passport", "official passport", "service passport")
