@@ -3,12 +3,15 @@ on the whole graph (calibration is global), and the bench's own counting."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from graphkit.nightly.gcpause import gc_paused
 from graphkit.rings.scoring import calibrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -72,3 +75,23 @@ def test_floor_is_the_sum_of_its_parts_as_a_share_of_the_full_build():
                                   f"{n * 0.5 / 16:.3f}"]
     assert any(line.startswith("read graph") and "not in the floor" in line for line in lines)
     assert "changed inputs: people.csv" in lines[-2]
+
+
+def test_gc_paused_restores_the_collector_as_it_was():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested: the outer one turns it back on
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError("a failing diff")
+    assert gc.isenabled()
+    gc.disable()
+    try:  # off before: left off
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
