@@ -95,3 +95,22 @@ def test_gc_paused_restores_the_collector_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_gc_paused_inside_frozen_stages_freezes_what_it_leaves():
+    """In a build (whose stages froze what they left) the rows a paused step made are
+    frozen too; outside one, nothing is frozen."""
+    assert gc.get_freeze_count() == 0
+    with gc_paused():
+        first = [{"members": [str(i)]} for i in range(1000)]
+    assert gc.get_freeze_count() == 0
+    del first
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            rows = [{"members": [str(i)]} for i in range(1000)]
+        assert gc.get_freeze_count() >= frozen + len(rows)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
