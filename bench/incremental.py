@@ -9,7 +9,14 @@ incremental build reused, the ratio of the two times, and whether the outputs ar
 (entities, merge pairs, hits, clusters, rings, nodes and relationships).
 
     nice -n 10 python bench/incremental.py --people 100000 [--change 0.01] [--work DIR]
-        [--night people|append|none]
+        [--night people|append|none] [--floor]
+
+``--floor`` then measures, in the same run, the floor any ``--previous`` build must pay
+while its folder stays complete and its rings equal a full rebuild's
+(``bench/incremental_floor.py``: start and imports, hashing the inputs, reading the
+changed input and the previous state, writing every output file, the diff, the
+manifest's hashes, clusters and rings on the whole graph), part by part, each as a share
+of the full rebuild.
 
 ``--night append`` also appends ``--change`` of rows to payroll, logins and shipments
 (for new and existing people), as the history exports grow each night. ``--night none``
@@ -34,6 +41,7 @@ import pandas as pd
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+from incremental_floor import floor_lines  # noqa: E402
 from scale import world  # noqa: E402
 
 #: Output files that must be equal between the full and the incremental build.
@@ -152,6 +160,17 @@ def _build(world_dir: Path, out: Path, log: Path, previous: Path | None = None,
             "incremental": record.get("incremental", {}), "notes": record["notes"]}
 
 
+def measure_floor(changed: Path, builds: Path) -> dict:
+    """``bench/incremental_floor.py`` on the changed world and the builds, in a child
+    (its interpreter start and imports are measured fresh); its figures."""
+    figures = builds / "floor.json"
+    argv = [sys.executable, str(BENCH / "incremental_floor.py"), "--input", str(changed),
+            "--previous", str(builds / "old"), "--full", str(builds / "full"),
+            "--out", str(builds / "floor"), "--json", str(figures), "--quiet"]
+    subprocess.run(argv, check=True)
+    return json.loads(figures.read_text(encoding="utf-8"))
+
+
 def side_by_side(full: dict, inc: dict) -> str:
     """Per-stage wall and CPU seconds of the full and the incremental build, one stage a
     line, then the time outside the stages (interpreter start, imports, hashing,
@@ -192,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
                              "rows to payroll, logins and shipments for new and existing "
                              "people, as a real night does; none: change nothing (the "
                              "floor of an incremental build)")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure the floor of any --previous build, part by part "
+                             "(bench/incremental_floor.py)")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="graphkit-incremental-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -228,12 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"incremental / full: {ratio:.2f} wall, {cpu_ratio:.2f} CPU (target ≤ 0.20)")
     print("outputs equal: " + ("yes, all of " + ", ".join(COMPARED) if not differ
                                else "NO, differ: " + ", ".join(differ)))
+    floor = measure_floor(changed, builds) if args.floor else None
+    if floor is not None:
+        print("floor of any --previous build, as a share of the full rebuild's whole process:")
+        print("\n".join(floor_lines(floor, full["seconds"], full["cpu_seconds"])))
     if args.json:
         args.json.write_text(json.dumps({"people": args.people, "night": args.night,
                                          "changes": counts,
                                          "previous": old, "full": full, "incremental": inc,
                                          "ratio": round(ratio, 3),
-                                         "cpu_ratio": round(cpu_ratio, 3), "differ": differ},
+                                         "cpu_ratio": round(cpu_ratio, 3), "differ": differ,
+                                         "floor": floor},
                                         indent=1), encoding="utf-8")
     return 1 if differ else 0
 

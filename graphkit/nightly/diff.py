@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.nightly.changes import Changes
+from graphkit.nightly.gcpause import gc_paused
 from graphkit.nightly.ids import (
     RingMatching,
     entity_pairs,
@@ -101,7 +102,14 @@ def diff_builds(old: Any, new: Any, allow_settings_change: bool = False,
     ``allow_settings_change``. ``score_change`` defaults to the new build's
     ``diff_score_change`` setting. ``matching``: the entity translation and ring matches
     of these two builds when the caller made them already (``build --previous`` does,
-    to carry ring ids over)."""
+    to carry ring ids over). Runs with the garbage collector paused
+    (:func:`~graphkit.nightly.gcpause.gc_paused`)."""
+    with gc_paused():
+        return _diff_builds(old, new, allow_settings_change, score_change, matching)
+
+
+def _diff_builds(old: Any, new: Any, allow_settings_change: bool,
+                 score_change: float | None, matching: RingMatching | None) -> Changes:
     old, new = as_view(old), as_view(new)
     differences = settings_differences(old.settings, new.settings)
     if differences and not allow_settings_change:

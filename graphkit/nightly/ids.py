@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from graphkit.intcodes import first_seen_codes
+from graphkit.nightly.gcpause import gc_paused
 
 
 def entity_roots(record_ids: np.ndarray, labels: np.ndarray
@@ -194,7 +195,14 @@ def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
     build (:func:`match_rings`; a folder, or its ``nightly.view.BuildView`` when the
     caller has read it already) that ring's id; ``entities`` is this build's
     ``record_id, entity_id``. Returns how many ids were carried over; ``keep`` (a list)
-    receives the :class:`RingMatching` made."""
+    receives the :class:`RingMatching` made. Runs with the garbage collector paused
+    (:func:`~graphkit.nightly.gcpause.gc_paused`)."""
+    with gc_paused():
+        return _carry_ring_ids(rings, previous, entities, keep)
+
+
+def _carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
+                    keep: list[RingMatching] | None) -> int:
     from graphkit.nightly.view import BuildView, entity_map
 
     if isinstance(previous, BuildView):

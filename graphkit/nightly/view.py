@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graphkit.graph.assemble import arrow_text
+from graphkit.nightly.gcpause import gc_paused
 from graphkit.schema import Layout
 
 #: The screened list entries a build keeps, so a later diff knows what was listed.
@@ -46,12 +47,14 @@ class BuildView:
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> BuildView:
-        """Read a build folder (``graphkit build --out``)."""
+        """Read a build folder (``graphkit build --out``); its rings are read with the
+        garbage collector paused (:func:`~graphkit.nightly.gcpause.gc_paused`)."""
         folder = Path(folder)
         if not folder.is_dir():
             raise BuildFolderError(f"{folder}: not a build folder (no such folder)")
         settings = settings_of(folder)
-        rings = json.loads(_need(folder, "rings.json").read_text(encoding="utf-8"))
+        with gc_paused():
+            rings = json.loads(_need(folder, "rings.json").read_text(encoding="utf-8"))
         entities = entity_map(folder)
         if (folder / HITS_PARQUET).is_file():
             hits = pd.read_parquet(folder / HITS_PARQUET).astype(str)
