@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,19 @@ def _with_people(pop: Population, rows: pd.DataFrame) -> pd.DataFrame:
     ent = pop.entities
     return rows.assign(person=ent["person"].to_numpy()[at],
                        household=ent["household"].to_numpy()[at])
+
+
+def _of_members(pop: Population, column: str, groups: list) -> list[list]:
+    """Per group of entity ids, the ``column`` of ``pop.entities`` of each (one gather for
+    all groups; ``KeyError`` naming an id that is no entity, as a lookup by id would)."""
+    sizes = [len(g) for g in groups]
+    flat = np.fromiter(chain.from_iterable(groups), dtype=np.int64, count=sum(sizes))
+    at = entity_rows(pop, flat)
+    if len(at) and int(at.min()) < 0:
+        raise KeyError(int(flat[at < 0][0]))
+    values = pop.entities[column].iloc[at].tolist()
+    bounds = np.r_[0, np.cumsum(sizes, dtype=np.int64)].tolist()
+    return [values[a:b] for a, b in pairwise(bounds)]
 
 
 def _groups(pop: Population, rel: str) -> pd.DataFrame:
@@ -253,12 +266,14 @@ def laptop_farms(pop: Population) -> pd.DataFrame:
 def document_reuse(pop: Population) -> pd.DataFrame:
     """One national id or passport under the names of several people."""
     groups = _groups(pop, Rel.HAS_DOCUMENT.value)
-    ent = pop.entities.set_index("entity_id")
+    members = groups["members"].tolist() if len(groups) else []
+    labels = _of_members(pop, "label", members)
+    named = _of_members(pop, "name", members)
     rows = []
-    for g in groups.itertuples():
-        if any(ent.at[m, "label"] != Label.PERSON.value for m in g.members):
+    for g, label, name in zip(groups.itertuples(), labels, named):
+        if any(v != Label.PERSON.value for v in label):
             continue
-        names = sorted({ent.at[m, "name"] for m in g.members})
+        names = sorted(set(name))
         rows.append({"pattern": "identity_reuse", "idents": (g.ident,), "members": g.members,
                      "n_people": g.n_people,
                      "description": f"document {g.value} used under names "
@@ -301,17 +316,18 @@ def _matches(pop: Population) -> pd.DataFrame:
 def listed_names(pop: Population) -> pd.DataFrame:
     """A person or company whose name matches a sanctions-list entry."""
     hits = _matches(pop)
-    ent = pop.entities.set_index("entity_id")
+    found = entity_rows(pop, hits["entity_id"].to_numpy(np.int64))
+    hits = hits[found >= 0]  # matches of nodes that are no entity are left out
+    label = _of_members(pop, "label", [hits["entity_id"].tolist()])[0] if len(hits) else []
+    name = _of_members(pop, "name", [hits["entity_id"].tolist()])[0] if len(hits) else []
     rows = []
-    for h in hits.itertuples():
-        if h.entity_id not in ent.index:
-            continue
-        company = ent.at[h.entity_id, "label"] == Label.COMPANY.value
+    for at, h in enumerate(hits.itertuples()):
+        company = label[at] == Label.COMPANY.value
         rows.append({"pattern": "sanctioned_counterparty" if company
                      else "sanctioned_person_name",
                      "idents": (),
                      "members": (h.entity_id,), "n_people": 1,
-                     "description": f"{ent.at[h.entity_id, 'name']} matches {h.hit}, "
+                     "description": f"{name[at]} matches {h.hit}, "
                                     f"score {h.score:.2f}",
                      "records": (), "explained": "", "factor": float(h.score),
                      "sanction_id": h.sanction_id})
@@ -328,7 +344,8 @@ def paid_by_listed(pop: Population) -> pd.DataFrame:
     hits = _matches(pop)
     pays = ends_of_type(pop.sharing.tables, Rel.PAYS.value)
     pays = pays[pays["start_id"].isin(hits["entity_id"]).to_numpy(bool)]
-    ent = pop.entities.set_index("entity_id")
+    payers = sorted(set(pays["start_id"].tolist()))
+    name = dict(zip(payers, _of_members(pop, "name", [payers])[0])) if payers else {}
     rows = []
     for payer, group in pays.groupby("start_id"):
         hit = hits[hits["entity_id"] == payer].iloc[0]
@@ -336,7 +353,7 @@ def paid_by_listed(pop: Population) -> pd.DataFrame:
         rows.append({"pattern": "paid_by_sanctioned", "idents": (),
                      "members": tuple(sorted({int(payer), *payees})),
                      "n_people": len(payees),
-                     "description": f"{len(payees)} people paid by {ent.at[payer, 'name']}, "
+                     "description": f"{len(payees)} people paid by {name[payer]}, "
                                     f"which matches {hit['hit']} (score {hit['score']:.2f})",
                      "records": (), "explained": "", "factor": float(hit["score"])})
     return _frame(rows)
