@@ -7,10 +7,13 @@ linked entities equals one array per component."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from scipy.sparse import coo_matrix
 
 from graphkit.graph import GraphTables
@@ -160,3 +163,109 @@ def test_clusters_are_the_components_of_the_plain_sharing_graph(demo_build) -> N
     assert [m.split(";") for m in got["members"]] == want and len(want) > 50
     records = dict(zip(got["cluster_id"], got["record_ids"]))
     assert all(r == ";".join(sorted(r.split(";"))) for r in records.values() if r)
+
+
+def _chunked(values: pa.Array, cuts: list[int]) -> pd.Series:
+    """``values`` as a pandas Arrow column held in chunks cut at ``cuts``."""
+    bounds = [0, *cuts, len(values)]
+    chunks = [values.slice(a, b - a) for a, b in pairwise(bounds)]
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, values.type)))
+
+
+def test_take_rows_gathers_chunk_by_chunk_as_one_array_would() -> None:
+    from graphkit.rings.sharing import take_rows
+    rng = np.random.default_rng(4)
+    text = pa.array([None if i % 7 == 3 else f"key:{i:05d}" for i in range(3000)])
+    lists = pa.array([[f"r{i}", f"r{i + 1}"] if i % 5 else [] for i in range(3000)])
+    for values in (text, lists, text.cast(pa.large_string())):
+        for cuts in ([], [1000], [0, 10, 10, 2999], list(range(250, 3000, 250))):
+            column = _chunked(values, cuts)
+            for rows in (np.zeros(0, np.int64), np.arange(3000), np.arange(3000)[::-1],
+                         rng.integers(0, 3000, 700), np.array([2999, 0, 0, 2999])):
+                got = take_rows(column, rows)
+                assert isinstance(got, pa.Array) and got.type == values.type
+                assert got.to_pylist() == values.take(pa.array(rows)).to_pylist()
+    plain = pd.Series(["b", None, "a"], dtype=object)  # not Arrow-backed: converted
+    assert take_rows(plain, np.array([2, 1, 0])).to_pylist() == ["a", None, "b"]
+
+
+def _rechunked(tables: GraphTables, pieces: int) -> GraphTables:
+    """``tables`` with every Arrow column of nodes and relationships cut into chunks."""
+    def cut(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        step = max(len(frame) // pieces, 1)
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.ArrowDtype):
+                array = pa.array(frame[column].array)
+                array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else \
+                    array
+                cuts = list(range(step, len(frame), step))
+                out[column] = pd.Series(_chunked(array, cuts).array, index=frame.index)
+        return out
+    return GraphTables(cut(tables.nodes), cut(tables.relationships))
+
+
+def test_gathers_from_chunked_tables_equal_the_whole_column(demo_build) -> None:
+    tables = _rechunked(_fresh(demo_build), 7)
+    assert pa.array(tables.nodes["key"].array).num_chunks == 7 + (
+        len(tables.nodes) % 7 > 0)
+    n = len(tables.nodes)
+    ids = np.r_[np.random.default_rng(9).integers(0, n, 800), [-1, n + 3, n - 1]]
+    for column in ("key", "name", "kind", "record_id", "dob"):
+        got = node_values(tables, column, ids)
+        want = node_column(_fresh(demo_build), column).reindex(ids)
+        assert got.isna().tolist() == want.isna().tolist(), column
+        assert got.fillna("~").tolist() == want.fillna("~").tolist(), column
+    sharing = sharing_table(tables)
+    expected = _reference_table(_fresh(demo_build), sharing.rows)
+    table = sharing.table
+    for column, values in expected.items():
+        got = table[column].tolist()
+        assert [list(v) for v in got] == values if column == "records" else got == values
+
+
+def _reference_listed(pop) -> list[tuple]:
+    """``listed_names`` as a lookup by entity id gives it (``set_index``, ``.at``)."""
+    from graphkit.rings.sharing import sanction_hits
+    ent = pop.entities.set_index("entity_id")
+    return [(h.entity_id, "sanctioned_counterparty" if ent.at[h.entity_id, "label"] ==
+             "Company" else "sanctioned_person_name",
+             f"{ent.at[h.entity_id, 'name']} matches {h.hit}, score {h.score:.2f}")
+            for h in sanction_hits(pop.sharing.tables).itertuples()
+            if h.entity_id in ent.index]
+
+
+@pytest.fixture(scope="module")
+def world_build(tmp_path_factory) -> BuildResult:
+    """A small generated world with every detector's findings (document reuse and a
+    sanctioned payer among them, which the demo of 600 people lacks)."""
+    from graphkit.ingest.project import native_project
+    from graphkit.pipeline import run_build
+    from graphkit.world import WorldParams, generate_world
+    folder = tmp_path_factory.mktemp("world")
+    generate_world(folder, WorldParams(people=1500, seed=31, rings=7, household_rate=0.5))
+    return run_build(native_project(folder), show_progress=False)
+
+
+def test_detector_names_by_entity_row_equal_a_lookup_by_id(world_build) -> None:
+    from graphkit.rings import detectors as D
+    from graphkit.rings.population import build_population
+    pop = build_population(sharing_table(_fresh(world_build)), 20)
+    listed = D.listed_names(pop)
+    assert [(m[0], p, d) for m, p, d in zip(listed["members"], listed["pattern"],
+                                            listed["description"])] == \
+        _reference_listed(pop) and len(listed) >= 2
+    ent = pop.entities.set_index("entity_id")
+    reused = D.document_reuse(pop)
+    groups = D._groups(pop, "HAS_DOCUMENT")
+    want = [f"document {g.value} used under names "
+            f"{', '.join(sorted({ent.at[m, 'name'] for m in g.members}))}"
+            for g in groups.itertuples()
+            if all(ent.at[m, "label"] == "Person" for m in g.members)]
+    assert reused["description"].tolist() == want and len(want) >= 1
+    paid = D.paid_by_listed(pop)
+    assert len(paid) >= 1 and all(
+        ent.at[m[0], "name"] in d for m, d in zip(paid["members"], paid["description"]))
+    assert D._of_members(pop, "name", []) == []
+    with pytest.raises(KeyError):
+        D._of_members(pop, "name", [[int(pop.entities["entity_id"].max()) + 1]])
