@@ -269,3 +269,43 @@ def test_detector_names_by_entity_row_equal_a_lookup_by_id(world_build) -> None:
     assert D._of_members(pop, "name", []) == []
     with pytest.raises(KeyError):
         D._of_members(pop, "name", [[int(pop.entities["entity_id"].max()) + 1]])
+
+
+def test_several_ids_per_name_and_dob_equal_a_group_by() -> None:
+    from graphkit.rings.detectors import _several_per_group
+    rng = np.random.default_rng(6)
+    for size in (0, 1, 50, 4000):
+        key = rng.integers(0, 40, size)
+        dob = pd.Series(rng.choice(["1990-01-02", "1985-11-30", None, "2001-05-05"], size),
+                        dtype="str")
+        nid = pd.Series(rng.choice(["nid:1", "nid:2", "nid:3", None], size), dtype="str")
+        frame = pd.DataFrame({"key": key, "dob": dob, "nid": nid})
+        want = (frame.groupby(["key", "dob"])["nid"].transform("nunique") >= 2).to_numpy()
+        assert _several_per_group(key, dob, nid).tolist() == want.tolist()
+
+
+def _reference_name_dob(pop) -> pd.DataFrame:
+    """``name_dob_ids`` as a group-by over the text keys gives it."""
+    from graphkit.rings.population import entity_rows
+    frame = pop.identities
+    at = entity_rows(pop, frame["entity_id"].to_numpy(np.int64))
+    tokens = pop.entities["tokens"].to_numpy(dtype=object)
+    frame = frame.assign(key=[" ".join(sorted(t)) for t in tokens[at].tolist()])
+    counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
+    return [(key, dob, tuple(sorted(set(g["nid"]))), tuple(sorted(set(g["entity_id"]))),
+             g["name"].iloc[0], tuple(sorted(set(g["record_id"]))))
+            for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]) if key]
+
+
+def test_name_dob_ids_equal_the_text_group_by(world_build, demo_build) -> None:
+    from graphkit.rings import detectors as D
+    from graphkit.rings.population import build_population
+    for build in (world_build, demo_build):
+        pop = build_population(sharing_table(_fresh(build)), 20)
+        found = D.name_dob_ids(pop)
+        want = _reference_name_dob(pop)
+        assert len(found) == len(want) >= 1
+        for row, (_key, dob, ids, members, name, records) in zip(found.itertuples(), want):
+            assert (row.idents, row.members, row.records) == (ids, members, records)
+            assert row.description == (f"one name and date of birth ({name}, {dob}) with "
+                                       f"{len(ids)} different national ids")

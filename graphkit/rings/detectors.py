@@ -289,13 +289,16 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     if frame is None or frame.empty:
         return _empty()
     at = entity_rows(pop, frame["entity_id"].to_numpy(np.int64))
-    tokens = pop.entities["tokens"].to_numpy(dtype=object)
-    words: dict[frozenset[str], str] = {}  # one join per distinct token set
-    frame = frame.assign(key=[words.get(t) or words.setdefault(t, " ".join(sorted(t)))
-                              for t in tokens[at].tolist()])
-    counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
+    tokens = pop.entities["tokens"].to_numpy(dtype=object)[at]
+    sets, distinct = pd.factorize(tokens)  # one join per distinct token set
+    texts = [" ".join(sorted(t)) for t in distinct.tolist()]
+    text_code, _ = pd.factorize(np.asarray(texts, dtype=object))
+    key = text_code[sets]
+    several = _several_per_group(key, frame["dob"], frame["nid"])
+    frame = frame[several]
+    frame = frame.assign(key=[texts[i] for i in sets[several].tolist()])
     rows = []
-    for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]):
+    for (key, dob), g in frame.groupby(["key", "dob"]):
         ids = frozenset(g["nid"])
         if not key:
             continue
@@ -307,6 +310,21 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
                      "records": tuple(sorted(set(g["record_id"]))), "explained": "",
                      "factor": 1.0})
     return _frame(rows)
+
+
+def _several_per_group(key: np.ndarray, dob: pd.Series, nid: pd.Series) -> np.ndarray:
+    """Per row, whether its (``key`` code, ``dob``) group holds two or more distinct
+    ``nid``: ``groupby([key, dob])[nid].transform("nunique") >= 2`` on integer codes
+    (missing dob or nid are no value, as pandas counts them)."""
+    dobs, _ = pd.factorize(dob)
+    nids, _ = pd.factorize(nid)
+    known = dobs >= 0
+    group, _ = pd.factorize(key.astype(np.int64) * (int(dobs.max(initial=0)) + 1) + dobs)
+    width = int(nids.max(initial=0)) + 1
+    pairs = np.unique(group[known & (nids >= 0)].astype(np.int64) * width
+                      + nids[known & (nids >= 0)])
+    per_group = np.bincount(pairs // width, minlength=int(group.max(initial=-1)) + 1)
+    return known & (per_group[group] >= 2) if len(group) else np.zeros(0, dtype=bool)
 
 
 def _matches(pop: Population) -> pd.DataFrame:
