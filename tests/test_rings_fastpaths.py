@@ -309,3 +309,24 @@ def test_name_dob_ids_equal_the_text_group_by(world_build, demo_build) -> None:
             assert (row.idents, row.members, row.records) == (ids, members, records)
             assert row.description == (f"one name and date of birth ({name}, {dob}) with "
                                        f"{len(ids)} different national ids")
+
+
+def test_sorted_unique_equals_numpy_unique() -> None:
+    from graphkit.rings.grouped import sorted_unique
+    rng = np.random.default_rng(12)
+    for values in (np.zeros(0, np.int64), np.array([5]), np.array([3, 3, 3]),
+                   rng.integers(-50, 50, 1000), rng.integers(0, 2**40, 20_000)):
+        got = sorted_unique(values)
+        assert got.dtype == values.dtype and got.tolist() == np.unique(values).tolist()
+
+
+def test_sorted_sets_leave_groups_without_values_empty() -> None:
+    from graphkit.rings.detectors import _sorted_sets
+    index = pd.Index([2, 5, 9, 12])
+    groups = np.array([9, 2, 9, 9, 2, 40])  # 40 is in no group of the index: left out
+    got = _sorted_sets(groups, pa.array(["b", "a", "a", "c", "a", "z"]), index)
+    assert got == [("a",), (), ("a", "b", "c"), ()]
+    assert _sorted_sets(groups, np.array([7, 1, 7, 3, 1, 0]), index) == \
+        [(1,), (), (3, 7), ()]
+    assert _sorted_sets(np.zeros(0, np.int64), np.zeros(0, np.int64), index) == [()] * 4
+    assert _sorted_sets(groups, np.array([7, 1, 7, 3, 1, 0]), pd.Index([])) == []

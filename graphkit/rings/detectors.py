@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphkit.rings.grouped import sorted_unique
 from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.records import ends_of_type
 from graphkit.rings.sharing import _arrow, node_values, sanction_hits
@@ -119,26 +120,33 @@ def _sorted_sets(groups: np.ndarray, values: np.ndarray | pa.Array, index: pd.In
     has none): what ``groupby(...).agg(lambda s: tuple(sorted(set(s))))`` gives, from one
     integer sort (strings are ranked once, in Arrow)."""
     groups = np.asarray(groups, dtype=np.int64)
-    if isinstance(values, pa.Array):
+    text = isinstance(values, pa.Array)
+    if text:
         encoded = values.dictionary_encode()
         order = pc.array_sort_indices(encoded.dictionary).to_numpy()
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         ranks = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
-        distinct = encoded.dictionary.take(pa.array(order)).to_pylist()
     else:
         uniques, ranks = np.unique(np.asarray(values), return_inverse=True)
-        distinct = uniques.tolist()
-    width = max(len(distinct), 1)
-    key = np.unique(groups * width + ranks.reshape(-1))
-    keys, picked = key // width, (key % width).tolist()
-    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1 if len(keys) else np.zeros(0, np.int64)
-    items = [distinct[r] for r in picked]
-    bounds = zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(keys)].tolist()) if len(keys) \
-        else iter(())
-    starts = keys[np.r_[0, cuts]].tolist() if len(keys) else []
-    found = {g: tuple(items[lo:hi]) for g, (lo, hi) in zip(starts, bounds)}
-    return [found.get(g, ()) for g in index.tolist()]
+        order = np.arange(len(uniques))
+    width = max(len(order), 1)
+    key = sorted_unique(groups * width + ranks.reshape(-1))
+    keys, picked = key // width, order[key % width]
+    # the Python values made for the picked (group, value) pairs only, in output order
+    items = encoded.dictionary.take(pa.array(picked)).to_pylist() if text else \
+        uniques[picked].tolist()
+    out: list[tuple] = [()] * len(index)
+    if not len(keys):
+        return out
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    lows, highs = np.r_[0, cuts], np.r_[cuts, len(keys)]
+    wanted = index.to_numpy(np.int64)
+    at = np.minimum(np.searchsorted(wanted, keys[lows]), max(len(wanted) - 1, 0))
+    known = wanted[at] == keys[lows] if len(wanted) else np.zeros(len(lows), dtype=bool)
+    for pos, lo, hi in zip(at[known].tolist(), lows[known].tolist(), highs[known].tolist()):
+        out[pos] = tuple(items[lo:hi])
+    return out
 
 
 def _surnames_shared(pop: Population, groups: list[tuple[int, ...]]) -> np.ndarray:
@@ -321,7 +329,7 @@ def _several_per_group(key: np.ndarray, dob: pd.Series, nid: pd.Series) -> np.nd
     known = dobs >= 0
     group, _ = pd.factorize(key.astype(np.int64) * (int(dobs.max(initial=0)) + 1) + dobs)
     width = int(nids.max(initial=0)) + 1
-    pairs = np.unique(group[known & (nids >= 0)].astype(np.int64) * width
+    pairs = sorted_unique(group[known & (nids >= 0)].astype(np.int64) * width
                       + nids[known & (nids >= 0)])
     per_group = np.bincount(pairs // width, minlength=int(group.max(initial=-1)) + 1)
     return known & (per_group[group] >= 2) if len(group) else np.zeros(0, dtype=bool)
