@@ -330,3 +330,34 @@ def test_sorted_sets_leave_groups_without_values_empty() -> None:
         [(1,), (), (3, 7), ()]
     assert _sorted_sets(np.zeros(0, np.int64), np.zeros(0, np.int64), index) == [()] * 4
     assert _sorted_sets(groups, np.array([7, 1, 7, 3, 1, 0]), pd.Index([])) == []
+
+
+def test_population_identities_equal_the_text_merge(world_build, demo_build) -> None:
+    """Person records with their national ids, joined on record-id codes, equal the
+    merge on the text (and the name tokens made per distinct name equal one per row)."""
+    from graphkit.rings.population import _resolved, _tokens, build_population
+    from graphkit.schema import Rel
+    for build in (world_build, demo_build):
+        sharing = sharing_table(_fresh(build))
+        pop = build_population(sharing, 20)
+        tables = sharing.tables
+        people = _resolved(sharing, "people")
+        people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
+            str).to_numpy()
+        people["record_id"] = node_values(tables, "record_id", people["record"]).astype(
+            str).to_numpy()
+        docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
+                                 ("ident", "records", "value"))
+        docs = docs[docs["value"].astype(str).str.startswith("nid:").to_numpy(bool)]
+        held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
+        held = held.rename(columns={"records": "record_id", "ident": "nid"})
+        want = people.merge(held.astype({"record_id": object}),
+                            on=["record_id", "entity_id"], how="inner")
+        want["name"] = pop.entities.set_index("entity_id")["name"].reindex(
+            want["entity_id"]).to_numpy()
+        want = want[(want["dob"] != "") & (want["nid"] != "")]
+        got = pop.identities
+        assert list(got.columns) == list(want.columns) and len(got) == len(want) > 100
+        for column in want.columns:
+            assert got[column].tolist() == want[column].tolist(), column
+        assert pop.entities["tokens"].tolist() == [_tokens(n) for n in pop.entities["name"]]
