@@ -266,7 +266,14 @@ def table(path: Path, label: str | None) -> None:
         exp = (math.log(meds[-1] / meds[0]) / span
                if meds[0] > 0.005 and meds[-1] > 0 else float("nan"))
         shown = name if name in ("clusters", "rings") else "  " + name
-        print(f"{shown:38}" + "".join(f"{c:>22}" for c in cells) + f"  {exp:8.2f}")
+        extra = ""
+        if name not in ("clusters", "rings") and any("faults" in r for r in runs):
+            extra = "  faults (k) " + "/".join(
+                f"{median([r.get('faults', {}).get(name, 0) for r in by_size[s]]) / 1000:.0f}"
+                for s in sizes) + "  GC s " + "/".join(
+                f"{median([r.get('gc_seconds', {}).get(name, 0.0) for r in by_size[s]]):.2f}"
+                for s in sizes)
+        print(f"{shown:38}" + "".join(f"{c:>22}" for c in cells) + f"  {exp:8.2f}" + extra)
     for s in sizes:
         r = by_size[s][-1]
         print(f"{s:>10,}: nodes {r['nodes']:,} rels {r['relationships']:,} "
