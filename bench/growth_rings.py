@@ -8,7 +8,14 @@ and its helpers) run with a timer around each sub-step: ``time.process_time()``
 inclusive of nested timed steps, and "self" (without them), as in
 ``bench/growth_stages.py``. One world per process; ``--json`` appends a line per run.
 
+``--in-build`` times the same sub-steps inside a real build instead (``pipeline.run_build``:
+the process as large as in ``graphkit build``, the stage figures the build's own), and per
+sub-step also the minor page faults (``ru_minflt``) and the seconds and passes of Python's
+cyclic garbage collector (``gc.callbacks``) spent within it. ``--gc off`` disables the
+collector for the clusters and rings stages, to see what its passes cost.
+
     python bench/growth_rings.py WORLD --tables FILE [--json OUT.jsonl] [--label NAME]
+    python bench/growth_rings.py WORLD --in-build [--gc off] [--json OUT.jsonl] [--label NAME]
     python bench/growth_rings.py --table OUT.jsonl [--label NAME]
 """
 
@@ -22,6 +29,7 @@ import importlib
 import json
 import math
 import pickle
+import resource
 import time
 from pathlib import Path
 
@@ -82,6 +90,54 @@ TIMED = [
 _ = L  # links is timed through rings.link_matrix
 
 
+class FaultTimers(Timers):
+    """``Timers`` that also count, per label (self, without nested timed steps), minor
+    page faults and the garbage collector's seconds and passes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.faults: dict[str, int] = {}
+        self.gc_seconds: dict[str, float] = {}
+        self.gc_passes: dict[str, int] = {}
+        self._gc_start = 0.0
+        self._gc_now = [0.0, 0]  # GC seconds and passes so far
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_start = time.process_time()
+        else:
+            self._gc_now[0] += time.process_time() - self._gc_start
+            self._gc_now[1] += 1
+
+    def wrap(self, label: str, fn):
+        timed = super().wrap(label, fn)
+
+        def counted(*args, **kwargs):
+            frame = {"faults": 0, "gc": 0.0, "passes": 0}
+            counts = getattr(self, "_frames", None)
+            if counts is None:
+                counts = self._frames = []
+            counts.append(frame)
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            gc_s, passes = self._gc_now
+            try:
+                return timed(*args, **kwargs)
+            finally:
+                spent = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+                gc_spent, gc_n = self._gc_now[0] - gc_s, self._gc_now[1] - passes
+                counts.pop()
+                self.faults[label] = self.faults.get(label, 0) + spent - frame["faults"]
+                self.gc_seconds[label] = self.gc_seconds.get(label, 0.0) + gc_spent - \
+                    frame["gc"]
+                self.gc_passes[label] = self.gc_passes.get(label, 0) + gc_n - frame["passes"]
+                if counts:
+                    counts[-1]["faults"] += spent
+                    counts[-1]["gc"] += gc_spent
+                    counts[-1]["passes"] += gc_n
+        return counted
+
+
 class _Stop(Exception):
     """Raised once the build's tables are pickled."""
 
@@ -136,6 +192,42 @@ def measure(world: str, tables_path: Path) -> dict:
             "calls": dict(timers.calls), "rss_mib": rss}
 
 
+def measure_in_build(world: str, gc_off: bool = False) -> dict:
+    """One run inside a real build of ``world`` (no output files written): sub-step CPU
+    seconds, page faults and GC time of the clusters and rings stages, and every stage's
+    own figures from the build."""
+    timers = FaultTimers()
+    install(timers)
+    P.find_rings = R.find_rings  # the pipeline's own imports, timed too
+    P.sharing_table = S.sharing_table
+    P.shared_identifier_clusters = K.shared_identifier_clusters
+    if gc_off:
+        inner = P.clusters_and_rings
+
+        def without_gc(*args, **kwargs):
+            gc.disable()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                gc.enable()
+        P.clusters_and_rings = without_gc
+    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    result = P.run_build(native_project(world), show_progress=False)
+    stages = {s.name: s for s in result.stages}
+    people = int((result.tables.nodes["label"] == "Person").sum())
+    return {"world": world, "in_build": True, "gc_off": gc_off, "people": people,
+            "nodes": len(result.tables.nodes),
+            "relationships": len(result.tables.relationships), "rings": len(result.rings),
+            "stage_cpu": {name: s.cpu_seconds for name, s in stages.items()},
+            "stage_wall": {name: s.seconds for name, s in stages.items()},
+            "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
+            "main_cpu": dict(timers.main_cpu), "calls": dict(timers.calls),
+            "faults": timers.faults, "gc_seconds": timers.gc_seconds,
+            "gc_passes": timers.gc_passes,
+            "build_faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0,
+            "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
+
+
 def table(path: Path, label: str | None) -> None:
     """Print the runs of ``path`` (those tagged ``label``; the median of repeats per size)
     side by side, with the exponent between the smallest and largest size."""
@@ -174,7 +266,14 @@ def table(path: Path, label: str | None) -> None:
         exp = (math.log(meds[-1] / meds[0]) / span
                if meds[0] > 0.005 and meds[-1] > 0 else float("nan"))
         shown = name if name in ("clusters", "rings") else "  " + name
-        print(f"{shown:38}" + "".join(f"{c:>22}" for c in cells) + f"  {exp:8.2f}")
+        extra = ""
+        if name not in ("clusters", "rings") and any("faults" in r for r in runs):
+            extra = "  faults (k) " + "/".join(
+                f"{median([r.get('faults', {}).get(name, 0) for r in by_size[s]]) / 1000:.0f}"
+                for s in sizes) + "  GC s " + "/".join(
+                f"{median([r.get('gc_seconds', {}).get(name, 0.0) for r in by_size[s]]):.2f}"
+                for s in sizes)
+        print(f"{shown:38}" + "".join(f"{c:>22}" for c in cells) + f"  {exp:8.2f}" + extra)
     for s in sizes:
         r = by_size[s][-1]
         print(f"{s:>10,}: nodes {r['nodes']:,} rels {r['relationships']:,} "
@@ -188,11 +287,16 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="append this run as a JSON line")
     parser.add_argument("--label", help="tag of the run (e.g. before / after)")
     parser.add_argument("--table", type=Path, help="print the runs of a JSON-lines file")
+    parser.add_argument("--in-build", action="store_true",
+                        help="time the sub-steps inside a real build (pipeline.run_build)")
+    parser.add_argument("--gc", choices=("on", "off"), default="on",
+                        help="with --in-build: 'off' disables the cyclic GC in clusters+rings")
     args = parser.parse_args()
     if args.table:
         table(args.table, args.label)
         return
-    run = measure(args.world, args.tables)
+    run = measure_in_build(args.world, args.gc == "off") if args.in_build else \
+        measure(args.world, args.tables)
     run["label"] = args.label
     line = json.dumps(run)
     if args.json:

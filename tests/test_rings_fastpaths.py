@@ -7,10 +7,13 @@ linked entities equals one array per component."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from scipy.sparse import coo_matrix
 
 from graphkit.graph import GraphTables
@@ -160,3 +163,201 @@ def test_clusters_are_the_components_of_the_plain_sharing_graph(demo_build) -> N
     assert [m.split(";") for m in got["members"]] == want and len(want) > 50
     records = dict(zip(got["cluster_id"], got["record_ids"]))
     assert all(r == ";".join(sorted(r.split(";"))) for r in records.values() if r)
+
+
+def _chunked(values: pa.Array, cuts: list[int]) -> pd.Series:
+    """``values`` as a pandas Arrow column held in chunks cut at ``cuts``."""
+    bounds = [0, *cuts, len(values)]
+    chunks = [values.slice(a, b - a) for a, b in pairwise(bounds)]
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, values.type)))
+
+
+def test_take_rows_gathers_chunk_by_chunk_as_one_array_would() -> None:
+    from graphkit.rings.sharing import take_rows
+    rng = np.random.default_rng(4)
+    text = pa.array([None if i % 7 == 3 else f"key:{i:05d}" for i in range(3000)])
+    lists = pa.array([[f"r{i}", f"r{i + 1}"] if i % 5 else [] for i in range(3000)])
+    for values in (text, lists, text.cast(pa.large_string())):
+        for cuts in ([], [1000], [0, 10, 10, 2999], list(range(250, 3000, 250))):
+            column = _chunked(values, cuts)
+            for rows in (np.zeros(0, np.int64), np.arange(3000), np.arange(3000)[::-1],
+                         rng.integers(0, 3000, 700), np.array([2999, 0, 0, 2999])):
+                got = take_rows(column, rows)
+                assert isinstance(got, pa.Array) and got.type == values.type
+                assert got.to_pylist() == values.take(pa.array(rows)).to_pylist()
+    plain = pd.Series(["b", None, "a"], dtype=object)  # not Arrow-backed: converted
+    assert take_rows(plain, np.array([2, 1, 0])).to_pylist() == ["a", None, "b"]
+
+
+def _rechunked(tables: GraphTables, pieces: int) -> GraphTables:
+    """``tables`` with every Arrow column of nodes and relationships cut into chunks."""
+    def cut(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        step = max(len(frame) // pieces, 1)
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.ArrowDtype):
+                array = pa.array(frame[column].array)
+                array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else \
+                    array
+                cuts = list(range(step, len(frame), step))
+                out[column] = pd.Series(_chunked(array, cuts).array, index=frame.index)
+        return out
+    return GraphTables(cut(tables.nodes), cut(tables.relationships))
+
+
+def test_gathers_from_chunked_tables_equal_the_whole_column(demo_build) -> None:
+    tables = _rechunked(_fresh(demo_build), 7)
+    assert pa.array(tables.nodes["key"].array).num_chunks == 7 + (
+        len(tables.nodes) % 7 > 0)
+    n = len(tables.nodes)
+    ids = np.r_[np.random.default_rng(9).integers(0, n, 800), [-1, n + 3, n - 1]]
+    for column in ("key", "name", "kind", "record_id", "dob"):
+        got = node_values(tables, column, ids)
+        want = node_column(_fresh(demo_build), column).reindex(ids)
+        assert got.isna().tolist() == want.isna().tolist(), column
+        assert got.fillna("~").tolist() == want.fillna("~").tolist(), column
+    sharing = sharing_table(tables)
+    expected = _reference_table(_fresh(demo_build), sharing.rows)
+    table = sharing.table
+    for column, values in expected.items():
+        got = table[column].tolist()
+        assert [list(v) for v in got] == values if column == "records" else got == values
+
+
+def _reference_listed(pop) -> list[tuple]:
+    """``listed_names`` as a lookup by entity id gives it (``set_index``, ``.at``)."""
+    from graphkit.rings.sharing import sanction_hits
+    ent = pop.entities.set_index("entity_id")
+    return [(h.entity_id, "sanctioned_counterparty" if ent.at[h.entity_id, "label"] ==
+             "Company" else "sanctioned_person_name",
+             f"{ent.at[h.entity_id, 'name']} matches {h.hit}, score {h.score:.2f}")
+            for h in sanction_hits(pop.sharing.tables).itertuples()
+            if h.entity_id in ent.index]
+
+
+@pytest.fixture(scope="module")
+def world_build(tmp_path_factory) -> BuildResult:
+    """A small generated world with every detector's findings (document reuse and a
+    sanctioned payer among them, which the demo of 600 people lacks)."""
+    from graphkit.ingest.project import native_project
+    from graphkit.pipeline import run_build
+    from graphkit.world import WorldParams, generate_world
+    folder = tmp_path_factory.mktemp("world")
+    generate_world(folder, WorldParams(people=1500, seed=31, rings=7, household_rate=0.5))
+    return run_build(native_project(folder), show_progress=False)
+
+
+def test_detector_names_by_entity_row_equal_a_lookup_by_id(world_build) -> None:
+    from graphkit.rings import detectors as D
+    from graphkit.rings.population import build_population
+    pop = build_population(sharing_table(_fresh(world_build)), 20)
+    listed = D.listed_names(pop)
+    assert [(m[0], p, d) for m, p, d in zip(listed["members"], listed["pattern"],
+                                            listed["description"])] == \
+        _reference_listed(pop) and len(listed) >= 2
+    ent = pop.entities.set_index("entity_id")
+    reused = D.document_reuse(pop)
+    groups = D._groups(pop, "HAS_DOCUMENT")
+    want = [f"document {g.value} used under names "
+            f"{', '.join(sorted({ent.at[m, 'name'] for m in g.members}))}"
+            for g in groups.itertuples()
+            if all(ent.at[m, "label"] == "Person" for m in g.members)]
+    assert reused["description"].tolist() == want and len(want) >= 1
+    paid = D.paid_by_listed(pop)
+    assert len(paid) >= 1 and all(
+        ent.at[m[0], "name"] in d for m, d in zip(paid["members"], paid["description"]))
+    assert D._of_members(pop, "name", []) == []
+    with pytest.raises(KeyError):
+        D._of_members(pop, "name", [[int(pop.entities["entity_id"].max()) + 1]])
+
+
+def test_several_ids_per_name_and_dob_equal_a_group_by() -> None:
+    from graphkit.rings.detectors import _several_per_group
+    rng = np.random.default_rng(6)
+    for size in (0, 1, 50, 4000):
+        key = rng.integers(0, 40, size)
+        dob = pd.Series(rng.choice(["1990-01-02", "1985-11-30", None, "2001-05-05"], size),
+                        dtype="str")
+        nid = pd.Series(rng.choice(["nid:1", "nid:2", "nid:3", None], size), dtype="str")
+        frame = pd.DataFrame({"key": key, "dob": dob, "nid": nid})
+        want = (frame.groupby(["key", "dob"])["nid"].transform("nunique") >= 2).to_numpy()
+        assert _several_per_group(key, dob, nid).tolist() == want.tolist()
+
+
+def _reference_name_dob(pop) -> pd.DataFrame:
+    """``name_dob_ids`` as a group-by over the text keys gives it."""
+    from graphkit.rings.population import entity_rows
+    frame = pop.identities
+    at = entity_rows(pop, frame["entity_id"].to_numpy(np.int64))
+    tokens = pop.entities["tokens"].to_numpy(dtype=object)
+    frame = frame.assign(key=[" ".join(sorted(t)) for t in tokens[at].tolist()])
+    counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
+    return [(key, dob, tuple(sorted(set(g["nid"]))), tuple(sorted(set(g["entity_id"]))),
+             g["name"].iloc[0], tuple(sorted(set(g["record_id"]))))
+            for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]) if key]
+
+
+def test_name_dob_ids_equal_the_text_group_by(world_build, demo_build) -> None:
+    from graphkit.rings import detectors as D
+    from graphkit.rings.population import build_population
+    for build in (world_build, demo_build):
+        pop = build_population(sharing_table(_fresh(build)), 20)
+        found = D.name_dob_ids(pop)
+        want = _reference_name_dob(pop)
+        assert len(found) == len(want) >= 1
+        for row, (_key, dob, ids, members, name, records) in zip(found.itertuples(), want):
+            assert (row.idents, row.members, row.records) == (ids, members, records)
+            assert row.description == (f"one name and date of birth ({name}, {dob}) with "
+                                       f"{len(ids)} different national ids")
+
+
+def test_sorted_unique_equals_numpy_unique() -> None:
+    from graphkit.rings.grouped import sorted_unique
+    rng = np.random.default_rng(12)
+    for values in (np.zeros(0, np.int64), np.array([5]), np.array([3, 3, 3]),
+                   rng.integers(-50, 50, 1000), rng.integers(0, 2**40, 20_000)):
+        got = sorted_unique(values)
+        assert got.dtype == values.dtype and got.tolist() == np.unique(values).tolist()
+
+
+def test_sorted_sets_leave_groups_without_values_empty() -> None:
+    from graphkit.rings.detectors import _sorted_sets
+    index = pd.Index([2, 5, 9, 12])
+    groups = np.array([9, 2, 9, 9, 2, 40])  # 40 is in no group of the index: left out
+    got = _sorted_sets(groups, pa.array(["b", "a", "a", "c", "a", "z"]), index)
+    assert got == [("a",), (), ("a", "b", "c"), ()]
+    assert _sorted_sets(groups, np.array([7, 1, 7, 3, 1, 0]), index) == \
+        [(1,), (), (3, 7), ()]
+    assert _sorted_sets(np.zeros(0, np.int64), np.zeros(0, np.int64), index) == [()] * 4
+    assert _sorted_sets(groups, np.array([7, 1, 7, 3, 1, 0]), pd.Index([])) == []
+
+
+def test_population_identities_equal_the_text_merge(world_build, demo_build) -> None:
+    """Person records with their national ids, joined on record-id codes, equal the
+    merge on the text (and the name tokens made per distinct name equal one per row)."""
+    from graphkit.rings.population import _resolved, _tokens, build_population
+    from graphkit.schema import Rel
+    for build in (world_build, demo_build):
+        sharing = sharing_table(_fresh(build))
+        pop = build_population(sharing, 20)
+        tables = sharing.tables
+        people = _resolved(sharing, "people")
+        people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
+            str).to_numpy()
+        people["record_id"] = node_values(tables, "record_id", people["record"]).astype(
+            str).to_numpy()
+        docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
+                                 ("ident", "records", "value"))
+        docs = docs[docs["value"].astype(str).str.startswith("nid:").to_numpy(bool)]
+        held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
+        held = held.rename(columns={"records": "record_id", "ident": "nid"})
+        want = people.merge(held.astype({"record_id": object}),
+                            on=["record_id", "entity_id"], how="inner")
+        want["name"] = pop.entities.set_index("entity_id")["name"].reindex(
+            want["entity_id"]).to_numpy()
+        want = want[(want["dob"] != "") & (want["nid"] != "")]
+        got = pop.identities
+        assert list(got.columns) == list(want.columns) and len(got) == len(want) > 100
+        for column in want.columns:
+            assert got[column].tolist() == want[column].tolist(), column
+        assert pop.entities["tokens"].tolist() == [_tokens(n) for n in pop.entities["name"]]

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphkit.rings.grouped import sorted_unique
 from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.records import ends_of_type
 from graphkit.rings.sharing import _arrow, node_values, sanction_hits
@@ -67,6 +68,19 @@ def _with_people(pop: Population, rows: pd.DataFrame) -> pd.DataFrame:
                        household=ent["household"].to_numpy()[at])
 
 
+def _of_members(pop: Population, column: str, groups: list) -> list[list]:
+    """Per group of entity ids, the ``column`` of ``pop.entities`` of each (one gather for
+    all groups; ``KeyError`` naming an id that is no entity, as a lookup by id would)."""
+    sizes = [len(g) for g in groups]
+    flat = np.fromiter(chain.from_iterable(groups), dtype=np.int64, count=sum(sizes))
+    at = entity_rows(pop, flat)
+    if len(at) and int(at.min()) < 0:
+        raise KeyError(int(flat[at < 0][0]))
+    values = pop.entities[column].iloc[at].tolist()
+    bounds = np.r_[0, np.cumsum(sizes, dtype=np.int64)].tolist()
+    return [values[a:b] for a, b in pairwise(bounds)]
+
+
 def _groups(pop: Population, rel: str) -> pd.DataFrame:
     """Identifiers reached by ``rel`` and shared (by any type) by 2..max_share entities,
     with their sharers, distinct people and households (only where 2+ people)."""
@@ -106,26 +120,33 @@ def _sorted_sets(groups: np.ndarray, values: np.ndarray | pa.Array, index: pd.In
     has none): what ``groupby(...).agg(lambda s: tuple(sorted(set(s))))`` gives, from one
     integer sort (strings are ranked once, in Arrow)."""
     groups = np.asarray(groups, dtype=np.int64)
-    if isinstance(values, pa.Array):
+    text = isinstance(values, pa.Array)
+    if text:
         encoded = values.dictionary_encode()
         order = pc.array_sort_indices(encoded.dictionary).to_numpy()
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         ranks = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
-        distinct = encoded.dictionary.take(pa.array(order)).to_pylist()
     else:
         uniques, ranks = np.unique(np.asarray(values), return_inverse=True)
-        distinct = uniques.tolist()
-    width = max(len(distinct), 1)
-    key = np.unique(groups * width + ranks.reshape(-1))
-    keys, picked = key // width, (key % width).tolist()
-    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1 if len(keys) else np.zeros(0, np.int64)
-    items = [distinct[r] for r in picked]
-    bounds = zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(keys)].tolist()) if len(keys) \
-        else iter(())
-    starts = keys[np.r_[0, cuts]].tolist() if len(keys) else []
-    found = {g: tuple(items[lo:hi]) for g, (lo, hi) in zip(starts, bounds)}
-    return [found.get(g, ()) for g in index.tolist()]
+        order = np.arange(len(uniques))
+    width = max(len(order), 1)
+    key = sorted_unique(groups * width + ranks.reshape(-1))
+    keys, picked = key // width, order[key % width]
+    # the Python values made for the picked (group, value) pairs only, in output order
+    items = encoded.dictionary.take(pa.array(picked)).to_pylist() if text else \
+        uniques[picked].tolist()
+    out: list[tuple] = [()] * len(index)
+    if not len(keys):
+        return out
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    lows, highs = np.r_[0, cuts], np.r_[cuts, len(keys)]
+    wanted = index.to_numpy(np.int64)
+    at = np.minimum(np.searchsorted(wanted, keys[lows]), max(len(wanted) - 1, 0))
+    known = wanted[at] == keys[lows] if len(wanted) else np.zeros(len(lows), dtype=bool)
+    for pos, lo, hi in zip(at[known].tolist(), lows[known].tolist(), highs[known].tolist()):
+        out[pos] = tuple(items[lo:hi])
+    return out
 
 
 def _surnames_shared(pop: Population, groups: list[tuple[int, ...]]) -> np.ndarray:
@@ -253,12 +274,14 @@ def laptop_farms(pop: Population) -> pd.DataFrame:
 def document_reuse(pop: Population) -> pd.DataFrame:
     """One national id or passport under the names of several people."""
     groups = _groups(pop, Rel.HAS_DOCUMENT.value)
-    ent = pop.entities.set_index("entity_id")
+    members = groups["members"].tolist() if len(groups) else []
+    labels = _of_members(pop, "label", members)
+    named = _of_members(pop, "name", members)
     rows = []
-    for g in groups.itertuples():
-        if any(ent.at[m, "label"] != Label.PERSON.value for m in g.members):
+    for g, label, name in zip(groups.itertuples(), labels, named):
+        if any(v != Label.PERSON.value for v in label):
             continue
-        names = sorted({ent.at[m, "name"] for m in g.members})
+        names = sorted(set(name))
         rows.append({"pattern": "identity_reuse", "idents": (g.ident,), "members": g.members,
                      "n_people": g.n_people,
                      "description": f"document {g.value} used under names "
@@ -274,13 +297,16 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     if frame is None or frame.empty:
         return _empty()
     at = entity_rows(pop, frame["entity_id"].to_numpy(np.int64))
-    tokens = pop.entities["tokens"].to_numpy(dtype=object)
-    words: dict[frozenset[str], str] = {}  # one join per distinct token set
-    frame = frame.assign(key=[words.get(t) or words.setdefault(t, " ".join(sorted(t)))
-                              for t in tokens[at].tolist()])
-    counts = frame.groupby(["key", "dob"])["nid"].transform("nunique")
+    tokens = pop.entities["tokens"].to_numpy(dtype=object)[at]
+    sets, distinct = pd.factorize(tokens)  # one join per distinct token set
+    texts = [" ".join(sorted(t)) for t in distinct.tolist()]
+    text_code, _ = pd.factorize(np.asarray(texts, dtype=object))
+    key = text_code[sets]
+    several = _several_per_group(key, frame["dob"], frame["nid"])
+    frame = frame[several]
+    frame = frame.assign(key=[texts[i] for i in sets[several].tolist()])
     rows = []
-    for (key, dob), g in frame[counts >= 2].groupby(["key", "dob"]):
+    for (key, dob), g in frame.groupby(["key", "dob"]):
         ids = frozenset(g["nid"])
         if not key:
             continue
@@ -294,6 +320,21 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     return _frame(rows)
 
 
+def _several_per_group(key: np.ndarray, dob: pd.Series, nid: pd.Series) -> np.ndarray:
+    """Per row, whether its (``key`` code, ``dob``) group holds two or more distinct
+    ``nid``: ``groupby([key, dob])[nid].transform("nunique") >= 2`` on integer codes
+    (missing dob or nid are no value, as pandas counts them)."""
+    dobs, _ = pd.factorize(dob)
+    nids, _ = pd.factorize(nid)
+    known = dobs >= 0
+    group, _ = pd.factorize(key.astype(np.int64) * (int(dobs.max(initial=0)) + 1) + dobs)
+    width = int(nids.max(initial=0)) + 1
+    pairs = sorted_unique(group[known & (nids >= 0)].astype(np.int64) * width
+                      + nids[known & (nids >= 0)])
+    per_group = np.bincount(pairs // width, minlength=int(group.max(initial=-1)) + 1)
+    return known & (per_group[group] >= 2) if len(group) else np.zeros(0, dtype=bool)
+
+
 def _matches(pop: Population) -> pd.DataFrame:
     return sanction_hits(pop.sharing.tables)
 
@@ -301,17 +342,18 @@ def _matches(pop: Population) -> pd.DataFrame:
 def listed_names(pop: Population) -> pd.DataFrame:
     """A person or company whose name matches a sanctions-list entry."""
     hits = _matches(pop)
-    ent = pop.entities.set_index("entity_id")
+    found = entity_rows(pop, hits["entity_id"].to_numpy(np.int64))
+    hits = hits[found >= 0]  # matches of nodes that are no entity are left out
+    label = _of_members(pop, "label", [hits["entity_id"].tolist()])[0] if len(hits) else []
+    name = _of_members(pop, "name", [hits["entity_id"].tolist()])[0] if len(hits) else []
     rows = []
-    for h in hits.itertuples():
-        if h.entity_id not in ent.index:
-            continue
-        company = ent.at[h.entity_id, "label"] == Label.COMPANY.value
+    for at, h in enumerate(hits.itertuples()):
+        company = label[at] == Label.COMPANY.value
         rows.append({"pattern": "sanctioned_counterparty" if company
                      else "sanctioned_person_name",
                      "idents": (),
                      "members": (h.entity_id,), "n_people": 1,
-                     "description": f"{ent.at[h.entity_id, 'name']} matches {h.hit}, "
+                     "description": f"{name[at]} matches {h.hit}, "
                                     f"score {h.score:.2f}",
                      "records": (), "explained": "", "factor": float(h.score),
                      "sanction_id": h.sanction_id})
@@ -328,7 +370,8 @@ def paid_by_listed(pop: Population) -> pd.DataFrame:
     hits = _matches(pop)
     pays = ends_of_type(pop.sharing.tables, Rel.PAYS.value)
     pays = pays[pays["start_id"].isin(hits["entity_id"]).to_numpy(bool)]
-    ent = pop.entities.set_index("entity_id")
+    payers = sorted(set(pays["start_id"].tolist()))
+    name = dict(zip(payers, _of_members(pop, "name", [payers])[0])) if payers else {}
     rows = []
     for payer, group in pays.groupby("start_id"):
         hit = hits[hits["entity_id"] == payer].iloc[0]
@@ -336,7 +379,7 @@ def paid_by_listed(pop: Population) -> pd.DataFrame:
         rows.append({"pattern": "paid_by_sanctioned", "idents": (),
                      "members": tuple(sorted({int(payer), *payees})),
                      "n_people": len(payees),
-                     "description": f"{len(payees)} people paid by {ent.at[payer, 'name']}, "
+                     "description": f"{len(payees)} people paid by {name[payer]}, "
                                     f"which matches {hit['hit']} (score {hit['score']:.2f})",
                      "records": (), "explained": "", "factor": float(hit["score"])})
     return _frame(rows)

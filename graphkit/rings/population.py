@@ -89,7 +89,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
         columns={"node_id": "entity_id"}).reset_index(drop=True)
     names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
     ent["name"] = names.to_numpy(dtype=object)
-    ent["tokens"] = [_tokens(n) for n in ent["name"].tolist()]
+    ent["tokens"] = _name_tokens(ent["name"])
     index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
     people = _resolved(sharing, "people")
     people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
@@ -111,11 +111,42 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
         str).to_numpy()
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
     held = held.rename(columns={"records": "record_id", "ident": "nid"})
-    people = people.merge(held, on=["record_id", "entity_id"], how="inner")
-    people["name"] = ent.set_index("entity_id")["name"].reindex(people["entity_id"]).to_numpy()
+    people = _with_documents(people, held)
+    at = _rows_in(ent["entity_id"].to_numpy(np.int64), people["entity_id"].to_numpy(np.int64))
+    people["name"] = ent["name"].to_numpy()[at] if not len(at) or int(at.min()) >= 0 else \
+        ent.set_index("entity_id")["name"].reindex(people["entity_id"]).to_numpy()
     identities = people[(people["dob"] != "") & (people["nid"] != "")]
     return Population(ent, sharing, max_share, exits, identities, nat_households)
 
+
+
+def _name_tokens(names: pd.Series) -> list[frozenset[str]]:
+    """Romanized name tokens of each name (``_tokens``), made once per distinct name."""
+    codes, distinct = pd.factorize(names)
+    tokens = [_tokens(n) for n in distinct.tolist()] + [frozenset()]  # -1: missing
+    return [tokens[c] for c in codes.tolist()]
+
+
+def _rows_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Row of each of ``wanted`` in ``ids`` (-1 where absent), as ``entity_rows``."""
+    if len(ids) and bool((np.diff(ids) > 0).all()):
+        return sorted_positions(ids, wanted)
+    return pd.Index(ids).get_indexer(wanted)
+
+
+def _with_documents(people: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
+    """``people.merge(held, on=["record_id", "entity_id"])`` (inner, order kept), joined
+    on integer codes of the record ids (one Arrow dictionary over both sides) instead of
+    hashing the text in pandas: the two sides' text columns differ in type (Arrow list
+    items and ``str``), which pandas joins through Python objects."""
+    left = _arrow(people["record_id"]).cast(pa.string())
+    right = _arrow(held["record_id"]).cast(pa.string())
+    codes = pa.concat_arrays([left, right]).dictionary_encode().indices
+    codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    merged = people.assign(_record=codes[:len(left)]).merge(
+        held.drop(columns="record_id").assign(_record=codes[len(left):]),
+        on=["_record", "entity_id"], how="inner")
+    return merged.drop(columns="_record")
 
 
 def _vpn_exits(sharing: Sharing, vpn_records: set[str]) -> frozenset[int]:

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables
-from graphkit.rings.sharing import _arrow, _codes, node_positions, node_values, type_codes
+from graphkit.rings.sharing import _codes, node_positions, node_values, take_rows, type_codes
 from graphkit.schema import Rel
 
 
@@ -24,7 +24,7 @@ def resolved_records(tables: GraphTables) -> pd.DataFrame:
         start = rels["start_id"].to_numpy(np.int64)[rows]
         at = node_positions(tables, start)
         if "kind" in tables.nodes.columns:
-            kind = _arrow(tables.nodes["kind"]).take(pa.array(np.maximum(at, 0)))
+            kind = take_rows(tables.nodes["kind"], np.maximum(at, 0))
             kind = pc.if_else(pa.array(at >= 0), kind, pa.nulls(len(at), kind.type))
             numbers, categories = _codes(kind)
             kinds = pd.Categorical.from_codes(numbers.astype(np.int64),

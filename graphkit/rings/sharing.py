@@ -90,7 +90,7 @@ def node_values(tables: GraphTables, column: str, ids) -> pd.Series:
                               pa.types.is_string(values.dtype.pyarrow_dtype)):
         return node_column(tables, column).reindex(ids)
     at = node_positions(tables, ids)
-    taken = _arrow(values).take(pa.array(np.maximum(at, 0)))
+    taken = take_rows(values, np.maximum(at, 0))
     if len(at) and int(at.min()) < 0:
         taken = pc.if_else(pa.array(at >= 0), taken, pa.nulls(len(at), taken.type))
     out = _text_column(taken)
@@ -213,9 +213,9 @@ def row_text(tables: GraphTables, frame: pd.DataFrame, column: str) -> pd.Series
     gathered from the node table (keys, values) or the relationship table (records)."""
     if column == "records":
         rels = tables.relationships
-        take = pa.array(frame["rel"].to_numpy(np.int64))
         if "records" in rels.columns:
-            records = _arrow(rels["records"]).take(take).cast(pa.list_(pa.string()))
+            records = take_rows(rels["records"], frame["rel"].to_numpy(np.int64)).cast(
+                pa.list_(pa.string()))
         else:
             records = pa.array([[]] * len(frame), pa.list_(pa.string()))
         return pd.Series(pd.arrays.ArrowExtensionArray(records), index=frame.index)
@@ -236,6 +236,34 @@ def _codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     encoded = array.dictionary_encode()
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+
+
+def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
+    """``series`` at positions ``rows`` (each within it) as one Arrow array, gathered
+    chunk by chunk: a column of the tables is held in several Arrow chunks, and joining
+    them first (as ``ChunkedArray.take`` and ``combine_chunks`` do) would copy the whole
+    column, every key of every node, for each gather of a few rows."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if not isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
+        return _arrow(series).take(pa.array(rows))
+    column = pa.array(series.array)
+    if isinstance(column, pa.Array):
+        return column.take(pa.array(rows))
+    chunks = [c for c in column.chunks if len(c)]
+    if len(chunks) <= 1:
+        return (chunks[0] if chunks else pa.array([], column.type)).take(pa.array(rows))
+    starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
+    chunk_of = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(chunk_of.astype(np.int16), kind="stable")
+    bounds = np.searchsorted(chunk_of[order], np.arange(len(chunks) + 1))
+    parts = [chunks[k].take(pa.array(rows[order[a:b]] - starts[k]))
+             for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+             if b > a]
+    if not parts:
+        return pa.array([], column.type)
+    back = np.empty(len(rows), dtype=np.int64)
+    back[order] = np.arange(len(rows))
+    return pa.concat_arrays(parts).take(pa.array(back))
 
 
 def _arrow(series: pd.Series) -> pa.Array:
@@ -383,5 +411,5 @@ __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS
            "label_codes", "node_column", "node_index", "node_positions", "node_values",
            "row_text",
            "sanction_hits",
-           "shared_identifier_groups", "sharing_table", "type_codes"]
+           "shared_identifier_groups", "sharing_table", "take_rows", "type_codes"]
 
