@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from graphkit.nightly.gcpause import gc_paused
+from graphkit.gcpause import gc_paused
 from graphkit.rings.scoring import calibrate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))

@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphkit.gcpause import gc_paused
 from graphkit.nightly.changes import Changes
-from graphkit.nightly.gcpause import gc_paused
 from graphkit.nightly.ids import (
     RingMatching,
     entity_pairs,
@@ -103,7 +103,7 @@ def diff_builds(old: Any, new: Any, allow_settings_change: bool = False,
     ``diff_score_change`` setting. ``matching``: the entity translation and ring matches
     of these two builds when the caller made them already (``build --previous`` does,
     to carry ring ids over). Runs with the garbage collector paused
-    (:func:`~graphkit.nightly.gcpause.gc_paused`)."""
+    (:func:`~graphkit.gcpause.gc_paused`)."""
     with gc_paused():
         return _diff_builds(old, new, allow_settings_change, score_change, matching)
 

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from graphkit.gcpause import gc_paused
 from graphkit.intcodes import first_seen_codes
-from graphkit.nightly.gcpause import gc_paused
 
 
 def entity_roots(record_ids: np.ndarray, labels: np.ndarray
@@ -196,7 +196,7 @@ def carry_ring_ids(rings: Any, previous: Any, entities: pd.DataFrame,
     caller has read it already) that ring's id; ``entities`` is this build's
     ``record_id, entity_id``. Returns how many ids were carried over; ``keep`` (a list)
     receives the :class:`RingMatching` made. Runs with the garbage collector paused
-    (:func:`~graphkit.nightly.gcpause.gc_paused`)."""
+    (:func:`~graphkit.gcpause.gc_paused`)."""
     with gc_paused():
         return _carry_ring_ids(rings, previous, entities, keep)
 

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from graphkit.gcpause import gc_paused
 from graphkit.graph.assemble import arrow_text
-from graphkit.nightly.gcpause import gc_paused
 from graphkit.schema import Layout
 
 #: The screened list entries a build keeps, so a later diff knows what was listed.
@@ -48,7 +48,7 @@ class BuildView:
     @classmethod
     def from_folder(cls, folder: str | Path) -> BuildView:
         """Read a build folder (``graphkit build --out``); its rings are read with the
-        garbage collector paused (:func:`~graphkit.nightly.gcpause.gc_paused`)."""
+        garbage collector paused (:func:`~graphkit.gcpause.gc_paused`)."""
         folder = Path(folder)
         if not folder.is_dir():
             raise BuildFolderError(f"{folder}: not a build folder (no such folder)")

@@ -55,14 +55,11 @@ True
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from graphkit.gcpause import gc_paused
 from graphkit.graph.tables import GraphTables
 from graphkit.rings.assemble import assemble_rings
 from graphkit.rings.communities import communities
@@ -88,23 +85,8 @@ def find_rings(source: GraphTables | nx.MultiDiGraph | Sharing,
     keyword overrides of those fields are accepted for the analyst API.
     """
     settings = (settings or DEFAULT_SETTINGS).with_overrides(**overrides)
-    with _collector_paused():
+    with gc_paused():
         return _find_rings(source, settings)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the enclosed block (back on after, if it
-    was on). The rings stage makes an object per finding, evidence and ring and no
-    reference cycles: each full pass of the collector would walk them all again, and in
-    a build's large process (gigabytes of heap) those passes grew faster than the rings."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _find_rings(source: GraphTables | nx.MultiDiGraph | Sharing, settings: Settings
