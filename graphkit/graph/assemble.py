@@ -159,6 +159,19 @@ class _Nulls:
         return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n)
 
 
+def _list_dictionary(column: pa.ChunkedArray) -> pa.Array | None:
+    """The dictionary of a list-of-coded-text column's values (of its first chunk)."""
+    return column.chunks[0].values.dictionary if column.num_chunks else None
+
+
+def _null_coded_lists(typ: pa.DataType, n: int, dictionary: pa.Array) -> pa.Array:
+    """``n`` null lists of coded text over ``dictionary``."""
+    values = pa.DictionaryArray.from_arrays(pa.array([], typ.value_type.index_type),
+                                            dictionary)
+    return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)), values,
+                                    type=typ, mask=pa.array(np.ones(n, dtype=bool)))
+
+
 def _stack(tables: list[pa.Table]) -> pa.Table:
     """Tables one after another; a column a table lacks is null there (shared buffer)."""
     fields: dict[str, pa.DataType] = {}
@@ -170,9 +183,15 @@ def _stack(tables: list[pa.Table]) -> pa.Table:
                 fields[field.name] = ARROW_TYPES["list"] if pa.types.is_list(known) \
                     else CODED_TEXT
     nulls = _Nulls()
+    # a list of coded text is null, where a part lacks it, over the same dictionary: the
+    # chunks then join (for a gather) without unifying dictionaries of millions of values
+    shared = {name: _list_dictionary(table.column(name)) for table in tables
+              for name in table.column_names if _coded_list(fields[name])}
 
     def column(table: pa.Table, name: str, typ: pa.DataType):
         if name not in table.column_names:
+            if shared.get(name) is not None:
+                return _null_coded_lists(typ, len(table), shared[name])
             return nulls.array(typ, len(table))
         values = table.column(name)
         if values.type == typ:
