@@ -312,20 +312,46 @@ class _Places:
                 if chunks else pa.array([], pa.string())
         return self._keys[part]
 
+    def node_ids_of(self, columns: list[tuple[pd.Series, str | None]]) -> list[np.ndarray]:
+        """``node_ids`` of each endpoint column; the key columns of one part looked up
+        together (Arrow's hash of a part's keys made once, not once per column)."""
+        out: list[np.ndarray | None] = [None] * len(columns)
+        text: dict[str | None, list[int]] = {}
+        for i, (values, part) in enumerate(columns):
+            if values.dtype.kind in "iu" or not len(values):
+                out[i] = self.node_ids(values, part)
+            else:
+                text.setdefault(part, []).append(i)
+        for part, at in text.items():
+            joined = pa.chunked_array([arrow_text(columns[i][0]) for i in at], pa.string())
+            local = self._local_rows(joined.combine_chunks(), part)
+            bounds = np.cumsum([0] + [len(columns[i][0]) for i in at])
+            for i, lo, hi in zip(at, bounds[:-1], bounds[1:]):
+                out[i] = self._ids_of(local[lo:hi], part)
+        return out
+
+    def _local_rows(self, keys: pa.Array, part: str | None) -> np.ndarray:
+        """Arrow's hash lookup: the row in ``part`` of the first of each key, -1: none."""
+        found = pc.index_in(keys, value_set=self.keys(part))
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
     def node_ids(self, values: pd.Series, part: str | None) -> np.ndarray:
         """Node ids of an endpoint column (-1 where not found)."""
         if values.dtype.kind in "iu":
             local = values.to_numpy(dtype=np.int64)
-        else:  # Arrow's hash lookup: the row of the first of each key, -1 where none
-            found = pc.index_in(arrow_text(values), value_set=self.keys(part))
-            local = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        else:
+            local = self._local_rows(arrow_text(values), part)
+        return self._ids_of(local, part)
+
+    def _ids_of(self, local: np.ndarray, part: str | None) -> np.ndarray:
+        """Node ids of rows of ``part`` (of all parts stacked for None; -1 stays -1)."""
         if part is None:
             ids = np.concatenate([self.ids[n] for n in self.parts if n in self.ids]
                                  or [np.zeros(0, np.int64)])
         elif part in self.ids:
             ids = self.ids[part]
         else:
-            return np.full(len(values), -1, dtype=np.int64)
+            return np.full(len(local), -1, dtype=np.int64)
         return np.where(local >= 0, ids[np.maximum(local, 0)] if len(ids) else -1, -1)
 
 
@@ -388,10 +414,10 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
                                    for p in rel_parts]
     given.clear()
     rel_parts = [p for p in rel_parts if len(p.frame)]
-    start = np.concatenate([places.node_ids(p.frame["start"], p.start_part)
-                            for p in rel_parts] or [np.zeros(0, np.int64)])
-    end = np.concatenate([places.node_ids(p.frame["end"], p.end_part)
-                          for p in rel_parts] or [np.zeros(0, np.int64)])
+    ends = places.node_ids_of([(p.frame["start"], p.start_part) for p in rel_parts] +
+                              [(p.frame["end"], p.end_part) for p in rel_parts])
+    start = np.concatenate(ends[:len(rel_parts)] or [np.zeros(0, np.int64)])
+    end = np.concatenate(ends[len(rel_parts):] or [np.zeros(0, np.int64)])
     del places
     props = _concat([p.frame.drop(columns=["start", "end"]) for p in rel_parts],
                     ("type",), REL_PROPERTY_TYPES)

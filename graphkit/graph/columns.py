@@ -513,24 +513,42 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
                          dtype=object).reshape(len(kinds), 2)
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
     owned = np.flatnonzero(owner >= 0)
-    rel = rel_codes.reshape(len(kinds), 2)[kind_code[owned], company[owner[owned]].astype(int)]
-    group = first_seen_codes((owner[owned] * (len(first_by_key) + 1) + ident[owned]) *
-                             (len(rel_uniques) + 1) + rel)[0]
-    once = ~repeated(group * (offset + 1) + record[owned])
-    owned, group, rel = owned[once], group[once], rel[once]
-    order = np.argsort(group, kind="stable")
-    heads = order[np.r_[True, np.diff(group[order]) != 0]]
+    rel_of = np.full(len(identifiers), -1, dtype=np.int64)  # per row, its type's code
+    rel_of[owned] = rel_codes.reshape(len(kinds), 2)[kind_code[owned],
+                                                     company[owner[owned]].astype(int)]
+    rel = rel_of[owned]
+    # one relationship per (entity, identifier, type): rows sorted by that key (stable:
+    # rows of one relationship stay in their order), a record listed once per relationship
+    rows, group = _grouped_rows((owner[owned] * (len(first_by_key) + 1) + ident[owned]) *
+                                (len(rel_uniques) + 1) + rel, record[owned], offset + 1)
+    rows = owned[rows]
+    heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
     rels = pd.DataFrame({
-        "start": owner[owned[heads]],
-        "end": ident[owned[heads]].astype(np.int64),
+        "start": owner[heads],
+        "end": ident[heads].astype(np.int64),
         # types and kinds as codes into their few distinct values
-        "type": _arrow_series(coded_text(rel[heads], np.asarray(rel_uniques, dtype=object))),
-        "kind": _arrow_series(coded_text(kind_code[owned[heads]],
-                                         np.asarray(kinds, dtype=object))),
+        "type": _arrow_series(coded_text(rel_of[heads],
+                                         np.asarray(rel_uniques, dtype=object))),
+        "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
         # record ids as codes into the identifiers' record ids: assembling moves the
         # codes, and the text is gathered once, in the final order
-        "records": _coded_lists(group[order], owned[order], record_ids, len(heads))})
+        "records": _coded_lists(group, rows, record_ids, len(heads))})
     return nodes, rels
+
+
+def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``keys`` sorted by key (stable), a member repeated within a key left
+    out (its first row kept), and per position kept, its key's number in key order. Two
+    sorts: of the keys, then of (key number, member), which is nearly in order already."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    head = np.empty(len(order), dtype=bool)
+    head[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+    group = np.cumsum(head) - 1
+    once = ~repeated(group * n_members + members[order])
+    return order[once], group[once]
 
 
 def _identifier_keys_joined(kind_code: np.ndarray, labels: np.ndarray, values: pd.Series
