@@ -15,6 +15,7 @@ import pytest
 
 from graphkit.graph.assemble import (
     RelPart,
+    _Places,
     _sorted_codes,
     _stack,
     arrow_text,
@@ -23,6 +24,7 @@ from graphkit.graph.assemble import (
 )
 from graphkit.graph.columns import (
     _coded_lists,
+    _grouped_rows,
     _identifier_keys_joined,
     _key_rows,
     _leading_rows,
@@ -257,3 +259,41 @@ def test_stacked_coded_lists_share_one_dictionary() -> None:
     assert all(chunk.values.dictionary.equals(record_ids) for chunk in records.chunks)
     taken = records.take(pa.array([2, 0, 1, 3])).cast(pa.list_(pa.string()))
     assert taken.to_pylist() == [["r2"], None, ["r3", "r1"], None]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_grouped_rows_equal_the_plain_group_by(seed: int) -> None:
+    """Rows sorted by key, a member repeated within a key dropped (first kept), keys
+    numbered in key order: as a dictionary walk over the rows gives it."""
+    rng = np.random.default_rng(seed)
+    n = [0, 1, 2000][seed]
+    keys = rng.integers(0, 40, n) * 10 ** 9 + rng.integers(0, 3, n)
+    members = rng.integers(0, 6, n)
+    rows, group = _grouped_rows(keys, members, 6)
+    seen: dict[int, list[int]] = {}
+    members_of: dict[int, set[int]] = {}
+    for row, (key, member) in enumerate(zip(keys.tolist(), members.tolist())):
+        if member not in members_of.setdefault(key, set()):
+            members_of[key].add(member)
+            seen.setdefault(key, []).append(row)
+    want_rows = [row for key in sorted(seen) for row in seen[key]]
+    want_group = [i for i, key in enumerate(sorted(seen)) for _ in seen[key]]
+    assert rows.tolist() == want_rows
+    assert group.tolist() == want_group
+
+
+def test_key_endpoints_looked_up_together_equal_one_by_one() -> None:
+    parts = {"entities": pa.table({"key": ["person:a", "person:b", "company:x"]}),
+             "identifiers": pa.table({"key": ["Email:x", "Email:y"]})}
+    ids = {"entities": np.array([3, 4, 0]), "identifiers": np.array([1, 2])}
+    places = _Places(parts, ids)
+    columns = [(pd.Series(["person:b", "nobody", "company:x"], dtype=object), "entities"),
+               (pd.Series([1, 0], dtype=np.int64), "identifiers"),
+               (pd.Series(["Email:y", "person:a"], dtype=STR), None),
+               (pd.Series([], dtype=object), "entities"),
+               (pd.Series(["company:x", None], dtype=object), "entities"),
+               (pd.Series(["Email:x"], dtype=object), "missing part")]
+    together = places.node_ids_of(columns)
+    for got, (values, part) in zip(together, columns):
+        assert got.tolist() == places.node_ids(values, part).tolist()
+    assert [g.tolist() for g in together] == [[4, -1, 0], [2, 1], [2, 3], [], [0, -1], [-1]]
