@@ -484,9 +484,11 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
     owner = np.full(len(identifiers), -1, dtype=np.int64)
     record = np.full(len(identifiers), -1, dtype=np.int64)
+    offset = 0
     for name, rows in owners.groupby("layout", sort=True, observed=True).indices.items():
         found_layout = np.flatnonzero(np.asarray(layouts) == name)
         if not len(found_layout):
+            offset += len(rows)
             continue
         at = np.flatnonzero(layout_code == found_layout[0])
         frame = records.get(Layout(name)) if records is not None else None
@@ -499,7 +501,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
             where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
         found = where >= 0
         owner[at[found]] = entities[rows[where[found]]]
-        record[at[found]] = rows[where[found]]  # the owner's row: its record's id
+        record[at[found]] = offset + where[found]
+        offset += len(rows)
     kind_code, kinds = pd.factorize(identifiers["kind"])
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
     # identifier = distinct (label, value), numbered in key order from the start
@@ -520,26 +523,26 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
                          dtype=object).reshape(len(kinds), 2)
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
     owned = np.flatnonzero(owner >= 0)
-    rel_codes = rel_codes.reshape(len(kinds), 2)
-    rel = rel_codes[kind_code[owned], company[owner[owned]].astype(int)]
+    rel_of = np.full(len(identifiers), -1, dtype=np.int64)  # per row, its type's code
+    rel_of[owned] = rel_codes.reshape(len(kinds), 2)[kind_code[owned],
+                                                     company[owner[owned]].astype(int)]
+    rel = rel_of[owned]
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
     # rows of one relationship stay in their order), a record listed once per relationship
     rows, group = _grouped_rows((owner[owned] * (len(first_by_key) + 1) + ident[owned]) *
-                                (len(rel_uniques) + 1) + rel, record[owned], len(owners))
-    del rel
+                                (len(rel_uniques) + 1) + rel, record[owned], offset + 1)
     rows = owned[rows]
     heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
     rels = pd.DataFrame({
         "start": owner[heads],
         "end": ident[heads].astype(np.int64),
         # types and kinds as codes into their few distinct values
-        "type": _arrow_series(coded_text(
-            rel_codes[kind_code[heads], company[owner[heads]].astype(int)],
-            np.asarray(rel_uniques, dtype=object))),
+        "type": _arrow_series(coded_text(rel_of[heads],
+                                         np.asarray(rel_uniques, dtype=object))),
         "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
-        # record ids as codes into the owners' record ids: assembling moves the codes,
-        # and the text is gathered once, in the final order
-        "records": _coded_lists(group, record[rows], owner_records, len(heads))})
+        # record ids as codes into the identifiers' record ids: assembling moves the
+        # codes, and the text is gathered once, in the final order
+        "records": _coded_lists(group, rows, record_ids, len(heads))})
     return nodes, rels
 
 

@@ -321,8 +321,6 @@ def ingest(sources: Iterable[tuple[str | Path, LoaderSpec]], log: IssueLog | Non
     identifiers = (pd.concat(id_frames, ignore_index=True) if id_frames
                    else empty_identifiers())
     rows = np.concatenate(row_parts) if row_parts else np.zeros(0, dtype=np.int64)
-    if len(rows) and rows.max() < 2 ** 31:
-        rows = rows.astype(np.int32)  # held through the build: half the memory
     return Ingested(records=records, identifiers=identifiers, log=log, identifier_rows=rows)
 
 
