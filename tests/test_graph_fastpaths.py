@@ -29,19 +29,15 @@ from graphkit.graph.columns import (
     _key_rows,
     _leading_rows,
     _list_array,
-    _owners_by_record_row,
     decimal_numbers,
-    entity_nodes,
     identifier_keys,
     labelled_key_order,
-    record_owners,
     record_rows,
 )
 from graphkit.ingest import ingest
 from graphkit.ingest.fields import STR
 from graphkit.ingest.project import native_project
 from graphkit.issues import IssueLog
-from graphkit.resolve.exact import resolve_companies_exact, resolve_people_exact
 from graphkit.schema import ID_LABEL, IdKind, Layout
 
 
@@ -301,52 +297,3 @@ def test_key_endpoints_looked_up_together_equal_one_by_one() -> None:
     for got, (values, part) in zip(together, columns):
         assert got.tolist() == places.node_ids(values, part).tolist()
     assert [g.tolist() for g in together] == [[4, -1, 0], [2, 1], [2, 3], [], [0, -1], [-1]]
-
-
-def _assert_rows_point_at_records(data) -> None:
-    ids = data.identifiers
-    rows = data.identifier_rows
-    assert rows is not None and len(rows) == len(ids) and rows.min() >= 0
-    for layout in ids["layout"].unique():
-        at = np.flatnonzero((ids["layout"] == layout).to_numpy())
-        frame_ids = data.records[Layout(layout)]["record_id"].to_numpy(dtype=object)
-        assert (frame_ids[rows[at]] == ids["record_id"].to_numpy(dtype=object)[at]).all()
-
-
-def test_ingest_gives_each_identifier_its_record_row(demo_data, demo_dir: Path) -> None:
-    """Every identifier's row points at its record, also when a layout has two files
-    (the second file's rows come after the first's; its repeated ids renamed)."""
-    _assert_rows_point_at_records(demo_data)
-    project = native_project(demo_dir)
-    people = [source for source in project.sources if source[1].layout == Layout.PEOPLE]
-    twice = ingest([*project.sources, *people], IssueLog(), settings=project.settings)
-    _assert_rows_point_at_records(twice)
-    n_people = len(demo_data.records[Layout.PEOPLE])
-    assert len(twice.records[Layout.PEOPLE]) == 2 * n_people
-    at = (twice.identifiers["layout"] == Layout.PEOPLE.value).to_numpy()
-    assert twice.identifier_rows[at].max() >= n_people
-
-
-def test_owners_by_record_row_equal_the_record_id_lookup(demo_data) -> None:
-    people = resolve_people_exact(demo_data.records[Layout.PEOPLE])
-    companies = resolve_companies_exact(demo_data.records[Layout.COMPANIES])
-    frames, _ = entity_nodes(demo_data, people, companies)
-    keys = arrow_text(pd.concat([f for f in frames if len(f)], ignore_index=True)["key"])
-    owners = record_owners(demo_data, people, companies, keys)
-    ids = demo_data.identifiers
-    record_ids = pc.fill_null(arrow_text(ids["record_id"]), "")
-    for layout, rows in owners.groupby("layout", observed=True).indices.items():
-        at = np.flatnonzero((ids["layout"] == layout).to_numpy())
-        frame = demo_data.records[Layout(layout)]
-        by_row = _owners_by_record_row(demo_data.identifier_rows[at], record_ids.take(at),
-                                       frame, owners.iloc[rows])
-        lookup = pc.fill_null(pc.index_in(record_ids.take(at), value_set=pc.fill_null(
-            arrow_text(owners["record_id"].iloc[rows]), "")), -1).to_numpy()
-        assert by_row is not None and by_row.tolist() == lookup.tolist()
-        assert (by_row >= 0).any()
-        shifted = (demo_data.identifier_rows[at] + 1) % len(frame)  # rows of other records
-        assert _owners_by_record_row(shifted, record_ids.take(at), frame,
-                                     owners.iloc[rows]) is None
-        unknown = np.where(np.arange(len(at)) == 0, -1, demo_data.identifier_rows[at])
-        assert _owners_by_record_row(unknown, record_ids.take(at), frame,
-                                     owners.iloc[rows]) is None

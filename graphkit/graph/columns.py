@@ -459,9 +459,7 @@ def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
     return parts
 
 
-def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities: int,
-                     identifier_rows: np.ndarray | None = None,
-                     records: dict[Layout, pd.DataFrame] | None = None
+def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities: int
                      ) -> tuple[pa.Table | pd.DataFrame, pd.DataFrame]:
     """Identifier nodes in key order (first sighting gives ``value, kind, raw``) and one
     relationship per entity and identifier, listing the records behind it in order of
@@ -469,10 +467,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     it (:func:`record_owners`); end: the identifier's row in the nodes returned).
 
     Works on integer codes (owner entity, identifier, relationship type, record) so that
-    memory grows with the number of rows, not with the strings built per row. With
-    ``identifier_rows`` (``Ingested.identifier_rows``) and the ``records`` frames they
-    point into, each identifier reaches its record by that row instead of looking its
-    record id up among the owners' (a layout's rows are checked against its ids first)."""
+    memory grows with the number of rows, not with the strings built per row."""
     if identifiers.empty:
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
@@ -491,14 +486,9 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
             offset += len(rows)
             continue
         at = np.flatnonzero(layout_code == found_layout[0])
-        frame = records.get(Layout(name)) if records is not None else None
-        where = None if frame is None or identifier_rows is None or \
-            len(identifier_rows) != len(identifiers) else _owners_by_record_row(
-                identifier_rows[at], _rows_of(record_ids, at), frame, owners.iloc[rows])
-        if where is None:  # Arrow's hash lookup of the record ids
-            where = pc.index_in(_rows_of(record_ids, at),
-                                value_set=_rows_of(owner_records, rows))
-            where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
+        where = pc.index_in(_rows_of(record_ids, at),
+                            value_set=_rows_of(owner_records, rows))
+        where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
         found = where >= 0
         owner[at[found]] = entities[rows[where[found]]]
         record[at[found]] = offset + where[found]
@@ -544,26 +534,6 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         # codes, and the text is gathered once, in the final order
         "records": _coded_lists(group, rows, record_ids, len(heads))})
     return nodes, rels
-
-
-def _owners_by_record_row(rows: np.ndarray, ids: pa.Array, frame: pd.DataFrame,
-                          owners: pd.DataFrame) -> np.ndarray | None:
-    """Per identifier of one layout, the position of its record among that layout's
-    ``owners`` (-1: none), found from ``rows`` (its record's row in ``frame``, the
-    layout's records) instead of a lookup of its record id ``ids``; None when a row is
-    unknown or out of range, or its record does not carry the identifier's id."""
-    if not len(rows) or rows.min() < 0 or rows.max() >= len(frame):
-        return None
-    frame_ids = pc.fill_null(arrow_text(frame["record_id"]), "")
-    if not pc.all(pc.equal(pc.fill_null(ids, ""), frame_ids.take(pa.array(rows)))).as_py():
-        return None
-    owner_rows = owners["row"].to_numpy(dtype=np.int64)
-    if len(owner_rows) and owner_rows.min() < 0:  # people, companies: by their ids
-        owner_rows = record_rows(frame, owners["record_id"])[0]
-    position = np.full(len(frame), -1, dtype=np.int64)
-    known = np.flatnonzero(owner_rows >= 0)[::-1]  # the first owner of a row wins
-    position[owner_rows[known]] = known
-    return position[rows]
 
 
 def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
@@ -793,8 +763,7 @@ def build_tables(data: Ingested, people: Resolution, companies: Resolution,
     owners = record_owners(data, people, companies, entity_keys)
     person_rows = owners["entity"].to_numpy(np.int64)[:len(people.entities)]
     entity_rels = [_resolved_to_rows(entity_rels[0], people, person_rows), *entity_rels[1:]]
-    id_nodes, id_rels = identifier_parts(data.identifiers, owners, len(entity_keys),
-                                         data.identifier_rows, data.records)
+    id_nodes, id_rels = identifier_parts(data.identifiers, owners, len(entity_keys))
     payroll = payroll_person_rows(owners, len(data.records[Layout.PAYROLL]))
     payments = payment_relationships(_payers(data, people, companies, payroll), entity_keys)
     if release_records:  # the identifiers' fields now live in id_nodes

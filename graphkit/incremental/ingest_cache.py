@@ -41,12 +41,7 @@ from graphkit.ingest.core import (
     parse_rows,
 )
 from graphkit.ingest.fields import STR, unique_ids
-from graphkit.ingest.identifiers import (
-    KIND_DTYPE,
-    LAYOUT_DTYPE,
-    RECORD_ROW,
-    extract_identifiers,
-)
+from graphkit.ingest.identifiers import KIND_DTYPE, LAYOUT_DTYPE, extract_identifiers
 from graphkit.ingest.spec import COMPOSITE_KINDS, LoaderSpec
 from graphkit.issues import ISSUE_COLUMNS, IssueLog
 from graphkit.schema import IDENTIFIER_COLUMNS
@@ -387,9 +382,7 @@ class IngestCache(SourceReader):
                             loaded.id_issues.assign(phase="identifiers")], ignore_index=True)
         # Arrow tables now (they share the frames' buffers and never change), written
         # by a thread while the build goes on: compressing and writing let go of the GIL
-        identifiers = loaded.identifiers[[c for c in loaded.identifiers.columns
-                                          if c != RECORD_ROW]]  # rows: this build only
-        for part, frame in (("records", loaded.records), ("identifiers", identifiers),
+        for part, frame in (("records", loaded.records), ("identifiers", loaded.identifiers),
                             ("issues", issues)):
             table = pa.Table.from_pandas(frame, preserve_index=False)
             self._pending.append((stem, self._writer.submit(

@@ -34,7 +34,7 @@ from graphkit.ingest.fields import (
     unique_ids,
 )
 from graphkit.ingest.files import check_file, open_binary, open_text
-from graphkit.ingest.identifiers import RECORD_ROW, empty_identifiers, extract_identifiers
+from graphkit.ingest.identifiers import empty_identifiers, extract_identifiers
 from graphkit.ingest.rows import Chunk, Limits, RowReader
 from graphkit.ingest.spec import LoaderSpec
 from graphkit.issues import InputError, IssueLog
@@ -50,9 +50,6 @@ class Ingested:
     records: dict[Layout, pd.DataFrame]
     identifiers: pd.DataFrame
     log: IssueLog = field(default_factory=IssueLog)
-    #: per identifier row, the row of its record in ``records[layout]`` (-1: not known,
-    #: e.g. identifiers taken from a cache); None when not made by :func:`ingest`
-    identifier_rows: np.ndarray | None = None
 
     def count(self) -> dict[str, int]:
         """Rows loaded per layout."""
@@ -312,38 +309,13 @@ def ingest(sources: Iterable[tuple[str | Path, LoaderSpec]], log: IssueLog | Non
         if len(parts) > 1:
             dedupe_across_files(parts, log)
     id_frames = [reader.identifiers(frames[spec.layout][i], spec, log) for spec, i in loaded]
-    id_frames, row_parts = _record_rows(id_frames, frames, loaded)
     records = {layout: (pd.concat(parts, ignore_index=True) if len(parts) > 1 else
                         parts[0] if parts else empty_records(layout))
                for layout, parts in frames.items()}
-    row_parts = [rows for f, rows in zip(id_frames, row_parts) if len(f)]
     id_frames = [f for f in id_frames if len(f)]
     identifiers = (pd.concat(id_frames, ignore_index=True) if id_frames
                    else empty_identifiers())
-    rows = np.concatenate(row_parts) if row_parts else np.zeros(0, dtype=np.int64)
-    return Ingested(records=records, identifiers=identifiers, log=log, identifier_rows=rows)
-
-
-def _record_rows(id_frames: list[pd.DataFrame], frames: dict[Layout, list[pd.DataFrame]],
-                 loaded: list[tuple[LoaderSpec, int]]
-                 ) -> tuple[list[pd.DataFrame], list[np.ndarray]]:
-    """Each file's identifiers without their ``RECORD_ROW`` column, and that column as
-    rows in the layout's stacked records frame (the file's rows shifted by the rows of
-    the layout's files before it; -1 for every row of a file whose identifiers came
-    without it, or with gaps)."""
-    frames_out, rows_out = [], []
-    for frame, (spec, i) in zip(id_frames, loaded):
-        rows = frame[RECORD_ROW] if RECORD_ROW in frame.columns else None
-        if rows is not None:
-            frame = frame.drop(columns=[RECORD_ROW])
-        if rows is None or rows.dtype.kind not in "iu":
-            rows = np.full(len(frame), -1, dtype=np.int64)
-        else:
-            offset = sum(len(part) for part in frames[spec.layout][:i])
-            rows = rows.to_numpy(dtype=np.int64) + offset
-        frames_out.append(frame)
-        rows_out.append(rows)
-    return frames_out, rows_out
+    return Ingested(records=records, identifiers=identifiers, log=log)
 
 
 def dedupe_across_files(parts: list[pd.DataFrame], log: IssueLog) -> None:

@@ -39,11 +39,6 @@ LAYOUT_DTYPE = pd.CategoricalDtype([layout.value for layout in Layout])
 KIND_DTYPE = pd.CategoricalDtype([kind.value for kind in IdKind])
 
 
-#: Column of a freshly extracted identifiers frame: the row of its record in the records
-#: frame it came from (``ingest`` moves it to ``Ingested.identifier_rows``).
-RECORD_ROW = "row"
-
-
 def empty_identifiers() -> pd.DataFrame:
     """An identifiers frame with no rows."""
     dtypes = {"layout": LAYOUT_DTYPE, "kind": KIND_DTYPE}
@@ -169,11 +164,11 @@ def extract_identifiers(records: pd.DataFrame, spec_identifiers: dict[IdKind, tu
     pieces = [p for p in pieces if len(p)]
     if not pieces:
         return empty_identifiers()
-    return pd.concat(pieces, ignore_index=True)[[*IDENTIFIER_COLUMNS, RECORD_ROW]]
+    return pd.concat(pieces, ignore_index=True)[list(IDENTIFIER_COLUMNS)]
 
 
 def _frame(layout: Layout, record_ids: pd.Series, kind: IdKind, values: np.ndarray,
-           raw: pd.Series | np.ndarray, column: str, rows: np.ndarray) -> pd.DataFrame:
+           raw: pd.Series | np.ndarray, column: str) -> pd.DataFrame:
     n = len(values)
     index = pd.RangeIndex(n)
     return pd.DataFrame({
@@ -183,7 +178,6 @@ def _frame(layout: Layout, record_ids: pd.Series, kind: IdKind, values: np.ndarr
         "value": pd.Series(values, index=index, dtype=STR),
         "raw": pd.Series(np.asarray(raw, dtype=object), index=index, dtype=STR),
         "column": pd.Series(column, index=index, dtype=STR),
-        RECORD_ROW: pd.Series(np.asarray(rows, dtype=np.int64), index=index),
     }, index=index)
 
 
@@ -202,7 +196,7 @@ def _single(records: pd.DataFrame, kind: IdKind, col: str, layout: Layout,
     ok = np.array([v is not None for v in values], dtype=bool)
     _report_invalid(records, rows[~ok], kind, col, log)
     return _frame(layout, records["record_id"].iloc[rows[ok]], kind, values[ok],
-                  present.to_numpy(dtype=object)[ok], col, rows[ok])
+                  present.to_numpy(dtype=object)[ok], col)
 
 
 def _composite(records: pd.DataFrame, kind: IdKind, cols: tuple[str, ...], layout: Layout,
@@ -223,7 +217,7 @@ def _composite(records: pd.DataFrame, kind: IdKind, cols: tuple[str, ...], layou
         raw = raw.where(~both, raw + ", ") + part
     rows = np.flatnonzero(ok)
     return _frame(layout, records["record_id"].iloc[rows], kind, values[rows],
-                  raw.to_numpy(dtype=object)[rows], "+".join(c for c in cols if c), rows)
+                  raw.to_numpy(dtype=object)[rows], "+".join(c for c in cols if c))
 
 
 def _address_values(parts: list[pd.Series]) -> np.ndarray:
