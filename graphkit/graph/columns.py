@@ -530,9 +530,9 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         "type": _arrow_series(coded_text(rel_of[heads],
                                          np.asarray(rel_uniques, dtype=object))),
         "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
-        # record ids as codes into the identifiers' record ids: assembling moves the
-        # codes, and the text is gathered once, in the final order
-        "records": _coded_lists(group, rows, record_ids, len(heads))})
+        # plain text lists: coded ones (``_coded_lists``) spare a gather of text but
+        # keep every record id alive until the final order, past the 1M peak
+        "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
     return nodes, rels
 
 
