@@ -27,6 +27,7 @@ import gc
 import json
 import math
 import pickle
+import resource
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -84,6 +85,12 @@ TIMED = [
 ]
 
 
+def _minor_faults() -> int:
+    """Minor page faults of this process so far (a fresh big allocation faults its pages
+    in one by one: the cost of memory handed back to the OS and asked for again)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 class Timers:
     """Inclusive and self CPU/wall seconds and calls per label."""
 
@@ -93,19 +100,25 @@ class Timers:
         self.self_cpu: dict[str, float] = defaultdict(float)
         self.main_cpu: dict[str, float] = defaultdict(float)
         self.calls: dict[str, int] = defaultdict(int)
+        self.faults: dict[str, int] = defaultdict(int)
+        self.self_faults: dict[str, int] = defaultdict(int)
         self.stack: list[list] = []
 
     def wrap(self, label: str, fn):
         @functools.wraps(fn)
         def timed(*args, **kwargs):
-            frame = [label, 0.0]  # label, CPU of timed steps nested in this one
+            frame = [label, 0.0, 0]  # label, CPU and page faults of nested timed steps
             self.stack.append(frame)
+            faults = _minor_faults()
             cpu, wall = time.process_time(), time.perf_counter()
             own = time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 spent = time.process_time() - cpu
+                faulted = _minor_faults() - faults
+                self.faults[label] += faulted
+                self.self_faults[label] += faulted - frame[2]
                 self.main_cpu[label] += time.thread_time() - own
                 self.cpu[label] += spent
                 self.wall[label] += time.perf_counter() - wall
@@ -114,6 +127,7 @@ class Timers:
                 self.stack.pop()
                 if self.stack:
                     self.stack[-1][1] += spent
+                    self.stack[-1][2] += faulted
         return timed
 
     def install(self) -> None:
@@ -173,14 +187,31 @@ def measure(world: str, cache: Path | None) -> dict:
             "wall": dict(timers.wall), "calls": dict(timers.calls), "rss_mib": rss}
 
 
-def measure_in_build(world: str) -> dict:
+def _without_gc(fn):
+    """``fn`` with Python's cyclic garbage collector off while it runs."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+    return call
+
+
+def measure_in_build(world: str, no_gc: bool = False) -> dict:
     """One run inside a real build of ``world`` (no output files written): sub-step
-    seconds of the graph and clusters stages, and every stage's own figures."""
+    seconds of the graph and clusters stages, and every stage's own figures. ``no_gc``:
+    the cyclic garbage collector off during the graph stage's ``build_tables``."""
     timers = Timers()
     timers.install()
     for owner, name in ((C, "build_tables"), (H, "households_table"),
                         (S, "sharing_table"), (K, "shared_identifier_clusters")):
         setattr(P, name, getattr(owner, name))  # the pipeline's own imports, timed too
+    if no_gc:
+        P.build_tables = _without_gc(P.build_tables)
     project = native_project(world)
     result = P.run_build(project, show_progress=False)
     stages = {s.name: s for s in result.stages}
@@ -191,7 +222,8 @@ def measure_in_build(world: str) -> dict:
             "stage_wall": {name: s.seconds for name, s in stages.items()},
             "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
             "main_cpu": dict(timers.main_cpu), "wall": dict(timers.wall),
-            "calls": dict(timers.calls),
+            "calls": dict(timers.calls), "self_faults": dict(timers.self_faults),
+            "gc": "off in build_tables" if no_gc else "on",
             "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
 
 
@@ -207,7 +239,7 @@ def table(path: Path) -> None:
           f"N log N over this range = N^{nlogn:.2f}")
     labels = ["graph", "clusters"] + [label for _, _, label in TIMED]
     head = "".join(f"{s:>10,}" for s in sizes)
-    print(f"{'CPU s (self)':42}{head}  exponent")
+    print(f"{'CPU s (self); minor page faults (k)':42}{head}  exponent")
     for label in labels:
         if label in ("graph", "clusters"):
             values = [r["stage_cpu"][label] for r in runs]
@@ -219,6 +251,9 @@ def table(path: Path) -> None:
                if values[0] > 0.005 and values[-1] > 0 else float("nan"))
         name = label if label in ("graph", "clusters") else "  " + label
         print(f"{name:42}" + "".join(f"{v:10.2f}" for v in values) + f"  {exp:8.2f}")
+        faults = [r.get("self_faults", {}).get(label) for r in runs]
+        if label not in ("graph", "clusters") and all(f is not None for f in faults):
+            print(f"{'':42}" + "".join(f"{f / 1000:9.0f}k" for f in faults))
     for r in runs:
         print(f"{r['records_people']:>10,}: nodes {r['nodes']:,} rels {r['relationships']:,} "
               f"rss {r['rss_mib']}")
@@ -232,11 +267,14 @@ def main() -> None:
     parser.add_argument("--table", type=Path, help="print the runs of a JSON-lines file")
     parser.add_argument("--in-build", action="store_true",
                         help="time the sub-steps inside a real build (pipeline.run_build)")
+    parser.add_argument("--no-gc", action="store_true",
+                        help="with --in-build: the cyclic GC off during build_tables")
     args = parser.parse_args()
     if args.table:
         table(args.table)
         return
-    run = measure_in_build(args.world) if args.in_build else measure(args.world, args.cache)
+    run = measure_in_build(args.world, args.no_gc) if args.in_build else \
+        measure(args.world, args.cache)
     line = json.dumps(run)
     if args.json:
         with args.json.open("a") as handle:

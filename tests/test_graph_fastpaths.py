@@ -13,11 +13,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from graphkit.graph.assemble import _sorted_codes, arrow_text, coded_text
+from graphkit.graph.assemble import (
+    RelPart,
+    _Places,
+    _sorted_codes,
+    _stack,
+    arrow_text,
+    assemble,
+    coded_text,
+)
 from graphkit.graph.columns import (
+    _coded_lists,
+    _grouped_rows,
+    _identifier_keys_joined,
     _key_rows,
     _leading_rows,
+    _list_array,
     decimal_numbers,
+    identifier_keys,
     labelled_key_order,
     record_rows,
 )
@@ -136,3 +149,151 @@ def test_sorted_codes_chunk_by_chunk_keep_the_text_order() -> None:
             np.sign(ranks[:, None] - ranks[None, :])).all()
     assert _sorted_codes(pa.array(["x", "b", "x"])).tolist() == [1, 0, 1]
     assert _sorted_codes(pa.chunked_array([], pa.string())).tolist() == []
+
+
+def _reference_keys(codes: np.ndarray, labels: np.ndarray, values: list[str | None]
+                    ) -> tuple[list[int], list[int], list[str]]:
+    """Identifiers by a dictionary of joined key text: per row its identifier's rank in
+    byte order of the keys, per identifier its first row, and the values in that order."""
+    first: dict[bytes, int] = {}
+    for row, (code, value) in enumerate(zip(codes.tolist(), values)):
+        first.setdefault(f"{labels[code]}:{value or ''}".encode(), row)
+    keys = sorted(first)
+    rank = {key: i for i, key in enumerate(keys)}
+    ident = [rank[f"{labels[c]}:{v or ''}".encode()] for c, v in zip(codes.tolist(), values)]
+    return ident, [first[k] for k in keys], [values[first[k]] or "" for k in keys]
+
+
+def _check_keys(got, codes: np.ndarray, labels: np.ndarray, values: list[str | None]) -> None:
+    ident, first, node_values = got
+    want_ident, want_first, want_values = _reference_keys(codes, labels, values)
+    assert ident.tolist() == want_ident
+    assert first.tolist() == want_first
+    assert node_values.to_pylist() == want_values
+
+
+def test_identifier_keys_on_the_demo_identifiers(demo_data) -> None:
+    ids = demo_data.identifiers
+    kind_code, kinds = pd.factorize(ids["kind"])
+    labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
+    values = ids["value"].tolist()
+    chunks = pa.chunked_array([pa.array(values[:1000]), pa.array(values[1000:])])
+    got = identifier_keys(kind_code, labels, chunks)
+    assert got is not None
+    _check_keys(got, kind_code, labels, values)
+    _check_keys(_identifier_keys_joined(kind_code, labels, ids["value"]), kind_code, labels,
+                values)
+
+
+@pytest.mark.parametrize("labels", [["Email", "Phone", "Document", "Document"],
+                                    ["IP", "IPv6", "I"],  # prefixes: the joined text
+                                    ["Address"]])
+@pytest.mark.parametrize("n", [1, 7, 3000])
+@pytest.mark.parametrize("runs", [True, False])
+def test_identifier_keys_on_tricky_values(labels: list[str], n: int, runs: bool) -> None:
+    """Kinds in long runs (slices) or interleaved (a gather), values with '', ':',
+    non-ASCII and repeats across kinds of one label; a prefix label is refused."""
+    rng = np.random.default_rng(n)
+    labels = np.array(labels, dtype=object)
+    codes = rng.integers(0, len(labels), n)
+    if runs:
+        codes = np.sort(codes)
+    values = ["".join(rng.choice(list("ab:Zé0 ~"), rng.integers(0, 4))) for _ in range(n)]
+    column = pa.chunked_array([pa.array(values[:n // 2], pa.string()),
+                               pa.array(values[n // 2:], pa.string())])
+    got = identifier_keys(codes, labels, column)
+    if labels[0] == "IP":
+        assert got is None
+        got = _identifier_keys_joined(codes, labels, pd.Series(values, dtype=STR))
+    _check_keys(got, codes, labels, values)
+
+
+def test_identifier_keys_refuse_missing_values() -> None:
+    labels = np.array(["Email"], dtype=object)
+    codes = np.zeros(3, dtype=np.int64)
+    values = ["a", None, "a"]
+    assert identifier_keys(codes, labels, pa.chunked_array([pa.array(values)])) is None
+    _check_keys(_identifier_keys_joined(codes, labels, pd.Series(values, dtype=STR)),
+                codes, labels, values)
+
+
+def test_coded_record_lists_assemble_as_plain_lists() -> None:
+    """Record lists held as codes into the record ids come out of ``assemble`` as the
+    same text lists as plain lists, in the relationships' final order."""
+    record_ids = pa.array(["r1", "r2", "r3", "r4", "r5"])
+    groups = np.array([0, 0, 1, 2, 2, 2])
+    codes = np.array([4, 0, 2, 1, 3, 1])
+    nodes = {"entities": pd.DataFrame({"key": ["person:b", "person:a"],
+                                       "label": "Person"}),
+             "identifiers": pd.DataFrame({"key": ["Email:y", "Email:x"], "label": "Email"})}
+
+    def build(records: pd.Series) -> pd.DataFrame:
+        rels = pd.DataFrame({"start": [0, 1, 0], "end": [1, 0, 0], "type": "USES_EMAIL",
+                             "records": records})
+        other = pd.DataFrame({"start": ["person:a"], "end": ["person:b"],
+                              "type": "POSSIBLY_SAME_AS", "score": [0.5]})
+        parts = [RelPart(rels, "entities", "identifiers"), RelPart(other)]
+        return assemble({k: v.copy() for k, v in nodes.items()}, parts).relationships
+
+    plain = build(_list_array(groups, record_ids.take(pa.array(codes)), 3))
+    coded = build(_coded_lists(groups, codes, record_ids, 3))
+    assert coded["records"].dtype == plain["records"].dtype
+    assert coded["records"].tolist() == plain["records"].tolist()
+    assert coded.drop(columns="records").equals(plain.drop(columns="records"))
+    assert coded["start"].tolist() == ["person:a", "person:a", "person:b", "person:b"]
+    assert coded["end"].tolist() == ["person:b", "Email:y", "Email:x", "Email:y"]
+    assert pa.array(coded["records"].array).to_pylist() == \
+        [None, ["r3"], ["r5", "r1"], ["r2", "r4", "r2"]]
+
+
+def test_stacked_coded_lists_share_one_dictionary() -> None:
+    """Parts without the coded list column get null lists over the same dictionary, so a
+    gather over the stacked column needs no dictionary unified (and gives the text)."""
+    record_ids = pa.array(["r1", "r2", "r3"])
+    coded = pa.array(_coded_lists(np.array([0, 0, 1]), np.array([2, 0, 1]), record_ids,
+                                  2).array)
+    stacked = _stack([pa.table({"type": ["A"], "score": [1.0]}),
+                      pa.table({"type": ["B", "C"], "records": coded}),
+                      pa.table({"type": ["D"]})])
+    records = stacked.column("records")
+    assert all(chunk.values.dictionary.equals(record_ids) for chunk in records.chunks)
+    taken = records.take(pa.array([2, 0, 1, 3])).cast(pa.list_(pa.string()))
+    assert taken.to_pylist() == [["r2"], None, ["r3", "r1"], None]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_grouped_rows_equal_the_plain_group_by(seed: int) -> None:
+    """Rows sorted by key, a member repeated within a key dropped (first kept), keys
+    numbered in key order: as a dictionary walk over the rows gives it."""
+    rng = np.random.default_rng(seed)
+    n = [0, 1, 2000][seed]
+    keys = rng.integers(0, 40, n) * 10 ** 9 + rng.integers(0, 3, n)
+    members = rng.integers(0, 6, n)
+    rows, group = _grouped_rows(keys, members, 6)
+    seen: dict[int, list[int]] = {}
+    members_of: dict[int, set[int]] = {}
+    for row, (key, member) in enumerate(zip(keys.tolist(), members.tolist())):
+        if member not in members_of.setdefault(key, set()):
+            members_of[key].add(member)
+            seen.setdefault(key, []).append(row)
+    want_rows = [row for key in sorted(seen) for row in seen[key]]
+    want_group = [i for i, key in enumerate(sorted(seen)) for _ in seen[key]]
+    assert rows.tolist() == want_rows
+    assert group.tolist() == want_group
+
+
+def test_key_endpoints_looked_up_together_equal_one_by_one() -> None:
+    parts = {"entities": pa.table({"key": ["person:a", "person:b", "company:x"]}),
+             "identifiers": pa.table({"key": ["Email:x", "Email:y"]})}
+    ids = {"entities": np.array([3, 4, 0]), "identifiers": np.array([1, 2])}
+    places = _Places(parts, ids)
+    columns = [(pd.Series(["person:b", "nobody", "company:x"], dtype=object), "entities"),
+               (pd.Series([1, 0], dtype=np.int64), "identifiers"),
+               (pd.Series(["Email:y", "person:a"], dtype=STR), None),
+               (pd.Series([], dtype=object), "entities"),
+               (pd.Series(["company:x", None], dtype=object), "entities"),
+               (pd.Series(["Email:x"], dtype=object), "missing part")]
+    together = places.node_ids_of(columns)
+    for got, (values, part) in zip(together, columns):
+        assert got.tolist() == places.node_ids(values, part).tolist()
+    assert [g.tolist() for g in together] == [[4, -1, 0], [2, 1], [2, 3], [], [0, -1], [-1]]

@@ -67,6 +67,8 @@ def _arrow_column(series: pd.Series, typ: str) -> pa.Array:
     if isinstance(series.dtype, pd.ArrowDtype):
         if typ == "str" and pa.types.is_dictionary(series.dtype.pyarrow_dtype):
             return pa.array(series.array).cast(CODED_TEXT)
+        if typ == "list" and _coded_list(series.dtype.pyarrow_dtype):
+            return pa.array(series.array)  # codes until the final order
         return pa.array(series.array).cast(ARROW_TYPES[typ])
     if typ == "list":
         return pa.array(series.to_numpy(dtype=object), type=ARROW_TYPES[typ], from_pandas=True)
@@ -94,11 +96,18 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
+def _coded_list(typ: pa.DataType) -> bool:
+    """Whether ``typ`` is a list of coded text (``list<dictionary>``)."""
+    return pa.types.is_list(typ) and pa.types.is_dictionary(typ.value_type)
+
+
 def _declared(field: pa.Field, types: dict[str, str]) -> pa.DataType:
-    """A column's declared type; coded text stays coded."""
+    """A column's declared type; coded text (and lists of it) stays coded."""
     typ = types.get(field.name, "str")
     if typ == "str" and pa.types.is_dictionary(field.type):
         return CODED_TEXT
+    if typ == "list" and _coded_list(field.type):
+        return field.type
     return ARROW_TYPES[typ]
 
 
@@ -109,10 +118,14 @@ def _typed_part(table: pa.Table, types: dict[str, str]) -> pa.Table:
 
 
 def _plain_text(table: pa.Table) -> pa.Table:
-    """``table`` with its coded text columns as plain strings (made once, in order)."""
+    """``table`` with its coded text columns (and lists of coded text) as plain strings
+    (made once, in order)."""
     for i, field in enumerate(table.schema):
         if pa.types.is_dictionary(field.type):
             table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+        elif _coded_list(field.type):
+            table = table.set_column(i, field.name,
+                                     table.column(i).cast(ARROW_TYPES["list"]))
     return table
 
 
@@ -132,7 +145,7 @@ class _Nulls:
         self.zeros = pa.py_buffer(b"")
 
     def array(self, typ: pa.DataType, n: int) -> pa.Array:
-        if pa.types.is_dictionary(typ):
+        if pa.types.is_dictionary(typ) or _coded_list(typ):
             return pa.nulls(n, typ)
         if self.zeros.size < (n + 1) * 8:
             self.zeros = pa.py_buffer(np.zeros((n + 1) * 8, dtype=np.uint8))
@@ -146,18 +159,39 @@ class _Nulls:
         return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n)
 
 
+def _list_dictionary(column: pa.ChunkedArray) -> pa.Array | None:
+    """The dictionary of a list-of-coded-text column's values (of its first chunk)."""
+    return column.chunks[0].values.dictionary if column.num_chunks else None
+
+
+def _null_coded_lists(typ: pa.DataType, n: int, dictionary: pa.Array) -> pa.Array:
+    """``n`` null lists of coded text over ``dictionary``."""
+    values = pa.DictionaryArray.from_arrays(pa.array([], typ.value_type.index_type),
+                                            dictionary)
+    return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)), values,
+                                    type=typ, mask=pa.array(np.ones(n, dtype=bool)))
+
+
 def _stack(tables: list[pa.Table]) -> pa.Table:
     """Tables one after another; a column a table lacks is null there (shared buffer)."""
     fields: dict[str, pa.DataType] = {}
     for table in tables:
         for field in table.schema:
             known = fields.setdefault(field.name, field.type)
-            if known != field.type:  # coded in one part, plain in another: coded
-                fields[field.name] = CODED_TEXT
+            if known != field.type:  # coded in one part, plain in another: coded text,
+                # plain lists
+                fields[field.name] = ARROW_TYPES["list"] if pa.types.is_list(known) \
+                    else CODED_TEXT
     nulls = _Nulls()
+    # a list of coded text is null, where a part lacks it, over the same dictionary: the
+    # chunks then join (for a gather) without unifying dictionaries of millions of values
+    shared = {name: _list_dictionary(table.column(name)) for table in tables
+              for name in table.column_names if _coded_list(fields[name])}
 
     def column(table: pa.Table, name: str, typ: pa.DataType):
         if name not in table.column_names:
+            if shared.get(name) is not None:
+                return _null_coded_lists(typ, len(table), shared[name])
             return nulls.array(typ, len(table))
         values = table.column(name)
         if values.type == typ:
@@ -278,20 +312,46 @@ class _Places:
                 if chunks else pa.array([], pa.string())
         return self._keys[part]
 
+    def node_ids_of(self, columns: list[tuple[pd.Series, str | None]]) -> list[np.ndarray]:
+        """``node_ids`` of each endpoint column; the key columns of one part looked up
+        together (Arrow's hash of a part's keys made once, not once per column)."""
+        out: list[np.ndarray | None] = [None] * len(columns)
+        text: dict[str | None, list[int]] = {}
+        for i, (values, part) in enumerate(columns):
+            if values.dtype.kind in "iu" or not len(values):
+                out[i] = self.node_ids(values, part)
+            else:
+                text.setdefault(part, []).append(i)
+        for part, at in text.items():
+            joined = pa.chunked_array([arrow_text(columns[i][0]) for i in at], pa.string())
+            local = self._local_rows(joined.combine_chunks(), part)
+            bounds = np.cumsum([0] + [len(columns[i][0]) for i in at])
+            for i, lo, hi in zip(at, bounds[:-1], bounds[1:]):
+                out[i] = self._ids_of(local[lo:hi], part)
+        return out
+
+    def _local_rows(self, keys: pa.Array, part: str | None) -> np.ndarray:
+        """Arrow's hash lookup: the row in ``part`` of the first of each key, -1: none."""
+        found = pc.index_in(keys, value_set=self.keys(part))
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
     def node_ids(self, values: pd.Series, part: str | None) -> np.ndarray:
         """Node ids of an endpoint column (-1 where not found)."""
         if values.dtype.kind in "iu":
             local = values.to_numpy(dtype=np.int64)
-        else:  # Arrow's hash lookup: the row of the first of each key, -1 where none
-            found = pc.index_in(arrow_text(values), value_set=self.keys(part))
-            local = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        else:
+            local = self._local_rows(arrow_text(values), part)
+        return self._ids_of(local, part)
+
+    def _ids_of(self, local: np.ndarray, part: str | None) -> np.ndarray:
+        """Node ids of rows of ``part`` (of all parts stacked for None; -1 stays -1)."""
         if part is None:
             ids = np.concatenate([self.ids[n] for n in self.parts if n in self.ids]
                                  or [np.zeros(0, np.int64)])
         elif part in self.ids:
             ids = self.ids[part]
         else:
-            return np.full(len(values), -1, dtype=np.int64)
+            return np.full(len(local), -1, dtype=np.int64)
         return np.where(local >= 0, ids[np.maximum(local, 0)] if len(ids) else -1, -1)
 
 
@@ -354,10 +414,10 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
                                    for p in rel_parts]
     given.clear()
     rel_parts = [p for p in rel_parts if len(p.frame)]
-    start = np.concatenate([places.node_ids(p.frame["start"], p.start_part)
-                            for p in rel_parts] or [np.zeros(0, np.int64)])
-    end = np.concatenate([places.node_ids(p.frame["end"], p.end_part)
-                          for p in rel_parts] or [np.zeros(0, np.int64)])
+    ends = places.node_ids_of([(p.frame["start"], p.start_part) for p in rel_parts] +
+                              [(p.frame["end"], p.end_part) for p in rel_parts])
+    start = np.concatenate(ends[:len(rel_parts)] or [np.zeros(0, np.int64)])
+    end = np.concatenate(ends[len(rel_parts):] or [np.zeros(0, np.int64)])
     del places
     props = _concat([p.frame.drop(columns=["start", "end"]) for p in rel_parts],
                     ("type",), REL_PROPERTY_TYPES)

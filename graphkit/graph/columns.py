@@ -35,7 +35,7 @@ from graphkit.graph.assemble import (
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
 from graphkit.ingest.identifiers import LAYOUT_DTYPE
-from graphkit.intcodes import first_seen_codes, first_seen_pairs, repeated
+from graphkit.intcodes import first_positions, first_seen_codes, first_seen_pairs, repeated
 from graphkit.resolve import Resolution
 from graphkit.schema import (
     ID_LABEL,
@@ -495,50 +495,137 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         offset += len(rows)
     kind_code, kinds = pd.factorize(identifiers["kind"])
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
-    # identifier = distinct (label, value), numbered by first sighting; sorting int64
-    # codes instead of hashing them (see graphkit.intcodes)
-    label_code = pd.factorize(labels)[0][kind_code]
-    value_code, values = pd.factorize(identifiers["value"])
-    ident, first = first_seen_pairs(label_code, value_code, len(values))
-    del label_code, value_code, values
-    # the nodes in key order (assemble then lays them out as they are): values taken
-    # once into that order and keys joined there, rather than every column moved again
-    node_kind = coded_text(kind_code[first], np.asarray(kinds, dtype=object))
-    node_label = coded_text(kind_code[first], labels)
-    node_values = pc.fill_null(arrow_text(identifiers["value"]).take(pa.array(first)), "")
-    by_key = pa.array(labelled_key_order(kind_code[first], labels, node_values))
-    node_values = node_values.take(by_key)
-    node_label = node_label.take(by_key)
-    by_key = by_key.to_numpy()
+    # identifier = distinct (label, value), numbered in key order from the start
+    keyed = identifier_keys(kind_code, labels, _arrow_chunks(identifiers["value"]))
+    if keyed is not None:  # per label, each value hashed once and each distinct one sorted
+        ident, first_by_key, node_values = keyed
+    else:  # a value missing, or a label the prefix of another: by the joined key text
+        ident, first_by_key, node_values = _identifier_keys_joined(
+            kind_code, labels, identifiers["value"])
+    node_label = coded_text(kind_code[first_by_key], labels)
     nodes = pa.table({
         "key": pc.binary_join_element_wise(node_label.cast(pa.string()), node_values, ":"),
-        "label": node_label, "value": node_values, "kind": node_kind.take(by_key),
-        "raw": arrow_text(identifiers["raw"]).take(pa.array(first[by_key]))})
-    row = np.empty(len(by_key), dtype=np.int64)  # each identifier's row in the nodes
-    row[by_key] = np.arange(len(by_key))
-    ident = row[ident]
+        "label": node_label, "value": node_values,
+        "kind": coded_text(kind_code[first_by_key], np.asarray(kinds, dtype=object)),
+        "raw": arrow_text(identifiers["raw"]).take(pa.array(first_by_key))})
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
     owned = np.flatnonzero(owner >= 0)
-    rel = rel_codes.reshape(len(kinds), 2)[kind_code[owned], company[owner[owned]].astype(int)]
-    group = first_seen_codes((owner[owned] * (len(first) + 1) + ident[owned]) *
-                             (len(rel_uniques) + 1) + rel)[0]
-    once = ~repeated(group * (offset + 1) + record[owned])
-    owned, group, rel = owned[once], group[once], rel[once]
-    order = np.argsort(group, kind="stable")
-    heads = order[np.r_[True, np.diff(group[order]) != 0]]
+    rel_of = np.full(len(identifiers), -1, dtype=np.int64)  # per row, its type's code
+    rel_of[owned] = rel_codes.reshape(len(kinds), 2)[kind_code[owned],
+                                                     company[owner[owned]].astype(int)]
+    rel = rel_of[owned]
+    # one relationship per (entity, identifier, type): rows sorted by that key (stable:
+    # rows of one relationship stay in their order), a record listed once per relationship
+    rows, group = _grouped_rows((owner[owned] * (len(first_by_key) + 1) + ident[owned]) *
+                                (len(rel_uniques) + 1) + rel, record[owned], offset + 1)
+    rows = owned[rows]
+    heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
     rels = pd.DataFrame({
-        "start": owner[owned[heads]],
-        "end": ident[owned[heads]].astype(np.int64),
+        "start": owner[heads],
+        "end": ident[heads].astype(np.int64),
         # types and kinds as codes into their few distinct values
-        "type": _arrow_series(coded_text(rel[heads], np.asarray(rel_uniques, dtype=object))),
-        "kind": _arrow_series(coded_text(kind_code[owned[heads]],
-                                         np.asarray(kinds, dtype=object))),
-        "records": _list_array(group[order], record_ids.take(pa.array(owned[order])),
-                               len(heads))})
+        "type": _arrow_series(coded_text(rel_of[heads],
+                                         np.asarray(rel_uniques, dtype=object))),
+        "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
+        # plain text lists: coded ones (``_coded_lists``) spare a gather of text but
+        # keep every record id alive until the final order, past the 1M peak
+        "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
     return nodes, rels
+
+
+def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``keys`` sorted by key (stable), a member repeated within a key left
+    out (its first row kept), and per position kept, its key's number in key order. Two
+    sorts: of the keys, then of (key number, member), which is nearly in order already."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    head = np.empty(len(order), dtype=bool)
+    head[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+    group = np.cumsum(head) - 1
+    once = ~repeated(group * n_members + members[order])
+    return order[once], group[once]
+
+
+def _identifier_keys_joined(kind_code: np.ndarray, labels: np.ndarray, values: pd.Series
+                            ) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """``identifier_keys`` for any values (missing ones read as ''): identifiers numbered
+    by first sighting, then put in key order by :func:`labelled_key_order`."""
+    label_code = pd.factorize(labels)[0][kind_code]
+    value_code, distinct = pd.factorize(values)
+    ident, first = first_seen_pairs(label_code, value_code, len(distinct))
+    del label_code, value_code, distinct
+    node_values = pc.fill_null(arrow_text(values).take(pa.array(first)), "")
+    by_key = labelled_key_order(kind_code[first], labels, node_values)
+    row = np.empty(len(by_key), dtype=np.int64)  # each identifier's row in key order
+    row[by_key] = np.arange(len(by_key))
+    return row[ident], first[by_key], node_values.take(pa.array(by_key))
+
+
+def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.ChunkedArray
+                    ) -> tuple[np.ndarray, np.ndarray, pa.Array] | None:
+    """Identifiers (distinct label and value; key ``label:value``) in key order: per row,
+    its identifier's row in that order; per identifier, its first row; and the values
+    in that order. Each label's values are dictionary-encoded alone (a hash table of one
+    label's values, read as slices where its rows run on) and only the distinct values
+    are sorted. None when a value is missing or a label is a prefix of another (the
+    groups by label would not follow the key order): ``_identifier_keys_joined`` then."""
+    names = [str(label) for label in labels]
+    if values.null_count or any(a != b and b.startswith(a) for a in names for b in names):
+        return None
+    distinct = sorted(set(names))
+    rank = np.array([distinct.index(name) for name in names], dtype=np.int8)
+    row_rank = rank[kind_code] if len(kind_code) else np.zeros(0, dtype=np.int8)
+    by_label = np.argsort(row_rank, kind="stable")
+    bounds = np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    ident = np.empty(len(kind_code), dtype=np.int64)
+    firsts, sorted_values, offset = [], [], 0
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        if hi == lo:
+            continue
+        rows = by_label[lo:hi]
+        encoded = pc.dictionary_encode(_rows_in_runs(values, rows))
+        codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False)
+                                for chunk in encoded.chunks]).astype(np.int64)
+        dictionary = encoded.chunks[0].dictionary.cast(pa.string())
+        order = pc.sort_indices(dictionary).to_numpy()
+        code_row = np.empty(len(order), dtype=np.int64)  # each value's row in key order
+        code_row[order] = np.arange(offset, offset + len(order))
+        ident[rows] = code_row[codes]
+        # codes come in order of first sighting: where each first appears, in one pass
+        first = rows[first_positions(codes)]
+        firsts.append(first[order])
+        sorted_values.append(dictionary.take(pa.array(order)))
+        offset += len(order)
+    if not sorted_values:
+        return ident, np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    return ident, np.concatenate(firsts), pa.concat_arrays(sorted_values)
+
+
+def _arrow_chunks(values: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow chunks as they are (no chunks joined)."""
+    if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(values.array)
+    else:
+        array = pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def _rows_in_runs(values: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
+    """``values`` at ``rows`` (increasing), as slices where the rows run on (no copy; an
+    identifiers frame holds each kind's rows of a file in one run), else one gather."""
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    if len(breaks) > max(64, len(rows) // 256):
+        return values.take(pa.array(rows))
+    starts = np.r_[0, breaks]
+    ends = np.r_[breaks, len(rows)]
+    chunks = [chunk for lo, hi in zip(starts.tolist(), ends.tolist())
+              for chunk in values.slice(int(rows[lo]), hi - lo).chunks if len(chunk)]
+    return pa.chunked_array(chunks, values.type)
 
 
 def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
@@ -589,6 +676,21 @@ def _list_array(groups: np.ndarray, values: pa.Array, n_groups: int) -> pd.Serie
     np.cumsum(counts, out=offsets[1:])
     array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
     return pd.Series(pd.arrays.ArrowExtensionArray(array), dtype=LIST_DTYPE)
+
+
+def _coded_lists(groups: np.ndarray, codes: np.ndarray, values: pa.Array, n_groups: int
+                 ) -> pd.Series:
+    """A list column of ``n_groups`` rows holding ``values[codes]`` grouped by ``groups``
+    (sorted group numbers), kept as codes into ``values`` (``list<dictionary>``): the
+    assembled tables hold plain text lists (``assemble`` writes the text once)."""
+    counts = np.bincount(groups, minlength=n_groups) if len(groups) else np.zeros(n_groups,
+                                                                                   int)
+    offsets = np.zeros(n_groups + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    coded = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                           values)
+    array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), coded)
+    return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 
 def review_relationships(people: Resolution) -> pd.DataFrame:
