@@ -312,7 +312,7 @@ def test_name_dob_ids_equal_the_text_group_by(world_build, demo_build) -> None:
 
 
 def test_sorted_unique_equals_numpy_unique() -> None:
-    from graphkit.rings.grouped import sorted_unique
+    from graphkit.intcodes import sorted_unique
     rng = np.random.default_rng(12)
     for values in (np.zeros(0, np.int64), np.array([5]), np.array([3, 3, 3]),
                    rng.integers(-50, 50, 1000), rng.integers(0, 2**40, 20_000)):

@@ -73,6 +73,7 @@ import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
+from graphkit.intcodes import sorted_unique
 from graphkit.resolve.prepare import Features, phonetic, value_codes
 from graphkit.settings import DEFAULT_SETTINGS
 
@@ -542,7 +543,7 @@ def split_common_blocks(positions: np.ndarray, codes: np.ndarray, context: np.nd
     if not missing.any():
         return positions, keys, int(split)
     # each record missing the second key joins every part of its block that has records
-    parts = np.unique(keys[common & (value >= 0)])  # sorted: by block, then part
+    parts = sorted_unique(keys[common & (value >= 0)])  # by block, then part
     part_block = parts // radix
     lo = np.searchsorted(part_block, block_of[missing], "left")
     hi = np.searchsorted(part_block, block_of[missing], "right")

@@ -19,17 +19,6 @@ def group_bounds(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return order, starts, ends
 
 
-def sorted_unique(values: np.ndarray) -> np.ndarray:
-    """The distinct values of a number array in ascending order, as ``np.unique(values)``
-    gives them, by one sort: NumPy 2.3+'s ``np.unique`` without ``return_*`` arguments
-    hashes instead, which at millions of values is an order of magnitude slower than the
-    sort and grows faster with the size (a hash table larger than the caches)."""
-    ordered = np.sort(np.asarray(values))
-    if len(ordered) < 2:
-        return ordered
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
-
-
 def joined(groups: np.ndarray, values, sep: str = ";", distinct_sorted: bool = False
            ) -> pd.Series:
     """Per group (index ascending), its ``values`` joined by ``sep`` in their given order
@@ -45,4 +34,4 @@ def joined(groups: np.ndarray, values, sep: str = ";", distinct_sorted: bool = F
     return pd.Series(text, index=groups[order][starts], dtype="str")
 
 
-__all__ = ["group_bounds", "joined", "sorted_unique"]
+__all__ = ["group_bounds", "joined"]
