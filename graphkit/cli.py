@@ -1109,12 +1109,14 @@ def run(argv: list[str] | None = None) -> NoReturn:
     if _command_run in QUICK_EXIT_COMMANDS and quick_exit_safe():
         import atexit
 
-        try:
+        atexit._run_exitfuncs()  # logging.shutdown, tqdm's monitor, multiprocessing …
+        if not quick_exit_safe():  # a handler opened a file or started a thread
+            sys.exit(code)
+        try:  # after the handlers: what they print is flushed too
             sys.stdout.flush()
             sys.stderr.flush()
         except (OSError, ValueError):  # e.g. the reader of stdout left: the normal exit
             sys.exit(code)
-        atexit._run_exitfuncs()  # logging.shutdown, tqdm's monitor, multiprocessing …
         os._exit(code)
     sys.exit(code)
 

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from graphkit.gcpause import stages_froze
+
 _MIB = 1024 * 1024
 
 
@@ -195,11 +197,13 @@ class Stages:
             gc.collect(1)
             gc.freeze()
             self._froze = True
+            stages_froze(True)
 
     def _unfreeze(self) -> None:
         if self._froze:
             gc.unfreeze()
             self._froze = False
+            stages_froze(False)
 
     def close(self) -> None:
         """Close the bar; the objects the stages left are looked at by the garbage

@@ -23,7 +23,6 @@ from graphkit.graph.assemble import (
     coded_text,
 )
 from graphkit.graph.columns import (
-    _coded_lists,
     _grouped_rows,
     _identifier_keys_joined,
     _key_rows,
@@ -172,6 +171,21 @@ def _check_keys(got, codes: np.ndarray, labels: np.ndarray, values: list[str | N
     assert node_values.to_pylist() == want_values
 
 
+def _coded_lists(groups: np.ndarray, codes: np.ndarray, values: pa.Array, n_groups: int
+                 ) -> pd.Series:
+    """A list column of ``n_groups`` rows holding ``values[codes]`` grouped by ``groups``
+    (sorted group numbers), kept as codes into ``values`` (``list<dictionary>``): the
+    assembled tables hold plain text lists (``assemble`` writes the text once)."""
+    counts = np.bincount(groups, minlength=n_groups) if len(groups) else np.zeros(n_groups,
+                                                                                   int)
+    offsets = np.zeros(n_groups + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    coded = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
+                                           values)
+    array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), coded)
+    return pd.Series(pd.arrays.ArrowExtensionArray(array))
+
+
 def test_identifier_keys_on_the_demo_identifiers(demo_data) -> None:
     ids = demo_data.identifiers
     kind_code, kinds = pd.factorize(ids["kind"])
@@ -206,6 +220,18 @@ def test_identifier_keys_on_tricky_values(labels: list[str], n: int, runs: bool)
         assert got is None
         got = _identifier_keys_joined(codes, labels, pd.Series(values, dtype=STR))
     _check_keys(got, codes, labels, values)
+
+
+def test_identifier_keys_of_chunks_with_dictionaries_of_their_own() -> None:
+    labels = np.array(["Email", "Phone"])
+    codes = np.array([0, 1, 0, 1], dtype=np.int64)
+    column = pa.chunked_array([pa.array(["x", "y"]).dictionary_encode(),
+                               pa.array(["z", "x"]).dictionary_encode()])
+    ident, first, values = identifier_keys(codes, labels, column)
+    keys = [f"{labels[c]}:{v}" for c, v in zip(codes, ["x", "y", "z", "x"])]
+    assert sorted(set(keys)) == [f"{labels[codes[f]]}:{values[i].as_py()}"
+                                 for i, f in enumerate(first)]
+    assert [keys[f] for f in first[ident]] == keys
 
 
 def test_identifier_keys_refuse_missing_values() -> None:

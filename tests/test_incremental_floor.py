@@ -98,19 +98,42 @@ def test_gc_paused_restores_the_collector_as_it_was():
 
 
 def test_gc_paused_inside_frozen_stages_freezes_what_it_leaves():
-    """In a build (whose stages froze what they left) the rows a paused step made are
-    frozen too; outside one, nothing is frozen."""
+    """In a build whose stages froze what they left, the rows a paused step made are
+    frozen too; outside one, or when the host itself froze objects, or when the step
+    fails, nothing more is frozen (the collector would never free its cycles)."""
+    from graphkit.progress import Stages
+
     assert gc.get_freeze_count() == 0
     with gc_paused():
         first = [{"members": [str(i)]} for i in range(1000)]
     assert gc.get_freeze_count() == 0
     del first
-    gc.freeze()
+    gc.freeze()  # the host's own freeze: not a build's
     try:
         frozen = gc.get_freeze_count()
+        with gc_paused():
+            cycle = [[]]
+            cycle[0].append(cycle)
+        assert gc.get_freeze_count() == frozen
+        del cycle
+    finally:
+        gc.unfreeze()
+    stages = Stages(["one"])
+    try:
+        with stages.stage("one"):
+            pass
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
         with gc_paused():
             rows = [{"members": [str(i)]} for i in range(1000)]
         assert gc.get_freeze_count() >= frozen + len(rows)
         assert gc.isenabled()
+        frozen = gc.get_freeze_count()
+        with pytest.raises(RuntimeError), gc_paused():
+            more = [{"members": [str(i)]} for i in range(1000)]
+            raise RuntimeError("fails")
+        assert gc.get_freeze_count() == frozen and len(more) == 1000
+        assert gc.isenabled()
     finally:
-        gc.unfreeze()
+        stages.close()
+    assert gc.get_freeze_count() == 0

@@ -530,8 +530,9 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         "type": _arrow_series(coded_text(rel_of[heads],
                                          np.asarray(rel_uniques, dtype=object))),
         "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
-        # plain text lists: coded ones (``_coded_lists``) spare a gather of text but
-        # keep every record id alive until the final order, past the 1M peak
+        # plain text lists: coded ones (``list<dictionary>``, which ``assemble`` accepts)
+        # spare a gather of text but keep every record id alive until the final order,
+        # past the 1M peak
         "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
     return nodes, rels
 
@@ -577,6 +578,8 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
     names = [str(label) for label in labels]
     if values.null_count or any(a != b and b.startswith(a) for a in names for b in names):
         return None
+    if pa.types.is_dictionary(values.type):  # chunks may carry dictionaries of their own
+        values = values.cast(values.type.value_type)
     distinct = sorted(set(names))
     rank = np.array([distinct.index(name) for name in names], dtype=np.int8)
     row_rank = rank[kind_code] if len(kind_code) else np.zeros(0, dtype=np.int8)
@@ -676,21 +679,6 @@ def _list_array(groups: np.ndarray, values: pa.Array, n_groups: int) -> pd.Serie
     np.cumsum(counts, out=offsets[1:])
     array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
     return pd.Series(pd.arrays.ArrowExtensionArray(array), dtype=LIST_DTYPE)
-
-
-def _coded_lists(groups: np.ndarray, codes: np.ndarray, values: pa.Array, n_groups: int
-                 ) -> pd.Series:
-    """A list column of ``n_groups`` rows holding ``values[codes]`` grouped by ``groups``
-    (sorted group numbers), kept as codes into ``values`` (``list<dictionary>``): the
-    assembled tables hold plain text lists (``assemble`` writes the text once)."""
-    counts = np.bincount(groups, minlength=n_groups) if len(groups) else np.zeros(n_groups,
-                                                                                   int)
-    offsets = np.zeros(n_groups + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    coded = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)),
-                                           values)
-    array = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), coded)
-    return pd.Series(pd.arrays.ArrowExtensionArray(array))
 
 
 def review_relationships(people: Resolution) -> pd.DataFrame:

@@ -254,7 +254,7 @@ def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
         return (chunks[0] if chunks else pa.array([], column.type)).take(pa.array(rows))
     starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
     chunk_of = np.searchsorted(starts, rows, side="right") - 1
-    order = np.argsort(chunk_of.astype(np.int16), kind="stable")
+    order = np.argsort(chunk_of, kind="stable")
     bounds = np.searchsorted(chunk_of[order], np.arange(len(chunks) + 1))
     parts = [chunks[k].take(pa.array(rows[order[a:b]] - starts[k]))
              for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
