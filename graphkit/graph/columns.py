@@ -567,6 +567,18 @@ def _identifier_keys_joined(kind_code: np.ndarray, labels: np.ndarray, values: p
     return row[ident], first[by_key], node_values.take(pa.array(by_key))
 
 
+def _rows_by_label(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (each the code of its label in ``names``) grouped by label in the labels'
+    sorted order, rows of one label in their order, and the bounds of each label's group
+    (one per distinct label, empty ones too)."""
+    distinct = sorted(set(names))
+    small = np.int8 if len(distinct) < 128 else np.int64  # a small type sorts by radix
+    rank = np.array([distinct.index(name) for name in names], dtype=small)
+    row_rank = rank[codes] if len(codes) else np.zeros(0, dtype=small)
+    by_label = np.argsort(row_rank, kind="stable")
+    return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+
+
 def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.ChunkedArray
                     ) -> tuple[np.ndarray, np.ndarray, pa.Array] | None:
     """Identifiers (distinct label and value; key ``label:value``) in key order: per row,
@@ -580,11 +592,7 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
         return None
     if pa.types.is_dictionary(values.type):  # chunks may carry dictionaries of their own
         values = values.cast(values.type.value_type)
-    distinct = sorted(set(names))
-    rank = np.array([distinct.index(name) for name in names], dtype=np.int8)
-    row_rank = rank[kind_code] if len(kind_code) else np.zeros(0, dtype=np.int8)
-    by_label = np.argsort(row_rank, kind="stable")
-    bounds = np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    by_label, bounds = _rows_by_label(names, kind_code)
     ident = np.empty(len(kind_code), dtype=np.int64)
     firsts, sorted_values, offset = [], [], 0
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
@@ -643,11 +651,7 @@ def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
         keys = pc.binary_join_element_wise(
             pa.array(np.asarray(names, dtype=object)[codes], pa.string()), values, ":")
         return pc.sort_indices(keys).to_numpy()
-    distinct = sorted(set(names))
-    rank = np.array([distinct.index(name) for name in names], dtype=np.int64)
-    row_rank = rank[codes] if len(codes) else np.zeros(0, dtype=np.int64)
-    by_label = np.argsort(row_rank, kind="stable")
-    bounds = np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    by_label, bounds = _rows_by_label(names, codes)
     order = np.empty(len(codes), dtype=np.int64)
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         rows = by_label[lo:hi]
