@@ -91,12 +91,12 @@ _ = L  # links is timed through rings.link_matrix
 
 
 class FaultTimers(Timers):
-    """``Timers`` that also count, per label (self, without nested timed steps), minor
-    page faults and the garbage collector's seconds and passes."""
+    """``Timers`` (which count each label's minor page faults, ``self_faults``) that also
+    count, per label (self, without nested timed steps), the garbage collector's seconds
+    and passes."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.faults: dict[str, int] = {}
         self.gc_seconds: dict[str, float] = {}
         self.gc_passes: dict[str, int] = {}
         self._gc_start = 0.0
@@ -114,25 +114,21 @@ class FaultTimers(Timers):
         timed = super().wrap(label, fn)
 
         def counted(*args, **kwargs):
-            frame = {"faults": 0, "gc": 0.0, "passes": 0}
+            frame = {"gc": 0.0, "passes": 0}
             counts = getattr(self, "_frames", None)
             if counts is None:
                 counts = self._frames = []
             counts.append(frame)
-            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             gc_s, passes = self._gc_now
             try:
                 return timed(*args, **kwargs)
             finally:
-                spent = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
                 gc_spent, gc_n = self._gc_now[0] - gc_s, self._gc_now[1] - passes
                 counts.pop()
-                self.faults[label] = self.faults.get(label, 0) + spent - frame["faults"]
                 self.gc_seconds[label] = self.gc_seconds.get(label, 0.0) + gc_spent - \
                     frame["gc"]
                 self.gc_passes[label] = self.gc_passes.get(label, 0) + gc_n - frame["passes"]
                 if counts:
-                    counts[-1]["faults"] += spent
                     counts[-1]["gc"] += gc_spent
                     counts[-1]["passes"] += gc_n
         return counted
@@ -222,7 +218,7 @@ def measure_in_build(world: str, gc_off: bool = False) -> dict:
             "stage_wall": {name: s.seconds for name, s in stages.items()},
             "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
             "main_cpu": dict(timers.main_cpu), "calls": dict(timers.calls),
-            "faults": timers.faults, "gc_seconds": timers.gc_seconds,
+            "faults": dict(timers.self_faults), "gc_seconds": timers.gc_seconds,
             "gc_passes": timers.gc_passes,
             "build_faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0,
             "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
