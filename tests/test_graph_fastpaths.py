@@ -17,7 +17,6 @@ from graphkit.graph.assemble import (
     RelPart,
     _Places,
     _sorted_codes,
-    _stack,
     arrow_text,
     assemble,
     coded_text,
@@ -244,8 +243,9 @@ def test_identifier_keys_refuse_missing_values() -> None:
 
 
 def test_coded_record_lists_assemble_as_plain_lists() -> None:
-    """Record lists held as codes into the record ids come out of ``assemble`` as the
-    same text lists as plain lists, in the relationships' final order."""
+    """Record lists given as codes into the record ids (``list<dictionary>``) come out of
+    ``assemble`` as the same text lists as plain lists, in the relationships' final
+    order."""
     record_ids = pa.array(["r1", "r2", "r3", "r4", "r5"])
     groups = np.array([0, 0, 1, 2, 2, 2])
     codes = np.array([4, 0, 2, 1, 3, 1])
@@ -270,21 +270,6 @@ def test_coded_record_lists_assemble_as_plain_lists() -> None:
     assert coded["end"].tolist() == ["person:b", "Email:y", "Email:x", "Email:y"]
     assert pa.array(coded["records"].array).to_pylist() == \
         [None, ["r3"], ["r5", "r1"], ["r2", "r4", "r2"]]
-
-
-def test_stacked_coded_lists_share_one_dictionary() -> None:
-    """Parts without the coded list column get null lists over the same dictionary, so a
-    gather over the stacked column needs no dictionary unified (and gives the text)."""
-    record_ids = pa.array(["r1", "r2", "r3"])
-    coded = pa.array(_coded_lists(np.array([0, 0, 1]), np.array([2, 0, 1]), record_ids,
-                                  2).array)
-    stacked = _stack([pa.table({"type": ["A"], "score": [1.0]}),
-                      pa.table({"type": ["B", "C"], "records": coded}),
-                      pa.table({"type": ["D"]})])
-    records = stacked.column("records")
-    assert all(chunk.values.dictionary.equals(record_ids) for chunk in records.chunks)
-    taken = records.take(pa.array([2, 0, 1, 3])).cast(pa.list_(pa.string()))
-    assert taken.to_pylist() == [["r2"], None, ["r3", "r1"], None]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -67,8 +67,6 @@ def _arrow_column(series: pd.Series, typ: str) -> pa.Array:
     if isinstance(series.dtype, pd.ArrowDtype):
         if typ == "str" and pa.types.is_dictionary(series.dtype.pyarrow_dtype):
             return pa.array(series.array).cast(CODED_TEXT)
-        if typ == "list" and _coded_list(series.dtype.pyarrow_dtype):
-            return pa.array(series.array)  # codes until the final order
         return pa.array(series.array).cast(ARROW_TYPES[typ])
     if typ == "list":
         return pa.array(series.to_numpy(dtype=object), type=ARROW_TYPES[typ], from_pandas=True)
@@ -96,18 +94,11 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     return frame
 
 
-def _coded_list(typ: pa.DataType) -> bool:
-    """Whether ``typ`` is a list of coded text (``list<dictionary>``)."""
-    return pa.types.is_list(typ) and pa.types.is_dictionary(typ.value_type)
-
-
 def _declared(field: pa.Field, types: dict[str, str]) -> pa.DataType:
-    """A column's declared type; coded text (and lists of it) stays coded."""
+    """A column's declared type; coded text stays coded."""
     typ = types.get(field.name, "str")
     if typ == "str" and pa.types.is_dictionary(field.type):
         return CODED_TEXT
-    if typ == "list" and _coded_list(field.type):
-        return field.type
     return ARROW_TYPES[typ]
 
 
@@ -118,14 +109,10 @@ def _typed_part(table: pa.Table, types: dict[str, str]) -> pa.Table:
 
 
 def _plain_text(table: pa.Table) -> pa.Table:
-    """``table`` with its coded text columns (and lists of coded text) as plain strings
-    (made once, in order)."""
+    """``table`` with its coded text columns as plain strings (made once, in order)."""
     for i, field in enumerate(table.schema):
         if pa.types.is_dictionary(field.type):
             table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
-        elif _coded_list(field.type):
-            table = table.set_column(i, field.name,
-                                     table.column(i).cast(ARROW_TYPES["list"]))
     return table
 
 
@@ -145,7 +132,7 @@ class _Nulls:
         self.zeros = pa.py_buffer(b"")
 
     def array(self, typ: pa.DataType, n: int) -> pa.Array:
-        if pa.types.is_dictionary(typ) or _coded_list(typ):
+        if pa.types.is_dictionary(typ):
             return pa.nulls(n, typ)
         if self.zeros.size < (n + 1) * 8:
             self.zeros = pa.py_buffer(np.zeros((n + 1) * 8, dtype=np.uint8))
@@ -159,39 +146,18 @@ class _Nulls:
         return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n)
 
 
-def _list_dictionary(column: pa.ChunkedArray) -> pa.Array | None:
-    """The dictionary of a list-of-coded-text column's values (of its first chunk)."""
-    return column.chunks[0].values.dictionary if column.num_chunks else None
-
-
-def _null_coded_lists(typ: pa.DataType, n: int, dictionary: pa.Array) -> pa.Array:
-    """``n`` null lists of coded text over ``dictionary``."""
-    values = pa.DictionaryArray.from_arrays(pa.array([], typ.value_type.index_type),
-                                            dictionary)
-    return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, dtype=np.int32)), values,
-                                    type=typ, mask=pa.array(np.ones(n, dtype=bool)))
-
-
 def _stack(tables: list[pa.Table]) -> pa.Table:
     """Tables one after another; a column a table lacks is null there (shared buffer)."""
     fields: dict[str, pa.DataType] = {}
     for table in tables:
         for field in table.schema:
             known = fields.setdefault(field.name, field.type)
-            if known != field.type:  # coded in one part, plain in another: coded text,
-                # plain lists
-                fields[field.name] = ARROW_TYPES["list"] if pa.types.is_list(known) \
-                    else CODED_TEXT
+            if known != field.type:  # coded in one part, plain in another: coded
+                fields[field.name] = CODED_TEXT
     nulls = _Nulls()
-    # a list of coded text is null, where a part lacks it, over the same dictionary: the
-    # chunks then join (for a gather) without unifying dictionaries of millions of values
-    shared = {name: _list_dictionary(table.column(name)) for table in tables
-              for name in table.column_names if _coded_list(fields[name])}
 
     def column(table: pa.Table, name: str, typ: pa.DataType):
         if name not in table.column_names:
-            if shared.get(name) is not None:
-                return _null_coded_lists(typ, len(table), shared[name])
             return nulls.array(typ, len(table))
         values = table.column(name)
         if values.type == typ:

@@ -530,9 +530,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         "type": _arrow_series(coded_text(rel_of[heads],
                                          np.asarray(rel_uniques, dtype=object))),
         "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
-        # plain text lists: coded ones (``list<dictionary>``, which ``assemble`` accepts)
-        # spare a gather of text but keep every record id alive until the final order,
-        # past the 1M peak
+        # plain text lists: lists coded into the record ids were tried; they kept every
+        # record id alive until assemble's final order, past the 1M peak
         "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
     return nodes, rels
 
@@ -567,6 +566,12 @@ def _identifier_keys_joined(kind_code: np.ndarray, labels: np.ndarray, values: p
     return row[ident], first[by_key], node_values.take(pa.array(by_key))
 
 
+def _labels_nest(names: list[str]) -> bool:
+    """Whether a label is a prefix of another: then rows grouped by label do not follow
+    the order of their ``label:value`` keys."""
+    return any(a != b and b.startswith(a) for a in names for b in names)
+
+
 def _rows_by_label(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows (each the code of its label in ``names``) grouped by label in the labels'
     sorted order, rows of one label in their order, and the bounds of each label's group
@@ -588,7 +593,7 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
     are sorted. None when a value is missing or a label is a prefix of another (the
     groups by label would not follow the key order): ``_identifier_keys_joined`` then."""
     names = [str(label) for label in labels]
-    if values.null_count or any(a != b and b.startswith(a) for a in names for b in names):
+    if values.null_count or _labels_nest(names):
         return None
     if pa.types.is_dictionary(values.type):  # chunks may carry dictionaries of their own
         values = values.cast(values.type.value_type)
@@ -647,7 +652,7 @@ def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
     (shorter sorts over fewer rows). When a label is a prefix of another, the groups
     would not follow the key order: the joined text is sorted then."""
     names = [str(label) for label in labels]
-    if any(a != b and b.startswith(a) for a in names for b in names):
+    if _labels_nest(names):
         keys = pc.binary_join_element_wise(
             pa.array(np.asarray(names, dtype=object)[codes], pa.string()), values, ":")
         return pc.sort_indices(keys).to_numpy()
