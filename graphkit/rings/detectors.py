@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.intcodes import sorted_unique
+from graphkit.intcodes import sorted_positions, sorted_unique
 from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.records import ends_of_type
 from graphkit.rings.sharing import _arrow, node_values, sanction_hits
@@ -141,9 +141,8 @@ def _sorted_sets(groups: np.ndarray, values: np.ndarray | pa.Array, index: pd.In
         return out
     cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
     lows, highs = np.r_[0, cuts], np.r_[cuts, len(keys)]
-    wanted = index.to_numpy(np.int64)
-    at = np.minimum(np.searchsorted(wanted, keys[lows]), max(len(wanted) - 1, 0))
-    known = wanted[at] == keys[lows] if len(wanted) else np.zeros(len(lows), dtype=bool)
+    at = sorted_positions(index.to_numpy(np.int64), keys[lows])
+    known = at >= 0
     for pos, lo, hi in zip(at[known].tolist(), lows[known].tolist(), highs[known].tolist()):
         out[pos] = tuple(items[lo:hi])
     return out

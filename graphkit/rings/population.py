@@ -53,11 +53,8 @@ class Population:
 
 def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
     """Row of each entity id in ``pop.entities`` (-1 where it is no entity)."""
-    ids = pop.entities["entity_id"].to_numpy(np.int64)
-    wanted = np.asarray(entity_ids, dtype=np.int64)
-    if len(ids) and bool((np.diff(ids) > 0).all()):
-        return sorted_positions(ids, wanted)
-    return pd.Index(ids).get_indexer(wanted)
+    return _rows_in(pop.entities["entity_id"].to_numpy(np.int64),
+                    np.asarray(entity_ids, dtype=np.int64))
 
 
 @functools.cache
@@ -128,7 +125,8 @@ def _name_tokens(names: pd.Series) -> list[frozenset[str]]:
 
 
 def _rows_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Row of each of ``wanted`` in ``ids`` (-1 where absent), as ``entity_rows``."""
+    """Row of each of ``wanted`` in ``ids`` (-1 where absent): by binary search when
+    ``ids`` increase (entity ids come in node order), else by a hash lookup."""
     if len(ids) and bool((np.diff(ids) > 0).all()):
         return sorted_positions(ids, wanted)
     return pd.Index(ids).get_indexer(wanted)
