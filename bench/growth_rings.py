@@ -29,11 +29,10 @@ import importlib
 import json
 import math
 import pickle
-import resource
 import time
 from pathlib import Path
 
-from growth_stages import Timers
+from growth_stages import Timers, _minor_faults
 
 from graphkit import pipeline as P
 from graphkit.ingest.project import native_project
@@ -207,7 +206,7 @@ def measure_in_build(world: str, gc_off: bool = False) -> dict:
             finally:
                 gc.enable()
         P.clusters_and_rings = without_gc
-    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    faults0 = _minor_faults()
     result = P.run_build(native_project(world), show_progress=False)
     stages = {s.name: s for s in result.stages}
     people = int((result.tables.nodes["label"] == "Person").sum())
@@ -220,7 +219,7 @@ def measure_in_build(world: str, gc_off: bool = False) -> dict:
             "main_cpu": dict(timers.main_cpu), "calls": dict(timers.calls),
             "faults": dict(timers.self_faults), "gc_seconds": timers.gc_seconds,
             "gc_passes": timers.gc_passes,
-            "build_faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0,
+            "build_faults": _minor_faults() - faults0,
             "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
 
 
