@@ -30,10 +30,14 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _build(data: Path, out: Path, env: dict | None = None, **kw) -> subprocess.Popen:
+    # the build's temporary files (ingest staging) beside the test's folders, so that a
+    # build these tests kill with SIGKILL leaves nothing in the machine's temporary folder
+    scratch = out.parent / "scratch"
+    scratch.mkdir(exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "graphkit", "build", "--input", str(data), "--out", str(out),
-         "--quiet"], env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, **kw)
+         "--quiet"], env={**os.environ, "TMPDIR": str(scratch), **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
 def _run(data: Path, out: Path, **kw) -> subprocess.CompletedProcess:
