@@ -162,8 +162,11 @@ def _ingest(project, previous: Path | None = None, out: Path | None = None, sett
     """Ingest ``project`` through the cache of ``previous``; with ``out``, write this
     ingest's cache to ``out/state`` as a build does. Returns (data, cache)."""
     cache = IngestCache(previous)
-    data = ingest(project.sources, IssueLog(), settings=settings or project.settings,
-                  reader=cache)
+    try:
+        data = ingest(project.sources, IssueLog(), settings=settings or project.settings,
+                      reader=cache)
+    finally:  # as a build's ingest stage does: its writer never outlives the staging folder
+        cache.finish_writes()
     if out is not None:
         cache.write(out / STATE_DIR)
     return data, cache
