@@ -258,6 +258,9 @@ def combine(runs: list[dict], pick: str) -> dict:
                        **({"other_threads_cpu_seconds": take(
                            [s.get("other_threads_cpu_seconds", 0.0) for s in same])}
                           if "other_threads_cpu_seconds" in stage else {}),
+                       **({"system_cpu_seconds": take(
+                           [s.get("system_cpu_seconds", 0.0) for s in same])}
+                          if "system_cpu_seconds" in stage else {}),
                        "peak_rss_mib": max(s["peak_rss_mib"] for s in same),
                        "spread_cpu": (min(s.get("cpu_seconds", 0.0) for s in same),
                                       max(s.get("cpu_seconds", 0.0) for s in same))})
@@ -320,6 +323,12 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
             f"{r['people']:,}: " + ", ".join(
                 f"{s['name']} {s['spread_cpu'][0]:.1f}–{s['spread_cpu'][1]:.1f}"
                 for s in r["stages"] if "spread_cpu" in s) for r in spread))
+    kernel = [r for r in done if any("system_cpu_seconds" in s for s in r["stages"])]
+    if kernel:
+        print("of the CPU, the kernel's (page faults, file I/O): " + "; ".join(
+            f"{r['people']:,}: " + ", ".join(
+                f"{s['name']} {s['system_cpu_seconds']:.1f}"
+                for s in r["stages"] if "system_cpu_seconds" in s) for r in kernel))
     print("('outside': the child's wall time outside every stage: start-up, manifest, "
           "publish, exit)")
     for a, b in itertools.pairwise(done):

@@ -74,6 +74,11 @@ def max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _system_seconds() -> float:
+    """CPU seconds the kernel has spent for this process (all threads) so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_stime
+
+
 class _Sampler:
     """Samples resident memory in a background thread while a stage runs."""
 
@@ -120,6 +125,9 @@ class StageStats:
     #: background writers (which end within the stage that starts them, so no stage's
     #: figure holds another's writing), Arrow's thread pool, resolution's workers
     other_threads_cpu_seconds: float = 0.0
+    #: of ``cpu_seconds``, what the kernel spent for the process (page faults: zeroing
+    #: fresh memory, file reads and writes); the rest is the process's own work
+    system_cpu_seconds: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -131,6 +139,7 @@ class StageStats:
         data = asdict(self)
         data.update(seconds=round(self.seconds, 3), cpu_seconds=round(self.cpu_seconds, 3),
                     other_threads_cpu_seconds=round(self.other_threads_cpu_seconds, 3),
+                    system_cpu_seconds=round(self.system_cpu_seconds, 3),
                     peak_rss_mib=round(self.peak_rss_mib, 1),
                     rss_mib=round(self.rss_mib, 1),
                     rows_per_second=round(self.rows_per_second, 1))
@@ -171,7 +180,7 @@ class Stages:
             print(f"[{self.label}] {name} …", file=sys.stderr, flush=True)
         high_before = max_rss_mib()
         start, cpu_start = time.perf_counter(), time.process_time()
-        own_start = time.thread_time()
+        own_start, system_start = time.thread_time(), _system_seconds()
         with _Sampler() as sampler:
             try:
                 yield stats
@@ -182,6 +191,8 @@ class Stages:
         stats.cpu_seconds = time.process_time() - cpu_start
         stats.other_threads_cpu_seconds = max(
             0.0, stats.cpu_seconds - (time.thread_time() - own_start))
+        stats.system_cpu_seconds = min(stats.cpu_seconds,
+                                       max(0.0, _system_seconds() - system_start))
         high_after = max_rss_mib()
         stats.peak_rss_mib = max(sampler.peak, high_after if high_after > high_before else 0)
         stats.rss_mib = rss_mib()

@@ -47,6 +47,26 @@ def test_a_stage_tells_its_own_threads_cpu_from_the_others() -> None:
         alone.other_threads_cpu_seconds, 3)
 
 
+def test_a_stage_tells_the_kernels_cpu_from_its_own() -> None:
+    import mmap
+
+    stages = Stages(["spin", "fault"], show=False)
+    try:
+        with stages.stage("spin"):  # no system calls (``_spin`` reads a clock by one)
+            sum(i * i for i in range(2_000_000))
+        with stages.stage("fault"):  # fresh anonymous pages: the kernel zeroes each one
+            for _ in range(4):
+                with mmap.mmap(-1, 256 * 1024 * 1024) as block:
+                    for at in range(0, len(block), mmap.PAGESIZE):
+                        block[at] = 1
+    finally:
+        stages.close()
+    spin, fault = stages.stats
+    assert spin.system_cpu_seconds < 0.05 < spin.cpu_seconds
+    assert 0.05 < fault.system_cpu_seconds <= fault.cpu_seconds
+    assert fault.to_dict()["system_cpu_seconds"] == round(fault.system_cpu_seconds, 3)
+
+
 def test_ingest_cache_writes_end_in_the_ingest_stage(demo_build: BuildResult,
                                                      tmp_path: Path) -> None:
     assert not demo_build.state.ingest.writing  # nothing runs on into the later stages
@@ -55,6 +75,7 @@ def test_ingest_cache_writes_end_in_the_ingest_stage(demo_build: BuildResult,
     stages = {s["name"]: s for s in record["stages"]}
     for stage in stages.values():
         assert 0 <= stage["other_threads_cpu_seconds"] <= stage["cpu_seconds"]
+        assert 0 <= stage["system_cpu_seconds"] <= stage["cpu_seconds"]
     # the graph tables and state/ are written by a thread while the CSVs are made
     assert stages["write"]["other_threads_cpu_seconds"] > 0
     index = json.loads((tmp_path / "state" / "ingest" / "index.json").read_text(
@@ -90,3 +111,5 @@ def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> No
         for stage in r["stages"]:
             low, high = stage["spread_cpu"]
             assert low <= stage["cpu_seconds"] <= high
+            assert 0 <= stage["system_cpu_seconds"] <= high
+    assert "of the CPU, the kernel's" in out
