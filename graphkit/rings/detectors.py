@@ -302,21 +302,39 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     text_code, _ = pd.factorize(np.asarray(texts, dtype=object))
     key = text_code[sets]
     several = _several_per_group(key, frame["dob"], frame["nid"])
-    frame = frame[several]
-    frame = frame.assign(key=[texts[i] for i in sets[several].tolist()])
+    picked = np.flatnonzero(several)
+    keys = [texts[i] for i in sets[picked].tolist()]
+    dobs, nids, members, names, records = (
+        frame[column].iloc[picked].tolist()
+        for column in ("dob", "nid", "entity_id", "name", "record_id"))
+    # the rows of each (name, dob) group, groups in text order, rows in frame order:
+    # what ``groupby(["key", "dob"])`` iterates, with no pandas object per group
+    order = sorted(range(len(keys)), key=lambda i: (keys[i], dobs[i]))
     rows = []
-    for (key, dob), g in frame.groupby(["key", "dob"]):
-        ids = frozenset(g["nid"])
+    for group in _runs(order, keys, dobs):
+        key, dob = keys[group[0]], dobs[group[0]]
         if not key:
             continue
-        rows.append({"pattern": "identity_reuse", "idents": tuple(sorted(ids)),
-                     "members": tuple(sorted(set(g["entity_id"]))),
+        ids = sorted({nids[i] for i in group})
+        rows.append({"pattern": "identity_reuse", "idents": tuple(ids),
+                     "members": tuple(sorted({members[i] for i in group})),
                      "n_people": max(2, len(ids)),
-                     "description": f"one name and date of birth ({g['name'].iloc[0]}, "
+                     "description": f"one name and date of birth ({names[group[0]]}, "
                                     f"{dob}) with {len(ids)} different national ids",
-                     "records": tuple(sorted(set(g["record_id"]))), "explained": "",
-                     "factor": 1.0})
+                     "records": tuple(sorted({records[i] for i in group})),
+                     "explained": "", "factor": 1.0})
     return _frame(rows)
+
+
+def _runs(order: list[int], keys: list[str], dobs: list[str]) -> list[list[int]]:
+    """``order`` cut into runs of one (key, dob)."""
+    runs: list[list[int]] = []
+    for i in order:
+        if runs and keys[runs[-1][0]] == keys[i] and dobs[runs[-1][0]] == dobs[i]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _several_per_group(key: np.ndarray, dob: pd.Series, nid: pd.Series) -> np.ndarray:
