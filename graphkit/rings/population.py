@@ -8,8 +8,8 @@ hub), who resolution put in one household (``SAME_HOUSEHOLD``), or who are one p
 from __future__ import annotations
 
 import functools
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pandas as pd
