@@ -56,11 +56,9 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     ent = pop.entities
     keys = ent["key"].to_numpy(dtype=object)
     rank = _key_rank(keys)
-    raw = node_values(pop.sharing.tables, "name", ent["entity_id"]).to_numpy(dtype=object)
-    names = np.where([isinstance(n, str) for n in raw], raw, keys)
+    flat, owner = _flattened(groups)
     ring_of = np.full(len(ent), -1, dtype=np.int64)
-    for number, rows in enumerate(groups):
-        ring_of[rows] = number
+    ring_of[flat] = owner
     f_at, ring, inside, bounds = _findings_in_rings(pop, findings, ring_of, rank)
     inside_keys = keys[inside].tolist()
     patterns = findings["pattern"].tolist()
@@ -73,10 +71,9 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
               tuple(inside_keys[a:b]), tuple(records[f]), explained[f])
              for f, a, b in zip(f_at.tolist(), bounds[:-1].tolist(), bounds[1:].tolist())]
     vpn = ent["vpn"].to_numpy(bool)
-    person = ent["label"].to_numpy(dtype=object) == "Person"
-    flat, owner = _flattened(groups)
+    person = ent["label"].iloc[flat].to_numpy(dtype=object) == "Person"
     vpn_counts = np.bincount(owner, weights=vpn[flat], minlength=len(groups)).astype(np.int64)
-    sizes = np.bincount(owner, weights=person[flat], minlength=len(groups)).astype(np.int64)
+    sizes = np.bincount(owner, weights=person, minlength=len(groups)).astype(np.int64)
     vpn_w = vpn_weights(vpn_counts, sizes) if len(groups) else np.zeros(0)
     vpn_rings = np.flatnonzero(vpn_w > 0)
     for number in vpn_rings.tolist():
@@ -91,7 +88,11 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     context = RingContext(pop.sharing.tables, pop.max_share)
     # every group's members in key order at once: one sort by (group, key rank)
     ordered = flat[np.lexsort((rank[flat], owner))]
-    member_keys, member_names = keys[ordered].tolist(), names[ordered].tolist()
+    member_keys = keys[ordered].tolist()
+    # display names of the members only (the key where an entity has none)
+    raw = node_values(pop.sharing.tables, "name",
+                      ent["entity_id"].to_numpy(np.int64)[ordered]).tolist()
+    member_names = [n if isinstance(n, str) else k for n, k in zip(raw, member_keys)]
     bounds = np.r_[0, np.cumsum([len(g) for g in groups])].tolist()
     return [Ring("", member_keys[a:b], context, evidence.get(number, []),
                  member_names=member_names[a:b])
