@@ -116,8 +116,9 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     ent["tokens"], name_sets = _name_tokens(ent["name"])
     index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
     people = _resolved(sharing, "people")
+    # text columns stay in Arrow (no Python string made per record)
     people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
-        str).to_numpy()
+        str).array
     t = sharing.rows
     docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
                              ("ident", "records", "value"))
@@ -132,7 +133,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
         (vpn == "true").to_numpy(), "record"]).astype(str))
     exits = _vpn_exits(sharing, vpn_records)
     people["record_id"] = node_values(tables, "record_id", people["record"]).astype(
-        str).to_numpy()
+        str).array
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
     held = held.rename(columns={"records": "record_id", "ident": "nid"})
     people = _with_documents(people, held)
