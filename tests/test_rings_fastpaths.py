@@ -471,3 +471,35 @@ def test_sorted_sets_of_large_integers_fall_back_to_ranks() -> None:
     values = np.array([2**50, -7, 5, -7, 2**50])
     index = pd.Index([3, 2**40])
     assert _sorted_sets(groups, values, index) == [(-7,), (5, 2**50)]
+
+
+def _reference_explanation(ip: bool, one_vpn: bool, same_name: bool, n_homes: int,
+                           nat: int) -> tuple[str, float]:
+    """The explanation of one sharing group, rule after rule."""
+    from graphkit.rings.detectors import RELATIVES_APART
+    if ip and one_vpn:
+        return "a VPN exit, which unrelated users share", 0.0
+    if n_homes > 1 and same_name:
+        return "relatives of one surname living apart", RELATIVES_APART
+    if ip and n_homes >= nat:
+        return f"a carrier NAT or public network ({n_homes} households)", 0.0
+    if n_homes == 1:
+        return ("household: one surname at the members' own home" if same_name else
+                "the members live together (household or roommates)"), 0.0
+    return "", 1.0
+
+
+def test_explanations_of_many_groups_equal_the_rules_one_by_one() -> None:
+    from graphkit.rings.detectors import _explanations
+    rng = np.random.default_rng(5)
+    vpn, surname = rng.random(4000) < 0.3, rng.random(4000) < 0.4
+    homes = rng.integers(1, 14, 4000)
+    for ip in (True, False):
+        explained, factor = _explanations(ip, vpn, surname, homes, 10)
+        want = [_reference_explanation(ip, v, s, h, 10) for v, s, h in
+                zip(vpn.tolist(), surname.tolist(), homes.tolist())]
+        assert list(zip(explained, factor)) == want
+        assert all(type(f) is float for f in factor)
+        assert len({w for w, _ in want}) >= (7 if ip else 4)
+    assert _explanations(True, np.zeros(0, bool), np.zeros(0, bool),
+                         np.zeros(0, np.int64), 10) == ([], [])

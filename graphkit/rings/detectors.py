@@ -217,29 +217,40 @@ def _shared(rel: str) -> Callable[[Population], pd.DataFrame]:
             rel == Rel.USES_IP.value else np.zeros(len(groups), dtype=bool)
         people = groups["n_people"].tolist()
         homes = groups["n_households"].tolist()
-        explained, factor = [], []
-        for one_vpn, same_name, n_homes in zip(vpn.tolist(), surname.tolist(), homes):
-            why, share = "", 1.0
-            if rel == Rel.USES_IP.value and one_vpn:
-                why, share = "a VPN exit, which unrelated users share", 0.0
-            elif n_homes > 1 and same_name:
-                why, share = "relatives of one surname living apart", RELATIVES_APART
-            elif rel == Rel.USES_IP.value and n_homes >= pop.nat_households:
-                why, share = f"a carrier NAT or public network ({n_homes} households)", 0.0
-            elif n_homes == 1:
-                why, share = ("household: one surname at the members' own home"
-                              if same_name else
-                              "the members live together (household or roommates)"), 0.0
-            explained.append(why)
-            factor.append(share)
+        explained, factor = _explanations(rel == Rel.USES_IP.value, vpn, surname,
+                                          groups["n_households"].to_numpy(np.int64),
+                                          pop.nat_households)
         return pd.DataFrame({
-            "pattern": [pattern] * len(groups), "idents": [(i,) for i in groups["ident"]],
+            "pattern": [pattern] * len(groups),
+            "idents": [(i,) for i in groups["ident"].tolist()],
             "members": members, "n_people": people,
             "description": [f"{p} people in {h} household(s) share {noun} {v}"
                             for p, h, v in zip(people, homes, groups["value"].tolist())],
             "records": groups["records"].tolist(), "explained": explained,
             "factor": factor}, columns=list(FINDING_COLUMNS))
     return find
+
+
+def _explanations(ip: bool, vpn: np.ndarray, surname: np.ndarray, homes: np.ndarray,
+                  nat_households: int) -> tuple[list[str], list[float]]:
+    """Per sharing group, the benign explanation and the share of surprise left: a VPN
+    exit (IPs), relatives of one surname living apart, a carrier NAT (IPs shared by
+    ``nat_households`` households or more), one household; the first that applies."""
+    vpn = vpn & ip
+    relatives = ~vpn & (homes > 1) & surname
+    nat = ~vpn & ~relatives & ip & (homes >= nat_households)
+    home = ~vpn & ~relatives & ~nat & (homes == 1)
+    explained = np.full(len(homes), "", dtype=object)
+    factor = np.ones(len(homes))
+    explained[vpn] = "a VPN exit, which unrelated users share"
+    explained[relatives] = "relatives of one surname living apart"
+    explained[nat] = [f"a carrier NAT or public network ({n} households)"
+                      for n in homes[nat].tolist()]
+    explained[home & surname] = "household: one surname at the members' own home"
+    explained[home & ~surname] = "the members live together (household or roommates)"
+    factor[vpn | nat | home] = 0.0
+    factor[relatives] = RELATIVES_APART
+    return explained.tolist(), factor.tolist()
 
 
 def _site_key(value: str) -> str:
