@@ -503,3 +503,14 @@ def test_explanations_of_many_groups_equal_the_rules_one_by_one() -> None:
         assert len({w for w, _ in want}) >= (7 if ip else 4)
     assert _explanations(True, np.zeros(0, bool), np.zeros(0, bool),
                          np.zeros(0, np.int64), 10) == ([], [])
+
+
+def test_entity_rows_follow_the_population_entities_table() -> None:
+    """Rows by binary search over increasing ids, by lookup otherwise; a new entities
+    table is looked up afresh (whether ids increase is kept per table)."""
+    from graphkit.rings.population import Population, entity_rows
+    pop = Population(pd.DataFrame({"entity_id": [3, 8, 20]}), None, 20)
+    assert entity_rows(pop, np.array([20, 3, 5])).tolist() == [2, 0, -1]
+    pop.entities = pd.DataFrame({"entity_id": [20, 3, 8]})
+    assert entity_rows(pop, np.array([20, 3, 5, 8])).tolist() == [0, 1, -1, 2]
+    assert entity_rows(pop, np.zeros(0, np.int64)).tolist() == []

@@ -79,9 +79,20 @@ class Population:
 
 
 def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
-    """Row of each entity id in ``pop.entities`` (-1 where it is no entity)."""
-    return _rows_in(pop.entities["entity_id"].to_numpy(np.int64),
-                    np.asarray(entity_ids, dtype=np.int64))
+    """Row of each entity id in ``pop.entities`` (-1 where it is no entity). Whether the
+    ids increase is checked once per entities table (the detectors ask many times)."""
+    wanted = np.asarray(entity_ids, dtype=np.int64)
+    seen = pop.__dict__.get("_entity_ids")
+    if seen is None or seen[0] is not pop.entities:
+        ids = pop.entities["entity_id"].to_numpy(np.int64)
+        seen = pop.__dict__["_entity_ids"] = (pop.entities, ids, _increasing(ids))
+    _, ids, increasing = seen
+    return sorted_positions(ids, wanted) if increasing else \
+        pd.Index(ids).get_indexer(wanted)
+
+
+def _increasing(ids: np.ndarray) -> bool:
+    return bool(len(ids)) and bool((np.diff(ids) > 0).all())
 
 
 @functools.cache
@@ -158,7 +169,7 @@ def _name_tokens(names: pd.Series) -> tuple[list[frozenset[str]],
 def _rows_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Row of each of ``wanted`` in ``ids`` (-1 where absent): by binary search when
     ``ids`` increase (entity ids come in node order), else by a hash lookup."""
-    if len(ids) and bool((np.diff(ids) > 0).all()):
+    if _increasing(ids):
         return sorted_positions(ids, wanted)
     return pd.Index(ids).get_indexer(wanted)
 
