@@ -361,3 +361,156 @@ def test_population_identities_equal_the_text_merge(world_build, demo_build) -> 
         for column in want.columns:
             assert got[column].tolist() == want[column].tolist(), column
         assert pop.entities["tokens"].tolist() == [_tokens(n) for n in pop.entities["name"]]
+
+
+def _reference_repeats(ring: np.ndarray, items: list[tuple]) -> dict[int, list[tuple]]:
+    """Evidence per ring as the plain rule gives it: items ordered by (ring, weight
+    descending, pattern, description, position); the second and later of one pattern in
+    a ring weigh a third; then ordered by (ring, weight descending, pattern, that order)."""
+    from graphkit.rings.scoring import REPEAT_SHARE
+    first = sorted(range(len(items)), key=lambda i: (ring[i], -items[i][1], items[i][0],
+                                                    items[i][2], i))
+    seen: set[tuple] = set()
+    weight = [it[1] for it in items]
+    for i in first:
+        if (ring[i], items[i][0]) in seen:
+            weight[i] = round(float(items[i][1]) * REPEAT_SHARE, 2)
+        seen.add((ring[i], items[i][0]))
+    step = {i: s for s, i in enumerate(first)}
+    final = sorted(range(len(items)), key=lambda i: (ring[i], -weight[i], items[i][0],
+                                                    step[i]))
+    out: dict[int, list[tuple]] = {}
+    for i in final:
+        out.setdefault(int(ring[i]), []).append((items[i][0], weight[i], *items[i][2:]))
+    return out
+
+
+def test_repeats_equal_the_plain_ordering(world_build) -> None:
+    """Evidence per ring from the sorts (descriptions ranked only where ring, weight and
+    pattern tie) equals the plain ordering: on the rings of a real build and on items
+    made to tie (equal weights, zero of either sign, patterns repeated in a ring)."""
+    from graphkit.rings.assemble import _repeats
+    rings = world_build.rings.rings
+    items, ring = [], []
+    for number, r in enumerate(rings):
+        for e in r.evidence:
+            items.append((e.pattern, e.weight, e.description, e.identifiers, e.entities,
+                          e.records, e.explained))
+            ring.append(number)
+    rng = np.random.default_rng(4)
+    for _ in range(3000):
+        items.append((str(rng.choice(["shared_ip", "shared_phone", "laptop_farm"])),
+                      float(rng.choice([1.5, 2.0, 0.0, -0.0])),
+                      str(rng.choice(["b", "a", "Zoë", "zoe", "ab", "É"])), ("i",), ("e",),
+                      (), ""))
+        ring.append(int(rng.integers(len(rings), len(rings) + 300)))
+    ring = np.array(ring, dtype=np.int64)
+    got = {k: [(e.pattern, e.weight, e.description, e.identifiers, e.entities, e.records,
+                e.explained) for e in v] for k, v in _repeats(ring, items).items()}
+    want = _reference_repeats(ring, items)
+    assert list(got) == list(want) and len(want) > 300
+    for number in want:
+        assert got[number] == want[number], number
+    assert _repeats(np.zeros(0, np.int64), []) == {}
+
+
+def test_findings_in_rings_equal_a_member_count(world_build) -> None:
+    """The (finding, ring) pairs and members inside each equal, finding by finding, the
+    rings holding at least min(2, size) of its members, members in key order."""
+    from graphkit.rings.assemble import _findings_in_rings, _key_rank
+    from graphkit.rings.detectors import run_detectors
+    from graphkit.rings.population import build_population
+    from graphkit.rings.scoring import calibrate
+    pop = build_population(sharing_table(_fresh(world_build)), 20)
+    findings = calibrate(run_detectors(pop), pop.n_people)
+    rng = np.random.default_rng(9)
+    n = len(pop.entities)
+    ring_of = np.where(rng.random(n) < 0.6, rng.integers(0, 3, n), -1)
+    keys = pop.entities["key"].to_numpy(dtype=object)
+    rank = _key_rank(keys)
+    row = {e: i for i, e in enumerate(pop.entities["entity_id"].tolist())}
+    want = []
+    for f, members in enumerate(findings["members"].tolist()):
+        by_ring: dict[int, list[int]] = {}
+        for m in members:
+            if m in row and ring_of[row[m]] >= 0:
+                by_ring.setdefault(int(ring_of[row[m]]), []).append(row[m])
+        for r in sorted(by_ring):
+            if len(by_ring[r]) >= min(2, len(members)):
+                want.append((f, r, sorted(by_ring[r], key=lambda i: rank[i])))
+    f_at, ring, rows, bounds = _findings_in_rings(pop, findings, ring_of, rank)
+    got = [(f, r, rows[a:b].tolist()) for f, r, a, b in
+           zip(f_at.tolist(), ring.tolist(), bounds[:-1].tolist(), bounds[1:].tolist())]
+    assert got == want and len(want) > 50
+
+
+def test_surnames_shared_from_token_codes_equal_the_sets(world_build, demo_build) -> None:
+    """Whether a group's members share a name token, from the token codes kept per
+    distinct name, equals the intersection of their token sets, on real sharing groups;
+    and a population made without those codes (tokens only) gives the same."""
+    from graphkit.rings import detectors as D
+    from graphkit.rings.population import Population, build_population
+    for build in (world_build, demo_build):
+        pop = build_population(sharing_table(_fresh(build)), 20)
+        groups = [tuple(m) for rel in ("LIVES_AT", "USES_IP", "HAS_DOCUMENT")
+                  for m in D._groups(pop, rel).get("members", pd.Series([])).tolist()]
+        want = [D._surname_shared(pop, g) for g in groups]
+        assert D._surnames_shared(pop, groups).tolist() == want
+        assert any(want) and not all(want) and len(groups) > 20
+        bare = Population(pop.entities[["entity_id", "tokens"]], None, 20)
+        assert D._surnames_shared(bare, groups).tolist() == want
+        number, sets = pop.token_sets
+        assert [sets[c] for c in number.tolist()] == pop.entities["tokens"].tolist()
+
+
+def test_sorted_sets_of_large_integers_fall_back_to_ranks() -> None:
+    """Group and value ranges whose product would overflow 64 bits take the ranked path
+    and give the same sets."""
+    from graphkit.rings.detectors import _sorted_sets
+    groups = np.array([2**40, 3, 2**40, 3, 2**40])
+    values = np.array([2**50, -7, 5, -7, 2**50])
+    index = pd.Index([3, 2**40])
+    assert _sorted_sets(groups, values, index) == [(-7,), (5, 2**50)]
+
+
+def _reference_explanation(ip: bool, one_vpn: bool, same_name: bool, n_homes: int,
+                           nat: int) -> tuple[str, float]:
+    """The explanation of one sharing group, rule after rule."""
+    from graphkit.rings.detectors import RELATIVES_APART
+    if ip and one_vpn:
+        return "a VPN exit, which unrelated users share", 0.0
+    if n_homes > 1 and same_name:
+        return "relatives of one surname living apart", RELATIVES_APART
+    if ip and n_homes >= nat:
+        return f"a carrier NAT or public network ({n_homes} households)", 0.0
+    if n_homes == 1:
+        return ("household: one surname at the members' own home" if same_name else
+                "the members live together (household or roommates)"), 0.0
+    return "", 1.0
+
+
+def test_explanations_of_many_groups_equal_the_rules_one_by_one() -> None:
+    from graphkit.rings.detectors import _explanations
+    rng = np.random.default_rng(5)
+    vpn, surname = rng.random(4000) < 0.3, rng.random(4000) < 0.4
+    homes = rng.integers(1, 14, 4000)
+    for ip in (True, False):
+        explained, factor = _explanations(ip, vpn, surname, homes, 10)
+        want = [_reference_explanation(ip, v, s, h, 10) for v, s, h in
+                zip(vpn.tolist(), surname.tolist(), homes.tolist())]
+        assert list(zip(explained, factor)) == want
+        assert all(type(f) is float for f in factor)
+        assert len({w for w, _ in want}) >= (7 if ip else 4)
+    assert _explanations(True, np.zeros(0, bool), np.zeros(0, bool),
+                         np.zeros(0, np.int64), 10) == ([], [])
+
+
+def test_entity_rows_follow_the_population_entities_table() -> None:
+    """Rows by binary search over increasing ids, by lookup otherwise; a new entities
+    table is looked up afresh (whether ids increase is kept per table)."""
+    from graphkit.rings.population import Population, entity_rows
+    pop = Population(pd.DataFrame({"entity_id": [3, 8, 20]}), None, 20)
+    assert entity_rows(pop, np.array([20, 3, 5])).tolist() == [2, 0, -1]
+    pop.entities = pd.DataFrame({"entity_id": [20, 3, 8]})
+    assert entity_rows(pop, np.array([20, 3, 5, 8])).tolist() == [0, 1, -1, 2]
+    assert entity_rows(pop, np.zeros(0, np.int64)).tolist() == []

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.rings.grouped import group_bounds
+from graphkit.intcodes import repeated
 from graphkit.rings.model import Evidence, Ring, RingContext
 from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.scoring import REPEAT_SHARE, vpn_weights
@@ -56,12 +56,11 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     ent = pop.entities
     keys = ent["key"].to_numpy(dtype=object)
     rank = _key_rank(keys)
-    raw = node_values(pop.sharing.tables, "name", ent["entity_id"]).to_numpy(dtype=object)
-    names = np.where([isinstance(n, str) for n in raw], raw, keys)
+    flat, owner = _flattened(groups)
     ring_of = np.full(len(ent), -1, dtype=np.int64)
-    for number, rows in enumerate(groups):
-        ring_of[rows] = number
-    f_at, ring, inside = _findings_in_rings(pop, findings, ring_of, rank)
+    ring_of[flat] = owner
+    f_at, ring, inside, bounds = _findings_in_rings(pop, findings, ring_of, rank)
+    inside_keys = keys[inside].tolist()
     patterns = findings["pattern"].tolist()
     weights = findings["weight"].astype(float).tolist()
     texts = findings["description"].tolist()
@@ -69,13 +68,12 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     records = findings["records"].tolist()
     explained = findings["explained"].tolist()
     items = [(patterns[f], weights[f], texts[f], tuple(idents[f]),
-              tuple(keys[inside[i]].tolist()), tuple(records[f]), explained[f])
-             for i, f in enumerate(f_at.tolist())]
+              tuple(inside_keys[a:b]), tuple(records[f]), explained[f])
+             for f, a, b in zip(f_at.tolist(), bounds[:-1].tolist(), bounds[1:].tolist())]
     vpn = ent["vpn"].to_numpy(bool)
-    person = ent["label"].to_numpy(dtype=object) == "Person"
-    flat, owner = _flattened(groups)
+    person = ent["label"].iloc[flat].to_numpy(dtype=object) == "Person"
     vpn_counts = np.bincount(owner, weights=vpn[flat], minlength=len(groups)).astype(np.int64)
-    sizes = np.bincount(owner, weights=person[flat], minlength=len(groups)).astype(np.int64)
+    sizes = np.bincount(owner, weights=person, minlength=len(groups)).astype(np.int64)
     vpn_w = vpn_weights(vpn_counts, sizes) if len(groups) else np.zeros(0)
     vpn_rings = np.flatnonzero(vpn_w > 0)
     for number in vpn_rings.tolist():
@@ -90,7 +88,11 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     context = RingContext(pop.sharing.tables, pop.max_share)
     # every group's members in key order at once: one sort by (group, key rank)
     ordered = flat[np.lexsort((rank[flat], owner))]
-    member_keys, member_names = keys[ordered].tolist(), names[ordered].tolist()
+    member_keys = keys[ordered].tolist()
+    # display names of the members only (the key where an entity has none)
+    raw = node_values(pop.sharing.tables, "name",
+                      ent["entity_id"].to_numpy(np.int64)[ordered]).tolist()
+    member_names = [n if isinstance(n, str) else k for n, k in zip(raw, member_keys)]
     bounds = np.r_[0, np.cumsum([len(g) for g in groups])].tolist()
     return [Ring("", member_keys[a:b], context, evidence.get(number, []),
                  member_names=member_names[a:b])
@@ -107,9 +109,12 @@ def _flattened(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _findings_in_rings(pop: Population, findings: pd.DataFrame, ring_of: np.ndarray,
-                       rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+                       rank: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The (finding, ring) pairs where a finding falls inside a ring (finding, then ring
-    ascending), and each pair's members inside the ring (entity rows in key order)."""
+    ascending), and each pair's members inside the ring: entity rows in key order, pair
+    after pair (``rows``), pair ``i``'s from ``bounds[i]`` to ``bounds[i + 1]``. One sort
+    of the (finding, ring, key rank) of every member that is in a ring."""
     stride = int(ring_of.max(initial=-1)) + 2
     members = findings["members"].tolist()
     lengths = np.fromiter((len(m) for m in members), dtype=np.int64, count=len(members))
@@ -117,46 +122,67 @@ def _findings_in_rings(pop: Population, findings: pd.DataFrame, ring_of: np.ndar
     finding = np.repeat(np.arange(len(members), dtype=np.int64), lengths)
     rows = entity_rows(pop, flat)
     ring = np.where(rows >= 0, ring_of[np.maximum(rows, 0)], -1)
-    keep = ring >= 0
+    keep = np.flatnonzero(ring >= 0)
     code = finding[keep] * stride + ring[keep]
     rows = rows[keep]
-    pairs, counts = np.unique(code, return_counts=True)
-    needed = np.minimum(2, lengths[pairs // stride])
-    pairs = pairs[counts >= needed]
-    wanted = np.isin(code, pairs)
-    code, rows = code[wanted], rows[wanted]
     order = np.lexsort((rank[rows], code))
-    rows = rows[order]
-    _, starts, ends = group_bounds(code[order])
-    return (pairs // stride, pairs % stride,
-            [rows[a:b] for a, b in zip(starts.tolist(), ends.tolist())])
+    code, rows = code[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else \
+        np.zeros(0, np.int64)
+    counts = np.diff(np.r_[starts, len(code)])
+    pairs = code[starts]
+    kept = counts >= np.minimum(2, lengths[pairs // stride])
+    inside = np.repeat(kept, counts)
+    bounds = np.r_[0, np.cumsum(counts[kept])].astype(np.int64)
+    return pairs[kept] // stride, pairs[kept] % stride, rows[inside], bounds
+
+
+def _small_text_rank(values: list[str]) -> np.ndarray:
+    """Codes of ``values`` (few distinct) that order as the strings do."""
+    code = {v: i for i, v in enumerate(sorted(set(values)))}
+    return np.fromiter((code[v] for v in values), dtype=np.int64, count=len(values))
+
+
+def _tied(ring: np.ndarray, weight: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+    """Per position of rows sorted by (ring, weight, pattern), whether its neighbour
+    before or after has the same ring, weight and pattern (NaN weights equal, as a
+    sort sees them)."""
+    same = (ring[1:] == ring[:-1]) & (pattern[1:] == pattern[:-1]) & (
+        (weight[1:] == weight[:-1]) | (np.isnan(weight[1:]) & np.isnan(weight[:-1])))
+    return np.r_[same, False] | np.r_[False, same]
 
 
 def _repeats(ring: np.ndarray, items: list[tuple]) -> dict[int, list[Evidence]]:
     """Evidence per ring: within a ring, one finding per pattern counts fully and repeats
-    of it count a third; ordered by weight (then pattern, then as found)."""
+    of it count a third; ordered by weight (then pattern, then as found). Where ring,
+    weight and pattern tie, the description decides which counts fully: only those
+    descriptions are ranked."""
     if not items:
         return {}
     weight = np.array([it[1] for it in items], dtype=float)
-    pattern = _text_rank([it[0] for it in items])
-    text = _text_rank([it[2] for it in items])
+    pattern = _small_text_rank([it[0] for it in items])
     position = np.arange(len(items))
-    first = np.lexsort((position, text, pattern, -weight, ring))
-    seen = pd.Series(ring[first] * (int(pattern.max()) + 1) + pattern[first]).groupby(
-        ring[first] * (int(pattern.max()) + 1) + pattern[first]).cumcount().to_numpy()
+    first = np.lexsort((position, pattern, -weight, ring))
+    tied = first[_tied(ring[first], weight[first], pattern[first])]
+    if len(tied):
+        text = np.zeros(len(items), dtype=np.int64)
+        text[tied] = _text_rank([items[i][2] for i in tied.tolist()])
+        first = np.lexsort((position, text, pattern, -weight, ring))
+    seen = repeated(ring[first] * (int(pattern.max()) + 1) + pattern[first])
     adjusted = weight.copy()
-    repeats = first[seen > 0]
+    repeats = first[seen]
     adjusted[repeats] = [round(float(w) * REPEAT_SHARE, 2) for w in weight[repeats]]
     step = np.empty(len(items), dtype=np.int64)
     step[first] = np.arange(len(items))
     final = np.lexsort((step, pattern, -adjusted, ring))
-    out: dict[int, list[Evidence]] = {}
-    adjusted_list = adjusted.tolist()
-    for at, number in zip(final.tolist(), ring[final].tolist()):
-        it = items[at]
-        out.setdefault(number, []).append(Evidence(it[0], adjusted_list[at], it[2], it[3],
-                                                   it[4], it[5], it[6]))
-    return out
+    adjusted_list = adjusted[final].tolist()
+    evidence = [Evidence(it[0], w, it[2], it[3], it[4], it[5], it[6])
+                for it, w in zip(map(items.__getitem__, final.tolist()), adjusted_list)]
+    rings = ring[final]
+    cuts = np.flatnonzero(rings[1:] != rings[:-1]) + 1
+    lows, highs = np.r_[0, cuts].tolist(), np.r_[cuts, len(rings)].tolist()
+    return {number: evidence[a:b]
+            for number, a, b in zip(rings[np.r_[0, cuts]].tolist(), lows, highs)}
 
 
 __all__ = ["assemble_rings", "entity_rows"]

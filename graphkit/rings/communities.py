@@ -29,17 +29,18 @@ def communities(matrix: csr_matrix, max_ring: int, seed: int) -> list[np.ndarray
     starts = ends - sizes
     big = np.flatnonzero(sizes >= 2)  # no array made per lone entity
     out: list[np.ndarray] = []
-    todo = [order[a:b] for a, b in zip(starts[big].tolist(), ends[big].tolist())]
+    # a stable sort by component: each component's rows ascending already
+    todo = [(order[a:b], True) for a, b in zip(starts[big].tolist(), ends[big].tolist())]
     while todo:
-        group = todo.pop()
+        group, ascending = todo.pop()
         if len(group) <= max_ring:
-            out.append(np.sort(group))
+            out.append(group if ascending else np.sort(group))
             continue
         parts = _leiden(matrix, group, seed)
         if len(parts) <= 1:
-            out.append(np.sort(group))
+            out.append(group if ascending else np.sort(group))
             continue
-        todo.extend(p for p in parts if len(p) >= 2)
+        todo.extend((p, False) for p in parts if len(p) >= 2)
     return out
 
 

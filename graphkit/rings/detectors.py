@@ -127,21 +127,32 @@ def _sorted_sets(groups: np.ndarray, values: np.ndarray | pa.Array, index: pd.In
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         ranks = rank[encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
-    else:
-        uniques, ranks = np.unique(np.asarray(values), return_inverse=True)
-        order = np.arange(len(uniques))
-    width = max(len(order), 1)
-    key = sorted_unique(groups * width + ranks.reshape(-1))
-    keys, picked = key // width, order[key % width]
-    # the Python values made for the picked (group, value) pairs only, in output order
-    items = encoded.dictionary.take(pa.array(picked)).to_pylist() if text else \
-        uniques[picked].tolist()
+        width = max(len(order), 1)
+        key = sorted_unique(groups * width + ranks.reshape(-1))
+        keys, picked = key // width, order[key % width]
+        # the Python values made for the picked (group, value) pairs only, in output order
+        items = encoded.dictionary.take(pa.array(picked)).to_pylist()
+    else:  # integers order as themselves: one sort of (group, value) pairs
+        numbers = np.asarray(values, dtype=np.int64)
+        low = int(numbers.min()) if len(numbers) else 0
+        width = int(numbers.max()) - low + 1 if len(numbers) else 1
+        if len(groups) and (int(groups.max()) + 1) * width >= 2**62:  # would overflow
+            uniques, ranks = np.unique(numbers, return_inverse=True)
+            numbers, low, width = ranks.reshape(-1), 0, max(len(uniques), 1)
+        else:
+            uniques = None
+        key = sorted_unique(groups * width + (numbers - low))
+        keys = key // width
+        items = (key % width + low).tolist() if uniques is None else \
+            uniques[key % width].tolist()
     out: list[tuple] = [()] * len(index)
     if not len(keys):
         return out
     cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
     lows, highs = np.r_[0, cuts], np.r_[cuts, len(keys)]
     at = sorted_positions(index.to_numpy(np.int64), keys[lows])
+    if len(at) == len(out) and bool((at == np.arange(len(out))).all()):  # every group
+        return [tuple(items[lo:hi]) for lo, hi in zip(lows.tolist(), highs.tolist())]
     known = at >= 0
     for pos, lo, hi in zip(at[known].tolist(), lows[known].tolist(), highs[known].tolist()):
         out[pos] = tuple(items[lo:hi])
@@ -150,23 +161,26 @@ def _sorted_sets(groups: np.ndarray, values: np.ndarray | pa.Array, index: pd.In
 
 def _surnames_shared(pop: Population, groups: list[tuple[int, ...]]) -> np.ndarray:
     """Per group of entity ids, whether some name token is common to all its members
-    (:func:`_surname_shared` of each group, counted over all groups at once)."""
+    (:func:`_surname_shared` of each group, counted over all groups at once from the
+    population's token codes: one sort of (group, token) pairs)."""
     sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
     flat = np.fromiter(chain.from_iterable(groups), dtype=np.int64, count=int(sizes.sum()))
     owner = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
-    ent = pop.entities
-    rows = pd.Index(ent["entity_id"].to_numpy(np.int64)).get_indexer(flat)
-    tokens = ent["tokens"].to_numpy(dtype=object)
-    per = np.fromiter((len(tokens[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
-    words = list(chain.from_iterable(tokens[r] for r in rows.tolist()))
-    if not words:
+    set_of_row, _ = pop.token_sets
+    starts, lengths, codes, n_words = pop.set_tokens
+    number = set_of_row[entity_rows(pop, flat)]
+    per = lengths[number]
+    total = int(per.sum())
+    if not total:
         return np.zeros(len(groups), dtype=bool)
-    codes, _ = pd.factorize(np.asarray(words, dtype=object))
-    pairs = np.repeat(owner, per) * (int(codes.max()) + 1) + codes
-    found, counts = np.unique(pairs, return_counts=True)
-    whole = counts == sizes[found // (int(codes.max()) + 1)]
+    # each member's token codes, member after member (a gather of its number's codes)
+    at = np.repeat(starts[number] - (np.cumsum(per) - per), per) + np.arange(total)
+    pairs = np.sort(np.repeat(owner, per) * n_words + codes[at])
+    heads = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
+    counts = np.diff(np.r_[heads, len(pairs)])
+    found = pairs[heads]
     shared = np.zeros(len(groups), dtype=bool)
-    shared[found[whole] // (int(codes.max()) + 1)] = True
+    shared[found[counts == sizes[found // n_words]] // n_words] = True
     return shared
 
 
@@ -203,29 +217,40 @@ def _shared(rel: str) -> Callable[[Population], pd.DataFrame]:
             rel == Rel.USES_IP.value else np.zeros(len(groups), dtype=bool)
         people = groups["n_people"].tolist()
         homes = groups["n_households"].tolist()
-        explained, factor = [], []
-        for one_vpn, same_name, n_homes in zip(vpn.tolist(), surname.tolist(), homes):
-            why, share = "", 1.0
-            if rel == Rel.USES_IP.value and one_vpn:
-                why, share = "a VPN exit, which unrelated users share", 0.0
-            elif n_homes > 1 and same_name:
-                why, share = "relatives of one surname living apart", RELATIVES_APART
-            elif rel == Rel.USES_IP.value and n_homes >= pop.nat_households:
-                why, share = f"a carrier NAT or public network ({n_homes} households)", 0.0
-            elif n_homes == 1:
-                why, share = ("household: one surname at the members' own home"
-                              if same_name else
-                              "the members live together (household or roommates)"), 0.0
-            explained.append(why)
-            factor.append(share)
+        explained, factor = _explanations(rel == Rel.USES_IP.value, vpn, surname,
+                                          groups["n_households"].to_numpy(np.int64),
+                                          pop.nat_households)
         return pd.DataFrame({
-            "pattern": [pattern] * len(groups), "idents": [(i,) for i in groups["ident"]],
+            "pattern": [pattern] * len(groups),
+            "idents": [(i,) for i in groups["ident"].tolist()],
             "members": members, "n_people": people,
             "description": [f"{p} people in {h} household(s) share {noun} {v}"
                             for p, h, v in zip(people, homes, groups["value"].tolist())],
             "records": groups["records"].tolist(), "explained": explained,
             "factor": factor}, columns=list(FINDING_COLUMNS))
     return find
+
+
+def _explanations(ip: bool, vpn: np.ndarray, surname: np.ndarray, homes: np.ndarray,
+                  nat_households: int) -> tuple[list[str], list[float]]:
+    """Per sharing group, the benign explanation and the share of surprise left: a VPN
+    exit (IPs), relatives of one surname living apart, a carrier NAT (IPs shared by
+    ``nat_households`` households or more), one household; the first that applies."""
+    vpn = vpn & ip
+    relatives = ~vpn & (homes > 1) & surname
+    nat = ~vpn & ~relatives & ip & (homes >= nat_households)
+    home = ~vpn & ~relatives & ~nat & (homes == 1)
+    explained = np.full(len(homes), "", dtype=object)
+    factor = np.ones(len(homes))
+    explained[vpn] = "a VPN exit, which unrelated users share"
+    explained[relatives] = "relatives of one surname living apart"
+    explained[nat] = [f"a carrier NAT or public network ({n} households)"
+                      for n in homes[nat].tolist()]
+    explained[home & surname] = "household: one surname at the members' own home"
+    explained[home & ~surname] = "the members live together (household or roommates)"
+    factor[vpn | nat | home] = 0.0
+    factor[relatives] = RELATIVES_APART
+    return explained.tolist(), factor.tolist()
 
 
 def _site_key(value: str) -> str:
@@ -296,42 +321,74 @@ def name_dob_ids(pop: Population) -> pd.DataFrame:
     if frame is None or frame.empty:
         return _empty()
     at = entity_rows(pop, frame["entity_id"].to_numpy(np.int64))
-    tokens = pop.entities["tokens"].to_numpy(dtype=object)[at]
-    sets, distinct = pd.factorize(tokens)  # one join per distinct token set
-    texts = [" ".join(sorted(t)) for t in distinct.tolist()]
+    number, distinct = pop.token_sets  # one join per distinct name (or token set)
+    sets = number[at]
+    texts = [" ".join(sorted(t)) for t in distinct]
     text_code, _ = pd.factorize(np.asarray(texts, dtype=object))
     key = text_code[sets]
     several = _several_per_group(key, frame["dob"], frame["nid"])
-    frame = frame[several]
-    frame = frame.assign(key=[texts[i] for i in sets[several].tolist()])
+    picked = np.flatnonzero(several)
+    keys = [texts[i] for i in sets[picked].tolist()]
+    dobs, nids, members, names, records = (
+        frame[column].iloc[picked].tolist()
+        for column in ("dob", "nid", "entity_id", "name", "record_id"))
+    # the rows of each (name, dob) group, groups in text order, rows in frame order:
+    # what ``groupby(["key", "dob"])`` iterates, with no pandas object per group
+    order = sorted(range(len(keys)), key=lambda i: (keys[i], dobs[i]))
     rows = []
-    for (key, dob), g in frame.groupby(["key", "dob"]):
-        ids = frozenset(g["nid"])
+    for group in _runs(order, keys, dobs):
+        key, dob = keys[group[0]], dobs[group[0]]
         if not key:
             continue
-        rows.append({"pattern": "identity_reuse", "idents": tuple(sorted(ids)),
-                     "members": tuple(sorted(set(g["entity_id"]))),
+        ids = sorted({nids[i] for i in group})
+        rows.append({"pattern": "identity_reuse", "idents": tuple(ids),
+                     "members": tuple(sorted({members[i] for i in group})),
                      "n_people": max(2, len(ids)),
-                     "description": f"one name and date of birth ({g['name'].iloc[0]}, "
+                     "description": f"one name and date of birth ({names[group[0]]}, "
                                     f"{dob}) with {len(ids)} different national ids",
-                     "records": tuple(sorted(set(g["record_id"]))), "explained": "",
-                     "factor": 1.0})
+                     "records": tuple(sorted({records[i] for i in group})),
+                     "explained": "", "factor": 1.0})
     return _frame(rows)
+
+
+def _runs(order: list[int], keys: list[str], dobs: list[str]) -> list[list[int]]:
+    """``order`` cut into runs of one (key, dob)."""
+    runs: list[list[int]] = []
+    for i in order:
+        if runs and keys[runs[-1][0]] == keys[i] and dobs[runs[-1][0]] == dobs[i]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _several_per_group(key: np.ndarray, dob: pd.Series, nid: pd.Series) -> np.ndarray:
     """Per row, whether its (``key`` code, ``dob``) group holds two or more distinct
     ``nid``: ``groupby([key, dob])[nid].transform("nunique") >= 2`` on integer codes
-    (missing dob or nid are no value, as pandas counts them)."""
+    (missing dob or nid are no value, as pandas counts them). Only the rows of groups of
+    two or more rows (found by one sort) have their ``nid`` coded."""
     dobs, _ = pd.factorize(dob)
-    nids, _ = pd.factorize(nid)
-    known = dobs >= 0
-    group, _ = pd.factorize(key.astype(np.int64) * (int(dobs.max(initial=0)) + 1) + dobs)
+    known = np.flatnonzero(dobs >= 0)
+    out = np.zeros(len(dobs), dtype=bool)
+    if not len(known):
+        return out
+    group = key[known].astype(np.int64) * (int(dobs.max()) + 1) + dobs[known]
+    order = np.argsort(group, kind="stable")
+    ordered = group[order]
+    head = np.r_[True, ordered[1:] != ordered[:-1]]
+    run = np.cumsum(head) - 1  # group number of each sorted row
+    heads = np.flatnonzero(head)
+    sizes = np.diff(np.r_[heads, len(ordered)])
+    several = sizes[run] >= 2
+    rows = known[order[several]]  # rows of groups of two or more, by group
+    nids, _ = pd.factorize(nid.iloc[rows])
+    run = run[several]
+    has = nids >= 0
     width = int(nids.max(initial=0)) + 1
-    pairs = sorted_unique(group[known & (nids >= 0)].astype(np.int64) * width
-                      + nids[known & (nids >= 0)])
-    per_group = np.bincount(pairs // width, minlength=int(group.max(initial=-1)) + 1)
-    return known & (per_group[group] >= 2) if len(group) else np.zeros(0, dtype=bool)
+    pairs = sorted_unique(run[has] * width + nids[has])
+    per_group = np.bincount(pairs // width, minlength=len(heads))
+    out[rows] = per_group[run] >= 2
+    return out
 
 
 def _matches(pop: Population) -> pd.DataFrame:

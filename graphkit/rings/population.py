@@ -8,7 +8,8 @@ hub), who resolution put in one household (``SAME_HOUSEHOLD``), or who are one p
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -39,11 +40,37 @@ class Population:
     identities: pd.DataFrame | None = None
     #: an IP shared by people of this many households is a carrier NAT or public network
     nat_households: int = 10
+    #: per entity row the number of its name, and each name's tokens (``token_sets``)
+    name_sets: tuple[np.ndarray, list[frozenset[str]]] | None = field(default=None,
+                                                                        repr=False)
 
     @functools.cached_property
     def tokens_of(self) -> dict[int, frozenset[str]]:
         """Entity id → romanized name tokens."""
         return dict(zip(self.entities["entity_id"], self.entities["tokens"]))
+
+    @functools.cached_property
+    def token_sets(self) -> tuple[np.ndarray, list[frozenset[str]]]:
+        """Per entity row a number standing for its name tokens (rows of one number have
+        equal tokens), and the tokens of each number: ``name_sets`` when the population
+        was built with them, else one number per distinct token set."""
+        if self.name_sets is not None:
+            return self.name_sets
+        codes, distinct = pd.factorize(self.entities["tokens"].to_numpy(dtype=object))
+        return codes.astype(np.int64), list(distinct)
+
+    @functools.cached_property
+    def set_tokens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The tokens of each number of ``token_sets`` as integer codes: where each
+        number's codes start and how many there are in ``codes`` (the third array), and
+        the number of distinct tokens."""
+        _, sets = self.token_sets
+        lengths = np.fromiter((len(t) for t in sets), dtype=np.int64, count=len(sets))
+        words = list(chain.from_iterable(sets))
+        codes, vocabulary = pd.factorize(np.asarray(words, dtype=object)) if words else \
+            (np.zeros(0, np.int64), [])
+        starts = np.cumsum(lengths) - lengths
+        return starts, lengths, codes.astype(np.int64), len(vocabulary)
 
     @property
     def n_people(self) -> int:
@@ -52,9 +79,20 @@ class Population:
 
 
 def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
-    """Row of each entity id in ``pop.entities`` (-1 where it is no entity)."""
-    return _rows_in(pop.entities["entity_id"].to_numpy(np.int64),
-                    np.asarray(entity_ids, dtype=np.int64))
+    """Row of each entity id in ``pop.entities`` (-1 where it is no entity). Whether the
+    ids increase is checked once per entities table (the detectors ask many times)."""
+    wanted = np.asarray(entity_ids, dtype=np.int64)
+    seen = pop.__dict__.get("_entity_ids")
+    if seen is None or seen[0] is not pop.entities:
+        ids = pop.entities["entity_id"].to_numpy(np.int64)
+        seen = pop.__dict__["_entity_ids"] = (pop.entities, ids, _increasing(ids))
+    _, ids, increasing = seen
+    return sorted_positions(ids, wanted) if increasing else \
+        pd.Index(ids).get_indexer(wanted)
+
+
+def _increasing(ids: np.ndarray) -> bool:
+    return bool(len(ids)) and bool((np.diff(ids) > 0).all())
 
 
 @functools.cache
@@ -86,11 +124,12 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
         columns={"node_id": "entity_id"}).reset_index(drop=True)
     names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
     ent["name"] = names.to_numpy(dtype=object)
-    ent["tokens"] = _name_tokens(ent["name"])
+    ent["tokens"], name_sets = _name_tokens(ent["name"])
     index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
     people = _resolved(sharing, "people")
+    # text columns stay in Arrow (no Python string made per record)
     people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
-        str).to_numpy()
+        str).array
     t = sharing.rows
     docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
                              ("ident", "records", "value"))
@@ -105,7 +144,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
         (vpn == "true").to_numpy(), "record"]).astype(str))
     exits = _vpn_exits(sharing, vpn_records)
     people["record_id"] = node_values(tables, "record_id", people["record"]).astype(
-        str).to_numpy()
+        str).array
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
     held = held.rename(columns={"records": "record_id", "ident": "nid"})
     people = _with_documents(people, held)
@@ -113,21 +152,24 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     people["name"] = ent["name"].to_numpy()[at] if not len(at) or int(at.min()) >= 0 else \
         ent.set_index("entity_id")["name"].reindex(people["entity_id"]).to_numpy()
     identities = people[(people["dob"] != "") & (people["nid"] != "")]
-    return Population(ent, sharing, max_share, exits, identities, nat_households)
+    return Population(ent, sharing, max_share, exits, identities, nat_households, name_sets)
 
 
 
-def _name_tokens(names: pd.Series) -> list[frozenset[str]]:
-    """Romanized name tokens of each name (``_tokens``), made once per distinct name."""
+def _name_tokens(names: pd.Series) -> tuple[list[frozenset[str]],
+                                            tuple[np.ndarray, list[frozenset[str]]]]:
+    """Romanized name tokens of each name (``_tokens``), made once per distinct name; and
+    per name its distinct name's number, with the tokens of each number."""
     codes, distinct = pd.factorize(names)
     tokens = [_tokens(n) for n in distinct.tolist()] + [frozenset()]  # -1: missing
-    return [tokens[c] for c in codes.tolist()]
+    codes = np.where(codes < 0, len(tokens) - 1, codes).astype(np.int64)
+    return [tokens[c] for c in codes.tolist()], (codes, tokens)
 
 
 def _rows_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Row of each of ``wanted`` in ``ids`` (-1 where absent): by binary search when
     ``ids`` increase (entity ids come in node order), else by a hash lookup."""
-    if len(ids) and bool((np.diff(ids) > 0).all()):
+    if _increasing(ids):
         return sorted_positions(ids, wanted)
     return pd.Index(ids).get_indexer(wanted)
 
