@@ -170,13 +170,6 @@ def _stack(tables: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(full)
 
 
-def _concat(parts: list[pd.DataFrame | pa.Table], fixed: tuple[str, ...],
-            types: dict[str, str]) -> pa.Table:
-    tables = [_typed_part(_arrow_part(p, types), types) for p in parts if len(p)] or \
-        [pa.table({c: pa.array([], pa.string()) for c in fixed})]
-    return _select(_stack(tables), fixed)
-
-
 def _node_order(parts: dict[str, pa.Table]
                 ) -> tuple[list[tuple[str, pa.Array | None]], bool]:
     """Each part's rows in key order (None: the part is in key order already), parts
@@ -359,26 +352,6 @@ def arrow_text(values: pd.Series) -> pa.Array:
     return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
 
 
-def _sorted_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Per value of a string column (a few distinct values, no nulls), the rank of its
-    value among the distinct values in sorted order: ``pd.factorize(sort=True)``'s codes
-    without a Python string per row. Chunk by chunk: a coded chunk's codes are mapped
-    through its own few values (no chunks joined, no dictionaries unified)."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    encoded = [chunk if pa.types.is_dictionary(chunk.type) else
-               pc.dictionary_encode(chunk.cast(pa.string())) for chunk in chunks]
-    values = [chunk.dictionary.to_numpy(zero_copy_only=False).astype(object)
-              for chunk in encoded]
-    distinct = np.unique(np.concatenate(values)) if values else np.zeros(0, dtype=object)
-    out = np.empty(sum(len(chunk) for chunk in encoded), dtype=np.int64)
-    at = 0
-    for chunk, local in zip(encoded, values):
-        np.take(np.searchsorted(distinct, local).astype(np.int64),
-                chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)])
-        at += len(chunk)
-    return out
-
-
 def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarray,
                         n_nodes: int) -> np.ndarray:
     """The stable order of rows by (start, type, end): one sort of one int64 key when
@@ -392,8 +365,9 @@ def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarra
 
 def _type_codes(columns: list[pa.ChunkedArray]) -> tuple[list[np.ndarray], list[str]]:
     """Per relationship part, the rank of each row's type among all parts' distinct
-    types in text order (a small integer), and those types: ``_sorted_codes`` over the
-    parts, each part's codes mapped through its own few values."""
+    types in text order (a small integer: ``pd.factorize(sort=True)``'s codes without a
+    Python string per row), and those types. Chunk by chunk: a coded chunk's codes are
+    mapped through its own few values (no chunks joined, no dictionaries unified)."""
     encoded = [[chunk if pa.types.is_dictionary(chunk.type) else
                 pc.dictionary_encode(chunk.cast(pa.string())) for chunk in column.chunks]
                for column in columns]
@@ -450,7 +424,7 @@ def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.nda
     for i, (start, end) in enumerate(zip(starts, ends)):
         known = (start >= 0) & (end >= 0)
         rows = None if known.all() else np.flatnonzero(known)
-        if rows is not None and not len(rows):
+        if not len(start) or (rows is not None and not len(rows)):
             continue
         s = start if rows is None else start[rows]
         key = _packed_keys(s, types[i] if rows is None else types[i][rows],
@@ -581,11 +555,12 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
     start_id, end_id = ordered(starts), ordered(ends)
     del starts, ends
     type_code = ordered(types)
-    columns = {"start_id": pa.array(start_id), "end_id": pa.array(end_id),
-               "start": keys.take(pa.array(start_id)), "end": keys.take(pa.array(end_id)),
-               "type": pa.DictionaryArray.from_arrays(
-                   pa.array(type_code.astype(np.int32)),
-                   pa.array(type_names, pa.string())).cast(pa.string())}
+    columns = {"start_id": pa.array(start_id), "end_id": pa.array(end_id)}
+    columns["start"] = keys.take(pa.array(start_id))
+    columns["end"] = keys.take(pa.array(end_id))
+    columns["type"] = pa.DictionaryArray.from_arrays(  # the text made once, in order
+        pa.array(type_code.astype(np.int32)), pa.array(type_names, pa.string())
+    ).cast(pa.string())
     del start_id, end_id, type_code
     for name in _rel_columns(props)[1:]:
         typ = _final_type(name)
@@ -603,7 +578,7 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
             else:
                 chunks.append(gather.take([_column_of(props[i], name) for i in group.members],
                                           typ))
-        columns[name] = _plain(pa.chunked_array(chunks, typ), typ)
+        columns[name] = pa.chunked_array(chunks, typ)
     return pa.table(columns)
 
 
