@@ -447,3 +447,78 @@ def test_key_endpoints_looked_up_together_equal_one_by_one() -> None:
     for got, (values, part) in zip(together, columns):
         assert got.tolist() == places.node_ids(values, part).tolist()
     assert [g.tolist() for g in together] == [[4, -1, 0], [2, 1], [2, 3], [], [0, -1], [-1]]
+
+
+def _reference_payers(data, people, companies, person_rows=None) -> pd.DataFrame:
+    """``_payers`` as pandas did it row by row: the person by ``Series.map``, each row's
+    company and month by ``map_distinct`` into object columns."""
+    from graphkit.distinct import map_distinct
+    from graphkit.graph.columns import _text, company_key
+
+    payroll = data.records[Layout.PAYROLL]
+    payer = _text(payroll["payer"])
+    has_payer = (payer != "").to_numpy()
+    if person_rows is None:
+        person = _text(payroll["person_record_id"]).map(
+            people.entities.set_index("record_id")["entity_id"])
+        keep = person.notna().to_numpy() & has_payer
+        person = person[keep].to_numpy(dtype=object)
+    else:
+        keep = (person_rows >= 0) & has_payer
+        person = person_rows[keep]
+    frame = data.records[Layout.COMPANIES]
+    names = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
+    by_key = pd.DataFrame({"key": names.to_numpy(), "record_id": _text(frame["record_id"])})
+    by_key = by_key[by_key["key"] != ""].drop_duplicates("key", keep="last")
+    company_of_key = dict(zip(by_key["key"], by_key["record_id"].map(
+        companies.entities.set_index("record_id")["entity_id"])))
+
+    def company(name: str) -> str:
+        key = company_key(name) or ""
+        found = company_of_key.get(key) if key else None
+        return found if isinstance(found, str) else f"company:name:{key or name}"
+
+    rows = pd.DataFrame({"person": person, "payer": payer[keep].to_numpy(dtype=object)})
+    rows["company"] = map_distinct(rows["payer"], company).to_numpy()
+    rows["currency"] = _text(payroll["currency"])[keep].to_numpy(dtype=object)
+    rows["amount"] = pd.to_numeric(_text(payroll["amount"])[keep].replace("", "0")).to_numpy()
+    rows["month"] = map_distinct(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
+    return rows
+
+
+@pytest.mark.parametrize("tricky", [False, True])
+def test_payers_equal_the_row_by_row_reference(demo_data, tricky: bool) -> None:
+    """Payroll rows with their person (key or entity row), company, month: as the
+    row-by-row reference gives them, also with missing payers, persons and dates, an
+    unknown person and non-ASCII payer names."""
+    import copy
+
+    from graphkit.graph.columns import _payers
+    from graphkit.pipeline import resolve_companies_exact, resolve_people
+
+    data = copy.copy(demo_data)
+    data.records = dict(demo_data.records)
+    if tricky:
+        payroll = data.records[Layout.PAYROLL].copy()
+        payroll.loc[payroll.index[:3], "payer"] = [None, "", "Société Générale SA"]
+        payroll.loc[payroll.index[3:5], "person_record_id"] = [None, "nobody"]
+        payroll.loc[payroll.index[5:7], "paid_at"] = [None, "2026-ü"]
+        payroll.loc[payroll.index[7], "payer"] = "株式会社 Example"
+        data.records[Layout.PAYROLL] = payroll
+    people = resolve_people(data.records[Layout.PEOPLE])
+    companies = resolve_companies_exact(data.records[Layout.COMPANIES])
+    rng = np.random.default_rng(4)
+    person_rows = rng.integers(-1, 50, len(data.records[Layout.PAYROLL]))
+    for rows in (None, person_rows):
+        got = _payers(data, people, companies, rows)
+        want = _reference_payers(data, people, companies, rows)
+        assert list(got.columns) == list(want.columns)
+        assert len(got) == len(want) > 0
+        for column in ("person", "payer", "company", "currency", "month"):
+            assert got[column].tolist() == want[column].tolist(), column
+        for column in ("person", "company", "month"):
+            assert got[column].dtype == pd.DataFrame({"c": want[column]})["c"].dtype, column
+        assert np.array_equal(got["amount"].to_numpy(float), want["amount"].to_numpy(float))
+        if tricky and rows is None:
+            assert "株式会社 Example" in got["payer"].tolist()
+            assert "" in got["month"].tolist() and "2026-ü" in got["month"].tolist()

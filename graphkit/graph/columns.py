@@ -34,6 +34,7 @@ from graphkit.graph.assemble import (
 )
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
+from graphkit.ingest.fields import STR
 from graphkit.ingest.identifiers import LAYOUT_DTYPE
 from graphkit.intcodes import first_positions, first_seen_codes, first_seen_pairs, repeated
 from graphkit.resolve import Resolution
@@ -233,16 +234,16 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     amount, month`` (row order kept). A payer is the company of companies.csv with the
     same suffix-free name, else a company known only by that name. ``person_rows``: per
     payroll row, the row of its person among the entity nodes (-1: unknown); then
-    ``person`` holds these rows instead of the person's key."""
+    ``person`` holds these rows instead of the person's key. Text columns are made from
+    Arrow (each payer's company and each date's month worked out once per distinct value),
+    no Python string per row."""
     payroll = data.records[Layout.PAYROLL]
     payer = pc.fill_null(arrow_text(payroll["payer"]), "")
     has_payer = pc.not_equal(payer, "").to_numpy(zero_copy_only=False)
     if person_rows is None:
-        person_of = people.entities.set_index("record_id")["entity_id"]
-        person = _text(payroll["person_record_id"]).map(person_of)
-        keep = person.notna().to_numpy() & has_payer
+        person = _person_keys(payroll["person_record_id"], people)
+        keep = pc.is_valid(person).to_numpy(zero_copy_only=False) & has_payer
     else:
-        person = pd.Series(person_rows, index=payroll.index)
         keep = (person_rows >= 0) & has_payer
     frame = data.records[Layout.COMPANIES]
     keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
@@ -257,15 +258,45 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
         found = company_of_key.get(key) if key else None
         return found if isinstance(found, str) else f"company:name:{key or name}"
 
-    rows = pd.DataFrame({"person": person[keep].to_numpy(
-                             dtype=object if person_rows is None else np.int64),
-                         "payer": _arrow_series(payer.filter(pa.array(keep)))})
-    rows["company"] = map_distinct(rows["payer"], company).to_numpy()
+    kept = pa.array(keep)
+    payers = payer.filter(kept)
+    rows = pd.DataFrame({"person": _str_series(person.filter(kept)) if person_rows is None
+                         else person_rows[keep],
+                         "payer": _arrow_series(payers)})
+    rows["company"] = _str_series(_map_text(payers, company))
     rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
     rows["amount"] = decimal_numbers(pc.fill_null(arrow_text(payroll["amount"]), "")
-                                     .filter(pa.array(keep)))
-    rows["month"] = map_distinct(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
+                                     .filter(kept))
+    rows["month"] = _str_series(_map_text(
+        pc.fill_null(arrow_text(payroll["paid_at"]), "").filter(kept), lambda v: v[:7]))
     return rows
+
+
+def _person_keys(record_ids: pd.Series, people: Resolution) -> pa.Array:
+    """The entity id of the person of each of ``record_ids`` (missing read as ''), null
+    when no person has that record: by Arrow's hash lookup when the people's record ids
+    are unique, else as ``Series.map`` does it (which refuses repeated ids)."""
+    own = arrow_text(people.entities["record_id"])
+    if pc.count_distinct(own, mode="all").as_py() != len(own):
+        person_of = people.entities.set_index("record_id")["entity_id"]
+        return pa.array(_text(record_ids).map(person_of).to_numpy(dtype=object),
+                        pa.string(), from_pandas=True)
+    where = pc.index_in(pc.fill_null(arrow_text(record_ids), ""), value_set=own)
+    return arrow_text(people.entities["entity_id"]).take(where)
+
+
+def _map_text(values: pa.Array, func) -> pa.Array:
+    """``func`` of each text value (no nulls) as Arrow text, ``func`` called once per
+    distinct value and the results spread by codes (no Python string per row)."""
+    encoded = pc.dictionary_encode(values)
+    mapped = pa.array([func(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pa.DictionaryArray.from_arrays(encoded.indices, mapped).cast(pa.string())
+
+
+def _str_series(array: pa.Array) -> pd.Series:
+    """Arrow text as a pandas ``str`` column (Arrow-backed, no copy, no Python string
+    per row): the column pandas makes of an object array of the same strings."""
+    return pd.Series(pd.array(array.cast(pa.string()), dtype=STR))
 
 
 #: Plain decimals (up to 15 digits before the point and 2 after): parsed the same,
