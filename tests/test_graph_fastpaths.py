@@ -522,3 +522,42 @@ def test_payers_equal_the_row_by_row_reference(demo_data, tricky: bool) -> None:
         if tricky and rows is None:
             assert "株式会社 Example" in got["payer"].tolist()
             assert "" in got["month"].tolist() and "2026-ü" in got["month"].tolist()
+
+
+def _reference_households(people) -> pd.DataFrame:
+    """``households_table`` by ``reindex`` of the entities on their record ids."""
+    pairs = people.pairs[people.pairs["decision"] == "household"]
+    entity = people.entities.set_index("record_id")["entity_id"]
+    a = entity.reindex(pairs["record_id_l"]).to_numpy()
+    b = entity.reindex(pairs["record_id_r"]).to_numpy()
+    frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
+                          "evidence": pairs["evidence"].to_numpy()})
+    frame = frame[frame["start"] != frame["end"]].dropna()
+    return frame.drop_duplicates(["start", "end"]).sort_values(["start", "end"]).reset_index(
+        drop=True)
+
+
+def test_households_equal_the_reindex_reference(demo_data) -> None:
+    """Household pairs' entities by Arrow's lookup: the ``reindex`` reference's table,
+    on the demo's resolution and on non-ASCII ids; repeated record ids are refused as
+    ``reindex`` refuses them."""
+    from graphkit.graph.households import households_table
+    from graphkit.pipeline import resolve_people
+    from graphkit.resolve import Resolution
+
+    people = resolve_people(demo_data.records[Layout.PEOPLE])
+    got = households_table(people)
+    assert len(got) > 0
+    pd.testing.assert_frame_equal(got, _reference_households(people))
+    entities = pd.DataFrame({"record_id": pd.Series(["ü1", "b2", "c3", "d4"], dtype=STR),
+                             "entity_id": ["person:ö", "person:b", "person:ö", "person:a"]})
+    pairs = pd.DataFrame({"record_id_l": ["ü1", "b2", "c3", "d4"],
+                          "record_id_r": ["b2", "ü1", "ü1", "b2"],
+                          "decision": ["household", "household", "household", "merge"],
+                          "evidence": ["same address", "again", "one entity", "x"]})
+    small = Resolution(entities, pairs)
+    pd.testing.assert_frame_equal(households_table(small), _reference_households(small))
+    assert households_table(small)["start"].tolist() == ["person:b"]
+    repeated = Resolution(pd.concat([entities, entities.iloc[:1]], ignore_index=True), pairs)
+    with pytest.raises(ValueError):
+        households_table(repeated)
