@@ -561,3 +561,47 @@ def test_households_equal_the_reindex_reference(demo_data) -> None:
     repeated = Resolution(pd.concat([entities, entities.iloc[:1]], ignore_index=True), pairs)
     with pytest.raises(ValueError):
         households_table(repeated)
+
+
+def test_record_fields_lose_empty_text_chunk_by_chunk() -> None:
+    """A field held in several Arrow chunks (one of them a slice) keeps its chunks; ''
+    and missing become null, every other value stays, non-ASCII too."""
+    from graphkit.graph.columns import _arrow_strings
+
+    values = ["Jürgen", "", None, "a b", "", "Ü", None, "x"]
+    whole = pa.array(values, pa.string())
+    chunked = pa.chunked_array([whole.slice(0, 3), whole.slice(3, 4), whole.slice(7)])
+    want = [v or None for v in values]
+    for series in (pd.Series(pd.arrays.ArrowExtensionArray(chunked)),
+                   pd.Series(pd.array(chunked, dtype=STR))):
+        got = _arrow_strings(series)
+        assert got.to_pylist() == want
+        assert isinstance(got, pa.ChunkedArray) and got.num_chunks == 3
+    assert _arrow_strings(pd.Series(pd.array(whole.slice(1, 4), dtype=STR))).to_pylist() == \
+        want[1:5]
+
+
+def test_few_key_rows_equal_the_key_lookup() -> None:
+    """A few values looked up among many keys (repeated keys: the first row; absent
+    values: -1; non-ASCII): as ``_key_rows`` hashes the keys."""
+    from graphkit.graph.columns import _few_key_rows
+
+    keys = pa.array(["company:ä", "person:1", "company:b", "company:ä", "company:name:Z"])
+    values = np.array(["company:ä", "company:name:Z", "company:gone", "company:b"],
+                      dtype=object)
+    want = _key_rows(pd.Series(values), keys)
+    assert _few_key_rows(values, keys).tolist() == want.tolist() == [0, 4, -1, 2]
+    assert _few_key_rows(values, pa.array([], pa.string())).tolist() == [-1] * 4
+    assert _few_key_rows(np.zeros(0, dtype=object), keys).tolist() == []
+
+
+def test_periods_are_the_first_and_last_months() -> None:
+    from graphkit.graph.columns import _periods
+
+    months = np.array(["2025-12", "2026-01", "2026-ü"], dtype=object)
+    first = np.array([0.0, np.nan, 1.0, 0.0, 2.0])
+    last = np.array([1.0, np.nan, 1.0, 1.0, 2.0])
+    got = _periods(first, last, months)
+    assert list(got) == ["2025-12..2026-01", "", "2026-01..2026-01", "2025-12..2026-01",
+                         "2026-ü..2026-ü"]
+    assert len(got.categories) == 4
