@@ -190,11 +190,17 @@ def test_groups_equal_the_stable_sort_of_all_parts(seed: int, n_nodes: int) -> N
         types.append(t)
         ends.append(e.astype(np.int64))
     starts[1][3] = -1  # a start not found
+    # starts rising row by row: in order whatever the types and ends
+    starts.append(np.array([10, 12, 15, 18]))
+    types.append(np.array([2, 0, 1, 0], dtype=np.int8))
+    ends.append(np.array([30, 1, 20, 3]))
     groups = _groups(starts, types, ends, n_nodes, 3)
     assert _group_order(groups, starts) == _reference_order(starts, types, ends)
     kept = [g.members for g in groups if g.order is None]
-    if n_nodes == 40:  # parts 0, 5 and 6 are alone in their ranges and in order
-        assert kept == [[0], [5], [6]]
+    if n_nodes == 40:  # parts 0, 7, 5 and 6 are alone in their ranges and in order
+        assert kept == [[0], [7], [5], [6]]
+    else:  # no key: only starts rising row by row are known to be in order
+        assert kept == [[7]]
     assert _groups([], [], [], n_nodes, 0) == []
 
 

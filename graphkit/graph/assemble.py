@@ -420,16 +420,24 @@ def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.nda
     end): parts whose start ranges overlap are sorted together, a part alone in its
     range and already in order (a layout's records, each with its ``RESOLVED_TO``) is
     laid out as it is, no key sorted and no row moved."""
+    def picked(a: list[np.ndarray], i: int, rows: np.ndarray | None) -> np.ndarray:
+        return a[i] if rows is None else a[i][rows]
+
     spans = []
     for i, (start, end) in enumerate(zip(starts, ends)):
         known = (start >= 0) & (end >= 0)
         rows = None if known.all() else np.flatnonzero(known)
         if not len(start) or (rows is not None and not len(rows)):
             continue
-        s = start if rows is None else start[rows]
-        key = _packed_keys(s, types[i] if rows is None else types[i][rows],
-                           end if rows is None else end[rows], n_nodes, n_types)
-        in_order = key is not None and bool((key[1:] >= key[:-1]).all())
+        s = picked(starts, i, rows)
+        key = None
+        # starts rising row by row (a record's one RESOLVED_TO) are in order whatever
+        # the types and ends: no key made
+        in_order = bool((s[1:] > s[:-1]).all())
+        if not in_order:
+            key = _packed_keys(s, picked(types, i, rows), picked(ends, i, rows), n_nodes,
+                               n_types)
+            in_order = key is not None and bool((key[1:] >= key[:-1]).all())
         lo, hi = (int(s[0]), int(s[-1])) if in_order else (int(s.min()), int(s.max()))
         spans.append((lo, hi, i, rows, key, in_order))
     spans.sort(key=lambda span: (span[0], span[2]))
@@ -445,17 +453,20 @@ def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.nda
         if len(members) == 1 and members[0][5]:
             groups.append(_Group([members[0][2]], [members[0][3]], None))
             continue
-        picked = [(i, rows) for _, _, i, rows, _, _ in members]
-        start, type_code, end = (np.concatenate([a[i] if rows is None else a[i][rows]
-                                                 for i, rows in picked])
-                                 for a in (starts, types, ends))
-        keys = [key for *_, key, _ in members]
+        chosen = [(i, rows) for _, _, i, rows, _, _ in members]
+        keys = [key if key is not None else
+                _packed_keys(picked(starts, i, rows), picked(types, i, rows),
+                             picked(ends, i, rows), n_nodes, n_types)
+                for (_, _, i, rows, key, _) in members]
         if all(key is not None for key in keys):
             order = np.argsort(keys[0] if len(keys) == 1 else np.concatenate(keys),
                                kind="stable")
         else:
+            start, type_code, end = (np.concatenate([picked(a, i, rows) for i, rows in chosen])
+                                     for a in (starts, types, ends))
             order = _relationship_order(start, type_code.astype(np.int64), end, n_nodes)
-        groups.append(_Group([i for i, _ in picked], [rows for _, rows in picked], order))
+        del keys
+        groups.append(_Group([i for i, _ in chosen], [rows for _, rows in chosen], order))
     return groups
 
 
