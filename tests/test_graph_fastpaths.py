@@ -544,9 +544,8 @@ def _reference_households(people) -> pd.DataFrame:
 
 
 def test_households_equal_the_reindex_reference(demo_data) -> None:
-    """Household pairs' entities by Arrow's lookup: the ``reindex`` reference's table,
-    on the demo's resolution and on non-ASCII ids; repeated record ids are refused as
-    ``reindex`` refuses them."""
+    """Household pairs' entities: the ``reindex`` reference's table, on the demo's
+    resolution and on non-ASCII ids; repeated record ids are refused."""
     from graphkit.graph.households import households_table
     from graphkit.pipeline import resolve_people
     from graphkit.resolve import Resolution

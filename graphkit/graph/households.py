@@ -11,9 +11,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
-from graphkit.graph.assemble import arrow_text
 from graphkit.graph.tables import GraphTables
 from graphkit.resolve import Resolution
 from graphkit.schema import Rel
@@ -28,33 +26,14 @@ def households_table(people: Resolution) -> pd.DataFrame:
     if "decision" not in pairs.columns:
         return pd.DataFrame(columns=list(HOUSEHOLD_COLUMNS))
     pairs = pairs[pairs["decision"] == "household"]
-    a, b = _entities_of([pairs["record_id_l"], pairs["record_id_r"]], people.entities)
+    entity = people.entities.set_index("record_id")["entity_id"]
+    a = entity.reindex(pairs["record_id_l"]).to_numpy()
+    b = entity.reindex(pairs["record_id_r"]).to_numpy()
     frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
                           "evidence": pairs["evidence"].to_numpy()})
     frame = frame[frame["start"] != frame["end"]].dropna()
     return frame.drop_duplicates(["start", "end"]).sort_values(["start", "end"]).reset_index(
         drop=True)
-
-
-def _entities_of(record_ids: list[pd.Series], entities: pd.DataFrame) -> list[np.ndarray]:
-    """The entity id of each of ``record_ids`` (NaN: no entity), as ``reindex`` of the
-    entities by record id gives it: by Arrow's hash lookup when the record ids are
-    unique (no pandas index of every record hashed and checked), else by ``reindex``
-    (which refuses repeated ids)."""
-    own = arrow_text(entities["record_id"])
-    if pc.count_distinct(own, mode="all").as_py() != len(own):
-        entity = entities.set_index("record_id")["entity_id"]
-        return [entity.reindex(ids).to_numpy() for ids in record_ids]
-    values = arrow_text(entities["entity_id"])
-    out = []
-    for ids in record_ids:
-        where = pc.index_in(arrow_text(ids), value_set=own)
-        found = values.take(where).to_numpy(zero_copy_only=False)
-        missing = where.is_null().to_numpy(zero_copy_only=False)
-        if missing.any():
-            found[missing] = np.nan
-        out.append(found)
-    return out
 
 
 def add_households(graph: nx.MultiDiGraph, table: pd.DataFrame) -> None:
