@@ -15,8 +15,9 @@ import pytest
 
 from graphkit.graph.assemble import (
     RelPart,
+    _groups,
     _Places,
-    _sorted_codes,
+    _type_codes,
     arrow_text,
     assemble,
     coded_text,
@@ -132,21 +133,165 @@ def test_decimal_numbers_equal_to_numeric(demo_data) -> None:
         decimal_numbers(pa.array(["12", "twelve"]))
 
 
-def test_sorted_codes_chunk_by_chunk_keep_the_text_order() -> None:
-    column = pa.chunked_array([
-        coded_text(np.array([1, 0, 1]), ["WORKS_FOR", "PAYS"]),
-        pa.array(["USES_IP", "PAYS"]).dictionary_encode(),
-        coded_text(np.array([0, 0]), ["RESOLVED_TO", "unused"]),
-    ])
-    plain = np.array(column.cast(pa.string()).to_pylist(), dtype=object)
-    codes = _sorted_codes(column)
-    ranks = pd.factorize(pd.Series(plain), sort=True)[0]
-    assert np.argsort(codes, kind="stable").tolist() == \
-        np.argsort(ranks, kind="stable").tolist()
-    assert (np.sign(codes[:, None] - codes[None, :]) ==
+def test_type_codes_chunk_by_chunk_keep_the_text_order() -> None:
+    parts = [pa.chunked_array([coded_text(np.array([1, 0, 1]), ["WORKS_FOR", "PAYS"]),
+                               pa.array(["USES_IP", "PAYS"]).dictionary_encode()]),
+             pa.chunked_array([coded_text(np.array([0, 0]), ["RESOLVED_TO", "unused"]),
+                               pa.array(["Ünïcode", "PAYS", "A"]).dictionary_encode()]),
+             pa.chunked_array([pa.array(["A", "Ünïcode"]), pa.array(["B"])]),
+             pa.chunked_array([], pa.string())]
+    codes, names = _type_codes(parts)
+    plain = [v for part in parts for v in part.cast(pa.string()).to_pylist()]
+    got = np.concatenate(codes)
+    assert [names[c] for c in got.tolist()] == plain
+    ranks = pd.factorize(pd.Series(plain, dtype=object), sort=True)[0]
+    assert (np.sign(got[:, None].astype(int) - got[None, :]) ==
             np.sign(ranks[:, None] - ranks[None, :])).all()
-    assert _sorted_codes(pa.array(["x", "b", "x"])).tolist() == [1, 0, 1]
-    assert _sorted_codes(pa.chunked_array([], pa.string())).tolist() == []
+    assert [len(c) for c in codes] == [5, 5, 3, 0] and got.dtype == np.int8
+    assert _type_codes([]) == ([], [])
+
+
+def _reference_order(starts, types, ends) -> list[tuple[int, int]]:
+    """(part, row) of every relationship with both ends known, by a stable sort of
+    (start, type, end) over the parts laid end to end."""
+    rows = [(int(s), int(t), int(e), part, row)
+            for part, (ss, ts, es) in enumerate(zip(starts, types, ends))
+            for row, (s, t, e) in enumerate(zip(ss, ts, es)) if s >= 0 and e >= 0]
+    return [(part, row) for *_, part, row in sorted(rows, key=lambda r: r[:3])]
+
+
+def _group_order(groups, starts) -> list[tuple[int, int]]:
+    out = []
+    for group in groups:
+        picked = [(i, np.arange(len(starts[i])) if rows is None else rows)
+                  for i, rows in zip(group.members, group.rows)]
+        flat = [(i, int(r)) for i, rows in picked for r in rows]
+        out += flat if group.order is None else [flat[k] for k in group.order.tolist()]
+    return out
+
+
+@pytest.mark.parametrize("n_nodes", [40, 2 ** 31])  # one int64 key; too big: a lexsort
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_groups_equal_the_stable_sort_of_all_parts(seed: int, n_nodes: int) -> None:
+    """Parts alone in their start range and in order (kept as they are), parts whose
+    ranges overlap (sorted together), unknown ends, ties across parts, empty parts."""
+    rng = np.random.default_rng(seed)
+    starts, types, ends = [], [], []
+    for lo, hi, n, in_order in [(0, 5, 30, True), (5, 9, 20, False), (20, 30, 40, False),
+                                (25, 34, 25, False), (22, 24, 0, False), (35, 36, 6, True),
+                                (36, 39, 15, True)]:
+        s = rng.integers(lo, hi, n)
+        t = rng.integers(0, 3, n).astype(np.int8)
+        e = rng.integers(-1 if seed else 0, 40, n)
+        if in_order:
+            key = np.lexsort((e, t, s))
+            s, t, e = s[key], t[key], e[key]
+        starts.append(s.astype(np.int64))
+        types.append(t)
+        ends.append(e.astype(np.int64))
+    starts[1][3] = -1  # a start not found
+    # starts rising row by row: in order whatever the types and ends
+    starts.append(np.array([10, 12, 15, 18]))
+    types.append(np.array([2, 0, 1, 0], dtype=np.int8))
+    ends.append(np.array([30, 1, 20, 3]))
+    groups = _groups(starts, types, ends, n_nodes, 3)
+    assert _group_order(groups, starts) == _reference_order(starts, types, ends)
+    kept = [g.members for g in groups if g.order is None]
+    if n_nodes == 40:  # parts 0, 7, 5 and 6 are alone in their ranges and in order
+        assert kept == [[0], [7], [5], [6]]
+    else:  # no key: only starts rising row by row are known to be in order
+        assert kept == [[7]]
+    assert _groups([], [], [], n_nodes, 0) == []
+
+
+def _reference_tables(node_rows: list[dict], rel_rows: list[dict]
+                      ) -> tuple[list[dict], list[dict]]:
+    """Nodes sorted by key (the first of a repeated key kept), relationships with both
+    ends known sorted by (start_id, type, end_id), stable: plain Python."""
+    nodes: dict[str, dict] = {}
+    for row in node_rows:
+        nodes.setdefault(row["key"], row)
+    keys = sorted(nodes, key=lambda k: k.encode())
+    node_id = {key: i for i, key in enumerate(keys)}
+    rels = [dict(row, start_id=node_id[row["start"]], end_id=node_id[row["end"]])
+            for row in rel_rows if row["start"] in node_id and row["end"] in node_id]
+    rels.sort(key=lambda r: (r["start_id"], r["type"].encode(), r["end_id"]))
+    return [nodes[k] for k in keys], rels
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    table = pa.Table.from_pandas(frame[columns], preserve_index=False)
+    return [{k: v for k, v in row.items() if v is not None} for row in table.to_pylist()]
+
+
+@pytest.mark.parametrize("chunked", [True, False])
+def test_assemble_equals_the_plain_sort(chunked: bool) -> None:
+    """Relationship parts alone in their start range (records' ``RESOLVED_TO``, in order)
+    and parts sharing one (entities' relationships), coded and plain text, chunked Arrow
+    columns, non-ASCII keys, ties, unknown ends, a repeated node key, an empty part: the
+    tables a plain sort gives."""
+    def arrow(values: list, typ: pa.DataType | None = None, coded: bool = False
+              ) -> pd.Series:
+        array = pa.array(values, typ or pa.string())
+        if coded:
+            array = array.dictionary_encode()
+        if chunked and len(values) > 2:
+            array = pa.chunked_array([array.slice(0, 2), array.slice(2)])
+        return pd.Series(pd.arrays.ArrowExtensionArray(array))
+
+    records = pa.table({"key": ["Record:people:ä1", "Record:people:b2", "Record:people:c3"],
+                        "label": ["Record"] * 3, "first_name": ["Ünal", None, "Bo"]})
+    entities = pd.DataFrame({"key": ["person:ü", "person:a", "company:z", "person:a"],
+                             "label": ["Person", "Person", "Company", "Person"],
+                             "name": ["Ü", "A", "Z", "dup"]})
+    idents = pa.table({"key": ["Email:a@x", "Email:ö@x", "Phone:1"],
+                       "label": ["Email", "Email", "Phone"]})
+    resolved = pd.DataFrame({"start": np.array([0, 1, 2]), "end": np.array([0, 1, 1]),
+                             "type": arrow(["RESOLVED_TO"] * 3, coded=True),
+                             "score": [1.0, 0.5, 0.25],
+                             "evidence": arrow(["exact", "näher", "exact"])})
+    has = pd.DataFrame({"start": np.array([1, 0, 1, 0, 1, 3]),
+                        "end": np.array([1, 0, 0, 2, 1, 0]),
+                        "type": arrow(["HAS_EMAIL", "HAS_EMAIL", "HAS_EMAIL", "HAS_PHONE",
+                                       "HAS_EMAIL", "HAS_EMAIL"], coded=True),
+                        "kind": arrow(["email", "email", "email", "phone", "email",
+                                       "email"], coded=True),
+                        "records": arrow([["r1"], ["r2", "r3"], [], None, ["r1"], ["r9"]],
+                                         pa.list_(pa.string()))})
+    works = pd.DataFrame({"start": ["person:a", "person:ü", "person:a", "nobody"],
+                          "end": ["company:z", "company:z", "company:z", "company:z"],
+                          "type": "WORKS_FOR", "amount": [1.5, None, 2.0, 3.0],
+                          "currency": ["KRW", "€", None, "USD"]})
+    empty = pd.DataFrame({"start": np.zeros(0, np.int64), "end": np.zeros(0, np.int64),
+                          "type": pd.Series([], dtype=object)})
+    node_rows = (_rows(records.to_pandas(), ["key", "label", "first_name"]) +
+                 _rows(entities, ["key", "label", "name"]) +
+                 _rows(idents.to_pandas(), ["key", "label"]))
+    record_keys = records.column("key").to_pylist()
+    entity_keys = entities["key"].tolist()
+    ident_keys = idents.column("key").to_pylist()
+    rel_rows = [dict(r, start=record_keys[r["start"]], end=entity_keys[r["end"]])
+                for r in _rows(resolved, ["start", "end", "type", "score", "evidence"])]
+    rel_rows += [dict(r, start=entity_keys[r["start"]], end=ident_keys[r["end"]])
+                 for r in _rows(has, ["start", "end", "type", "kind", "records"])]
+    rel_rows += _rows(works, ["start", "end", "type", "amount", "currency"])
+    tables = assemble({"Record:people": records, "entities": entities.copy(),
+                       "identifiers": idents},
+                      [RelPart(resolved, "Record:people", "entities"),
+                       RelPart(has, "entities", "identifiers"), RelPart(works),
+                       RelPart(empty, "entities", "entities")])
+    want_nodes, want_rels = _reference_tables(node_rows, rel_rows)
+    nodes = tables.nodes
+    assert nodes["key"].tolist() == [n["key"] for n in want_nodes]
+    assert nodes["node_id"].tolist() == list(range(len(want_nodes)))
+    assert _rows(nodes, ["key", "label", "first_name", "name"]) == want_nodes
+    rels = tables.relationships
+    assert list(rels.columns) == ["start_id", "end_id", "start", "end", "type", "amount",
+                                  "currency", "evidence", "kind", "records", "score"]
+    got = _rows(rels, list(rels.columns))
+    assert got == [{k: v for k, v in r.items() if k in rels.columns} for r in want_rels]
+    for name in ("type", "evidence", "kind", "currency"):
+        assert pa.types.is_string(pa.array(rels[name].array).type), name
 
 
 def _reference_keys(codes: np.ndarray, labels: np.ndarray, values: list[str | None]
@@ -308,3 +453,160 @@ def test_key_endpoints_looked_up_together_equal_one_by_one() -> None:
     for got, (values, part) in zip(together, columns):
         assert got.tolist() == places.node_ids(values, part).tolist()
     assert [g.tolist() for g in together] == [[4, -1, 0], [2, 1], [2, 3], [], [0, -1], [-1]]
+
+
+def _reference_payers(data, people, companies, person_rows=None) -> pd.DataFrame:
+    """``_payers`` as pandas did it row by row: the person by ``Series.map``, each row's
+    company and month by ``map_distinct`` into object columns."""
+    from graphkit.distinct import map_distinct
+    from graphkit.graph.columns import _text, company_key
+
+    payroll = data.records[Layout.PAYROLL]
+    payer = _text(payroll["payer"])
+    has_payer = (payer != "").to_numpy()
+    if person_rows is None:
+        person = _text(payroll["person_record_id"]).map(
+            people.entities.set_index("record_id")["entity_id"])
+        keep = person.notna().to_numpy() & has_payer
+        person = person[keep].to_numpy(dtype=object)
+    else:
+        keep = (person_rows >= 0) & has_payer
+        person = person_rows[keep]
+    frame = data.records[Layout.COMPANIES]
+    names = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
+    by_key = pd.DataFrame({"key": names.to_numpy(), "record_id": _text(frame["record_id"])})
+    by_key = by_key[by_key["key"] != ""].drop_duplicates("key", keep="last")
+    company_of_key = dict(zip(by_key["key"], by_key["record_id"].map(
+        companies.entities.set_index("record_id")["entity_id"])))
+
+    def company(name: str) -> str:
+        key = company_key(name) or ""
+        found = company_of_key.get(key) if key else None
+        return found if isinstance(found, str) else f"company:name:{key or name}"
+
+    rows = pd.DataFrame({"person": person, "payer": payer[keep].to_numpy(dtype=object)})
+    rows["company"] = map_distinct(rows["payer"], company).to_numpy()
+    rows["currency"] = _text(payroll["currency"])[keep].to_numpy(dtype=object)
+    rows["amount"] = pd.to_numeric(_text(payroll["amount"])[keep].replace("", "0")).to_numpy()
+    rows["month"] = map_distinct(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
+    return rows
+
+
+@pytest.mark.parametrize("tricky", [False, True])
+def test_payers_equal_the_row_by_row_reference(demo_data, tricky: bool) -> None:
+    """Payroll rows with their person (key or entity row), company, month: as the
+    row-by-row reference gives them, also with missing payers, persons and dates, an
+    unknown person and non-ASCII payer names."""
+    import copy
+
+    from graphkit.graph.columns import _payers
+    from graphkit.pipeline import resolve_companies_exact, resolve_people
+
+    data = copy.copy(demo_data)
+    data.records = dict(demo_data.records)
+    if tricky:
+        payroll = data.records[Layout.PAYROLL].copy()
+        payroll.loc[payroll.index[:3], "payer"] = [None, "", "Société Générale SA"]
+        payroll.loc[payroll.index[3:5], "person_record_id"] = [None, "nobody"]
+        payroll.loc[payroll.index[5:7], "paid_at"] = [None, "2026-ü"]
+        payroll.loc[payroll.index[7], "payer"] = "株式会社 Example"
+        data.records[Layout.PAYROLL] = payroll
+    people = resolve_people(data.records[Layout.PEOPLE])
+    companies = resolve_companies_exact(data.records[Layout.COMPANIES])
+    rng = np.random.default_rng(4)
+    person_rows = rng.integers(-1, 50, len(data.records[Layout.PAYROLL]))
+    for rows in (None, person_rows):
+        got = _payers(data, people, companies, rows)
+        want = _reference_payers(data, people, companies, rows)
+        assert list(got.columns) == list(want.columns)
+        assert len(got) == len(want) > 0
+        for column in ("person", "payer", "company", "currency", "month"):
+            assert got[column].tolist() == want[column].tolist(), column
+        for column in ("person", "company", "month"):
+            assert got[column].dtype == pd.DataFrame({"c": want[column]})["c"].dtype, column
+        assert np.array_equal(got["amount"].to_numpy(float), want["amount"].to_numpy(float))
+        if tricky and rows is None:
+            assert "株式会社 Example" in got["payer"].tolist()
+            assert "" in got["month"].tolist() and "2026-ü" in got["month"].tolist()
+
+
+def _reference_households(people) -> pd.DataFrame:
+    """``households_table`` by ``reindex`` of the entities on their record ids."""
+    pairs = people.pairs[people.pairs["decision"] == "household"]
+    entity = people.entities.set_index("record_id")["entity_id"]
+    a = entity.reindex(pairs["record_id_l"]).to_numpy()
+    b = entity.reindex(pairs["record_id_r"]).to_numpy()
+    frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
+                          "evidence": pairs["evidence"].to_numpy()})
+    frame = frame[frame["start"] != frame["end"]].dropna()
+    return frame.drop_duplicates(["start", "end"]).sort_values(["start", "end"]).reset_index(
+        drop=True)
+
+
+def test_households_equal_the_reindex_reference(demo_data) -> None:
+    """Household pairs' entities: the ``reindex`` reference's table, on the demo's
+    resolution and on non-ASCII ids; repeated record ids are refused."""
+    from graphkit.graph.households import households_table
+    from graphkit.pipeline import resolve_people
+    from graphkit.resolve import Resolution
+
+    people = resolve_people(demo_data.records[Layout.PEOPLE])
+    got = households_table(people)
+    assert len(got) > 0
+    pd.testing.assert_frame_equal(got, _reference_households(people))
+    entities = pd.DataFrame({"record_id": pd.Series(["ü1", "b2", "c3", "d4"], dtype=STR),
+                             "entity_id": ["person:ö", "person:b", "person:ö", "person:a"]})
+    pairs = pd.DataFrame({"record_id_l": ["ü1", "b2", "c3", "d4"],
+                          "record_id_r": ["b2", "ü1", "ü1", "b2"],
+                          "decision": ["household", "household", "household", "merge"],
+                          "evidence": ["same address", "again", "one entity", "x"]})
+    small = Resolution(entities, pairs)
+    pd.testing.assert_frame_equal(households_table(small), _reference_households(small))
+    assert households_table(small)["start"].tolist() == ["person:b"]
+    repeated = Resolution(pd.concat([entities, entities.iloc[:1]], ignore_index=True), pairs)
+    with pytest.raises(ValueError):
+        households_table(repeated)
+
+
+def test_record_fields_lose_empty_text_chunk_by_chunk() -> None:
+    """A field held in several Arrow chunks (one of them a slice) keeps its chunks; ''
+    and missing become null, every other value stays, non-ASCII too."""
+    from graphkit.graph.columns import _arrow_strings
+
+    values = ["Jürgen", "", None, "a b", "", "Ü", None, "x"]
+    whole = pa.array(values, pa.string())
+    chunked = pa.chunked_array([whole.slice(0, 3), whole.slice(3, 4), whole.slice(7)])
+    want = [v or None for v in values]
+    for series in (pd.Series(pd.arrays.ArrowExtensionArray(chunked)),
+                   pd.Series(pd.array(chunked, dtype=STR))):
+        got = _arrow_strings(series)
+        assert got.to_pylist() == want
+        assert isinstance(got, pa.ChunkedArray) and got.num_chunks == 3
+    assert _arrow_strings(pd.Series(pd.array(whole.slice(1, 4), dtype=STR))).to_pylist() == \
+        want[1:5]
+
+
+def test_few_key_rows_equal_the_key_lookup() -> None:
+    """A few values looked up among many keys (repeated keys: the first row; absent
+    values: -1; non-ASCII): as ``_key_rows`` hashes the keys."""
+    from graphkit.graph.columns import _few_key_rows
+
+    keys = pa.array(["company:ä", "person:1", "company:b", "company:ä", "company:name:Z"])
+    values = np.array(["company:ä", "company:name:Z", "company:gone", "company:b"],
+                      dtype=object)
+    want = _key_rows(pd.Series(values), keys)
+    assert _few_key_rows(values, keys).tolist() == want.tolist() == [0, 4, -1, 2]
+    assert _few_key_rows(values, pa.array([], pa.string())).tolist() == [-1] * 4
+    assert _few_key_rows(np.zeros(0, dtype=object), keys).tolist() == []
+
+
+def test_periods_are_the_first_and_last_months() -> None:
+    from graphkit.graph.columns import _periods
+
+    months = np.array(["2025-12", "2026-01", "2026-ü"], dtype=object)
+    first = np.array([0.0, np.nan, 1.0, 0.0, 2.0])
+    last = np.array([1.0, np.nan, 1.0, 1.0, 2.0])
+    got = _periods(first, last, months)
+    assert list(got) == ["2025-12..2026-01", "", "2026-01..2026-01", "2025-12..2026-01",
+                         "2026-ü..2026-ü"]
+    assert len(got.categories) == 4

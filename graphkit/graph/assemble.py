@@ -170,17 +170,12 @@ def _stack(tables: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(full)
 
 
-def _concat(parts: list[pd.DataFrame | pa.Table], fixed: tuple[str, ...],
-            types: dict[str, str]) -> pa.Table:
-    tables = [_typed_part(_arrow_part(p, types), types) for p in parts if len(p)] or \
-        [pa.table({c: pa.array([], pa.string()) for c in fixed})]
-    return _select(_stack(tables), fixed)
-
-
-def _node_order(parts: dict[str, pa.Table]) -> tuple[list[tuple[str, pa.Array]], bool]:
-    """Each part's rows in key order, parts ordered by their first key, and whether the
-    parts' key ranges are disjoint (then laying the sorted parts end to end is the global
-    key order: keys start with the label or the layout)."""
+def _node_order(parts: dict[str, pa.Table]
+                ) -> tuple[list[tuple[str, pa.Array | None]], bool]:
+    """Each part's rows in key order (None: the part is in key order already), parts
+    ordered by their first key, and whether the parts' key ranges are disjoint (then
+    laying the sorted parts end to end is the global key order: keys start with the
+    label or the layout)."""
     ordered = []
     for name, table in parts.items():
         if len(table):
@@ -189,29 +184,35 @@ def _node_order(parts: dict[str, pa.Table]) -> tuple[list[tuple[str, pa.Array]],
             # costs one comparison per row, sorting strings ~n log n with cache misses
             in_order = keys.null_count == 0 and (len(keys) < 2 or pc.all(pc.less_equal(
                 keys.slice(0, len(keys) - 1), keys.slice(1))).as_py())
-            order = pa.array(np.arange(len(table), dtype=np.uint64)) if in_order else \
-                pc.sort_indices(table, [("key", "ascending")])
-            ordered.append((keys[order[0].as_py()].as_py(),
-                            keys[order[len(order) - 1].as_py()].as_py(), name, order))
+            order = None if in_order else pc.sort_indices(table, [("key", "ascending")])
+            lo, hi = (0, len(table) - 1) if order is None else \
+                (order[0].as_py(), order[len(order) - 1].as_py())
+            ordered.append((keys[lo].as_py(), keys[hi].as_py(), name, order))
     ordered.sort(key=lambda item: item[0])
     disjoint = all(a[1] < b[0] for a, b in itertools.pairwise(ordered))
     return [(name, order) for _, _, name, order in ordered], disjoint
 
 
 def _sorted_rows(parts: dict[str, pa.Table]
-                 ) -> tuple[dict[str, np.ndarray], list[tuple[str, pa.Array]] | np.ndarray]:
-    """Per part, the sorted position of each of its rows; and how to lay the nodes out:
-    per part orders (disjoint ranges) or one order over the parts stacked in their
-    given order (the first of a repeated key stays first)."""
+                 ) -> tuple[dict[str, np.ndarray | int],
+                            list[tuple[str, pa.Array | None]] | np.ndarray]:
+    """Per part, the sorted position of each of its rows (an int: the part keeps its
+    order from that position on, no array made); and how to lay the nodes out: per part
+    orders (disjoint ranges) or one order over the parts stacked in their given order
+    (the first of a repeated key stays first)."""
     ordered, disjoint = _node_order(parts)
-    rows: dict[str, np.ndarray] = {}
+    rows: dict[str, np.ndarray | int] = {}
     if disjoint:
         offset = 0
         for name, order in ordered:
-            rank = np.empty(len(order), dtype=np.int64)
-            rank[order.to_numpy()] = np.arange(offset, offset + len(order))
-            rows[name] = rank
-            offset += len(order)
+            n = len(parts[name])
+            if order is None:
+                rows[name] = offset
+            else:
+                rank = np.empty(n, dtype=np.int64)
+                rank[order.to_numpy()] = np.arange(offset, offset + n)
+                rows[name] = rank
+            offset += n
         return rows, ordered
     names = [name for name in parts if len(parts[name])]
     keys = pa.chunked_array([parts[n].column("key") for n in names], pa.string())
@@ -225,8 +226,8 @@ def _sorted_rows(parts: dict[str, pa.Table]
     return rows, order
 
 
-def _lay_out(parts: dict[str, pa.Table], layout: list[tuple[str, pa.Array]] | np.ndarray
-             ) -> pa.Table:
+def _lay_out(parts: dict[str, pa.Table],
+            layout: list[tuple[str, pa.Array | None]] | np.ndarray) -> pa.Table:
     """The node table in key order; consumes ``parts`` (each part is released as soon as
     its rows are copied)."""
     if isinstance(layout, np.ndarray):
@@ -238,8 +239,7 @@ def _lay_out(parts: dict[str, pa.Table], layout: list[tuple[str, pa.Array]] | np
             table = parts.pop(name)
             # a part already in key order (records often are) is laid out as it is:
             # no copy of its columns
-            in_order = np.array_equal(order.to_numpy(), np.arange(len(order)))
-            tables.append(table if in_order else table.take(order))
+            tables.append(table if order is None else table.take(order))
         nodes = _stack(tables) if tables else None
     parts.clear()
     if nodes is None:
@@ -263,7 +263,7 @@ def _first_of_repeats(nodes: pa.Table) -> np.ndarray | None:
 class _Places:
     """Node ids of the rows of each node part, and lookups of keys in a part."""
 
-    def __init__(self, parts: dict[str, pa.Table], ids: dict[str, np.ndarray]) -> None:
+    def __init__(self, parts: dict[str, pa.Table], ids: dict[str, np.ndarray | int]) -> None:
         self.parts = parts
         self.ids = ids
         self._keys: dict[str | None, pa.Array] = {}
@@ -312,13 +312,34 @@ class _Places:
     def _ids_of(self, local: np.ndarray, part: str | None) -> np.ndarray:
         """Node ids of rows of ``part`` (of all parts stacked for None; -1 stays -1)."""
         if part is None:
-            ids = np.concatenate([self.ids[n] for n in self.parts if n in self.ids]
+            ids = np.concatenate([self._ranks(n) for n in self.parts if n in self.ids]
                                  or [np.zeros(0, np.int64)])
         elif part in self.ids:
             ids = self.ids[part]
         else:
             return np.full(len(local), -1, dtype=np.int64)
+        if isinstance(ids, int):  # the part keeps its order from node id ``ids`` on
+            return _shifted(local, ids, len(self.parts[part]))
         return np.where(local >= 0, ids[np.maximum(local, 0)] if len(ids) else -1, -1)
+
+    def _ranks(self, part: str) -> np.ndarray:
+        """The node ids of the rows of ``part`` as an array."""
+        ids = self.ids[part]
+        if isinstance(ids, int):
+            return np.arange(ids, ids + len(self.parts[part]), dtype=np.int64)
+        return ids
+
+
+def _shifted(local: np.ndarray, offset: int, n: int) -> np.ndarray:
+    """``local + offset`` where ``local`` >= 0, else -1 (rows of a part laid out in its
+    own order from ``offset`` on: no gather)."""
+    if len(local) and local.max() >= n:
+        raise IndexError(f"row {int(local.max())} is out of bounds for a part of {n} rows")
+    ids = local + offset
+    missing = local < 0
+    if missing.any():
+        ids[missing] = -1
+    return ids
 
 
 def arrow_text(values: pd.Series) -> pa.Array:
@@ -331,26 +352,6 @@ def arrow_text(values: pd.Series) -> pa.Array:
     return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
 
 
-def _sorted_codes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Per value of a string column (a few distinct values, no nulls), the rank of its
-    value among the distinct values in sorted order: ``pd.factorize(sort=True)``'s codes
-    without a Python string per row. Chunk by chunk: a coded chunk's codes are mapped
-    through its own few values (no chunks joined, no dictionaries unified)."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    encoded = [chunk if pa.types.is_dictionary(chunk.type) else
-               pc.dictionary_encode(chunk.cast(pa.string())) for chunk in chunks]
-    values = [chunk.dictionary.to_numpy(zero_copy_only=False).astype(object)
-              for chunk in encoded]
-    distinct = np.unique(np.concatenate(values)) if values else np.zeros(0, dtype=object)
-    out = np.empty(sum(len(chunk) for chunk in encoded), dtype=np.int64)
-    at = 0
-    for chunk, local in zip(encoded, values):
-        np.take(np.searchsorted(distinct, local).astype(np.int64),
-                chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)])
-        at += len(chunk)
-    return out
-
-
 def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarray,
                         n_nodes: int) -> np.ndarray:
     """The stable order of rows by (start, type, end): one sort of one int64 key when
@@ -360,6 +361,236 @@ def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarra
         key = (start * n_types + type_code) * n_nodes + end
         return np.argsort(key, kind="stable")
     return np.lexsort((end, type_code, start))
+
+
+def _type_codes(columns: list[pa.ChunkedArray]) -> tuple[list[np.ndarray], list[str]]:
+    """Per relationship part, the rank of each row's type among all parts' distinct
+    types in text order (a small integer: ``pd.factorize(sort=True)``'s codes without a
+    Python string per row), and those types. Chunk by chunk: a coded chunk's codes are
+    mapped through its own few values (no chunks joined, no dictionaries unified)."""
+    encoded = [[chunk if pa.types.is_dictionary(chunk.type) else
+                pc.dictionary_encode(chunk.cast(pa.string())) for chunk in column.chunks]
+               for column in columns]
+    values = [[chunk.dictionary.to_numpy(zero_copy_only=False).astype(object)
+               for chunk in part] for part in encoded]
+    distinct = np.unique(np.concatenate([v for part in values for v in part]
+                                        or [np.zeros(0, dtype=object)]))
+    small = np.int8 if len(distinct) < 128 else np.int32
+    codes = []
+    for part, local in zip(encoded, values):
+        out = np.empty(sum(len(chunk) for chunk in part), dtype=small)
+        at = 0
+        for chunk, names in zip(part, local):
+            if chunk.null_count:
+                raise ValueError("a relationship has no type")
+            np.take(np.searchsorted(distinct, names).astype(small),
+                    chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)])
+            at += len(chunk)
+        codes.append(out)
+    return codes, [str(v) for v in distinct]
+
+
+@dataclass
+class _Group:
+    """Relationship rows whose start ids no other group's rows share, in their final
+    order: ``rows[i]``, the rows kept of part ``members[i]`` (None: all, in order), and
+    ``order``, positions in those rows laid end to end (None: as they are)."""
+
+    members: list[int]
+    rows: list[np.ndarray | None]
+    order: np.ndarray | None
+
+
+def _packed_keys(start: np.ndarray, type_code: np.ndarray, end: np.ndarray, n_nodes: int,
+                 n_types: int) -> np.ndarray | None:
+    """(start, type, end) as one int64 sort key, None when they do not fit in one."""
+    if n_nodes * n_nodes * n_types >= 2 ** 62:
+        return None
+    key = start * n_types
+    key += type_code
+    key *= n_nodes
+    key += end
+    return key
+
+
+def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.ndarray],
+            n_nodes: int, n_types: int) -> list[_Group]:
+    """The relationship rows of every part with both ends known, in (start, type, end)
+    order, ties in part order then row order (the stable sort of the parts laid end to
+    end): parts whose start ranges overlap are sorted together, a part alone in its
+    range and already in order (a layout's records, each with its ``RESOLVED_TO``) is
+    laid out as it is, no key sorted and no row moved."""
+    def picked(a: list[np.ndarray], i: int, rows: np.ndarray | None) -> np.ndarray:
+        return a[i] if rows is None else a[i][rows]
+
+    spans = []
+    for i, (start, end) in enumerate(zip(starts, ends)):
+        known = (start >= 0) & (end >= 0)
+        rows = None if known.all() else np.flatnonzero(known)
+        if not len(start) or (rows is not None and not len(rows)):
+            continue
+        s = picked(starts, i, rows)
+        key = None
+        # starts rising row by row (a record's one RESOLVED_TO) are in order whatever
+        # the types and ends: no key made
+        in_order = bool((s[1:] > s[:-1]).all())
+        if not in_order:
+            key = _packed_keys(s, picked(types, i, rows), picked(ends, i, rows), n_nodes,
+                               n_types)
+            in_order = key is not None and bool((key[1:] >= key[:-1]).all())
+        lo, hi = (int(s[0]), int(s[-1])) if in_order else (int(s.min()), int(s.max()))
+        spans.append((lo, hi, i, rows, key, in_order))
+    spans.sort(key=lambda span: (span[0], span[2]))
+    merged: list[list[tuple]] = []
+    for span in spans:
+        if merged and span[0] <= max(other[1] for other in merged[-1]):
+            merged[-1].append(span)
+        else:
+            merged.append([span])
+    groups = []
+    for members in merged:
+        members.sort(key=lambda span: span[2])  # ties keep the parts' order
+        if len(members) == 1 and members[0][5]:
+            groups.append(_Group([members[0][2]], [members[0][3]], None))
+            continue
+        chosen = [(i, rows) for _, _, i, rows, _, _ in members]
+        keys = [key if key is not None else
+                _packed_keys(picked(starts, i, rows), picked(types, i, rows),
+                             picked(ends, i, rows), n_nodes, n_types)
+                for (_, _, i, rows, key, _) in members]
+        if all(key is not None for key in keys):
+            order = np.argsort(keys[0] if len(keys) == 1 else np.concatenate(keys),
+                               kind="stable")
+        else:
+            start, type_code, end = (np.concatenate([picked(a, i, rows) for i, rows in chosen])
+                                     for a in (starts, types, ends))
+            order = _relationship_order(start, type_code.astype(np.int64), end, n_nodes)
+        del keys
+        groups.append(_Group([i for i, _ in chosen], [rows for _, rows in chosen], order))
+    return groups
+
+
+def _rel_columns(props: list[pa.Table]) -> list[str]:
+    """The relationship table's columns after the ids and keys: ``type``, then the
+    property columns some row of some part fills, by name."""
+    filled = {name for table in props for name in table.column_names
+              if table.column(name).null_count < len(table)}
+    return ["type", *sorted(filled - {"type"})]
+
+
+def _final_type(name: str) -> pa.DataType:
+    """A relationship column's type in the tables (coded text as plain text)."""
+    return ARROW_TYPES[REL_PROPERTY_TYPES.get(name, "str")]
+
+
+def _plain(values: pa.Array | pa.ChunkedArray, typ: pa.DataType) -> pa.Array:
+    """``values`` as one array of ``typ`` (coded text made plain)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    return values if values.type == typ else values.cast(typ)
+
+
+class _Gather:
+    """Where each row of a group of several parts comes from: ``member[k]``, the index of
+    its part among the group's, and ``local[k]``, its row in that part."""
+
+    def __init__(self, group: _Group, sizes: list[int]) -> None:
+        counts = [sizes[i] if rows is None else len(rows)
+                  for i, rows in zip(group.members, group.rows)]
+        bounds = np.cumsum([0, *counts])
+        small = np.int8 if len(counts) < 128 else np.int32
+        self.member = np.repeat(np.arange(len(counts), dtype=small), counts)[group.order]
+        self.local = group.order - bounds[:-1][self.member]
+        for k, rows in enumerate(group.rows):
+            if rows is not None:
+                at = self.member == k
+                self.local[at] = rows[self.local[at]]
+        self._index: dict[tuple[int, ...], pa.Array] = {}
+
+    def _index_of(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array:
+        """Per row, its position in the members ``have`` laid end to end (null: a row of
+        another member); made once per set of members (columns of one part share it)."""
+        if have not in self._index:
+            shift = np.full(int(self.member.max(initial=0)) + 1, -1, dtype=np.int64)
+            shift[list(have)] = np.cumsum([0, *sizes[:-1]])
+            base = shift[self.member]
+            missing = base < 0
+            base += self.local
+            self._index[have] = pa.array(base, mask=missing) if missing.any() else \
+                pa.array(base)
+        return self._index[have]
+
+    def take(self, columns: list[pa.ChunkedArray | None], typ: pa.DataType) -> pa.Array:
+        """The group's rows of a column (``columns``: per member, its column, None where
+        that part lacks it): one gather from the members that have it."""
+        have = [k for k, column in enumerate(columns) if column is not None]
+        if not have:
+            return _Nulls().array(typ, len(self.member))
+        if len(have) == 1:  # coded text stays coded through the gather
+            column = columns[have[0]]
+            sources = [column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)]
+        else:
+            sources = [_plain(columns[k], typ) for k in have]
+        index = self._index_of(tuple(have), [len(source) for source in sources])
+        values = sources[0] if len(sources) == 1 else pa.concat_arrays(sources)
+        return _plain(values.take(index), typ)
+
+
+def _column_of(table: pa.Table, name: str) -> pa.ChunkedArray | None:
+    return table.column(name) if name in table.column_names else None
+
+
+def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[np.ndarray],
+                   props: list[pa.Table], n_nodes: int) -> pa.Table:
+    """The relationship table of the parts' rows whose ends are known, in (start, type,
+    end) order: ids, keys, then the columns. A group of one part in order is laid out as
+    that part's columns (no gather); the others are gathered once per column from the
+    parts that have that column."""
+    types, type_names = _type_codes([table.column("type") for table in props])
+    groups = _groups(starts, types, ends, n_nodes, len(type_names))
+    sizes = [len(table) for table in props]
+    gathers = [None if g.order is None else _Gather(g, sizes) for g in groups]
+
+    def ordered(arrays: list[np.ndarray]) -> np.ndarray:
+        chunks = []
+        for group, gather in zip(groups, gathers):
+            if gather is None:
+                i, rows = group.members[0], group.rows[0]
+                chunks.append(arrays[i] if rows is None else arrays[i][rows])
+            else:
+                chunks.append(np.concatenate([
+                    arrays[i] if rows is None else arrays[i][rows]
+                    for i, rows in zip(group.members, group.rows)])[group.order])
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+
+    start_id, end_id = ordered(starts), ordered(ends)
+    del starts, ends
+    type_code = ordered(types)
+    columns = {"start_id": pa.array(start_id), "end_id": pa.array(end_id)}
+    columns["start"] = keys.take(pa.array(start_id))
+    columns["end"] = keys.take(pa.array(end_id))
+    columns["type"] = pa.DictionaryArray.from_arrays(  # the text made once, in order
+        pa.array(type_code.astype(np.int32)), pa.array(type_names, pa.string())
+    ).cast(pa.string())
+    del start_id, end_id, type_code
+    for name in _rel_columns(props)[1:]:
+        typ = _final_type(name)
+        chunks = []
+        for group, gather in zip(groups, gathers):
+            if gather is None:
+                i, rows = group.members[0], group.rows[0]
+                column = _column_of(props[i], name)
+                if column is None:
+                    n = sizes[i] if rows is None else len(rows)
+                    chunks.append(_Nulls().array(typ, n))
+                else:
+                    column = _plain(column, typ)
+                    chunks.append(column if rows is None else column.take(pa.array(rows)))
+            else:
+                chunks.append(gather.take([_column_of(props[i], name) for i in group.members],
+                                          typ))
+        columns[name] = pa.chunked_array(chunks, typ)
+    return pa.table(columns)
 
 
 def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
@@ -382,31 +613,29 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     rel_parts = [p for p in rel_parts if len(p.frame)]
     ends = places.node_ids_of([(p.frame["start"], p.start_part) for p in rel_parts] +
                               [(p.frame["end"], p.end_part) for p in rel_parts])
-    start = np.concatenate(ends[:len(rel_parts)] or [np.zeros(0, np.int64)])
-    end = np.concatenate(ends[len(rel_parts):] or [np.zeros(0, np.int64)])
+    starts, ends = ends[:len(rel_parts)], ends[len(rel_parts):]
     del places
-    props = _concat([p.frame.drop(columns=["start", "end"]) for p in rel_parts],
-                    ("type",), REL_PROPERTY_TYPES)
+    props = [_typed_part(_arrow_part(p.frame.drop(columns=["start", "end"]),
+                                     REL_PROPERTY_TYPES), REL_PROPERTY_TYPES)
+             for p in rel_parts]
     rel_parts.clear()
     nodes = _lay_out(parts, layout)
     first = _first_of_repeats(nodes)
     if first is not None:
         nodes = nodes.filter(pa.array(np.r_[True, first[1:] != first[:-1]]))
-        start = np.where(start >= 0, first[np.maximum(start, 0)], -1)
-        end = np.where(end >= 0, first[np.maximum(end, 0)], -1)
+        starts = [np.where(s >= 0, first[np.maximum(s, 0)], -1) for s in starts]
+        ends = [np.where(e >= 0, first[np.maximum(e, 0)], -1) for e in ends]
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
     nodes = _plain_text(_select(nodes, ("node_id", "key", "label")))
-    known = np.flatnonzero((start >= 0) & (end >= 0))
-    type_code = _sorted_codes(props.column("type"))[known]
-    order = known[_relationship_order(start[known], type_code, end[known], len(nodes))]
-    start_id, end_id = start[order], end[order]
-    props = _plain_text(props.take(pa.array(order)))
-    # the keys in one chunk for the two gathers (a gather over a chunked column joins
-    # its chunks each time); the node table keeps its own chunks
-    keys = nodes.column("key").combine_chunks()
-    rels = pa.table({"start_id": pa.array(start_id), "end_id": pa.array(end_id),
-                     "start": keys.take(pa.array(start_id)), "end": keys.take(pa.array(end_id)),
-                     **{name: props.column(name) for name in props.column_names}})
+    if props:
+        # the keys in one chunk for the two gathers (a gather over a chunked column joins
+        # its chunks each time); the node table keeps its own chunks
+        rels = _relationships(nodes.column("key").combine_chunks(), starts, ends, props,
+                              len(nodes))
+    else:
+        empty = pa.array([], pa.string())
+        rels = pa.table({"start_id": pa.array([], pa.int64()), "end_id": pa.array([], pa.int64()),
+                         "start": empty, "end": empty, "type": empty})
     return GraphTables(to_pandas(nodes), to_pandas(rels))
 
 

@@ -34,6 +34,7 @@ from graphkit.graph.assemble import (
 )
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
+from graphkit.ingest.fields import STR
 from graphkit.ingest.identifiers import LAYOUT_DTYPE
 from graphkit.intcodes import first_positions, first_seen_codes, first_seen_pairs, repeated
 from graphkit.resolve import Resolution
@@ -98,15 +99,24 @@ def display_names(people: pd.DataFrame) -> pd.Series:
 
 # --- the parts of the graph -------------------------------------------------------------
 
-def _arrow_strings(series: pd.Series) -> pa.Array:
-    """A string column as Arrow, '' and missing as null."""
+def _arrow_strings(series: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A string column as Arrow, '' and missing as null; chunk by chunk, as the column is
+    held (its chunks are not joined: that would copy every field of every record)."""
     if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
         array = pa.array(series.array)
     else:
         array = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     array = array.cast(pa.string())
     if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+        if array.num_chunks != 1:
+            return pa.chunked_array([_blank_as_null(chunk) for chunk in array.chunks],
+                                    pa.string())
+        array = array.chunk(0)
+    return _blank_as_null(array)
+
+
+def _blank_as_null(array: pa.Array) -> pa.Array:
+    """A string array with '' as null."""
     present = pc.invert(pc.fill_null(pc.equal(array, ""), True))
     if array.offset == 0 and present.offset == 0:
         # '' has no characters: marking it missing needs a new validity bitmap only,
@@ -233,16 +243,16 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     amount, month`` (row order kept). A payer is the company of companies.csv with the
     same suffix-free name, else a company known only by that name. ``person_rows``: per
     payroll row, the row of its person among the entity nodes (-1: unknown); then
-    ``person`` holds these rows instead of the person's key."""
+    ``person`` holds these rows instead of the person's key. Text columns are made from
+    Arrow (each payer's company and each date's month worked out once per distinct value),
+    no Python string per row."""
     payroll = data.records[Layout.PAYROLL]
     payer = pc.fill_null(arrow_text(payroll["payer"]), "")
     has_payer = pc.not_equal(payer, "").to_numpy(zero_copy_only=False)
     if person_rows is None:
-        person_of = people.entities.set_index("record_id")["entity_id"]
-        person = _text(payroll["person_record_id"]).map(person_of)
-        keep = person.notna().to_numpy() & has_payer
+        person = _person_keys(payroll["person_record_id"], people)
+        keep = pc.is_valid(person).to_numpy(zero_copy_only=False) & has_payer
     else:
-        person = pd.Series(person_rows, index=payroll.index)
         keep = (person_rows >= 0) & has_payer
     frame = data.records[Layout.COMPANIES]
     keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
@@ -257,15 +267,45 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
         found = company_of_key.get(key) if key else None
         return found if isinstance(found, str) else f"company:name:{key or name}"
 
-    rows = pd.DataFrame({"person": person[keep].to_numpy(
-                             dtype=object if person_rows is None else np.int64),
-                         "payer": _arrow_series(payer.filter(pa.array(keep)))})
-    rows["company"] = map_distinct(rows["payer"], company).to_numpy()
+    kept = pa.array(keep)
+    payers = payer.filter(kept)
+    rows = pd.DataFrame({"person": _str_series(person.filter(kept)) if person_rows is None
+                         else person_rows[keep],
+                         "payer": _arrow_series(payers)})
+    rows["company"] = _str_series(_map_text(payers, company))
     rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
     rows["amount"] = decimal_numbers(pc.fill_null(arrow_text(payroll["amount"]), "")
-                                     .filter(pa.array(keep)))
-    rows["month"] = map_distinct(_text(payroll["paid_at"][keep]), lambda v: v[:7]).to_numpy()
+                                     .filter(kept))
+    rows["month"] = _str_series(_map_text(
+        pc.fill_null(arrow_text(payroll["paid_at"]), "").filter(kept), lambda v: v[:7]))
     return rows
+
+
+def _person_keys(record_ids: pd.Series, people: Resolution) -> pa.Array:
+    """The entity id of the person of each of ``record_ids`` (missing read as ''), null
+    when no person has that record: by Arrow's hash lookup when the people's record ids
+    are unique, else as ``Series.map`` does it (which refuses repeated ids)."""
+    own = arrow_text(people.entities["record_id"])
+    if pc.count_distinct(own, mode="all").as_py() != len(own):
+        person_of = people.entities.set_index("record_id")["entity_id"]
+        return pa.array(_text(record_ids).map(person_of).to_numpy(dtype=object),
+                        pa.string(), from_pandas=True)
+    where = pc.index_in(pc.fill_null(arrow_text(record_ids), ""), value_set=own)
+    return arrow_text(people.entities["entity_id"]).take(where)
+
+
+def _map_text(values: pa.Array, func) -> pa.Array:
+    """``func`` of each text value (no nulls) as Arrow text, ``func`` called once per
+    distinct value and the results spread by codes (no Python string per row)."""
+    encoded = pc.dictionary_encode(values)
+    mapped = pa.array([func(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pa.DictionaryArray.from_arrays(encoded.indices, mapped).cast(pa.string())
+
+
+def _str_series(array: pa.Array) -> pd.Series:
+    """Arrow text as a pandas ``str`` column (Arrow-backed, no copy, no Python string
+    per row): the column pandas makes of an object array of the same strings."""
+    return pd.Series(pd.array(array.cast(pa.string()), dtype=STR))
 
 
 #: Plain decimals (up to 15 digits before the point and 2 after): parsed the same,
@@ -291,40 +331,61 @@ def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.Dat
     pair was paid in several currencies, the currency seen first) and ``WORKS_FOR``.
     ``payers`` as ``_payers(person_rows=...)`` gives them (``person``: the person's row
     among the entity nodes); ``entity_keys``: the keys of the entity nodes, among which
-    the payer too becomes its row (-1: none)."""
+    the payer too becomes its row (-1: none). Currencies and periods are categoricals
+    (a few distinct values: assembled as codes, the text made once)."""
     if payers.empty:
         return pd.DataFrame(columns=["start", "end", "type"])
     month = payers["month"].where(payers["month"] != "")
     codes, companies = pd.factorize(payers["company"])  # a few distinct payers:
-    rows = _key_rows(pd.Series(np.asarray(companies, dtype=object)), entity_keys)  # once
+    rows = _few_key_rows(np.asarray(companies, dtype=object), entity_keys)  # looked up once
     totals = _payment_totals(payers.assign(company=rows[codes]), month)
     totals = totals.drop_duplicates(["company", "person"], keep="first")
-    period = _per_distinct_pair(totals["first"], totals["last"], lambda first, last: (
-        first + ".." + last).where(first.notna(), ""))
-    pays = pd.DataFrame({"start": totals["company"], "end": totals["person"],
-                         "type": Rel.PAYS.value, "amount": totals["amount"].round(2),
-                         "currency": totals["currency"], "period": period,
-                         "payments": totals["payments"].astype("int64")})
-    works = pd.DataFrame({"start": totals["person"], "end": totals["company"],
-                          "type": Rel.WORKS_FOR.value})
-    rels = pd.concat([pays, works], ignore_index=True)
-    rels["type"] = pd.Categorical.from_codes(
-        np.repeat(np.arange(2, dtype=np.int8), [len(pays), len(works)]),
-        categories=[Rel.PAYS.value, Rel.WORKS_FOR.value])
-    return rels
+    n = len(totals)
+    company, person = totals["company"].to_numpy(), totals["person"].to_numpy()
+    missing = np.full(n, np.nan)
+    none = np.full(n, -1, dtype=np.int64)
+    currency = totals["currency"].array
+    if not isinstance(currency, pd.Categorical):  # a currency missing: no category for it
+        currency = pd.Categorical(currency)
+    period = _periods(totals["first"].to_numpy(), totals["last"].to_numpy(),
+                      totals.attrs["months"])
+    return pd.DataFrame({
+        "start": np.concatenate([company, person]), "end": np.concatenate([person, company]),
+        "type": pd.Categorical.from_codes(np.repeat(np.arange(2, dtype=np.int8), [n, n]),
+                                          categories=[Rel.PAYS.value, Rel.WORKS_FOR.value]),
+        "amount": np.concatenate([totals["amount"].round(2).to_numpy(), missing]),
+        "currency": pd.Categorical.from_codes(np.concatenate([currency.codes, none]),
+                                              dtype=currency.dtype),
+        "period": pd.Categorical.from_codes(np.concatenate([period.codes, none]),
+                                            dtype=period.dtype),
+        "payments": np.concatenate([totals["payments"].to_numpy(np.float64), missing])})
 
 
-def _per_distinct_pair(first: pd.Series, second: pd.Series, func) -> np.ndarray:
-    """``func(first, second)`` (element-wise, on Series) computed on each distinct pair
-    once and spread to the rows (months: a few distinct pairs among many rows)."""
-    a, a_values = pd.factorize(first, use_na_sentinel=False)
-    b, b_values = pd.factorize(second, use_na_sentinel=False)
-    pairs, rows = np.unique(a.astype(np.int64) * (len(b_values) + 1) + b,
-                            return_inverse=True)
-    a_at, b_at = np.divmod(pairs, len(b_values) + 1)
-    out = func(pd.Series(np.asarray(a_values, dtype=object)[a_at], dtype=object),
-               pd.Series(np.asarray(b_values, dtype=object)[b_at], dtype=object))
-    return np.asarray(out, dtype=object)[rows.reshape(-1)]
+def _periods(first: np.ndarray, last: np.ndarray, months: np.ndarray) -> pd.Categorical:
+    """``first..last`` of month codes (NaN: no month, then '') as a categorical, the
+    text made once per distinct pair."""
+    width = len(months) + 1
+    pair = np.where(np.isnan(first), -1, first) * width + np.where(np.isnan(last), -1, last)
+    distinct, rows = np.unique(pair.astype(np.int64), return_inverse=True)
+    lo, hi = np.divmod(distinct + width + 1, width)  # codes back (the -1s included)
+    lo, hi = lo - 1, hi - 1
+    text = ["" if a < 0 else f"{months[a]}..{months[b]}" for a, b in zip(lo.tolist(),
+                                                                        hi.tolist())]
+    return pd.Categorical.from_codes(rows.reshape(-1), categories=text)
+
+
+def _few_key_rows(values: np.ndarray, keys: pa.Array) -> np.ndarray:
+    """``_key_rows`` of a few distinct values among many keys: the few values hashed and
+    every key looked up among them (not every key hashed into a table for a few
+    lookups); a value's row is its first among the keys."""
+    at = pc.index_in(keys, value_set=pa.array(values, pa.string(), from_pandas=True))
+    hits = np.flatnonzero(at.is_valid().to_numpy(zero_copy_only=False))
+    rows = np.full(len(values), -1, dtype=np.int64)
+    if len(hits):
+        found = at.filter(at.is_valid()).to_numpy(zero_copy_only=False).astype(np.int64)
+        which, first = np.unique(found, return_index=True)
+        rows[which] = hits[first]
+    return rows
 
 
 def _layout_column(layout: Layout, n: int) -> pd.Categorical:
@@ -380,7 +441,8 @@ def _payment_totals(payers: pd.DataFrame, month: pd.Series) -> pd.DataFrame:
     """``company, person, currency, amount, payments, first, last`` per (company,
     person, currency), in order of first appearance: the group-by of
     ``payment_relationships`` on one int64 key (company and person are rows among the
-    entity nodes, -1 for none), months as codes in sorted order."""
+    entity nodes, -1 for none); the currency a categorical, ``first`` and ``last`` codes
+    into the months in sorted order (``attrs["months"]``; NaN: no month)."""
     company = payers["company"].to_numpy(np.int64)
     person = payers["person"].to_numpy(np.int64)
     currency, currencies = pd.factorize(payers["currency"], use_na_sentinel=False)
@@ -390,21 +452,17 @@ def _payment_totals(payers: pd.DataFrame, month: pd.Series) -> pd.DataFrame:
     group, first = first_seen_codes(key)
     month_code = pd.Series(np.where(months >= 0, months, np.nan))
     amounts = pd.Series(payers["amount"].to_numpy(dtype=float))
-    lo = month_code.groupby(group).min().to_numpy()
-    hi = month_code.groupby(group).max().to_numpy()
-    names = np.asarray(month_values, dtype=object)
-
-    def month_of(codes: np.ndarray) -> np.ndarray:
-        out = np.full(len(codes), np.nan, dtype=object)
-        present = ~np.isnan(codes)
-        out[present] = names[codes[present].astype(np.int64)]
-        return out
-
-    return pd.DataFrame({"company": company[first], "person": person[first],
-                         "currency": np.asarray(currencies, dtype=object)[currency[first]],
-                         "amount": amounts.groupby(group).sum().to_numpy(),
-                         "payments": np.bincount(group, minlength=len(first)),
-                         "first": month_of(lo), "last": month_of(hi)})
+    names = np.asarray(currencies, dtype=object)
+    totals = pd.DataFrame({
+        "company": company[first], "person": person[first],
+        "currency": pd.Categorical.from_codes(currency[first], categories=names)
+        if not pd.isna(names).any() else names[currency[first]],
+        "amount": amounts.groupby(group).sum().to_numpy(),
+        "payments": np.bincount(group, minlength=len(first)),
+        "first": month_code.groupby(group).min().to_numpy(),
+        "last": month_code.groupby(group).max().to_numpy()})
+    totals.attrs["months"] = np.asarray(month_values, dtype=object)
+    return totals
 
 
 def record_owners(data: Ingested, people: Resolution, companies: Resolution,
