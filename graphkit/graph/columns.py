@@ -486,9 +486,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
             offset += len(rows)
             continue
         at = np.flatnonzero(layout_code == found_layout[0])
-        where = pc.index_in(_rows_of(record_ids, at),
-                            value_set=_rows_of(owner_records, rows))
-        where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
+        where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
         found = where >= 0
         owner[at[found]] = entities[rows[where[found]]]
         record[at[found]] = offset + where[found]
@@ -534,6 +532,55 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         # record id alive until assemble's final order, past the 1M peak
         "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
     return nodes, rels
+
+
+#: ``ordered_positions``: rows compared at a time while two id lists run on together, the
+#: keys searched for the next value after a break, and the breaks allowed before the rest
+#: is looked up by hash
+_ALIGN_BLOCK, _ALIGN_SEARCH, _ALIGN_BREAKS = 1 << 16, 1 << 12, 256
+
+
+def ordered_positions(values: pa.Array, keys: pa.Array, block: int = _ALIGN_BLOCK,
+                      search: int = _ALIGN_SEARCH, max_breaks: int = _ALIGN_BREAKS
+                      ) -> np.ndarray:
+    """The position of each of ``values`` among ``keys`` (distinct, no nulls), -1 where
+    absent: ``pc.index_in`` without a hash table when the values follow the keys in order
+    (an identifier column of a file lists its records in their order, some left out).
+    The values are matched to the keys a block at a time by comparing the two lists
+    side by side; where they part, the next value is searched for among the next few
+    keys, then among the first few (a value not there is left for later). After too
+    many breaks (values in another order, many left out) and for the values left,
+    Arrow's hash lookup. Keys are assumed distinct (a layout's record ids are)."""
+    n, m = len(values), len(keys)
+    where = np.full(n, -1, dtype=np.int64)
+    i = k = breaks = 0
+    while i < n and m and breaks <= max_breaks:
+        span = min(n - i, m - k, block)
+        if span:
+            same = pc.equal(values.slice(i, span), keys.slice(k, span))
+            same = same.to_numpy(zero_copy_only=False)
+            run = int(np.argmin(same)) if not same.all() else span
+            where[i:i + run] = np.arange(k, k + run)
+            i, k = i + run, k + run
+            if run == span or i >= n:
+                continue
+        # values[i] is not keys[k]: among the next keys, else among the first ones (the
+        # next column of the same records starts over), else left for the hash lookup
+        breaks += 1
+        ahead = pc.index(keys.slice(k, search), values[i]).as_py()
+        if ahead >= 0:
+            k += ahead
+            continue
+        ahead = pc.index(keys.slice(0, min(k, search)), values[i]).as_py()
+        if ahead >= 0:
+            k = ahead
+        else:
+            i += 1
+    rest = np.flatnonzero(where < 0)
+    if len(rest):
+        found = pc.index_in(_rows_of(values, rest), value_set=keys)
+        where[rest] = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    return where
 
 
 def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
@@ -817,6 +864,7 @@ __all__ = [
     "household_relationships",
     "identifier_parts",
     "match_parts",
+    "ordered_positions",
     "payment_relationships",
     "record_nodes",
     "record_owners",
