@@ -492,6 +492,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         record[at[found]] = offset + where[found]
         offset += len(rows)
     kind_code, kinds = pd.factorize(identifiers["kind"])
+    kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
     # identifier = distinct (label, value), numbered in key order from the start
     keyed = identifier_keys(kind_code, labels, _arrow_chunks(identifiers["value"]))
@@ -505,27 +506,29 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         "key": pc.binary_join_element_wise(node_label.cast(pa.string()), node_values, ":"),
         "label": node_label, "value": node_values,
         "kind": coded_text(kind_code[first_by_key], np.asarray(kinds, dtype=object)),
-        "raw": arrow_text(identifiers["raw"]).take(pa.array(first_by_key))})
+        "raw": _text_at(identifiers["raw"], first_by_key)})
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
+    rel_codes = rel_codes.astype(np.int32)
+
+    def rel_of(rows: np.ndarray) -> np.ndarray:  # each row's type: by kind and owner label
+        return rel_codes[kind_code[rows].astype(np.int32) * 2 + company[owner[rows]]]
+
     owned = np.flatnonzero(owner >= 0)
-    rel_of = np.full(len(identifiers), -1, dtype=np.int64)  # per row, its type's code
-    rel_of[owned] = rel_codes.reshape(len(kinds), 2)[kind_code[owned],
-                                                     company[owner[owned]].astype(int)]
-    rel = rel_of[owned]
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
     # rows of one relationship stay in their order), a record listed once per relationship
     rows, group = _grouped_rows((owner[owned] * (len(first_by_key) + 1) + ident[owned]) *
-                                (len(rel_uniques) + 1) + rel, record[owned], offset + 1)
+                                (len(rel_uniques) + 1) + rel_of(owned), record[owned],
+                                offset + 1)
     rows = owned[rows]
     heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
     rels = pd.DataFrame({
         "start": owner[heads],
         "end": ident[heads].astype(np.int64),
         # types and kinds as codes into their few distinct values
-        "type": _arrow_series(coded_text(rel_of[heads],
+        "type": _arrow_series(coded_text(rel_of(heads),
                                          np.asarray(rel_uniques, dtype=object))),
         "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
         # plain text lists: lists coded into the record ids were tried; they kept every
@@ -711,6 +714,16 @@ def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
             rows = rows[pc.sort_indices(values.take(pa.array(rows))).to_numpy()]
         order[lo:hi] = rows
     return order
+
+
+def _text_at(values: pd.Series, rows: np.ndarray) -> pa.Array:
+    """``arrow_text(values).take(rows)`` without first copying the whole column into
+    one string array (an Arrow-backed column is taken from its chunks as they are)."""
+    if not isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
+        return arrow_text(values).take(pa.array(rows))
+    taken = pa.array(values.array).take(pa.array(rows))
+    taken = taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
+    return taken.cast(pa.string())
 
 
 def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
