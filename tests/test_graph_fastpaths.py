@@ -5,6 +5,7 @@ amounts by Arrow's cast, relationship type ranks chunk by chunk."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +28,11 @@ from graphkit.graph.columns import (
     _key_rows,
     _leading_rows,
     _list_array,
+    _ordered_parts,
     decimal_numbers,
     identifier_keys,
     labelled_key_order,
+    ordered_positions,
     record_rows,
 )
 from graphkit.ingest import ingest
@@ -308,3 +311,101 @@ def test_key_endpoints_looked_up_together_equal_one_by_one() -> None:
     for got, (values, part) in zip(together, columns):
         assert got.tolist() == places.node_ids(values, part).tolist()
     assert [g.tolist() for g in together] == [[4, -1, 0], [2, 1], [2, 3], [], [0, -1], [-1]]
+
+
+# --- identifier_parts: records placed by walking ordered id lists, labels in parts ------
+
+def _index_in(values: pa.Array, keys: pa.Array) -> list[int]:
+    return pc.fill_null(pc.index_in(values, value_set=keys), -1).to_pylist()
+
+
+@pytest.mark.parametrize("block,search,max_breaks", [(1 << 16, 1 << 12, 256), (3, 2, 256),
+                                                     (5, 4, 2), (7, 64, 0)])
+def test_ordered_positions_equal_the_hash_lookup(demo_data, block: int, search: int,
+                                                 max_breaks: int) -> None:
+    """Each identifier column of the demo's people, payroll and logins placed among its
+    layout's record ids as ``pc.index_in`` places it, with small blocks and searches
+    (breaks, the search among the first keys, the hash fallback) too."""
+    ids = demo_data.identifiers
+    for layout in (Layout.PEOPLE, Layout.PAYROLL, Layout.LOGINS):
+        keys = pc.fill_null(arrow_text(demo_data.records[layout]["record_id"]), "")
+        values = pc.fill_null(arrow_text(ids["record_id"][ids["layout"] == layout.value]),
+                              "")
+        assert len(values) > len(keys) // 2
+        assert ordered_positions(values, keys, block, search, max_breaks).tolist() == \
+            _index_in(values, keys)
+        known = keys.filter(pa.array(np.arange(len(keys)) % 3 != 1))  # keys left out too
+        assert ordered_positions(values, known, block, search, max_breaks).tolist() == \
+            _index_in(values, known)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ordered_positions_on_tricky_lists(seed: int) -> None:
+    """Values in order with gaps, repeated runs, shuffled, absent, non-ASCII, empty;
+    values chunked as slices of a larger array."""
+    rng = np.random.default_rng(seed)
+    m = [0, 1, 50, 400, 400, 3000][seed]
+    keys = pa.array([f"r{i}é{'😀' * (i % 3)}" for i in rng.permutation(4 * m + 1)[:m]],
+                    pa.string())
+    picks = [np.sort(rng.choice(m, rng.integers(0, m + 1), replace=False)) for _ in range(3)]
+    picks += [rng.integers(0, m, 20) if m else np.zeros(0, int)]  # any order
+    whole = pa.concat_arrays([pa.array(["nobody", ""]),
+                              *[keys.take(pa.array(p, pa.int64())) for p in picks],
+                              pa.array(["r0", "zz"])])
+    values = whole.slice(1)
+    for block, search in ((1 << 16, 1 << 12), (4, 3), (1, 1)):
+        assert ordered_positions(values, keys, block, search).tolist() == \
+            _index_in(values, keys)
+    empty = pa.array([], pa.string())
+    assert ordered_positions(empty, keys).tolist() == []
+    assert ordered_positions(values, empty).tolist() == [-1] * len(values)
+
+
+@pytest.mark.parametrize("part_rows", [1, 5, 64])
+def test_identifier_keys_in_parts_on_the_demo_identifiers(demo_data, part_rows: int) -> None:
+    """Labels cut into many small parts give the identifiers the whole labels give."""
+    ids = demo_data.identifiers
+    kind_code, kinds = pd.factorize(ids["kind"])
+    labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
+    values = ids["value"].tolist()
+    chunks = pa.chunked_array([pa.array(values[:999]), pa.array(values[999:])])
+    _check_keys(identifier_keys(kind_code, labels, chunks, part_rows), kind_code, labels,
+                values)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("part_rows", [1, 3, 40])
+def test_identifier_keys_in_parts_on_tricky_values(seed: int, part_rows: int) -> None:
+    """Parts cut on the bytes after a long common prefix, values shorter than the prefix
+    plus 8 bytes, ties on those bytes, NUL bytes, non-ASCII (UTF-8 byte order), '',
+    string and large_string chunks, sliced chunks."""
+    rng = np.random.default_rng(seed)
+    n = [2, 30, 700, 4000][seed]
+    alphabet = list("ab:Zé0 ~\x00\uffff😀")
+    prefix = ["", "nid:", "021000021:", "+1"][seed]
+    values = [prefix + "".join(rng.choice(alphabet, rng.integers(0, 12))) for _ in range(n)]
+    if seed == 3:
+        values[5:50] = [prefix + "abcdefgh" + v for v in values[5:50]]  # ties on 8 bytes
+    labels = np.array(["Email", "Phone", "Document"], dtype=object)
+    codes = np.sort(rng.integers(0, len(labels), n))
+    big = pa.array(["x", *values], pa.large_string())
+    column = pa.chunked_array([big.slice(1, n // 2), pa.array(values[n // 2:], pa.string())
+                               .cast(pa.large_string())])
+    _check_keys(identifier_keys(codes, labels, column, part_rows), codes, labels, values)
+
+
+def test_ordered_parts_follow_the_byte_order() -> None:
+    """Every value of a part sorts before every value of the next, equal values share a
+    part, and the parts cover each row once."""
+    rng = np.random.default_rng(9)
+    values = ["pre" + "".join(rng.choice(list("aé\x00z😀"), rng.integers(0, 10)))
+              for _ in range(3000)]
+    column = pa.chunked_array([pa.array(values[:100]), pa.array(values[100:])])
+    parts = _ordered_parts(column, 200)
+    assert len(parts) > 5
+    assert sorted(np.concatenate(parts).tolist()) == list(range(len(values)))
+    spans = [(min(values[i].encode() for i in p), max(values[i].encode() for i in p))
+             for p in parts]
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    assert _ordered_parts(column, 3000) == [None]
+    assert _ordered_parts(pa.chunked_array([pa.array(["same"] * 50)]), 4) == [None]

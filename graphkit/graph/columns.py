@@ -35,7 +35,13 @@ from graphkit.graph.assemble import (
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
 from graphkit.ingest.identifiers import LAYOUT_DTYPE
-from graphkit.intcodes import first_positions, first_seen_codes, first_seen_pairs, repeated
+from graphkit.intcodes import (
+    first_positions,
+    first_seen_codes,
+    first_seen_pairs,
+    repeated,
+    sorted_unique,
+)
 from graphkit.resolve import Resolution
 from graphkit.schema import (
     ID_LABEL,
@@ -634,14 +640,22 @@ def _rows_by_label(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.
     return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
 
 
-def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.ChunkedArray
+#: ``identifier_keys``: rows of one label hashed and sorted together at most (about); a
+#: label with more is cut into parts by the leading bytes of its values
+_PART_ROWS = 1 << 18
+
+
+def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.ChunkedArray,
+                    part_rows: int = _PART_ROWS
                     ) -> tuple[np.ndarray, np.ndarray, pa.Array] | None:
     """Identifiers (distinct label and value; key ``label:value``) in key order: per row,
     its identifier's row in that order; per identifier, its first row; and the values
     in that order. Each label's values are dictionary-encoded alone (a hash table of one
-    label's values, read as slices where its rows run on) and only the distinct values
-    are sorted. None when a value is missing or a label is a prefix of another (the
-    groups by label would not follow the key order): ``_identifier_keys_joined`` then."""
+    label's values, read as slices where its rows run on; a label of more than
+    ``part_rows`` rows in parts that follow the key order, :func:`_ordered_parts`) and
+    only the distinct values are sorted. None when a value is missing or a label is a
+    prefix of another (the groups by label would not follow the key order):
+    ``_identifier_keys_joined`` then."""
     names = [str(label) for label in labels]
     if values.null_count or _labels_nest(names):
         return None
@@ -653,23 +667,79 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         if hi == lo:
             continue
-        rows = by_label[lo:hi]
-        encoded = pc.dictionary_encode(_rows_in_runs(values, rows))
-        codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False)
-                                for chunk in encoded.chunks]).astype(np.int64)
-        dictionary = encoded.chunks[0].dictionary.cast(pa.string())
-        order = pc.sort_indices(dictionary).to_numpy()
-        code_row = np.empty(len(order), dtype=np.int64)  # each value's row in key order
-        code_row[order] = np.arange(offset, offset + len(order))
-        ident[rows] = code_row[codes]
-        # codes come in order of first sighting: where each first appears, in one pass
-        first = rows[first_positions(codes)]
-        firsts.append(first[order])
-        sorted_values.append(dictionary.take(pa.array(order)))
-        offset += len(order)
+        label_rows = by_label[lo:hi]
+        label_values = _rows_in_runs(values, label_rows)
+        for part in _ordered_parts(label_values, part_rows):
+            rows = label_rows if part is None else label_rows[part]
+            encoded = pc.dictionary_encode(label_values if part is None else
+                                           label_values.take(pa.array(part)))
+            if isinstance(encoded, pa.ChunkedArray):
+                codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False)
+                                        for chunk in encoded.chunks]).astype(np.int64)
+                dictionary = encoded.chunks[0].dictionary.cast(pa.string())
+            else:
+                codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+                dictionary = encoded.dictionary.cast(pa.string())
+            order = pc.sort_indices(dictionary).to_numpy()
+            code_row = np.empty(len(order), dtype=np.int64)  # each value's row in key order
+            code_row[order] = np.arange(offset, offset + len(order))
+            ident[rows] = code_row[codes]
+            # codes come in order of first sighting: where each first appears, in one pass
+            first = rows[first_positions(codes)]
+            firsts.append(first[order])
+            sorted_values.append(dictionary.take(pa.array(order)))
+            offset += len(order)
     if not sorted_values:
         return ident, np.zeros(0, dtype=np.int64), pa.array([], pa.string())
     return ident, np.concatenate(firsts), pa.concat_arrays(sorted_values)
+
+
+def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
+                   ) -> list[np.ndarray | None]:
+    """``values`` cut into parts of about ``part_rows`` rows (the positions of each, in
+    order) such that equal values fall in one part and every value of a part sorts
+    before every value of the next: by the 8 bytes that follow the values' common
+    prefix, cut at sampled quantiles. A hash table and a sort of one part fit the CPU
+    caches where one of every value does not. ``[None]``: one part, all the rows."""
+    n = len(values)
+    if n <= part_rows or values.null_count:
+        return [None]
+    low, high = pc.min_max(values).values()
+    low, high = low.as_py().encode(), high.as_py().encode()
+    skip = 0
+    while skip < min(len(low), len(high)) and low[skip] == high[skip]:
+        skip += 1
+    words = np.concatenate([_leading_word(chunk, skip) for chunk in values.chunks])
+    sample = np.sort(words[::max(1, n // 8192)])
+    cuts = sorted_unique(sample[(np.arange(1, -(-n // part_rows)) * len(sample))
+                                // -(-n // part_rows)])
+    if not len(cuts):
+        return [None]
+    part = np.searchsorted(cuts, words, side="right").astype(
+        np.int16 if len(cuts) < 1 << 15 else np.int32)
+    order = np.argsort(part, kind="stable")  # a small type sorts by radix
+    bounds = np.searchsorted(part[order], np.arange(len(cuts) + 2))
+    parts = [order[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()) if b > a]
+    return parts if len(parts) > 1 else [None]
+
+
+def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
+    """Per value of a string chunk, its bytes ``skip`` to ``skip + 8`` as a big-endian
+    integer, zeros past its end (values in byte order give integers in order, ties
+    where they agree on those bytes)."""
+    chunk = chunk.cast(pa.large_string())
+    n = len(chunk)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
+    data = chunk.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    start, end = offsets[:-1] + skip, offsets[1:]
+    word = np.zeros(n, dtype=np.uint64)
+    for b in range(8):
+        at = start + b
+        inside = at < end
+        byte = data[np.where(inside, at, 0)] if len(data) else np.zeros(n, np.uint8)
+        word = (word << np.uint64(8)) | (byte * inside).astype(np.uint64)
+    return word
 
 
 def _arrow_chunks(values: pd.Series) -> pa.ChunkedArray:
