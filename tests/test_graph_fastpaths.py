@@ -409,3 +409,30 @@ def test_ordered_parts_follow_the_byte_order() -> None:
     assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
     assert _ordered_parts(column, 3000) == [None]
     assert _ordered_parts(pa.chunked_array([pa.array(["same"] * 50)]), 4) == [None]
+
+
+def test_ordered_positions_place_repeated_and_missing_values() -> None:
+    """The person of each linked record: runs of one value (her payroll rows), people
+    without records, nulls; as the hash lookup places them."""
+    keys = pa.array(["P1", "P2", "P3", "Pé", "P5"])
+    values = pa.array(["P1", "P1", "P1", "P3", None, "P3", "Pé", "nobody", "nobody",
+                       "P5", "P2", "P2", None])
+    want = _index_in(values, keys)
+    assert want[4] is None or want[4] == -1
+    assert ordered_positions(values, keys).tolist() == [-1 if w is None else w for w in want]
+    assert ordered_positions(values, keys, 2, 1, 0).tolist() == \
+        ordered_positions(values, keys).tolist()
+    assert ordered_positions(pa.array([None, None], pa.string()), keys).tolist() == [-1, -1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_key_rows_of_few_values_equal_the_lookup(seed: int) -> None:
+    """Few values among many keys (the keys hashed the other way round): each value's
+    first row among the keys, -1 for an absent or missing one."""
+    rng = np.random.default_rng(seed)
+    keys = pa.array([f"company:{v}é" for v in rng.integers(0, 500, [0, 40, 900, 3000][seed])],
+                    pa.string())
+    values = pd.Series([None if rng.random() < 0.1 else f"company:{v}é"
+                        for v in rng.integers(0, 520, [0, 1, 20, 60][seed])], dtype=object)
+    want = _index_in(arrow_text(values), keys)
+    assert _key_rows(values, keys).tolist() == [-1 if w is None else w for w in want]

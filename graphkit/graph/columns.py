@@ -346,8 +346,22 @@ def _ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
 
 
 def _key_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
-    """The row of each value among ``keys`` (-1: not there), by Arrow's hash lookup."""
-    return _lookup(values, keys, np.arange(len(keys), dtype=np.int64))
+    """The row of each value among ``keys`` (-1: not there; a repeated key: its first
+    row), by Arrow's hash lookup. Few values (a few companies among millions of entity
+    keys): the keys are looked up among the values, a small hash table, not the values
+    among a hash table of every key."""
+    if len(values) * 16 >= len(keys):
+        return _lookup(values, keys, np.arange(len(keys), dtype=np.int64))
+    text = arrow_text(values)
+    distinct = pc.unique(text.drop_null())
+    at = pc.fill_null(pc.index_in(keys, value_set=distinct), -1)
+    at = at.to_numpy(zero_copy_only=False).astype(np.int64)
+    hits = np.flatnonzero(at >= 0)
+    first = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last: no value
+    found, where = np.unique(at[hits], return_index=True)  # stable: first rows
+    first[found] = hits[where]
+    code = pc.fill_null(pc.index_in(text, value_set=distinct), -1)
+    return first[code.to_numpy(zero_copy_only=False).astype(np.int64)]
 
 
 def _leading_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
@@ -433,7 +447,10 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     people_ids = arrow_text(people.entities["record_id"])
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
-        entity = _lookup(frame["person_record_id"], people_ids, person_rows)
+        # linked records usually list their people in the people's order: walked along
+        where = ordered_positions(arrow_text(frame["person_record_id"]), people_ids)
+        entity = np.where(where >= 0, person_rows[np.maximum(where, 0)]
+                          if len(person_rows) else -1, -1)
         known = np.flatnonzero(entity >= 0)
         parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
                                    "record_id": _ids(frame["record_id"], known),
@@ -559,7 +576,22 @@ def ordered_positions(values: pa.Array, keys: pa.Array, block: int = _ALIGN_BLOC
     side by side; where they part, the next value is searched for among the next few
     keys, then among the first few (a value not there is left for later). After too
     many breaks (values in another order, many left out) and for the values left,
-    Arrow's hash lookup. Keys are assumed distinct (a layout's record ids are)."""
+    Arrow's hash lookup. Keys are assumed distinct (a layout's record ids are). A value
+    repeated on consecutive rows (the person of each of her payroll rows) is placed
+    once. Null values are not placed (-1)."""
+    if values.null_count:
+        where = ordered_positions(pc.fill_null(values, ""), keys, block, search,
+                                  max_breaks)
+        where[values.is_null().to_numpy(zero_copy_only=False)] = -1
+        return where
+    if len(values) > 1:
+        again = pc.equal(values.slice(1), values.slice(0, len(values) - 1))
+        again = again.to_numpy(zero_copy_only=False)
+        if again.any():  # each run of one value placed once
+            heads = np.flatnonzero(np.r_[True, ~again])
+            placed = ordered_positions(values.take(pa.array(heads)), keys, block, search,
+                                       max_breaks)
+            return placed[np.cumsum(np.r_[True, ~again]) - 1]
     n, m = len(values), len(keys)
     where = np.full(n, -1, dtype=np.int64)
     i = k = breaks = 0
