@@ -27,6 +27,7 @@ from graphkit.graph.columns import (
     _identifier_keys_joined,
     _key_rows,
     _leading_rows,
+    _leading_word,
     _list_array,
     _ordered_parts,
     decimal_numbers,
@@ -436,3 +437,17 @@ def test_key_rows_of_few_values_equal_the_lookup(seed: int) -> None:
                         for v in rng.integers(0, 520, [0, 1, 20, 60][seed])], dtype=object)
     want = _index_in(arrow_text(values), keys)
     assert _key_rows(values, keys).tolist() == [-1 if w is None else w for w in want]
+
+
+@pytest.mark.parametrize("skip", [0, 1, 3])
+def test_leading_word_is_the_bytes_after_the_prefix(skip: int) -> None:
+    """8 bytes from ``skip`` on, big-endian, zeros past the end: values near the end of
+    their buffer, shorter than ``skip``, empty, non-ASCII, in a sliced chunk."""
+    rng = np.random.default_rng(skip)
+    values = ["".join(rng.choice(list("ab\x00é😀z"), rng.integers(0, 12))) for _ in range(400)]
+    for chunk in (pa.array(["pad", *values], pa.string()).slice(1),
+                  pa.array(values, pa.large_string()), pa.array(["", "a"], pa.string()),
+                  pa.array(["", ""], pa.string())):
+        want = [int.from_bytes((v.encode()[skip:skip + 8] + bytes(8))[:8], "big")
+                for v in chunk.to_pylist()]
+        assert _leading_word(chunk, skip).tolist() == want

@@ -765,13 +765,18 @@ def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
     data = chunk.buffers()[2]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
     start, end = offsets[:-1] + skip, offsets[1:]
-    word = np.zeros(n, dtype=np.uint64)
-    for b in range(8):
-        at = start + b
-        inside = at < end
-        byte = data[np.where(inside, at, 0)] if len(data) else np.zeros(n, np.uint8)
-        word = (word << np.uint64(8)) | (byte * inside).astype(np.uint64)
-    return word
+    if len(data) < 8:
+        data = np.concatenate([data, np.zeros(8 - len(data), np.uint8)])
+    # the 8 bytes from each start in one gather (a start near the buffer's end: moved
+    # back, its bytes moved forward again below), bytes past a value's end zeroed
+    last = len(data) - 8
+    bytes_ = np.lib.stride_tricks.sliding_window_view(data, 8)[np.minimum(start, last)]
+    late = np.flatnonzero((start > last) & (start < end))
+    for row in late.tolist():
+        shift = int(start[row]) - last
+        bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
+    bytes_ *= np.arange(8) < (end - start)[:, None]
+    return bytes_.view(">u8").ravel().astype(np.uint64)
 
 
 def _arrow_chunks(values: pd.Series) -> pa.ChunkedArray:
