@@ -5,6 +5,7 @@ amounts by Arrow's cast, relationship type ranks chunk by chunk."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +28,13 @@ from graphkit.graph.columns import (
     _identifier_keys_joined,
     _key_rows,
     _leading_rows,
+    _leading_word,
     _list_array,
+    _ordered_parts,
     decimal_numbers,
     identifier_keys,
     labelled_key_order,
+    ordered_positions,
     record_rows,
 )
 from graphkit.ingest import ingest
@@ -610,3 +614,142 @@ def test_periods_are_the_first_and_last_months() -> None:
     assert list(got) == ["2025-12..2026-01", "", "2026-01..2026-01", "2025-12..2026-01",
                          "2026-ü..2026-ü"]
     assert len(got.categories) == 4
+
+
+# --- identifier_parts: records placed by walking ordered id lists, labels in parts ------
+
+def _index_in(values: pa.Array, keys: pa.Array) -> list[int]:
+    return pc.fill_null(pc.index_in(values, value_set=keys), -1).to_pylist()
+
+
+@pytest.mark.parametrize("block,search,max_breaks", [(1 << 16, 1 << 12, 256), (3, 2, 256),
+                                                     (5, 4, 2), (7, 64, 0)])
+def test_ordered_positions_equal_the_hash_lookup(demo_data, block: int, search: int,
+                                                 max_breaks: int) -> None:
+    """Each identifier column of the demo's people, payroll and logins placed among its
+    layout's record ids as ``pc.index_in`` places it, with small blocks and searches
+    (breaks, the search among the first keys, the hash fallback) too."""
+    ids = demo_data.identifiers
+    for layout in (Layout.PEOPLE, Layout.PAYROLL, Layout.LOGINS):
+        keys = pc.fill_null(arrow_text(demo_data.records[layout]["record_id"]), "")
+        values = pc.fill_null(arrow_text(ids["record_id"][ids["layout"] == layout.value]),
+                              "")
+        assert len(values) > len(keys) // 2
+        assert ordered_positions(values, keys, block, search, max_breaks).tolist() == \
+            _index_in(values, keys)
+        known = keys.filter(pa.array(np.arange(len(keys)) % 3 != 1))  # keys left out too
+        assert ordered_positions(values, known, block, search, max_breaks).tolist() == \
+            _index_in(values, known)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ordered_positions_on_tricky_lists(seed: int) -> None:
+    """Values in order with gaps, repeated runs, shuffled, absent, non-ASCII, empty;
+    values chunked as slices of a larger array."""
+    rng = np.random.default_rng(seed)
+    m = [0, 1, 50, 400, 400, 3000][seed]
+    keys = pa.array([f"r{i}é{'😀' * (i % 3)}" for i in rng.permutation(4 * m + 1)[:m]],
+                    pa.string())
+    picks = [np.sort(rng.choice(m, rng.integers(0, m + 1), replace=False)) for _ in range(3)]
+    picks += [rng.integers(0, m, 20) if m else np.zeros(0, int)]  # any order
+    whole = pa.concat_arrays([pa.array(["nobody", ""]),
+                              *[keys.take(pa.array(p, pa.int64())) for p in picks],
+                              pa.array(["r0", "zz"])])
+    values = whole.slice(1)
+    for block, search in ((1 << 16, 1 << 12), (4, 3), (1, 1)):
+        assert ordered_positions(values, keys, block, search).tolist() == \
+            _index_in(values, keys)
+    empty = pa.array([], pa.string())
+    assert ordered_positions(empty, keys).tolist() == []
+    assert ordered_positions(values, empty).tolist() == [-1] * len(values)
+
+
+@pytest.mark.parametrize("part_rows", [1, 5, 64])
+def test_identifier_keys_in_parts_on_the_demo_identifiers(demo_data, part_rows: int) -> None:
+    """Labels cut into many small parts give the identifiers the whole labels give."""
+    ids = demo_data.identifiers
+    kind_code, kinds = pd.factorize(ids["kind"])
+    labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
+    values = ids["value"].tolist()
+    chunks = pa.chunked_array([pa.array(values[:999]), pa.array(values[999:])])
+    _check_keys(identifier_keys(kind_code, labels, chunks, part_rows), kind_code, labels,
+                values)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("part_rows", [1, 3, 40])
+def test_identifier_keys_in_parts_on_tricky_values(seed: int, part_rows: int) -> None:
+    """Parts cut on the bytes after a long common prefix, values shorter than the prefix
+    plus 8 bytes, ties on those bytes, NUL bytes, non-ASCII (UTF-8 byte order), '',
+    string and large_string chunks, sliced chunks."""
+    rng = np.random.default_rng(seed)
+    n = [2, 30, 700, 4000][seed]
+    alphabet = list("ab:Zé0 ~\x00\uffff😀")
+    prefix = ["", "nid:", "021000021:", "+1"][seed]
+    values = [prefix + "".join(rng.choice(alphabet, rng.integers(0, 12))) for _ in range(n)]
+    if seed == 3:
+        values[5:50] = [prefix + "abcdefgh" + v for v in values[5:50]]  # ties on 8 bytes
+    labels = np.array(["Email", "Phone", "Document"], dtype=object)
+    codes = np.sort(rng.integers(0, len(labels), n))
+    big = pa.array(["x", *values], pa.large_string())
+    column = pa.chunked_array([big.slice(1, n // 2), pa.array(values[n // 2:], pa.string())
+                               .cast(pa.large_string())])
+    _check_keys(identifier_keys(codes, labels, column, part_rows), codes, labels, values)
+
+
+def test_ordered_parts_follow_the_byte_order() -> None:
+    """Every value of a part sorts before every value of the next, equal values share a
+    part, and the parts cover each row once."""
+    rng = np.random.default_rng(9)
+    values = ["pre" + "".join(rng.choice(list("aé\x00z😀"), rng.integers(0, 10)))
+              for _ in range(3000)]
+    column = pa.chunked_array([pa.array(values[:100]), pa.array(values[100:])])
+    parts = _ordered_parts(column, 200)
+    assert len(parts) > 5
+    assert sorted(np.concatenate(parts).tolist()) == list(range(len(values)))
+    spans = [(min(values[i].encode() for i in p), max(values[i].encode() for i in p))
+             for p in parts]
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    assert _ordered_parts(column, 3000) == [None]
+    assert _ordered_parts(pa.chunked_array([pa.array(["same"] * 50)]), 4) == [None]
+
+
+def test_ordered_positions_place_repeated_and_missing_values() -> None:
+    """The person of each linked record: runs of one value (her payroll rows), people
+    without records, nulls; as the hash lookup places them."""
+    keys = pa.array(["P1", "P2", "P3", "Pé", "P5"])
+    values = pa.array(["P1", "P1", "P1", "P3", None, "P3", "Pé", "nobody", "nobody",
+                       "P5", "P2", "P2", None])
+    want = _index_in(values, keys)
+    assert want[4] is None or want[4] == -1
+    assert ordered_positions(values, keys).tolist() == [-1 if w is None else w for w in want]
+    assert ordered_positions(values, keys, 2, 1, 0).tolist() == \
+        ordered_positions(values, keys).tolist()
+    assert ordered_positions(pa.array([None, None], pa.string()), keys).tolist() == [-1, -1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_key_rows_of_few_values_equal_the_lookup(seed: int) -> None:
+    """Few values among many keys (the keys hashed the other way round): each value's
+    first row among the keys, -1 for an absent or missing one."""
+    rng = np.random.default_rng(seed)
+    keys = pa.array([f"company:{v}é" for v in rng.integers(0, 500, [0, 40, 900, 3000][seed])],
+                    pa.string())
+    values = pd.Series([None if rng.random() < 0.1 else f"company:{v}é"
+                        for v in rng.integers(0, 520, [0, 1, 20, 60][seed])], dtype=object)
+    want = _index_in(arrow_text(values), keys)
+    assert _key_rows(values, keys).tolist() == [-1 if w is None else w for w in want]
+
+
+@pytest.mark.parametrize("skip", [0, 1, 3])
+def test_leading_word_is_the_bytes_after_the_prefix(skip: int) -> None:
+    """8 bytes from ``skip`` on, big-endian, zeros past the end: values near the end of
+    their buffer, shorter than ``skip``, empty, non-ASCII, in a sliced chunk."""
+    rng = np.random.default_rng(skip)
+    values = ["".join(rng.choice(list("ab\x00é😀z"), rng.integers(0, 12))) for _ in range(400)]
+    for chunk in (pa.array(["pad", *values], pa.string()).slice(1),
+                  pa.array(values, pa.large_string()), pa.array(["", "a"], pa.string()),
+                  pa.array(["", ""], pa.string())):
+        want = [int.from_bytes((v.encode()[skip:skip + 8] + bytes(8))[:8], "big")
+                for v in chunk.to_pylist()]
+        assert _leading_word(chunk, skip).tolist() == want

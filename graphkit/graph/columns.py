@@ -36,7 +36,13 @@ from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
 from graphkit.ingest.fields import STR
 from graphkit.ingest.identifiers import LAYOUT_DTYPE
-from graphkit.intcodes import first_positions, first_seen_codes, first_seen_pairs, repeated
+from graphkit.intcodes import (
+    first_positions,
+    first_seen_codes,
+    first_seen_pairs,
+    repeated,
+    sorted_unique,
+)
 from graphkit.resolve import Resolution
 from graphkit.schema import (
     ID_LABEL,
@@ -401,8 +407,22 @@ def _ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
 
 
 def _key_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
-    """The row of each value among ``keys`` (-1: not there), by Arrow's hash lookup."""
-    return _lookup(values, keys, np.arange(len(keys), dtype=np.int64))
+    """The row of each value among ``keys`` (-1: not there; a repeated key: its first
+    row), by Arrow's hash lookup. Few values (a few companies among millions of entity
+    keys): the keys are looked up among the values, a small hash table, not the values
+    among a hash table of every key."""
+    if len(values) * 16 >= len(keys):
+        return _lookup(values, keys, np.arange(len(keys), dtype=np.int64))
+    text = arrow_text(values)
+    distinct = pc.unique(text.drop_null())
+    at = pc.fill_null(pc.index_in(keys, value_set=distinct), -1)
+    at = at.to_numpy(zero_copy_only=False).astype(np.int64)
+    hits = np.flatnonzero(at >= 0)
+    first = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last: no value
+    found, where = np.unique(at[hits], return_index=True)  # stable: first rows
+    first[found] = hits[where]
+    code = pc.fill_null(pc.index_in(text, value_set=distinct), -1)
+    return first[code.to_numpy(zero_copy_only=False).astype(np.int64)]
 
 
 def _leading_rows(values: pd.Series, keys: pa.Array) -> np.ndarray:
@@ -485,7 +505,10 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     people_ids = arrow_text(people.entities["record_id"])
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
-        entity = _lookup(frame["person_record_id"], people_ids, person_rows)
+        # linked records usually list their people in the people's order: walked along
+        where = ordered_positions(arrow_text(frame["person_record_id"]), people_ids)
+        entity = np.where(where >= 0, person_rows[np.maximum(where, 0)]
+                          if len(person_rows) else -1, -1)
         known = np.flatnonzero(entity >= 0)
         parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
                                    "record_id": _ids(frame["record_id"], known),
@@ -544,14 +567,13 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
             offset += len(rows)
             continue
         at = np.flatnonzero(layout_code == found_layout[0])
-        where = pc.index_in(_rows_of(record_ids, at),
-                            value_set=_rows_of(owner_records, rows))
-        where = pc.fill_null(where, -1).to_numpy().astype(np.int64)
+        where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
         found = where >= 0
         owner[at[found]] = entities[rows[where[found]]]
         record[at[found]] = offset + where[found]
         offset += len(rows)
     kind_code, kinds = pd.factorize(identifiers["kind"])
+    kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
     # identifier = distinct (label, value), numbered in key order from the start
     keyed = identifier_keys(kind_code, labels, _arrow_chunks(identifiers["value"]))
@@ -565,33 +587,99 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         "key": pc.binary_join_element_wise(node_label.cast(pa.string()), node_values, ":"),
         "label": node_label, "value": node_values,
         "kind": coded_text(kind_code[first_by_key], np.asarray(kinds, dtype=object)),
-        "raw": arrow_text(identifiers["raw"]).take(pa.array(first_by_key))})
+        "raw": _text_at(identifiers["raw"], first_by_key)})
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
+    rel_codes = rel_codes.astype(np.int32)
+
+    def rel_of(rows: np.ndarray) -> np.ndarray:  # each row's type: by kind and owner label
+        return rel_codes[kind_code[rows].astype(np.int32) * 2 + company[owner[rows]]]
+
     owned = np.flatnonzero(owner >= 0)
-    rel_of = np.full(len(identifiers), -1, dtype=np.int64)  # per row, its type's code
-    rel_of[owned] = rel_codes.reshape(len(kinds), 2)[kind_code[owned],
-                                                     company[owner[owned]].astype(int)]
-    rel = rel_of[owned]
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
     # rows of one relationship stay in their order), a record listed once per relationship
     rows, group = _grouped_rows((owner[owned] * (len(first_by_key) + 1) + ident[owned]) *
-                                (len(rel_uniques) + 1) + rel, record[owned], offset + 1)
+                                (len(rel_uniques) + 1) + rel_of(owned), record[owned],
+                                offset + 1)
     rows = owned[rows]
     heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
     rels = pd.DataFrame({
         "start": owner[heads],
         "end": ident[heads].astype(np.int64),
         # types and kinds as codes into their few distinct values
-        "type": _arrow_series(coded_text(rel_of[heads],
+        "type": _arrow_series(coded_text(rel_of(heads),
                                          np.asarray(rel_uniques, dtype=object))),
         "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
         # plain text lists: lists coded into the record ids were tried; they kept every
         # record id alive until assemble's final order, past the 1M peak
         "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
     return nodes, rels
+
+
+#: ``ordered_positions``: rows compared at a time while two id lists run on together, the
+#: keys searched for the next value after a break, and the breaks allowed before the rest
+#: is looked up by hash
+_ALIGN_BLOCK, _ALIGN_SEARCH, _ALIGN_BREAKS = 1 << 16, 1 << 12, 256
+
+
+def ordered_positions(values: pa.Array, keys: pa.Array, block: int = _ALIGN_BLOCK,
+                      search: int = _ALIGN_SEARCH, max_breaks: int = _ALIGN_BREAKS
+                      ) -> np.ndarray:
+    """The position of each of ``values`` among ``keys`` (distinct, no nulls), -1 where
+    absent: ``pc.index_in`` without a hash table when the values follow the keys in order
+    (an identifier column of a file lists its records in their order, some left out).
+    The values are matched to the keys a block at a time by comparing the two lists
+    side by side; where they part, the next value is searched for among the next few
+    keys, then among the first few (a value not there is left for later). After too
+    many breaks (values in another order, many left out) and for the values left,
+    Arrow's hash lookup. Keys are assumed distinct (a layout's record ids are). A value
+    repeated on consecutive rows (the person of each of her payroll rows) is placed
+    once. Null values are not placed (-1)."""
+    if values.null_count:
+        where = ordered_positions(pc.fill_null(values, ""), keys, block, search,
+                                  max_breaks)
+        where[values.is_null().to_numpy(zero_copy_only=False)] = -1
+        return where
+    if len(values) > 1:
+        again = pc.equal(values.slice(1), values.slice(0, len(values) - 1))
+        again = again.to_numpy(zero_copy_only=False)
+        if again.any():  # each run of one value placed once
+            heads = np.flatnonzero(np.r_[True, ~again])
+            placed = ordered_positions(values.take(pa.array(heads)), keys, block, search,
+                                       max_breaks)
+            return placed[np.cumsum(np.r_[True, ~again]) - 1]
+    n, m = len(values), len(keys)
+    where = np.full(n, -1, dtype=np.int64)
+    i = k = breaks = 0
+    while i < n and m and breaks <= max_breaks:
+        span = min(n - i, m - k, block)
+        if span:
+            same = pc.equal(values.slice(i, span), keys.slice(k, span))
+            same = same.to_numpy(zero_copy_only=False)
+            run = int(np.argmin(same)) if not same.all() else span
+            where[i:i + run] = np.arange(k, k + run)
+            i, k = i + run, k + run
+            if run == span or i >= n:
+                continue
+        # values[i] is not keys[k]: among the next keys, else among the first ones (the
+        # next column of the same records starts over), else left for the hash lookup
+        breaks += 1
+        ahead = pc.index(keys.slice(k, search), values[i]).as_py()
+        if ahead >= 0:
+            k += ahead
+            continue
+        ahead = pc.index(keys.slice(0, min(k, search)), values[i]).as_py()
+        if ahead >= 0:
+            k = ahead
+        else:
+            i += 1
+    rest = np.flatnonzero(where < 0)
+    if len(rest):
+        found = pc.index_in(_rows_of(values, rest), value_set=keys)
+        where[rest] = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    return where
 
 
 def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
@@ -642,14 +730,22 @@ def _rows_by_label(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.
     return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
 
 
-def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.ChunkedArray
+#: ``identifier_keys``: rows of one label hashed and sorted together at most (about); a
+#: label with more is cut into parts by the leading bytes of its values
+_PART_ROWS = 1 << 18
+
+
+def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.ChunkedArray,
+                    part_rows: int = _PART_ROWS
                     ) -> tuple[np.ndarray, np.ndarray, pa.Array] | None:
     """Identifiers (distinct label and value; key ``label:value``) in key order: per row,
     its identifier's row in that order; per identifier, its first row; and the values
     in that order. Each label's values are dictionary-encoded alone (a hash table of one
-    label's values, read as slices where its rows run on) and only the distinct values
-    are sorted. None when a value is missing or a label is a prefix of another (the
-    groups by label would not follow the key order): ``_identifier_keys_joined`` then."""
+    label's values, read as slices where its rows run on; a label of more than
+    ``part_rows`` rows in parts that follow the key order, :func:`_ordered_parts`) and
+    only the distinct values are sorted. None when a value is missing or a label is a
+    prefix of another (the groups by label would not follow the key order):
+    ``_identifier_keys_joined`` then."""
     names = [str(label) for label in labels]
     if values.null_count or _labels_nest(names):
         return None
@@ -661,23 +757,84 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         if hi == lo:
             continue
-        rows = by_label[lo:hi]
-        encoded = pc.dictionary_encode(_rows_in_runs(values, rows))
-        codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False)
-                                for chunk in encoded.chunks]).astype(np.int64)
-        dictionary = encoded.chunks[0].dictionary.cast(pa.string())
-        order = pc.sort_indices(dictionary).to_numpy()
-        code_row = np.empty(len(order), dtype=np.int64)  # each value's row in key order
-        code_row[order] = np.arange(offset, offset + len(order))
-        ident[rows] = code_row[codes]
-        # codes come in order of first sighting: where each first appears, in one pass
-        first = rows[first_positions(codes)]
-        firsts.append(first[order])
-        sorted_values.append(dictionary.take(pa.array(order)))
-        offset += len(order)
+        label_rows = by_label[lo:hi]
+        label_values = _rows_in_runs(values, label_rows)
+        for part in _ordered_parts(label_values, part_rows):
+            rows = label_rows if part is None else label_rows[part]
+            encoded = pc.dictionary_encode(label_values if part is None else
+                                           label_values.take(pa.array(part)))
+            if isinstance(encoded, pa.ChunkedArray):
+                codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False)
+                                        for chunk in encoded.chunks]).astype(np.int64)
+                dictionary = encoded.chunks[0].dictionary.cast(pa.string())
+            else:
+                codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+                dictionary = encoded.dictionary.cast(pa.string())
+            order = pc.sort_indices(dictionary).to_numpy()
+            code_row = np.empty(len(order), dtype=np.int64)  # each value's row in key order
+            code_row[order] = np.arange(offset, offset + len(order))
+            ident[rows] = code_row[codes]
+            # codes come in order of first sighting: where each first appears, in one pass
+            first = rows[first_positions(codes)]
+            firsts.append(first[order])
+            sorted_values.append(dictionary.take(pa.array(order)))
+            offset += len(order)
     if not sorted_values:
         return ident, np.zeros(0, dtype=np.int64), pa.array([], pa.string())
     return ident, np.concatenate(firsts), pa.concat_arrays(sorted_values)
+
+
+def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
+                   ) -> list[np.ndarray | None]:
+    """``values`` cut into parts of about ``part_rows`` rows (the positions of each, in
+    order) such that equal values fall in one part and every value of a part sorts
+    before every value of the next: by the 8 bytes that follow the values' common
+    prefix, cut at sampled quantiles. A hash table and a sort of one part fit the CPU
+    caches where one of every value does not. ``[None]``: one part, all the rows."""
+    n = len(values)
+    if n <= part_rows or values.null_count:
+        return [None]
+    low, high = pc.min_max(values).values()
+    low, high = low.as_py().encode(), high.as_py().encode()
+    skip = 0
+    while skip < min(len(low), len(high)) and low[skip] == high[skip]:
+        skip += 1
+    words = np.concatenate([_leading_word(chunk, skip) for chunk in values.chunks])
+    sample = np.sort(words[::max(1, n // 8192)])
+    cuts = sorted_unique(sample[(np.arange(1, -(-n // part_rows)) * len(sample))
+                                // -(-n // part_rows)])
+    if not len(cuts):
+        return [None]
+    part = np.searchsorted(cuts, words, side="right").astype(
+        np.int16 if len(cuts) < 1 << 15 else np.int32)
+    order = np.argsort(part, kind="stable")  # a small type sorts by radix
+    bounds = np.searchsorted(part[order], np.arange(len(cuts) + 2))
+    parts = [order[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()) if b > a]
+    return parts if len(parts) > 1 else [None]
+
+
+def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
+    """Per value of a string chunk, its bytes ``skip`` to ``skip + 8`` as a big-endian
+    integer, zeros past its end (values in byte order give integers in order, ties
+    where they agree on those bytes)."""
+    chunk = chunk.cast(pa.large_string())
+    n = len(chunk)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
+    data = chunk.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    start, end = offsets[:-1] + skip, offsets[1:]
+    if len(data) < 8:
+        data = np.concatenate([data, np.zeros(8 - len(data), np.uint8)])
+    # the 8 bytes from each start in one gather (a start near the buffer's end: moved
+    # back, its bytes moved forward again below), bytes past a value's end zeroed
+    last = len(data) - 8
+    bytes_ = np.lib.stride_tricks.sliding_window_view(data, 8)[np.minimum(start, last)]
+    late = np.flatnonzero((start > last) & (start < end))
+    for row in late.tolist():
+        shift = int(start[row]) - last
+        bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
+    bytes_ *= np.arange(8) < (end - start)[:, None]
+    return bytes_.view(">u8").ravel().astype(np.uint64)
 
 
 def _arrow_chunks(values: pd.Series) -> pa.ChunkedArray:
@@ -722,6 +879,16 @@ def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
             rows = rows[pc.sort_indices(values.take(pa.array(rows))).to_numpy()]
         order[lo:hi] = rows
     return order
+
+
+def _text_at(values: pd.Series, rows: np.ndarray) -> pa.Array:
+    """``arrow_text(values).take(rows)`` without first copying the whole column into
+    one string array (an Arrow-backed column is taken from its chunks as they are)."""
+    if not isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
+        return arrow_text(values).take(pa.array(rows))
+    taken = pa.array(values.array).take(pa.array(rows))
+    taken = taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
+    return taken.cast(pa.string())
 
 
 def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
@@ -875,6 +1042,7 @@ __all__ = [
     "household_relationships",
     "identifier_parts",
     "match_parts",
+    "ordered_positions",
     "payment_relationships",
     "record_nodes",
     "record_owners",
