@@ -99,10 +99,15 @@ def node_values(tables: GraphTables, column: str, ids) -> pd.Series:
 
 
 def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
-    """Per node, a small integer code of its label; and the labels the codes stand for."""
+    """Per node, a small integer code of its label (int8 while fewer than 128 labels: the
+    codes of every node then fit in the CPU's cache, and reading them at the random ends
+    of relationships stays there); and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_label_codes" not in cache:
-        cache["_label_codes"] = _codes(_arrow(tables.nodes["label"]))
+        codes, labels = _codes(_arrow(tables.nodes["label"]))
+        if len(labels) < 128:
+            codes = codes.astype(np.int8)
+        cache["_label_codes"] = codes, labels
     return cache["_label_codes"]
 
 
@@ -330,28 +335,37 @@ def _codes_at(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 
 def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
-    """Per row, how many distinct ``entities`` share the row's identifier: sort the
-    (identifier, entity) pairs, count the first of each pair per identifier."""
+    """Per row, how many distinct ``entities`` share the row's identifier: one sort of the
+    (identifier, entity) pairs as single integers, the distinct pairs counted per
+    identifier, and the counts read back through a table over the identifiers' id range
+    (int32, the size of the identifier nodes: no hash table, no argsort)."""
     n_entities = np.ones(len(idents), dtype=np.int64)
     if not len(idents):
         return n_entities
-    # an identifier on one row has one sharer: only the others are sorted
-    lowest = int(idents.min())
-    rows_per_ident = np.bincount(idents - lowest)
-    many = np.flatnonzero(rows_per_ident[idents - lowest] > 1)
-    if not len(many):
-        return n_entities
-    idents, entities = idents[many], entities[many]
-    if bool((np.diff(entities) >= 0).all()):  # rows in entity order: one stable key sort
-        pair = np.argsort(idents, kind="stable")
-    else:
-        pair = np.lexsort((entities, idents))
+    low_i, low_e = int(idents.min()), int(entities.min())
+    span_i, span_e = int(idents.max()) - low_i + 1, int(entities.max()) - low_e + 1
+    if span_i * span_e >= 2 ** 62:  # ids too far apart for one integer: pairs by lexsort
+        return _distinct_sharers_lexsort(idents, entities)
+    pairs = np.sort((idents - low_i) * span_e + (entities - low_e))
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] // span_e  # ident of each pair
+    starts = np.flatnonzero(np.r_[True, distinct[1:] != distinct[:-1]])
+    counts = np.diff(np.r_[starts, len(distinct)])
+    per_ident = np.zeros(span_i, dtype=np.int32)
+    per_ident[distinct[starts]] = counts
+    n_entities[:] = per_ident[idents - low_i]
+    return n_entities
+
+
+def _distinct_sharers_lexsort(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
+    """:func:`_distinct_sharers` for ids whose pairs do not fit one int64."""
+    pair = np.lexsort((entities, idents))
     ids, ents = idents[pair], entities[pair]
     starts = np.r_[True, ids[1:] != ids[:-1]]
     head = starts | np.r_[True, ents[1:] != ents[:-1]]
     group = np.cumsum(starts) - 1
     per_ident = np.bincount(group, weights=head, minlength=int(starts.sum())).astype(np.int64)
-    n_entities[many[pair]] = per_ident[group]
+    n_entities = np.empty(len(idents), dtype=np.int64)
+    n_entities[pair] = per_ident[group]
     return n_entities
 
 
