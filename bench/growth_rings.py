@@ -63,6 +63,8 @@ TIMED = [
     (S.Sharing, "hubs", "sharing.Sharing.hubs"),
     (K, "connected_components", "clusters.connected_components"),
     (K, "entity_record_ids", "clusters.entity_record_ids"),
+    (K, "_cluster_records", "clusters._cluster_records"),
+    (K, "_identifier_texts", "clusters._identifier_texts"),
     (K, "sanction_hits", "clusters.sanction_hits"),
     (K, "joined", "clusters.joined"),
     (R, "build_population", "rings.build_population"),

@@ -514,3 +514,100 @@ def test_entity_rows_follow_the_population_entities_table() -> None:
     pop.entities = pd.DataFrame({"entity_id": [20, 3, 8]})
     assert entity_rows(pop, np.array([20, 3, 5, 8])).tolist() == [0, 1, -1, 2]
     assert entity_rows(pop, np.zeros(0, np.int64)).tolist() == []
+
+
+def test_distinct_sharers_count_a_pair_reached_by_two_types_once() -> None:
+    rng = np.random.default_rng(21)
+    entities = np.sort(rng.integers(5, 400, 6000))
+    idents = rng.integers(0, 300, 6000)
+    repeat = rng.integers(0, 6000, 900)  # the same (entity, identifier) again, another type
+    entities, idents = np.r_[entities, entities[repeat]], np.r_[idents, idents[repeat]]
+    order = np.argsort(entities, kind="stable")
+    entities, idents = entities[order], idents[order]
+    want = pd.DataFrame({"e": entities, "i": idents}).groupby("i")["e"].transform(
+        "nunique").to_numpy()
+    assert _distinct_sharers(idents, entities).tolist() == want.tolist()
+    far = idents.astype(np.int64) * 2 ** 40  # pairs too wide for one int64: the lexsort
+    assert _distinct_sharers(far, entities).tolist() == want.tolist()
+
+
+def test_label_and_type_codes_are_factorize_codes_of_the_columns() -> None:
+    from graphkit.rings.sharing import _chunked as chunked_of
+    from graphkit.rings.sharing import _codes, _run_codes
+    rng = np.random.default_rng(5)
+    runs = np.repeat(rng.choice(["Account", "Person", "Record", None], 40),
+                     rng.integers(1, 300, 40))
+    for values in (runs, rng.choice(["A", "B", None], 2000), runs[:0], runs[:1]):
+        array = pa.array(values.tolist(), pa.string())
+        want, uniques = pd.factorize(pd.Series(values.tolist(), dtype=object))
+        for cuts in ([], [0, len(values) // 3, len(values) // 3], [len(values)]):
+            cuts = [c for c in cuts if c <= len(values)]
+            column = chunked_of(_chunked(array, cuts))
+            for codes, labels in (_codes(column), _run_codes(column)):
+                assert codes.tolist() == want.tolist()
+                assert labels.tolist() == uniques.tolist()
+    coded = pd.Series(pd.arrays.ArrowExtensionArray(  # a dictionary column: no run kernel
+        pa.chunked_array([pa.array(["b", "a", "b", None]).dictionary_encode()])))
+    assert _run_codes(chunked_of(coded))[0].tolist() == [0, 1, 0, -1]
+
+
+def _reference_clusters(sharing, max_share: int) -> pd.DataFrame:
+    """The cluster report made the plain way: components of the text-carrying sharing
+    table (networkx), every record id of every entity, and pandas sorts of the text."""
+    import networkx as nx
+
+    from graphkit.rings.records import entity_record_ids
+    table = sharing.table
+    shared = table[(table["n_entities"] >= 2) & (table["n_entities"] <= max_share)]
+    graph = nx.Graph()
+    graph.add_edges_from(zip("e:" + shared["entity"], "i:" + shared["ident"]))
+    comp = {n: k for k, c in enumerate(nx.connected_components(graph)) for n in c}
+    idents = shared.drop_duplicates("ident")
+    records = entity_record_ids(sharing.tables)
+    key_of = dict(zip(sharing.rows["entity_id"], table["entity"]))
+    records = records[records["entity_id"].isin(list(key_of))]
+    rows = []
+    for k in sorted(set(comp.values())):
+        members = sorted(n[2:] for n, c in comp.items() if c == k and n.startswith("e:"))
+        own = idents[[comp["i:" + i] == k for i in idents["ident"]]].sort_values(
+            ["n_entities", "ident"], ascending=[False, True])
+        recs = sorted(r for e, r in zip(records["entity_id"], records["record_id"])
+                      if f"e:{key_of[e]}" in comp and comp[f"e:{key_of[e]}"] == k)
+        rows.append({"members": ";".join(members), "n_records": len(recs),
+                     "record_ids": ";".join(recs),
+                     "shared_identifiers": ";".join(
+                         f"{i} ({n})" for i, n in zip(own["ident"], own["n_entities"]))})
+    frame = pd.DataFrame(rows)
+    frame["size"] = frame["members"].str.count(";") + 1
+    return frame.sort_values(["size", "members"], ascending=[False, True],
+                             ignore_index=True)
+
+
+def test_cluster_report_equals_the_plain_computation(world_build) -> None:
+    from graphkit.rings.clusters import shared_identifier_clusters
+    sharing = sharing_table(_fresh(world_build))
+    got = shared_identifier_clusters(sharing, 20).clusters
+    want = _reference_clusters(sharing, 20)
+    assert len(got) == len(want) > 20
+    for column in ("members", "n_records", "record_ids", "shared_identifiers"):
+        assert got[column].tolist() == want[column].tolist(), column
+
+
+def test_identifier_texts_without_keys_in_id_order_sort_the_text() -> None:
+    from graphkit.rings.clusters import _identifier_texts
+    keys = ["Phone:9", "Email:b", "Email:a", "IP:1", "Account:7"]  # not in id order
+    nodes = pd.DataFrame({"node_id": np.arange(5), "key": pd.array(keys, "string[pyarrow]"),
+                          "label": ["Phone", "Email", "Email", "IP", "Account"]})
+    tables = GraphTables(nodes, pd.DataFrame({"start_id": [], "end_id": [], "type": []}))
+    ids, rows = np.array([0, 1, 2, 3, 4]), np.array([0, 1, 2, 3, 4, 4])
+    count, comp = np.array([2, 3, 3, 2, 3, 3]), np.array([1, 0, 0, 1, 1], np.int32)
+    got_comp, text = _identifier_texts(tables, ids, rows, count, comp)
+    assert got_comp.tolist() == [0, 0, 1, 1, 1]
+    assert text.tolist() == ["Email:a (3)", "Email:b (3)", "Account:7 (3)", "IP:1 (2)",
+                             "Phone:9 (2)"]
+    ordered = GraphTables(nodes.assign(key=pd.array(sorted(keys), "string[pyarrow]")),
+                          tables.relationships)  # keys ascending with ids: the lexsort
+    got_comp, text = _identifier_texts(ordered, ids, rows, count, comp)
+    assert got_comp.tolist() == [0, 0, 1, 1, 1]
+    assert text.tolist() == ["Email:a (3)", "Email:b (3)", "Phone:9 (3)", "Account:7 (2)",
+                             "IP:1 (2)"]

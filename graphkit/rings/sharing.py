@@ -99,10 +99,15 @@ def node_values(tables: GraphTables, column: str, ids) -> pd.Series:
 
 
 def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
-    """Per node, a small integer code of its label; and the labels the codes stand for."""
+    """Per node, a small integer code of its label (int8 while fewer than 128 labels: the
+    codes of every node then fit in the CPU's cache, and reading them at the random ends
+    of relationships stays there); and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_label_codes" not in cache:
-        cache["_label_codes"] = _codes(_arrow(tables.nodes["label"]))
+        codes, labels = _run_codes(_chunked(tables.nodes["label"]))
+        if len(labels) < 128:
+            codes = codes.astype(np.int8)
+        cache["_label_codes"] = codes, labels
     return cache["_label_codes"]
 
 
@@ -111,7 +116,7 @@ def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     for (in order of first appearance). Made once per tables."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_type_codes" not in cache:
-        cache["_type_codes"] = _codes(_arrow(tables.relationships["type"]))
+        cache["_type_codes"] = _codes(_chunked(tables.relationships["type"]))
     return cache["_type_codes"]
 
 
@@ -230,12 +235,47 @@ def row_text(tables: GraphTables, frame: pd.DataFrame, column: str) -> pd.Series
     return out
 
 
-def _codes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _codes(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """Small integer codes of ``array``'s values in order of first appearance (-1 where
-    missing), and the values they stand for: ``pd.factorize`` done in Arrow."""
+    missing), and the values they stand for: ``pd.factorize`` done in Arrow (chunk by
+    chunk on a chunked array: one dictionary for all chunks, no joined copy)."""
     encoded = array.dictionary_encode()
+    if isinstance(encoded, pa.ChunkedArray):
+        chunks = encoded.chunks
+        dictionary = chunks[-1].dictionary if chunks else pa.array([], pa.string())
+        indices = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks]
+        codes = np.concatenate(indices).astype(np.int32) if indices else \
+            np.zeros(0, np.int32)
+        return codes, np.asarray(dictionary.to_pylist(), dtype=object)
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+
+
+def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_codes` of a column whose values come in long runs (the nodes' labels, in
+    key order): the runs are found first (run-end encoding, chunk by chunk), one code is
+    made per run and repeated over its length."""
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return _codes(array)  # (no run-end kernel for dictionary columns)
+    values, lengths = [], []
+    for chunk in array.chunks:
+        if not len(chunk):
+            continue
+        runs = pc.run_end_encode(chunk)
+        ends = runs.run_ends.to_numpy(zero_copy_only=False).astype(np.int64)
+        values.append(runs.values)
+        lengths.append(np.diff(ends, prepend=0))
+    if not values:
+        return np.zeros(0, np.int32), np.asarray([], dtype=object)
+    codes, dictionary = _codes(pa.chunked_array(values, array.type))
+    return np.repeat(codes, np.concatenate(lengths)), dictionary
+
+
+def _chunked(series: pd.Series) -> pa.ChunkedArray:
+    """A column as an Arrow chunked array, without joining its chunks."""
+    array = pa.array(series.array) if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype) \
+        else pa.array(series.to_numpy(dtype=object), from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
 def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
@@ -254,6 +294,14 @@ def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
         return (chunks[0] if chunks else pa.array([], column.type)).take(pa.array(rows))
     starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
     chunk_of = np.searchsorted(starts, rows, side="right") - 1
+    if not len(rows) or bool((chunk_of[1:] >= chunk_of[:-1]).all()):
+        # rows in chunk order (ascending rows, as most callers ask): the chunks' parts
+        # are the answer in order, with no sort and no second gather to put them back
+        bounds = np.searchsorted(chunk_of, np.arange(len(chunks) + 1))
+        parts = [chunks[k].take(pa.array(rows[a:b] - starts[k]))
+                 for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+                 if b > a]
+        return pa.concat_arrays(parts) if parts else pa.array([], column.type)
     order = np.argsort(chunk_of, kind="stable")
     bounds = np.searchsorted(chunk_of[order], np.arange(len(chunks) + 1))
     parts = [chunks[k].take(pa.array(rows[order[a:b]] - starts[k]))
@@ -330,28 +378,40 @@ def _codes_at(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
 
 
 def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
-    """Per row, how many distinct ``entities`` share the row's identifier: sort the
-    (identifier, entity) pairs, count the first of each pair per identifier."""
+    """Per row, how many distinct ``entities`` share the row's identifier: the rows per
+    identifier (a count over the identifiers' id range) less the rows that repeat an
+    (entity, identifier) pair (one entity reaching one identifier by two types), found
+    by a stable sort of the pairs packed entity-major into one integer: the rows come in
+    entity order, so that sort only merges short runs. No hash table, no argsort."""
     n_entities = np.ones(len(idents), dtype=np.int64)
     if not len(idents):
         return n_entities
-    # an identifier on one row has one sharer: only the others are sorted
-    lowest = int(idents.min())
-    rows_per_ident = np.bincount(idents - lowest)
-    many = np.flatnonzero(rows_per_ident[idents - lowest] > 1)
-    if not len(many):
-        return n_entities
-    idents, entities = idents[many], entities[many]
-    if bool((np.diff(entities) >= 0).all()):  # rows in entity order: one stable key sort
-        pair = np.argsort(idents, kind="stable")
-    else:
-        pair = np.lexsort((entities, idents))
+    low_i, low_e = int(idents.min()), int(entities.min())
+    span_i, span_e = int(idents.max()) - low_i + 1, int(entities.max()) - low_e + 1
+    if span_i * span_e >= 2 ** 62 or span_i > 8 * len(idents) + (1 << 20):
+        # ids too far apart for one integer or one table of counts: pairs by lexsort
+        return _distinct_sharers_lexsort(idents, entities)
+    local = idents - low_i
+    per_ident = np.bincount(local, minlength=span_i)
+    pairs = np.sort((entities - low_e) * span_i + local, kind="stable")
+    repeat = pairs[1:] == pairs[:-1]
+    if repeat.any():
+        per_ident -= np.bincount(pairs[1:][repeat] % span_i, minlength=span_i)
+    # read back through an int32 table: half the cache lines of the int64 counts
+    n_entities[:] = per_ident.astype(np.int32)[local]
+    return n_entities
+
+
+def _distinct_sharers_lexsort(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
+    """:func:`_distinct_sharers` for ids whose pairs do not fit one int64."""
+    pair = np.lexsort((entities, idents))
     ids, ents = idents[pair], entities[pair]
     starts = np.r_[True, ids[1:] != ids[:-1]]
     head = starts | np.r_[True, ents[1:] != ents[:-1]]
     group = np.cumsum(starts) - 1
     per_ident = np.bincount(group, weights=head, minlength=int(starts.sum())).astype(np.int64)
-    n_entities[many[pair]] = per_ident[group]
+    n_entities = np.empty(len(idents), dtype=np.int64)
+    n_entities[pair] = per_ident[group]
     return n_entities
 
 
