@@ -88,7 +88,6 @@ TIMED = [
     (K, "shared_identifier_clusters", "clusters.shared_identifier_clusters"),
     (K, "connected_components", "clusters.connected_components"),
     (K, "node_values", "clusters.node_values"),
-    (K, "entity_record_ids", "clusters.entity_record_ids"),
     (K, "_cluster_records", "clusters._cluster_records"),
     (K, "_identifier_texts", "clusters._identifier_texts"),
     (K, "sanction_hits", "clusters.sanction_hits"),

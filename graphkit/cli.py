@@ -220,7 +220,6 @@ def _check_build_inputs(project, out: Path, demo: bool) -> None:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from graphkit.buildfolder import BuildFolder, check_out
-    from graphkit.freedmemory import freed_memory_kept
     from graphkit.ingest.project import Project, load_project, native_project
     from graphkit.issues import IssueLog
     from graphkit.limits import use_limits
@@ -261,13 +260,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
         previous = _check_previous(args, project.settings)
         stages = Stages([*STAGES, "write"], show=not args.quiet)  # one bar, outputs too
         try:
-            # one span for both: freed memory stays for the outputs, handed back at the end
-            with freed_memory_kept(project.settings.keep_freed_memory):
-                with use_limits(project.settings):
-                    result = run_build(project, log, stages=stages, previous=previous,
-                                       reuse=not args.full)
-                write_started = time.perf_counter()
-                paths = write_outputs(result, folder.tmp, stages=stages, built=started_at)
+            with use_limits(project.settings):
+                result = run_build(project, log, stages=stages, previous=previous,
+                                   reuse=not args.full)
+            write_started = time.perf_counter()
+            paths = write_outputs(result, folder.tmp, stages=stages, built=started_at)
         finally:
             stages.close()
         seconds = {**result.seconds, "write": time.perf_counter() - write_started}

@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 from graphkit.csvsafe import write_csv
 from graphkit.filedigest import file_digest
 from graphkit.filedigest import forget as forget_digests
-from graphkit.freedmemory import freed_memory_kept
 from graphkit.graph import (
     GRAPH_JSON,
     GraphTables,
@@ -225,9 +224,8 @@ def run_build(project: Project, log: IssueLog | None = None, show_progress: bool
     own_stages = stages is None
     stages = Stages(STAGES, show_progress) if stages is None else stages
     try:
-        with freed_memory_kept(project.settings.keep_freed_memory):
-            return _run_stages(project, log if log is not None else IssueLog(), stages,
-                               previous, reuse)
+        return _run_stages(project, log if log is not None else IssueLog(), stages,
+                           previous, reuse)
     finally:
         if own_stages:  # also when a stage fails: the stages' freeze is undone
             stages.close()
@@ -355,13 +353,7 @@ def write_outputs(result: BuildResult, out_dir: str | Path, show_progress: bool 
     (``result.previous``) changes.csv and changes.json; returns the paths written.
     ``stages``: the caller's (see ``run_build``), left open. ``built``: the build's start
     (the manifest's ``started``), whose date report.html shows."""
-    with freed_memory_kept(result.project.settings.keep_freed_memory):
-        return _write_outputs(result, Path(out_dir), show_progress, stages, built)
-
-
-def _write_outputs(result: BuildResult, out: Path, show_progress: bool,
-                   stages: Stages | None, built: str) -> list[Path]:
-    """``write_outputs``' work."""
+    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = result.project.settings
     own_stages = stages is None

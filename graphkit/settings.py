@@ -91,9 +91,6 @@ class Settings:
     #: build-to-build changes (``graphkit diff``, ``build --previous``): a ring's score
     #: moving by at least this much (0–100 scale) is a ``score_changed`` change
     diff_score_change: float = 5.0
-    #: during a build, memory it frees is kept for its next arrays rather than handed back
-    #: to the OS and zeroed again on reuse (glibc only; ``graphkit.freedmemory``)
-    keep_freed_memory: bool = True
 
     def with_overrides(self, **values) -> Settings:
         """A copy with the given fields replaced (``None`` values are ignored)."""

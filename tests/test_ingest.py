@@ -128,6 +128,19 @@ def test_duplicate_and_empty_record_ids(tmp_path):
     assert [(i.line, i.column) for i in log.issues] == [(5, "record_id"), (4, "record_id")]
 
 
+def test_a_renamed_record_id_never_takes_the_name_of_another_row(tmp_path):
+    """A repeat is named ``id#line`` and an empty id ``file:line``: a row that already
+    holds that name (here literally ``p1#4`` and ``people:5``) keeps it, and the renamed
+    row gets a further suffix, so every record id of the file stays unique."""
+    body = GOOD + "p1,Ana Lopez,,,,,,,,,\n,Bo Chen,,,,,,,,,\np1#4,Cy,,,,,,,,,\n" \
+        "people:5,Di,,,,,,,,,\n"
+    frame, log = _read(_people(tmp_path / "people.csv", body))
+    ids = frame["record_id"].tolist()
+    assert ids == ["p1", "p2", "p1#4~2", "people:5~2", "p1#4", "people:5"]
+    assert len(set(ids)) == len(ids)
+    assert sorted(i.line for i in log.issues) == [4, 5]
+
+
 def test_invalid_identifier_values_are_reported(tmp_path):
     body = "p1,Ana Lopez,,not-an-email,12,,,,,,\n"
     data = ingest([(_people(tmp_path / "people.csv", body), load_spec("people"))])

@@ -395,6 +395,30 @@ def test_only_settings_that_change_findings_block_a_diff():
         f"merge_threshold: {old['merge_threshold']} → 0.99"]
 
 
+#: settings that change what a build finds: a change between two builds blocks a diff
+FINDING_SETTINGS = {
+    "max_identifier_share", "max_ring", "nat_min_households", "merge_threshold",
+    "review_threshold", "review_budget", "resolve_max_block", "resolve_window",
+    "resolve_chance_partners", "screen_threshold", "programs", "seed"}
+
+
+def test_every_setting_is_either_an_output_or_a_finding_setting():
+    """A new setting must be placed: if it only changes how fast or what is written, it
+    goes into ``OUTPUT_SETTINGS``, else here (then two builds that differ in it are not
+    compared unless asked)."""
+    from dataclasses import fields
+
+    from graphkit.nightly.diff import OUTPUT_SETTINGS, settings_differences
+    from graphkit.settings import DEFAULT_SETTINGS, Settings
+
+    names = {f.name for f in fields(Settings)}
+    assert names == OUTPUT_SETTINGS | FINDING_SETTINGS
+    assert not OUTPUT_SETTINGS & FINDING_SETTINGS
+    old = DEFAULT_SETTINGS.to_dict()
+    for name in OUTPUT_SETTINGS:  # a build that does not record it is no different either
+        assert settings_differences({k: v for k, v in old.items() if k != name}, old) == []
+
+
 def test_a_build_made_before_the_review_budget_counts_as_uncapped():
     """A previous build whose manifest has no ``review_budget`` (made before it existed)
     queued every uncertain pair: the default budget is a change, named, not silence."""

@@ -532,7 +532,7 @@ def test_distinct_sharers_count_a_pair_reached_by_two_types_once() -> None:
 
 
 def test_label_and_type_codes_are_factorize_codes_of_the_columns() -> None:
-    from graphkit.rings.sharing import _chunked as chunked_of
+    from graphkit.graph.assemble import arrow_chunks as chunked_of
     from graphkit.rings.sharing import _codes, _run_codes
     rng = np.random.default_rng(5)
     runs = np.repeat(rng.choice(["Account", "Person", "Record", None], 40),
@@ -556,14 +556,20 @@ def _reference_clusters(sharing, max_share: int) -> pd.DataFrame:
     table (networkx), every record id of every entity, and pandas sorts of the text."""
     import networkx as nx
 
-    from graphkit.rings.records import entity_record_ids
+    from graphkit.rings.records import resolved_of
+    from graphkit.rings.sharing import node_values
+
     table = sharing.table
     shared = table[(table["n_entities"] >= 2) & (table["n_entities"] <= max_share)]
     graph = nx.Graph()
     graph.add_edges_from(zip("e:" + shared["entity"], "i:" + shared["ident"]))
     comp = {n: k for k, c in enumerate(nx.connected_components(graph)) for n in c}
     idents = shared.drop_duplicates("ident")
-    records = entity_record_ids(sharing.tables)
+    res = resolved_of(sharing.tables, ["people", "companies"])  # every record's entity
+    records = pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),
+                            "record_id": node_values(sharing.tables, "record_id",
+                                                     res["record"].to_numpy())
+                            .to_numpy(dtype=object).astype(str)})
     key_of = dict(zip(sharing.rows["entity_id"], table["entity"]))
     records = records[records["entity_id"].isin(list(key_of))]
     rows = []

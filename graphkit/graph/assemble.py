@@ -352,6 +352,16 @@ def arrow_text(values: pd.Series) -> pa.Array:
     return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
 
 
+def arrow_chunks(values: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow chunks as they are (no chunks joined: no copy of the
+    column), missing as null."""
+    if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(values.array)
+    else:
+        array = pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
 def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarray,
                         n_nodes: int) -> np.ndarray:
     """The stable order of rows by (start, type, end): one sort of one int64 key when
@@ -640,4 +650,5 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
 
 
 __all__ = ["ARROW_TYPES", "CODED_TEXT", "ENTITIES", "IDENTIFIERS", "LIST_DTYPE", "SANCTIONS",
-           "RelPart", "arrow_text", "assemble", "coded_text", "repeated_text", "to_pandas"]
+           "RelPart", "arrow_chunks", "arrow_text", "assemble", "coded_text", "repeated_text",
+           "to_pandas"]

@@ -27,6 +27,7 @@ from graphkit.graph.assemble import (
     LIST_DTYPE,
     SANCTIONS,
     RelPart,
+    arrow_chunks,
     arrow_text,
     assemble,
     coded_text,
@@ -343,7 +344,7 @@ def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.Dat
         return pd.DataFrame(columns=["start", "end", "type"])
     month = payers["month"].where(payers["month"] != "")
     codes, companies = pd.factorize(payers["company"])  # a few distinct payers:
-    rows = _few_key_rows(np.asarray(companies, dtype=object), entity_keys)  # looked up once
+    rows = _key_rows(pd.Series(companies, dtype=object), entity_keys)  # looked up once
     totals = _payment_totals(payers.assign(company=rows[codes]), month)
     totals = totals.drop_duplicates(["company", "person"], keep="first")
     n = len(totals)
@@ -378,20 +379,6 @@ def _periods(first: np.ndarray, last: np.ndarray, months: np.ndarray) -> pd.Cate
     text = ["" if a < 0 else f"{months[a]}..{months[b]}" for a, b in zip(lo.tolist(),
                                                                         hi.tolist())]
     return pd.Categorical.from_codes(rows.reshape(-1), categories=text)
-
-
-def _few_key_rows(values: np.ndarray, keys: pa.Array) -> np.ndarray:
-    """``_key_rows`` of a few distinct values among many keys: the few values hashed and
-    every key looked up among them (not every key hashed into a table for a few
-    lookups); a value's row is its first among the keys."""
-    at = pc.index_in(keys, value_set=pa.array(values, pa.string(), from_pandas=True))
-    hits = np.flatnonzero(at.is_valid().to_numpy(zero_copy_only=False))
-    rows = np.full(len(values), -1, dtype=np.int64)
-    if len(hits):
-        found = at.filter(at.is_valid()).to_numpy(zero_copy_only=False).astype(np.int64)
-        which, first = np.unique(found, return_index=True)
-        rows[which] = hits[first]
-    return rows
 
 
 def _layout_column(layout: Layout, n: int) -> pd.Categorical:
@@ -576,7 +563,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
     # identifier = distinct (label, value), numbered in key order from the start
-    keyed = identifier_keys(kind_code, labels, _arrow_chunks(identifiers["value"]))
+    keyed = identifier_keys(kind_code, labels, arrow_chunks(identifiers["value"]))
     if keyed is not None:  # per label, each value hashed once and each distinct one sorted
         ident, first_by_key, node_values = keyed
     else:  # a value missing, or a label the prefix of another: by the joined key text
@@ -835,15 +822,6 @@ def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
         bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
     bytes_ *= np.arange(8) < (end - start)[:, None]
     return bytes_.view(">u8").ravel().astype(np.uint64)
-
-
-def _arrow_chunks(values: pd.Series) -> pa.ChunkedArray:
-    """A text column as Arrow chunks as they are (no chunks joined)."""
-    if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
-        array = pa.array(values.array)
-    else:
-        array = pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
-    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
 def _rows_in_runs(values: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:

@@ -123,15 +123,31 @@ def check_flags(values: pd.Series, lines: np.ndarray, path: Path, log: IssueLog)
 
 
 def unique_ids(ids: pd.Series, lines: np.ndarray, path: Path, log: IssueLog) -> pd.Series:
-    """Record ids made unique within a file: empty ones named by line, repeats suffixed."""
+    """Record ids made unique within a file: empty ones named by line, repeats suffixed
+    (a name another row already holds gets a further ``~n``)."""
+    empty = np.flatnonzero((ids == "").to_numpy())
+    repeats = np.flatnonzero(ids.duplicated(keep="first").to_numpy())
+    if not len(empty) and not len(repeats):
+        return ids
     ids = ids.copy()
-    for i in np.flatnonzero((ids == "").to_numpy()):
-        new_id = f"{path.stem}:{int(lines[i])}"
+    taken = set(ids.tolist())
+    for i in empty:
+        new_id = _unused(f"{path.stem}:{int(lines[i])}", taken)
         ids.iloc[i] = new_id
         log.warn(path, int(lines[i]), "record_id", f"empty record_id; set to '{new_id}'")
-    for i in np.flatnonzero(ids.duplicated(keep="first").to_numpy()):
-        new_id = f"{ids.iloc[i]}#{int(lines[i])}"
+    for i in np.flatnonzero(ids.duplicated(keep="first").to_numpy()):  # empties named
+        new_id = _unused(f"{ids.iloc[i]}#{int(lines[i])}", taken)
         log.warn(path, int(lines[i]), "record_id",
                  f"record_id '{ids.iloc[i]}' repeats an earlier row; kept as '{new_id}'")
         ids.iloc[i] = new_id
     return ids
+
+
+def _unused(candidate: str, taken: set[str]) -> str:
+    """``candidate``, or ``candidate~2``, ``~3`` … whichever no row holds yet (then held)."""
+    new_id, n = candidate, 1
+    while new_id in taken:
+        n += 1
+        new_id = f"{candidate}~{n}"
+    taken.add(new_id)
+    return new_id

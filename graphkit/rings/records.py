@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables
-from graphkit.rings.sharing import _codes, node_positions, node_values, take_rows, type_codes
+from graphkit.rings.sharing import _codes, node_positions, take_rows, type_codes
 from graphkit.schema import Rel
 
 
@@ -61,14 +61,4 @@ def ends_of_type(tables: GraphTables, rel: str) -> pd.DataFrame:
                         index=rels.index[rows])
 
 
-def entity_record_ids(tables: GraphTables) -> pd.DataFrame:
-    """``entity_id``, ``record_id`` of the people and company records resolved to each
-    entity, from the shared RESOLVED_TO frame."""
-    res = resolved_of(tables, ["people", "companies"])
-    record = node_values(tables, "record_id", res["record"].to_numpy())
-    return pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),
-                         "record_id": record.to_numpy(dtype=object).astype(str)})
-
-
-__all__ = ["ends_of_type", "entity_record_ids", "resolved_of", "resolved_records",
-           "rows_of_type"]
+__all__ = ["ends_of_type", "resolved_of", "resolved_records", "rows_of_type"]

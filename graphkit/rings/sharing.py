@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphkit.graph.assemble import arrow_chunks
 from graphkit.graph.tables import GraphTables, tables_from_graph
 from graphkit.schema import ID_LABEL, Label, Rel
 
@@ -104,7 +105,7 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     of relationships stays there); and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_label_codes" not in cache:
-        codes, labels = _run_codes(_chunked(tables.nodes["label"]))
+        codes, labels = _run_codes(arrow_chunks(tables.nodes["label"]))
         if len(labels) < 128:
             codes = codes.astype(np.int8)
         cache["_label_codes"] = codes, labels
@@ -116,7 +117,7 @@ def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     for (in order of first appearance). Made once per tables."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_type_codes" not in cache:
-        cache["_type_codes"] = _codes(_chunked(tables.relationships["type"]))
+        cache["_type_codes"] = _codes(arrow_chunks(tables.relationships["type"]))
     return cache["_type_codes"]
 
 
@@ -269,13 +270,6 @@ def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.int32), np.asarray([], dtype=object)
     codes, dictionary = _codes(pa.chunked_array(values, array.type))
     return np.repeat(codes, np.concatenate(lengths)), dictionary
-
-
-def _chunked(series: pd.Series) -> pa.ChunkedArray:
-    """A column as an Arrow chunked array, without joining its chunks."""
-    array = pa.array(series.array) if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype) \
-        else pa.array(series.to_numpy(dtype=object), from_pandas=True)
-    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
 def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
