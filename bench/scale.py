@@ -275,6 +275,16 @@ def outside_stages(result: dict) -> float:
     return max(0.0, result["wall_seconds"] - sum(s["seconds"] for s in result["stages"]))
 
 
+def _stage_line(results: list[dict], title: str, figure) -> None:
+    """One line of a figure per size and stage (``figure``: its text, or None where the
+    stage does not have it); nothing when no stage has it."""
+    sizes = [r for r in results if any(figure(s) is not None for s in r["stages"])]
+    if sizes:
+        print(title + "; ".join(f"{r['people']:,}: " + ", ".join(
+            f"{s['name']} {figure(s)}" for s in r["stages"] if figure(s) is not None)
+            for r in sizes))
+
+
 def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
     """Print the table of sizes, the per-stage table (wall and CPU seconds) and the
     growth exponents of each stage in wall and CPU seconds, CPU checked against n log n."""
@@ -317,18 +327,10 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
         print(f"{name:<10}" + "".join(f"{c:>48}" for c in cells))
     print(f"{'outside':<10}" + "".join(
         f"{r.get('outside_seconds', outside_stages(r)):>8.1f}" + " " * 40 for r in done))
-    spread = [r for r in done if any("spread_cpu" in s for s in r["stages"])]
-    if spread:
-        print("CPU spread (min–max of the runs): " + "; ".join(
-            f"{r['people']:,}: " + ", ".join(
-                f"{s['name']} {s['spread_cpu'][0]:.1f}–{s['spread_cpu'][1]:.1f}"
-                for s in r["stages"] if "spread_cpu" in s) for r in spread))
-    kernel = [r for r in done if any("system_cpu_seconds" in s for s in r["stages"])]
-    if kernel:
-        print("of the CPU, the kernel's (page faults, file I/O): " + "; ".join(
-            f"{r['people']:,}: " + ", ".join(
-                f"{s['name']} {s['system_cpu_seconds']:.1f}"
-                for s in r["stages"] if "system_cpu_seconds" in s) for r in kernel))
+    _stage_line(done, "CPU spread (min–max of the runs): ", lambda s: (
+        f"{s['spread_cpu'][0]:.1f}–{s['spread_cpu'][1]:.1f}" if "spread_cpu" in s else None))
+    _stage_line(done, "of the CPU, the kernel's (page faults, file I/O): ", lambda s: (
+        f"{s['system_cpu_seconds']:.1f}" if "system_cpu_seconds" in s else None))
     print("('outside': the child's wall time outside every stage: start-up, manifest, "
           "publish, exit)")
     for a, b in itertools.pairwise(done):
