@@ -40,7 +40,7 @@ from graphkit.incremental.lists_cache import cached_sanctions
 from graphkit.incremental.state import StateError
 from graphkit.ingest import Ingested, ingest
 from graphkit.ingest.project import Project
-from graphkit.issues import IssueLog
+from graphkit.issues import InputError, IssueLog
 from graphkit.lists import read_list, read_sdn, select_programs
 from graphkit.nightly.diff import diff_builds
 from graphkit.nightly.ids import RingMatching, carry_ring_ids
@@ -252,6 +252,10 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
         st.rows_in = sum(data.count().values())
         st.rows_out = st.rows_in + len(data.identifiers)
     n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
+    if not n_records:  # every entity comes from a person or company record
+        files = ", ".join(Path(path).name for path, _ in project.sources) or "no input files"
+        raise InputError(f"nothing to build: no people or company records in {files} (each "
+                         "holds a header only, or every row was refused: see the issues)")
     with stages.stage("resolve", rows_in=n_records) as st:
         pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
         people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)

@@ -141,6 +141,23 @@ def test_a_renamed_record_id_never_takes_the_name_of_another_row(tmp_path):
     assert sorted(i.line for i in log.issues) == [4, 5]
 
 
+def test_inputs_without_people_or_companies_end_in_a_clear_error(tmp_path, capsys):
+    """Files holding a header only give no entity to build from: the build says so and
+    writes nothing (it used to fail inside the graph stage)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _people(folder / "people.csv", "")
+    (folder / "payroll.csv").write_text(
+        "record_id,person_record_id,payer,payee_name,bank_name,routing_number,account_number,"
+        "iban,payment_handle,wallet,amount,currency,paid_at\n")
+    out = tmp_path / "out"
+    assert main(["build", "--input", str(folder), "--out", str(out), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "nothing to build: no people or company records in" in error
+    assert "people.csv" in error and "payroll.csv" in error
+    assert not out.exists()
+
+
 def test_invalid_identifier_values_are_reported(tmp_path):
     body = "p1,Ana Lopez,,not-an-email,12,,,,,,\n"
     data = ingest([(_people(tmp_path / "people.csv", body), load_spec("people"))])
