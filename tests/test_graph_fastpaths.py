@@ -461,9 +461,10 @@ def test_key_endpoints_looked_up_together_equal_one_by_one() -> None:
 
 def _reference_payers(data, people, companies, person_rows=None) -> pd.DataFrame:
     """``_payers`` as pandas did it row by row: the person by ``Series.map``, each row's
-    company and month by ``map_distinct`` into object columns."""
+    company (``payer_company``, the same rule) and month by ``map_distinct`` into object
+    columns."""
     from graphkit.distinct import map_distinct
-    from graphkit.graph.columns import _text, company_key
+    from graphkit.graph.columns import _text, payer_company
 
     payroll = data.records[Layout.PAYROLL]
     payer = _text(payroll["payer"])
@@ -476,18 +477,7 @@ def _reference_payers(data, people, companies, person_rows=None) -> pd.DataFrame
     else:
         keep = (person_rows >= 0) & has_payer
         person = person_rows[keep]
-    frame = data.records[Layout.COMPANIES]
-    names = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
-    by_key = pd.DataFrame({"key": names.to_numpy(), "record_id": _text(frame["record_id"])})
-    by_key = by_key[by_key["key"] != ""].drop_duplicates("key", keep="last")
-    company_of_key = dict(zip(by_key["key"], by_key["record_id"].map(
-        companies.entities.set_index("record_id")["entity_id"])))
-
-    def company(name: str) -> str:
-        key = company_key(name) or ""
-        found = company_of_key.get(key) if key else None
-        return found if isinstance(found, str) else f"company:name:{key or name}"
-
+    company = payer_company(data, companies)
     rows = pd.DataFrame({"person": person, "payer": payer[keep].to_numpy(dtype=object)})
     rows["company"] = map_distinct(rows["payer"], company).to_numpy()
     rows["currency"] = _text(payroll["currency"])[keep].to_numpy(dtype=object)

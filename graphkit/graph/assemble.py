@@ -362,6 +362,44 @@ def arrow_chunks(values: pd.Series) -> pa.ChunkedArray:
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
+def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
+    """``series`` at positions ``rows`` (each within it) as one Arrow array, gathered
+    chunk by chunk: a column of the tables is held in several Arrow chunks, and joining
+    them first (as ``ChunkedArray.take`` and ``combine_chunks`` do) would copy the whole
+    column, every key of every node, for each gather of a few rows."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if not isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(series.to_numpy(dtype=object), from_pandas=True)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        return array.take(pa.array(rows))
+    column = pa.array(series.array)
+    if isinstance(column, pa.Array):
+        return column.take(pa.array(rows))
+    chunks = [c for c in column.chunks if len(c)]
+    if len(chunks) <= 1:
+        return (chunks[0] if chunks else pa.array([], column.type)).take(pa.array(rows))
+    starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
+    chunk_of = np.searchsorted(starts, rows, side="right") - 1
+    if not len(rows) or bool((chunk_of[1:] >= chunk_of[:-1]).all()):
+        # rows in chunk order (ascending rows, as most callers ask): the chunks' parts
+        # are the answer in order, with no sort and no second gather to put them back
+        bounds = np.searchsorted(chunk_of, np.arange(len(chunks) + 1))
+        parts = [chunks[k].take(pa.array(rows[a:b] - starts[k]))
+                 for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+                 if b > a]
+        return pa.concat_arrays(parts) if parts else pa.array([], column.type)
+    order = np.argsort(chunk_of, kind="stable")
+    bounds = np.searchsorted(chunk_of[order], np.arange(len(chunks) + 1))
+    parts = [chunks[k].take(pa.array(rows[order[a:b]] - starts[k]))
+             for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+             if b > a]
+    if not parts:
+        return pa.array([], column.type)
+    back = np.empty(len(rows), dtype=np.int64)
+    back[order] = np.arange(len(rows))
+    return pa.concat_arrays(parts).take(pa.array(back))
+
+
 def _relationship_order(start: np.ndarray, type_code: np.ndarray, end: np.ndarray,
                         n_nodes: int) -> np.ndarray:
     """The stable order of rows by (start, type, end): one sort of one int64 key when
@@ -651,4 +689,4 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
 
 __all__ = ["ARROW_TYPES", "CODED_TEXT", "ENTITIES", "IDENTIFIERS", "LIST_DTYPE", "SANCTIONS",
            "RelPart", "arrow_chunks", "arrow_text", "assemble", "coded_text", "repeated_text",
-           "to_pandas"]
+           "take_rows", "to_pandas"]

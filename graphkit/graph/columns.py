@@ -14,6 +14,8 @@ out-of-core engine (DuckDB, Spark): each function here is a join or an aggregati
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -32,6 +34,7 @@ from graphkit.graph.assemble import (
     assemble,
     coded_text,
     repeated_text,
+    take_rows,
 )
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
@@ -261,6 +264,24 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
         keep = pc.is_valid(person).to_numpy(zero_copy_only=False) & has_payer
     else:
         keep = (person_rows >= 0) & has_payer
+    company = payer_company(data, companies)
+    kept = pa.array(keep)
+    payers = payer.filter(kept)
+    rows = pd.DataFrame({"person": _str_series(person.filter(kept)) if person_rows is None
+                         else person_rows[keep],
+                         "payer": _arrow_series(payers)})
+    rows["company"] = _str_series(_map_text(payers, company))
+    rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
+    rows["amount"] = decimal_numbers(pc.fill_null(arrow_text(payroll["amount"]), "")
+                                     .filter(kept))
+    rows["month"] = _str_series(_map_text(
+        pc.fill_null(arrow_text(payroll["paid_at"]), "").filter(kept), lambda v: v[:7]))
+    return rows
+
+
+def payer_company(data: Ingested, companies: Resolution) -> Callable[[str], str]:
+    """The company entity a payer name stands for: the company of companies.csv with the
+    same suffix-free name (the last such record), else ``company:name:<that name>``."""
     frame = data.records[Layout.COMPANIES]
     keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
     by_key = pd.DataFrame({"key": keys.to_numpy(),
@@ -274,18 +295,7 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
         found = company_of_key.get(key) if key else None
         return found if isinstance(found, str) else f"company:name:{key or name}"
 
-    kept = pa.array(keep)
-    payers = payer.filter(kept)
-    rows = pd.DataFrame({"person": _str_series(person.filter(kept)) if person_rows is None
-                         else person_rows[keep],
-                         "payer": _arrow_series(payers)})
-    rows["company"] = _str_series(_map_text(payers, company))
-    rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
-    rows["amount"] = decimal_numbers(pc.fill_null(arrow_text(payroll["amount"]), "")
-                                     .filter(kept))
-    rows["month"] = _str_series(_map_text(
-        pc.fill_null(arrow_text(payroll["paid_at"]), "").filter(kept), lambda v: v[:7]))
-    return rows
+    return company
 
 
 def _person_keys(record_ids: pd.Series, people: Resolution) -> pa.Array:
@@ -861,12 +871,11 @@ def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
 
 def _text_at(values: pd.Series, rows: np.ndarray) -> pa.Array:
     """``arrow_text(values).take(rows)`` without first copying the whole column into
-    one string array (an Arrow-backed column is taken from its chunks as they are)."""
+    one string array (an Arrow-backed column is taken from its chunks as they are:
+    :func:`take_rows`)."""
     if not isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
         return arrow_text(values).take(pa.array(rows))
-    taken = pa.array(values.array).take(pa.array(rows))
-    taken = taken.combine_chunks() if isinstance(taken, pa.ChunkedArray) else taken
-    return taken.cast(pa.string())
+    return take_rows(values, rows).cast(pa.string())
 
 
 def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
@@ -1021,6 +1030,7 @@ __all__ = [
     "identifier_parts",
     "match_parts",
     "ordered_positions",
+    "payer_company",
     "payment_relationships",
     "record_nodes",
     "record_owners",

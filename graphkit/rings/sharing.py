@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.graph.assemble import arrow_chunks
+from graphkit.graph.assemble import arrow_chunks, take_rows
 from graphkit.graph.tables import GraphTables, tables_from_graph
 from graphkit.schema import ID_LABEL, Label, Rel
 
@@ -270,42 +270,6 @@ def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.int32), np.asarray([], dtype=object)
     codes, dictionary = _codes(pa.chunked_array(values, array.type))
     return np.repeat(codes, np.concatenate(lengths)), dictionary
-
-
-def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
-    """``series`` at positions ``rows`` (each within it) as one Arrow array, gathered
-    chunk by chunk: a column of the tables is held in several Arrow chunks, and joining
-    them first (as ``ChunkedArray.take`` and ``combine_chunks`` do) would copy the whole
-    column, every key of every node, for each gather of a few rows."""
-    rows = np.asarray(rows, dtype=np.int64)
-    if not isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
-        return _arrow(series).take(pa.array(rows))
-    column = pa.array(series.array)
-    if isinstance(column, pa.Array):
-        return column.take(pa.array(rows))
-    chunks = [c for c in column.chunks if len(c)]
-    if len(chunks) <= 1:
-        return (chunks[0] if chunks else pa.array([], column.type)).take(pa.array(rows))
-    starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
-    chunk_of = np.searchsorted(starts, rows, side="right") - 1
-    if not len(rows) or bool((chunk_of[1:] >= chunk_of[:-1]).all()):
-        # rows in chunk order (ascending rows, as most callers ask): the chunks' parts
-        # are the answer in order, with no sort and no second gather to put them back
-        bounds = np.searchsorted(chunk_of, np.arange(len(chunks) + 1))
-        parts = [chunks[k].take(pa.array(rows[a:b] - starts[k]))
-                 for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
-                 if b > a]
-        return pa.concat_arrays(parts) if parts else pa.array([], column.type)
-    order = np.argsort(chunk_of, kind="stable")
-    bounds = np.searchsorted(chunk_of[order], np.arange(len(chunks) + 1))
-    parts = [chunks[k].take(pa.array(rows[order[a:b]] - starts[k]))
-             for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
-             if b > a]
-    if not parts:
-        return pa.array([], column.type)
-    back = np.empty(len(rows), dtype=np.int64)
-    back[order] = np.arange(len(rows))
-    return pa.concat_arrays(parts).take(pa.array(back))
 
 
 def _arrow(series: pd.Series) -> pa.Array:
