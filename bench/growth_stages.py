@@ -100,6 +100,11 @@ def _minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
+def _system_seconds() -> float:
+    """CPU seconds the kernel spent for this process so far (mostly zeroing fresh pages)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_stime
+
+
 class Timers:
     """Inclusive and self CPU/wall seconds and calls per label."""
 
@@ -111,14 +116,15 @@ class Timers:
         self.calls: dict[str, int] = defaultdict(int)
         self.faults: dict[str, int] = defaultdict(int)
         self.self_faults: dict[str, int] = defaultdict(int)
+        self.self_system: dict[str, float] = defaultdict(float)
         self.stack: list[list] = []
 
     def wrap(self, label: str, fn):
         @functools.wraps(fn)
         def timed(*args, **kwargs):
-            frame = [label, 0.0, 0]  # label, CPU and page faults of nested timed steps
+            frame = [label, 0.0, 0, 0.0]  # label, CPU, page faults, kernel s of nested steps
             self.stack.append(frame)
-            faults = _minor_faults()
+            faults, system = _minor_faults(), _system_seconds()
             cpu, wall = time.process_time(), time.perf_counter()
             own = time.thread_time()
             try:
@@ -128,6 +134,8 @@ class Timers:
                 faulted = _minor_faults() - faults
                 self.faults[label] += faulted
                 self.self_faults[label] += faulted - frame[2]
+                in_kernel = _system_seconds() - system
+                self.self_system[label] += in_kernel - frame[3]
                 self.main_cpu[label] += time.thread_time() - own
                 self.cpu[label] += spent
                 self.wall[label] += time.perf_counter() - wall
@@ -137,6 +145,7 @@ class Timers:
                 if self.stack:
                     self.stack[-1][1] += spent
                     self.stack[-1][2] += faulted
+                    self.stack[-1][3] += in_kernel
         return timed
 
     def install(self) -> None:
@@ -232,6 +241,8 @@ def measure_in_build(world: str, no_gc: bool = False) -> dict:
             "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
             "main_cpu": dict(timers.main_cpu), "wall": dict(timers.wall),
             "calls": dict(timers.calls), "self_faults": dict(timers.self_faults),
+            "self_system_cpu": dict(timers.self_system),
+            "stage_system_cpu": {name: s.system_cpu_seconds for name, s in stages.items()},
             "gc": "off in build_tables" if no_gc else "on",
             "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
 
@@ -243,12 +254,13 @@ def table(path: Path) -> None:
     runs.sort(key=lambda r: r["records_people"])
     sizes = [r["records_people"] for r in runs]
     lo, hi = sizes[0], sizes[-1]
-    nlogn = math.log(hi * math.log(hi) / (lo * math.log(lo))) / math.log(hi / lo)
+    nlogn = (math.log(hi * math.log(hi) / (lo * math.log(lo))) / math.log(hi / lo)
+             if hi > lo else float("nan"))
     print(f"people records: {', '.join(f'{s:,}' for s in sizes)};  "
           f"N log N over this range = N^{nlogn:.2f}")
     labels = ["graph", "clusters"] + [label for _, _, label in TIMED]
     head = "".join(f"{s:>10,}" for s in sizes)
-    print(f"{'CPU s (self); minor page faults (k)':42}{head}  exponent")
+    print(f"{'CPU s (self); page faults (k), kernel s':42}{head}  exponent")
     for label in labels:
         if label in ("graph", "clusters"):
             values = [r["stage_cpu"][label] for r in runs]
@@ -257,12 +269,19 @@ def table(path: Path) -> None:
         if not any(values):
             continue
         exp = (math.log(values[-1] / values[0]) / math.log(hi / lo)
-               if values[0] > 0.005 and values[-1] > 0 else float("nan"))
+               if values[0] > 0.005 and values[-1] > 0 and hi > lo else float("nan"))
         name = label if label in ("graph", "clusters") else "  " + label
         print(f"{name:42}" + "".join(f"{v:10.2f}" for v in values) + f"  {exp:8.2f}")
         faults = [r.get("self_faults", {}).get(label) for r in runs]
-        if label not in ("graph", "clusters") and all(f is not None for f in faults):
-            print(f"{'':42}" + "".join(f"{f / 1000:9.0f}k" for f in faults))
+        if label in ("graph", "clusters"):
+            kernel = [r.get("stage_system_cpu", {}).get(label) for r in runs]
+            if all(k is not None for k in kernel):
+                print(f"{'  of which the kernel':42}" + "".join(f"{k:10.2f}" for k in kernel))
+        elif all(f is not None for f in faults):
+            kernel = [r.get("self_system_cpu", {}).get(label) for r in runs]
+            print(f"{'':42}" + "".join(
+                f"{f / 1000:4.0f}k" + (f"{k:5.2f}" if k is not None else "     ")
+                for f, k in zip(faults, kernel, strict=True)))
     for r in runs:
         print(f"{r['records_people']:>10,}: nodes {r['nodes']:,} rels {r['relationships']:,} "
               f"rss {r['rss_mib']}")
