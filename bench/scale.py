@@ -259,13 +259,31 @@ def combine(runs: list[dict], pick: str) -> dict:
                            [s.get("other_threads_cpu_seconds", 0.0) for s in same])}
                           if "other_threads_cpu_seconds" in stage else {}),
                        **({"system_cpu_seconds": take(
-                           [s.get("system_cpu_seconds", 0.0) for s in same])}
+                           [s.get("system_cpu_seconds", 0.0) for s in same]),
+                           "user_cpu_seconds": take([user_cpu(s) for s in same])}
                           if "system_cpu_seconds" in stage else {}),
                        "peak_rss_mib": max(s["peak_rss_mib"] for s in same),
                        "spread_cpu": (min(s.get("cpu_seconds", 0.0) for s in same),
                                       max(s.get("cpu_seconds", 0.0) for s in same))})
     result.update(stages=stages, outside_seconds=take([outside_stages(r) for r in done]))
     return result
+
+
+def user_cpu(stage: dict) -> float:
+    """A stage's CPU seconds outside the kernel (its CPU less ``system_cpu_seconds``)."""
+    if "user_cpu_seconds" in stage:
+        return stage["user_cpu_seconds"]
+    return stage.get("cpu_seconds", 0.0) - stage.get("system_cpu_seconds", 0.0)
+
+
+def exponent_range(sa: dict, sb: dict, n_a: int, n_b: int) -> str:
+    """The span of CPU growth exponents the repeated runs allow: from the slowest run at
+    the smaller size and the fastest at the larger to the other way round ("-" for one run)."""
+    if "spread_cpu" not in sa or "spread_cpu" not in sb:
+        return "-"
+    low = exponent(sa["spread_cpu"][1], sb["spread_cpu"][0], n_a, n_b)
+    high = exponent(sa["spread_cpu"][0], sb["spread_cpu"][1], n_a, n_b)
+    return "-" if low is None or high is None else f"{low:.2f}–{high:.2f}"
 
 
 def outside_stages(result: dict) -> float:
@@ -337,8 +355,9 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
         bound = n_log_n_exponent(a["people"], b["people"])
         print(f"\ngrowth exponent {a['people']:,} → {b['people']:,} people (1 = linear; "
               f"n log n = {bound:.3f}); the target (every stage ≤ n log n) is checked on "
-              "CPU seconds, wall shown beside it:")
-        print(f"  {'stage':<10} {'wall':>6} {'CPU':>6}  target")
+              "CPU seconds, wall shown beside it; 'user': CPU outside the kernel; "
+              "'runs': the span the repeated runs allow:")
+        print(f"  {'stage':<10} {'wall':>6} {'CPU':>6} {'user':>6} {'runs':>11}  target")
         for name in names:
             sa = next((s for s in a["stages"] if s["name"] == name), None)
             sb = next((s for s in b["stages"] if s["name"] == name), None)
@@ -346,8 +365,12 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
                 e = exponent(sa["seconds"], sb["seconds"], a["people"], b["people"])
                 c = exponent(sa.get("cpu_seconds", 0.0), sb.get("cpu_seconds", 0.0),
                              a["people"], b["people"])
+                u = (exponent(user_cpu(sa), user_cpu(sb), a["people"], b["people"])
+                     if "system_cpu_seconds" in sa and "system_cpu_seconds" in sb else None)
+                span = exponent_range(sa, sb, a["people"], b["people"])
                 verdict = "-" if c is None else "met" if c <= bound else "MISSED"
-                print(f"  {name:<10} {_fmt(e):>6} {_fmt(c):>6}  {verdict}")
+                print(f"  {name:<10} {_fmt(e):>6} {_fmt(c):>6} {_fmt(u):>6} {span:>11}  "
+                      f"{verdict}")
         o = exponent(a.get("outside_seconds", outside_stages(a)),
                      b.get("outside_seconds", outside_stages(b)), a["people"], b["people"])
         e = exponent(a["wall_seconds"], b["wall_seconds"], a["people"], b["people"])
