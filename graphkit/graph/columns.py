@@ -682,16 +682,41 @@ def ordered_positions(values: pa.Array, keys: pa.Array, block: int = _ALIGN_BLOC
 def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Positions of ``keys`` sorted by key (stable), a member repeated within a key left
-    out (its first row kept), and per position kept, its key's number in key order. Two
-    sorts: of the keys, then of (key number, member), which is nearly in order already."""
+    out (its first row kept), and per position kept, its key's number in key order. One
+    sort of the keys; a member repeated within a key is found by comparing neighbours
+    where each key's members come in increasing order (the usual case: a key's rows are
+    runs of records in file order), by a sort only of the keys where they do not."""
     order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
     head = np.empty(len(order), dtype=bool)
     head[:1] = True
+    ordered = keys[order]
     np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
-    group = np.cumsum(head) - 1
-    once = ~repeated(group * n_members + members[order])
+    del ordered
+    group = np.cumsum(head)
+    group -= 1
+    pairs = group * n_members
+    pairs += members[order]
+    once = ~_repeated_in_sorted_groups(pairs, group)
+    del pairs
     return order[once], group[once]
+
+
+def _repeated_in_sorted_groups(pairs: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``repeated(pairs)`` for pairs sorted by ``group`` (non-decreasing, and every pair
+    of a group greater than every pair of an earlier one): neighbours compared where a
+    group's pairs are in order, :func:`repeated` only over the groups where they are
+    not."""
+    again = np.zeros(len(pairs), dtype=bool)
+    if len(pairs) < 2:
+        return again
+    np.equal(pairs[1:], pairs[:-1], out=again[1:])
+    down = np.flatnonzero(pairs[1:] < pairs[:-1]) + 1
+    if len(down):  # a group whose pairs go down somewhere: sorted, that group alone
+        unordered = np.zeros(int(group[-1]) + 1, dtype=bool)
+        unordered[group[down]] = True
+        rows = np.flatnonzero(unordered[group])
+        again[rows] = repeated(pairs[rows])
+    return again
 
 
 def _identifier_keys_joined(kind_code: np.ndarray, labels: np.ndarray, values: pd.Series
