@@ -550,13 +550,15 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
     layout_code, layouts = pd.factorize(identifiers["layout"])
-    record_ids = arrow_text(identifiers["record_id"])
-    owner_records = arrow_text(owners["record_id"])
+    record_ids = _text_array(identifiers["record_id"])
+    owner_records = _text_array(owners["record_id"])
     entities = owners["entity"].to_numpy(dtype=np.int64)
     company = np.zeros(n_entities + 1, dtype=bool)  # the last: no entity (-1)
     company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
-    owner = np.full(len(identifiers), -1, dtype=np.int64)
-    record = np.full(len(identifiers), -1, dtype=np.int64)
+    # entity and record rows per identifier row: int32 (half the pages to fault in)
+    small = np.int32 if max(n_entities, len(owners)) < 1 << 31 else np.int64
+    owner = np.full(len(identifiers), -1, dtype=small)
+    record = np.full(len(identifiers), -1, dtype=small)
     offset = 0
     for name, rows in owners.groupby("layout", sort=True, observed=True).indices.items():
         found_layout = np.flatnonzero(np.asarray(layouts) == name)
@@ -597,13 +599,18 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     owned = np.flatnonzero(owner >= 0)
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
     # rows of one relationship stay in their order), a record listed once per relationship
-    rows, group = _grouped_rows((owner[owned] * (len(first_by_key) + 1) + ident[owned]) *
-                                (len(rel_uniques) + 1) + rel_of(owned), record[owned],
-                                offset + 1)
+    key = owner[owned].astype(np.int64)
+    key *= len(first_by_key) + 1
+    key += ident[owned]
+    key *= len(rel_uniques) + 1
+    key += rel_of(owned)
+    rows, group = _grouped_rows(key, record[owned], offset + 1)
+    del key
     rows = owned[rows]
+    del owned
     heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
     rels = pd.DataFrame({
-        "start": owner[heads],
+        "start": owner[heads].astype(np.int64),
         "end": ident[heads].astype(np.int64),
         # types and kinds as codes into their few distinct values
         "type": _arrow_series(coded_text(rel_of(heads),
@@ -613,6 +620,18 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         # record id alive until assemble's final order, past the 1M peak
         "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
     return nodes, rels
+
+
+def _text_array(values: pd.Series) -> pa.Array:
+    """``arrow_text(values)`` without copying the text of an Arrow-backed column held in
+    one chunk (the usual case: only its offsets are made anew when cast to ``string``);
+    several chunks are joined."""
+    if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(values.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
+        return array.cast(pa.string())
+    return arrow_text(values)
 
 
 #: ``ordered_positions``: rows compared at a time while two id lists run on together, the
