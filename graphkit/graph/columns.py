@@ -793,7 +793,7 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
     if pa.types.is_dictionary(values.type):  # chunks may carry dictionaries of their own
         values = values.cast(values.type.value_type)
     by_label, bounds = _rows_by_label(names, kind_code)
-    ident = np.empty(len(kind_code), dtype=np.int64)
+    ident = np.empty(len(kind_code), dtype=np.int32 if len(kind_code) < 1 << 31 else np.int64)
     firsts, sorted_values, offset = [], [], 0
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         if hi == lo:
@@ -803,13 +803,13 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
         for part in _ordered_parts(label_values, part_rows):
             rows = label_rows if part is None else label_rows[part]
             encoded = pc.dictionary_encode(label_values if part is None else
-                                           label_values.take(pa.array(part)))
+                                           _chunk_rows(label_values, part))
             if isinstance(encoded, pa.ChunkedArray):
                 codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False)
-                                        for chunk in encoded.chunks]).astype(np.int64)
+                                        for chunk in encoded.chunks])
                 dictionary = encoded.chunks[0].dictionary.cast(pa.string())
             else:
-                codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+                codes = encoded.indices.to_numpy(zero_copy_only=False)
                 dictionary = encoded.dictionary.cast(pa.string())
             order = pc.sort_indices(dictionary).to_numpy()
             code_row = np.empty(len(order), dtype=np.int64)  # each value's row in key order
@@ -883,12 +883,28 @@ def _rows_in_runs(values: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
     identifiers frame holds each kind's rows of a file in one run), else one gather."""
     breaks = np.flatnonzero(np.diff(rows) != 1) + 1
     if len(breaks) > max(64, len(rows) // 256):
-        return values.take(pa.array(rows))
+        return pa.chunked_array([_chunk_rows(values, rows)], values.type)
     starts = np.r_[0, breaks]
     ends = np.r_[breaks, len(rows)]
     chunks = [chunk for lo, hi in zip(starts.tolist(), ends.tolist())
               for chunk in values.slice(int(rows[lo]), hi - lo).chunks if len(chunk)]
     return pa.chunked_array(chunks, values.type)
+
+
+def _chunk_rows(values: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``values.take(rows)`` for increasing ``rows``, taken from each chunk alone:
+    ``ChunkedArray.take`` first joins every chunk into one array, a copy of the whole
+    column for each take (a label's values taken a part at a time: a copy per part)."""
+    if values.num_chunks == 1:
+        return values.chunk(0).take(pa.array(rows))
+    ends = np.cumsum([len(chunk) for chunk in values.chunks])
+    bounds = np.searchsorted(rows, ends)
+    parts, lo, start = [], 0, 0
+    for chunk, hi, end in zip(values.chunks, bounds.tolist(), ends.tolist()):
+        if hi > lo:
+            parts.append(chunk.take(pa.array(rows[lo:hi] - start)))
+        lo, start = hi, end
+    return pa.concat_arrays(parts) if parts else pa.array([], values.type)
 
 
 def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
