@@ -846,8 +846,7 @@ def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
                                 // -(-n // part_rows)])
     if not len(cuts):
         return [None]
-    part = np.searchsorted(cuts, words, side="right").astype(
-        np.int16 if len(cuts) < 1 << 15 else np.int32)
+    part = _part_numbers(words, cuts)
     order = np.argsort(part, kind="stable")  # a small type sorts by radix
     bounds = np.searchsorted(part[order], np.arange(len(cuts) + 2))
     parts = [order[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()) if b > a]
@@ -874,8 +873,30 @@ def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
     for row in late.tolist():
         shift = int(start[row]) - last
         bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
-    bytes_ *= np.arange(8) < (end - start)[:, None]
-    return bytes_.view(">u8").ravel().astype(np.uint64)
+    words = bytes_.view(">u8").ravel().astype(np.uint64)
+    # bytes past a value's end zeroed: the word masked to its first (end - start) bytes
+    kept = np.clip(end - start, 0, 8).astype(np.uint64)
+    kept *= np.uint64(8)
+    mask = np.full(n, np.uint64(0xFFFFFFFFFFFFFFFF))
+    short = np.flatnonzero(kept < 64)
+    mask[short] = ~(mask[short] >> kept[short])
+    words &= mask
+    return words
+
+
+def _part_numbers(words: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cuts, words, side="right")`` as a small integer type: for a few
+    cuts, one comparison pass per cut (a binary search per word mispredicts its
+    branches)."""
+    small = np.int16 if len(cuts) < 1 << 15 else np.int32
+    if len(cuts) > 16:  # measured: a pass per cut is slower than the search past ~30
+        return np.searchsorted(cuts, words, side="right").astype(small)
+    part = np.zeros(len(words), dtype=small)
+    above = np.empty(len(words), dtype=bool)
+    for cut in cuts.tolist():
+        np.greater_equal(words, np.uint64(cut), out=above)
+        part += above
+    return part
 
 
 def _rows_in_runs(values: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
