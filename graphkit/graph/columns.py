@@ -549,14 +549,39 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     if identifiers.empty:
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
-    layout_code, layouts = pd.factorize(identifiers["layout"])
     record_ids = _text_array(identifiers["record_id"])
+    owner, record, n_records = _identifier_owners(identifiers, owners, record_ids)
+    kind_code, kinds = pd.factorize(identifiers["kind"])
+    kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
+    labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
+    # identifier = distinct (label, value), numbered in key order from the start
+    keyed = identifier_keys(kind_code, labels, arrow_chunks(identifiers["value"]))
+    if keyed is not None:  # per label, each value hashed once and each distinct one sorted
+        ident, first_by_key, node_values = keyed
+    else:  # a value missing, or a label the prefix of another: by the joined key text
+        ident, first_by_key, node_values = _identifier_keys_joined(
+            kind_code, labels, identifiers["value"])
+    nodes = _identifier_nodes(kind_code[first_by_key], kinds, labels, node_values,
+                              _text_at(identifiers["raw"], first_by_key))
+    company = np.zeros(n_entities + 1, dtype=bool)  # the last: no entity (-1)
+    entities = owners["entity"].to_numpy(dtype=np.int64)
+    company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
+    rels = _identifier_relationships(owner, record, n_records, ident, len(first_by_key),
+                                     kind_code, kinds, company, record_ids)
+    return nodes, rels
+
+
+def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
+                       record_ids: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per identifier row, its owner's entity row and its record's number among
+    ``owners`` (-1: not found; int32 where the range allows: half the pages to fault
+    in), and the number of records: each layout's record ids placed among its owners
+    in one walk along both lists (:func:`ordered_positions`)."""
+    layout_code, layouts = pd.factorize(identifiers["layout"])
     owner_records = _text_array(owners["record_id"])
     entities = owners["entity"].to_numpy(dtype=np.int64)
-    company = np.zeros(n_entities + 1, dtype=bool)  # the last: no entity (-1)
-    company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
-    # entity and record rows per identifier row: int32 (half the pages to fault in)
-    small = np.int32 if max(n_entities, len(owners)) < 1 << 31 else np.int64
+    small = np.int32 if max(int(entities.max(initial=0)) + 1, len(owners)) < 1 << 31 \
+        else np.int64
     owner = np.full(len(identifiers), -1, dtype=small)
     record = np.full(len(identifiers), -1, dtype=small)
     offset = 0
@@ -571,22 +596,28 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         owner[at[found]] = entities[rows[where[found]]]
         record[at[found]] = offset + where[found]
         offset += len(rows)
-    kind_code, kinds = pd.factorize(identifiers["kind"])
-    kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
-    labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
-    # identifier = distinct (label, value), numbered in key order from the start
-    keyed = identifier_keys(kind_code, labels, arrow_chunks(identifiers["value"]))
-    if keyed is not None:  # per label, each value hashed once and each distinct one sorted
-        ident, first_by_key, node_values = keyed
-    else:  # a value missing, or a label the prefix of another: by the joined key text
-        ident, first_by_key, node_values = _identifier_keys_joined(
-            kind_code, labels, identifiers["value"])
-    node_label = coded_text(kind_code[first_by_key], labels)
-    nodes = pa.table({
-        "key": pc.binary_join_element_wise(node_label.cast(pa.string()), node_values, ":"),
-        "label": node_label, "value": node_values,
-        "kind": coded_text(kind_code[first_by_key], np.asarray(kinds, dtype=object)),
-        "raw": _text_at(identifiers["raw"], first_by_key)})
+    return owner, record, offset
+
+
+def _identifier_nodes(kind_code: np.ndarray, kinds: pd.Index, labels: np.ndarray,
+                      values: pa.Array, raw: pa.Array) -> pa.Table:
+    """The identifier nodes, one per kind code, value and raw text (in key order):
+    ``key, label, value, kind, raw``, label and kind coded into their few values."""
+    node_label = coded_text(kind_code, labels)
+    return pa.table({
+        "key": pc.binary_join_element_wise(node_label.cast(pa.string()), values, ":"),
+        "label": node_label, "value": values,
+        "kind": coded_text(kind_code, np.asarray(kinds, dtype=object)),
+        "raw": raw})
+
+
+def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: int,
+                              ident: np.ndarray, n_idents: int, kind_code: np.ndarray,
+                              kinds: pd.Index, company: np.ndarray, record_ids: pa.Array
+                              ) -> pd.DataFrame:
+    """One relationship per (entity, identifier, type) from the rows' owners (-1: none),
+    records, identifiers and kinds: ``start, end, type, kind, records`` (the record ids
+    behind it, each once, in order of appearance)."""
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
@@ -600,16 +631,16 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
     # rows of one relationship stay in their order), a record listed once per relationship
     key = owner[owned].astype(np.int64)
-    key *= len(first_by_key) + 1
+    key *= n_idents + 1
     key += ident[owned]
     key *= len(rel_uniques) + 1
     key += rel_of(owned)
-    rows, group = _grouped_rows(key, record[owned], offset + 1)
+    rows, group = _grouped_rows(key, record[owned], n_records + 1)
     del key
     rows = owned[rows]
     del owned
     heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
-    rels = pd.DataFrame({
+    return pd.DataFrame({
         "start": owner[heads].astype(np.int64),
         "end": ident[heads].astype(np.int64),
         # types and kinds as codes into their few distinct values
@@ -619,7 +650,6 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         # plain text lists: lists coded into the record ids were tried; they kept every
         # record id alive until assemble's final order, past the 1M peak
         "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
-    return nodes, rels
 
 
 def _text_array(values: pd.Series) -> pa.Array:
