@@ -492,26 +492,36 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     person_rows = _leading_rows(people.entities["entity_id"], entity_keys)
     company_rows = _key_rows(companies.entities["entity_id"], entity_keys)
     parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
-                           "record_id": _ids(people.entities["record_id"]),
+                           "record_id": _record_ids(people.entities["record_id"]),
                            "entity": person_rows, "entity_label": Label.PERSON.value,
                            "row": -1}),
              pd.DataFrame({"layout": _layout_column(Layout.COMPANIES, len(company_rows)),
-                           "record_id": _ids(companies.entities["record_id"]),
+                           "record_id": _record_ids(companies.entities["record_id"]),
                            "entity": company_rows, "entity_label": Label.COMPANY.value,
                            "row": -1})]
-    people_ids = arrow_text(people.entities["record_id"])
+    people_ids = _text_array(people.entities["record_id"])
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
         # linked records usually list their people in the people's order: walked along
-        where = ordered_positions(arrow_text(frame["person_record_id"]), people_ids)
+        where = ordered_positions(_text_array(frame["person_record_id"]), people_ids)
         entity = np.where(where >= 0, person_rows[np.maximum(where, 0)]
                           if len(person_rows) else -1, -1)
         known = np.flatnonzero(entity >= 0)
         parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
-                                   "record_id": _ids(frame["record_id"], known),
+                                   "record_id": _record_ids(frame["record_id"], known),
                                    "entity": entity[known], "entity_label": Label.PERSON.value,
                                    "row": known}))
     return pd.concat(parts, ignore_index=True)
+
+
+def _record_ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
+    """``_ids(values, rows)`` without copying a column held in one Arrow chunk, nor
+    gathering when ``rows`` are every row."""
+    ids = pc.fill_null(_text_array(values), "")
+    if rows is not None and not (len(rows) == len(ids) and
+                                 (not len(rows) or rows[-1] == len(ids) - 1)):
+        ids = ids.take(pa.array(rows))
+    return _arrow_series(ids)
 
 
 def payroll_person_rows(owners: pd.DataFrame, n_payroll: int) -> np.ndarray:
