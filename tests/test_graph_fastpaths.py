@@ -26,6 +26,7 @@ from graphkit.graph.assemble import (
 from graphkit.graph.columns import (
     _chunk_rows,
     _grouped_rows,
+    _hashed_part,
     _identifier_keys_joined,
     _key_rows,
     _leading_rows,
@@ -34,6 +35,7 @@ from graphkit.graph.columns import (
     _ordered_parts,
     _part_numbers,
     _repeated_in_sorted_groups,
+    _sorted_part,
     _text_array,
     decimal_numbers,
     identifier_keys,
@@ -829,3 +831,38 @@ def test_part_numbers_equal_searchsorted(n_cuts: int) -> None:
     assert got.tolist() == np.searchsorted(cuts, words, side="right").tolist()
     assert got.dtype == np.int16
 
+
+
+@pytest.mark.parametrize("kind", ["distinct", "ties", "empty", "one"])
+def test_sorted_part_equals_hashed_part(kind: str) -> None:
+    """A part's ranks, first sightings and distinct values by one sort equal those by
+    hashing: common prefixes, '' and NUL, non-ASCII, repeats, large_string input."""
+    rng = np.random.default_rng(len(kind))
+    n = {"distinct": 3000, "ties": 3000, "empty": 0, "one": 1}[kind]
+    alphabet = list("ab\x00é😀z") if kind == "ties" else list("0123456789abcdefé")
+    size = 3 if kind == "ties" else 12
+    values = ["+1-555-" + "".join(rng.choice(alphabet, rng.integers(0, size)))
+              for _ in range(n)]
+    for array in (pa.array(values, pa.string()), pa.array(values, pa.large_string())):
+        got, want = _sorted_part(array), _hashed_part(array)
+        assert got[0].tolist() == want[0].tolist()
+        assert got[1].tolist() == want[1].tolist()
+        assert got[2].type == pa.string() and got[2].equals(want[2])
+    plain = sorted(set(values), key=str.encode)
+    assert got[2].to_pylist() == plain
+    assert [plain[r] for r in got[0].tolist()] == values
+
+
+@pytest.mark.parametrize("part_rows", [50, 400])
+def test_identifier_keys_of_mostly_distinct_values_in_parts(part_rows: int) -> None:
+    """Labels of mostly distinct values in many parts (later parts sorted alone, not
+    hashed) and one of many repeats (hashed), in runs and chunks."""
+    rng = np.random.default_rng(part_rows)
+    labels = np.array(["Email", "Phone", "BankAccount"], dtype=object)
+    codes = np.repeat(np.arange(3), [2500, 1500, 2000])
+    values = [f"user{v}@mail.é" for v in rng.permutation(2500)] + \
+        [f"+1{v:09d}" for v in rng.integers(0, 10 ** 9, 1500)] + \
+        [f"acct:{v}" for v in rng.integers(0, 300, 2000)]
+    values[100] = values[2000]  # a repeat among mostly distinct values
+    column = pa.chunked_array([pa.array(values[:3000]), pa.array(values[3000:])])
+    _check_keys(identifier_keys(codes, labels, column, part_rows), codes, labels, values)
