@@ -35,6 +35,7 @@ from graphkit.graph.columns import (
     _ordered_parts,
     _part_numbers,
     _repeated_in_sorted_groups,
+    _rows_by_label,
     _sorted_part,
     _text_array,
     decimal_numbers,
@@ -866,3 +867,21 @@ def test_identifier_keys_of_mostly_distinct_values_in_parts(part_rows: int) -> N
     values[100] = values[2000]  # a repeat among mostly distinct values
     column = pa.chunked_array([pa.array(values[:3000]), pa.array(values[3000:])])
     _check_keys(identifier_keys(codes, labels, column, part_rows), codes, labels, values)
+
+
+@pytest.mark.parametrize("n_names", [1, 5, 40])
+def test_rows_by_label_equal_the_stable_sort(n_names: int) -> None:
+    """Rows grouped by label in the labels' text order, each label's rows in order, and
+    the bounds of every label (absent and repeated ones too): few labels by a pass each,
+    many by the sort."""
+    rng = np.random.default_rng(n_names)
+    names = [f"L{v}é" for v in rng.integers(0, max(1, n_names - 2), n_names)]
+    for n in (0, 1, 5000):
+        codes = rng.integers(0, n_names, n).astype(np.int8)
+        by_label, bounds = _rows_by_label(names, codes)
+        distinct = sorted(set(names))
+        rank = np.array([distinct.index(name) for name in names])[codes]
+        want = np.argsort(rank, kind="stable")
+        assert by_label.tolist() == want.tolist()
+        assert bounds.tolist() == np.searchsorted(rank[want], np.arange(len(distinct) + 1)
+                                                  ).tolist()

@@ -807,8 +807,17 @@ def _rows_by_label(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.
     small = np.int8 if len(distinct) < 128 else np.int64  # a small type sorts by radix
     rank = np.array([distinct.index(name) for name in names], dtype=small)
     row_rank = rank[codes] if len(codes) else np.zeros(0, dtype=small)
-    by_label = np.argsort(row_rank, kind="stable")
-    return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    if len(distinct) > 16:
+        by_label = np.argsort(row_rank, kind="stable")
+        return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    # few labels: each label's rows by one comparison pass (no sort, no sorted copy)
+    bounds = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_rank, minlength=len(distinct)), out=bounds[1:])
+    by_label = np.empty(len(codes), dtype=np.int64)
+    for label, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
+        if hi > lo:
+            by_label[lo:hi] = np.flatnonzero(row_rank == label)
+    return by_label, bounds
 
 
 #: ``identifier_keys``: rows of one label hashed and sorted together at most (about); a
