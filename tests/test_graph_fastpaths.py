@@ -36,6 +36,7 @@ from graphkit.graph.columns import (
     _part_numbers,
     _repeated_in_sorted_groups,
     _rows_by_label,
+    _rows_by_layout,
     _sorted_part,
     _text_array,
     decimal_numbers,
@@ -885,3 +886,19 @@ def test_rows_by_label_equal_the_stable_sort(n_names: int) -> None:
         assert by_label.tolist() == want.tolist()
         assert bounds.tolist() == np.searchsorted(rank[want], np.arange(len(distinct) + 1)
                                                   ).tolist()
+
+
+def test_rows_by_layout_equal_the_group_by() -> None:
+    """Each layout's rows in the group-by's order: categories in their order, absent
+    ones left out; a plain text column by the group-by itself; no rows."""
+    from graphkit.ingest.identifiers import LAYOUT_DTYPE
+    rng = np.random.default_rng(4)
+    names = [layout.value for layout in Layout]
+    for values in (list(rng.choice(names[1:], 500)), ["people"], []):
+        column = pd.Series(pd.Categorical(values, dtype=LAYOUT_DTYPE))
+        for series in (column, column.astype(object)):
+            want = pd.DataFrame({"layout": series}).groupby(
+                "layout", sort=True, observed=True).indices
+            got = _rows_by_layout(series)
+            assert [name for name, _ in got] == list(want)
+            assert all(rows.tolist() == want[name].tolist() for name, rows in got)

@@ -595,7 +595,7 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
     owner = np.full(len(identifiers), -1, dtype=small)
     record = np.full(len(identifiers), -1, dtype=small)
     offset = 0
-    for name, rows in owners.groupby("layout", sort=True, observed=True).indices.items():
+    for name, rows in _rows_by_layout(owners["layout"]):
         found_layout = np.flatnonzero(np.asarray(layouts) == name)
         if not len(found_layout):
             offset += len(rows)
@@ -607,6 +607,17 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
         record[at[found]] = offset + where[found]
         offset += len(rows)
     return owner, record, offset
+
+
+def _rows_by_layout(layouts: pd.Series) -> list[tuple[str, np.ndarray]]:
+    """Each layout's rows, as ``groupby(sort=True, observed=True).indices`` gives them:
+    of a categorical column, by one comparison pass per category (no group-by)."""
+    if not isinstance(layouts.dtype, pd.CategoricalDtype):
+        return list(layouts.groupby(layouts, sort=True, observed=True).indices.items())
+    codes = layouts.cat.codes.to_numpy()
+    found = [(name, np.flatnonzero(codes == code))
+             for code, name in enumerate(layouts.cat.categories)]
+    return [(name, rows) for name, rows in found if len(rows)]
 
 
 def _identifier_nodes(kind_code: np.ndarray, kinds: pd.Index, labels: np.ndarray,
