@@ -24,13 +24,21 @@ from graphkit.graph.assemble import (
     coded_text,
 )
 from graphkit.graph.columns import (
+    _chunk_rows,
     _grouped_rows,
+    _hashed_part,
     _identifier_keys_joined,
     _key_rows,
     _leading_rows,
     _leading_word,
     _list_array,
     _ordered_parts,
+    _part_numbers,
+    _repeated_in_sorted_groups,
+    _rows_by_label,
+    _rows_by_layout,
+    _sorted_part,
+    _text_array,
     decimal_numbers,
     identifier_keys,
     labelled_key_order,
@@ -40,6 +48,7 @@ from graphkit.graph.columns import (
 from graphkit.ingest import ingest
 from graphkit.ingest.fields import STR
 from graphkit.ingest.project import native_project
+from graphkit.intcodes import repeated
 from graphkit.issues import IssueLog
 from graphkit.schema import ID_LABEL, IdKind, Layout
 
@@ -736,3 +745,160 @@ def test_leading_word_is_the_bytes_after_the_prefix(skip: int) -> None:
         want = [int.from_bytes((v.encode()[skip:skip + 8] + bytes(8))[:8], "big")
                 for v in chunk.to_pylist()]
         assert _leading_word(chunk, skip).tolist() == want
+
+
+def _plain_grouped_rows(keys: np.ndarray, members: np.ndarray) -> tuple[list[int], list[int]]:
+    """Rows by key (stable), a member repeated within a key dropped, key numbers: the
+    dictionary walk ``_grouped_rows`` replaces."""
+    seen: dict[int, list[int]] = {}
+    members_of: dict[int, set[int]] = {}
+    for row, (key, member) in enumerate(zip(keys.tolist(), members.tolist())):
+        if member not in members_of.setdefault(key, set()):
+            members_of[key].add(member)
+            seen.setdefault(key, []).append(row)
+    return ([row for key in sorted(seen) for row in seen[key]],
+            [i for i, key in enumerate(sorted(seen)) for _ in seen[key]])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grouped_rows_of_records_in_file_order(seed: int) -> None:
+    """Keys in runs of records in file order (each key's members increasing, the usual
+    case: neighbours compared), a record listed twice under one key (one column and
+    another of one record), and keys whose members go back (a sort of those alone)."""
+    rng = np.random.default_rng(seed)
+    n = [1, 2, 500, 5000][seed]
+    members = np.sort(rng.integers(0, 300, n))  # one file's rows: records in order
+    keys = rng.integers(0, 30, n) * 7 + 3
+    again = rng.random(n) < 0.2  # the same record under the same key again
+    members = np.where(again, np.r_[members[:1], members[:-1]], members)
+    keys = np.where(again, np.r_[keys[:1], keys[:-1]], keys)
+    if seed == 3:  # a second file after the first: members start over for some keys
+        members = np.r_[members, np.sort(rng.integers(0, 300, 800))]
+        keys = np.r_[keys, rng.integers(0, 30, 800) * 7 + 3]
+    rows, group = _grouped_rows(keys, members, 300)
+    want_rows, want_group = _plain_grouped_rows(keys, members)
+    assert rows.tolist() == want_rows
+    assert group.tolist() == want_group
+
+
+def test_repeated_in_sorted_groups_equal_repeated() -> None:
+    rng = np.random.default_rng(3)
+    group = np.sort(rng.integers(0, 50, 3000))
+    for members in (rng.integers(0, 9, 3000),  # out of order in most groups
+                    np.zeros(3000, dtype=np.int64),  # one member repeated everywhere
+                    np.arange(3000)):  # no repeat
+        pairs = group * 10 + members
+        assert _repeated_in_sorted_groups(pairs, group).tolist() == repeated(pairs).tolist()
+    empty = np.zeros(0, dtype=np.int64)
+    assert _repeated_in_sorted_groups(empty, empty).tolist() == []
+    one = np.array([5])
+    assert _repeated_in_sorted_groups(one, one).tolist() == [False]
+
+
+def test_chunk_rows_equal_take() -> None:
+    """Increasing rows taken chunk by chunk: empty and sliced chunks, non-ASCII, nulls,
+    no rows, every row, rows of one chunk only."""
+    values = ["a", "é😀", "", None, "zz", "pre:x", "pre:y", "ü"]
+    base = pa.array(values, pa.large_string())
+    chunked = pa.chunked_array([base.slice(0, 3), base.slice(3, 0), base.slice(3, 4),
+                                base.slice(7)])
+    for rows in ([], [0], [7], [0, 2, 3, 6, 7], list(range(8)), [4, 5, 6]):
+        rows = np.array(rows, dtype=np.int64)
+        want = base.take(pa.array(rows, pa.int64()))
+        assert _chunk_rows(chunked, rows).equals(want)
+        assert _chunk_rows(pa.chunked_array([base]), rows).equals(want)
+
+
+def test_text_array_equals_arrow_text() -> None:
+    values = ["P1", None, "Pé", "", "P😀"]
+    arrow = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(
+        [pa.array(values[:2], pa.large_string()), pa.array(values[2:], pa.large_string())])))
+    for series in (pd.Series(values, dtype=STR), pd.Series(values, dtype=object), arrow,
+                   pd.Series([], dtype=STR)):
+        got = _text_array(series)
+        assert got.type == pa.string()
+        assert got.equals(arrow_text(series))
+
+
+@pytest.mark.parametrize("n_cuts", [0, 1, 5, 16, 17, 100])
+def test_part_numbers_equal_searchsorted(n_cuts: int) -> None:
+    """Words on a cut, between cuts, below the first and above the last, the largest
+    word; few cuts (a pass per cut) and many (the search)."""
+    rng = np.random.default_rng(n_cuts)
+    words = rng.integers(0, 1 << 63, 4000, dtype=np.int64).astype(np.uint64) * np.uint64(2)
+    cuts = np.unique(rng.choice(words, n_cuts, replace=False)) if n_cuts else \
+        np.zeros(0, np.uint64)
+    words = np.r_[words, cuts, np.uint64(0), np.uint64(0xFFFFFFFFFFFFFFFF)]
+    got = _part_numbers(words, cuts)
+    assert got.tolist() == np.searchsorted(cuts, words, side="right").tolist()
+    assert got.dtype == np.int16
+
+
+
+@pytest.mark.parametrize("kind", ["distinct", "ties", "empty", "one"])
+def test_sorted_part_equals_hashed_part(kind: str) -> None:
+    """A part's ranks, first sightings and distinct values by one sort equal those by
+    hashing: common prefixes, '' and NUL, non-ASCII, repeats, large_string input."""
+    rng = np.random.default_rng(len(kind))
+    n = {"distinct": 3000, "ties": 3000, "empty": 0, "one": 1}[kind]
+    alphabet = list("ab\x00é😀z") if kind == "ties" else list("0123456789abcdefé")
+    size = 3 if kind == "ties" else 12
+    values = ["+1-555-" + "".join(rng.choice(alphabet, rng.integers(0, size)))
+              for _ in range(n)]
+    for array in (pa.array(values, pa.string()), pa.array(values, pa.large_string())):
+        got, want = _sorted_part(array), _hashed_part(array)
+        assert got[0].tolist() == want[0].tolist()
+        assert got[1].tolist() == want[1].tolist()
+        assert got[2].type == pa.string() and got[2].equals(want[2])
+    plain = sorted(set(values), key=str.encode)
+    assert got[2].to_pylist() == plain
+    assert [plain[r] for r in got[0].tolist()] == values
+
+
+@pytest.mark.parametrize("part_rows", [50, 400])
+def test_identifier_keys_of_mostly_distinct_values_in_parts(part_rows: int) -> None:
+    """Labels of mostly distinct values in many parts (later parts sorted alone, not
+    hashed) and one of many repeats (hashed), in runs and chunks."""
+    rng = np.random.default_rng(part_rows)
+    labels = np.array(["Email", "Phone", "BankAccount"], dtype=object)
+    codes = np.repeat(np.arange(3), [2500, 1500, 2000])
+    values = [f"user{v}@mail.é" for v in rng.permutation(2500)] + \
+        [f"+1{v:09d}" for v in rng.integers(0, 10 ** 9, 1500)] + \
+        [f"acct:{v}" for v in rng.integers(0, 300, 2000)]
+    values[100] = values[2000]  # a repeat among mostly distinct values
+    column = pa.chunked_array([pa.array(values[:3000]), pa.array(values[3000:])])
+    _check_keys(identifier_keys(codes, labels, column, part_rows), codes, labels, values)
+
+
+@pytest.mark.parametrize("n_names", [1, 5, 40])
+def test_rows_by_label_equal_the_stable_sort(n_names: int) -> None:
+    """Rows grouped by label in the labels' text order, each label's rows in order, and
+    the bounds of every label (absent and repeated ones too): few labels by a pass each,
+    many by the sort."""
+    rng = np.random.default_rng(n_names)
+    names = [f"L{v}é" for v in rng.integers(0, max(1, n_names - 2), n_names)]
+    for n in (0, 1, 5000):
+        codes = rng.integers(0, n_names, n).astype(np.int8)
+        by_label, bounds = _rows_by_label(names, codes)
+        distinct = sorted(set(names))
+        rank = np.array([distinct.index(name) for name in names])[codes]
+        want = np.argsort(rank, kind="stable")
+        assert by_label.tolist() == want.tolist()
+        assert bounds.tolist() == np.searchsorted(rank[want], np.arange(len(distinct) + 1)
+                                                  ).tolist()
+
+
+def test_rows_by_layout_equal_the_group_by() -> None:
+    """Each layout's rows in the group-by's order: categories in their order, absent
+    ones left out; a plain text column by the group-by itself; no rows."""
+    from graphkit.ingest.identifiers import LAYOUT_DTYPE
+    rng = np.random.default_rng(4)
+    names = [layout.value for layout in Layout]
+    for values in (list(rng.choice(names[1:], 500)), ["people"], []):
+        column = pd.Series(pd.Categorical(values, dtype=LAYOUT_DTYPE))
+        for series in (column, column.astype(object)):
+            want = pd.DataFrame({"layout": series}).groupby(
+                "layout", sort=True, observed=True).indices
+            got = _rows_by_layout(series)
+            assert [name for name, _ in got] == list(want)
+            assert all(rows.tolist() == want[name].tolist() for name, rows in got)

@@ -492,26 +492,36 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     person_rows = _leading_rows(people.entities["entity_id"], entity_keys)
     company_rows = _key_rows(companies.entities["entity_id"], entity_keys)
     parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
-                           "record_id": _ids(people.entities["record_id"]),
+                           "record_id": _record_ids(people.entities["record_id"]),
                            "entity": person_rows, "entity_label": Label.PERSON.value,
                            "row": -1}),
              pd.DataFrame({"layout": _layout_column(Layout.COMPANIES, len(company_rows)),
-                           "record_id": _ids(companies.entities["record_id"]),
+                           "record_id": _record_ids(companies.entities["record_id"]),
                            "entity": company_rows, "entity_label": Label.COMPANY.value,
                            "row": -1})]
-    people_ids = arrow_text(people.entities["record_id"])
+    people_ids = _text_array(people.entities["record_id"])
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
         # linked records usually list their people in the people's order: walked along
-        where = ordered_positions(arrow_text(frame["person_record_id"]), people_ids)
+        where = ordered_positions(_text_array(frame["person_record_id"]), people_ids)
         entity = np.where(where >= 0, person_rows[np.maximum(where, 0)]
                           if len(person_rows) else -1, -1)
         known = np.flatnonzero(entity >= 0)
         parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
-                                   "record_id": _ids(frame["record_id"], known),
+                                   "record_id": _record_ids(frame["record_id"], known),
                                    "entity": entity[known], "entity_label": Label.PERSON.value,
                                    "row": known}))
     return pd.concat(parts, ignore_index=True)
+
+
+def _record_ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
+    """``_ids(values, rows)`` without copying a column held in one Arrow chunk, nor
+    gathering when ``rows`` are every row."""
+    ids = pc.fill_null(_text_array(values), "")
+    if rows is not None and not (len(rows) == len(ids) and
+                                 (not len(rows) or rows[-1] == len(ids) - 1)):
+        ids = ids.take(pa.array(rows))
+    return _arrow_series(ids)
 
 
 def payroll_person_rows(owners: pd.DataFrame, n_payroll: int) -> np.ndarray:
@@ -549,26 +559,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     if identifiers.empty:
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
-    layout_code, layouts = pd.factorize(identifiers["layout"])
-    record_ids = arrow_text(identifiers["record_id"])
-    owner_records = arrow_text(owners["record_id"])
-    entities = owners["entity"].to_numpy(dtype=np.int64)
-    company = np.zeros(n_entities + 1, dtype=bool)  # the last: no entity (-1)
-    company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
-    owner = np.full(len(identifiers), -1, dtype=np.int64)
-    record = np.full(len(identifiers), -1, dtype=np.int64)
-    offset = 0
-    for name, rows in owners.groupby("layout", sort=True, observed=True).indices.items():
-        found_layout = np.flatnonzero(np.asarray(layouts) == name)
-        if not len(found_layout):
-            offset += len(rows)
-            continue
-        at = np.flatnonzero(layout_code == found_layout[0])
-        where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
-        found = where >= 0
-        owner[at[found]] = entities[rows[where[found]]]
-        record[at[found]] = offset + where[found]
-        offset += len(rows)
+    record_ids = _text_array(identifiers["record_id"])
+    owner, record, n_records = _identifier_owners(identifiers, owners, record_ids)
     kind_code, kinds = pd.factorize(identifiers["kind"])
     kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
@@ -579,12 +571,74 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     else:  # a value missing, or a label the prefix of another: by the joined key text
         ident, first_by_key, node_values = _identifier_keys_joined(
             kind_code, labels, identifiers["value"])
-    node_label = coded_text(kind_code[first_by_key], labels)
-    nodes = pa.table({
-        "key": pc.binary_join_element_wise(node_label.cast(pa.string()), node_values, ":"),
-        "label": node_label, "value": node_values,
-        "kind": coded_text(kind_code[first_by_key], np.asarray(kinds, dtype=object)),
-        "raw": _text_at(identifiers["raw"], first_by_key)})
+    nodes = _identifier_nodes(kind_code[first_by_key], kinds, labels, node_values,
+                              _text_at(identifiers["raw"], first_by_key))
+    company = np.zeros(n_entities + 1, dtype=bool)  # the last: no entity (-1)
+    entities = owners["entity"].to_numpy(dtype=np.int64)
+    company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
+    rels = _identifier_relationships(owner, record, n_records, ident, len(first_by_key),
+                                     kind_code, kinds, company, record_ids)
+    return nodes, rels
+
+
+def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
+                       record_ids: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per identifier row, its owner's entity row and its record's number among
+    ``owners`` (-1: not found; int32 where the range allows: half the pages to fault
+    in), and the number of records: each layout's record ids placed among its owners
+    in one walk along both lists (:func:`ordered_positions`)."""
+    layout_code, layouts = pd.factorize(identifiers["layout"])
+    owner_records = _text_array(owners["record_id"])
+    entities = owners["entity"].to_numpy(dtype=np.int64)
+    small = np.int32 if max(int(entities.max(initial=0)) + 1, len(owners)) < 1 << 31 \
+        else np.int64
+    owner = np.full(len(identifiers), -1, dtype=small)
+    record = np.full(len(identifiers), -1, dtype=small)
+    offset = 0
+    for name, rows in _rows_by_layout(owners["layout"]):
+        found_layout = np.flatnonzero(np.asarray(layouts) == name)
+        if not len(found_layout):
+            offset += len(rows)
+            continue
+        at = np.flatnonzero(layout_code == found_layout[0])
+        where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
+        found = where >= 0
+        owner[at[found]] = entities[rows[where[found]]]
+        record[at[found]] = offset + where[found]
+        offset += len(rows)
+    return owner, record, offset
+
+
+def _rows_by_layout(layouts: pd.Series) -> list[tuple[str, np.ndarray]]:
+    """Each layout's rows, as ``groupby(sort=True, observed=True).indices`` gives them:
+    of a categorical column, by one comparison pass per category (no group-by)."""
+    if not isinstance(layouts.dtype, pd.CategoricalDtype):
+        return list(layouts.groupby(layouts, sort=True, observed=True).indices.items())
+    codes = layouts.cat.codes.to_numpy()
+    found = [(name, np.flatnonzero(codes == code))
+             for code, name in enumerate(layouts.cat.categories)]
+    return [(name, rows) for name, rows in found if len(rows)]
+
+
+def _identifier_nodes(kind_code: np.ndarray, kinds: pd.Index, labels: np.ndarray,
+                      values: pa.Array, raw: pa.Array) -> pa.Table:
+    """The identifier nodes, one per kind code, value and raw text (in key order):
+    ``key, label, value, kind, raw``, label and kind coded into their few values."""
+    node_label = coded_text(kind_code, labels)
+    return pa.table({
+        "key": pc.binary_join_element_wise(node_label.cast(pa.string()), values, ":"),
+        "label": node_label, "value": values,
+        "kind": coded_text(kind_code, np.asarray(kinds, dtype=object)),
+        "raw": raw})
+
+
+def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: int,
+                              ident: np.ndarray, n_idents: int, kind_code: np.ndarray,
+                              kinds: pd.Index, company: np.ndarray, record_ids: pa.Array
+                              ) -> pd.DataFrame:
+    """One relationship per (entity, identifier, type) from the rows' owners (-1: none),
+    records, identifiers and kinds: ``start, end, type, kind, records`` (the record ids
+    behind it, each once, in order of appearance)."""
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
@@ -597,13 +651,18 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     owned = np.flatnonzero(owner >= 0)
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
     # rows of one relationship stay in their order), a record listed once per relationship
-    rows, group = _grouped_rows((owner[owned] * (len(first_by_key) + 1) + ident[owned]) *
-                                (len(rel_uniques) + 1) + rel_of(owned), record[owned],
-                                offset + 1)
+    key = owner[owned].astype(np.int64)
+    key *= n_idents + 1
+    key += ident[owned]
+    key *= len(rel_uniques) + 1
+    key += rel_of(owned)
+    rows, group = _grouped_rows(key, record[owned], n_records + 1)
+    del key
     rows = owned[rows]
+    del owned
     heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
-    rels = pd.DataFrame({
-        "start": owner[heads],
+    return pd.DataFrame({
+        "start": owner[heads].astype(np.int64),
         "end": ident[heads].astype(np.int64),
         # types and kinds as codes into their few distinct values
         "type": _arrow_series(coded_text(rel_of(heads),
@@ -612,7 +671,18 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
         # plain text lists: lists coded into the record ids were tried; they kept every
         # record id alive until assemble's final order, past the 1M peak
         "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
-    return nodes, rels
+
+
+def _text_array(values: pd.Series) -> pa.Array:
+    """``arrow_text(values)`` without copying the text of an Arrow-backed column held in
+    one chunk (the usual case: only its offsets are made anew when cast to ``string``);
+    several chunks are joined."""
+    if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
+        array = pa.array(values.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
+        return array.cast(pa.string())
+    return arrow_text(values)
 
 
 #: ``ordered_positions``: rows compared at a time while two id lists run on together, the
@@ -682,16 +752,41 @@ def ordered_positions(values: pa.Array, keys: pa.Array, block: int = _ALIGN_BLOC
 def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Positions of ``keys`` sorted by key (stable), a member repeated within a key left
-    out (its first row kept), and per position kept, its key's number in key order. Two
-    sorts: of the keys, then of (key number, member), which is nearly in order already."""
+    out (its first row kept), and per position kept, its key's number in key order. One
+    sort of the keys; a member repeated within a key is found by comparing neighbours
+    where each key's members come in increasing order (the usual case: a key's rows are
+    runs of records in file order), by a sort only of the keys where they do not."""
     order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
     head = np.empty(len(order), dtype=bool)
     head[:1] = True
+    ordered = keys[order]
     np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
-    group = np.cumsum(head) - 1
-    once = ~repeated(group * n_members + members[order])
+    del ordered
+    group = np.cumsum(head)
+    group -= 1
+    pairs = group * n_members
+    pairs += members[order]
+    once = ~_repeated_in_sorted_groups(pairs, group)
+    del pairs
     return order[once], group[once]
+
+
+def _repeated_in_sorted_groups(pairs: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``repeated(pairs)`` for pairs sorted by ``group`` (non-decreasing, and every pair
+    of a group greater than every pair of an earlier one): neighbours compared where a
+    group's pairs are in order, :func:`repeated` only over the groups where they are
+    not."""
+    again = np.zeros(len(pairs), dtype=bool)
+    if len(pairs) < 2:
+        return again
+    np.equal(pairs[1:], pairs[:-1], out=again[1:])
+    down = np.flatnonzero(pairs[1:] < pairs[:-1]) + 1
+    if len(down):  # a group whose pairs go down somewhere: sorted, that group alone
+        unordered = np.zeros(int(group[-1]) + 1, dtype=bool)
+        unordered[group[down]] = True
+        rows = np.flatnonzero(unordered[group])
+        again[rows] = repeated(pairs[rows])
+    return again
 
 
 def _identifier_keys_joined(kind_code: np.ndarray, labels: np.ndarray, values: pd.Series
@@ -723,8 +818,17 @@ def _rows_by_label(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.
     small = np.int8 if len(distinct) < 128 else np.int64  # a small type sorts by radix
     rank = np.array([distinct.index(name) for name in names], dtype=small)
     row_rank = rank[codes] if len(codes) else np.zeros(0, dtype=small)
-    by_label = np.argsort(row_rank, kind="stable")
-    return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    if len(distinct) > 16:
+        by_label = np.argsort(row_rank, kind="stable")
+        return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
+    # few labels: each label's rows by one comparison pass (no sort, no sorted copy)
+    bounds = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_rank, minlength=len(distinct)), out=bounds[1:])
+    by_label = np.empty(len(codes), dtype=np.int64)
+    for label, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
+        if hi > lo:
+            by_label[lo:hi] = np.flatnonzero(row_rank == label)
+    return by_label, bounds
 
 
 #: ``identifier_keys``: rows of one label hashed and sorted together at most (about); a
@@ -749,36 +853,74 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
     if pa.types.is_dictionary(values.type):  # chunks may carry dictionaries of their own
         values = values.cast(values.type.value_type)
     by_label, bounds = _rows_by_label(names, kind_code)
-    ident = np.empty(len(kind_code), dtype=np.int64)
+    ident = np.empty(len(kind_code), dtype=np.int32 if len(kind_code) < 1 << 31 else np.int64)
     firsts, sorted_values, offset = [], [], 0
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         if hi == lo:
             continue
         label_rows = by_label[lo:hi]
         label_values = _rows_in_runs(values, label_rows)
+        distinct_share = 0.0  # of the label's last part: mostly distinct, sorted alone
         for part in _ordered_parts(label_values, part_rows):
             rows = label_rows if part is None else label_rows[part]
-            encoded = pc.dictionary_encode(label_values if part is None else
-                                           label_values.take(pa.array(part)))
-            if isinstance(encoded, pa.ChunkedArray):
-                codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False)
-                                        for chunk in encoded.chunks]).astype(np.int64)
-                dictionary = encoded.chunks[0].dictionary.cast(pa.string())
+            part_values = label_values if part is None else _chunk_rows(label_values, part)
+            if label_values.num_chunks == 1 and part is None:
+                part_values = label_values.chunk(0)
+            if isinstance(part_values, pa.Array) and distinct_share > _SORT_ONLY_SHARE:
+                rank, first, distinct = _sorted_part(part_values)
             else:
-                codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-                dictionary = encoded.dictionary.cast(pa.string())
-            order = pc.sort_indices(dictionary).to_numpy()
-            code_row = np.empty(len(order), dtype=np.int64)  # each value's row in key order
-            code_row[order] = np.arange(offset, offset + len(order))
-            ident[rows] = code_row[codes]
-            # codes come in order of first sighting: where each first appears, in one pass
-            first = rows[first_positions(codes)]
-            firsts.append(first[order])
-            sorted_values.append(dictionary.take(pa.array(order)))
-            offset += len(order)
+                rank, first, distinct = _hashed_part(part_values)
+            ident[rows] = rank + offset
+            firsts.append(rows[first])
+            sorted_values.append(distinct)
+            offset += len(distinct)
+            distinct_share = len(distinct) / max(len(rows), 1)
     if not sorted_values:
         return ident, np.zeros(0, dtype=np.int64), pa.array([], pa.string())
     return ident, np.concatenate(firsts), pa.concat_arrays(sorted_values)
+
+
+#: ``identifier_keys``: a label's next part is sorted alone, not hashed first, when more
+#: than this share of its last part's values were distinct (measured: sorting every
+#: value beats hashing then sorting the distinct ones by 20-30% when nearly all are
+#: distinct, and loses 2.4x at one in three)
+_SORT_ONLY_SHARE = 0.75
+
+
+def _hashed_part(values: pa.Array | pa.ChunkedArray
+                 ) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """Per value its distinct value's rank in byte order, per distinct value (in that
+    order) the position of its first sighting, and the distinct values as ``string``:
+    each value hashed once, the distinct ones sorted."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False)
+                                for chunk in encoded.chunks])
+        dictionary = encoded.chunks[0].dictionary.cast(pa.string())
+    else:
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        dictionary = encoded.dictionary.cast(pa.string())
+    order = pc.sort_indices(dictionary).to_numpy()
+    code_rank = np.empty(len(order), dtype=np.int64)  # each value's rank in key order
+    code_rank[order] = np.arange(len(order))
+    # codes come in order of first sighting: where each first appears, in one pass
+    return (code_rank[codes], first_positions(codes)[order],
+            dictionary.take(pa.array(order)))
+
+
+def _sorted_part(values: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    """``_hashed_part`` by one stable sort of every value and a comparison of
+    neighbours: no hash table, for values mostly distinct."""
+    order = pc.sort_indices(values).to_numpy()
+    ordered = values.take(pa.array(order))
+    head = np.empty(len(order), dtype=bool)
+    head[:1] = True
+    if len(order) > 1:
+        head[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, len(order) - 1)
+                                ).to_numpy(zero_copy_only=False)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.cumsum(head) - 1
+    return rank, order[head], ordered.filter(pa.array(head)).cast(pa.string())
 
 
 def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
@@ -802,8 +944,7 @@ def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
                                 // -(-n // part_rows)])
     if not len(cuts):
         return [None]
-    part = np.searchsorted(cuts, words, side="right").astype(
-        np.int16 if len(cuts) < 1 << 15 else np.int32)
+    part = _part_numbers(words, cuts)
     order = np.argsort(part, kind="stable")  # a small type sorts by radix
     bounds = np.searchsorted(part[order], np.arange(len(cuts) + 2))
     parts = [order[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()) if b > a]
@@ -830,8 +971,30 @@ def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
     for row in late.tolist():
         shift = int(start[row]) - last
         bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
-    bytes_ *= np.arange(8) < (end - start)[:, None]
-    return bytes_.view(">u8").ravel().astype(np.uint64)
+    words = bytes_.view(">u8").ravel().astype(np.uint64)
+    # bytes past a value's end zeroed: the word masked to its first (end - start) bytes
+    kept = np.clip(end - start, 0, 8).astype(np.uint64)
+    kept *= np.uint64(8)
+    mask = np.full(n, np.uint64(0xFFFFFFFFFFFFFFFF))
+    short = np.flatnonzero(kept < 64)
+    mask[short] = ~(mask[short] >> kept[short])
+    words &= mask
+    return words
+
+
+def _part_numbers(words: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(cuts, words, side="right")`` as a small integer type: for a few
+    cuts, one comparison pass per cut (a binary search per word mispredicts its
+    branches)."""
+    small = np.int16 if len(cuts) < 1 << 15 else np.int32
+    if len(cuts) > 16:  # measured: a pass per cut is slower than the search past ~30
+        return np.searchsorted(cuts, words, side="right").astype(small)
+    part = np.zeros(len(words), dtype=small)
+    above = np.empty(len(words), dtype=bool)
+    for cut in cuts.tolist():
+        np.greater_equal(words, np.uint64(cut), out=above)
+        part += above
+    return part
 
 
 def _rows_in_runs(values: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
@@ -839,12 +1002,28 @@ def _rows_in_runs(values: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
     identifiers frame holds each kind's rows of a file in one run), else one gather."""
     breaks = np.flatnonzero(np.diff(rows) != 1) + 1
     if len(breaks) > max(64, len(rows) // 256):
-        return values.take(pa.array(rows))
+        return pa.chunked_array([_chunk_rows(values, rows)], values.type)
     starts = np.r_[0, breaks]
     ends = np.r_[breaks, len(rows)]
     chunks = [chunk for lo, hi in zip(starts.tolist(), ends.tolist())
               for chunk in values.slice(int(rows[lo]), hi - lo).chunks if len(chunk)]
     return pa.chunked_array(chunks, values.type)
+
+
+def _chunk_rows(values: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``values.take(rows)`` for increasing ``rows``, taken from each chunk alone:
+    ``ChunkedArray.take`` first joins every chunk into one array, a copy of the whole
+    column for each take (a label's values taken a part at a time: a copy per part)."""
+    if values.num_chunks == 1:
+        return values.chunk(0).take(pa.array(rows))
+    ends = np.cumsum([len(chunk) for chunk in values.chunks])
+    bounds = np.searchsorted(rows, ends)
+    parts, lo, start = [], 0, 0
+    for chunk, hi, end in zip(values.chunks, bounds.tolist(), ends.tolist()):
+        if hi > lo:
+            parts.append(chunk.take(pa.array(rows[lo:hi] - start)))
+        lo, start = hi, end
+    return pa.concat_arrays(parts) if parts else pa.array([], values.type)
 
 
 def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
