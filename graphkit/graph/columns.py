@@ -36,6 +36,7 @@ from graphkit.graph.assemble import (
     repeated_text,
     take_rows,
 )
+from graphkit.graph.payer_ids import payer_entity_id
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
 from graphkit.ingest.fields import STR
@@ -281,7 +282,8 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
 
 def payer_company(data: Ingested, companies: Resolution) -> Callable[[str], str]:
     """The company entity a payer name stands for: the company of companies.csv with the
-    same suffix-free name (the last such record), else ``company:name:<that name>``."""
+    same suffix-free name (the last such record), else the id of a payer known only by
+    name (:func:`graphkit.graph.payer_ids.payer_entity_id`)."""
     frame = data.records[Layout.COMPANIES]
     keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
     by_key = pd.DataFrame({"key": keys.to_numpy(),
@@ -293,7 +295,7 @@ def payer_company(data: Ingested, companies: Resolution) -> Callable[[str], str]
     def company(name: str) -> str:
         key = company_key(name) or ""
         found = company_of_key.get(key) if key else None
-        return found if isinstance(found, str) else f"company:name:{key or name}"
+        return found if isinstance(found, str) else payer_entity_id(name)
 
     return company
 
