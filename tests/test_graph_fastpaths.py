@@ -524,6 +524,45 @@ def test_payers_equal_the_row_by_row_reference(demo_data, tricky: bool) -> None:
             assert "" in got["month"].tolist() and "2026-ü" in got["month"].tolist()
 
 
+@pytest.mark.parametrize("case", ["demo", "unknown first", "blank and non-ASCII", "empty"])
+def test_first_payers_equal_the_first_payroll_row_per_company(demo_data, case: str) -> None:
+    """The payer companies screening needs (``_first_payers``): each company's first
+    payroll row among ``_payers``' rows, as ``drop_duplicates`` of all of them gives it,
+    also when that row's person is unknown (the long way), its payer is missing, and on
+    non-ASCII names; a payer known only by name gets ``payer_entity_id``."""
+    import copy
+
+    from graphkit.graph import build
+    from graphkit.graph.columns import _first_payers, _payers, payer_company
+    from graphkit.graph.payer_ids import payer_entity_id
+    from graphkit.pipeline import resolve_companies_exact, resolve_people
+
+    data = copy.copy(demo_data)
+    data.records = dict(demo_data.records)
+    payroll = data.records[Layout.PAYROLL].copy()
+    if case == "unknown first":
+        payroll.loc[payroll.index[0], "person_record_id"] = "nobody"
+    elif case == "blank and non-ASCII":
+        payroll.loc[payroll.index[:4], "payer"] = [None, "", "株式会社 Example",
+                                                   "Société Générale SA"]
+        payroll.loc[payroll.index[4], "person_record_id"] = None
+    elif case == "empty":
+        payroll = payroll.iloc[:0]
+    data.records[Layout.PAYROLL] = payroll
+    people = resolve_people(data.records[Layout.PEOPLE])
+    companies = resolve_companies_exact(data.records[Layout.COMPANIES])
+    got = _first_payers(data, people, companies)
+    want = _payers(data, people, companies).drop_duplicates("company")
+    assert got["company"].tolist() == want["company"].tolist()
+    assert got["payer"].tolist() == want["payer"].tolist()
+    assert (len(got) > 1) == (case != "empty")
+    if case == "blank and non-ASCII":
+        assert "株式会社 Example" in got["payer"].tolist()
+    assert build.payer_entity_id is payer_entity_id
+    assert payer_company(data, companies)("Nowhere Trading LLC") == \
+        payer_entity_id("Nowhere Trading LLC") != "company:name:Nowhere Trading LLC"
+
+
 def _reference_households(people) -> list[tuple]:
     """``households_table`` by a plain loop: each household pair's entities through a
     dict of record ids, kept once per entity pair (``start`` < ``end``) with the evidence

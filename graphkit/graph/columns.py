@@ -237,8 +237,7 @@ def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
     company_nodes, company_rels = entity_parts(
         company_frame, _text(company_frame["name"]), companies, Label.COMPANY,
         Layout.COMPANIES)
-    payers = _payers(data, people, companies)
-    payer_nodes = payers.drop_duplicates("company")
+    payer_nodes = _first_payers(data, people, companies)
     payer_nodes = payer_nodes[~payer_nodes["company"].isin(company_nodes["key"])]
     payer_nodes = pd.DataFrame({"key": payer_nodes["company"].to_numpy(),
                                 "label": Label.COMPANY.value,
@@ -246,6 +245,63 @@ def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
                                 "name": payer_nodes["payer"].to_numpy(),
                                 "aliases": _empty_lists(len(payer_nodes))})
     return [person_nodes, company_nodes, payer_nodes], [person_rels, company_rels]
+
+
+def _first_payers(data: Ingested, people: Resolution, companies: Resolution
+                  ) -> pd.DataFrame:
+    """``company, payer`` of the first payroll row of each payer company among the rows
+    of ``_payers`` (a known person, a payer), in row order: what
+    ``_payers(...).drop_duplicates("company")`` gives, found from each company's first
+    row with a payer (a few payers among millions of rows: only those rows' persons are
+    looked up). When one of those rows has no known person, by ``_payers`` itself."""
+    payroll = data.records[Layout.PAYROLL]
+    names, indices = _distinct_codes(pc.fill_null(arrow_chunks(payroll["payer"]), ""))
+    company = payer_company(data, companies)
+    # companies numbered in order of first appearance (names are), no payer: -1
+    company_code, company_names = pd.factorize(pd.Series(
+        [company(name) if name else None for name in names], dtype=object))
+    codes = company_code[indices]
+    paid = np.flatnonzero(codes >= 0)
+    firsts = paid[first_positions(codes[paid])]
+    if not _each_known_once(payroll["person_record_id"].iloc[firsts], people):
+        # a company's first row has no known person (or a repeated one): the long way
+        payers = _payers(data, people, companies)
+        return payers.drop_duplicates("company")[["company", "payer"]].reset_index(drop=True)
+    return pd.DataFrame({"company": np.asarray(company_names, dtype=object)[codes[firsts]],
+                         "payer": np.asarray(names, dtype=object)[indices[firsts]]})
+
+
+def _each_known_once(record_ids: pd.Series, people: Resolution) -> bool:
+    """Whether each of a few ``record_ids`` is the record of exactly one row of
+    ``people.entities``, with an entity: the people's records looked up among these few
+    ids (a small hash table), not these among a hash table of every person's record."""
+    wanted = pc.unique(arrow_text(record_ids))
+    if wanted.null_count:
+        return False
+    at = pc.index_in(arrow_text(people.entities["record_id"]), value_set=wanted)
+    rows = np.flatnonzero(pc.is_valid(at).to_numpy(zero_copy_only=False))
+    if len(rows) != len(wanted):
+        return False
+    found = at.take(pa.array(rows)).to_numpy(zero_copy_only=False)
+    entity = arrow_text(people.entities["entity_id"].iloc[rows])
+    return len(np.unique(found)) == len(wanted) and not entity.null_count
+
+
+def _distinct_codes(values: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """The distinct values of a text column without nulls, in order of first appearance,
+    and each row's code among them (Arrow's dictionary encoding, chunk by chunk: the
+    column is not joined into one array first)."""
+    encoded = pc.dictionary_encode(values)
+    chunks = encoded.chunks
+    if not chunks:
+        return [], np.zeros(0, dtype=np.int64)
+    dictionary = chunks[-1].dictionary
+    if not all(chunk.dictionary.equals(dictionary) for chunk in chunks):
+        encoded = pc.dictionary_encode(values.combine_chunks())
+        return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(
+            zero_copy_only=False).astype(np.int64)
+    return dictionary.to_pylist(), np.concatenate(
+        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks]).astype(np.int64)
 
 
 def _payers(data: Ingested, people: Resolution, companies: Resolution,
