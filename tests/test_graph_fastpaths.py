@@ -128,7 +128,9 @@ def test_decimal_numbers_equal_to_numeric(demo_data) -> None:
     rng = np.random.default_rng(5)
     plain = [f"{x:.{rng.integers(0, 3)}f}" for x in rng.uniform(-1e7, 1e12, 5000)]
     for values in ([*plain, "", "-0", "7.", "0.5"], ["1e3", " 12", "12"], [],
-                   ["-0", "5", ""], ["-0.0", "5"]):  # '-0': the integer 0, or -0.0
+                   ["-0", "5", ""], ["-0.0", "5"],  # '-0': the integer 0, or -0.0
+                   ["12.50", "", "12.50", "-0", "", "7"],  # repeats: each text cast once
+                   ["5", None, "5"]):  # missing: NaN, as pandas reads None
         expected = pd.to_numeric(pd.Series(values, dtype=object).replace("", "0"))
         got = decimal_numbers(pa.array(values, pa.string()))
         assert np.array_equal(np.asarray(got, dtype=float).view(np.int64),

@@ -314,8 +314,11 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     Arrow (each payer's company and each date's month worked out once per distinct value),
     no Python string per row."""
     payroll = data.records[Layout.PAYROLL]
-    payer = pc.fill_null(arrow_text(payroll["payer"]), "")
-    has_payer = pc.not_equal(payer, "").to_numpy(zero_copy_only=False)
+    # the payroll's columns are read chunk by chunk as they are held (no column joined
+    # into one array, nor cast): payers and dates coded once, each distinct one mapped
+    names, payer_code = _distinct_codes(pc.fill_null(arrow_chunks(payroll["payer"]), ""))
+    no_payer = names.index("") if "" in names else -1
+    has_payer = payer_code != no_payer
     if person_rows is None:
         person = _person_keys(payroll["person_record_id"], people)
         keep = pc.is_valid(person).to_numpy(zero_copy_only=False) & has_payer
@@ -323,17 +326,28 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
         keep = (person_rows >= 0) & has_payer
     company = payer_company(data, companies)
     kept = pa.array(keep)
-    payers = payer.filter(kept)
+    codes = pa.array(payer_code[keep].astype(np.int32))
+    payers = pa.DictionaryArray.from_arrays(codes, pa.array(names, pa.string()))
     rows = pd.DataFrame({"person": _str_series(person.filter(kept)) if person_rows is None
                          else person_rows[keep],
-                         "payer": _arrow_series(payers)})
-    rows["company"] = _str_series(_map_text(payers, company))
-    rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
-    rows["amount"] = decimal_numbers(pc.fill_null(arrow_text(payroll["amount"]), "")
-                                     .filter(kept))
-    rows["month"] = _str_series(_map_text(
-        pc.fill_null(arrow_text(payroll["paid_at"]), "").filter(kept), lambda v: v[:7]))
+                         "payer": _arrow_series(payers.cast(pa.string()))})
+    rows["company"] = _str_series(pa.DictionaryArray.from_arrays(
+        codes, pa.array([company(name) for name in names], pa.string())))
+    rows["currency"] = _arrow_series(_chunks_text(payroll["currency"], kept))
+    rows["amount"] = decimal_numbers(_chunks_text(payroll["amount"], kept))
+    dates, date_code = _distinct_codes(pc.fill_null(arrow_chunks(payroll["paid_at"]), ""))
+    rows["month"] = _str_series(pa.DictionaryArray.from_arrays(
+        pa.array(date_code[keep].astype(np.int32)),
+        pa.array([date[:7] for date in dates], pa.string())))
     return rows
+
+
+def _chunks_text(values: pd.Series, kept: pa.Array) -> pa.Array:
+    """A text column (missing as '') at the rows ``kept`` marks, as one string array,
+    filtered chunk by chunk (the whole column is not joined first)."""
+    text = pc.fill_null(arrow_chunks(values), "").filter(kept)
+    return (text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)).cast(
+        pa.string())
 
 
 def payer_company(data: Ingested, companies: Resolution) -> Callable[[str], str]:
@@ -391,14 +405,30 @@ _PLAIN_DECIMAL = r"^-?[0-9]{1,15}(\.[0-9]{0,2})?$"
 def decimal_numbers(text: pa.Array) -> np.ndarray:
     """``pd.to_numeric`` of a text column, '' read as 0: by Arrow's cast (no Python
     object per value) when every value is a plain decimal, else by pandas (the same
-    numbers, the same errors)."""
-    text = pc.if_else(pc.equal(text, ""), "0", text)
-    if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is not False:
-        numbers = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        if not pc.any(pc.match_substring(text, ".")).as_py():
-            numbers = numbers + 0.0  # integers only: pandas reads '-0' as the integer 0
+    numbers, the same errors). Amounts repeat: each distinct text is checked and cast
+    once, the numbers spread by codes."""
+    if not text.null_count:
+        encoded = pc.dictionary_encode(text)
+        numbers = _plain_decimals(encoded.dictionary)
+        if numbers is not None:
+            return numbers[encoded.indices.to_numpy(zero_copy_only=False)]
+    numbers = _plain_decimals(text)
+    if numbers is not None:
         return numbers
+    text = pc.if_else(pc.equal(text, ""), "0", text)
     return pd.to_numeric(pd.Series(text.to_numpy(zero_copy_only=False))).to_numpy()
+
+
+def _plain_decimals(text: pa.Array) -> np.ndarray | None:
+    """The numbers of ``text`` ('' read as 0) by Arrow's cast when every value is a plain
+    decimal, else None."""
+    text = pc.if_else(pc.equal(text, ""), "0", text)
+    if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is False:
+        return None
+    numbers = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if not pc.any(pc.match_substring(text, ".")).as_py():
+        numbers = numbers + 0.0  # integers only: pandas reads '-0' as the integer 0
+    return numbers
 
 
 def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.DataFrame:
