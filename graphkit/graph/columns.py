@@ -605,22 +605,29 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
 def payroll_person_rows(owners: pd.DataFrame, n_payroll: int) -> np.ndarray:
     """Per payroll row, the row of its person among the entity nodes (-1: unknown)."""
     rows = np.full(n_payroll, -1, dtype=np.int64)
-    payroll = owners[owners["layout"] == Layout.PAYROLL.value]
-    rows[payroll["row"].to_numpy(dtype=np.int64)] = payroll["entity"].to_numpy(np.int64)
+    at = _layout_rows(owners, Layout.PAYROLL)
+    rows[owners["row"].to_numpy(dtype=np.int64)[at]] = owners["entity"].to_numpy(np.int64)[at]
     return rows
+
+
+def _layout_rows(owners: pd.DataFrame, layout: Layout) -> np.ndarray:
+    """The positions of ``layout``'s rows in ``owners`` (of :func:`record_owners`): the
+    integer columns are then taken at them, not every column of the frame (its record
+    ids are text) filtered."""
+    return np.flatnonzero((owners["layout"] == layout.value).to_numpy(dtype=bool))
 
 
 def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
     """``RESOLVED_TO`` from payroll, shipment and login records to their person (start:
     the record's row in its layout's part; end: the person's row among the entities)."""
     parts = []
+    row, entity = owners["row"].to_numpy(dtype=np.int64), owners["entity"].to_numpy(np.int64)
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
-        linked = owners[owners["layout"] == layout.value]
-        frame = pd.DataFrame({"start": linked["row"].to_numpy(dtype=np.int64),
-                              "end": linked["entity"].to_numpy(dtype=np.int64),
-                              "type": _repeated(Rel.RESOLVED_TO.value, len(linked)),
+        at = _layout_rows(owners, layout)
+        frame = pd.DataFrame({"start": row[at], "end": entity[at],
+                              "type": _repeated(Rel.RESOLVED_TO.value, len(at)),
                               "score": 1.0,
-                              "evidence": _repeated("person_record_id", len(linked))})
+                              "evidence": _repeated("person_record_id", len(at))})
         parts.append(RelPart(frame, f"Record:{layout.value}", ENTITIES))
     return parts
 
