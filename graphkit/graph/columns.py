@@ -310,9 +310,9 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     amount, month`` (row order kept). A payer is the company of companies.csv with the
     same suffix-free name, else a company known only by that name. ``person_rows``: per
     payroll row, the row of its person among the entity nodes (-1: unknown); then
-    ``person`` holds these rows instead of the person's key. Text columns are made from
-    Arrow (each payer's company and each date's month worked out once per distinct value),
-    no Python string per row."""
+    ``person`` holds these rows instead of the person's key. ``payer, company, currency,
+    month`` are categoricals (a few distinct values, each payer's company and each date's
+    month worked out once; months' categories in text order), no string per row."""
     payroll = data.records[Layout.PAYROLL]
     # the payroll's columns are read chunk by chunk as they are held (no column joined
     # into one array, nor cast): payers and dates coded once, each distinct one mapped
@@ -326,20 +326,27 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
         keep = (person_rows >= 0) & has_payer
     company = payer_company(data, companies)
     kept = pa.array(keep)
-    codes = pa.array(payer_code[keep].astype(np.int32))
-    payers = pa.DictionaryArray.from_arrays(codes, pa.array(names, pa.string()))
-    rows = pd.DataFrame({"person": _str_series(person.filter(kept)) if person_rows is None
-                         else person_rows[keep],
-                         "payer": _arrow_series(payers.cast(pa.string()))})
-    rows["company"] = _str_series(pa.DictionaryArray.from_arrays(
-        codes, pa.array([company(name) for name in names], pa.string())))
-    rows["currency"] = _arrow_series(_chunks_text(payroll["currency"], kept))
-    rows["amount"] = decimal_numbers(_chunks_text(payroll["amount"], kept))
+    payer_rows = payer_code[keep]
+    company_code, company_names = pd.factorize(pd.Series([company(name) for name in names],
+                                                         dtype=object))
+    currencies, currency_code = _distinct_codes(
+        pc.fill_null(arrow_chunks(payroll["currency"]), ""))
     dates, date_code = _distinct_codes(pc.fill_null(arrow_chunks(payroll["paid_at"]), ""))
-    rows["month"] = _str_series(pa.DictionaryArray.from_arrays(
-        pa.array(date_code[keep].astype(np.int32)),
-        pa.array([date[:7] for date in dates], pa.string())))
-    return rows
+    months = sorted({date[:7] for date in dates})  # categories in text order
+    month_of_date = pd.Index(months, dtype=object).get_indexer([date[:7] for date in dates])
+    return pd.DataFrame({
+        "person": _str_series(person.filter(kept)) if person_rows is None
+        else person_rows[keep],
+        "payer": _categorical(payer_rows, names),
+        "company": _categorical(company_code[payer_rows], company_names),
+        "currency": _categorical(currency_code[keep], currencies),
+        "amount": decimal_numbers(_chunks_text(payroll["amount"], kept)),
+        "month": _categorical(month_of_date[date_code[keep]], months)})
+
+
+def _categorical(codes: np.ndarray, categories) -> pd.Categorical:
+    """Text held as codes into a few distinct values (no string per row)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
 
 
 def _chunks_text(values: pd.Series, kept: pa.Array) -> pa.Array:
@@ -381,14 +388,6 @@ def _person_keys(record_ids: pd.Series, people: Resolution) -> pa.Array:
                         pa.string(), from_pandas=True)
     where = pc.index_in(pc.fill_null(arrow_text(record_ids), ""), value_set=own)
     return arrow_text(people.entities["entity_id"]).take(where)
-
-
-def _map_text(values: pa.Array, func) -> pa.Array:
-    """``func`` of each text value (no nulls) as Arrow text, ``func`` called once per
-    distinct value and the results spread by codes (no Python string per row)."""
-    encoded = pc.dictionary_encode(values)
-    mapped = pa.array([func(v) for v in encoded.dictionary.to_pylist()], pa.string())
-    return pa.DictionaryArray.from_arrays(encoded.indices, mapped).cast(pa.string())
 
 
 def _str_series(array: pa.Array) -> pd.Series:
