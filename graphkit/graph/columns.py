@@ -157,10 +157,11 @@ def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Ta
             columns[name] = (_arrow_strings(frame[name]) if typ == "str" else
                              pa.array(frame[name], type=ARROW_TYPES[typ], from_pandas=True))
         if "source_name" in columns:
-            names = arrow_text(frame["source_name"])
+            names = arrow_chunks(frame["source_name"]).cast(pa.string())
             columns["source"] = pc.coalesce(columns["source"], names) \
                 if "source" in columns else names
-        record_ids = pc.fill_null(arrow_text(frame["record_id"]), "")
+        # chunk by chunk, as the column is held: no copy of every record id joined first
+        record_ids = pc.fill_null(arrow_chunks(frame["record_id"]).cast(pa.string()), "")
         n = len(frame)
         parts.append((layout.value, pa.table({
             "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
