@@ -601,10 +601,11 @@ def test_households_equal_a_plain_loop(demo_data) -> None:
     assert _household_rows(got) == _reference_households(people)
     entities = pd.DataFrame({"record_id": pd.Series(["ü1", "b2", "c3", "d4"], dtype=STR),
                              "entity_id": ["person:ö", "person:b", "person:ö", "person:a"]})
-    pairs = pd.DataFrame({"record_id_l": ["ü1", "b2", "c3", "d4"],
-                          "record_id_r": ["b2", "ü1", "ü1", "b2"],
-                          "decision": ["household", "household", "household", "merge"],
-                          "evidence": ["same address", "again", "one entity", "x"]})
+    pairs = pd.DataFrame({"record_id_l": ["ü1", "b2", "c3", "d4", "zz9"],
+                          "record_id_r": ["b2", "ü1", "ü1", "b2", "b2"],
+                          "decision": ["household", "household", "household", "merge",
+                                       "household"],  # zz9: a record no entity holds
+                          "evidence": ["same address", "again", "one entity", "x", "y"]})
     small = Resolution(entities, pairs)
     assert _household_rows(households_table(small)) == _reference_households(small)
     assert households_table(small)["start"].tolist() == ["person:b"]
