@@ -137,7 +137,9 @@ def test_decimal_numbers_equal_to_numeric(demo_data) -> None:
     rng = np.random.default_rng(5)
     plain = [f"{x:.{rng.integers(0, 3)}f}" for x in rng.uniform(-1e7, 1e12, 5000)]
     for values in ([*plain, "", "-0", "7.", "0.5"], ["1e3", " 12", "12"], [],
-                   ["-0", "5", ""], ["-0.0", "5"]):  # '-0': the integer 0, or -0.0
+                   ["-0", "5", ""], ["-0.0", "5"],  # '-0': the integer 0, or -0.0
+                   ["12.50", "", "12.50", "-0", "", "7"],  # repeats: each text cast once
+                   ["5", None, "5"]):  # missing: NaN, as pandas reads None
         expected = pd.to_numeric(pd.Series(values, dtype=object).replace("", "0"))
         got = decimal_numbers(pa.array(values, pa.string()))
         assert np.array_equal(np.asarray(got, dtype=float).view(np.int64),
@@ -525,12 +527,54 @@ def test_payers_equal_the_row_by_row_reference(demo_data, tricky: bool) -> None:
         assert len(got) == len(want) > 0
         for column in ("person", "payer", "company", "currency", "month"):
             assert got[column].tolist() == want[column].tolist(), column
-        for column in ("person", "company", "month"):
-            assert got[column].dtype == pd.DataFrame({"c": want[column]})["c"].dtype, column
+        assert got["person"].dtype == pd.DataFrame({"c": want["person"]})["c"].dtype
+        for column in ("payer", "company", "currency", "month"):  # codes, not a string a row
+            assert isinstance(got[column].dtype, pd.CategoricalDtype), column
+        months = got["month"].cat.categories.tolist()
+        assert months == sorted(months)  # text order: factorize(sort=True) sorts by it
         assert np.array_equal(got["amount"].to_numpy(float), want["amount"].to_numpy(float))
         if tricky and rows is None:
             assert "株式会社 Example" in got["payer"].tolist()
             assert "" in got["month"].tolist() and "2026-ü" in got["month"].tolist()
+
+
+@pytest.mark.parametrize("case", ["demo", "unknown first", "blank and non-ASCII", "empty"])
+def test_first_payers_equal_the_first_payroll_row_per_company(demo_data, case: str) -> None:
+    """The payer companies screening needs (``_first_payers``): each company's first
+    payroll row among ``_payers``' rows, as ``drop_duplicates`` of all of them gives it,
+    also when that row's person is unknown (the long way), its payer is missing, and on
+    non-ASCII names; a payer known only by name gets ``payer_entity_id``."""
+    import copy
+
+    from graphkit.graph import build
+    from graphkit.graph.columns import _first_payers, _payers, payer_company
+    from graphkit.graph.payer_ids import payer_entity_id
+    from graphkit.pipeline import resolve_companies_exact, resolve_people
+
+    data = copy.copy(demo_data)
+    data.records = dict(demo_data.records)
+    payroll = data.records[Layout.PAYROLL].copy()
+    if case == "unknown first":
+        payroll.loc[payroll.index[0], "person_record_id"] = "nobody"
+    elif case == "blank and non-ASCII":
+        payroll.loc[payroll.index[:4], "payer"] = [None, "", "株式会社 Example",
+                                                   "Société Générale SA"]
+        payroll.loc[payroll.index[4], "person_record_id"] = None
+    elif case == "empty":
+        payroll = payroll.iloc[:0]
+    data.records[Layout.PAYROLL] = payroll
+    people = resolve_people(data.records[Layout.PEOPLE])
+    companies = resolve_companies_exact(data.records[Layout.COMPANIES])
+    got = _first_payers(data, people, companies)
+    want = _payers(data, people, companies).drop_duplicates("company")
+    assert got["company"].tolist() == want["company"].tolist()
+    assert got["payer"].tolist() == want["payer"].tolist()
+    assert (len(got) > 1) == (case != "empty")
+    if case == "blank and non-ASCII":
+        assert "株式会社 Example" in got["payer"].tolist()
+    assert build.payer_entity_id is payer_entity_id
+    assert payer_company(data, companies)("Nowhere Trading LLC") == \
+        payer_entity_id("Nowhere Trading LLC") != "company:name:Nowhere Trading LLC"
 
 
 def _reference_households(people) -> list[tuple]:
@@ -566,10 +610,11 @@ def test_households_equal_a_plain_loop(demo_data) -> None:
     assert _household_rows(got) == _reference_households(people)
     entities = pd.DataFrame({"record_id": pd.Series(["ü1", "b2", "c3", "d4"], dtype=STR),
                              "entity_id": ["person:ö", "person:b", "person:ö", "person:a"]})
-    pairs = pd.DataFrame({"record_id_l": ["ü1", "b2", "c3", "d4"],
-                          "record_id_r": ["b2", "ü1", "ü1", "b2"],
-                          "decision": ["household", "household", "household", "merge"],
-                          "evidence": ["same address", "again", "one entity", "x"]})
+    pairs = pd.DataFrame({"record_id_l": ["ü1", "b2", "c3", "d4", "zz9"],
+                          "record_id_r": ["b2", "ü1", "ü1", "b2", "b2"],
+                          "decision": ["household", "household", "household", "merge",
+                                       "household"],  # zz9: a record no entity holds
+                          "evidence": ["same address", "again", "one entity", "x", "y"]})
     small = Resolution(entities, pairs)
     assert _household_rows(households_table(small)) == _reference_households(small)
     assert households_table(small)["start"].tolist() == ["person:b"]

@@ -13,11 +13,11 @@ import networkx as nx
 import pandas as pd
 
 from graphkit.graph.columns import build_tables, match_parts
+from graphkit.graph.payer_ids import payer_entity_id
 from graphkit.graph.tables import graph_from_tables
 from graphkit.ingest import Ingested
 from graphkit.resolve import Resolution
 from graphkit.schema import Layout
-from graphkit.text.normalize import company_key
 
 
 def record_node(layout: Layout | str, record_id: str) -> str:
@@ -28,11 +28,6 @@ def record_node(layout: Layout | str, record_id: str) -> str:
 def sanction_node(list_name: str, list_id: str) -> str:
     """Node id of a sanctions-list entry."""
     return f"Sanction:{list_name}:{list_id}"
-
-
-def payer_entity_id(payer: str) -> str:
-    """Entity id of a payer known only by name in payroll (not in companies.csv)."""
-    return f"company:name:{company_key(payer) or payer}"
 
 
 def build_graph(data: Ingested, people: Resolution, companies: Resolution,
@@ -56,3 +51,6 @@ def add_matches(graph: nx.MultiDiGraph, hits: pd.DataFrame, sanctions: pd.DataFr
         start, end, rel = row.pop("start"), row.pop("end"), row.pop("type")
         if not graph.has_edge(start, end, key=rel):
             graph.add_edge(start, end, key=rel, type=rel, **row)
+
+
+__all__ = ["add_matches", "build_graph", "payer_entity_id", "record_node", "sanction_node"]

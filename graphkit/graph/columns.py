@@ -36,6 +36,7 @@ from graphkit.graph.assemble import (
     repeated_text,
     take_rows,
 )
+from graphkit.graph.payer_ids import payer_entity_id
 from graphkit.graph.tables import GraphTables
 from graphkit.ingest import Ingested
 from graphkit.ingest.fields import STR
@@ -156,10 +157,11 @@ def record_nodes(data: Ingested, release: bool = False) -> list[tuple[str, pa.Ta
             columns[name] = (_arrow_strings(frame[name]) if typ == "str" else
                              pa.array(frame[name], type=ARROW_TYPES[typ], from_pandas=True))
         if "source_name" in columns:
-            names = arrow_text(frame["source_name"])
+            names = arrow_chunks(frame["source_name"]).cast(pa.string())
             columns["source"] = pc.coalesce(columns["source"], names) \
                 if "source" in columns else names
-        record_ids = pc.fill_null(arrow_text(frame["record_id"]), "")
+        # chunk by chunk, as the column is held: no copy of every record id joined first
+        record_ids = pc.fill_null(arrow_chunks(frame["record_id"]).cast(pa.string()), "")
         n = len(frame)
         parts.append((layout.value, pa.table({
             "key": pc.binary_join_element_wise(f"Record:{layout.value}:", record_ids, ""),
@@ -236,8 +238,7 @@ def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
     company_nodes, company_rels = entity_parts(
         company_frame, _text(company_frame["name"]), companies, Label.COMPANY,
         Layout.COMPANIES)
-    payers = _payers(data, people, companies)
-    payer_nodes = payers.drop_duplicates("company")
+    payer_nodes = _first_payers(data, people, companies)
     payer_nodes = payer_nodes[~payer_nodes["company"].isin(company_nodes["key"])]
     payer_nodes = pd.DataFrame({"key": payer_nodes["company"].to_numpy(),
                                 "label": Label.COMPANY.value,
@@ -247,18 +248,78 @@ def entity_nodes(data: Ingested, people: Resolution, companies: Resolution
     return [person_nodes, company_nodes, payer_nodes], [person_rels, company_rels]
 
 
+def _first_payers(data: Ingested, people: Resolution, companies: Resolution
+                  ) -> pd.DataFrame:
+    """``company, payer`` of the first payroll row of each payer company among the rows
+    of ``_payers`` (a known person, a payer), in row order: what
+    ``_payers(...).drop_duplicates("company")`` gives, found from each company's first
+    row with a payer (a few payers among millions of rows: only those rows' persons are
+    looked up). When one of those rows has no known person, by ``_payers`` itself."""
+    payroll = data.records[Layout.PAYROLL]
+    names, indices = _distinct_codes(pc.fill_null(arrow_chunks(payroll["payer"]), ""))
+    company = payer_company(data, companies)
+    # companies numbered in order of first appearance (names are), no payer: -1
+    company_code, company_names = pd.factorize(pd.Series(
+        [company(name) if name else None for name in names], dtype=object))
+    codes = company_code[indices]
+    paid = np.flatnonzero(codes >= 0)
+    firsts = paid[first_positions(codes[paid])]
+    if not _each_known_once(payroll["person_record_id"].iloc[firsts], people):
+        # a company's first row has no known person (or a repeated one): the long way
+        payers = _payers(data, people, companies)
+        return payers.drop_duplicates("company")[["company", "payer"]].reset_index(drop=True)
+    return pd.DataFrame({"company": np.asarray(company_names, dtype=object)[codes[firsts]],
+                         "payer": np.asarray(names, dtype=object)[indices[firsts]]})
+
+
+def _each_known_once(record_ids: pd.Series, people: Resolution) -> bool:
+    """Whether each of a few ``record_ids`` is the record of exactly one row of
+    ``people.entities``, with an entity: the people's records looked up among these few
+    ids (a small hash table), not these among a hash table of every person's record."""
+    wanted = pc.unique(arrow_text(record_ids))
+    if wanted.null_count:
+        return False
+    at = pc.index_in(arrow_text(people.entities["record_id"]), value_set=wanted)
+    rows = np.flatnonzero(pc.is_valid(at).to_numpy(zero_copy_only=False))
+    if len(rows) != len(wanted):
+        return False
+    found = at.take(pa.array(rows)).to_numpy(zero_copy_only=False)
+    entity = arrow_text(people.entities["entity_id"].iloc[rows])
+    return len(np.unique(found)) == len(wanted) and not entity.null_count
+
+
+def _distinct_codes(values: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
+    """The distinct values of a text column without nulls, in order of first appearance,
+    and each row's code among them (Arrow's dictionary encoding, chunk by chunk: the
+    column is not joined into one array first)."""
+    encoded = pc.dictionary_encode(values)
+    chunks = encoded.chunks
+    if not chunks:
+        return [], np.zeros(0, dtype=np.int64)
+    dictionary = chunks[-1].dictionary
+    if not all(chunk.dictionary.equals(dictionary) for chunk in chunks):
+        encoded = pc.dictionary_encode(values.combine_chunks())
+        return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(
+            zero_copy_only=False).astype(np.int64)
+    return dictionary.to_pylist(), np.concatenate(
+        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks]).astype(np.int64)
+
+
 def _payers(data: Ingested, people: Resolution, companies: Resolution,
             person_rows: np.ndarray | None = None) -> pd.DataFrame:
     """Payroll rows of known people with a payer: ``person, company, payer, currency,
     amount, month`` (row order kept). A payer is the company of companies.csv with the
     same suffix-free name, else a company known only by that name. ``person_rows``: per
     payroll row, the row of its person among the entity nodes (-1: unknown); then
-    ``person`` holds these rows instead of the person's key. Text columns are made from
-    Arrow (each payer's company and each date's month worked out once per distinct value),
-    no Python string per row."""
+    ``person`` holds these rows instead of the person's key. ``payer, company, currency,
+    month`` are categoricals (a few distinct values, each payer's company and each date's
+    month worked out once; months' categories in text order), no string per row."""
     payroll = data.records[Layout.PAYROLL]
-    payer = pc.fill_null(arrow_text(payroll["payer"]), "")
-    has_payer = pc.not_equal(payer, "").to_numpy(zero_copy_only=False)
+    # the payroll's columns are read chunk by chunk as they are held (no column joined
+    # into one array, nor cast): payers and dates coded once, each distinct one mapped
+    names, payer_code = _distinct_codes(pc.fill_null(arrow_chunks(payroll["payer"]), ""))
+    no_payer = names.index("") if "" in names else -1
+    has_payer = payer_code != no_payer
     if person_rows is None:
         person = _person_keys(payroll["person_record_id"], people)
         keep = pc.is_valid(person).to_numpy(zero_copy_only=False) & has_payer
@@ -266,22 +327,41 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
         keep = (person_rows >= 0) & has_payer
     company = payer_company(data, companies)
     kept = pa.array(keep)
-    payers = payer.filter(kept)
-    rows = pd.DataFrame({"person": _str_series(person.filter(kept)) if person_rows is None
-                         else person_rows[keep],
-                         "payer": _arrow_series(payers)})
-    rows["company"] = _str_series(_map_text(payers, company))
-    rows["currency"] = _ids(payroll["currency"], np.flatnonzero(keep))
-    rows["amount"] = decimal_numbers(pc.fill_null(arrow_text(payroll["amount"]), "")
-                                     .filter(kept))
-    rows["month"] = _str_series(_map_text(
-        pc.fill_null(arrow_text(payroll["paid_at"]), "").filter(kept), lambda v: v[:7]))
-    return rows
+    payer_rows = payer_code[keep]
+    company_code, company_names = pd.factorize(pd.Series([company(name) for name in names],
+                                                         dtype=object))
+    currencies, currency_code = _distinct_codes(
+        pc.fill_null(arrow_chunks(payroll["currency"]), ""))
+    dates, date_code = _distinct_codes(pc.fill_null(arrow_chunks(payroll["paid_at"]), ""))
+    months = sorted({date[:7] for date in dates})  # categories in text order
+    month_of_date = pd.Index(months, dtype=object).get_indexer([date[:7] for date in dates])
+    return pd.DataFrame({
+        "person": _str_series(person.filter(kept)) if person_rows is None
+        else person_rows[keep],
+        "payer": _categorical(payer_rows, names),
+        "company": _categorical(company_code[payer_rows], company_names),
+        "currency": _categorical(currency_code[keep], currencies),
+        "amount": decimal_numbers(_chunks_text(payroll["amount"], kept)),
+        "month": _categorical(month_of_date[date_code[keep]], months)})
+
+
+def _categorical(codes: np.ndarray, categories) -> pd.Categorical:
+    """Text held as codes into a few distinct values (no string per row)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+
+
+def _chunks_text(values: pd.Series, kept: pa.Array) -> pa.Array:
+    """A text column (missing as '') at the rows ``kept`` marks, as one string array,
+    filtered chunk by chunk (the whole column is not joined first)."""
+    text = pc.fill_null(arrow_chunks(values), "").filter(kept)
+    return (text.combine_chunks() if text.num_chunks != 1 else text.chunk(0)).cast(
+        pa.string())
 
 
 def payer_company(data: Ingested, companies: Resolution) -> Callable[[str], str]:
     """The company entity a payer name stands for: the company of companies.csv with the
-    same suffix-free name (the last such record), else ``company:name:<that name>``."""
+    same suffix-free name (the last such record), else the id of a payer known only by
+    name (:func:`graphkit.graph.payer_ids.payer_entity_id`)."""
     frame = data.records[Layout.COMPANIES]
     keys = map_distinct(_text(frame["name"]), lambda v: company_key(v) or "")
     by_key = pd.DataFrame({"key": keys.to_numpy(),
@@ -293,7 +373,7 @@ def payer_company(data: Ingested, companies: Resolution) -> Callable[[str], str]
     def company(name: str) -> str:
         key = company_key(name) or ""
         found = company_of_key.get(key) if key else None
-        return found if isinstance(found, str) else f"company:name:{key or name}"
+        return found if isinstance(found, str) else payer_entity_id(name)
 
     return company
 
@@ -311,14 +391,6 @@ def _person_keys(record_ids: pd.Series, people: Resolution) -> pa.Array:
     return arrow_text(people.entities["entity_id"]).take(where)
 
 
-def _map_text(values: pa.Array, func) -> pa.Array:
-    """``func`` of each text value (no nulls) as Arrow text, ``func`` called once per
-    distinct value and the results spread by codes (no Python string per row)."""
-    encoded = pc.dictionary_encode(values)
-    mapped = pa.array([func(v) for v in encoded.dictionary.to_pylist()], pa.string())
-    return pa.DictionaryArray.from_arrays(encoded.indices, mapped).cast(pa.string())
-
-
 def _str_series(array: pa.Array) -> pd.Series:
     """Arrow text as a pandas ``str`` column (Arrow-backed, no copy, no Python string
     per row): the column pandas makes of an object array of the same strings."""
@@ -333,14 +405,30 @@ _PLAIN_DECIMAL = r"^-?[0-9]{1,15}(\.[0-9]{0,2})?$"
 def decimal_numbers(text: pa.Array) -> np.ndarray:
     """``pd.to_numeric`` of a text column, '' read as 0: by Arrow's cast (no Python
     object per value) when every value is a plain decimal, else by pandas (the same
-    numbers, the same errors)."""
-    text = pc.if_else(pc.equal(text, ""), "0", text)
-    if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is not False:
-        numbers = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        if not pc.any(pc.match_substring(text, ".")).as_py():
-            numbers = numbers + 0.0  # integers only: pandas reads '-0' as the integer 0
+    numbers, the same errors). Amounts repeat: each distinct text is checked and cast
+    once, the numbers spread by codes."""
+    if not text.null_count:
+        encoded = pc.dictionary_encode(text)
+        numbers = _plain_decimals(encoded.dictionary)
+        if numbers is not None:
+            return numbers[encoded.indices.to_numpy(zero_copy_only=False)]
+    numbers = _plain_decimals(text)
+    if numbers is not None:
         return numbers
+    text = pc.if_else(pc.equal(text, ""), "0", text)
     return pd.to_numeric(pd.Series(text.to_numpy(zero_copy_only=False))).to_numpy()
+
+
+def _plain_decimals(text: pa.Array) -> np.ndarray | None:
+    """The numbers of ``text`` ('' read as 0) by Arrow's cast when every value is a plain
+    decimal, else None."""
+    text = pc.if_else(pc.equal(text, ""), "0", text)
+    if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is False:
+        return None
+    numbers = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    if not pc.any(pc.match_substring(text, ".")).as_py():
+        numbers = numbers + 0.0  # integers only: pandas reads '-0' as the integer 0
+    return numbers
 
 
 def payment_relationships(payers: pd.DataFrame, entity_keys: pa.Array) -> pd.DataFrame:
@@ -527,22 +615,29 @@ def _record_ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
 def payroll_person_rows(owners: pd.DataFrame, n_payroll: int) -> np.ndarray:
     """Per payroll row, the row of its person among the entity nodes (-1: unknown)."""
     rows = np.full(n_payroll, -1, dtype=np.int64)
-    payroll = owners[owners["layout"] == Layout.PAYROLL.value]
-    rows[payroll["row"].to_numpy(dtype=np.int64)] = payroll["entity"].to_numpy(np.int64)
+    at = _layout_rows(owners, Layout.PAYROLL)
+    rows[owners["row"].to_numpy(dtype=np.int64)[at]] = owners["entity"].to_numpy(np.int64)[at]
     return rows
+
+
+def _layout_rows(owners: pd.DataFrame, layout: Layout) -> np.ndarray:
+    """The positions of ``layout``'s rows in ``owners`` (of :func:`record_owners`): the
+    integer columns are then taken at them, not every column of the frame (its record
+    ids are text) filtered."""
+    return np.flatnonzero((owners["layout"] == layout.value).to_numpy(dtype=bool))
 
 
 def linked_record_relationships(owners: pd.DataFrame) -> list[RelPart]:
     """``RESOLVED_TO`` from payroll, shipment and login records to their person (start:
     the record's row in its layout's part; end: the person's row among the entities)."""
     parts = []
+    row, entity = owners["row"].to_numpy(dtype=np.int64), owners["entity"].to_numpy(np.int64)
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
-        linked = owners[owners["layout"] == layout.value]
-        frame = pd.DataFrame({"start": linked["row"].to_numpy(dtype=np.int64),
-                              "end": linked["entity"].to_numpy(dtype=np.int64),
-                              "type": _repeated(Rel.RESOLVED_TO.value, len(linked)),
+        at = _layout_rows(owners, layout)
+        frame = pd.DataFrame({"start": row[at], "end": entity[at],
+                              "type": _repeated(Rel.RESOLVED_TO.value, len(at)),
                               "score": 1.0,
-                              "evidence": _repeated("person_record_id", len(linked))})
+                              "evidence": _repeated("person_record_id", len(at))})
         parts.append(RelPart(frame, f"Record:{layout.value}", ENTITIES))
     return parts
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from graphkit.graph.assemble import arrow_text
 from graphkit.graph.tables import GraphTables
 from graphkit.resolve import Resolution
 from graphkit.schema import Rel
@@ -21,16 +24,35 @@ HOUSEHOLD_COLUMNS = ("start", "end", "evidence")
 
 def households_table(people: Resolution) -> pd.DataFrame:
     """Entity pairs (``start`` < ``end``) of household record pairs, with the evidence of
-    the first record pair behind each."""
+    the first record pair behind each. A pair with a record no entity holds is left out;
+    a record id repeated in ``people.entities`` is refused (``ValueError``)."""
     pairs = people.pairs
     if "decision" not in pairs.columns:
         return pd.DataFrame(columns=list(HOUSEHOLD_COLUMNS))
     pairs = pairs[pairs["decision"] == "household"]
-    entity = people.entities.set_index("record_id")["entity_id"]
-    a = entity.reindex(pairs["record_id_l"]).to_numpy()
-    b = entity.reindex(pairs["record_id_r"]).to_numpy()
+    record_ids = people.entities["record_id"]
+    if not record_ids.is_unique:
+        raise ValueError("people.entities: a record_id is repeated (each record must "
+                         "resolve to one entity)")
+    # the entity of each pair's records: the pairs' few distinct record ids hashed once,
+    # every entity's record looked up among them (a small table; no index of every id)
+    ids = pa.concat_arrays([arrow_text(pairs["record_id_l"]), arrow_text(pairs["record_id_r"])])
+    distinct = pc.unique(ids)
+    at = pc.fill_null(pc.index_in(arrow_text(record_ids), value_set=distinct), -1)
+    at = at.to_numpy(zero_copy_only=False)
+    found = np.flatnonzero(at >= 0)  # the entity rows of the pairs' records
+    row = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last: not held
+    row[at[found]] = found
+    code = pc.fill_null(pc.index_in(ids, value_set=distinct), len(distinct))
+    rows = row[code.to_numpy(zero_copy_only=False)]
+    held = rows >= 0
+    entities = arrow_text(people.entities["entity_id"]).take(
+        pa.array(np.where(held, rows, 0))).to_numpy(zero_copy_only=False)
+    n = len(pairs)
+    known = held[:n] & held[n:] & ~pd.isna(entities[:n]) & ~pd.isna(entities[n:])
+    a, b = entities[:n][known], entities[n:][known]
     frame = pd.DataFrame({"start": np.where(a < b, a, b), "end": np.where(a < b, b, a),
-                          "evidence": pairs["evidence"].to_numpy()})
+                          "evidence": pairs["evidence"].to_numpy()[known]})
     frame = frame[frame["start"] != frame["end"]].dropna()
     return frame.drop_duplicates(["start", "end"]).sort_values(["start", "end"]).reset_index(
         drop=True)
