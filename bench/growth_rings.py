@@ -10,8 +10,9 @@ inclusive of nested timed steps, and "self" (without them), as in
 
 ``--in-build`` times the same sub-steps inside a real build instead (``pipeline.run_build``:
 the process as large as in ``graphkit build``, the stage figures the build's own), and per
-sub-step also the minor page faults (``ru_minflt``) and the seconds and passes of Python's
-cyclic garbage collector (``gc.callbacks``) spent within it. ``--gc off`` disables the
+sub-step also the minor page faults (``ru_minflt``), the kernel's CPU seconds
+(``self_system_cpu``: mostly zeroing freshly mapped pages) and the seconds and passes of
+Python's cyclic garbage collector (``gc.callbacks``) spent within it. ``--gc off`` disables the
 collector for the clusters and rings stages, to see what its passes cost.
 
     python bench/growth_rings.py WORLD --tables FILE [--json OUT.jsonl] [--label NAME]
@@ -218,6 +219,8 @@ def measure_in_build(world: str, gc_off: bool = False) -> dict:
             "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
             "main_cpu": dict(timers.main_cpu), "calls": dict(timers.calls),
             "faults": dict(timers.self_faults), "gc_seconds": timers.gc_seconds,
+            "self_system_cpu": dict(timers.self_system),
+            "stage_system_cpu": {name: s.system_cpu_seconds for name, s in stages.items()},
             "gc_passes": timers.gc_passes,
             "build_faults": _minor_faults() - faults0,
             "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
@@ -267,6 +270,11 @@ def table(path: Path, label: str | None) -> None:
                 f"{median([r.get('faults', {}).get(name, 0) for r in by_size[s]]) / 1000:.0f}"
                 for s in sizes) + "  GC s " + "/".join(
                 f"{median([r.get('gc_seconds', {}).get(name, 0.0) for r in by_size[s]]):.2f}"
+                for s in sizes)
+        kernel_of = "stage_system_cpu" if name in ("clusters", "rings") else "self_system_cpu"
+        if all(kernel_of in r for r in runs):
+            extra += "  kernel s " + "/".join(
+                f"{median([r[kernel_of].get(name, 0.0) for r in by_size[s]]):.2f}"
                 for s in sizes)
         print(f"{shown:38}" + "".join(f"{c:>22}" for c in cells) + f"  {exp:8.2f}" + extra)
     for s in sizes:

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.intcodes import repeated
+from graphkit.rings.grouped import group_bounds
 from graphkit.rings.model import Evidence, Ring, RingContext
 from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.scoring import REPEAT_SHARE, vpn_weights
@@ -125,11 +126,9 @@ def _findings_in_rings(pop: Population, findings: pd.DataFrame, ring_of: np.ndar
     keep = np.flatnonzero(ring >= 0)
     code = finding[keep] * stride + ring[keep]
     rows = rows[keep]
-    order = np.lexsort((rank[rows], code))
+    order, starts, ends = group_bounds(code, within=rank[rows])
     code, rows = code[order], rows[order]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else \
-        np.zeros(0, np.int64)
-    counts = np.diff(np.r_[starts, len(code)])
+    counts = ends - starts
     pairs = code[starts]
     kept = counts >= np.minimum(2, lengths[pairs // stride])
     inside = np.repeat(kept, counts)

@@ -1,5 +1,7 @@
-"""Per-group text joins without a Python call per group: what
-``frame.groupby(g)[column].agg(";".join)`` gives, from one stable sort and list slices."""
+"""Groups of rows from one sort: the runs of equal values in a sorted array
+(``run_bounds``), a stable order by group with each group's bounds (``group_bounds``), and
+per-group text joins without a Python call per group (``joined``: what
+``frame.groupby(g)[column].agg(";".join)`` gives, from one stable sort and list slices)."""
 
 from __future__ import annotations
 
@@ -7,15 +9,23 @@ import numpy as np
 import pandas as pd
 
 
-def group_bounds(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A stable order sorting ``groups``, and the start and end of each run of one group
-    in that order."""
-    order = np.argsort(groups, kind="stable")
-    ordered = groups[order]
-    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1 if len(ordered) else \
-        np.zeros(0, np.int64)
-    starts = np.r_[0, cuts] if len(ordered) else np.zeros(0, np.int64)
-    ends = np.r_[cuts, len(ordered)] if len(ordered) else np.zeros(0, np.int64)
+def run_bounds(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The start and end of each run of equal values in ``ordered`` (sorted, or at least
+    with equal values next to each other)."""
+    if not len(ordered):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    return np.r_[0, cuts], np.r_[cuts, len(ordered)]
+
+
+def group_bounds(groups: np.ndarray, within: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A stable order sorting ``groups`` (and, with ``within``, each group's rows by
+    ``within``: ``np.lexsort((within, groups))``), and the start and end of each run of
+    one group in that order."""
+    order = np.argsort(groups, kind="stable") if within is None else \
+        np.lexsort((within, groups))
+    starts, ends = run_bounds(groups[order])
     return order, starts, ends
 
 
@@ -34,4 +44,4 @@ def joined(groups: np.ndarray, values, sep: str = ";", distinct_sorted: bool = F
     return pd.Series(text, index=groups[order][starts], dtype="str")
 
 
-__all__ = ["group_bounds", "joined"]
+__all__ = ["group_bounds", "joined", "run_bounds"]

@@ -148,11 +148,12 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
     held = held.rename(columns={"records": "record_id", "ident": "nid"})
     people = _with_documents(people, held)
-    at = _rows_in(ent["entity_id"].to_numpy(np.int64), people["entity_id"].to_numpy(np.int64))
+    pop = Population(ent, sharing, max_share, exits, None, nat_households, name_sets)
+    at = entity_rows(pop, people["entity_id"].to_numpy(np.int64))
     people["name"] = ent["name"].to_numpy()[at] if not len(at) or int(at.min()) >= 0 else \
         ent.set_index("entity_id")["name"].reindex(people["entity_id"]).to_numpy()
-    identities = people[(people["dob"] != "") & (people["nid"] != "")]
-    return Population(ent, sharing, max_share, exits, identities, nat_households, name_sets)
+    pop.identities = people[(people["dob"] != "") & (people["nid"] != "")]
+    return pop
 
 
 
@@ -164,14 +165,6 @@ def _name_tokens(names: pd.Series) -> tuple[list[frozenset[str]],
     tokens = [_tokens(n) for n in distinct.tolist()] + [frozenset()]  # -1: missing
     codes = np.where(codes < 0, len(tokens) - 1, codes).astype(np.int64)
     return [tokens[c] for c in codes.tolist()], (codes, tokens)
-
-
-def _rows_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Row of each of ``wanted`` in ``ids`` (-1 where absent): by binary search when
-    ``ids`` increase (entity ids come in node order), else by a hash lookup."""
-    if _increasing(ids):
-        return sorted_positions(ids, wanted)
-    return pd.Index(ids).get_indexer(wanted)
 
 
 def _with_documents(people: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
