@@ -112,6 +112,21 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     return cache["_label_codes"]
 
 
+def node_codes(tables: GraphTables, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`label_codes` of another text column of the node table (-1 where a node
+    lacks it): for a column whose values come in long runs in key order, as ``kind``
+    does (each label's nodes are one range of keys), the runs are coded, not each node's
+    text. Made once per tables."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    name = f"_codes:{column}"
+    if name not in cache:
+        codes, values = _run_codes(arrow_chunks(tables.nodes[column]))
+        if len(values) < 128:
+            codes = codes.astype(np.int8)
+        cache[name] = codes, values
+    return cache[name]
+
+
 def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     """Per relationship, a small integer code of its type; and the types the codes stand
     for (in order of first appearance). Made once per tables."""
@@ -119,6 +134,18 @@ def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     if "_type_codes" not in cache:
         cache["_type_codes"] = _codes(arrow_chunks(tables.relationships["type"]))
     return cache["_type_codes"]
+
+
+def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
+    """Positions of the relationships of type ``rel`` (ascending), from the type codes
+    (:func:`type_codes`); kept with the tables (several steps ask for one type)."""
+    cache = tables.__dict__.setdefault("_node_columns", {}).setdefault("_type_rows", {})
+    if rel not in cache:
+        codes, types = type_codes(tables)
+        number = {t: i for i, t in enumerate(types.tolist())}
+        cache[rel] = np.flatnonzero(codes == number[rel]) if rel in number else \
+            np.zeros(0, np.int64)
+    return cache[rel]
 
 
 def _first_seen_small(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -385,7 +412,7 @@ def sanction_hits(tables: GraphTables) -> pd.DataFrame:
 
 def _sanction_hits(tables: GraphTables) -> pd.DataFrame:
     rels = tables.relationships
-    m = rels[rels["type"] == Rel.MATCHES.value]
+    m = rels.iloc[rows_of_type(tables, Rel.MATCHES.value)]
     label = node_values(tables, "label", m["end_id"]).to_numpy()
     m = m[label == Label.SANCTION.value]
     name = node_values(tables, "name", m["end_id"]).astype(str).to_numpy()
@@ -426,8 +453,9 @@ def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
 
 __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS",
            "TEXT_COLUMNS", "Sharing", "as_tables",
-           "label_codes", "node_column", "node_index", "node_positions", "node_values",
-           "row_text",
+           "label_codes", "node_codes", "node_column", "node_index", "node_positions",
+           "node_values",
+           "row_text", "rows_of_type",
            "sanction_hits",
            "shared_identifier_groups", "sharing_table", "take_rows", "type_codes"]
 
