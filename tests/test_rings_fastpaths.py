@@ -617,3 +617,61 @@ def test_identifier_texts_without_keys_in_id_order_sort_the_text() -> None:
     assert got_comp.tolist() == [0, 0, 1, 1, 1]
     assert text.tolist() == ["Email:a (3)", "Email:b (3)", "Phone:9 (3)", "Account:7 (2)",
                              "IP:1 (2)"]
+
+
+def _reference_runs(values: list) -> list[tuple[int, int]]:
+    """(start, end) of each run of equal neighbours, one comparison at a time."""
+    runs: list[tuple[int, int]] = []
+    for i, v in enumerate(values):
+        if runs and values[runs[-1][0]] == v:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
+
+
+def test_run_and_group_bounds_equal_a_plain_scan() -> None:
+    from graphkit.rings.grouped import group_bounds, run_bounds
+    rng = np.random.default_rng(4)
+    for n, span in ((0, 1), (1, 1), (7, 1), (500, 9), (3000, 400)):
+        groups = rng.integers(0, span, n)
+        within = rng.integers(0, 5, n)  # many ties: the row order decides among them
+        starts, ends = run_bounds(np.sort(groups))
+        assert list(zip(starts.tolist(), ends.tolist())) == _reference_runs(
+            sorted(groups.tolist()))
+        for key in (None, within):
+            order, starts, ends = group_bounds(groups, key)
+            rows = list(range(n))
+            want = sorted(rows, key=lambda i: (groups[i], 0 if key is None else key[i]))
+            assert order.tolist() == want  # stable: ties keep the row order
+            assert list(zip(starts.tolist(), ends.tolist())) == _reference_runs(
+                groups[want].tolist())
+            assert starts.dtype == ends.dtype == np.int64
+
+
+def test_node_codes_and_record_kinds_equal_the_text() -> None:
+    from graphkit.rings.records import resolved_of, resolved_records
+    from graphkit.rings.sharing import node_codes, rows_of_type
+    kinds = [None, None, "people", "people", "logins", None, "people", "companies", "x"]
+    nodes = pd.DataFrame({"node_id": np.arange(9), "key": [f"k{i}" for i in range(9)],
+                          "label": ["Person"] * 2 + ["Record"] * 6 + ["Person"],
+                          "kind": pd.array(kinds, "string[pyarrow]")})
+    rels = pd.DataFrame({"start_id": [2, 3, 4, 4, 6, 7, 8, 12],  # 12: no such node
+                         "end_id": [0, 1, 0, 1, 1, 0, 0, 1],
+                         "type": pd.array(["RESOLVED_TO"] * 3 + ["PAYS"] + ["RESOLVED_TO"] * 4,
+                                          "string[pyarrow]")})
+    tables = GraphTables(nodes, rels)
+    codes, values = node_codes(tables, "kind")
+    assert [values[c] if c >= 0 else None for c in codes.tolist()] == kinds
+    assert rows_of_type(tables, "RESOLVED_TO").tolist() == [0, 1, 2, 4, 5, 6, 7]
+    assert rows_of_type(tables, "PAYS").tolist() == [3]
+    assert rows_of_type(tables, "NO_SUCH_TYPE").tolist() == []
+    frame = resolved_records(tables)
+    assert frame["record"].tolist() == [2, 3, 4, 6, 7, 8, 12]
+    assert [k if isinstance(k, str) else None for k in frame["kind"]] == [
+        "people", "people", "logins", "people", "companies", "x", None]
+    assert resolved_of(tables, ["people", "companies"])["record"].tolist() == [2, 3, 6, 7]
+    assert resolved_of(tables, ["nobody"]).empty
+    empty = GraphTables(nodes.iloc[:0], rels.iloc[:0])
+    assert node_codes(empty, "kind")[0].tolist() == []
+    assert resolved_records(empty).empty and rows_of_type(empty, "PAYS").tolist() == []
