@@ -675,3 +675,20 @@ def test_node_codes_and_record_kinds_equal_the_text() -> None:
     empty = GraphTables(nodes.iloc[:0], rels.iloc[:0])
     assert node_codes(empty, "kind")[0].tolist() == []
     assert resolved_records(empty).empty and rows_of_type(empty, "PAYS").tolist() == []
+
+
+def test_evidence_made_in_bulk_equals_the_constructor() -> None:
+    import pickle
+
+    from graphkit.rings.model import Evidence, evidence_of
+    rows = [("shared_ip", 3.25, "2 people share IP 1.2.3.4", ("IP:1.2.3.4",), ("p:1", "p:2"),
+             ("L1", "L2"), "a VPN exit"), ("vpn_logins", 0.0, "", (), (), (), "")]
+    made = evidence_of(rows)
+    want = [Evidence(*row) for row in rows]
+    assert made == want and [hash(e) for e in made] == [hash(e) for e in want]
+    assert [vars(e) for e in made] == [vars(e) for e in want]
+    assert [list(vars(e)) for e in made] == [list(vars(e)) for e in want]  # field order
+    assert pickle.loads(pickle.dumps(made)) == want
+    assert evidence_of([]) == []
+    with pytest.raises(ValueError):  # a row missing a field is refused, not padded
+        evidence_of([rows[0][:6]])

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from graphkit.intcodes import repeated
 from graphkit.rings.grouped import group_bounds
-from graphkit.rings.model import Evidence, Ring, RingContext
+from graphkit.rings.model import Evidence, Ring, RingContext, evidence_of
 from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.scoring import REPEAT_SHARE, vpn_weights
 from graphkit.rings.sharing import node_values
@@ -175,8 +175,9 @@ def _repeats(ring: np.ndarray, items: list[tuple]) -> dict[int, list[Evidence]]:
     step[first] = np.arange(len(items))
     final = np.lexsort((step, pattern, -adjusted, ring))
     adjusted_list = adjusted[final].tolist()
-    evidence = [Evidence(it[0], w, it[2], it[3], it[4], it[5], it[6])
-                for it, w in zip(map(items.__getitem__, final.tolist()), adjusted_list)]
+    evidence = evidence_of((it[0], w, it[2], it[3], it[4], it[5], it[6])
+                           for it, w in zip(map(items.__getitem__, final.tolist()),
+                                            adjusted_list))
     rings = ring[final]
     cuts = np.flatnonzero(rings[1:] != rings[:-1]) + 1
     lows, highs = np.r_[0, cuts].tolist(), np.r_[cuts, len(rings)].tolist()

@@ -350,7 +350,7 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
         "ident_label": pd.Categorical.from_codes(end_code, dtype=category),
         "type": pd.Categorical.from_codes(kept_types, categories=list(types)),
         "n_entities": _distinct_sharers(ident_ids, entity_ids),
-        "rel": keep.astype(np.int64),
+        "rel": keep.astype(np.int64, copy=False),
     }, copy=False)  # the integer columns kept as they are (not copied into one block)
     return Sharing(table, tables)
 
@@ -378,10 +378,14 @@ def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
         return _distinct_sharers_lexsort(idents, entities)
     local = idents - low_i
     per_ident = np.bincount(local, minlength=span_i)
-    pairs = np.sort((entities - low_e) * span_i + local, kind="stable")
-    repeat = pairs[1:] == pairs[:-1]
-    if repeat.any():
-        per_ident -= np.bincount(pairs[1:][repeat] % span_i, minlength=span_i)
+    pairs = entities - low_e  # one array, made in place (no temporary per operation)
+    pairs *= span_i
+    pairs += local
+    pairs.sort(kind="stable")
+    repeat = np.flatnonzero(pairs[1:] == pairs[:-1])
+    if len(repeat):  # few: subtracted one by one, not by a second table of every id
+        np.subtract.at(per_ident, pairs[repeat + 1] % span_i, 1)
+    del pairs
     # read back through an int32 table: half the cache lines of the int64 counts
     n_entities[:] = per_ident.astype(np.int32)[local]
     return n_entities
