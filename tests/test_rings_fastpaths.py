@@ -692,3 +692,45 @@ def test_evidence_made_in_bulk_equals_the_constructor() -> None:
     assert evidence_of([]) == []
     with pytest.raises(ValueError):  # a row missing a field is refused, not padded
         evidence_of([rows[0][:6]])
+
+
+def _reference_entity_rows(labels: list, starts: list, ends: list) -> list[tuple]:
+    """(row, start label, end label) of each relationship from an entity to an
+    identifier, one relationship at a time (ids outside the nodes have no label)."""
+    from graphkit.rings.sharing import ENTITY_LABELS, IDENTIFIER_LABELS
+
+    def label(i: int):
+        return labels[i] if 0 <= i < len(labels) else None
+    return [(row, label(s), label(e)) for row, (s, e) in enumerate(zip(starts, ends))
+            if label(s) in ENTITY_LABELS and label(e) in IDENTIFIER_LABELS]
+
+
+def test_entity_to_identifier_rows_by_slices_equal_a_code_per_row() -> None:
+    from graphkit.rings import sharing as S
+    rng = np.random.default_rng(9)
+    names = ["Account", "Address", "Company", "Device", "IP", "Person", "Record", None]
+    in_runs = np.repeat(names, rng.integers(0, 40, len(names))).tolist()
+    mixed = rng.choice(np.array(names, dtype=object), 300).tolist()  # > 64 entity runs
+    for labels in (in_runs, mixed, in_runs[:0], ["Person"], ["Person", "Email"]):
+        n = len(labels)
+        nodes = pd.DataFrame({"node_id": np.arange(n), "key": [f"k{i}" for i in range(n)],
+                              "label": pd.array(labels, "string[pyarrow]")})
+        for size in (0, 1, 500):
+            starts = np.sort(rng.integers(-2, n + 2, size))  # a few unknown ids (-1 rows)
+            ends = rng.integers(-1, n + 2, size)
+            for shuffled in (False, True):
+                if shuffled:  # not in start order: the code of every row is read
+                    order = rng.permutation(size)
+                    starts, ends = starts[order], ends[order]
+                tables = GraphTables(nodes, pd.DataFrame({"start_id": starts,
+                                                          "end_id": ends}))
+                _, codes_of = S.label_codes(tables)
+                is_entity = np.r_[np.isin(codes_of, list(S.ENTITY_LABELS)), False]
+                is_ident = np.r_[np.isin(codes_of, list(S.IDENTIFIER_LABELS)), False]
+                keep, start_code, end_code = S._entity_to_identifier(
+                    tables, starts, ends, is_entity, is_ident)
+                got = [(r, codes_of[a], codes_of[b]) for r, a, b in
+                       zip(keep.tolist(), start_code.tolist(), end_code.tolist())]
+                assert got == _reference_entity_rows(labels, starts.tolist(), ends.tolist())
+    assert sum(1 for a, b in pairwise([None, *mixed])
+                                   if b in S.ENTITY_LABELS and a != b) > S.MAX_ENTITY_RUNS

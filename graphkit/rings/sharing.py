@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from graphkit.graph.assemble import arrow_chunks, take_rows
 from graphkit.graph.tables import GraphTables, tables_from_graph
+from graphkit.rings.grouped import run_bounds
 from graphkit.schema import ID_LABEL, Label, Rel
 
 ENTITY_LABELS = frozenset({Label.PERSON.value, Label.COMPANY.value})
@@ -328,16 +329,13 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     holds integers only; ``Sharing.with_text`` gathers text for the rows shown)."""
     tables = as_tables(source)
     rels = tables.relationships
-    codes, labels = label_codes(tables)
+    _, labels = label_codes(tables)
     start_id = rels["start_id"].to_numpy(np.int64)
     end_id = rels["end_id"].to_numpy(np.int64)
     is_entity = np.r_[np.isin(labels, list(ENTITY_LABELS)), False]  # code -1: False
     is_ident = np.r_[np.isin(labels, list(IDENTIFIER_LABELS)), False]
-    start_code = _codes_at(codes, node_positions(tables, start_id))
-    from_entity = np.flatnonzero(is_entity[start_code])  # only their ends are looked up
-    end_code = _codes_at(codes, node_positions(tables, end_id[from_entity]))
-    to_ident = is_ident[end_code]
-    keep, end_code = from_entity[to_ident], end_code[to_ident]
+    keep, start_code, end_code = _entity_to_identifier(tables, start_id, end_id, is_entity,
+                                                       is_ident)
     all_types, type_names = type_codes(tables)
     kept_types, old = _first_seen_small(all_types[keep], len(type_names))
     types = type_names[old]
@@ -345,7 +343,7 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     entity_ids, ident_ids = start_id[keep], end_id[keep]
     table = pd.DataFrame({
         "entity_id": entity_ids,
-        "entity_label": pd.Categorical.from_codes(start_code[keep], dtype=category),
+        "entity_label": pd.Categorical.from_codes(start_code, dtype=category),
         "ident_id": ident_ids,
         "ident_label": pd.Categorical.from_codes(end_code, dtype=category),
         "type": pd.Categorical.from_codes(kept_types, categories=list(types)),
@@ -353,6 +351,58 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
         "rel": keep.astype(np.int64, copy=False),
     }, copy=False)  # the integer columns kept as they are (not copied into one block)
     return Sharing(table, tables)
+
+
+def _entity_to_identifier(tables: GraphTables, start_id: np.ndarray, end_id: np.ndarray,
+                          is_entity: np.ndarray, is_ident: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The relationship rows from an entity to an identifier (ascending), and the label
+    codes of their start and end nodes (``is_entity``/``is_ident``: per label code, and
+    False at the end for code -1). Where the start nodes' rows ascend (the tables'
+    contract) and entities are a few runs of nodes (each label one range of keys), the
+    rows of each run are one slice found by binary search: no code is read per
+    relationship from a non-entity, and no gathered copy of the slice's end ids is made."""
+    codes, _ = label_codes(tables)
+    spans = _entity_spans(tables, start_id, codes, is_entity)
+    if spans is None:
+        start_code = _codes_at(codes, node_positions(tables, start_id))
+        from_entity = np.flatnonzero(is_entity[start_code])  # only their ends are looked up
+        end_code = _codes_at(codes, node_positions(tables, end_id[from_entity]))
+        to_ident = is_ident[end_code]
+        keep = from_entity[to_ident]
+        return keep, start_code[keep], end_code[to_ident]
+    keeps, starts, ends = [], [], []
+    for low, high, code in spans:
+        end_code = _codes_at(codes, node_positions(tables, end_id[low:high]))
+        hit = np.flatnonzero(is_ident[end_code])
+        keeps.append(hit + low)
+        starts.append(np.full(len(hit), code, dtype=codes.dtype))
+        ends.append(end_code[hit])
+    if not keeps:
+        return np.zeros(0, np.int64), codes[:0], codes[:0]
+    return np.concatenate(keeps), np.concatenate(starts), np.concatenate(ends)
+
+
+#: More runs of entity nodes than this: their rows are found by a code per relationship.
+MAX_ENTITY_RUNS = 64
+
+
+def _entity_spans(tables: GraphTables, start_id: np.ndarray, codes: np.ndarray,
+                  is_entity: np.ndarray) -> list[tuple[int, int, int]] | None:
+    """(first row, end row, label code) of the relationships whose start nodes are one
+    run of entity nodes, run after run, when the start nodes' rows ascend and there are
+    at most ``MAX_ENTITY_RUNS`` runs; else None."""
+    at = node_positions(tables, start_id)
+    if len(at) and not bool((at[1:] >= at[:-1]).all()):
+        return None
+    lows, highs = run_bounds(codes)
+    run_code = codes[lows].astype(np.int64)
+    entity = np.flatnonzero(is_entity[run_code])
+    if len(entity) > MAX_ENTITY_RUNS:
+        return None
+    first = np.searchsorted(at, lows[entity]).tolist()  # rows of unknown nodes (-1)
+    last = np.searchsorted(at, highs[entity]).tolist()  # come first: in no run
+    return [(a, b, c) for a, b, c in zip(first, last, run_code[entity].tolist()) if b > a]
 
 
 def _codes_at(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
