@@ -43,6 +43,7 @@ from graphkit.rings import clusters as K
 from graphkit.rings import detectors as D
 from graphkit.rings import links as L
 from graphkit.rings import population as PO
+from graphkit.rings import records as RC
 from graphkit.rings import sharing as S
 
 R = importlib.import_module("graphkit.rings")  # the package (graphkit.rings is a function)
@@ -72,6 +73,9 @@ TIMED = [
     (PO, "_households", "population._households"),
     (PO, "_vpn_exits", "population._vpn_exits"),
     (PO, "_resolved", "population._resolved"),
+    (PO, "_name_tokens", "population._name_tokens"),
+    (PO, "_with_documents", "population._with_documents"),
+    (RC, "resolved_records", "records.resolved_records"),
     (R, "run_detectors", "rings.run_detectors"),
     (D, "_groups", "detectors._groups"),
     (D, "_sorted_sets", "detectors._sorted_sets"),
