@@ -466,16 +466,16 @@ def sanction_hits(tables: GraphTables) -> pd.DataFrame:
 
 def _sanction_hits(tables: GraphTables) -> pd.DataFrame:
     rels = tables.relationships
-    m = rels.iloc[rows_of_type(tables, Rel.MATCHES.value)]
-    label = node_values(tables, "label", m["end_id"]).to_numpy()
-    m = m[label == Label.SANCTION.value]
-    name = node_values(tables, "name", m["end_id"]).astype(str).to_numpy()
-    lst = node_values(tables, "list", m["end_id"]).astype(str).to_numpy()
-    lid = node_values(tables, "list_id", m["end_id"]).astype(str).to_numpy()
-    score = m["score"].astype(float).to_numpy() if "score" in m.columns else \
-        np.ones(len(m))
-    return pd.DataFrame({"entity_id": m["start_id"].to_numpy(), "sanction_id":
-                         m["end_id"].to_numpy(), "score": score,
+    rows = rows_of_type(tables, Rel.MATCHES.value)  # the matches' rows of the columns read
+    end = rels["end_id"].to_numpy()[rows]
+    rows = rows[node_values(tables, "label", end).to_numpy() == Label.SANCTION.value]
+    start, end = rels["start_id"].to_numpy()[rows], rels["end_id"].to_numpy()[rows]
+    name = node_values(tables, "name", end).astype(str).to_numpy()
+    lst = node_values(tables, "list", end).astype(str).to_numpy()
+    lid = node_values(tables, "list_id", end).astype(str).to_numpy()
+    score = rels["score"].iloc[rows].astype(float).to_numpy() if "score" in rels.columns \
+        else np.ones(len(rows))
+    return pd.DataFrame({"entity_id": start, "sanction_id": end, "score": score,
                          "hit": [f"{a} ({b} {c})" for a, b, c in zip(name, lst, lid)]})
 
 
