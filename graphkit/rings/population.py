@@ -131,9 +131,11 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
         str).array
     t = sharing.rows
-    docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
-                             ("ident", "records", "value"))
-    docs = docs[docs["value"].astype(str).str.startswith("nid:").to_numpy(bool)]
+    docs = sharing.of_type(Rel.HAS_DOCUMENT.value)
+    value = _arrow(row_text(tables, docs, "value")).cast(pa.string())
+    docs = sharing.with_text(  # national ids: the value's text tested in Arrow
+        docs[pc.starts_with(value, "nid:").fill_null(False).to_numpy(zero_copy_only=False)],
+        ("ident", "records"))
     logins = _resolved(sharing, "logins")
     vpn = node_values(tables, "vpn", logins["record"]).astype(str).str.lower()
     users = set(logins.loc[(vpn == "true").to_numpy(), "entity_id"])
