@@ -734,3 +734,16 @@ def test_entity_to_identifier_rows_by_slices_equal_a_code_per_row() -> None:
                 assert got == _reference_entity_rows(labels, starts.tolist(), ends.tolist())
     assert sum(1 for a, b in pairwise([None, *mixed])
                                    if b in S.ENTITY_LABELS and a != b) > S.MAX_ENTITY_RUNS
+
+
+def test_key_rank_is_the_rank_in_sorted_order() -> None:
+    from graphkit.rings.assemble import _key_rank
+    rng = np.random.default_rng(12)
+    keys = sorted(f"person:P{i:04d}" for i in rng.integers(0, 9000, 400))  # ties too
+    for values in (keys, keys[::-1], list(rng.permutation(keys)), ["b", "a\ud800", "a"],
+                   [], ["x"]):
+        array = np.array(values, dtype=object)
+        want = sorted(range(len(values)), key=lambda i: (values[i], i))
+        rank = _key_rank(array)
+        assert sorted(range(len(values)), key=rank.__getitem__) == want
+        assert sorted(rank.tolist()) == list(range(len(values)))

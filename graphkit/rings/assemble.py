@@ -24,13 +24,23 @@ from graphkit.rings.sharing import node_values
 
 
 def _key_rank(keys: np.ndarray) -> np.ndarray:
-    """Rank of each key in sorted order (rows are usually already sorted by key)."""
-    if pd.Index(keys).is_monotonic_increasing:
+    """Rank of each key in sorted order (rows are usually already sorted by key: checked
+    by comparing neighbours, not by an index made of the keys, which pandas would convert
+    to Arrow text first)."""
+    if _ascending(keys):
         return np.arange(len(keys))
     rank = np.empty(len(keys), dtype=np.int64)
     rank[np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)] = \
         np.arange(len(keys))
     return rank
+
+
+def _ascending(keys: np.ndarray) -> bool:
+    """Whether ``keys`` (strings) never decrease; False where two cannot be compared."""
+    try:
+        return bool((keys[:-1] <= keys[1:]).all())
+    except TypeError:
+        return False
 
 
 def _text_rank(values: list[str]) -> np.ndarray:
