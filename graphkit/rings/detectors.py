@@ -93,11 +93,14 @@ def _groups(pop: Population, rel: str) -> pd.DataFrame:
     rows = rows[people.to_numpy() >= 2]
     if rows.empty:
         return pd.DataFrame()
-    rows = pop.sharing.with_text(rows, ("ident", "value", "records"))
+    rows = pop.sharing.with_text(rows, ("records",))
     grouped = rows.groupby("ident_id", sort=True)
+    sizes = grouped["person"].nunique()
+    # the identifier's key and value: one per group (every row of a group has its id)
+    text = pop.sharing.with_text(pd.DataFrame({"ident_id": sizes.index.to_numpy()},
+                                              index=sizes.index), ("ident", "value"))
     out = pd.DataFrame({
-        "ident": grouped["ident"].first(), "value": grouped["value"].first(),
-        "n_people": grouped["person"].nunique(),
+        "ident": text["ident"], "value": text["value"], "n_people": sizes,
         "n_households": grouped["household"].nunique(),
     })
     out.insert(2, "members", _sorted_sets(rows["ident_id"].to_numpy(np.int64),
