@@ -747,3 +747,41 @@ def test_key_rank_is_the_rank_in_sorted_order() -> None:
         rank = _key_rank(array)
         assert sorted(range(len(values)), key=rank.__getitem__) == want
         assert sorted(rank.tolist()) == list(range(len(values)))
+
+
+def _python_joined(groups: np.ndarray, values: list, sep: str) -> pd.Series:
+    """Per group (ascending), its values joined in row order: one Python join per group."""
+    out: dict = {}
+    for g, v in zip(groups.tolist(), values):
+        out.setdefault(g, []).append(v)
+    keys = sorted(out)
+    return pd.Series([sep.join(out[k]) for k in keys], index=pd.Index(keys, dtype=np.int64),
+                     dtype="str")
+
+
+def test_joined_in_arrow_equals_a_python_join_per_group() -> None:
+    from graphkit.rings.grouped import joined
+    rng = np.random.default_rng(14)
+    text = ["b", "a", "Zoë", "李", "", "b;c", "10", "x y"]
+    for n in (1, 7, 400):
+        groups = rng.integers(-3, 9, n)
+        values = rng.choice(np.array(text, dtype=object), n).tolist()
+        want = _python_joined(groups, values, ";")
+        for given in (values, np.array(values, dtype=object), pd.Series(values, dtype="str"),
+                      pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(
+                          [pa.array(values[:n // 2], pa.string()),
+                           pa.array(values[n // 2:], pa.string())])))):
+            got = joined(groups, given, sep=";")
+            pd.testing.assert_series_equal(got, want)
+        assert joined(groups, values, sep=" | ").tolist() == \
+            _python_joined(groups, values, " | ").tolist()
+    empty = joined(np.zeros(0, np.int64), [])
+    assert empty.tolist() == [] and str(empty.dtype) == "str"
+    # what is no Arrow string is left to Python as before: a lone surrogate cannot be held
+    # in a ``str`` column, a number or a missing value cannot be joined
+    with pytest.raises(UnicodeEncodeError):
+        joined(np.array([1, 1]), ["a\ud800", "b"])
+    with pytest.raises(TypeError):
+        joined(np.array([1, 1]), ["a", 3])
+    with pytest.raises(TypeError):
+        joined(np.array([1, 1]), pd.Series(["a", None], dtype="str"))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def run_bounds(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -35,6 +37,14 @@ def joined(groups: np.ndarray, values, sep: str = ";", distinct_sorted: bool = F
     (``distinct_sorted``: the sorted distinct values), as a ``str`` Series."""
     groups = np.asarray(groups)
     order, starts, ends = group_bounds(groups)
+    text = None if distinct_sorted or not len(order) else _arrow_text(values)
+    if text is not None:  # strings only: joined in Arrow, no Python string per value
+        lists = pa.LargeListArray.from_arrays(pa.array(np.r_[starts, len(order)],
+                                                       pa.int64()),
+                                              text.take(pa.array(order)))
+        return pd.Series(pd.arrays.ArrowExtensionArray(pc.binary_join(
+            lists, pa.scalar(sep, text.type))),
+                         index=groups[order][starts]).astype("str")
     items = pd.Series(values).to_numpy(dtype=object)[order].tolist()
     if distinct_sorted:
         text = [sep.join(sorted(set(items[a:b]))) for a, b in zip(starts.tolist(),
@@ -42,6 +52,24 @@ def joined(groups: np.ndarray, values, sep: str = ";", distinct_sorted: bool = F
     else:
         text = [sep.join(items[a:b]) for a, b in zip(starts.tolist(), ends.tolist())]
     return pd.Series(text, index=groups[order][starts], dtype="str")
+
+
+def _arrow_text(values) -> pa.Array | None:
+    """``values`` as one Arrow string array without nulls, or None when they are not all
+    strings (their join is then left to Python, which refuses what is no string)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.ArrowDtype |
+                                                    pd.StringDtype):
+        array = pa.array(values.array)
+    else:
+        try:
+            array = pa.array(pd.Series(values).to_numpy(dtype=object), pa.string())
+        except (pa.ArrowException, UnicodeEncodeError):  # no string, a lone surrogate
+            return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    return array if array.null_count == 0 else None
 
 
 __all__ = ["group_bounds", "joined", "run_bounds"]
