@@ -426,7 +426,7 @@ def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
     if span_i * span_e >= 2 ** 62 or span_i > 8 * len(idents) + (1 << 20):
         # ids too far apart for one integer or one table of counts: pairs by lexsort
         return _distinct_sharers_lexsort(idents, entities)
-    local = idents - low_i
+    local = idents - low_i if low_i else idents  # (no copy when the ids start at 0)
     per_ident = np.bincount(local, minlength=span_i)
     pairs = entities - low_e  # one array, made in place (no temporary per operation)
     pairs *= span_i
