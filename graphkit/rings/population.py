@@ -123,7 +123,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     ent = nodes.loc[is_entity, ["node_id", "key", "label"]].rename(
         columns={"node_id": "entity_id"}).reset_index(drop=True)
     names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
-    ent["name"] = names.to_numpy(dtype=object)
+    ent["name"] = names.array  # (the text stays in Arrow: no Python string per entity)
     ent["tokens"], name_sets = _name_tokens(ent["name"])
     index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
     people = _resolved(sharing, "people")
@@ -152,7 +152,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     people = _with_documents(people, held)
     pop = Population(ent, sharing, max_share, exits, None, nat_households, name_sets)
     at = entity_rows(pop, people["entity_id"].to_numpy(np.int64))
-    people["name"] = ent["name"].to_numpy()[at] if not len(at) or int(at.min()) >= 0 else \
+    people["name"] = ent["name"].array.take(at) if not len(at) or int(at.min()) >= 0 else \
         ent.set_index("entity_id")["name"].reindex(people["entity_id"]).to_numpy()
     pop.identities = people[(people["dob"] != "") & (people["nid"] != "")]
     return pop
