@@ -785,3 +785,32 @@ def test_joined_in_arrow_equals_a_python_join_per_group() -> None:
         joined(np.array([1, 1]), ["a", 3])
     with pytest.raises(TypeError):
         joined(np.array([1, 1]), pd.Series(["a", None], dtype="str"))
+
+
+def test_documents_joined_by_entity_first_equal_the_merge() -> None:
+    """The people rows with their documents equal pandas' inner merge on (record id,
+    entity): people's order, each row's matches in the documents' order, a missing
+    record id matching a missing one; documents sorted by entity or not."""
+    from graphkit.rings.population import _with_documents
+    rng = np.random.default_rng(17)
+    ids = ["P1", "P2", "P3", "PAY9", None]
+    for n_people, n_held in ((0, 0), (3, 0), (0, 3), (40, 50), (600, 700)):
+        people = pd.DataFrame({
+            "entity_id": rng.integers(0, 30, n_people),
+            "record": rng.integers(100, 200, n_people),
+            "dob": pd.array(rng.choice(["1990-01-02", ""], n_people).tolist(), "str"),
+            "record_id": pd.array(rng.choice(np.array(ids, dtype=object), n_people).tolist(),
+                                  "str")})
+        held = pd.DataFrame({
+            "nid": pd.array([f"Document:nid:{i}" for i in rng.integers(0, 9, n_held)], "str"),
+            "record_id": pd.array(rng.choice(np.array(ids, dtype=object), n_held).tolist(),
+                                  "string[pyarrow]"),
+            "entity_id": np.sort(rng.integers(0, 30, n_held))})
+        for documents in (held, held.sample(frac=1.0, random_state=3)):
+            codes = pd.factorize(pd.concat([people["record_id"].astype(object),
+                                            documents["record_id"].astype(object)]),
+                                 use_na_sentinel=False)[0]  # a missing id is one value
+            want = people.assign(_r=codes[:n_people]).merge(
+                documents.drop(columns="record_id").assign(_r=codes[n_people:]),
+                on=["_r", "entity_id"], how="inner").drop(columns="_r")
+            pd.testing.assert_frame_equal(_with_documents(people, documents), want)

@@ -170,18 +170,35 @@ def _name_tokens(names: pd.Series) -> tuple[list[frozenset[str]],
 
 
 def _with_documents(people: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
-    """``people.merge(held, on=["record_id", "entity_id"])`` (inner, order kept), joined
-    on integer codes of the record ids (one Arrow dictionary over both sides) instead of
-    hashing the text in pandas: the two sides' text columns differ in type (Arrow list
-    items and ``str``), which pandas joins through Python objects."""
-    left = _arrow(people["record_id"]).cast(pa.string())
-    right = _arrow(held["record_id"]).cast(pa.string())
-    codes = pa.concat_arrays([left, right]).dictionary_encode().indices
-    codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    merged = people.assign(_record=codes[:len(left)]).merge(
-        held.drop(columns="record_id").assign(_record=codes[len(left):]),
-        on=["_record", "entity_id"], how="inner")
-    return merged.drop(columns="_record")
+    """``people.merge(held, on=["record_id", "entity_id"])`` (inner: people's order, and
+    each person row's matches in ``held``'s order), joined on the entity ids (integers)
+    first: an entity has one or two records and documents, so its few candidate pairs
+    have their record ids compared in Arrow (missing equals missing, as a merge has
+    it), and no record id text is hashed."""
+    left_e = people["entity_id"].to_numpy(np.int64)
+    right_e = held["entity_id"].to_numpy(np.int64)
+    order = None if not len(right_e) or bool((right_e[1:] >= right_e[:-1]).all()) else \
+        np.argsort(right_e, kind="stable")
+    ordered = right_e if order is None else right_e[order]
+    low = np.searchsorted(ordered, left_e, side="left")
+    counts = np.searchsorted(ordered, left_e, side="right") - low
+    ends = np.cumsum(counts)
+    lefts = np.repeat(np.arange(len(left_e)), counts)
+    rights = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - counts - low,
+                                                                    counts)
+    if order is not None:
+        rights = order[rights]
+    mine = _arrow(people["record_id"]).cast(pa.string()).take(pa.array(lefts))
+    theirs = _arrow(held["record_id"]).cast(pa.string()).take(pa.array(rights))
+    same = pc.or_(pc.fill_null(pc.equal(mine, theirs), False),
+                  pc.and_(mine.is_null(), theirs.is_null()))
+    same = same.to_numpy(zero_copy_only=False)
+    out = people.iloc[lefts[same]].reset_index(drop=True)
+    for column in held.columns.drop(["record_id", "entity_id"]):
+        out[column] = held[column].iloc[rights[same]].to_numpy() if not isinstance(
+            held[column].dtype, pd.ArrowDtype | pd.StringDtype) else \
+            held[column].array.take(rights[same])
+    return out
 
 
 def _vpn_exits(sharing: Sharing, vpn_records: set[str]) -> frozenset[int]:
