@@ -814,3 +814,32 @@ def test_documents_joined_by_entity_first_equal_the_merge() -> None:
                 documents.drop(columns="record_id").assign(_r=codes[n_people:]),
                 on=["_r", "entity_id"], how="inner").drop(columns="_r")
             pd.testing.assert_frame_equal(_with_documents(people, documents), want)
+
+
+def test_sharing_groups_text_and_sanction_hits_equal_the_row_by_row_text(world_build
+                                                                          ) -> None:
+    """An identifier group's key and value (gathered once per group) are those of its
+    rows' text; the sanctions matches (found by type codes) are the text filter's."""
+    from graphkit.rings import build_population
+    from graphkit.rings.detectors import SHARED, _groups
+    from graphkit.rings.sharing import _sanction_hits
+    tables = _fresh(world_build)
+    sharing = sharing_table(tables)
+    pop = build_population(sharing, 20)
+    seen = 0
+    for rel in (*SHARED, "HAS_DOCUMENT"):
+        groups = _groups(pop, rel)
+        if groups.empty:
+            continue
+        rows = sharing.with_text(sharing.shared_of_type(20, rel), ("ident", "value"))
+        rows = rows[rows["ident_id"].isin(groups.index)].groupby("ident_id").first()
+        assert groups["ident"].tolist() == rows.loc[groups.index, "ident"].tolist()
+        assert groups["value"].tolist() == rows.loc[groups.index, "value"].tolist()
+        assert str(groups["ident"].dtype) == str(groups["value"].dtype) == "str"
+        seen += len(groups)
+    assert seen > 50
+    rels = tables.relationships
+    matches = rels[(rels["type"] == "MATCHES").to_numpy(bool)]
+    hits = _sanction_hits(tables)
+    assert hits["entity_id"].tolist() == matches["start_id"].tolist() and len(hits) >= 1
+    assert hits["score"].tolist() == matches["score"].astype(float).tolist()
