@@ -843,3 +843,21 @@ def test_sharing_groups_text_and_sanction_hits_equal_the_row_by_row_text(world_b
     hits = _sanction_hits(tables)
     assert hits["entity_id"].tolist() == matches["start_id"].tolist() and len(hits) >= 1
     assert hits["score"].tolist() == matches["score"].astype(float).tolist()
+
+
+def test_entity_rows_by_runs_of_consecutive_ids_equal_a_binary_search() -> None:
+    from graphkit.intcodes import sorted_positions
+    from graphkit.rings import population as P
+    rng = np.random.default_rng(23)
+    in_runs = np.r_[np.arange(5, 40), np.arange(100, 160), np.arange(161, 170), [400]]
+    scattered = np.sort(rng.choice(10_000, 2 * P.MAX_ID_RUNS, replace=False))
+    for ids in (in_runs, scattered, in_runs[:1], np.arange(3, 9)):
+        pop = P.Population(pd.DataFrame({"entity_id": ids}), None, 20)
+        wanted = np.r_[ids, ids[::-1] + 1, ids - 1, [-5, 0, 10_001, 2 ** 40],
+                       rng.integers(-3, 10_005, 500)]
+        assert P.entity_rows(pop, wanted).tolist() == sorted_positions(ids, wanted).tolist()
+        assert P.entity_rows(pop, wanted[:0]).tolist() == []
+    assert P._id_runs(in_runs)[0].tolist() == [0, 35, 95, 104]
+    assert P._id_runs(scattered) is None  # too many runs: a binary search among all ids
+    empty = P.Population(pd.DataFrame({"entity_id": np.zeros(0, np.int64)}), None, 20)
+    assert P.entity_rows(empty, np.array([1, 2])).tolist() == [-1, -1]

@@ -79,16 +79,50 @@ class Population:
 
 
 def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
-    """Row of each entity id in ``pop.entities`` (-1 where it is no entity). Whether the
-    ids increase is checked once per entities table (the detectors ask many times)."""
+    """Row of each entity id in ``pop.entities`` (-1 where it is no entity). How the ids
+    lie is checked once per entities table (the detectors ask many times): increasing ids
+    that come in a few runs of consecutive ids (companies, then people: node ids in key
+    order) are found by a binary search among the runs' first ids (a small array that
+    stays in the cache) and an offset; other increasing ids by a binary search among all
+    of them; others by a hash lookup."""
     wanted = np.asarray(entity_ids, dtype=np.int64)
     seen = pop.__dict__.get("_entity_ids")
     if seen is None or seen[0] is not pop.entities:
         ids = pop.entities["entity_id"].to_numpy(np.int64)
-        seen = pop.__dict__["_entity_ids"] = (pop.entities, ids, _increasing(ids))
-    _, ids, increasing = seen
+        increasing = _increasing(ids)
+        seen = pop.__dict__["_entity_ids"] = (pop.entities, ids, increasing,
+                                              _id_runs(ids) if increasing else None)
+    _, ids, increasing, runs = seen
+    if runs is not None:
+        return _rows_in_runs(runs, wanted)
     return sorted_positions(ids, wanted) if increasing else \
         pd.Index(ids).get_indexer(wanted)
+
+
+#: More runs of consecutive entity ids than this: rows by a binary search among all ids.
+MAX_ID_RUNS = 256
+
+
+def _id_runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The first row, first id and length of each run of consecutive ``ids``
+    (increasing), or None when there are more than ``MAX_ID_RUNS`` runs."""
+    cuts = np.flatnonzero(ids[1:] - ids[:-1] != 1) + 1
+    if len(cuts) >= MAX_ID_RUNS:
+        return None
+    rows = np.r_[0, cuts].astype(np.int64)
+    return rows, ids[rows], np.diff(np.r_[rows, len(ids)])
+
+
+def _rows_in_runs(runs: tuple[np.ndarray, np.ndarray, np.ndarray], wanted: np.ndarray
+                  ) -> np.ndarray:
+    """Row of each of ``wanted`` in the runs of :func:`_id_runs` (-1 where absent)."""
+    rows, firsts, lengths = runs
+    if not len(firsts):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    run = np.maximum(np.searchsorted(firsts, wanted, side="right") - 1, 0)
+    offset = wanted - firsts[run]
+    inside = (offset >= 0) & (offset < lengths[run])
+    return np.where(inside, rows[run] + offset, -1)
 
 
 def _increasing(ids: np.ndarray) -> bool:
