@@ -159,7 +159,8 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
     ent["name"] = names.array  # (the text stays in Arrow: no Python string per entity)
     ent["tokens"], name_sets = _name_tokens(ent["name"])
-    index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
+    pop = Population(ent, sharing, max_share, nat_households=nat_households)  # (filled in
+    # below; its entity rows are looked up from here on)
     people = _resolved(sharing, "people")
     # text columns stay in Arrow (no Python string made per record)
     people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
@@ -174,8 +175,8 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     vpn = node_values(tables, "vpn", logins["record"]).astype(str).str.lower()
     users = set(logins.loc[(vpn == "true").to_numpy(), "entity_id"])
     ent["vpn"] = ent["entity_id"].isin(users).to_numpy()
-    ent["person"] = _one_person(ent, t, index, people)
-    ent["household"] = _households(ent, sharing, index, max_share)
+    ent["person"] = _one_person(pop, t, people)
+    ent["household"] = _households(pop, sharing, max_share)
     vpn_records = set(node_values(tables, "record_id", logins.loc[
         (vpn == "true").to_numpy(), "record"]).astype(str))
     exits = _vpn_exits(sharing, vpn_records)
@@ -184,7 +185,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
     held = held.rename(columns={"records": "record_id", "ident": "nid"})
     people = _with_documents(people, held)
-    pop = Population(ent, sharing, max_share, exits, None, nat_households, name_sets)
+    pop.vpn_exits, pop.name_sets = exits, name_sets
     at = entity_rows(pop, people["entity_id"].to_numpy(np.int64))
     people["name"] = ent["name"].array.take(at) if not len(at) or int(at.min()) >= 0 else \
         ent.set_index("entity_id")["name"].reindex(people["entity_id"]).to_numpy()
@@ -248,8 +249,7 @@ def _vpn_exits(sharing: Sharing, vpn_records: set[str]) -> frozenset[int]:
     return frozenset(ips["ident_id"].to_numpy(np.int64)[rows].tolist())
 
 
-def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
-                people: pd.DataFrame) -> np.ndarray:
+def _one_person(pop: Population, t: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
     """Group number per entity: entities sharing a document, a date of birth and nearly
     the same name are one person recorded twice."""
     docs = t.loc[((t["type"] == Rel.HAS_DOCUMENT.value) & (t["n_entities"] >= 2)
@@ -257,35 +257,42 @@ def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
                  ["ident_id", "entity_id"]].drop_duplicates(["ident_id", "entity_id"])
     pairs = docs.merge(docs, on="ident_id")[["entity_id_x", "entity_id_y"]]
     pairs = pairs[pairs["entity_id_x"] < pairs["entity_id_y"]].drop_duplicates()
-    a = index.reindex(pairs["entity_id_x"]).to_numpy()
-    b = index.reindex(pairs["entity_id_y"]).to_numpy()
+    ent = pop.entities
+    a = entity_rows(pop, pairs["entity_id_x"].to_numpy(np.int64))
+    b = entity_rows(pop, pairs["entity_id_y"].to_numpy(np.int64))
     involved = set(pairs["entity_id_x"]) | set(pairs["entity_id_y"])
     known = people[people["entity_id"].isin(involved) & (people["dob"] != "")]
     dobs: dict[int, set[str]] = {}
     for entity, dob in zip(known["entity_id"], known["dob"]):
         dobs.setdefault(entity, set()).add(dob)
-    names = ent["name"].to_numpy(dtype=object)
+    # the names of the pairs' entities only (not a Python string per entity)
+    names_a = ent["name"].to_numpy(dtype=object)[a] if len(a) and int(a.min()) < 0 else \
+        ent["name"].array.take(a).to_numpy(dtype=object)
+    names_b = ent["name"].to_numpy(dtype=object)[b] if len(b) and int(b.min()) < 0 else \
+        ent["name"].array.take(b).to_numpy(dtype=object)
     same = [bool(dobs.get(x, set()) & dobs.get(y, set())) and max(
-        fuzz.ratio(names[i].lower(), names[j].lower()),
-        fuzz.token_sort_ratio(names[i], names[j])) >= 85
-        for x, y, i, j in zip(pairs["entity_id_x"], pairs["entity_id_y"], a, b)]
+        fuzz.ratio(m.lower(), n.lower()), fuzz.token_sort_ratio(m, n)) >= 85
+        for x, y, m, n in zip(pairs["entity_id_x"], pairs["entity_id_y"], names_a,
+                              names_b)]
     keep = np.array(same, dtype=bool)
     return _components(len(ent), a[keep], b[keep]) if len(ent) else np.zeros(0, np.int64)
 
 
-def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
-                max_share: int) -> np.ndarray:
+def _households(pop: Population, sharing: Sharing, max_share: int) -> np.ndarray:
     """Household number per entity (see the module docstring); companies are their own."""
     t = sharing.rows
     home = t.loc[((t["type"] == Rel.LIVES_AT.value) & (t["n_entities"] >= 2)
                   & (t["n_entities"] <= max_share)).to_numpy(bool),
                  ["ident_id", "entity_id"]].drop_duplicates(["ident_id", "entity_id"])
     first = home.groupby("ident_id")["entity_id"].transform("min")
-    left = [index.reindex(home["entity_id"]).to_numpy()]
-    right = [index.reindex(first).to_numpy()]
+    ent = pop.entities
+    left = [entity_rows(pop, home["entity_id"].to_numpy(np.int64))]
+    right = [entity_rows(pop, first.to_numpy(np.int64))]
     same = ends_of_type(sharing.tables, "SAME_HOUSEHOLD")
-    left.append(index.reindex(same["start_id"]).dropna().to_numpy(np.int64))
-    right.append(index.reindex(same["end_id"]).dropna().to_numpy(np.int64))
+    starts = entity_rows(pop, same["start_id"].to_numpy(np.int64))
+    ends = entity_rows(pop, same["end_id"].to_numpy(np.int64))
+    left.append(starts[starts >= 0])  # (each side's entities kept, as before)
+    right.append(ends[ends >= 0])
     person = ent["person"].to_numpy()
     order = np.argsort(person, kind="stable")
     starts = np.r_[True, person[order][1:] != person[order][:-1]]
