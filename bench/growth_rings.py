@@ -10,8 +10,9 @@ inclusive of nested timed steps, and "self" (without them), as in
 
 ``--in-build`` times the same sub-steps inside a real build instead (``pipeline.run_build``:
 the process as large as in ``graphkit build``, the stage figures the build's own), and per
-sub-step also the minor page faults (``ru_minflt``) and the seconds and passes of Python's
-cyclic garbage collector (``gc.callbacks``) spent within it. ``--gc off`` disables the
+sub-step also the minor page faults (``ru_minflt``), the kernel's CPU seconds
+(``self_system_cpu``: mostly zeroing freshly mapped pages) and the seconds and passes of
+Python's cyclic garbage collector (``gc.callbacks``) spent within it. ``--gc off`` disables the
 collector for the clusters and rings stages, to see what its passes cost.
 
     python bench/growth_rings.py WORLD --tables FILE [--json OUT.jsonl] [--label NAME]
@@ -42,6 +43,7 @@ from graphkit.rings import clusters as K
 from graphkit.rings import detectors as D
 from graphkit.rings import links as L
 from graphkit.rings import population as PO
+from graphkit.rings import records as RC
 from graphkit.rings import sharing as S
 
 R = importlib.import_module("graphkit.rings")  # the package (graphkit.rings is a function)
@@ -71,6 +73,9 @@ TIMED = [
     (PO, "_households", "population._households"),
     (PO, "_vpn_exits", "population._vpn_exits"),
     (PO, "_resolved", "population._resolved"),
+    (PO, "_name_tokens", "population._name_tokens"),
+    (PO, "_with_documents", "population._with_documents"),
+    (RC, "resolved_records", "records.resolved_records"),
     (R, "run_detectors", "rings.run_detectors"),
     (D, "_groups", "detectors._groups"),
     (D, "_sorted_sets", "detectors._sorted_sets"),
@@ -218,6 +223,8 @@ def measure_in_build(world: str, gc_off: bool = False) -> dict:
             "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
             "main_cpu": dict(timers.main_cpu), "calls": dict(timers.calls),
             "faults": dict(timers.self_faults), "gc_seconds": timers.gc_seconds,
+            "self_system_cpu": dict(timers.self_system),
+            "stage_system_cpu": {name: s.system_cpu_seconds for name, s in stages.items()},
             "gc_passes": timers.gc_passes,
             "build_faults": _minor_faults() - faults0,
             "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
@@ -267,6 +274,11 @@ def table(path: Path, label: str | None) -> None:
                 f"{median([r.get('faults', {}).get(name, 0) for r in by_size[s]]) / 1000:.0f}"
                 for s in sizes) + "  GC s " + "/".join(
                 f"{median([r.get('gc_seconds', {}).get(name, 0.0) for r in by_size[s]]):.2f}"
+                for s in sizes)
+        kernel_of = "stage_system_cpu" if name in ("clusters", "rings") else "self_system_cpu"
+        if all(kernel_of in r for r in runs):
+            extra += "  kernel s " + "/".join(
+                f"{median([r[kernel_of].get(name, 0.0) for r in by_size[s]]):.2f}"
                 for s in sizes)
         print(f"{shown:38}" + "".join(f"{c:>22}" for c in cells) + f"  {exp:8.2f}" + extra)
     for s in sizes:

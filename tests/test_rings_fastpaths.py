@@ -617,3 +617,247 @@ def test_identifier_texts_without_keys_in_id_order_sort_the_text() -> None:
     assert got_comp.tolist() == [0, 0, 1, 1, 1]
     assert text.tolist() == ["Email:a (3)", "Email:b (3)", "Phone:9 (3)", "Account:7 (2)",
                              "IP:1 (2)"]
+
+
+def _reference_runs(values: list) -> list[tuple[int, int]]:
+    """(start, end) of each run of equal neighbours, one comparison at a time."""
+    runs: list[tuple[int, int]] = []
+    for i, v in enumerate(values):
+        if runs and values[runs[-1][0]] == v:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
+
+
+def test_run_and_group_bounds_equal_a_plain_scan() -> None:
+    from graphkit.rings.grouped import group_bounds, run_bounds
+    rng = np.random.default_rng(4)
+    for n, span in ((0, 1), (1, 1), (7, 1), (500, 9), (3000, 400)):
+        groups = rng.integers(0, span, n)
+        within = rng.integers(0, 5, n)  # many ties: the row order decides among them
+        starts, ends = run_bounds(np.sort(groups))
+        assert list(zip(starts.tolist(), ends.tolist())) == _reference_runs(
+            sorted(groups.tolist()))
+        for key in (None, within):
+            order, starts, ends = group_bounds(groups, key)
+            rows = list(range(n))
+            want = sorted(rows, key=lambda i: (groups[i], 0 if key is None else key[i]))
+            assert order.tolist() == want  # stable: ties keep the row order
+            assert list(zip(starts.tolist(), ends.tolist())) == _reference_runs(
+                groups[want].tolist())
+            assert starts.dtype == ends.dtype == np.int64
+
+
+def test_node_codes_and_record_kinds_equal_the_text() -> None:
+    from graphkit.rings.records import resolved_of, resolved_records
+    from graphkit.rings.sharing import node_codes, rows_of_type
+    kinds = [None, None, "people", "people", "logins", None, "people", "companies", "x"]
+    nodes = pd.DataFrame({"node_id": np.arange(9), "key": [f"k{i}" for i in range(9)],
+                          "label": ["Person"] * 2 + ["Record"] * 6 + ["Person"],
+                          "kind": pd.array(kinds, "string[pyarrow]")})
+    rels = pd.DataFrame({"start_id": [2, 3, 4, 4, 6, 7, 8, 12],  # 12: no such node
+                         "end_id": [0, 1, 0, 1, 1, 0, 0, 1],
+                         "type": pd.array(["RESOLVED_TO"] * 3 + ["PAYS"] + ["RESOLVED_TO"] * 4,
+                                          "string[pyarrow]")})
+    tables = GraphTables(nodes, rels)
+    codes, values = node_codes(tables, "kind")
+    assert [values[c] if c >= 0 else None for c in codes.tolist()] == kinds
+    assert rows_of_type(tables, "RESOLVED_TO").tolist() == [0, 1, 2, 4, 5, 6, 7]
+    assert rows_of_type(tables, "PAYS").tolist() == [3]
+    assert rows_of_type(tables, "NO_SUCH_TYPE").tolist() == []
+    frame = resolved_records(tables)
+    assert frame["record"].tolist() == [2, 3, 4, 6, 7, 8, 12]
+    assert [k if isinstance(k, str) else None for k in frame["kind"]] == [
+        "people", "people", "logins", "people", "companies", "x", None]
+    assert resolved_of(tables, ["people", "companies"])["record"].tolist() == [2, 3, 6, 7]
+    assert resolved_of(tables, ["nobody"]).empty
+    empty = GraphTables(nodes.iloc[:0], rels.iloc[:0])
+    assert node_codes(empty, "kind")[0].tolist() == []
+    assert resolved_records(empty).empty and rows_of_type(empty, "PAYS").tolist() == []
+
+
+def test_evidence_made_in_bulk_equals_the_constructor() -> None:
+    import pickle
+
+    from graphkit.rings.model import Evidence, evidence_of
+    rows = [("shared_ip", 3.25, "2 people share IP 1.2.3.4", ("IP:1.2.3.4",), ("p:1", "p:2"),
+             ("L1", "L2"), "a VPN exit"), ("vpn_logins", 0.0, "", (), (), (), "")]
+    made = evidence_of(rows)
+    want = [Evidence(*row) for row in rows]
+    assert made == want and [hash(e) for e in made] == [hash(e) for e in want]
+    assert [vars(e) for e in made] == [vars(e) for e in want]
+    assert [list(vars(e)) for e in made] == [list(vars(e)) for e in want]  # field order
+    assert pickle.loads(pickle.dumps(made)) == want
+    assert evidence_of([]) == []
+    with pytest.raises(ValueError):  # a row missing a field is refused, not padded
+        evidence_of([rows[0][:6]])
+
+
+def _reference_entity_rows(labels: list, starts: list, ends: list) -> list[tuple]:
+    """(row, start label, end label) of each relationship from an entity to an
+    identifier, one relationship at a time (ids outside the nodes have no label)."""
+    from graphkit.rings.sharing import ENTITY_LABELS, IDENTIFIER_LABELS
+
+    def label(i: int):
+        return labels[i] if 0 <= i < len(labels) else None
+    return [(row, label(s), label(e)) for row, (s, e) in enumerate(zip(starts, ends))
+            if label(s) in ENTITY_LABELS and label(e) in IDENTIFIER_LABELS]
+
+
+def test_entity_to_identifier_rows_by_slices_equal_a_code_per_row() -> None:
+    from graphkit.rings import sharing as S
+    rng = np.random.default_rng(9)
+    names = ["Account", "Address", "Company", "Device", "IP", "Person", "Record", None]
+    in_runs = np.repeat(names, rng.integers(0, 40, len(names))).tolist()
+    mixed = rng.choice(np.array(names, dtype=object), 300).tolist()  # > 64 entity runs
+    for labels in (in_runs, mixed, in_runs[:0], ["Person"], ["Person", "Email"]):
+        n = len(labels)
+        nodes = pd.DataFrame({"node_id": np.arange(n), "key": [f"k{i}" for i in range(n)],
+                              "label": pd.array(labels, "string[pyarrow]")})
+        for size in (0, 1, 500):
+            starts = np.sort(rng.integers(-2, n + 2, size))  # a few unknown ids (-1 rows)
+            ends = rng.integers(-1, n + 2, size)
+            for shuffled in (False, True):
+                if shuffled:  # not in start order: the code of every row is read
+                    order = rng.permutation(size)
+                    starts, ends = starts[order], ends[order]
+                tables = GraphTables(nodes, pd.DataFrame({"start_id": starts,
+                                                          "end_id": ends}))
+                _, codes_of = S.label_codes(tables)
+                is_entity = np.r_[np.isin(codes_of, list(S.ENTITY_LABELS)), False]
+                is_ident = np.r_[np.isin(codes_of, list(S.IDENTIFIER_LABELS)), False]
+                keep, start_code, end_code = S._entity_to_identifier(
+                    tables, starts, ends, is_entity, is_ident)
+                got = [(r, codes_of[a], codes_of[b]) for r, a, b in
+                       zip(keep.tolist(), start_code.tolist(), end_code.tolist())]
+                assert got == _reference_entity_rows(labels, starts.tolist(), ends.tolist())
+    assert sum(1 for a, b in pairwise([None, *mixed])
+                                   if b in S.ENTITY_LABELS and a != b) > S.MAX_ENTITY_RUNS
+
+
+def test_key_rank_is_the_rank_in_sorted_order() -> None:
+    from graphkit.rings.assemble import _key_rank
+    rng = np.random.default_rng(12)
+    keys = sorted(f"person:P{i:04d}" for i in rng.integers(0, 9000, 400))  # ties too
+    for values in (keys, keys[::-1], list(rng.permutation(keys)), ["b", "a\ud800", "a"],
+                   [], ["x"]):
+        array = np.array(values, dtype=object)
+        want = sorted(range(len(values)), key=lambda i: (values[i], i))
+        rank = _key_rank(array)
+        assert sorted(range(len(values)), key=rank.__getitem__) == want
+        assert sorted(rank.tolist()) == list(range(len(values)))
+
+
+def _python_joined(groups: np.ndarray, values: list, sep: str) -> pd.Series:
+    """Per group (ascending), its values joined in row order: one Python join per group."""
+    out: dict = {}
+    for g, v in zip(groups.tolist(), values):
+        out.setdefault(g, []).append(v)
+    keys = sorted(out)
+    return pd.Series([sep.join(out[k]) for k in keys], index=pd.Index(keys, dtype=np.int64),
+                     dtype="str")
+
+
+def test_joined_in_arrow_equals_a_python_join_per_group() -> None:
+    from graphkit.rings.grouped import joined
+    rng = np.random.default_rng(14)
+    text = ["b", "a", "Zoë", "李", "", "b;c", "10", "x y"]
+    for n in (1, 7, 400):
+        groups = rng.integers(-3, 9, n)
+        values = rng.choice(np.array(text, dtype=object), n).tolist()
+        want = _python_joined(groups, values, ";")
+        for given in (values, np.array(values, dtype=object), pd.Series(values, dtype="str"),
+                      pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(
+                          [pa.array(values[:n // 2], pa.string()),
+                           pa.array(values[n // 2:], pa.string())])))):
+            got = joined(groups, given, sep=";")
+            pd.testing.assert_series_equal(got, want)
+        assert joined(groups, values, sep=" | ").tolist() == \
+            _python_joined(groups, values, " | ").tolist()
+    empty = joined(np.zeros(0, np.int64), [])
+    assert empty.tolist() == [] and str(empty.dtype) == "str"
+    # what is no Arrow string is left to Python as before: a lone surrogate cannot be held
+    # in a ``str`` column, a number or a missing value cannot be joined
+    with pytest.raises(UnicodeEncodeError):
+        joined(np.array([1, 1]), ["a\ud800", "b"])
+    with pytest.raises(TypeError):
+        joined(np.array([1, 1]), ["a", 3])
+    with pytest.raises(TypeError):
+        joined(np.array([1, 1]), pd.Series(["a", None], dtype="str"))
+
+
+def test_documents_joined_by_entity_first_equal_the_merge() -> None:
+    """The people rows with their documents equal pandas' inner merge on (record id,
+    entity): people's order, each row's matches in the documents' order, a missing
+    record id matching a missing one; documents sorted by entity or not."""
+    from graphkit.rings.population import _with_documents
+    rng = np.random.default_rng(17)
+    ids = ["P1", "P2", "P3", "PAY9", None]
+    for n_people, n_held in ((0, 0), (3, 0), (0, 3), (40, 50), (600, 700)):
+        people = pd.DataFrame({
+            "entity_id": rng.integers(0, 30, n_people),
+            "record": rng.integers(100, 200, n_people),
+            "dob": pd.array(rng.choice(["1990-01-02", ""], n_people).tolist(), "str"),
+            "record_id": pd.array(rng.choice(np.array(ids, dtype=object), n_people).tolist(),
+                                  "str")})
+        held = pd.DataFrame({
+            "nid": pd.array([f"Document:nid:{i}" for i in rng.integers(0, 9, n_held)], "str"),
+            "record_id": pd.array(rng.choice(np.array(ids, dtype=object), n_held).tolist(),
+                                  "string[pyarrow]"),
+            "entity_id": np.sort(rng.integers(0, 30, n_held))})
+        for documents in (held, held.sample(frac=1.0, random_state=3)):
+            codes = pd.factorize(pd.concat([people["record_id"].astype(object),
+                                            documents["record_id"].astype(object)]),
+                                 use_na_sentinel=False)[0]  # a missing id is one value
+            want = people.assign(_r=codes[:n_people]).merge(
+                documents.drop(columns="record_id").assign(_r=codes[n_people:]),
+                on=["_r", "entity_id"], how="inner").drop(columns="_r")
+            pd.testing.assert_frame_equal(_with_documents(people, documents), want)
+
+
+def test_sharing_groups_text_and_sanction_hits_equal_the_row_by_row_text(world_build
+                                                                          ) -> None:
+    """An identifier group's key and value (gathered once per group) are those of its
+    rows' text; the sanctions matches (found by type codes) are the text filter's."""
+    from graphkit.rings import build_population
+    from graphkit.rings.detectors import SHARED, _groups
+    from graphkit.rings.sharing import _sanction_hits
+    tables = _fresh(world_build)
+    sharing = sharing_table(tables)
+    pop = build_population(sharing, 20)
+    seen = 0
+    for rel in (*SHARED, "HAS_DOCUMENT"):
+        groups = _groups(pop, rel)
+        if groups.empty:
+            continue
+        rows = sharing.with_text(sharing.shared_of_type(20, rel), ("ident", "value"))
+        rows = rows[rows["ident_id"].isin(groups.index)].groupby("ident_id").first()
+        assert groups["ident"].tolist() == rows.loc[groups.index, "ident"].tolist()
+        assert groups["value"].tolist() == rows.loc[groups.index, "value"].tolist()
+        assert str(groups["ident"].dtype) == str(groups["value"].dtype) == "str"
+        seen += len(groups)
+    assert seen > 50
+    rels = tables.relationships
+    matches = rels[(rels["type"] == "MATCHES").to_numpy(bool)]
+    hits = _sanction_hits(tables)
+    assert hits["entity_id"].tolist() == matches["start_id"].tolist() and len(hits) >= 1
+    assert hits["score"].tolist() == matches["score"].astype(float).tolist()
+
+
+def test_entity_rows_by_runs_of_consecutive_ids_equal_a_binary_search() -> None:
+    from graphkit.intcodes import sorted_positions
+    from graphkit.rings import population as P
+    rng = np.random.default_rng(23)
+    in_runs = np.r_[np.arange(5, 40), np.arange(100, 160), np.arange(161, 170), [400]]
+    scattered = np.sort(rng.choice(10_000, 2 * P.MAX_ID_RUNS, replace=False))
+    for ids in (in_runs, scattered, in_runs[:1], np.arange(3, 9)):
+        pop = P.Population(pd.DataFrame({"entity_id": ids}), None, 20)
+        wanted = np.r_[ids, ids[::-1] + 1, ids - 1, [-5, 0, 10_001, 2 ** 40],
+                       rng.integers(-3, 10_005, 500)]
+        assert P.entity_rows(pop, wanted).tolist() == sorted_positions(ids, wanted).tolist()
+        assert P.entity_rows(pop, wanted[:0]).tolist() == []
+    assert P._id_runs(in_runs)[0].tolist() == [0, 35, 95, 104]
+    assert P._id_runs(scattered) is None  # too many runs: a binary search among all ids
+    empty = P.Population(pd.DataFrame({"entity_id": np.zeros(0, np.int64)}), None, 20)
+    assert P.entity_rows(empty, np.array([1, 2])).tolist() == [-1, -1]

@@ -16,20 +16,31 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.intcodes import repeated
-from graphkit.rings.model import Evidence, Ring, RingContext
+from graphkit.rings.grouped import group_bounds
+from graphkit.rings.model import Evidence, Ring, RingContext, evidence_of
 from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.scoring import REPEAT_SHARE, vpn_weights
 from graphkit.rings.sharing import node_values
 
 
 def _key_rank(keys: np.ndarray) -> np.ndarray:
-    """Rank of each key in sorted order (rows are usually already sorted by key)."""
-    if pd.Index(keys).is_monotonic_increasing:
+    """Rank of each key in sorted order (rows are usually already sorted by key: checked
+    by comparing neighbours, not by an index made of the keys, which pandas would convert
+    to Arrow text first)."""
+    if _ascending(keys):
         return np.arange(len(keys))
     rank = np.empty(len(keys), dtype=np.int64)
     rank[np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)] = \
         np.arange(len(keys))
     return rank
+
+
+def _ascending(keys: np.ndarray) -> bool:
+    """Whether ``keys`` (strings) never decrease; False where two cannot be compared."""
+    try:
+        return bool((keys[:-1] <= keys[1:]).all())
+    except TypeError:
+        return False
 
 
 def _text_rank(values: list[str]) -> np.ndarray:
@@ -125,11 +136,9 @@ def _findings_in_rings(pop: Population, findings: pd.DataFrame, ring_of: np.ndar
     keep = np.flatnonzero(ring >= 0)
     code = finding[keep] * stride + ring[keep]
     rows = rows[keep]
-    order = np.lexsort((rank[rows], code))
+    order, starts, ends = group_bounds(code, within=rank[rows])
     code, rows = code[order], rows[order]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else \
-        np.zeros(0, np.int64)
-    counts = np.diff(np.r_[starts, len(code)])
+    counts = ends - starts
     pairs = code[starts]
     kept = counts >= np.minimum(2, lengths[pairs // stride])
     inside = np.repeat(kept, counts)
@@ -176,8 +185,9 @@ def _repeats(ring: np.ndarray, items: list[tuple]) -> dict[int, list[Evidence]]:
     step[first] = np.arange(len(items))
     final = np.lexsort((step, pattern, -adjusted, ring))
     adjusted_list = adjusted[final].tolist()
-    evidence = [Evidence(it[0], w, it[2], it[3], it[4], it[5], it[6])
-                for it, w in zip(map(items.__getitem__, final.tolist()), adjusted_list)]
+    evidence = evidence_of((it[0], w, it[2], it[3], it[4], it[5], it[6])
+                           for it, w in zip(map(items.__getitem__, final.tolist()),
+                                            adjusted_list))
     rings = ring[final]
     cuts = np.flatnonzero(rings[1:] != rings[:-1]) + 1
     lows, highs = np.r_[0, cuts].tolist(), np.r_[cuts, len(rings)].tolist()

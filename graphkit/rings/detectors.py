@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.intcodes import sorted_positions, sorted_unique
+from graphkit.rings.grouped import group_bounds, run_bounds
 from graphkit.rings.population import Population, entity_rows
 from graphkit.rings.records import ends_of_type
 from graphkit.rings.sharing import _arrow, node_values, sanction_hits
@@ -92,11 +93,14 @@ def _groups(pop: Population, rel: str) -> pd.DataFrame:
     rows = rows[people.to_numpy() >= 2]
     if rows.empty:
         return pd.DataFrame()
-    rows = pop.sharing.with_text(rows, ("ident", "value", "records"))
+    rows = pop.sharing.with_text(rows, ("records",))
     grouped = rows.groupby("ident_id", sort=True)
+    sizes = grouped["person"].nunique()
+    # the identifier's key and value: one per group (every row of a group has its id)
+    text = pop.sharing.with_text(pd.DataFrame({"ident_id": sizes.index.to_numpy()},
+                                              index=sizes.index), ("ident", "value"))
     out = pd.DataFrame({
-        "ident": grouped["ident"].first(), "value": grouped["value"].first(),
-        "n_people": grouped["person"].nunique(),
+        "ident": text["ident"], "value": text["value"], "n_people": sizes,
         "n_households": grouped["household"].nunique(),
     })
     out.insert(2, "members", _sorted_sets(rows["ident_id"].to_numpy(np.int64),
@@ -176,8 +180,8 @@ def _surnames_shared(pop: Population, groups: list[tuple[int, ...]]) -> np.ndarr
     # each member's token codes, member after member (a gather of its number's codes)
     at = np.repeat(starts[number] - (np.cumsum(per) - per), per) + np.arange(total)
     pairs = np.sort(np.repeat(owner, per) * n_words + codes[at])
-    heads = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
-    counts = np.diff(np.r_[heads, len(pairs)])
+    heads, ends = run_bounds(pairs)
+    counts = ends - heads
     found = pairs[heads]
     shared = np.zeros(len(groups), dtype=bool)
     shared[found[counts == sizes[found // n_words]] // n_words] = True
@@ -373,12 +377,9 @@ def _several_per_group(key: np.ndarray, dob: pd.Series, nid: pd.Series) -> np.nd
     if not len(known):
         return out
     group = key[known].astype(np.int64) * (int(dobs.max()) + 1) + dobs[known]
-    order = np.argsort(group, kind="stable")
-    ordered = group[order]
-    head = np.r_[True, ordered[1:] != ordered[:-1]]
-    run = np.cumsum(head) - 1  # group number of each sorted row
-    heads = np.flatnonzero(head)
-    sizes = np.diff(np.r_[heads, len(ordered)])
+    order, heads, ends = group_bounds(group)
+    sizes = ends - heads
+    run = np.repeat(np.arange(len(heads)), sizes)  # group number of each sorted row
     several = sizes[run] >= 2
     rows = known[order[several]]  # rows of groups of two or more, by group
     nids, _ = pd.factorize(nid.iloc[rows])

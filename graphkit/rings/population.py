@@ -79,16 +79,50 @@ class Population:
 
 
 def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
-    """Row of each entity id in ``pop.entities`` (-1 where it is no entity). Whether the
-    ids increase is checked once per entities table (the detectors ask many times)."""
+    """Row of each entity id in ``pop.entities`` (-1 where it is no entity). How the ids
+    lie is checked once per entities table (the detectors ask many times): increasing ids
+    that come in a few runs of consecutive ids (companies, then people: node ids in key
+    order) are found by a binary search among the runs' first ids (a small array that
+    stays in the cache) and an offset; other increasing ids by a binary search among all
+    of them; others by a hash lookup."""
     wanted = np.asarray(entity_ids, dtype=np.int64)
     seen = pop.__dict__.get("_entity_ids")
     if seen is None or seen[0] is not pop.entities:
         ids = pop.entities["entity_id"].to_numpy(np.int64)
-        seen = pop.__dict__["_entity_ids"] = (pop.entities, ids, _increasing(ids))
-    _, ids, increasing = seen
+        increasing = _increasing(ids)
+        seen = pop.__dict__["_entity_ids"] = (pop.entities, ids, increasing,
+                                              _id_runs(ids) if increasing else None)
+    _, ids, increasing, runs = seen
+    if runs is not None:
+        return _rows_in_runs(runs, wanted)
     return sorted_positions(ids, wanted) if increasing else \
         pd.Index(ids).get_indexer(wanted)
+
+
+#: More runs of consecutive entity ids than this: rows by a binary search among all ids.
+MAX_ID_RUNS = 256
+
+
+def _id_runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The first row, first id and length of each run of consecutive ``ids``
+    (increasing), or None when there are more than ``MAX_ID_RUNS`` runs."""
+    cuts = np.flatnonzero(ids[1:] - ids[:-1] != 1) + 1
+    if len(cuts) >= MAX_ID_RUNS:
+        return None
+    rows = np.r_[0, cuts].astype(np.int64)
+    return rows, ids[rows], np.diff(np.r_[rows, len(ids)])
+
+
+def _rows_in_runs(runs: tuple[np.ndarray, np.ndarray, np.ndarray], wanted: np.ndarray
+                  ) -> np.ndarray:
+    """Row of each of ``wanted`` in the runs of :func:`_id_runs` (-1 where absent)."""
+    rows, firsts, lengths = runs
+    if not len(firsts):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    run = np.maximum(np.searchsorted(firsts, wanted, side="right") - 1, 0)
+    offset = wanted - firsts[run]
+    inside = (offset >= 0) & (offset < lengths[run])
+    return np.where(inside, rows[run] + offset, -1)
 
 
 def _increasing(ids: np.ndarray) -> bool:
@@ -123,23 +157,26 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     ent = nodes.loc[is_entity, ["node_id", "key", "label"]].rename(
         columns={"node_id": "entity_id"}).reset_index(drop=True)
     names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
-    ent["name"] = names.to_numpy(dtype=object)
+    ent["name"] = names.array  # (the text stays in Arrow: no Python string per entity)
     ent["tokens"], name_sets = _name_tokens(ent["name"])
-    index = pd.Series(np.arange(len(ent)), index=ent["entity_id"].to_numpy())
+    pop = Population(ent, sharing, max_share, nat_households=nat_households)  # (filled in
+    # below; its entity rows are looked up from here on)
     people = _resolved(sharing, "people")
     # text columns stay in Arrow (no Python string made per record)
     people["dob"] = node_values(tables, "dob", people["record"]).fillna("").astype(
         str).array
     t = sharing.rows
-    docs = sharing.with_text(sharing.of_type(Rel.HAS_DOCUMENT.value),
-                             ("ident", "records", "value"))
-    docs = docs[docs["value"].astype(str).str.startswith("nid:").to_numpy(bool)]
+    docs = sharing.of_type(Rel.HAS_DOCUMENT.value)
+    value = _arrow(row_text(tables, docs, "value")).cast(pa.string())
+    docs = sharing.with_text(  # national ids: the value's text tested in Arrow
+        docs[pc.starts_with(value, "nid:").fill_null(False).to_numpy(zero_copy_only=False)],
+        ("ident", "records"))
     logins = _resolved(sharing, "logins")
     vpn = node_values(tables, "vpn", logins["record"]).astype(str).str.lower()
     users = set(logins.loc[(vpn == "true").to_numpy(), "entity_id"])
     ent["vpn"] = ent["entity_id"].isin(users).to_numpy()
-    ent["person"] = _one_person(ent, t, index, people)
-    ent["household"] = _households(ent, sharing, index, max_share)
+    ent["person"] = _one_person(pop, t, people)
+    ent["household"] = _households(pop, sharing, max_share)
     vpn_records = set(node_values(tables, "record_id", logins.loc[
         (vpn == "true").to_numpy(), "record"]).astype(str))
     exits = _vpn_exits(sharing, vpn_records)
@@ -148,11 +185,12 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     held = docs[["ident", "records", "entity_id"]].explode("records").dropna()
     held = held.rename(columns={"records": "record_id", "ident": "nid"})
     people = _with_documents(people, held)
-    at = _rows_in(ent["entity_id"].to_numpy(np.int64), people["entity_id"].to_numpy(np.int64))
-    people["name"] = ent["name"].to_numpy()[at] if not len(at) or int(at.min()) >= 0 else \
+    pop.vpn_exits, pop.name_sets = exits, name_sets
+    at = entity_rows(pop, people["entity_id"].to_numpy(np.int64))
+    people["name"] = ent["name"].array.take(at) if not len(at) or int(at.min()) >= 0 else \
         ent.set_index("entity_id")["name"].reindex(people["entity_id"]).to_numpy()
-    identities = people[(people["dob"] != "") & (people["nid"] != "")]
-    return Population(ent, sharing, max_share, exits, identities, nat_households, name_sets)
+    pop.identities = people[(people["dob"] != "") & (people["nid"] != "")]
+    return pop
 
 
 
@@ -166,27 +204,36 @@ def _name_tokens(names: pd.Series) -> tuple[list[frozenset[str]],
     return [tokens[c] for c in codes.tolist()], (codes, tokens)
 
 
-def _rows_in(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Row of each of ``wanted`` in ``ids`` (-1 where absent): by binary search when
-    ``ids`` increase (entity ids come in node order), else by a hash lookup."""
-    if _increasing(ids):
-        return sorted_positions(ids, wanted)
-    return pd.Index(ids).get_indexer(wanted)
-
-
 def _with_documents(people: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
-    """``people.merge(held, on=["record_id", "entity_id"])`` (inner, order kept), joined
-    on integer codes of the record ids (one Arrow dictionary over both sides) instead of
-    hashing the text in pandas: the two sides' text columns differ in type (Arrow list
-    items and ``str``), which pandas joins through Python objects."""
-    left = _arrow(people["record_id"]).cast(pa.string())
-    right = _arrow(held["record_id"]).cast(pa.string())
-    codes = pa.concat_arrays([left, right]).dictionary_encode().indices
-    codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    merged = people.assign(_record=codes[:len(left)]).merge(
-        held.drop(columns="record_id").assign(_record=codes[len(left):]),
-        on=["_record", "entity_id"], how="inner")
-    return merged.drop(columns="_record")
+    """``people.merge(held, on=["record_id", "entity_id"])`` (inner: people's order, and
+    each person row's matches in ``held``'s order), joined on the entity ids (integers)
+    first: an entity has one or two records and documents, so its few candidate pairs
+    have their record ids compared in Arrow (missing equals missing, as a merge has
+    it), and no record id text is hashed."""
+    left_e = people["entity_id"].to_numpy(np.int64)
+    right_e = held["entity_id"].to_numpy(np.int64)
+    order = None if not len(right_e) or bool((right_e[1:] >= right_e[:-1]).all()) else \
+        np.argsort(right_e, kind="stable")
+    ordered = right_e if order is None else right_e[order]
+    low = np.searchsorted(ordered, left_e, side="left")
+    counts = np.searchsorted(ordered, left_e, side="right") - low
+    ends = np.cumsum(counts)
+    lefts = np.repeat(np.arange(len(left_e)), counts)
+    rights = np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - counts - low,
+                                                                    counts)
+    if order is not None:
+        rights = order[rights]
+    mine = _arrow(people["record_id"]).cast(pa.string()).take(pa.array(lefts))
+    theirs = _arrow(held["record_id"]).cast(pa.string()).take(pa.array(rights))
+    same = pc.or_(pc.fill_null(pc.equal(mine, theirs), False),
+                  pc.and_(mine.is_null(), theirs.is_null()))
+    same = same.to_numpy(zero_copy_only=False)
+    out = people.iloc[lefts[same]].reset_index(drop=True)
+    for column in held.columns.drop(["record_id", "entity_id"]):
+        out[column] = held[column].iloc[rights[same]].to_numpy() if not isinstance(
+            held[column].dtype, pd.ArrowDtype | pd.StringDtype) else \
+            held[column].array.take(rights[same])
+    return out
 
 
 def _vpn_exits(sharing: Sharing, vpn_records: set[str]) -> frozenset[int]:
@@ -202,8 +249,7 @@ def _vpn_exits(sharing: Sharing, vpn_records: set[str]) -> frozenset[int]:
     return frozenset(ips["ident_id"].to_numpy(np.int64)[rows].tolist())
 
 
-def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
-                people: pd.DataFrame) -> np.ndarray:
+def _one_person(pop: Population, t: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
     """Group number per entity: entities sharing a document, a date of birth and nearly
     the same name are one person recorded twice."""
     docs = t.loc[((t["type"] == Rel.HAS_DOCUMENT.value) & (t["n_entities"] >= 2)
@@ -211,35 +257,42 @@ def _one_person(ent: pd.DataFrame, t: pd.DataFrame, index: pd.Series,
                  ["ident_id", "entity_id"]].drop_duplicates(["ident_id", "entity_id"])
     pairs = docs.merge(docs, on="ident_id")[["entity_id_x", "entity_id_y"]]
     pairs = pairs[pairs["entity_id_x"] < pairs["entity_id_y"]].drop_duplicates()
-    a = index.reindex(pairs["entity_id_x"]).to_numpy()
-    b = index.reindex(pairs["entity_id_y"]).to_numpy()
+    ent = pop.entities
+    a = entity_rows(pop, pairs["entity_id_x"].to_numpy(np.int64))
+    b = entity_rows(pop, pairs["entity_id_y"].to_numpy(np.int64))
     involved = set(pairs["entity_id_x"]) | set(pairs["entity_id_y"])
     known = people[people["entity_id"].isin(involved) & (people["dob"] != "")]
     dobs: dict[int, set[str]] = {}
     for entity, dob in zip(known["entity_id"], known["dob"]):
         dobs.setdefault(entity, set()).add(dob)
-    names = ent["name"].to_numpy(dtype=object)
+    # the names of the pairs' entities only (not a Python string per entity)
+    names_a = ent["name"].to_numpy(dtype=object)[a] if len(a) and int(a.min()) < 0 else \
+        ent["name"].array.take(a).to_numpy(dtype=object)
+    names_b = ent["name"].to_numpy(dtype=object)[b] if len(b) and int(b.min()) < 0 else \
+        ent["name"].array.take(b).to_numpy(dtype=object)
     same = [bool(dobs.get(x, set()) & dobs.get(y, set())) and max(
-        fuzz.ratio(names[i].lower(), names[j].lower()),
-        fuzz.token_sort_ratio(names[i], names[j])) >= 85
-        for x, y, i, j in zip(pairs["entity_id_x"], pairs["entity_id_y"], a, b)]
+        fuzz.ratio(m.lower(), n.lower()), fuzz.token_sort_ratio(m, n)) >= 85
+        for x, y, m, n in zip(pairs["entity_id_x"], pairs["entity_id_y"], names_a,
+                              names_b)]
     keep = np.array(same, dtype=bool)
     return _components(len(ent), a[keep], b[keep]) if len(ent) else np.zeros(0, np.int64)
 
 
-def _households(ent: pd.DataFrame, sharing: Sharing, index: pd.Series,
-                max_share: int) -> np.ndarray:
+def _households(pop: Population, sharing: Sharing, max_share: int) -> np.ndarray:
     """Household number per entity (see the module docstring); companies are their own."""
     t = sharing.rows
     home = t.loc[((t["type"] == Rel.LIVES_AT.value) & (t["n_entities"] >= 2)
                   & (t["n_entities"] <= max_share)).to_numpy(bool),
                  ["ident_id", "entity_id"]].drop_duplicates(["ident_id", "entity_id"])
     first = home.groupby("ident_id")["entity_id"].transform("min")
-    left = [index.reindex(home["entity_id"]).to_numpy()]
-    right = [index.reindex(first).to_numpy()]
+    ent = pop.entities
+    left = [entity_rows(pop, home["entity_id"].to_numpy(np.int64))]
+    right = [entity_rows(pop, first.to_numpy(np.int64))]
     same = ends_of_type(sharing.tables, "SAME_HOUSEHOLD")
-    left.append(index.reindex(same["start_id"]).dropna().to_numpy(np.int64))
-    right.append(index.reindex(same["end_id"]).dropna().to_numpy(np.int64))
+    starts = entity_rows(pop, same["start_id"].to_numpy(np.int64))
+    ends = entity_rows(pop, same["end_id"].to_numpy(np.int64))
+    left.append(starts[starts >= 0])  # (each side's entities kept, as before)
+    right.append(ends[ends >= 0])
     person = ent["person"].to_numpy()
     order = np.argsort(person, kind="stable")
     starts = np.r_[True, person[order][1:] != person[order][:-1]]

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables
-from graphkit.rings.sharing import _codes, node_positions, take_rows, type_codes
+from graphkit.rings.sharing import _codes_at, node_codes, node_positions, rows_of_type
 from graphkit.schema import Rel
 
 
 def resolved_records(tables: GraphTables) -> pd.DataFrame:
-    """``entity_id``, ``record`` (the Record node's id) and ``kind`` (categorical) of
-    every RESOLVED_TO relationship, in relationship order. Callers must not change it."""
+    """``entity_id``, ``record`` (the Record node's id) and ``kind`` (categorical: its
+    categories are every kind of the node table) of every RESOLVED_TO relationship, in
+    relationship order. Callers must not change it."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_resolved_records" not in cache:
         rels = tables.relationships
@@ -24,10 +23,10 @@ def resolved_records(tables: GraphTables) -> pd.DataFrame:
         start = rels["start_id"].to_numpy(np.int64)[rows]
         at = node_positions(tables, start)
         if "kind" in tables.nodes.columns:
-            kind = take_rows(tables.nodes["kind"], np.maximum(at, 0))
-            kind = pc.if_else(pa.array(at >= 0), kind, pa.nulls(len(at), kind.type))
-            numbers, categories = _codes(kind)
-            kinds = pd.Categorical.from_codes(numbers.astype(np.int64),
+            # the kind codes of all nodes (long runs in key order), read at the records:
+            # no record's kind text is gathered or hashed
+            codes, categories = node_codes(tables, "kind")
+            kinds = pd.Categorical.from_codes(_codes_at(codes, at),
                                               categories=categories.tolist())
         else:
             kinds = pd.Categorical.from_codes(np.full(len(rows), -1), categories=[])
@@ -41,14 +40,6 @@ def resolved_of(tables: GraphTables, kinds: list[str]) -> pd.DataFrame:
     """The rows of :func:`resolved_records` whose record is of one of ``kinds``."""
     frame = resolved_records(tables)
     return frame[frame["kind"].isin(kinds).to_numpy(bool)]
-
-
-def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
-    """Positions of the relationships of type ``rel`` (ascending); the type column is
-    encoded once per tables."""
-    codes, types = type_codes(tables)
-    number = {t: i for i, t in enumerate(types.tolist())}
-    return np.flatnonzero(codes == number[rel]) if rel in number else np.zeros(0, np.int64)
 
 
 def ends_of_type(tables: GraphTables, rel: str) -> pd.DataFrame:

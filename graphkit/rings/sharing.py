@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from graphkit.graph.assemble import arrow_chunks, take_rows
 from graphkit.graph.tables import GraphTables, tables_from_graph
+from graphkit.rings.grouped import run_bounds
 from graphkit.schema import ID_LABEL, Label, Rel
 
 ENTITY_LABELS = frozenset({Label.PERSON.value, Label.COMPANY.value})
@@ -112,6 +113,21 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     return cache["_label_codes"]
 
 
+def node_codes(tables: GraphTables, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`label_codes` of another text column of the node table (-1 where a node
+    lacks it): for a column whose values come in long runs in key order, as ``kind``
+    does (each label's nodes are one range of keys), the runs are coded, not each node's
+    text. Made once per tables."""
+    cache = tables.__dict__.setdefault("_node_columns", {})
+    name = f"_codes:{column}"
+    if name not in cache:
+        codes, values = _run_codes(arrow_chunks(tables.nodes[column]))
+        if len(values) < 128:
+            codes = codes.astype(np.int8)
+        cache[name] = codes, values
+    return cache[name]
+
+
 def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     """Per relationship, a small integer code of its type; and the types the codes stand
     for (in order of first appearance). Made once per tables."""
@@ -119,6 +135,18 @@ def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     if "_type_codes" not in cache:
         cache["_type_codes"] = _codes(arrow_chunks(tables.relationships["type"]))
     return cache["_type_codes"]
+
+
+def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
+    """Positions of the relationships of type ``rel`` (ascending), from the type codes
+    (:func:`type_codes`); kept with the tables (several steps ask for one type)."""
+    cache = tables.__dict__.setdefault("_node_columns", {}).setdefault("_type_rows", {})
+    if rel not in cache:
+        codes, types = type_codes(tables)
+        number = {t: i for i, t in enumerate(types.tolist())}
+        cache[rel] = np.flatnonzero(codes == number[rel]) if rel in number else \
+            np.zeros(0, np.int64)
+    return cache[rel]
 
 
 def _first_seen_small(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -301,16 +329,13 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     holds integers only; ``Sharing.with_text`` gathers text for the rows shown)."""
     tables = as_tables(source)
     rels = tables.relationships
-    codes, labels = label_codes(tables)
+    _, labels = label_codes(tables)
     start_id = rels["start_id"].to_numpy(np.int64)
     end_id = rels["end_id"].to_numpy(np.int64)
     is_entity = np.r_[np.isin(labels, list(ENTITY_LABELS)), False]  # code -1: False
     is_ident = np.r_[np.isin(labels, list(IDENTIFIER_LABELS)), False]
-    start_code = _codes_at(codes, node_positions(tables, start_id))
-    from_entity = np.flatnonzero(is_entity[start_code])  # only their ends are looked up
-    end_code = _codes_at(codes, node_positions(tables, end_id[from_entity]))
-    to_ident = is_ident[end_code]
-    keep, end_code = from_entity[to_ident], end_code[to_ident]
+    keep, start_code, end_code = _entity_to_identifier(tables, start_id, end_id, is_entity,
+                                                       is_ident)
     all_types, type_names = type_codes(tables)
     kept_types, old = _first_seen_small(all_types[keep], len(type_names))
     types = type_names[old]
@@ -318,14 +343,66 @@ def sharing_table(source: GraphTables | nx.MultiDiGraph) -> Sharing:
     entity_ids, ident_ids = start_id[keep], end_id[keep]
     table = pd.DataFrame({
         "entity_id": entity_ids,
-        "entity_label": pd.Categorical.from_codes(start_code[keep], dtype=category),
+        "entity_label": pd.Categorical.from_codes(start_code, dtype=category),
         "ident_id": ident_ids,
         "ident_label": pd.Categorical.from_codes(end_code, dtype=category),
         "type": pd.Categorical.from_codes(kept_types, categories=list(types)),
         "n_entities": _distinct_sharers(ident_ids, entity_ids),
-        "rel": keep.astype(np.int64),
+        "rel": keep.astype(np.int64, copy=False),
     }, copy=False)  # the integer columns kept as they are (not copied into one block)
     return Sharing(table, tables)
+
+
+def _entity_to_identifier(tables: GraphTables, start_id: np.ndarray, end_id: np.ndarray,
+                          is_entity: np.ndarray, is_ident: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The relationship rows from an entity to an identifier (ascending), and the label
+    codes of their start and end nodes (``is_entity``/``is_ident``: per label code, and
+    False at the end for code -1). Where the start nodes' rows ascend (the tables'
+    contract) and entities are a few runs of nodes (each label one range of keys), the
+    rows of each run are one slice found by binary search: no code is read per
+    relationship from a non-entity, and no gathered copy of the slice's end ids is made."""
+    codes, _ = label_codes(tables)
+    spans = _entity_spans(tables, start_id, codes, is_entity)
+    if spans is None:
+        start_code = _codes_at(codes, node_positions(tables, start_id))
+        from_entity = np.flatnonzero(is_entity[start_code])  # only their ends are looked up
+        end_code = _codes_at(codes, node_positions(tables, end_id[from_entity]))
+        to_ident = is_ident[end_code]
+        keep = from_entity[to_ident]
+        return keep, start_code[keep], end_code[to_ident]
+    keeps, starts, ends = [], [], []
+    for low, high, code in spans:
+        end_code = _codes_at(codes, node_positions(tables, end_id[low:high]))
+        hit = np.flatnonzero(is_ident[end_code])
+        keeps.append(hit + low)
+        starts.append(np.full(len(hit), code, dtype=codes.dtype))
+        ends.append(end_code[hit])
+    if not keeps:
+        return np.zeros(0, np.int64), codes[:0], codes[:0]
+    return np.concatenate(keeps), np.concatenate(starts), np.concatenate(ends)
+
+
+#: More runs of entity nodes than this: their rows are found by a code per relationship.
+MAX_ENTITY_RUNS = 64
+
+
+def _entity_spans(tables: GraphTables, start_id: np.ndarray, codes: np.ndarray,
+                  is_entity: np.ndarray) -> list[tuple[int, int, int]] | None:
+    """(first row, end row, label code) of the relationships whose start nodes are one
+    run of entity nodes, run after run, when the start nodes' rows ascend and there are
+    at most ``MAX_ENTITY_RUNS`` runs; else None."""
+    at = node_positions(tables, start_id)
+    if len(at) and not bool((at[1:] >= at[:-1]).all()):
+        return None
+    lows, highs = run_bounds(codes)
+    run_code = codes[lows].astype(np.int64)
+    entity = np.flatnonzero(is_entity[run_code])
+    if len(entity) > MAX_ENTITY_RUNS:
+        return None
+    first = np.searchsorted(at, lows[entity]).tolist()  # rows of unknown nodes (-1)
+    last = np.searchsorted(at, highs[entity]).tolist()  # come first: in no run
+    return [(a, b, c) for a, b, c in zip(first, last, run_code[entity].tolist()) if b > a]
 
 
 def _codes_at(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -349,12 +426,16 @@ def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
     if span_i * span_e >= 2 ** 62 or span_i > 8 * len(idents) + (1 << 20):
         # ids too far apart for one integer or one table of counts: pairs by lexsort
         return _distinct_sharers_lexsort(idents, entities)
-    local = idents - low_i
+    local = idents - low_i if low_i else idents  # (no copy when the ids start at 0)
     per_ident = np.bincount(local, minlength=span_i)
-    pairs = np.sort((entities - low_e) * span_i + local, kind="stable")
-    repeat = pairs[1:] == pairs[:-1]
-    if repeat.any():
-        per_ident -= np.bincount(pairs[1:][repeat] % span_i, minlength=span_i)
+    pairs = entities - low_e  # one array, made in place (no temporary per operation)
+    pairs *= span_i
+    pairs += local
+    pairs.sort(kind="stable")
+    repeat = np.flatnonzero(pairs[1:] == pairs[:-1])
+    if len(repeat):  # few: subtracted one by one, not by a second table of every id
+        np.subtract.at(per_ident, pairs[repeat + 1] % span_i, 1)
+    del pairs
     # read back through an int32 table: half the cache lines of the int64 counts
     n_entities[:] = per_ident.astype(np.int32)[local]
     return n_entities
@@ -385,16 +466,16 @@ def sanction_hits(tables: GraphTables) -> pd.DataFrame:
 
 def _sanction_hits(tables: GraphTables) -> pd.DataFrame:
     rels = tables.relationships
-    m = rels[rels["type"] == Rel.MATCHES.value]
-    label = node_values(tables, "label", m["end_id"]).to_numpy()
-    m = m[label == Label.SANCTION.value]
-    name = node_values(tables, "name", m["end_id"]).astype(str).to_numpy()
-    lst = node_values(tables, "list", m["end_id"]).astype(str).to_numpy()
-    lid = node_values(tables, "list_id", m["end_id"]).astype(str).to_numpy()
-    score = m["score"].astype(float).to_numpy() if "score" in m.columns else \
-        np.ones(len(m))
-    return pd.DataFrame({"entity_id": m["start_id"].to_numpy(), "sanction_id":
-                         m["end_id"].to_numpy(), "score": score,
+    rows = rows_of_type(tables, Rel.MATCHES.value)  # the matches' rows of the columns read
+    end = rels["end_id"].to_numpy()[rows]
+    rows = rows[node_values(tables, "label", end).to_numpy() == Label.SANCTION.value]
+    start, end = rels["start_id"].to_numpy()[rows], rels["end_id"].to_numpy()[rows]
+    name = node_values(tables, "name", end).astype(str).to_numpy()
+    lst = node_values(tables, "list", end).astype(str).to_numpy()
+    lid = node_values(tables, "list_id", end).astype(str).to_numpy()
+    score = rels["score"].iloc[rows].astype(float).to_numpy() if "score" in rels.columns \
+        else np.ones(len(rows))
+    return pd.DataFrame({"entity_id": start, "sanction_id": end, "score": score,
                          "hit": [f"{a} ({b} {c})" for a, b, c in zip(name, lst, lid)]})
 
 
@@ -426,8 +507,9 @@ def shared_identifier_groups(source: GraphTables | nx.MultiDiGraph | Sharing,
 
 __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS",
            "TEXT_COLUMNS", "Sharing", "as_tables",
-           "label_codes", "node_column", "node_index", "node_positions", "node_values",
-           "row_text",
+           "label_codes", "node_codes", "node_column", "node_index", "node_positions",
+           "node_values",
+           "row_text", "rows_of_type",
            "sanction_hits",
            "shared_identifier_groups", "sharing_table", "take_rows", "type_codes"]
 
