@@ -588,21 +588,13 @@ def _column_of(table: pa.Table, name: str) -> pa.ChunkedArray | None:
     return table.column(name) if name in table.column_names else None
 
 
-def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[np.ndarray],
-                   props: list[pa.Table], n_nodes: int) -> pa.Table:
-    """The relationship table of the parts' rows whose ends are known, in (start, type,
-    end) order: ids, keys, then the columns. A group of one part in order is laid out as
-    that part's columns (no gather); the others are gathered once per column from the
-    parts that have that column."""
-    types, type_names = _type_codes([table.column("type") for table in props])
-    groups = _groups(starts, types, ends, n_nodes, len(type_names))
-    sizes = [len(table) for table in props]
-    gathers = [None if g.order is None else _Gather(g, sizes) for g in groups]
-
+def _ordered_ends(groups: list[_Group], starts: list[np.ndarray], types: list[np.ndarray],
+                  ends: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start ids, type codes and end ids of the kept rows of every group, in order."""
     def ordered(arrays: list[np.ndarray]) -> np.ndarray:
         chunks = []
-        for group, gather in zip(groups, gathers):
-            if gather is None:
+        for group in groups:
+            if group.order is None:
                 i, rows = group.members[0], group.rows[0]
                 chunks.append(arrays[i] if rows is None else arrays[i][rows])
             else:
@@ -611,34 +603,66 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
                     for i, rows in zip(group.members, group.rows)])[group.order])
         return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
 
-    start_id, end_id = ordered(starts), ordered(ends)
-    del starts, ends
-    type_code = ordered(types)
-    columns = {"start_id": pa.array(start_id), "end_id": pa.array(end_id)}
-    columns["start"] = keys.take(pa.array(start_id))
-    columns["end"] = keys.take(pa.array(end_id))
-    columns["type"] = pa.DictionaryArray.from_arrays(  # the text made once, in order
+    return ordered(starts), ordered(types), ordered(ends)
+
+
+def _key_columns(keys: pa.Array, start_id: np.ndarray, end_id: np.ndarray
+                 ) -> tuple[pa.Array, pa.Array]:
+    """The start and end node keys of each relationship row."""
+    return keys.take(pa.array(start_id)), keys.take(pa.array(end_id))
+
+
+def _type_column(type_code: np.ndarray, type_names: list[str]) -> pa.Array:
+    """The type text of each row (the text made once, in order)."""
+    return pa.DictionaryArray.from_arrays(
         pa.array(type_code.astype(np.int32)), pa.array(type_names, pa.string())
     ).cast(pa.string())
+
+
+def _part_column(column: pa.ChunkedArray | None, rows: np.ndarray | None, n: int,
+                 typ: pa.DataType) -> pa.Array:
+    """A group of one part in order: its column (its ``rows``; null when it lacks it)."""
+    if column is None:
+        return _Nulls().array(typ, n)
+    column = _plain(column, typ)
+    return column if rows is None else column.take(pa.array(rows))
+
+
+def _relationships(keys: pa.Array, starts: list[np.ndarray], ends: list[np.ndarray],
+                   props: list[pa.Table], n_nodes: int) -> pa.Table:
+    """The relationship table of the parts' rows whose ends are known, in (start, type,
+    end) order: ids, keys, then the columns. A group of one part in order is laid out as
+    that part's columns (no gather); the others are gathered once per column from the
+    parts that have that column."""
+    types, type_names = _type_codes([table.column("type") for table in props])
+    groups = _groups(starts, types, ends, n_nodes, len(type_names))
+    sizes = [len(table) for table in props]
+    start_id, type_code, end_id = _ordered_ends(groups, starts, types, ends)
+    del starts, ends, types
+    columns = {"start_id": pa.array(start_id), "end_id": pa.array(end_id)}
+    columns["start"], columns["end"] = _key_columns(keys, start_id, end_id)
+    columns["type"] = _type_column(type_code, type_names)
     del start_id, end_id, type_code
+    gathers = [None if g.order is None else _Gather(g, sizes) for g in groups]
     for name in _rel_columns(props)[1:]:
         typ = _final_type(name)
         chunks = []
         for group, gather in zip(groups, gathers):
             if gather is None:
                 i, rows = group.members[0], group.rows[0]
-                column = _column_of(props[i], name)
-                if column is None:
-                    n = sizes[i] if rows is None else len(rows)
-                    chunks.append(_Nulls().array(typ, n))
-                else:
-                    column = _plain(column, typ)
-                    chunks.append(column if rows is None else column.take(pa.array(rows)))
+                chunks.append(_part_column(_column_of(props[i], name), rows,
+                                           sizes[i] if rows is None else len(rows), typ))
             else:
                 chunks.append(gather.take([_column_of(props[i], name) for i in group.members],
                                           typ))
         columns[name] = pa.chunked_array(chunks, typ)
     return pa.table(columns)
+
+
+def _node_keys(nodes: pa.Table) -> pa.Array:
+    """The node keys in one array, for the relationships' key gathers (a gather over a
+    chunked column joins its chunks each time); the node table keeps its own chunks."""
+    return nodes.column("key").combine_chunks()
 
 
 def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
@@ -676,10 +700,7 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
     nodes = _plain_text(_select(nodes, ("node_id", "key", "label")))
     if props:
-        # the keys in one chunk for the two gathers (a gather over a chunked column joins
-        # its chunks each time); the node table keeps its own chunks
-        rels = _relationships(nodes.column("key").combine_chunks(), starts, ends, props,
-                              len(nodes))
+        rels = _relationships(_node_keys(nodes), starts, ends, props, len(nodes))
     else:
         empty = pa.array([], pa.string())
         rels = pa.table({"start_id": pa.array([], pa.int64()), "end_id": pa.array([], pa.int64()),
