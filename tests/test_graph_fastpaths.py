@@ -18,6 +18,7 @@ from graphkit.graph.assemble import (
     RelPart,
     _Gather,
     _groups,
+    _key_columns,
     _ordered_ends,
     _Places,
     _type_codes,
@@ -280,6 +281,30 @@ def test_gather_positions_equal_the_member_rows(seed: int, huge_part: bool) -> N
                 assert index.to_pylist() == want
                 assert index.type == (pa.int64() if huge_part else
                                       pa.int32() if len(group.members) > 1 else pa.int64())
+
+
+@pytest.mark.parametrize("chunk_rows", [[], [7], [3, 0, 4], [1, 1, 1, 1, 1, 1, 1]])
+def test_key_columns_equal_the_plain_gather(chunk_rows: list[int]) -> None:
+    """Start keys by runs per chunk of the node keys (slices where the ids follow one
+    another, gathers where they repeat or skip), end keys by one gather: the keys a
+    gather from the joined keys gives; runs across chunk bounds, repeats, no rows."""
+    keys = [f"K:ä{i}" for i in range(sum(chunk_rows))]
+    at = np.cumsum([0, *chunk_rows])
+    chunked = pa.chunked_array([pa.array(keys[a:b], pa.string())
+                                for a, b in itertools.pairwise(at)], pa.string())
+    n = len(keys)
+    rng = np.random.default_rng(n)
+    cases = [np.zeros(0, dtype=np.int64)]
+    if n:
+        cases += [np.arange(n), np.sort(rng.integers(0, n, 3 * n)), np.arange(1, n),
+                  np.r_[np.arange(0, n // 2), np.arange(n // 2 + 1, n)], np.full(4, n - 1)]
+    for start_id in cases:
+        start_id = start_id.astype(np.int64)
+        end_id = rng.integers(0, n, len(start_id)) if n else start_id.copy()
+        start, end = _key_columns(chunked, start_id, end_id)
+        assert start.type == end.type == pa.string()
+        assert start.to_pylist() == [keys[i] for i in start_id.tolist()]
+        assert end.to_pylist() == [keys[i] for i in end_id.tolist()]
 
 
 def test_type_column_writes_the_names_once() -> None:

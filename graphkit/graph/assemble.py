@@ -675,10 +675,27 @@ def _ordered_ends(groups: list[_Group], starts: list[np.ndarray], types: list[np
     return start_id, type_code, end_id
 
 
-def _key_columns(keys: pa.Array, start_id: np.ndarray, end_id: np.ndarray
-                 ) -> tuple[pa.Array, pa.Array]:
-    """The start and end node keys of each relationship row."""
-    return keys.take(pa.array(start_id)), keys.take(pa.array(end_id))
+def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray
+                 ) -> tuple[pa.ChunkedArray, pa.Array]:
+    """The start and end node keys of each relationship row. Start ids rise (the rows
+    are in start order), so each chunk of the node keys gives one run of them: gathered
+    from that chunk alone, or sliced from it, with no copy, when the run is ids one
+    after another (a layout's records, each with its one ``RESOLVED_TO``). End ids are
+    in no order: gathered from the node keys in one array (:func:`_node_keys`)."""
+    chunks = [chunk for chunk in keys.chunks if len(chunk)]
+    bounds = np.cumsum([0, *(len(chunk) for chunk in chunks)])
+    at = np.searchsorted(start_id, bounds).tolist()
+    pieces = []
+    for chunk, first, a, b in zip(chunks, bounds[:-1].tolist(), at[:-1], at[1:]):
+        if b > a:
+            local = start_id[a:b] - first
+            lo = int(local[0])
+            if int(local[-1]) - lo == b - a - 1 and bool((local[1:] != local[:-1]).all()):
+                pieces.append(chunk.slice(lo, b - a))
+            else:
+                pieces.append(chunk.take(pa.array(local)))
+    return (pa.chunked_array(pieces, pa.string()),
+            _node_keys(keys, end_id).take(pa.array(end_id)))
 
 
 def _type_column(type_code: np.ndarray, type_names: list[str]) -> pa.Array:
@@ -696,7 +713,7 @@ def _part_column(column: pa.ChunkedArray | None, rows: np.ndarray | None, n: int
     return column if rows is None else column.take(pa.array(rows))
 
 
-def _relationships(keys: pa.Array, starts: list[np.ndarray], ends: list[np.ndarray],
+def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[np.ndarray],
                    props: list[pa.Table], n_nodes: int) -> pa.Table:
     """The relationship table of the parts' rows whose ends are known, in (start, type,
     end) order: ids, keys, then the columns. A group of one part in order is laid out as
@@ -728,10 +745,10 @@ def _relationships(keys: pa.Array, starts: list[np.ndarray], ends: list[np.ndarr
     return pa.table(columns)
 
 
-def _node_keys(nodes: pa.Table) -> pa.Array:
-    """The node keys in one array, for the relationships' key gathers (a gather over a
-    chunked column joins its chunks each time); the node table keeps its own chunks."""
-    return nodes.column("key").combine_chunks()
+def _node_keys(keys: pa.ChunkedArray, ids: np.ndarray) -> pa.Array:
+    """The node keys in one array, for a gather by node ids (a gather over a chunked
+    column joins its chunks each time); the node table keeps its own chunks."""
+    return keys.combine_chunks() if keys.num_chunks != 1 else keys.chunk(0)
 
 
 def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
@@ -769,7 +786,8 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
     nodes = _plain_text(_select(nodes, ("node_id", "key", "label")))
     if props:
-        rels = _relationships(_node_keys(nodes), starts, ends, props, len(nodes))
+        rels = _relationships(nodes.column("key").cast(pa.string()), starts, ends, props,
+                              len(nodes))
     else:
         empty = pa.array([], pa.string())
         rels = pa.table({"start_id": pa.array([], pa.int64()), "end_id": pa.array([], pa.int64()),
