@@ -90,8 +90,17 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     for column in ("node_id", "start_id", "end_id"):
         if column in frame.columns:
-            frame[column] = frame[column].to_numpy(dtype=np.int64)
+            frame[column] = pd.Series(_int64_values(table.column(column), frame[column]),
+                                      index=frame.index, copy=False)
     return frame
+
+
+def _int64_values(column: pa.ChunkedArray, series: pd.Series) -> np.ndarray:
+    """An id column as int64 numpy: the Arrow buffer itself (read-only, no copy) when it
+    is one chunk of int64 with no nulls, else a copy."""
+    if column.num_chunks == 1 and column.type == pa.int64() and not column.null_count:
+        return column.chunk(0).to_numpy(zero_copy_only=True)
+    return series.to_numpy(dtype=np.int64)
 
 
 def _declared(field: pa.Field, types: dict[str, str]) -> pa.DataType:
