@@ -452,7 +452,8 @@ def _type_codes(columns: list[pa.ChunkedArray]) -> tuple[list[np.ndarray], list[
             if chunk.null_count:
                 raise ValueError("a relationship has no type")
             np.take(np.searchsorted(distinct, names).astype(small),
-                    chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)])
+                    chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)],
+                    mode="clip")  # valid indices; "clip" writes into out with no buffer
             at += len(chunk)
         codes.append(out)
     return codes, [str(v) for v in distinct]
@@ -474,11 +475,12 @@ class _Group:
 
 
 def _packed_keys(start: np.ndarray, type_code: np.ndarray, end: np.ndarray, n_nodes: int,
-                 n_types: int) -> np.ndarray | None:
-    """(start, type, end) as one int64 sort key, None when they do not fit in one."""
+                 n_types: int, out: np.ndarray | None = None) -> np.ndarray | None:
+    """(start, type, end) as one int64 sort key (written into ``out`` when given), None
+    when they do not fit in one."""
     if n_nodes * n_nodes * n_types >= 2 ** 62:
         return None
-    key = start * n_types
+    key = np.multiply(start, n_types, out=out, dtype=np.int64)
     key += type_code
     key *= n_nodes
     key += end
@@ -502,16 +504,11 @@ def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.nda
         if not len(start) or (rows is not None and not len(rows)):
             continue
         s = picked(starts, i, rows)
-        key = None
         # starts rising row by row (a record's one RESOLVED_TO) are in order whatever
         # the types and ends: no key made
-        in_order = bool((s[1:] > s[:-1]).all())
-        if not in_order:
-            key = _packed_keys(s, picked(types, i, rows), picked(ends, i, rows), n_nodes,
-                               n_types)
-            in_order = key is not None and bool((key[1:] >= key[:-1]).all())
-        lo, hi = (int(s[0]), int(s[-1])) if in_order else (int(s.min()), int(s.max()))
-        spans.append((lo, hi, i, rows, key, in_order))
+        rising = bool((s[1:] > s[:-1]).all())
+        lo, hi = (int(s[0]), int(s[-1])) if rising else (int(s.min()), int(s.max()))
+        spans.append((lo, hi, i, rows, rising))
     spans.sort(key=lambda span: (span[0], span[2]))
     merged: list[list[tuple]] = []
     for span in spans:
@@ -522,23 +519,28 @@ def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.nda
     groups = []
     for members in merged:
         members.sort(key=lambda span: span[2])  # ties keep the parts' order
-        if len(members) == 1 and members[0][5]:
+        if len(members) == 1 and members[0][4]:
             groups.append(_Group([members[0][2]], [members[0][3]], None))
             continue
-        chosen = [(i, rows) for _, _, i, rows, _, _ in members]
-        keys = [key if key is not None else
+        chosen = [(i, rows) for _, _, i, rows, _ in members]
+        sizes = [len(starts[i]) if rows is None else len(rows) for i, rows in chosen]
+        packed = np.empty(sum(sizes), dtype=np.int64) \
+            if n_nodes * n_nodes * n_types < 2 ** 62 else None
+        if packed is not None:  # each member's keys written straight into the group's
+            at = 0
+            for (i, rows), size in zip(chosen, sizes):
                 _packed_keys(picked(starts, i, rows), picked(types, i, rows),
-                             picked(ends, i, rows), n_nodes, n_types)
-                for (_, _, i, rows, key, _) in members]
-        packed = None
-        if all(key is not None for key in keys):
-            packed = keys[0] if len(keys) == 1 else np.concatenate(keys)
+                             picked(ends, i, rows), n_nodes, n_types, out=packed[at:at + size])
+                at += size
+            if len(members) == 1 and bool((packed[1:] >= packed[:-1]).all()):
+                groups.append(_Group([members[0][2]], [members[0][3]], None))
+                continue
+        if packed is not None:
             order = np.argsort(packed, kind="stable")
         else:
             start, type_code, end = (np.concatenate([picked(a, i, rows) for i, rows in chosen])
                                      for a in (starts, types, ends))
             order = _relationship_order(start, type_code.astype(np.int64), end, n_nodes)
-        del keys
         groups.append(_Group([i for i, _ in chosen], [rows for _, rows in chosen], order,
                              packed))
     return groups
