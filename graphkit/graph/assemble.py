@@ -709,7 +709,7 @@ def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray
             else:
                 pieces.append(chunk.take(pa.array(local)))
     return (pa.chunked_array(pieces, pa.string()),
-            _node_keys(keys, end_id).take(pa.array(end_id)))
+            _node_keys(keys).take(pa.array(end_id)))
 
 
 def _type_column(type_code: np.ndarray, type_names: list[str]) -> pa.Array:
@@ -759,7 +759,7 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
     return pa.table(columns)
 
 
-def _node_keys(keys: pa.ChunkedArray, ids: np.ndarray) -> pa.Array:
+def _node_keys(keys: pa.ChunkedArray) -> pa.Array:
     """The node keys in one array, for a gather by node ids (a gather over a chunked
     column joins its chunks each time); the node table keeps its own chunks."""
     return keys.combine_chunks() if keys.num_chunks != 1 else keys.chunk(0)
