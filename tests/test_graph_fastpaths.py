@@ -16,9 +16,13 @@ import pytest
 
 from graphkit.graph.assemble import (
     RelPart,
+    _Gather,
     _groups,
+    _key_columns,
+    _ordered_ends,
     _Places,
     _type_codes,
+    _type_column,
     arrow_text,
     assemble,
     coded_text,
@@ -217,6 +221,109 @@ def test_groups_equal_the_stable_sort_of_all_parts(seed: int, n_nodes: int) -> N
     else:  # no key: only starts rising row by row are known to be in order
         assert kept == [[7]]
     assert _groups([], [], [], n_nodes, 0) == []
+
+
+def _tricky_parts(seed: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Relationship parts as ``_groups`` takes them: overlapping and lone start ranges,
+    parts in order and not, ties, unknown ends (-1), an empty part."""
+    rng = np.random.default_rng(seed)
+    starts, types, ends = [], [], []
+    for lo, hi, n, in_order in [(0, 5, 30, True), (5, 9, 20, False), (20, 30, 40, False),
+                                (25, 34, 25, False), (22, 24, 0, False), (35, 36, 6, True),
+                                (36, 39, 15, True), (26, 28, 12, False)]:
+        s = rng.integers(lo, hi, n)
+        t = rng.integers(0, 3, n).astype(np.int8)
+        e = rng.integers(-1 if seed else 0, 40, n)
+        if in_order:
+            key = np.lexsort((e, t, s))
+            s, t, e = s[key], t[key], e[key]
+        starts.append(s.astype(np.int64))
+        types.append(t)
+        ends.append(e.astype(np.int64))
+    starts[1][3] = -1  # a start not found
+    return starts, types, ends
+
+
+@pytest.mark.parametrize("n_nodes", [40, 2 ** 31])  # keys read off; too big: gathered
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ordered_ends_equal_the_plain_gather(seed: int, n_nodes: int) -> None:
+    """Ids and types of every group in its final order, as the parts' rows picked one by
+    one in the stable sort's order give them."""
+    starts, types, ends = _tricky_parts(seed)
+    groups = _groups(starts, types, ends, n_nodes, 3)
+    assert any(g.keys is not None for g in groups) == (n_nodes == 40)
+    start_id, type_code, end_id = _ordered_ends(groups, starts, types, ends, n_nodes, 3)
+    want = _reference_order(starts, types, ends)
+    assert start_id.tolist() == [int(starts[p][r]) for p, r in want]
+    assert type_code.tolist() == [int(types[p][r]) for p, r in want]
+    assert end_id.tolist() == [int(ends[p][r]) for p, r in want]
+    assert start_id.dtype == end_id.dtype == np.int64 and type_code.dtype == np.int8
+    assert all(g.keys is None for g in groups)  # read once, then released
+    empty = _ordered_ends([], [], [], [], n_nodes, 0)
+    assert [len(a) for a in empty] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("huge_part", [False, True])  # int32 positions; int64 past 2**31
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gather_positions_equal_the_member_rows(seed: int, huge_part: bool) -> None:
+    """Per row of a sorted group, its position in the columns of the members that have
+    a column laid end to end (null: a row of a member without it), for every set of
+    members; groups of one part and of several, all rows kept or some dropped."""
+    starts, types, ends = _tricky_parts(seed)
+    sizes = [len(s) for s in starts]
+    if huge_part:  # a part outside every group: positions no longer fit in int32
+        sizes.append(2 ** 31)
+    groups = [g for g in _groups(starts, types, ends, 40, 3) if g.order is not None]
+    assert len(groups) >= 2 and any(len(g.members) > 1 for g in groups)
+    for group in groups:
+        picked = [(i, np.arange(sizes[i]) if rows is None else rows)
+                  for i, rows in zip(group.members, group.rows)]
+        flat = [(k, int(r)) for k, (_, rows) in enumerate(picked) for r in rows]
+        want_rows = [flat[j] for j in group.order.tolist()]
+        gather = _Gather(group, sizes)
+        assert len(gather) == len(want_rows)
+        members = range(len(group.members))
+        for n_have in range(1, len(group.members) + 1):
+            for have in itertools.combinations(members, n_have):
+                lengths = [sizes[group.members[k]] for k in have]
+                offset = dict(zip(have, np.cumsum([0, *lengths[:-1]]).tolist()))
+                want = [offset[k] + row if k in offset else None for k, row in want_rows]
+                index = gather._index_of(have, lengths)
+                assert index.to_pylist() == want
+                assert index.type == (pa.int64() if huge_part else
+                                      pa.int32() if len(group.members) > 1 else pa.int64())
+
+
+@pytest.mark.parametrize("chunk_rows", [[], [7], [3, 0, 4], [1, 1, 1, 1, 1, 1, 1]])
+def test_key_columns_equal_the_plain_gather(chunk_rows: list[int]) -> None:
+    """Start keys by runs per chunk of the node keys (slices where the ids follow one
+    another, gathers where they repeat or skip), end keys by one gather: the keys a
+    gather from the joined keys gives; runs across chunk bounds, repeats, no rows."""
+    keys = [f"K:ä{i}" for i in range(sum(chunk_rows))]
+    at = np.cumsum([0, *chunk_rows])
+    chunked = pa.chunked_array([pa.array(keys[a:b], pa.string())
+                                for a, b in itertools.pairwise(at)], pa.string())
+    n = len(keys)
+    rng = np.random.default_rng(n)
+    cases = [np.zeros(0, dtype=np.int64)]
+    if n:
+        cases += [np.arange(n), np.sort(rng.integers(0, n, 3 * n)), np.arange(1, n),
+                  np.r_[np.arange(0, n // 2), np.arange(n // 2 + 1, n)], np.full(4, n - 1)]
+    for start_id in cases:
+        start_id = start_id.astype(np.int64)
+        end_id = rng.integers(0, n, len(start_id)) if n else start_id.copy()
+        start, end = _key_columns(chunked, start_id, end_id)
+        assert start.type == end.type == pa.string()
+        assert start.to_pylist() == [keys[i] for i in start_id.tolist()]
+        assert end.to_pylist() == [keys[i] for i in end_id.tolist()]
+
+
+def test_type_column_writes_the_names_once() -> None:
+    codes = np.array([2, 0, 0, 1, 2], dtype=np.int8)
+    got = _type_column(codes, ["HAS_EMAIL", "PAYS", "Ünïcode"])
+    assert got.type == pa.string()
+    assert got.to_pylist() == ["Ünïcode", "HAS_EMAIL", "HAS_EMAIL", "PAYS", "Ünïcode"]
+    assert _type_column(np.zeros(0, dtype=np.int8), []).to_pylist() == []
 
 
 def _reference_tables(node_rows: list[dict], rel_rows: list[dict]

@@ -90,8 +90,17 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     for column in ("node_id", "start_id", "end_id"):
         if column in frame.columns:
-            frame[column] = frame[column].to_numpy(dtype=np.int64)
+            frame[column] = pd.Series(_int64_values(table.column(column), frame[column]),
+                                      index=frame.index, copy=False)
     return frame
+
+
+def _int64_values(column: pa.ChunkedArray, series: pd.Series) -> np.ndarray:
+    """An id column as int64 numpy: the Arrow buffer itself (read-only, no copy) when it
+    is one chunk of int64 with no nulls, else a copy."""
+    if column.num_chunks == 1 and column.type == pa.int64() and not column.null_count:
+        return column.chunk(0).to_numpy(zero_copy_only=True)
+    return series.to_numpy(dtype=np.int64)
 
 
 def _declared(field: pa.Field, types: dict[str, str]) -> pa.DataType:
@@ -215,7 +224,8 @@ def _sorted_rows(parts: dict[str, pa.Table]
             offset += n
         return rows, ordered
     names = [name for name in parts if len(parts[name])]
-    keys = pa.chunked_array([parts[n].column("key") for n in names], pa.string())
+    keys = pa.chunked_array([chunk for n in names for chunk in parts[n].column("key").chunks],
+                            pa.string())
     order = pc.sort_indices(keys).to_numpy()
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
@@ -272,10 +282,14 @@ class _Places:
         """The keys of a part (of all parts for None), rows in order, as one array."""
         if part not in self._keys:
             names = list(self.parts) if part is None else [part]
-            chunks = [self.parts[n].column("key").cast(pa.string()) for n in names
-                      if n in self.parts and len(self.parts[n])]
-            self._keys[part] = pa.chunked_array(chunks, pa.string()).combine_chunks() \
-                if chunks else pa.array([], pa.string())
+            # the chunks themselves: ``pa.chunked_array`` of chunked arrays converts each
+            # one as a sequence (0.1 s per 300k keys) before joining
+            chunks = [chunk for n in names if n in self.parts and len(self.parts[n])
+                      for chunk in self.parts[n].column("key").cast(pa.string()).chunks]
+            joined = pa.chunked_array(chunks, pa.string())
+            # one chunk is the array itself: joining would copy it
+            self._keys[part] = joined.chunk(0) if joined.num_chunks == 1 else \
+                joined.combine_chunks()
         return self._keys[part]
 
     def node_ids_of(self, columns: list[tuple[pd.Series, str | None]]) -> list[np.ndarray]:
@@ -320,7 +334,13 @@ class _Places:
             return np.full(len(local), -1, dtype=np.int64)
         if isinstance(ids, int):  # the part keeps its order from node id ``ids`` on
             return _shifted(local, ids, len(self.parts[part]))
-        return np.where(local >= 0, ids[np.maximum(local, 0)] if len(ids) else -1, -1)
+        if not len(ids):
+            return np.full(len(local), -1, dtype=np.int64)
+        found = ids[local]  # -1 (not found) picks the last id: set back to -1 below
+        missing = local < 0
+        if missing.any():
+            found[missing] = -1
+        return found
 
     def _ranks(self, part: str) -> np.ndarray:
         """The node ids of the rows of ``part`` as an array."""
@@ -432,7 +452,8 @@ def _type_codes(columns: list[pa.ChunkedArray]) -> tuple[list[np.ndarray], list[
             if chunk.null_count:
                 raise ValueError("a relationship has no type")
             np.take(np.searchsorted(distinct, names).astype(small),
-                    chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)])
+                    chunk.indices.to_numpy(zero_copy_only=False), out=out[at:at + len(chunk)],
+                    mode="clip")  # valid indices; "clip" writes into out with no buffer
             at += len(chunk)
         codes.append(out)
     return codes, [str(v) for v in distinct]
@@ -442,19 +463,24 @@ def _type_codes(columns: list[pa.ChunkedArray]) -> tuple[list[np.ndarray], list[
 class _Group:
     """Relationship rows whose start ids no other group's rows share, in their final
     order: ``rows[i]``, the rows kept of part ``members[i]`` (None: all, in order), and
-    ``order``, positions in those rows laid end to end (None: as they are)."""
+    ``order``, positions in those rows laid end to end (None: as they are). ``keys``: the
+    rows' (start, type, end) packed in one int64 each, laid end to end (before ``order``),
+    when they fit in one: the ordered start and end ids are read off them (no gather of
+    the parts' ids); None once read, or when they do not fit."""
 
     members: list[int]
     rows: list[np.ndarray | None]
     order: np.ndarray | None
+    keys: np.ndarray | None = None
 
 
 def _packed_keys(start: np.ndarray, type_code: np.ndarray, end: np.ndarray, n_nodes: int,
-                 n_types: int) -> np.ndarray | None:
-    """(start, type, end) as one int64 sort key, None when they do not fit in one."""
+                 n_types: int, out: np.ndarray | None = None) -> np.ndarray | None:
+    """(start, type, end) as one int64 sort key (written into ``out`` when given), None
+    when they do not fit in one."""
     if n_nodes * n_nodes * n_types >= 2 ** 62:
         return None
-    key = start * n_types
+    key = np.multiply(start, n_types, out=out, dtype=np.int64)
     key += type_code
     key *= n_nodes
     key += end
@@ -478,16 +504,11 @@ def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.nda
         if not len(start) or (rows is not None and not len(rows)):
             continue
         s = picked(starts, i, rows)
-        key = None
         # starts rising row by row (a record's one RESOLVED_TO) are in order whatever
         # the types and ends: no key made
-        in_order = bool((s[1:] > s[:-1]).all())
-        if not in_order:
-            key = _packed_keys(s, picked(types, i, rows), picked(ends, i, rows), n_nodes,
-                               n_types)
-            in_order = key is not None and bool((key[1:] >= key[:-1]).all())
-        lo, hi = (int(s[0]), int(s[-1])) if in_order else (int(s.min()), int(s.max()))
-        spans.append((lo, hi, i, rows, key, in_order))
+        rising = bool((s[1:] > s[:-1]).all())
+        lo, hi = (int(s[0]), int(s[-1])) if rising else (int(s.min()), int(s.max()))
+        spans.append((lo, hi, i, rows, rising))
     spans.sort(key=lambda span: (span[0], span[2]))
     merged: list[list[tuple]] = []
     for span in spans:
@@ -498,23 +519,30 @@ def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.nda
     groups = []
     for members in merged:
         members.sort(key=lambda span: span[2])  # ties keep the parts' order
-        if len(members) == 1 and members[0][5]:
+        if len(members) == 1 and members[0][4]:
             groups.append(_Group([members[0][2]], [members[0][3]], None))
             continue
-        chosen = [(i, rows) for _, _, i, rows, _, _ in members]
-        keys = [key if key is not None else
+        chosen = [(i, rows) for _, _, i, rows, _ in members]
+        sizes = [len(starts[i]) if rows is None else len(rows) for i, rows in chosen]
+        packed = np.empty(sum(sizes), dtype=np.int64) \
+            if n_nodes * n_nodes * n_types < 2 ** 62 else None
+        if packed is not None:  # each member's keys written straight into the group's
+            at = 0
+            for (i, rows), size in zip(chosen, sizes):
                 _packed_keys(picked(starts, i, rows), picked(types, i, rows),
-                             picked(ends, i, rows), n_nodes, n_types)
-                for (_, _, i, rows, key, _) in members]
-        if all(key is not None for key in keys):
-            order = np.argsort(keys[0] if len(keys) == 1 else np.concatenate(keys),
-                               kind="stable")
+                             picked(ends, i, rows), n_nodes, n_types, out=packed[at:at + size])
+                at += size
+            if len(members) == 1 and bool((packed[1:] >= packed[:-1]).all()):
+                groups.append(_Group([members[0][2]], [members[0][3]], None))
+                continue
+        if packed is not None:
+            order = np.argsort(packed, kind="stable")
         else:
             start, type_code, end = (np.concatenate([picked(a, i, rows) for i, rows in chosen])
                                      for a in (starts, types, ends))
             order = _relationship_order(start, type_code.astype(np.int64), end, n_nodes)
-        del keys
-        groups.append(_Group([i for i, _ in chosen], [rows for _, rows in chosen], order))
+        groups.append(_Group([i for i, _ in chosen], [rows for _, rows in chosen], order,
+                             packed))
     return groups
 
 
@@ -539,41 +567,68 @@ def _plain(values: pa.Array | pa.ChunkedArray, typ: pa.DataType) -> pa.Array:
 
 
 class _Gather:
-    """Where each row of a group of several parts comes from: ``member[k]``, the index of
-    its part among the group's, and ``local[k]``, its row in that part."""
+    """Where each row of a group of parts comes from: ``member[k]``, the index of its part
+    among the group's (None: a group of one part), and its row in that part: ``local[k]``
+    when some member keeps only some rows, else ``order[k]`` minus that member's start in
+    the members laid end to end (no array made)."""
 
     def __init__(self, group: _Group, sizes: list[int]) -> None:
         counts = [sizes[i] if rows is None else len(rows)
                   for i, rows in zip(group.members, group.rows)]
-        bounds = np.cumsum([0, *counts])
-        small = np.int8 if len(counts) < 128 else np.int32
-        self.member = np.repeat(np.arange(len(counts), dtype=small), counts)[group.order]
-        self.local = group.order - bounds[:-1][self.member]
-        for k, rows in enumerate(group.rows):
-            if rows is not None:
-                at = self.member == k
-                self.local[at] = rows[self.local[at]]
+        self.n_members = len(counts)
+        self.starts = np.cumsum([0, *counts])[:-1]
+        self.order = group.order
+        # positions fit in int32 (half the bytes of each index made) below 2**31 rows
+        self.small = np.int32 if sum(sizes) < 2 ** 31 else np.int64
+        self.member = None
+        if len(counts) > 1:
+            small = np.int8 if len(counts) < 128 else np.int32
+            self.member = np.repeat(np.arange(len(counts), dtype=small), counts)
+            self.member = self.member[group.order]
+        self.local = None
+        if any(rows is not None for rows in group.rows):
+            if self.member is None:
+                self.local = group.rows[0][group.order]
+            else:
+                self.local = group.order - self.starts[self.member]
+                for k, rows in enumerate(group.rows):
+                    if rows is not None:
+                        at = self.member == k
+                        self.local[at] = rows[self.local[at]]
         self._index: dict[tuple[int, ...], pa.Array] = {}
+
+    def __len__(self) -> int:
+        return len(self.order)
 
     def _index_of(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array:
         """Per row, its position in the members ``have`` laid end to end (null: a row of
         another member); made once per set of members (columns of one part share it)."""
         if have not in self._index:
-            shift = np.full(int(self.member.max(initial=0)) + 1, -1, dtype=np.int64)
-            shift[list(have)] = np.cumsum([0, *sizes[:-1]])
-            base = shift[self.member]
-            missing = base < 0
-            base += self.local
-            self._index[have] = pa.array(base, mask=missing) if missing.any() else \
-                pa.array(base)
+            self._index[have] = self._positions(have, sizes)
         return self._index[have]
+
+    def _positions(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array:
+        base = self.order if self.local is None else self.local
+        if self.member is None:  # one part, which has the column: its rows as they are
+            return pa.array(base)
+        shift = np.zeros(self.n_members, dtype=np.int64)
+        shift[list(have)] = np.cumsum([0, *sizes[:-1]])
+        if self.local is None:
+            shift -= self.starts
+        index = shift.astype(self.small)[self.member]
+        np.add(index, base, out=index, casting="unsafe")
+        if len(have) == self.n_members:
+            return pa.array(index)
+        absent = np.ones(self.n_members, dtype=bool)
+        absent[list(have)] = False
+        return pa.array(index, mask=absent[self.member])
 
     def take(self, columns: list[pa.ChunkedArray | None], typ: pa.DataType) -> pa.Array:
         """The group's rows of a column (``columns``: per member, its column, None where
         that part lacks it): one gather from the members that have it."""
         have = [k for k, column in enumerate(columns) if column is not None]
         if not have:
-            return _Nulls().array(typ, len(self.member))
+            return _Nulls().array(typ, len(self))
         if len(have) == 1:  # coded text stays coded through the gather
             column = columns[have[0]]
             sources = [column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)]
@@ -588,6 +643,90 @@ def _column_of(table: pa.Table, name: str) -> pa.ChunkedArray | None:
     return table.column(name) if name in table.column_names else None
 
 
+def _ordered_ends(groups: list[_Group], starts: list[np.ndarray], types: list[np.ndarray],
+                  ends: list[np.ndarray], n_nodes: int, n_types: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start ids, type codes and end ids of the kept rows of every group, in order, each
+    written once into its final array: a sorted group's ids are read off its packed keys
+    in order (one gather of one array instead of a join and a gather per column)."""
+    def kept(arrays: list[np.ndarray], i: int, rows: np.ndarray | None) -> np.ndarray:
+        return arrays[i] if rows is None else arrays[i][rows]
+
+    sizes = [len(g.order) if g.order is not None else
+             len(starts[g.members[0]]) if g.rows[0] is None else len(g.rows[0])
+             for g in groups]
+    n = sum(sizes)
+    start_id, end_id = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    type_code = np.empty(n, dtype=types[0].dtype if types else np.int8)
+    at = 0
+    for group, size in zip(groups, sizes):
+        out = slice(at, at + size)
+        at += size
+        if group.order is None:
+            i, rows = group.members[0], group.rows[0]
+            for arrays, target in ((starts, start_id), (types, type_code), (ends, end_id)):
+                if rows is None:
+                    target[out] = arrays[i]
+                else:  # rows are valid positions: "clip" gathers with no buffer
+                    np.take(arrays[i], rows, out=target[out], mode="clip")
+            continue
+        chosen = list(zip(group.members, group.rows))
+        pairs = ((types, type_code),) if group.keys is not None else \
+            ((starts, start_id), (types, type_code), (ends, end_id))
+        for arrays, target in pairs:
+            joined = kept(arrays, *chosen[0]) if len(chosen) == 1 else \
+                np.concatenate([kept(arrays, i, rows) for i, rows in chosen])
+            np.take(joined, group.order, out=target[out], mode="clip")
+            del joined
+        if group.keys is not None:
+            # key = (start * n_types + type) * n_nodes + end, all >= 0: sorted keys give
+            # end = key % n_nodes and start = key // (n_types * n_nodes)
+            sorted_keys = start_id[out]
+            np.take(group.keys, group.order, out=sorted_keys, mode="clip")
+            group.keys = None
+            np.remainder(sorted_keys, n_nodes, out=end_id[out])
+            np.floor_divide(sorted_keys, n_types * n_nodes, out=sorted_keys)
+    return start_id, type_code, end_id
+
+
+def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray
+                 ) -> tuple[pa.ChunkedArray, pa.Array]:
+    """The start and end node keys of each relationship row. Start ids rise (the rows
+    are in start order), so each chunk of the node keys gives one run of them: gathered
+    from that chunk alone, or sliced from it, with no copy, when the run is ids one
+    after another (a layout's records, each with its one ``RESOLVED_TO``). End ids are
+    in no order: gathered from the node keys in one array (:func:`_node_keys`)."""
+    chunks = [chunk for chunk in keys.chunks if len(chunk)]
+    bounds = np.cumsum([0, *(len(chunk) for chunk in chunks)])
+    at = np.searchsorted(start_id, bounds).tolist()
+    pieces = []
+    for chunk, first, a, b in zip(chunks, bounds[:-1].tolist(), at[:-1], at[1:]):
+        if b > a:
+            local = start_id[a:b] - first
+            lo = int(local[0])
+            if int(local[-1]) - lo == b - a - 1 and bool((local[1:] != local[:-1]).all()):
+                pieces.append(chunk.slice(lo, b - a))
+            else:
+                pieces.append(chunk.take(pa.array(local)))
+    return (pa.chunked_array(pieces, pa.string()),
+            _node_keys(keys).take(pa.array(end_id)))
+
+
+def _type_column(type_code: np.ndarray, type_names: list[str]) -> pa.Array:
+    """The type text of each row (the text made once, in order)."""
+    return pa.DictionaryArray.from_arrays(  # the codes (int8) as the indices: no copy
+        pa.array(type_code), pa.array(type_names, pa.string())).cast(pa.string())
+
+
+def _part_column(column: pa.ChunkedArray | None, rows: np.ndarray | None, n: int,
+                 typ: pa.DataType) -> pa.Array:
+    """A group of one part in order: its column (its ``rows``; null when it lacks it)."""
+    if column is None:
+        return _Nulls().array(typ, n)
+    column = _plain(column, typ)
+    return column if rows is None else column.take(pa.array(rows))
+
+
 def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[np.ndarray],
                    props: list[pa.Table], n_nodes: int) -> pa.Table:
     """The relationship table of the parts' rows whose ends are known, in (start, type,
@@ -597,48 +736,33 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
     types, type_names = _type_codes([table.column("type") for table in props])
     groups = _groups(starts, types, ends, n_nodes, len(type_names))
     sizes = [len(table) for table in props]
-    gathers = [None if g.order is None else _Gather(g, sizes) for g in groups]
-
-    def ordered(arrays: list[np.ndarray]) -> np.ndarray:
-        chunks = []
-        for group, gather in zip(groups, gathers):
-            if gather is None:
-                i, rows = group.members[0], group.rows[0]
-                chunks.append(arrays[i] if rows is None else arrays[i][rows])
-            else:
-                chunks.append(np.concatenate([
-                    arrays[i] if rows is None else arrays[i][rows]
-                    for i, rows in zip(group.members, group.rows)])[group.order])
-        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
-
-    start_id, end_id = ordered(starts), ordered(ends)
-    del starts, ends
-    type_code = ordered(types)
+    start_id, type_code, end_id = _ordered_ends(groups, starts, types, ends, n_nodes,
+                                                len(type_names))
+    del starts, ends, types
     columns = {"start_id": pa.array(start_id), "end_id": pa.array(end_id)}
-    columns["start"] = keys.take(pa.array(start_id))
-    columns["end"] = keys.take(pa.array(end_id))
-    columns["type"] = pa.DictionaryArray.from_arrays(  # the text made once, in order
-        pa.array(type_code.astype(np.int32)), pa.array(type_names, pa.string())
-    ).cast(pa.string())
+    columns["start"], columns["end"] = _key_columns(keys, start_id, end_id)
+    columns["type"] = _type_column(type_code, type_names)
     del start_id, end_id, type_code
+    gathers = [None if g.order is None else _Gather(g, sizes) for g in groups]
     for name in _rel_columns(props)[1:]:
         typ = _final_type(name)
         chunks = []
         for group, gather in zip(groups, gathers):
             if gather is None:
                 i, rows = group.members[0], group.rows[0]
-                column = _column_of(props[i], name)
-                if column is None:
-                    n = sizes[i] if rows is None else len(rows)
-                    chunks.append(_Nulls().array(typ, n))
-                else:
-                    column = _plain(column, typ)
-                    chunks.append(column if rows is None else column.take(pa.array(rows)))
+                chunks.append(_part_column(_column_of(props[i], name), rows,
+                                           sizes[i] if rows is None else len(rows), typ))
             else:
                 chunks.append(gather.take([_column_of(props[i], name) for i in group.members],
                                           typ))
         columns[name] = pa.chunked_array(chunks, typ)
     return pa.table(columns)
+
+
+def _node_keys(keys: pa.ChunkedArray) -> pa.Array:
+    """The node keys in one array, for a gather by node ids (a gather over a chunked
+    column joins its chunks each time); the node table keeps its own chunks."""
+    return keys.combine_chunks() if keys.num_chunks != 1 else keys.chunk(0)
 
 
 def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
@@ -676,9 +800,7 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
     nodes = _plain_text(_select(nodes, ("node_id", "key", "label")))
     if props:
-        # the keys in one chunk for the two gathers (a gather over a chunked column joins
-        # its chunks each time); the node table keeps its own chunks
-        rels = _relationships(nodes.column("key").combine_chunks(), starts, ends, props,
+        rels = _relationships(nodes.column("key").cast(pa.string()), starts, ends, props,
                               len(nodes))
     else:
         empty = pa.array([], pa.string())
