@@ -96,8 +96,12 @@ def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> No
     growth = out[out.index("growth exponent 400 → 800"):].splitlines()
     rows = {line.split()[0]: line.split()[1:] for line in growth[2:] if line.strip()}
     for stage in ("ingest", "resolve", "screen", "graph", "clusters", "rings", "write"):
-        wall, cpu, verdict = rows[stage]
+        wall, cpu, user, span, verdict = rows[stage]
         assert wall == "-" or math.isfinite(float(wall))  # a number, or '-' for ~0 s
+        assert user == "-" or math.isfinite(float(user))  # CPU outside the kernel
+        if span != "-" and cpu != "-":  # the picked runs' exponent lies in the runs' span
+            low, high = (float(x) for x in span.split("–"))
+            assert low - 0.01 <= float(cpu) <= high + 0.01
         if cpu == "-":
             assert verdict == "-"
         elif abs(float(cpu) - 1.158) > 0.01:  # the CPU exponent decides, not the wall

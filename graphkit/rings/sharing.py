@@ -144,8 +144,10 @@ def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
     if rel not in cache:
         codes, types = type_codes(tables)
         number = {t: i for i, t in enumerate(types.tolist())}
-        cache[rel] = np.flatnonzero(codes == number[rel]) if rel in number else \
+        rows = np.flatnonzero(codes == number[rel]) if rel in number else \
             np.zeros(0, np.int64)
+        rows.flags.writeable = False  # shared by every caller: read-only
+        cache[rel] = rows
     return cache[rel]
 
 
