@@ -728,6 +728,9 @@ def test_households_equal_a_plain_loop(demo_data) -> None:
     repeated = Resolution(pd.concat([entities, entities.iloc[:1]], ignore_index=True), pairs)
     with pytest.raises(ValueError):
         households_table(repeated)
+    no_entities = Resolution(entities.iloc[:0], pairs)  # no record any entity holds
+    assert _household_rows(households_table(no_entities)) == [] == \
+        _reference_households(no_entities)
 
 
 def test_record_fields_lose_empty_text_chunk_by_chunk() -> None:

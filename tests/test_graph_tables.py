@@ -46,3 +46,28 @@ def test_tables_are_deterministic(demo_build: BuildResult, tmp_path: Path) -> No
     write_tables(tables_from_graph(shuffled), tmp_path / "b")
     for name in ("nodes.parquet", "relationships.parquet"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_id_columns_are_read_only_in_a_build_and_writable_once_read(
+        demo_build: BuildResult, tmp_path: Path) -> None:
+    """A build's own tables share their id columns with Arrow (read-only, whatever the
+    chunks); ``read_tables`` gives an analyst columns that can be written in place."""
+    import pandas as pd
+    import pyarrow as pa
+    import pytest
+
+    from graphkit.graph.assemble import to_pandas
+
+    rels = demo_build.tables.relationships
+    with pytest.raises(ValueError, match="read-only"):
+        rels.loc[rels.index[0], "end_id"] = 0
+    chunked = pa.table({"node_id": pa.chunked_array([[0, 1], [2]], pa.int64())})
+    for table in (chunked, chunked.combine_chunks()):
+        assert not to_pandas(table)["node_id"].to_numpy().flags.writeable
+    write_tables(demo_build.tables, tmp_path)
+    read = read_tables(tmp_path)
+    for frame, column in ((read.nodes, "node_id"), (read.relationships, "start_id"),
+                          (read.relationships, "end_id")):
+        frame.loc[frame.index[0], column] = 7
+        assert frame[column].iloc[0] == 7 and frame[column].dtype == "int64"
+    assert isinstance(read.nodes, pd.DataFrame)

@@ -785,6 +785,8 @@ def test_joined_in_arrow_equals_a_python_join_per_group() -> None:
         joined(np.array([1, 1]), ["a", 3])
     with pytest.raises(TypeError):
         joined(np.array([1, 1]), pd.Series(["a", None], dtype="str"))
+    with pytest.raises(TypeError):  # bytes are no text, even valid UTF-8
+        joined(np.array([1, 0, 1]), ["a", b"b", "c"])
 
 
 def test_documents_joined_by_entity_first_equal_the_merge() -> None:

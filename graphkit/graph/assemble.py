@@ -84,14 +84,20 @@ def _arrow_part(frame: pd.DataFrame | pa.Table, types: dict[str, str]) -> pa.Tab
     return pa.table({c: _arrow_column(frame[c], types.get(c, "str")) for c in frame.columns})
 
 
-def to_pandas(table: pa.Table) -> pd.DataFrame:
+def to_pandas(table: pa.Table, writable_ids: bool = False) -> pd.DataFrame:
     """An Arrow node or relationship table as the in-memory form of ``GraphTables``:
-    int64 ids as numpy, every other column Arrow-backed (``pd.ArrowDtype``, no copy)."""
+    int64 ids as numpy, every other column Arrow-backed (``pd.ArrowDtype``, no copy).
+    The id columns are read-only (the Arrow buffer itself where it can be, no copy)
+    unless ``writable_ids`` asks for copies that can be written in place."""
     frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     for column in ("node_id", "start_id", "end_id"):
         if column in frame.columns:
-            frame[column] = pd.Series(_int64_values(table.column(column), frame[column]),
-                                      index=frame.index, copy=False)
+            values = _int64_values(table.column(column), frame[column])
+            if writable_ids and not values.flags.writeable:
+                values = values.copy()
+            elif not writable_ids:
+                values.flags.writeable = False  # the same whatever the chunks
+            frame[column] = pd.Series(values, index=frame.index, copy=False)
     return frame
 
 
@@ -100,7 +106,7 @@ def _int64_values(column: pa.ChunkedArray, series: pd.Series) -> np.ndarray:
     is one chunk of int64 with no nulls, else a copy."""
     if column.num_chunks == 1 and column.type == pa.int64() and not column.null_count:
         return column.chunk(0).to_numpy(zero_copy_only=True)
-    return series.to_numpy(dtype=np.int64)
+    return series.to_numpy(dtype=np.int64, copy=True)
 
 
 def _declared(field: pa.Field, types: dict[str, str]) -> pa.DataType:

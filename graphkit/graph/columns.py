@@ -412,9 +412,10 @@ def decimal_numbers(text: pa.Array) -> np.ndarray:
         numbers = _plain_decimals(encoded.dictionary)
         if numbers is not None:
             return numbers[encoded.indices.to_numpy(zero_copy_only=False)]
-    numbers = _plain_decimals(text)
-    if numbers is not None:
-        return numbers
+    else:  # a distinct value that is no plain decimal fails every row's check too
+        numbers = _plain_decimals(text)
+        if numbers is not None:
+            return numbers
     text = pc.if_else(pc.equal(text, ""), "0", text)
     return pd.to_numeric(pd.Series(text.to_numpy(zero_copy_only=False))).to_numpy()
 

@@ -30,6 +30,8 @@ def households_table(people: Resolution) -> pd.DataFrame:
     if "decision" not in pairs.columns:
         return pd.DataFrame(columns=list(HOUSEHOLD_COLUMNS))
     pairs = pairs[pairs["decision"] == "household"]
+    if pairs.empty or people.entities.empty:  # no pair, or no record any entity holds
+        return pd.DataFrame(columns=list(HOUSEHOLD_COLUMNS))
     record_ids = people.entities["record_id"]
     if not record_ids.is_unique:
         raise ValueError("people.entities: a record_id is repeated (each record must "

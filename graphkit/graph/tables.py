@@ -40,7 +40,10 @@ RELATIONSHIPS_FILE = "relationships.parquet"
 
 @dataclass
 class GraphTables:
-    """Node and relationship tables of one graph (see the module docstring)."""
+    """Node and relationship tables of one graph (see the module docstring). In the
+    tables a build makes, the id columns (``node_id``, ``start_id``, ``end_id``) are
+    read-only (shared with the Arrow tables they were made from: copy a frame before
+    writing into it in place); :func:`read_tables` gives columns that can be written."""
 
     nodes: pd.DataFrame
     relationships: pd.DataFrame
@@ -198,8 +201,8 @@ def read_tables(folder: str | Path) -> GraphTables:
     from graphkit.graph.assemble import to_pandas
 
     folder = Path(folder)
-    return GraphTables(to_pandas(pq.read_table(folder / NODES_FILE)),
-                       to_pandas(pq.read_table(folder / RELATIONSHIPS_FILE)))
+    return GraphTables(to_pandas(pq.read_table(folder / NODES_FILE), writable_ids=True),
+                       to_pandas(pq.read_table(folder / RELATIONSHIPS_FILE), writable_ids=True))
 
 
 __all__ = ["NODES_FILE", "RELATIONSHIPS_FILE", "GraphTables", "arrow_tables", "graph_from_tables",

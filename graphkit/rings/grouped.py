@@ -62,7 +62,8 @@ def _arrow_text(values) -> pa.Array | None:
         array = pa.array(values.array)
     else:
         try:
-            array = pa.array(pd.Series(values).to_numpy(dtype=object), pa.string())
+            # no type given: bytes stay binary (refused below), only str becomes string
+            array = pa.array(pd.Series(values).to_numpy(dtype=object))
         except (pa.ArrowException, UnicodeEncodeError):  # no string, a lone surrogate
             return None
     if isinstance(array, pa.ChunkedArray):
