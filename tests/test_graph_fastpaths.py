@@ -194,21 +194,7 @@ def _group_order(groups, starts) -> list[tuple[int, int]]:
 def test_groups_equal_the_stable_sort_of_all_parts(seed: int, n_nodes: int) -> None:
     """Parts alone in their start range and in order (kept as they are), parts whose
     ranges overlap (sorted together), unknown ends, ties across parts, empty parts."""
-    rng = np.random.default_rng(seed)
-    starts, types, ends = [], [], []
-    for lo, hi, n, in_order in [(0, 5, 30, True), (5, 9, 20, False), (20, 30, 40, False),
-                                (25, 34, 25, False), (22, 24, 0, False), (35, 36, 6, True),
-                                (36, 39, 15, True)]:
-        s = rng.integers(lo, hi, n)
-        t = rng.integers(0, 3, n).astype(np.int8)
-        e = rng.integers(-1 if seed else 0, 40, n)
-        if in_order:
-            key = np.lexsort((e, t, s))
-            s, t, e = s[key], t[key], e[key]
-        starts.append(s.astype(np.int64))
-        types.append(t)
-        ends.append(e.astype(np.int64))
-    starts[1][3] = -1  # a start not found
+    starts, types, ends = _tricky_parts(seed, _TRICKY_PARTS[:7])
     # starts rising row by row: in order whatever the types and ends
     starts.append(np.array([10, 12, 15, 18]))
     types.append(np.array([2, 0, 1, 0], dtype=np.int8))
@@ -223,14 +209,19 @@ def test_groups_equal_the_stable_sort_of_all_parts(seed: int, n_nodes: int) -> N
     assert _groups([], [], [], n_nodes, 0) == []
 
 
-def _tricky_parts(seed: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+#: ``_tricky_parts``: per part its start range, rows and whether it comes in key order
+_TRICKY_PARTS = [(0, 5, 30, True), (5, 9, 20, False), (20, 30, 40, False), (25, 34, 25, False),
+                 (22, 24, 0, False), (35, 36, 6, True), (36, 39, 15, True),
+                 (26, 28, 12, False)]
+
+
+def _tricky_parts(seed: int, specs: list[tuple] = _TRICKY_PARTS
+                  ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Relationship parts as ``_groups`` takes them: overlapping and lone start ranges,
-    parts in order and not, ties, unknown ends (-1), an empty part."""
+    parts in order and not, ties, unknown ends (-1; not with seed 0), an empty part."""
     rng = np.random.default_rng(seed)
     starts, types, ends = [], [], []
-    for lo, hi, n, in_order in [(0, 5, 30, True), (5, 9, 20, False), (20, 30, 40, False),
-                                (25, 34, 25, False), (22, 24, 0, False), (35, 36, 6, True),
-                                (36, 39, 15, True), (26, 28, 12, False)]:
+    for lo, hi, n, in_order in specs:
         s = rng.integers(lo, hi, n)
         t = rng.integers(0, 3, n).astype(np.int8)
         e = rng.integers(-1 if seed else 0, 40, n)
