@@ -539,14 +539,7 @@ def test_grouped_rows_equal_the_plain_group_by(seed: int) -> None:
     keys = rng.integers(0, 40, n) * 10 ** 9 + rng.integers(0, 3, n)
     members = rng.integers(0, 6, n)
     rows, group = _grouped_rows(keys, members, 6)
-    seen: dict[int, list[int]] = {}
-    members_of: dict[int, set[int]] = {}
-    for row, (key, member) in enumerate(zip(keys.tolist(), members.tolist())):
-        if member not in members_of.setdefault(key, set()):
-            members_of[key].add(member)
-            seen.setdefault(key, []).append(row)
-    want_rows = [row for key in sorted(seen) for row in seen[key]]
-    want_group = [i for i, key in enumerate(sorted(seen)) for _ in seen[key]]
+    want_rows, want_group = _plain_grouped_rows(keys, members)
     assert rows.tolist() == want_rows
     assert group.tolist() == want_group
 
