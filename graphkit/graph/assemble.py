@@ -370,10 +370,12 @@ def _shifted(local: np.ndarray, offset: int, n: int) -> np.ndarray:
 
 def arrow_text(values: pd.Series) -> pa.Array:
     """A string column as one Arrow string array, missing as null (no Python objects
-    made for Arrow-backed columns)."""
+    made for Arrow-backed columns; a column held in one chunk is that chunk, not a copy
+    of its text: ``combine_chunks`` copies even one chunk)."""
     if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
         array = pa.array(values.array)
-        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        if isinstance(array, pa.ChunkedArray):
+            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
         return array.cast(pa.string())
     return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
 

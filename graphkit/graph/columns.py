@@ -588,11 +588,11 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
                            "record_id": _record_ids(companies.entities["record_id"]),
                            "entity": company_rows, "entity_label": Label.COMPANY.value,
                            "row": -1})]
-    people_ids = _text_array(people.entities["record_id"])
+    people_ids = arrow_text(people.entities["record_id"])
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
         # linked records usually list their people in the people's order: walked along
-        where = ordered_positions(_text_array(frame["person_record_id"]), people_ids)
+        where = ordered_positions(arrow_text(frame["person_record_id"]), people_ids)
         entity = np.where(where >= 0, person_rows[np.maximum(where, 0)]
                           if len(person_rows) else -1, -1)
         known = np.flatnonzero(entity >= 0)
@@ -606,7 +606,7 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
 def _record_ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
     """``_ids(values, rows)`` without copying a column held in one Arrow chunk, nor
     gathering when ``rows`` are every row."""
-    ids = pc.fill_null(_text_array(values), "")
+    ids = pc.fill_null(arrow_text(values), "")
     if rows is not None and not (len(rows) == len(ids) and
                                  (not len(rows) or rows[-1] == len(ids) - 1)):
         ids = ids.take(pa.array(rows))
@@ -655,7 +655,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     if identifiers.empty:
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
-    record_ids = _text_array(identifiers["record_id"])
+    record_ids = arrow_text(identifiers["record_id"])
     owner, record, n_records = _identifier_owners(identifiers, owners, record_ids)
     kind_code, kinds = pd.factorize(identifiers["kind"])
     kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
@@ -684,7 +684,7 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
     in), and the number of records: each layout's record ids placed among its owners
     in one walk along both lists (:func:`ordered_positions`)."""
     layout_code, layouts = pd.factorize(identifiers["layout"])
-    owner_records = _text_array(owners["record_id"])
+    owner_records = arrow_text(owners["record_id"])
     entities = owners["entity"].to_numpy(dtype=np.int64)
     small = np.int32 if max(int(entities.max(initial=0)) + 1, len(owners)) < 1 << 31 \
         else np.int64
@@ -767,18 +767,6 @@ def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: 
         # plain text lists: lists coded into the record ids were tried; they kept every
         # record id alive until assemble's final order, past the 1M peak
         "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
-
-
-def _text_array(values: pd.Series) -> pa.Array:
-    """``arrow_text(values)`` without copying the text of an Arrow-backed column held in
-    one chunk (the usual case: only its offsets are made anew when cast to ``string``);
-    several chunks are joined."""
-    if isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
-        array = pa.array(values.array)
-        if isinstance(array, pa.ChunkedArray):
-            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
-        return array.cast(pa.string())
-    return arrow_text(values)
 
 
 #: ``ordered_positions``: rows compared at a time while two id lists run on together, the
