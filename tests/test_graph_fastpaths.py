@@ -26,9 +26,9 @@ from graphkit.graph.assemble import (
     arrow_text,
     assemble,
     coded_text,
+    take_chunked,
 )
 from graphkit.graph.columns import (
-    _chunk_rows,
     _grouped_rows,
     _hashed_part,
     _identifier_keys_joined,
@@ -934,17 +934,18 @@ def test_repeated_in_sorted_groups_equal_repeated() -> None:
 
 
 def test_chunk_rows_equal_take() -> None:
-    """Increasing rows taken chunk by chunk: empty and sliced chunks, non-ASCII, nulls,
-    no rows, every row, rows of one chunk only."""
+    """Rows taken chunk by chunk: empty and sliced chunks, non-ASCII, nulls, no rows,
+    every row, rows of one chunk only; increasing, in chunk order only, in no order."""
     values = ["a", "é😀", "", None, "zz", "pre:x", "pre:y", "ü"]
     base = pa.array(values, pa.large_string())
     chunked = pa.chunked_array([base.slice(0, 3), base.slice(3, 0), base.slice(3, 4),
                                 base.slice(7)])
-    for rows in ([], [0], [7], [0, 2, 3, 6, 7], list(range(8)), [4, 5, 6]):
+    for rows in ([], [0], [7], [0, 2, 3, 6, 7], list(range(8)), [4, 5, 6],
+                 [2, 0, 0, 6, 3], [7, 0, 3, 3]):
         rows = np.array(rows, dtype=np.int64)
         want = base.take(pa.array(rows, pa.int64()))
-        assert _chunk_rows(chunked, rows).equals(want)
-        assert _chunk_rows(pa.chunked_array([base]), rows).equals(want)
+        assert take_chunked(chunked, rows).equals(want)
+        assert take_chunked(pa.chunked_array([base]), rows).equals(want)
 
 
 def test_arrow_text_equals_the_values_as_arrow_strings() -> None:

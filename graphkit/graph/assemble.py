@@ -403,26 +403,43 @@ def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
     column = pa.array(series.array)
     if isinstance(column, pa.Array):
         return column.take(pa.array(rows))
+    return take_chunked(column, rows)
+
+
+def take_chunked(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``column`` at positions ``rows`` (each within it) as one Arrow array, taken from
+    each chunk alone: ``ChunkedArray.take`` joins every chunk first, a copy of the whole
+    column for each take."""
+    rows = np.asarray(rows, dtype=np.int64)
     chunks = [c for c in column.chunks if len(c)]
     if len(chunks) <= 1:
         return (chunks[0] if chunks else pa.array([], column.type)).take(pa.array(rows))
     starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
-    chunk_of = np.searchsorted(starts, rows, side="right") - 1
-    if not len(rows) or bool((chunk_of[1:] >= chunk_of[:-1]).all()):
-        # rows in chunk order (ascending rows, as most callers ask): the chunks' parts
-        # are the answer in order, with no sort and no second gather to put them back
+    if not len(rows) or bool((rows[1:] >= rows[:-1]).all()):
+        # ascending rows (as most callers ask): each chunk's rows are one slice of them
+        bounds = np.searchsorted(rows, np.r_[starts, len(column)])
+    else:
+        chunk_of = np.searchsorted(starts, rows, side="right") - 1
+        if not bool((chunk_of[1:] >= chunk_of[:-1]).all()):
+            return _take_by_chunk(chunks, starts, rows, chunk_of)
         bounds = np.searchsorted(chunk_of, np.arange(len(chunks) + 1))
-        parts = [chunks[k].take(pa.array(rows[a:b] - starts[k]))
-                 for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
-                 if b > a]
-        return pa.concat_arrays(parts) if parts else pa.array([], column.type)
+    # rows in chunk order: the chunks' parts are the answer in order, with no sort and no
+    # second gather to put them back
+    parts = [chunks[k].take(pa.array(rows[a:b] - starts[k]))
+             for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+             if b > a]
+    return pa.concat_arrays(parts) if parts else pa.array([], column.type)
+
+
+def _take_by_chunk(chunks: list[pa.Array], starts: np.ndarray, rows: np.ndarray,
+                   chunk_of: np.ndarray) -> pa.Array:
+    """``take_chunked`` of rows in no chunk order: each chunk's rows gathered from it,
+    then put back in the rows' order."""
     order = np.argsort(chunk_of, kind="stable")
     bounds = np.searchsorted(chunk_of[order], np.arange(len(chunks) + 1))
     parts = [chunks[k].take(pa.array(rows[order[a:b]] - starts[k]))
              for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
              if b > a]
-    if not parts:
-        return pa.array([], column.type)
     back = np.empty(len(rows), dtype=np.int64)
     back[order] = np.arange(len(rows))
     return pa.concat_arrays(parts).take(pa.array(back))

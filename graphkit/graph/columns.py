@@ -34,6 +34,7 @@ from graphkit.graph.assemble import (
     assemble,
     coded_text,
     repeated_text,
+    take_chunked,
     take_rows,
 )
 from graphkit.graph.payer_ids import payer_entity_id
@@ -947,7 +948,7 @@ def identifier_keys(kind_code: np.ndarray, labels: np.ndarray, values: pa.Chunke
         distinct_share = 0.0  # of the label's last part: mostly distinct, sorted alone
         for part in _ordered_parts(label_values, part_rows):
             rows = label_rows if part is None else label_rows[part]
-            part_values = label_values if part is None else _chunk_rows(label_values, part)
+            part_values = label_values if part is None else take_chunked(label_values, part)
             if label_values.num_chunks == 1 and part is None:
                 part_values = label_values.chunk(0)
             if isinstance(part_values, pa.Array) and distinct_share > _SORT_ONLY_SHARE:
@@ -1086,28 +1087,12 @@ def _rows_in_runs(values: pa.ChunkedArray, rows: np.ndarray) -> pa.ChunkedArray:
     identifiers frame holds each kind's rows of a file in one run), else one gather."""
     breaks = np.flatnonzero(np.diff(rows) != 1) + 1
     if len(breaks) > max(64, len(rows) // 256):
-        return pa.chunked_array([_chunk_rows(values, rows)], values.type)
+        return pa.chunked_array([take_chunked(values, rows)], values.type)
     starts = np.r_[0, breaks]
     ends = np.r_[breaks, len(rows)]
     chunks = [chunk for lo, hi in zip(starts.tolist(), ends.tolist())
               for chunk in values.slice(int(rows[lo]), hi - lo).chunks if len(chunk)]
     return pa.chunked_array(chunks, values.type)
-
-
-def _chunk_rows(values: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
-    """``values.take(rows)`` for increasing ``rows``, taken from each chunk alone:
-    ``ChunkedArray.take`` first joins every chunk into one array, a copy of the whole
-    column for each take (a label's values taken a part at a time: a copy per part)."""
-    if values.num_chunks == 1:
-        return values.chunk(0).take(pa.array(rows))
-    ends = np.cumsum([len(chunk) for chunk in values.chunks])
-    bounds = np.searchsorted(rows, ends)
-    parts, lo, start = [], 0, 0
-    for chunk, hi, end in zip(values.chunks, bounds.tolist(), ends.tolist()):
-        if hi > lo:
-            parts.append(chunk.take(pa.array(rows[lo:hi] - start)))
-        lo, start = hi, end
-    return pa.concat_arrays(parts) if parts else pa.array([], values.type)
 
 
 def labelled_key_order(codes: np.ndarray, labels: np.ndarray, values: pa.Array
