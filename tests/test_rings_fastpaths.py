@@ -533,7 +533,8 @@ def test_distinct_sharers_count_a_pair_reached_by_two_types_once() -> None:
 
 def test_label_and_type_codes_are_factorize_codes_of_the_columns() -> None:
     from graphkit.graph.assemble import arrow_chunks as chunked_of
-    from graphkit.rings.sharing import _codes, _run_codes
+    from graphkit.graph.assemble import arrow_codes
+    from graphkit.rings.sharing import _run_codes
     rng = np.random.default_rng(5)
     runs = np.repeat(rng.choice(["Account", "Person", "Record", None], 40),
                      rng.integers(1, 300, 40))
@@ -543,7 +544,7 @@ def test_label_and_type_codes_are_factorize_codes_of_the_columns() -> None:
         for cuts in ([], [0, len(values) // 3, len(values) // 3], [len(values)]):
             cuts = [c for c in cuts if c <= len(values)]
             column = chunked_of(_chunked(array, cuts))
-            for codes, labels in (_codes(column), _run_codes(column)):
+            for codes, labels in (arrow_codes(column), _run_codes(column)):
                 assert codes.tolist() == want.tolist()
                 assert labels.tolist() == uniques.tolist()
     coded = pd.Series(pd.arrays.ArrowExtensionArray(  # a dictionary column: no run kernel

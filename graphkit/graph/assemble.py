@@ -390,6 +390,22 @@ def arrow_chunks(values: pd.Series) -> pa.ChunkedArray:
     return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
+def arrow_codes(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Small integer codes of ``array``'s values in order of first appearance (-1 where
+    missing), and the values they stand for: ``pd.factorize`` done in Arrow (chunk by
+    chunk on a chunked array: one dictionary for all chunks, no joined copy)."""
+    encoded = array.dictionary_encode()
+    if isinstance(encoded, pa.ChunkedArray):
+        chunks = encoded.chunks
+        dictionary = chunks[-1].dictionary if chunks else pa.array([], pa.string())
+        indices = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks]
+        codes = np.concatenate(indices).astype(np.int32) if indices else \
+            np.zeros(0, np.int32)
+        return codes, np.asarray(dictionary.to_pylist(), dtype=object)
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+
+
 def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
     """``series`` at positions ``rows`` (each within it) as one Arrow array, gathered
     chunk by chunk: a column of the tables is held in several Arrow chunks, and joining

@@ -30,6 +30,7 @@ from graphkit.graph.assemble import (
     SANCTIONS,
     RelPart,
     arrow_chunks,
+    arrow_codes,
     arrow_text,
     assemble,
     coded_text,
@@ -257,7 +258,7 @@ def _first_payers(data: Ingested, people: Resolution, companies: Resolution
     row with a payer (a few payers among millions of rows: only those rows' persons are
     looked up). When one of those rows has no known person, by ``_payers`` itself."""
     payroll = data.records[Layout.PAYROLL]
-    names, indices = _distinct_codes(pc.fill_null(arrow_chunks(payroll["payer"]), ""))
+    indices, names = arrow_codes(pc.fill_null(arrow_chunks(payroll["payer"]), ""))
     company = payer_company(data, companies)
     # companies numbered in order of first appearance (names are), no payer: -1
     company_code, company_names = pd.factorize(pd.Series(
@@ -289,23 +290,6 @@ def _each_known_once(record_ids: pd.Series, people: Resolution) -> bool:
     return len(np.unique(found)) == len(wanted) and not entity.null_count
 
 
-def _distinct_codes(values: pa.ChunkedArray) -> tuple[list[str], np.ndarray]:
-    """The distinct values of a text column without nulls, in order of first appearance,
-    and each row's code among them (Arrow's dictionary encoding, chunk by chunk: the
-    column is not joined into one array first)."""
-    encoded = pc.dictionary_encode(values)
-    chunks = encoded.chunks
-    if not chunks:
-        return [], np.zeros(0, dtype=np.int64)
-    dictionary = chunks[-1].dictionary
-    if not all(chunk.dictionary.equals(dictionary) for chunk in chunks):
-        encoded = pc.dictionary_encode(values.combine_chunks())
-        return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(
-            zero_copy_only=False).astype(np.int64)
-    return dictionary.to_pylist(), np.concatenate(
-        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks]).astype(np.int64)
-
-
 def _payers(data: Ingested, people: Resolution, companies: Resolution,
             person_rows: np.ndarray | None = None) -> pd.DataFrame:
     """Payroll rows of known people with a payer: ``person, company, payer, currency,
@@ -318,7 +302,8 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     payroll = data.records[Layout.PAYROLL]
     # the payroll's columns are read chunk by chunk as they are held (no column joined
     # into one array, nor cast): payers and dates coded once, each distinct one mapped
-    names, payer_code = _distinct_codes(pc.fill_null(arrow_chunks(payroll["payer"]), ""))
+    payer_code, names = arrow_codes(pc.fill_null(arrow_chunks(payroll["payer"]), ""))
+    names = names.tolist()
     no_payer = names.index("") if "" in names else -1
     has_payer = payer_code != no_payer
     if person_rows is None:
@@ -331,9 +316,8 @@ def _payers(data: Ingested, people: Resolution, companies: Resolution,
     payer_rows = payer_code[keep]
     company_code, company_names = pd.factorize(pd.Series([company(name) for name in names],
                                                          dtype=object))
-    currencies, currency_code = _distinct_codes(
-        pc.fill_null(arrow_chunks(payroll["currency"]), ""))
-    dates, date_code = _distinct_codes(pc.fill_null(arrow_chunks(payroll["paid_at"]), ""))
+    currency_code, currencies = arrow_codes(pc.fill_null(arrow_chunks(payroll["currency"]), ""))
+    date_code, dates = arrow_codes(pc.fill_null(arrow_chunks(payroll["paid_at"]), ""))
     months = sorted({date[:7] for date in dates})  # categories in text order
     month_of_date = pd.Index(months, dtype=object).get_indexer([date[:7] for date in dates])
     return pd.DataFrame({

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.graph.assemble import arrow_chunks, take_rows
+from graphkit.graph.assemble import arrow_chunks, arrow_codes, take_rows
 from graphkit.graph.tables import GraphTables, tables_from_graph
 from graphkit.rings.grouped import run_bounds
 from graphkit.schema import ID_LABEL, Label, Rel
@@ -133,7 +133,7 @@ def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     for (in order of first appearance). Made once per tables."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_type_codes" not in cache:
-        cache["_type_codes"] = _codes(arrow_chunks(tables.relationships["type"]))
+        cache["_type_codes"] = arrow_codes(arrow_chunks(tables.relationships["type"]))
     return cache["_type_codes"]
 
 
@@ -266,28 +266,12 @@ def row_text(tables: GraphTables, frame: pd.DataFrame, column: str) -> pd.Series
     return out
 
 
-def _codes(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Small integer codes of ``array``'s values in order of first appearance (-1 where
-    missing), and the values they stand for: ``pd.factorize`` done in Arrow (chunk by
-    chunk on a chunked array: one dictionary for all chunks, no joined copy)."""
-    encoded = array.dictionary_encode()
-    if isinstance(encoded, pa.ChunkedArray):
-        chunks = encoded.chunks
-        dictionary = chunks[-1].dictionary if chunks else pa.array([], pa.string())
-        indices = [c.indices.fill_null(-1).to_numpy(zero_copy_only=False) for c in chunks]
-        codes = np.concatenate(indices).astype(np.int32) if indices else \
-            np.zeros(0, np.int32)
-        return codes, np.asarray(dictionary.to_pylist(), dtype=object)
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-
-
 def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_codes` of a column whose values come in long runs (the nodes' labels, in
+    """:func:`arrow_codes` of a column whose values come in long runs (the nodes' labels, in
     key order): the runs are found first (run-end encoding, chunk by chunk), one code is
     made per run and repeated over its length."""
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-        return _codes(array)  # (no run-end kernel for dictionary columns)
+        return arrow_codes(array)  # (no run-end kernel for dictionary columns)
     values, lengths = [], []
     for chunk in array.chunks:
         if not len(chunk):
@@ -298,7 +282,7 @@ def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         lengths.append(np.diff(ends, prepend=0))
     if not values:
         return np.zeros(0, np.int32), np.asarray([], dtype=object)
-    codes, dictionary = _codes(pa.chunked_array(values, array.type))
+    codes, dictionary = arrow_codes(pa.chunked_array(values, array.type))
     return np.repeat(codes, np.concatenate(lengths)), dictionary
 
 
