@@ -94,7 +94,7 @@ def entity_rows(pop: Population, entity_ids: np.ndarray) -> np.ndarray:
                                               _id_runs(ids) if increasing else None)
     _, ids, increasing, runs = seen
     if runs is not None:
-        return _rows_in_runs(runs, wanted)
+        return _rows_of_ids_in_runs(runs, wanted)
     return sorted_positions(ids, wanted) if increasing else \
         pd.Index(ids).get_indexer(wanted)
 
@@ -113,7 +113,7 @@ def _id_runs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | Non
     return rows, ids[rows], np.diff(np.r_[rows, len(ids)])
 
 
-def _rows_in_runs(runs: tuple[np.ndarray, np.ndarray, np.ndarray], wanted: np.ndarray
+def _rows_of_ids_in_runs(runs: tuple[np.ndarray, np.ndarray, np.ndarray], wanted: np.ndarray
                   ) -> np.ndarray:
     """Row of each of ``wanted`` in the runs of :func:`_id_runs` (-1 where absent)."""
     rows, firsts, lengths = runs
