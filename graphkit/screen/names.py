@@ -117,9 +117,29 @@ def _real_pinyin(syllable: str) -> bool:
     return syllable[0] not in "jqx" or syllable[1:2] in ("i", "u")
 
 
+#: Readings of a word's parts after the first (a guard: no word seen needs more than two).
+_MAX_REREADS = 4
+
+
 @lru_cache(maxsize=100_000)
 def _word_tokens(token: str) -> tuple[str, ...]:
-    """Screening tokens of one written word of a person's name."""
+    """Screening tokens of one written word of a person's name: its reading, with every
+    part read again until each reads as itself. A part's letter variants or nickname can
+    make a word that splits otherwise (``phoen`` → ``foen`` → ``fo en``), so it is split as
+    that word written would be, and tokens of tokens are the same."""
+    parts = _read_word(token)
+    for _ in range(_MAX_REREADS):
+        again = tuple(t for part in parts for t in _read_word(part))
+        if again == parts:
+            break
+        parts = again
+    return parts
+
+
+@lru_cache(maxsize=100_000)
+def _read_word(token: str) -> tuple[str, ...]:
+    """One reading of a written word: Korean or Pinyin syllables, nicknames, romanization
+    classes and Latin letter variants."""
     if is_pinyin_syllable(token) and not is_romanized_syllable(token):
         # one Chinese syllable ("chao") is no run of Korean ones ("cha o")
         return (latin_variant(canonical_syllable(NICKNAMES.get(token, token))),)
