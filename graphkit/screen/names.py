@@ -124,9 +124,9 @@ _MAX_REREADS = 4
 @lru_cache(maxsize=100_000)
 def _word_tokens(token: str) -> tuple[str, ...]:
     """Screening tokens of one written word of a person's name: its reading, with every
-    part read again until each reads as itself. A part's letter variants or nickname can
-    make a word that splits otherwise (``phoen`` → ``foen`` → ``fo en``), so it is split as
-    that word written would be, and tokens of tokens are the same."""
+    part read again until each reads as itself, so that tokens of tokens are the same. A
+    nickname's name or a Latin variant can be a word that reads otherwise: ``sue`` →
+    ``susan`` → ``su san``, ``andyi`` → ``andy`` → ``andrew``."""
     parts = _read_word(token)
     for _ in range(_MAX_REREADS):
         again = tuple(t for part in parts for t in _read_word(part))
@@ -139,16 +139,33 @@ def _word_tokens(token: str) -> tuple[str, ...]:
 @lru_cache(maxsize=100_000)
 def _read_word(token: str) -> tuple[str, ...]:
     """One reading of a written word: Korean or Pinyin syllables, nicknames, romanization
-    classes and Latin letter variants."""
+    classes, then Latin letter variants (:func:`_varied`)."""
     if is_pinyin_syllable(token) and not is_romanized_syllable(token):
         # one Chinese syllable ("chao") is no run of Korean ones ("cha o")
-        return (latin_variant(canonical_syllable(NICKNAMES.get(token, token))),)
+        return (_varied(canonical_syllable(NICKNAMES.get(token, token))),)
+    return tuple(_varied(p) for p in _syllables(token))
+
+
+def _syllables(token: str) -> list[str]:
+    """A written word as Korean or Pinyin syllables (romanization classes and nicknames
+    taken), or as itself."""
     parts = romanized_tokens(token)
     if len(parts) != 2:  # a two-syllable Pinyin reading beats a three-way Korean one
         pinyin = split_pinyin(token)
         if len(pinyin) == 2 and all(_real_pinyin(p) for p in pinyin):
             parts = [p for syllable in pinyin for p in romanized_tokens(syllable)]
-    return tuple(latin_variant(p) for p in parts)
+    return parts
+
+
+def _varied(part: str) -> str:
+    """``latin_variant(part)``, unless that spelling reads as three syllables or more: the
+    scorer meets a word written whole with two neighbouring tokens (``khasan`` = ``hasan``
+    = ``ha san``), not with three, so ``mikhail`` read as ``mi ha il`` (as ``mihail`` is)
+    would lose its typo tolerance; ``mikhail`` keeps its letters."""
+    varied = latin_variant(part)
+    if varied != part and len(_syllables(varied)) > 2:
+        return part
+    return varied
 
 
 @lru_cache(maxsize=100_000)
