@@ -87,6 +87,9 @@ class NameIndex:
                     self._postings["~" + variant].add(pos)
         for a, b in zip(listed.tokens, listed.tokens[1:]):  # "silver star" meets "silverstar"
             self._postings["+" + a + b].add(pos)
+            if len(a + b) >= 4:  # ... and "silvrstar", a slip of it
+                for variant in _deletions(a + b):
+                    self._postings["~" + variant].add(pos)
         self._postings["=" + " ".join(sorted(listed.tokens))].add(pos)
 
     def freeze(self) -> None:
