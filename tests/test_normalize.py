@@ -132,6 +132,17 @@ def test_pinyin_and_romanization_classes():
 
 @given(TEXT)
 @example("0\U00018cd6LE:0")  # single letters apart around a dropped stop word
+# a Latin variant made a word that reads as other syllables (PHOEN gave foen, foen fo en)
+@example("PHOEN")  # ph/f
+@example("aibyong")  # soft sign dropped: "aibong" reads "ai bong"
+@example("bakhan")  # kh/h: "bahan" reads "ba han"
+@example("baksia")  # ks/x: "baxia" reads "ba xia"
+@example("Mikhail")  # kh/h: "mihail" reads "mi ha il" (so the variant is not taken)
+@example("aisue")  # a nickname's name that reads as syllables: "susan" = "su san"
+@example("bahksam")  # a Korean syllable that is a nickname: "sam" = "samuel"
+@example("anthonyij")  # a variant that makes its own pattern again: "anthonyy"
+@example("bahkkh")  # likewise "kh" made by replacing "kh"
+@example("andyi")  # a variant that makes a nickname: "andy" = "andrew"
 def test_screening_tokens_are_idempotent(value):
     once = " ".join(person_tokens(value))
     assert person_tokens(once) == person_tokens(value)
