@@ -2,7 +2,9 @@
 
 Each screening token is indexed as itself and, from four letters on, by its one-letter
 deletions (SymSpell), so a typo still meets its listed spelling; so are two neighbouring
-tokens joined ("silver star" meets "silverstar"). Romanization variants already share one
+tokens joined ("silver star" meets "silverstar"), and two neighbouring syllables joined
+by their deletions too (a word read as Korean or Pinyin syllables, "djuma" = "ju ma",
+still meets a slip of it written whole, "djma"). Romanization variants already share one
 token (:mod:`graphkit.screen.names`). A query's candidates are the names sharing a *rare*
 token with it, or two common ones (a bare "Kim" finds nobody), ranked by the
 inverse-frequency weight of what they share (ties by index position, so the cut never
@@ -21,7 +23,13 @@ from functools import lru_cache
 
 import pandas as pd
 
-from graphkit.screen.names import company_tokens, name_variants, optional_tokens, person_tokens
+from graphkit.screen.names import (
+    company_tokens,
+    is_syllable,
+    name_variants,
+    optional_tokens,
+    person_tokens,
+)
 
 #: A token found in more listed names than this is "common": alone it makes no candidate.
 RARE_LIMIT = 64
@@ -87,7 +95,8 @@ class NameIndex:
                     self._postings["~" + variant].add(pos)
         for a, b in zip(listed.tokens, listed.tokens[1:]):  # "silver star" meets "silverstar"
             self._postings["+" + a + b].add(pos)
-            if len(a + b) >= 4:  # ... and "silvrstar", a slip of it
+            if len(a + b) >= 4 and is_syllable(a) and is_syllable(b):
+                # a slip of two syllables written as one word ("djma" for "ju ma")
                 for variant in _deletions(a + b):
                     self._postings["~" + variant].add(pos)
         self._postings["=" + " ".join(sorted(listed.tokens))].add(pos)

@@ -216,7 +216,8 @@ def _join_letters(tokens: list[str]) -> list[str]:
     return out
 
 
-def _is_syllable(token: str) -> bool:
+def is_syllable(token: str) -> bool:
+    """Whether ``token`` is a romanized Korean or a Pinyin syllable."""
     return is_romanized_syllable(token) or is_pinyin_syllable(token)
 
 
@@ -240,7 +241,7 @@ def optional_tokens(name: str) -> tuple[bool, ...]:
     for i, word in enumerate(words):
         parts = _word_tokens(word)
         optional = (first_optional <= i < last_optional and len(parts) == 1
-                    and len(parts[0]) >= 3 and not _is_syllable(parts[0]))
+                    and len(parts[0]) >= 3 and not is_syllable(parts[0]))
         out.extend([optional] * len(parts))
     return tuple(out)
 
