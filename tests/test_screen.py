@@ -297,6 +297,19 @@ def test_spelling_variants_joined_and_dotted_forms(screener, name, kind, list_id
     assert hit is not None and hit["list_id"] == list_id
 
 
+@pytest.mark.parametrize(("name", "list_id"), [
+    # a slip of a word that the list reads as two syllables (Zeming = ze ming)
+    ("Li Zemisg", "42897"), ("Wang Mnngjing", "45410"), ("Djma Abbas", "39776"),
+    # kh/h, and the h spelling read as two syllables (Haji = ha ji, Hasan = ha san)
+    ("Omar Ahmed Khaji Ali Haji", "39645"), ("Al-Rida Karim Khasan", "8333"),
+    # Mikhail is no "mi ha il": a slip of it still finds the listed Mikhail
+    ("Fridman Mikhali Maratovich", "44291"),
+])
+def test_slips_and_variants_of_words_read_as_syllables(screener, name, list_id):
+    hit = _top(screener, name, "person")
+    assert hit is not None and hit["list_id"] == list_id
+
+
 def test_a_missing_middle_name_costs_little_a_missing_syllable_a_lot(screener):
     assert _top(screener, "Gladkikh Boris", "person")["list_id"] == "35597"
     assert _top(screener, "Hamitov Amir", "person")["list_id"] == "37384"
