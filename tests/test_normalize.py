@@ -143,6 +143,7 @@ def test_pinyin_and_romanization_classes():
 @example("anthonyij")  # a variant that makes its own pattern again: "anthonyy"
 @example("bahkkh")  # likewise "kh" made by replacing "kh"
 @example("andyi")  # a variant that makes a nickname: "andy" = "andrew"
+@example("\u040c")  # Macedonian KJE: folded to Cyrillic KA, which is transliterated
 def test_screening_tokens_are_idempotent(value):
     once = " ".join(person_tokens(value))
     assert person_tokens(once) == person_tokens(value)

@@ -11,6 +11,7 @@ name of its own.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from graphkit.text.names import (
@@ -68,12 +69,21 @@ def transliterate_cyrillic(text: str) -> str:
     out = []
     for ch in text:
         low = ch.lower()
-        if low in _CYRILLIC:
-            latin = _CYRILLIC[low].strip("-")
+        # a letter with a mark (Macedonian ќ) as the letter it is folded to (к)
+        letters = low if low in _CYRILLIC else _base_letters(low)
+        if letters and all(c in _CYRILLIC for c in letters):
+            latin = "".join(_CYRILLIC[c].strip("-") for c in letters)
             out.append(latin.capitalize() if ch != low else latin)
         else:
             out.append(ch)
     return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _base_letters(ch: str) -> str:
+    """``ch`` without its combining marks, as name folding reads it (``ќ`` → ``к``)."""
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 #: Letters written either way in any token that is not a Korean syllable (v/w, dj/j, kh/h).
