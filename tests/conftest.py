@@ -23,7 +23,7 @@ hypothesis_settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 # A long local search for counter-examples: ``pytest --hypothesis-profile=search``.
-hypothesis_settings.register_profile("search", max_examples=5000)
+hypothesis_settings.register_profile("search", max_examples=5000, deadline=None)
 
 
 @pytest.fixture(scope="session", autouse=True)
