@@ -3,14 +3,15 @@
 Each screening token is indexed as itself and, from four letters on, by its one-letter
 deletions (SymSpell), so a typo still meets its listed spelling; so are two neighbouring
 tokens joined ("silver star" meets "silverstar"), and two neighbouring syllables joined
-by their deletions too (a word read as Korean or Pinyin syllables, "djuma" = "ju ma",
-still meets a slip of it written whole, "djma"). Romanization variants already share one
-token (:mod:`graphkit.screen.names`). A query's candidates are the names sharing a *rare*
-token with it, or two common ones (a bare "Kim" finds nobody), ranked by the
-inverse-frequency weight of what they share (ties by index position, so the cut never
-depends on hashing) and cut to ``max_candidates``; a listed name whose tokens equal the
-query's is always a candidate. Whether a token is rare is decided on its exact postings and
-on its typo neighbours apart, so typo tolerance never makes a rare word look common.
+by their deletions too (a word read as Pinyin syllables, "djuma" = "ju ma", still meets a
+slip of it written whole, "djma"; two Korean syllables do not, see ``_slips_meet``).
+Romanization variants already share one token (:mod:`graphkit.screen.names`). A query's
+candidates are the names sharing a *rare* token with it, or two common ones (a bare "Kim"
+finds nobody), ranked by the inverse-frequency weight of what they share (ties by index
+position, so the cut never depends on hashing) and cut to ``max_candidates``; a listed name
+whose tokens equal the query's is always a candidate. Whether a token is rare is decided on
+its exact postings and on its typo neighbours apart, so typo tolerance never makes a rare
+word look common.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from graphkit.screen.names import (
     optional_tokens,
     person_tokens,
 )
+from graphkit.text.names import is_romanized_syllable
 
 #: A token found in more listed names than this is "common": alone it makes no candidate.
 RARE_LIMIT = 64
@@ -51,6 +53,14 @@ def tokens_for(name: str, bucket: str) -> tuple[str, ...]:
 
 def _deletions(token: str) -> set[str]:
     return {token[:i] + token[i + 1:] for i in range(len(token))} | {token}
+
+
+def _slips_meet(a: str, b: str) -> bool:
+    """Whether a slip of ``a`` and ``b`` written as one word meets them: two syllables
+    ("djma" for "ju ma"), but not two Korean ones, which one letter apart are another name
+    ("jongung" is no "jong un", as "tong" is no "yong")."""
+    return (is_syllable(a) and is_syllable(b)
+            and not (is_romanized_syllable(a) and is_romanized_syllable(b)))
 
 
 @dataclass(frozen=True)
@@ -95,8 +105,7 @@ class NameIndex:
                     self._postings["~" + variant].add(pos)
         for a, b in zip(listed.tokens, listed.tokens[1:]):  # "silver star" meets "silverstar"
             self._postings["+" + a + b].add(pos)
-            if len(a + b) >= 4 and is_syllable(a) and is_syllable(b):
-                # a slip of two syllables written as one word ("djma" for "ju ma")
+            if len(a + b) >= 4 and _slips_meet(a, b):
                 for variant in _deletions(a + b):
                     self._postings["~" + variant].add(pos)
         self._postings["=" + " ".join(sorted(listed.tokens))].add(pos)
