@@ -60,7 +60,7 @@ def test_typo_and_cyrillic_spellings(screener):
 
 @pytest.mark.parametrize("name", [
     "Kim", "Kim Min-jun", "Lee Seo-yeon", "Park Ji-hoon", "John Smith", "Maria Garcia",
-    "Choi Min-seo", "Wang Xiuying", "Ivan Petrov",
+    "Choi Min-seo", "Wang Xiuying", "Ivan Petrov", "Kim Jongung",
 ])
 def test_innocent_near_misses_are_not_hits(screener, name):
     assert _top(screener, name, "person") is None

@@ -83,3 +83,14 @@ def test_a_slip_of_a_word_written_whole_meets_it_split():
     assert person_tokens("DJUMA, Abbas") == ("ju", "ma", "abbas")
     exact, near = index.matches("jma")
     assert not exact and near == {0}
+
+
+def test_a_slip_of_two_korean_syllables_joined_is_another_name():
+    """One letter apart, two Korean syllables are another name: "Jongung" does not meet
+    KIM Jong Un through the slips of "jong un" joined (as "tong" is no "yong")."""
+    index = NameIndex()
+    index.add(ListedName(0, "KIM, Jong Un", person_tokens("KIM, Jong Un"), False))
+    index.freeze()
+    exact, near = index.matches("jongung")
+    assert not exact and not near
+    assert index.matches("jongun")[0] == {0}  # written whole, it is the listed name
