@@ -92,15 +92,16 @@ _LETTER_SPELLING = {"w": "v", "dj": "j", "kh": "h"}
 
 
 @lru_cache(maxsize=100_000)
-def latin_variant(token: str) -> str:
+def latin_variant(token: str, soft_sign: bool = True) -> str:
     """One spelling for transliteration variants (``aleksandr`` = ``alexandr``,
     ``wolkow`` = ``volkov``, ``djamal`` = ``jamal``, ``mikhail`` = ``mihail``); a token that
-    becomes a Korean syllable takes its class's spelling (``djon`` = ``jon`` = ``chon``)."""
+    becomes a Korean syllable takes its class's spelling (``djon`` = ``jon`` = ``chon``).
+    ``soft_sign=False`` keeps a ``y`` after a consonant (``darya``)."""
     if is_romanized_syllable(token):
         return token
     token = _LETTER_VARIANTS.sub(lambda m: _LETTER_SPELLING[m.group()], token)
     if len(token) >= 4:
-        for pattern, repl in _LATIN_VARIANTS:
+        for pattern, repl in _LATIN_VARIANTS if soft_sign else _LATIN_VARIANTS[:-1]:
             token = pattern.sub(repl, token)
     return canonical_syllable(token)
 
@@ -168,12 +169,17 @@ def _syllables(token: str) -> list[str]:
 
 
 def _varied(part: str) -> str:
-    """``latin_variant(part)``, unless that spelling reads as three syllables or more: the
-    scorer meets a word written whole with two neighbouring tokens (``khasan`` = ``hasan``
-    = ``ha san``), not with three, so ``mikhail`` read as ``mi ha il`` (as ``mihail`` is)
-    would lose its typo tolerance; ``mikhail`` keeps its letters."""
+    """``latin_variant(part)``, unless that spelling reads as three syllables or more, or
+    as two only for the soft sign dropped; then the word keeps its letters. The scorer
+    meets a word written whole with two neighbouring tokens (``khasan`` = ``hasan`` =
+    ``ha san``), not with three: ``mikhail`` read as ``mi ha il`` (as ``mihail`` is) would
+    lose its typo tolerance. And a ``y`` after a consonant starts a Pinyin syllable as often
+    as it is a soft sign (``yungyuan`` is no ``yun guan``, ``darya`` no ``da ra``)."""
     varied = latin_variant(part)
-    if varied != part and len(_syllables(varied)) > 2:
+    if varied == part:
+        return varied
+    syllables = len(_syllables(varied))
+    if syllables > 2 or (syllables == 2 and len(_syllables(latin_variant(part, False))) < 2):
         return part
     return varied
 
