@@ -2,10 +2,11 @@
 
 People: :func:`graphkit.text.names.romanized_tokens` (Hangul, romanization classes, spacing of
 Korean given names, nicknames) plus run-together Pinyin given names split, Cyrillic
-transliteration and common Latin transliteration variants. Companies: legal forms dropped
-wherever they stand ("LIMITED LIABILITY COMPANY ALIS" = "Alis LLC"), stop words dropped, a
-few translated or abbreviated words mapped to one spelling. A parenthesised acronym is a
-name of its own.
+transliteration and common Latin transliteration variants; a word is read again until its
+tokens read as themselves, so that the tokens of a name's tokens are its tokens.
+Companies: legal forms dropped wherever they stand ("LIMITED LIABILITY COMPANY ALIS" =
+"Alis LLC"), stop words dropped, a few translated or abbreviated words mapped to one
+spelling. A parenthesised acronym is a name of its own.
 """
 
 from __future__ import annotations
