@@ -683,9 +683,21 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
             continue
         at = np.flatnonzero(layout_code == found_layout[0])
         where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
-        found = where >= 0
-        owner[at[found]] = entities[rows[where[found]]]
-        record[at[found]] = offset + where[found]
+        if len(at) and at[-1] - at[0] + 1 == len(at):
+            # the layout's identifier rows are one run (as ingest lays them out): each
+            # found position mapped straight into its slice of ``owner`` and ``record``
+            # through a table whose last entry, -1, is what position -1 (none) picks
+            lo, hi = int(at[0]), int(at[-1]) + 1
+            table = np.empty(len(rows) + 1, dtype=small)
+            np.take(entities, rows, out=table[:-1], mode="clip")
+            table[-1] = -1
+            np.take(table, where, out=owner[lo:hi], mode="wrap")
+            table[:-1] = np.arange(offset, offset + len(rows), dtype=small)
+            np.take(table, where, out=record[lo:hi], mode="wrap")
+        else:
+            found = where >= 0
+            owner[at[found]] = entities[rows[where[found]]]
+            record[at[found]] = offset + where[found]
         offset += len(rows)
     return owner, record, offset
 
@@ -724,20 +736,28 @@ def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: 
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
-    rel_codes = rel_codes.astype(np.int32)
+    rel_codes = rel_codes.astype(np.int8 if len(rel_uniques) < 128 else np.int32)
 
-    def rel_of(rows: np.ndarray) -> np.ndarray:  # each row's type: by kind and owner label
-        return rel_codes[kind_code[rows].astype(np.int32) * 2 + company[owner[rows]]]
+    def rel_of(rows: np.ndarray, owners: np.ndarray | None = None) -> np.ndarray:
+        """Each row's type, by its kind and its owner's label (``owners``: the rows'
+        owners when the caller has them)."""
+        at = kind_code[rows].astype(np.int16 if len(kinds) < 1 << 14 else np.int64)
+        at *= 2
+        at += company[owner[rows] if owners is None else owners]
+        return rel_codes[at]
 
     owned = np.flatnonzero(owner >= 0)
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
-    # rows of one relationship stay in their order), a record listed once per relationship
-    key = owner[owned].astype(np.int64)
+    # rows of one relationship stay in their order), a record listed once per relationship.
+    # The key built in one int64 buffer, each row's owner taken once
+    owners = owner[owned]
+    key = owners.astype(np.int64)
     key *= n_idents + 1
-    key += ident[owned]
+    key += np.take(ident, owned)
     key *= len(rel_uniques) + 1
-    key += rel_of(owned)
-    rows, group = _grouped_rows(key, record[owned], n_records + 1)
+    key += rel_of(owned, owners)
+    del owners
+    rows, group = _grouped_rows(key, np.take(record, owned), n_records + 1)
     del key
     rows = owned[rows]
     del owned
@@ -828,15 +848,20 @@ def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
     order = np.argsort(keys, kind="stable")
     head = np.empty(len(order), dtype=bool)
     head[:1] = True
-    ordered = keys[order]
+    ordered = np.take(keys, order)
     np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
-    del ordered
-    group = np.cumsum(head)
+    # group numbers fit in int32 below 2**31 rows (half the bytes); the sorted keys'
+    # buffer, done with, holds the pairs (no fresh buffer of a row each, twice)
+    group = np.cumsum(head, dtype=np.int32 if len(order) < 1 << 31 else np.int64)
+    del head
     group -= 1
-    pairs = group * n_members
-    pairs += members[order]
-    once = ~_repeated_in_sorted_groups(pairs, group)
+    pairs = ordered if ordered.dtype == np.int64 else np.empty(len(order), np.int64)
+    del ordered
+    np.multiply(group, n_members, out=pairs, dtype=np.int64)
+    pairs += np.take(members, order)
+    once = _repeated_in_sorted_groups(pairs, group)
     del pairs
+    np.logical_not(once, out=once)
     return order[once], group[once]
 
 
