@@ -18,6 +18,7 @@ from graphkit.graph.assemble import (
     RelPart,
     _Gather,
     _groups,
+    _joined_keys,
     _key_columns,
     _ordered_ends,
     _Places,
@@ -32,6 +33,8 @@ from graphkit.graph.columns import (
     _grouped_rows,
     _hashed_part,
     _identifier_keys_joined,
+    _identifier_owners,
+    _identifier_relationships,
     _key_rows,
     _leading_rows,
     _leading_word,
@@ -50,10 +53,11 @@ from graphkit.graph.columns import (
 )
 from graphkit.ingest import ingest
 from graphkit.ingest.fields import STR
+from graphkit.ingest.identifiers import LAYOUT_DTYPE
 from graphkit.ingest.project import native_project
 from graphkit.intcodes import repeated
 from graphkit.issues import IssueLog
-from graphkit.schema import ID_LABEL, IdKind, Layout
+from graphkit.schema import ID_LABEL, IdKind, Label, Layout, id_relationship
 
 
 @pytest.fixture(scope="module")
@@ -1042,3 +1046,168 @@ def test_rows_by_layout_equal_the_group_by() -> None:
             got = _rows_by_layout(series)
             assert [name for name, _ in got] == list(want)
             assert all(rows.tolist() == want[name].tolist() for name, rows in got)
+
+
+# --- fewer fresh big temporaries (issue 15): buffers reused, small index types -----------
+
+def _plain_identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame
+                             ) -> tuple[list[int], list[int], int]:
+    """Per identifier row, its owner's entity and its record's number among ``owners``
+    (layouts in their category order, -1: not found), by a dictionary of every owner."""
+    place: dict[tuple[str, str], tuple[int, int]] = {}
+    number = 0
+    layouts = owners["layout"].astype(str).tolist()
+    for layout in LAYOUT_DTYPE.categories:
+        rows = [i for i, name in enumerate(layouts) if name == layout]
+        for k, i in enumerate(rows):
+            place.setdefault((layout, owners["record_id"].iloc[i]),
+                             (int(owners["entity"].iloc[i]), number + k))
+        number += len(rows)
+    found = [place.get((str(layout), rid), (-1, -1)) if isinstance(rid, str) else (-1, -1)
+             for layout, rid in zip(identifiers["layout"], identifiers["record_id"])]
+    return [f[0] for f in found], [f[1] for f in found], number
+
+
+def _demo_owners(demo_data, seed: int) -> pd.DataFrame:
+    """An owners frame in ``record_owners``' format over the demo's records: people
+    first, then companies and the linked layouts; every third record left out, entity
+    rows drawn at random."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for layout in (Layout.PEOPLE, Layout.COMPANIES, Layout.PAYROLL, Layout.SHIPMENTS,
+                   Layout.LOGINS):
+        ids = demo_data.records[layout]["record_id"]
+        kept = np.flatnonzero(np.arange(len(ids)) % 3 != 1)
+        parts.append(pd.DataFrame({
+            "layout": pd.Categorical([layout.value] * len(kept), dtype=LAYOUT_DTYPE),
+            "record_id": pd.Series(ids.to_numpy(dtype=object)[kept], dtype=STR),
+            "entity": rng.integers(0, 5000, len(kept)),
+            "entity_label": Label.COMPANY.value if layout is Layout.COMPANIES
+            else Label.PERSON.value,
+            "row": kept if layout not in (Layout.PEOPLE, Layout.COMPANIES) else -1}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.mark.parametrize("order", ["as ingested", "shuffled", "one layout", "none"])
+def test_identifier_owners_equal_the_dictionary_lookup(demo_data, order: str) -> None:
+    """Identifier rows placed among their layout's owners: a layout's rows in one run (as
+    ingest lays them out: mapped into slices of the output through a table) or scattered
+    (the positions written row by row), records not owned, no rows at all."""
+    identifiers = demo_data.identifiers
+    if order == "shuffled":
+        identifiers = identifiers.iloc[
+            np.random.default_rng(5).permutation(len(identifiers))].reset_index(drop=True)
+    elif order == "one layout":
+        identifiers = identifiers[identifiers["layout"] == Layout.PAYROLL.value]
+    elif order == "none":
+        identifiers = identifiers.iloc[:0]
+    owners = _demo_owners(demo_data, len(order))
+    record_ids = arrow_text(identifiers["record_id"])
+    owner, record, n = _identifier_owners(identifiers, owners, record_ids)
+    want_owner, want_record, want_n = _plain_identifier_owners(identifiers, owners)
+    assert owner.dtype == record.dtype == np.int32
+    assert owner.tolist() == want_owner
+    assert record.tolist() == want_record
+    assert n == want_n
+    if order == "as ingested":
+        assert -1 in want_owner and len(set(want_owner)) > 100
+
+
+def test_identifier_relationships_equal_the_plain_group_by() -> None:
+    """One relationship per (entity, identifier, type), its records each once in order of
+    appearance; the type by kind and owner label (a company's address is REGISTERED_AT,
+    a person's LIVES_AT); rows with no owner left out."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    kinds = pd.Index([IdKind.ADDRESS.value, IdKind.EMAIL.value, IdKind.SHIP_ADDRESS.value])
+    kind_code = rng.integers(0, 3, n).astype(np.int8)
+    owner = rng.integers(-1, 40, n).astype(np.int32)
+    record = rng.integers(0, 200, n).astype(np.int32)
+    ident = rng.integers(0, 30, n).astype(np.int32)
+    company = np.zeros(41, dtype=bool)
+    company[rng.integers(0, 40, 10)] = True
+    record_ids = pa.array([f"r{i}é" for i in range(200)], pa.string()).take(
+        pa.array(record, pa.int32()))
+    got = _identifier_relationships(owner, record, 200, ident, 30, kind_code, kinds,
+                                    company, record_ids)
+
+    def rel(row: int) -> str:
+        label = Label.COMPANY if company[owner[row]] else Label.PERSON
+        return id_relationship(IdKind(kinds[kind_code[row]]), label).value
+
+    # types numbered as the kinds list them, a person's type before a company's
+    names = list(dict.fromkeys(id_relationship(IdKind(k), label).value
+                               for k in kinds for label in (Label.PERSON, Label.COMPANY)))
+    groups: dict[tuple[int, int, int], list[str]] = {}
+    for i in range(n):
+        if owner[i] >= 0:
+            key = (int(owner[i]), int(ident[i]), names.index(rel(i)))
+            listed = groups.setdefault(key, [])
+            if f"r{record[i]}é" not in listed:
+                listed.append(f"r{record[i]}é")
+    assert len(names) == 4  # LIVES_AT, REGISTERED_AT, HAS_EMAIL, SHIPS_TO
+    assert list(zip(got["start"].tolist(), got["end"].tolist())) == \
+        [(start, end) for start, end, _ in sorted(groups)]
+    types = pa.array(got["type"].array).cast(pa.string()).to_pylist()
+    assert types == [names[code] for _, _, code in sorted(groups)]
+    assert pa.array(got["records"].array).to_pylist() == [groups[k] for k in sorted(groups)]
+
+
+@pytest.mark.parametrize("chunk_rows", [[5], [3, 0, 4, 2], [1] * 9])
+def test_joined_keys_hold_the_node_keys_as_slices_of_one_array(chunk_rows: list[int]) -> None:
+    """The node table's keys become slices of the one joined array, chunk for chunk (the
+    same values, the same chunk lengths, no copy of their text); a key column of one
+    chunk is that chunk."""
+    keys = [f"K:ü{i:03d}" for i in range(sum(chunk_rows))]
+    at = np.cumsum([0, *chunk_rows])
+    chunked = pa.chunked_array([pa.array(keys[a:b], pa.string())
+                                for a, b in itertools.pairwise(at)], pa.string())
+    nodes = pa.table({"node_id": pa.array(np.arange(len(keys))), "key": chunked,
+                      "label": pa.array(["K"] * len(keys))})
+    table, joined = _joined_keys(nodes)
+    assert joined.to_pylist() == keys
+    column = table.column("key")
+    assert [len(c) for c in column.chunks] == [len(c) for c in chunked.chunks]
+    assert column.to_pylist() == keys and table.column_names == nodes.column_names
+    if len(chunk_rows) > 1:
+        assert {c.buffers()[2].address for c in column.chunks} == \
+            {joined.buffers()[2].address}
+    else:
+        assert joined.buffers()[2].address == chunked.chunk(0).buffers()[2].address
+    start_id = np.sort(np.random.default_rng(2).integers(0, len(keys), 20))
+    end_id = np.random.default_rng(3).integers(0, len(keys), 20)
+    start, end = _key_columns(column, start_id, end_id, joined)
+    assert start.to_pylist() == [keys[i] for i in start_id.tolist()]
+    assert end.to_pylist() == [keys[i] for i in end_id.tolist()]
+
+
+@pytest.mark.parametrize("n_chunks", [2, 40, (1 << 15) + 3])
+def test_take_by_chunk_of_many_chunks_equals_take(n_chunks: int) -> None:
+    """Rows in no chunk order gathered chunk by chunk (chunk numbers in a small type up
+    to 2**15 chunks, a wider one past it): repeats, nulls, empty chunks, both string
+    types."""
+    rng = np.random.default_rng(n_chunks)
+    sizes = rng.integers(0, 4, n_chunks)
+    sizes[0] = 1
+    values = [None if i % 7 == 3 else f"v{i}ß" for i in range(int(sizes.sum()))]
+    for typ in (pa.string(), pa.large_string()):
+        base = pa.array(values, typ)
+        at = np.cumsum([0, *sizes.tolist()])
+        chunked = pa.chunked_array([base.slice(a, b - a) for a, b in itertools.pairwise(at)],
+                                   typ)
+        rows = rng.integers(0, len(base), 3 * len(base))
+        assert take_chunked(chunked, rows).equals(base.take(pa.array(rows)))
+
+
+def test_grouped_rows_numbers_groups_in_int32_and_keeps_its_inputs() -> None:
+    """Group numbers as int32 (half the bytes of a row each); the keys and members given
+    are left as they were (the pairs are built in a buffer of the function's own)."""
+    rng = np.random.default_rng(4)
+    keys = rng.integers(0, 50, 5000) * 1000 + 7
+    members = rng.integers(0, 9, 5000).astype(np.int32)
+    before = keys.copy(), members.copy()
+    rows, group = _grouped_rows(keys, members, 9)
+    assert group.dtype == np.int32
+    assert np.array_equal(keys, before[0]) and np.array_equal(members, before[1])
+    want_rows, want_group = _plain_grouped_rows(keys, members)
+    assert rows.tolist() == want_rows and group.tolist() == want_group
