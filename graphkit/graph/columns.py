@@ -995,8 +995,10 @@ def _hashed_part(values: pa.Array | pa.ChunkedArray
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         dictionary = encoded.dictionary.cast(pa.string())
     order = pc.sort_indices(dictionary).to_numpy()
-    code_rank = np.empty(len(order), dtype=np.int64)  # each value's rank in key order
-    code_rank[order] = np.arange(len(order))
+    # each value's rank in key order (int32 below 2**31 values: a row's rank in 4 bytes)
+    small = np.int32 if len(order) < 1 << 31 else np.int64
+    code_rank = np.empty(len(order), dtype=small)
+    code_rank[order] = np.arange(len(order), dtype=small)
     # codes come in order of first sighting: where each first appears, in one pass
     return (code_rank[codes], first_positions(codes)[order],
             dictionary.take(pa.array(order)))
@@ -1012,8 +1014,11 @@ def _sorted_part(values: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     if len(order) > 1:
         head[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, len(order) - 1)
                                 ).to_numpy(zero_copy_only=False)
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.cumsum(head) - 1
+    rank = np.empty(len(order), dtype=np.int32 if len(order) < 1 << 31 else np.int64)
+    ranks = np.cumsum(head, dtype=rank.dtype)
+    ranks -= 1
+    rank[order] = ranks
+    del ranks
     return rank, order[head], ordered.filter(pa.array(head)).cast(pa.string())
 
 
@@ -1065,14 +1070,17 @@ def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
     for row in late.tolist():
         shift = int(start[row]) - last
         bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
-    words = bytes_.view(">u8").ravel().astype(np.uint64)
-    # bytes past a value's end zeroed: the word masked to its first (end - start) bytes
-    kept = np.clip(end - start, 0, 8).astype(np.uint64)
-    kept *= np.uint64(8)
-    mask = np.full(n, np.uint64(0xFFFFFFFFFFFFFFFF))
-    short = np.flatnonzero(kept < 64)
-    mask[short] = ~(mask[short] >> kept[short])
-    words &= mask
+    # the big-endian words read in place (the gathered bytes swapped, no second copy)
+    words = bytes_.view(np.uint64).ravel()
+    words.byteswap(inplace=True)
+    # bytes past a value's end zeroed: the word masked to its first (end - start) bytes,
+    # each mask picked from the nine there are
+    np.subtract(end, start, out=start)
+    kept = np.clip(start, 0, 8).astype(np.uint8)
+    del start
+    masks = np.array([0 if k == 0 else ((1 << 64) - 1) ^ ((1 << (64 - 8 * k)) - 1)
+                      for k in range(9)], dtype=np.uint64)
+    words &= masks[kept]
     return words
 
 
