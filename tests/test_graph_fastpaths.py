@@ -36,6 +36,7 @@ from graphkit.graph.columns import (
     _identifier_owners,
     _identifier_relationships,
     _key_rows,
+    _kind_codes,
     _leading_rows,
     _leading_word,
     _list_array,
@@ -1211,3 +1212,27 @@ def test_grouped_rows_numbers_groups_in_int32_and_keeps_its_inputs() -> None:
     assert np.array_equal(keys, before[0]) and np.array_equal(members, before[1])
     want_rows, want_group = _plain_grouped_rows(keys, members)
     assert rows.tolist() == want_rows and group.tolist() == want_group
+
+
+@pytest.mark.parametrize("case", ["demo", "every category", "absent categories", "plain text",
+                                  "empty"])
+def test_kind_codes_name_each_row_kind(demo_data, case: str) -> None:
+    """Kinds as small codes: a categorical's own codes (every category present), remapped
+    when some are absent (only kinds present are named), a plain text column factorized;
+    each row's code names its kind."""
+    kinds = demo_data.identifiers["kind"]
+    if case == "every category":
+        kinds = kinds.cat.remove_unused_categories()
+    elif case == "absent categories":
+        kinds = kinds[kinds != IdKind.EMAIL.value]
+        assert IdKind.EMAIL.value in kinds.cat.categories
+    elif case == "plain text":
+        kinds = kinds.astype(object)
+    elif case == "empty":
+        kinds = kinds.iloc[:0]
+    codes, names = _kind_codes(kinds)
+    assert codes.dtype == np.int8
+    assert np.asarray(names, dtype=object)[codes].tolist() == kinds.astype(str).tolist()
+    assert sorted(names) == sorted(set(kinds.astype(str)))
+    if case == "every category":
+        assert np.shares_memory(codes, kinds.array.codes)  # no copy made

@@ -642,8 +642,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
                 pd.DataFrame(columns=["start", "end", "type"]))
     record_ids = arrow_text(identifiers["record_id"])
     owner, record, n_records = _identifier_owners(identifiers, owners, record_ids)
-    kind_code, kinds = pd.factorize(identifiers["kind"])
-    kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
+    kind_code, kinds = _kind_codes(identifiers["kind"])
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
     # identifier = distinct (label, value), numbered in key order from the start
     keyed = identifier_keys(kind_code, labels, arrow_chunks(identifiers["value"]))
@@ -660,6 +659,26 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     rels = _identifier_relationships(owner, record, n_records, ident, len(first_by_key),
                                      kind_code, kinds, company, record_ids)
     return nodes, rels
+
+
+def _kind_codes(kinds: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's kind as a small code into the kinds present. A categorical column (as
+    ingest makes it) gives its own int8 codes, remapped through a table only when some
+    category is absent: no int64 code per row made and narrowed. Any code order will
+    do: kinds are named by their codes, and every order made from them is by text."""
+    if isinstance(kinds.dtype, pd.CategoricalDtype) and len(kinds.cat.categories) < 64:
+        codes = kinds.array.codes  # the codes themselves (``.cat.codes`` copies them)
+        if not len(codes) or codes.min() >= 0:
+            count = np.bincount(codes, minlength=len(kinds.cat.categories))
+            present = np.flatnonzero(count)
+            names = pd.Index(np.asarray(kinds.cat.categories, dtype=object)[present])
+            if len(present) == len(count):
+                return codes.astype(np.int8, copy=False), names
+            table = np.full(len(count), -1, dtype=np.int8)
+            table[present] = np.arange(len(present))
+            return table[codes], names
+    codes, names = pd.factorize(kinds)
+    return codes.astype(np.int8 if len(names) < 64 else np.int32), names  # few kinds
 
 
 def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
