@@ -1236,3 +1236,27 @@ def test_kind_codes_name_each_row_kind(demo_data, case: str) -> None:
     assert sorted(names) == sorted(set(kinds.astype(str)))
     if case == "every category":
         assert np.shares_memory(codes, kinds.array.codes)  # no copy made
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gather_lets_each_index_go_after_its_last_column(seed: int) -> None:
+    """Columns taken with the uses announced (``will_take``) give what they give without,
+    and each set of members' index is let go once its last column is taken."""
+    starts, types, ends = _tricky_parts(seed)
+    sizes = [len(s) for s in starts]
+    group = max((g for g in _groups(starts, types, ends, 40, 3) if g.order is not None),
+                key=lambda g: len(g.members))
+    members = len(group.members)
+    # per column, the members that have it: all, the first only, all again, none
+    haves = [tuple(range(members)), (0,), tuple(range(members)), ()]
+    columns = [[pa.chunked_array([pa.array([f"c{c}p{i}r{r}" for r in range(sizes[i])])])
+                if k in have else None for k, i in enumerate(group.members)]
+               for c, have in enumerate(haves)]
+    plain, announced = _Gather(group, sizes), _Gather(group, sizes)
+    announced.will_take(haves)
+    for c, column in enumerate(columns):
+        want = plain.take(column, pa.string())
+        assert announced.take(column, pa.string()).equals(want)
+        later = {have for have in haves[c + 1:] if have}
+        assert set(announced._index) <= later  # none held past its last column
+    assert announced._index == {} and len(plain._index) == len({h for h in haves if h})

@@ -649,6 +649,15 @@ class _Gather:
                         at = self.member == k
                         self.local[at] = rows[self.local[at]]
         self._index: dict[tuple[int, ...], pa.Array] = {}
+        self._uses: dict[tuple[int, ...], int] = {}
+
+    def will_take(self, haves: list[tuple[int, ...]]) -> None:
+        """The members that have each column still to be taken: the index of a set of
+        members is let go after its last column (not held, one row each, until every
+        column is made)."""
+        for have in haves:
+            if have:
+                self._uses[have] = self._uses.get(have, 0) + 1
 
     def __len__(self) -> int:
         return len(self.order)
@@ -689,7 +698,17 @@ class _Gather:
             sources = [_plain(columns[k], typ) for k in have]
         index = self._index_of(tuple(have), [len(source) for source in sources])
         values = sources[0] if len(sources) == 1 else pa.concat_arrays(sources)
-        return _plain(values.take(index), typ)
+        taken = values.take(index)
+        del index, values, sources
+        self._done_with(tuple(have))
+        return _plain(taken, typ)
+
+    def _done_with(self, have: tuple[int, ...]) -> None:
+        if have in self._uses:
+            self._uses[have] -= 1
+            if not self._uses[have]:
+                del self._uses[have]
+                self._index.pop(have, None)
 
 
 def _column_of(table: pa.Table, name: str) -> pa.ChunkedArray | None:
@@ -806,7 +825,12 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
     columns["type"] = _type_column(type_code, type_names)
     del start_id, end_id, type_code
     gathers = [None if g.order is None else _Gather(g, sizes) for g in groups]
-    for name in _rel_columns(props)[1:]:
+    names = _rel_columns(props)[1:]
+    for group, gather in zip(groups, gathers):
+        if gather is not None:
+            gather.will_take([tuple(k for k, i in enumerate(group.members)
+                                    if name in props[i].column_names) for name in names])
+    for name in names:
         typ = _final_type(name)
         chunks = []
         for group, gather in zip(groups, gathers):
