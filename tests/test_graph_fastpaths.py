@@ -1260,3 +1260,21 @@ def test_gather_lets_each_index_go_after_its_last_column(seed: int) -> None:
         later = {have for have in haves[c + 1:] if have}
         assert set(announced._index) <= later  # none held past its last column
     assert announced._index == {} and len(plain._index) == len({h for h in haves if h})
+
+
+@pytest.mark.parametrize("skip", [0, 2, 9])
+def test_leading_word_written_into_a_slice_of_a_buffer(skip: int) -> None:
+    """Words written into their place in a larger buffer (as ``_ordered_parts`` lays each
+    chunk's words out) are the words returned alone; the rest of the buffer untouched;
+    values past the buffer's end, shorter than ``skip``, empty."""
+    rng = np.random.default_rng(skip + 7)
+    values = ["".join(rng.choice(list("xy\x00ñ😀"), rng.integers(0, 14))) for _ in range(300)]
+    values += ["", "q", "0123456789abcdef"]  # the last values end the data buffer
+    for chunk in (pa.array(values, pa.large_string()), pa.array(values, pa.string()),
+                  pa.array(["pad", *values], pa.string()).slice(1)):
+        buffer = np.full(len(chunk) + 5, 77, dtype=np.uint64)
+        got = _leading_word(chunk, skip, out=buffer[2:2 + len(chunk)])
+        want = [int.from_bytes((v.encode()[skip:skip + 8] + bytes(8))[:8], "big")
+                for v in chunk.to_pylist()]
+        assert got.tolist() == want == buffer[2:2 + len(chunk)].tolist()
+        assert buffer[:2].tolist() == [77, 77] and buffer[-3:].tolist() == [77] * 3

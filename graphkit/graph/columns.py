@@ -1056,7 +1056,11 @@ def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
     skip = 0
     while skip < min(len(low), len(high)) and low[skip] == high[skip]:
         skip += 1
-    words = np.concatenate([_leading_word(chunk, skip) for chunk in values.chunks])
+    words = np.empty(n, dtype=np.uint64)  # each chunk's words written into their place
+    at = 0
+    for chunk in values.chunks:
+        _leading_word(chunk, skip, out=words[at:at + len(chunk)])
+        at += len(chunk)
     sample = np.sort(words[::max(1, n // 8192)])
     cuts = sorted_unique(sample[(np.arange(1, -(-n // part_rows)) * len(sample))
                                 // -(-n // part_rows)])
@@ -1069,10 +1073,10 @@ def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
     return parts if len(parts) > 1 else [None]
 
 
-def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
+def _leading_word(chunk: pa.Array, skip: int, out: np.ndarray | None = None) -> np.ndarray:
     """Per value of a string chunk, its bytes ``skip`` to ``skip + 8`` as a big-endian
     integer, zeros past its end (values in byte order give integers in order, ties
-    where they agree on those bytes)."""
+    where they agree on those bytes); written into ``out`` (uint64) when given."""
     chunk = chunk.cast(pa.large_string())
     n = len(chunk)
     offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
@@ -1081,21 +1085,28 @@ def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
     start, end = offsets[:-1] + skip, offsets[1:]
     if len(data) < 8:
         data = np.concatenate([data, np.zeros(8 - len(data), np.uint8)])
-    # the 8 bytes from each start in one gather (a start near the buffer's end: moved
-    # back, its bytes moved forward again below), bytes past a value's end zeroed
+    # the 8 bytes from each start in one gather, straight into the words' own bytes (a
+    # start near the buffer's end: moved back, its bytes moved forward again below),
+    # bytes past a value's end zeroed; ``start`` is the one row-sized temporary, reused
     last = len(data) - 8
-    bytes_ = np.lib.stride_tricks.sliding_window_view(data, 8)[np.minimum(start, last)]
-    late = np.flatnonzero((start > last) & (start < end))
-    for row in late.tolist():
-        shift = int(start[row]) - last
-        bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
-    # the big-endian words read in place (the gathered bytes swapped, no second copy)
-    words = bytes_.view(np.uint64).ravel()
-    words.byteswap(inplace=True)
+    moved = np.flatnonzero(start > last)  # starts moved back (their own kept aside)
+    moved_start = start[moved]
+    np.minimum(start, last, out=start)
+    words = np.empty(n, dtype=np.uint64) if out is None else out
+    bytes_ = words.view(np.uint8).reshape(n, 8)
+    np.take(np.lib.stride_tricks.sliding_window_view(data, 8), start, axis=0, out=bytes_,
+            mode="clip")  # valid rows: "clip" writes into out with no buffer
+    for row, first in zip(moved.tolist(), moved_start.tolist()):
+        if first < end[row]:
+            shift = first - last
+            bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
+    words.byteswap(inplace=True)  # the big-endian words read in place
     # bytes past a value's end zeroed: the word masked to its first (end - start) bytes,
     # each mask picked from the nine there are
     np.subtract(end, start, out=start)
-    kept = np.clip(start, 0, 8).astype(np.uint8)
+    start[moved] = end[moved] - moved_start
+    np.clip(start, 0, 8, out=start)
+    kept = start.astype(np.uint8)
     del start
     masks = np.array([0 if k == 0 else ((1 << 64) - 1) ^ ((1 << (64 - 8 * k)) - 1)
                       for k in range(9)], dtype=np.uint64)
