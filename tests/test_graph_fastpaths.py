@@ -47,9 +47,11 @@ from graphkit.graph.columns import (
     _rows_by_layout,
     _sorted_part,
     decimal_numbers,
+    entity_nodes,
     identifier_keys,
     labelled_key_order,
     ordered_positions,
+    record_owners,
     record_rows,
 )
 from graphkit.ingest import ingest
@@ -1278,3 +1280,34 @@ def test_leading_word_written_into_a_slice_of_a_buffer(skip: int) -> None:
                 for v in chunk.to_pylist()]
         assert got.tolist() == want == buffer[2:2 + len(chunk)].tolist()
         assert buffer[:2].tolist() == [77, 77] and buffer[-3:].tolist() == [77] * 3
+
+
+
+def test_record_owners_equal_the_dictionary_lookup(demo_data, demo_build) -> None:
+    """Each record's entity row among the entity nodes, by a dictionary of every record
+    (a linked record of no known person left out); labels a byte per row, compared as
+    text."""
+    people, companies = demo_build.people, demo_build.companies
+    frames, _ = entity_nodes(demo_data, people, companies)
+    keys = pd.concat([f for f in frames if len(f)], ignore_index=True)["key"]
+    entity_keys = arrow_text(keys)
+    owners = record_owners(demo_data, people, companies, entity_keys)
+    row_of = {}
+    for row, key in enumerate(keys.tolist()):
+        row_of.setdefault(key, row)
+    person_of = dict(zip(people.entities["record_id"], people.entities["entity_id"]))
+    want = [(Layout.PEOPLE.value, r, row_of.get(e, -1), "Person", -1)
+            for r, e in zip(people.entities["record_id"], people.entities["entity_id"])]
+    want += [(Layout.COMPANIES.value, r, row_of.get(e, -1), "Company", -1)
+             for r, e in zip(companies.entities["record_id"], companies.entities["entity_id"])]
+    for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
+        frame = demo_data.records[layout]
+        for i, (r, p) in enumerate(zip(frame["record_id"], frame["person_record_id"])):
+            entity = row_of.get(person_of.get(p), -1) if isinstance(p, str) else -1
+            if entity >= 0:
+                want.append((layout.value, r, entity, "Person", i))
+    got = list(zip(owners["layout"].astype(str), owners["record_id"], owners["entity"],
+                   owners["entity_label"].astype(str), owners["row"]))
+    assert got == want
+    assert len(want) > len(people.entities) + 1000
+    assert owners["entity_label"].memory_usage(deep=True) < 2 * len(owners) + 1000

@@ -567,25 +567,43 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     company_rows = _key_rows(companies.entities["entity_id"], entity_keys)
     parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
                            "record_id": _record_ids(people.entities["record_id"]),
-                           "entity": person_rows, "entity_label": Label.PERSON.value,
+                           "entity": person_rows,
+                           "entity_label": _entity_label(Label.PERSON, len(person_rows)),
                            "row": -1}),
              pd.DataFrame({"layout": _layout_column(Layout.COMPANIES, len(company_rows)),
                            "record_id": _record_ids(companies.entities["record_id"]),
-                           "entity": company_rows, "entity_label": Label.COMPANY.value,
+                           "entity": company_rows,
+                           "entity_label": _entity_label(Label.COMPANY, len(company_rows)),
                            "row": -1})]
     people_ids = arrow_text(people.entities["record_id"])
+    # a person's entity row by her position among the people; the last entry, -1, is
+    # what position -1 (not there) picks: one gather, no masks
+    entity_of = np.append(person_rows.astype(np.int64, copy=False), -1)
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
         # linked records usually list their people in the people's order: walked along
         where = ordered_positions(arrow_text(frame["person_record_id"]), people_ids)
-        entity = np.where(where >= 0, person_rows[np.maximum(where, 0)]
-                          if len(person_rows) else -1, -1)
+        entity = np.take(entity_of, where, mode="wrap")
+        del where
         known = np.flatnonzero(entity >= 0)
         parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
                                    "record_id": _record_ids(frame["record_id"], known),
-                                   "entity": entity[known], "entity_label": Label.PERSON.value,
+                                   "entity": entity if len(known) == len(entity)
+                                   else entity[known],
+                                   "entity_label": _entity_label(Label.PERSON, len(known)),
                                    "row": known}))
+        del entity, known
     return pd.concat(parts, ignore_index=True)
+
+
+#: ``record_owners``' ``entity_label``: a byte per row, not a string object
+_ENTITY_LABELS = pd.CategoricalDtype([Label.PERSON.value, Label.COMPANY.value])
+
+
+def _entity_label(label: Label, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(
+        np.full(n, _ENTITY_LABELS.categories.get_loc(label.value), dtype=np.int8),
+        dtype=_ENTITY_LABELS)
 
 
 def _record_ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
