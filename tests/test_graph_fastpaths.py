@@ -1117,15 +1117,18 @@ def test_identifier_owners_equal_the_dictionary_lookup(demo_data, order: str) ->
         assert -1 in want_owner and len(set(want_owner)) > 100
 
 
-def test_identifier_relationships_equal_the_plain_group_by() -> None:
+@pytest.mark.parametrize("every_row_owned", [False, True])
+def test_identifier_relationships_equal_the_plain_group_by(every_row_owned: bool) -> None:
     """One relationship per (entity, identifier, type), its records each once in order of
     appearance; the type by kind and owner label (a company's address is REGISTERED_AT,
-    a person's LIVES_AT); rows with no owner left out."""
+    a person's LIVES_AT); rows with no owner left out (or none to leave out: no
+    positions made)."""
     rng = np.random.default_rng(11)
     n = 3000
     kinds = pd.Index([IdKind.ADDRESS.value, IdKind.EMAIL.value, IdKind.SHIP_ADDRESS.value])
     kind_code = rng.integers(0, 3, n).astype(np.int8)
-    owner = rng.integers(-1, 40, n).astype(np.int32)
+    owner = rng.integers(0 if every_row_owned else -1, 40, n).astype(np.int32)
+    assert (owner.min() >= 0) == every_row_owned
     record = rng.integers(0, 200, n).astype(np.int32)
     ident = rng.integers(0, 30, n).astype(np.int32)
     company = np.zeros(41, dtype=bool)

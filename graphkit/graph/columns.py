@@ -775,28 +775,36 @@ def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: 
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
     rel_codes = rel_codes.astype(np.int8 if len(rel_uniques) < 128 else np.int32)
 
-    def rel_of(rows: np.ndarray, owners: np.ndarray | None = None) -> np.ndarray:
-        """Each row's type, by its kind and its owner's label (``owners``: the rows'
-        owners when the caller has them)."""
-        at = kind_code[rows].astype(np.int16 if len(kinds) < 1 << 14 else np.int64)
+    def rel_of(rows: np.ndarray | None, owners: np.ndarray | None = None) -> np.ndarray:
+        """Each row's type (of every row for None), by its kind and its owner's label
+        (``owners``: the rows' owners when the caller has them)."""
+        small = np.int16 if len(kinds) < 1 << 14 else np.int64
+        at = kind_code.astype(small) if rows is None else kind_code[rows].astype(small)
         at *= 2
         at += company[owner[rows] if owners is None else owners]
         return rel_codes[at]
 
-    owned = np.flatnonzero(owner >= 0)
+    # the rows with an owner: every row, usually (then no positions made, nor the
+    # owners, identifiers and records copied at them)
+    owned = None if bool((owner >= 0).all()) else np.flatnonzero(owner >= 0)
+
+    def at_owned(values: np.ndarray, owned: np.ndarray | None) -> np.ndarray:
+        return values if owned is None else np.take(values, owned)
+
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
     # rows of one relationship stay in their order), a record listed once per relationship.
     # The key built in one int64 buffer, each row's owner taken once
-    owners = owner[owned]
+    owners = at_owned(owner, owned)
     key = owners.astype(np.int64)
     key *= n_idents + 1
-    key += np.take(ident, owned)
+    key += at_owned(ident, owned)
     key *= len(rel_uniques) + 1
     key += rel_of(owned, owners)
     del owners
-    rows, group = _grouped_rows(key, np.take(record, owned), n_records + 1)
+    rows, group = _grouped_rows(key, at_owned(record, owned), n_records + 1)
     del key
-    rows = owned[rows]
+    if owned is not None:
+        rows = owned[rows]
     del owned
     heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
     return pd.DataFrame({
