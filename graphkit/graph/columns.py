@@ -1040,10 +1040,8 @@ def _hashed_part(values: pa.Array | pa.ChunkedArray
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         dictionary = encoded.dictionary.cast(pa.string())
     order = pc.sort_indices(dictionary).to_numpy()
-    # each value's rank in key order (int32 below 2**31 values: a row's rank in 4 bytes)
-    small = np.int32 if len(order) < 1 << 31 else np.int64
-    code_rank = np.empty(len(order), dtype=small)
-    code_rank[order] = np.arange(len(order), dtype=small)
+    code_rank = np.empty(len(order), dtype=np.int64)  # each value's rank in key order
+    code_rank[order] = np.arange(len(order))
     # codes come in order of first sighting: where each first appears, in one pass
     return (code_rank[codes], first_positions(codes)[order],
             dictionary.take(pa.array(order)))
@@ -1059,11 +1057,8 @@ def _sorted_part(values: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     if len(order) > 1:
         head[1:] = pc.not_equal(ordered.slice(1), ordered.slice(0, len(order) - 1)
                                 ).to_numpy(zero_copy_only=False)
-    rank = np.empty(len(order), dtype=np.int32 if len(order) < 1 << 31 else np.int64)
-    ranks = np.cumsum(head, dtype=rank.dtype)
-    ranks -= 1
-    rank[order] = ranks
-    del ranks
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.cumsum(head) - 1
     return rank, order[head], ordered.filter(pa.array(head)).cast(pa.string())
 
 
