@@ -15,7 +15,7 @@ sub-step also records the CPU of the calling thread alone (``main_cpu``), so tha
 spent meanwhile by background threads (the ingest cache's writer) is told apart.
 
     python bench/growth_stages.py WORLD [--cache FILE] [--json OUT.jsonl]
-    python bench/growth_stages.py WORLD --in-build [--json OUT.jsonl]
+    python bench/growth_stages.py WORLD --in-build [--json OUT.jsonl] [--no-huge-pages]
     python bench/growth_stages.py --table OUT.jsonl      # sizes side by side, exponents
 """
 
@@ -115,6 +115,16 @@ def _minor_faults() -> int:
     """Minor page faults of this process so far (a fresh big allocation faults its pages
     in one by one: the cost of memory handed back to the OS and asked for again)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def huge_pages_off() -> None:
+    """Transparent huge pages off for this process (``prctl(PR_SET_THP_DISABLE)``, Linux):
+    each page fault is then one 4 KiB page, so a sub-step's faults times 4 KiB are the
+    fresh memory it touched (with huge pages a fault may be 4 KiB or 2 MiB)."""
+    import ctypes
+
+    if ctypes.CDLL(None).prctl(41, 1, 0, 0, 0) != 0:  # 41: PR_SET_THP_DISABLE
+        raise OSError("prctl(PR_SET_THP_DISABLE) failed")
 
 
 def _system_seconds() -> float:
@@ -296,9 +306,11 @@ def table(path: Path) -> None:
                 print(f"{'  of which the kernel':42}" + "".join(f"{k:10.2f}" for k in kernel))
         elif all(f is not None for f in faults):
             kernel = [r.get("self_system_cpu", {}).get(label) for r in runs]
+            # huge pages off: a fault is one 4 KiB page, shown as MiB of fresh memory
             print(f"{'':42}" + "".join(
-                f"{f / 1000:4.0f}k" + (f"{k:5.2f}" if k is not None else "     ")
-                for f, k in zip(faults, kernel, strict=True)))
+                (f"{f * 4 / 1024:4.0f}M" if r.get("huge_pages") == "off" else
+                 f"{f / 1000:4.0f}k") + (f"{k:5.2f}" if k is not None else "     ")
+                for f, k, r in zip(faults, kernel, runs, strict=True)))
     for r in runs:
         print(f"{r['records_people']:>10,}: nodes {r['nodes']:,} rels {r['relationships']:,} "
               f"rss {r['rss_mib']}")
@@ -314,12 +326,18 @@ def main() -> None:
                         help="time the sub-steps inside a real build (pipeline.run_build)")
     parser.add_argument("--no-gc", action="store_true",
                         help="with --in-build: the cyclic GC off during build_tables")
+    parser.add_argument("--no-huge-pages", action="store_true",
+                        help="transparent huge pages off for this process: page faults "
+                             "x 4 KiB = fresh memory touched (the table shows MiB)")
     args = parser.parse_args()
     if args.table:
         table(args.table)
         return
+    if args.no_huge_pages:
+        huge_pages_off()
     run = measure_in_build(args.world, args.no_gc) if args.in_build else \
         measure(args.world, args.cache)
+    run["huge_pages"] = "off" if args.no_huge_pages else "as the system sets them"
     line = json.dumps(run)
     if args.json:
         with args.json.open("a") as handle:

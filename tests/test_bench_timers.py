@@ -23,3 +23,19 @@ def test_every_timed_sub_step_exists(bench: str, monkeypatch) -> None:
     finally:
         for name in ("growth_stages", "growth_rings"):
             sys.modules.pop(name, None)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_huge_pages_off_holds_for_the_process_that_asks(tmp_path: Path) -> None:
+    """``growth_stages --no-huge-pages`` turns transparent huge pages off in its own
+    process (so that its page faults count 4 KiB pages), as the kernel then reports."""
+    import subprocess
+
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import growth_stages as g; "
+            "g.huge_pages_off(); print(open('/proc/self/status').read())")
+    status = subprocess.run([sys.executable, "-c", code, str(BENCH)], check=True,
+                            capture_output=True, text=True, cwd=tmp_path).stdout
+    line = [row for row in status.splitlines() if row.startswith("THP_enabled")]
+    if not line:
+        pytest.skip("this kernel does not report THP_enabled")
+    assert line[0].split()[-1] == "0"

@@ -5,6 +5,7 @@ amounts by Arrow's cast, relationship type ranks chunk by chunk."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from graphkit.graph.assemble import (
     RelPart,
     _Gather,
     _groups,
+    _joined_keys,
     _key_columns,
     _ordered_ends,
     _Places,
@@ -32,7 +34,10 @@ from graphkit.graph.columns import (
     _grouped_rows,
     _hashed_part,
     _identifier_keys_joined,
+    _identifier_owners,
+    _identifier_relationships,
     _key_rows,
+    _kind_codes,
     _leading_rows,
     _leading_word,
     _list_array,
@@ -43,17 +48,20 @@ from graphkit.graph.columns import (
     _rows_by_layout,
     _sorted_part,
     decimal_numbers,
+    entity_nodes,
     identifier_keys,
     labelled_key_order,
     ordered_positions,
+    record_owners,
     record_rows,
 )
 from graphkit.ingest import ingest
 from graphkit.ingest.fields import STR
+from graphkit.ingest.identifiers import LAYOUT_DTYPE
 from graphkit.ingest.project import native_project
 from graphkit.intcodes import repeated
 from graphkit.issues import IssueLog
-from graphkit.schema import ID_LABEL, IdKind, Layout
+from graphkit.schema import ID_LABEL, IdKind, Label, Layout, id_relationship
 
 
 @pytest.fixture(scope="module")
@@ -1042,3 +1050,275 @@ def test_rows_by_layout_equal_the_group_by() -> None:
             got = _rows_by_layout(series)
             assert [name for name, _ in got] == list(want)
             assert all(rows.tolist() == want[name].tolist() for name, rows in got)
+
+
+# --- fewer fresh big temporaries (issue 15): buffers reused, small index types -----------
+
+def _plain_identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame
+                             ) -> tuple[list[int], list[int], int]:
+    """Per identifier row, its owner's entity and its record's number among ``owners``
+    (layouts in their category order, -1: not found), by a dictionary of every owner."""
+    place: dict[tuple[str, str], tuple[int, int]] = {}
+    number = 0
+    layouts = owners["layout"].astype(str).tolist()
+    for layout in LAYOUT_DTYPE.categories:
+        rows = [i for i, name in enumerate(layouts) if name == layout]
+        for k, i in enumerate(rows):
+            place.setdefault((layout, owners["record_id"].iloc[i]),
+                             (int(owners["entity"].iloc[i]), number + k))
+        number += len(rows)
+    found = [place.get((str(layout), rid), (-1, -1)) if isinstance(rid, str) else (-1, -1)
+             for layout, rid in zip(identifiers["layout"], identifiers["record_id"])]
+    return [f[0] for f in found], [f[1] for f in found], number
+
+
+def _demo_owners(demo_data, seed: int) -> pd.DataFrame:
+    """An owners frame in ``record_owners``' format over the demo's records: people
+    first, then companies and the linked layouts; every third record left out, entity
+    rows drawn at random."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for layout in (Layout.PEOPLE, Layout.COMPANIES, Layout.PAYROLL, Layout.SHIPMENTS,
+                   Layout.LOGINS):
+        ids = demo_data.records[layout]["record_id"]
+        kept = np.flatnonzero(np.arange(len(ids)) % 3 != 1)
+        parts.append(pd.DataFrame({
+            "layout": pd.Categorical([layout.value] * len(kept), dtype=LAYOUT_DTYPE),
+            "record_id": pd.Series(ids.to_numpy(dtype=object)[kept], dtype=STR),
+            "entity": rng.integers(0, 5000, len(kept)),
+            "entity_label": Label.COMPANY.value if layout is Layout.COMPANIES
+            else Label.PERSON.value,
+            "row": kept if layout not in (Layout.PEOPLE, Layout.COMPANIES) else -1}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.mark.parametrize("order", ["as ingested", "shuffled", "one layout", "none"])
+def test_identifier_owners_equal_the_dictionary_lookup(demo_data, order: str) -> None:
+    """Identifier rows placed among their layout's owners: a layout's rows in one run (as
+    ingest lays them out: mapped into slices of the output through a table) or scattered
+    (the positions written row by row), records not owned, no rows at all."""
+    identifiers = demo_data.identifiers
+    if order == "shuffled":
+        identifiers = identifiers.iloc[
+            np.random.default_rng(5).permutation(len(identifiers))].reset_index(drop=True)
+    elif order == "one layout":
+        identifiers = identifiers[identifiers["layout"] == Layout.PAYROLL.value]
+    elif order == "none":
+        identifiers = identifiers.iloc[:0]
+    owners = _demo_owners(demo_data, len(order))
+    record_ids = arrow_text(identifiers["record_id"])
+    owner, record, n = _identifier_owners(identifiers, owners, record_ids)
+    want_owner, want_record, want_n = _plain_identifier_owners(identifiers, owners)
+    assert owner.dtype == record.dtype == np.int32
+    assert owner.tolist() == want_owner
+    assert record.tolist() == want_record
+    assert n == want_n
+    if order == "as ingested":
+        assert -1 in want_owner and len(set(want_owner)) > 100
+
+
+@pytest.mark.parametrize("every_row_owned", [False, True])
+def test_identifier_relationships_equal_the_plain_group_by(every_row_owned: bool) -> None:
+    """One relationship per (entity, identifier, type), its records each once in order of
+    appearance; the type by kind and owner label (a company's address is REGISTERED_AT,
+    a person's LIVES_AT); rows with no owner left out (or none to leave out: no
+    positions made)."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    kinds = pd.Index([IdKind.ADDRESS.value, IdKind.EMAIL.value, IdKind.SHIP_ADDRESS.value])
+    kind_code = rng.integers(0, 3, n).astype(np.int8)
+    owner = rng.integers(0 if every_row_owned else -1, 40, n).astype(np.int32)
+    assert (owner.min() >= 0) == every_row_owned
+    record = rng.integers(0, 200, n).astype(np.int32)
+    ident = rng.integers(0, 30, n).astype(np.int32)
+    company = np.zeros(41, dtype=bool)
+    company[rng.integers(0, 40, 10)] = True
+    record_ids = pa.array([f"r{i}é" for i in range(200)], pa.string()).take(
+        pa.array(record, pa.int32()))
+    got = _identifier_relationships(owner, record, 200, ident, 30, kind_code, kinds,
+                                    company, record_ids)
+
+    def rel(row: int) -> str:
+        label = Label.COMPANY if company[owner[row]] else Label.PERSON
+        return id_relationship(IdKind(kinds[kind_code[row]]), label).value
+
+    # types numbered as the kinds list them, a person's type before a company's
+    names = list(dict.fromkeys(id_relationship(IdKind(k), label).value
+                               for k in kinds for label in (Label.PERSON, Label.COMPANY)))
+    groups: dict[tuple[int, int, int], list[str]] = {}
+    for i in range(n):
+        if owner[i] >= 0:
+            key = (int(owner[i]), int(ident[i]), names.index(rel(i)))
+            listed = groups.setdefault(key, [])
+            if f"r{record[i]}é" not in listed:
+                listed.append(f"r{record[i]}é")
+    assert len(names) == 4  # LIVES_AT, REGISTERED_AT, HAS_EMAIL, SHIPS_TO
+    assert list(zip(got["start"].tolist(), got["end"].tolist())) == \
+        [(start, end) for start, end, _ in sorted(groups)]
+    types = pa.array(got["type"].array).cast(pa.string()).to_pylist()
+    assert types == [names[code] for _, _, code in sorted(groups)]
+    assert pa.array(got["records"].array).to_pylist() == [groups[k] for k in sorted(groups)]
+
+
+@pytest.mark.parametrize("chunk_rows", [[5], [3, 0, 4, 2], [1] * 9])
+def test_joined_keys_hold_the_node_keys_as_slices_of_one_array(chunk_rows: list[int]) -> None:
+    """The node table's keys become slices of the one joined array, chunk for chunk (the
+    same values, the same chunk lengths, no copy of their text); a key column of one
+    chunk is that chunk."""
+    keys = [f"K:ü{i:03d}" for i in range(sum(chunk_rows))]
+    at = np.cumsum([0, *chunk_rows])
+    chunked = pa.chunked_array([pa.array(keys[a:b], pa.string())
+                                for a, b in itertools.pairwise(at)], pa.string())
+    nodes = pa.table({"node_id": pa.array(np.arange(len(keys))), "key": chunked,
+                      "label": pa.array(["K"] * len(keys))})
+    table, joined = _joined_keys(nodes)
+    assert joined.to_pylist() == keys
+    column = table.column("key")
+    assert [len(c) for c in column.chunks] == [len(c) for c in chunked.chunks]
+    assert column.to_pylist() == keys and table.column_names == nodes.column_names
+    if len(chunk_rows) > 1:
+        assert {c.buffers()[2].address for c in column.chunks} == \
+            {joined.buffers()[2].address}
+    else:
+        assert joined.buffers()[2].address == chunked.chunk(0).buffers()[2].address
+    start_id = np.sort(np.random.default_rng(2).integers(0, len(keys), 20))
+    end_id = np.random.default_rng(3).integers(0, len(keys), 20)
+    start, end = _key_columns(column, start_id, end_id, joined)
+    assert start.to_pylist() == [keys[i] for i in start_id.tolist()]
+    assert end.to_pylist() == [keys[i] for i in end_id.tolist()]
+
+
+@pytest.mark.parametrize("n_chunks", [2, 40, (1 << 15) + 3])
+def test_take_by_chunk_of_many_chunks_equals_take(n_chunks: int) -> None:
+    """Rows in no chunk order gathered chunk by chunk (chunk numbers in a small type up
+    to 2**15 chunks, a wider one past it): repeats, nulls, empty chunks, both string
+    types."""
+    rng = np.random.default_rng(n_chunks)
+    sizes = rng.integers(0, 4, n_chunks)
+    sizes[0] = 1
+    values = [None if i % 7 == 3 else f"v{i}ß" for i in range(int(sizes.sum()))]
+    for typ in (pa.string(), pa.large_string()):
+        base = pa.array(values, typ)
+        at = np.cumsum([0, *sizes.tolist()])
+        chunked = pa.chunked_array([base.slice(a, b - a) for a, b in itertools.pairwise(at)],
+                                   typ)
+        rows = rng.integers(0, len(base), 3 * len(base))
+        assert take_chunked(chunked, rows).equals(base.take(pa.array(rows)))
+
+
+def test_grouped_rows_numbers_groups_in_int32_and_keeps_its_inputs() -> None:
+    """Group numbers as int32 (half the bytes of a row each); the keys and members given
+    are left as they were (the pairs are built in a buffer of the function's own)."""
+    rng = np.random.default_rng(4)
+    keys = rng.integers(0, 50, 5000) * 1000 + 7
+    members = rng.integers(0, 9, 5000).astype(np.int32)
+    before = keys.copy(), members.copy()
+    rows, group = _grouped_rows(keys, members, 9)
+    assert group.dtype == np.int32
+    assert np.array_equal(keys, before[0]) and np.array_equal(members, before[1])
+    want_rows, want_group = _plain_grouped_rows(keys, members)
+    assert rows.tolist() == want_rows and group.tolist() == want_group
+
+
+@pytest.mark.parametrize("case", ["demo", "every category", "absent categories", "plain text",
+                                  "empty"])
+def test_kind_codes_name_each_row_kind(demo_data, case: str) -> None:
+    """Kinds as small codes: a categorical's own codes (every category present), remapped
+    when some are absent (only kinds present are named), a plain text column factorized;
+    each row's code names its kind."""
+    kinds = demo_data.identifiers["kind"]
+    if case == "every category":
+        kinds = kinds.cat.remove_unused_categories()
+    elif case == "absent categories":
+        kinds = kinds[kinds != IdKind.EMAIL.value]
+        assert IdKind.EMAIL.value in kinds.cat.categories
+    elif case == "plain text":
+        kinds = kinds.astype(object)
+    elif case == "empty":
+        kinds = kinds.iloc[:0]
+    codes, names = _kind_codes(kinds)
+    assert codes.dtype == np.int8
+    assert np.asarray(names, dtype=object)[codes].tolist() == kinds.astype(str).tolist()
+    assert sorted(names) == sorted(set(kinds.astype(str)))
+    if case == "every category":
+        assert np.shares_memory(codes, kinds.array.codes)  # no copy made
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gather_lets_each_index_go_after_its_last_column(seed: int) -> None:
+    """Columns taken with the uses announced (``will_take``) give what they give without,
+    and each set of members' index is let go once its last column is taken."""
+    starts, types, ends = _tricky_parts(seed)
+    sizes = [len(s) for s in starts]
+    group = max((g for g in _groups(starts, types, ends, 40, 3) if g.order is not None),
+                key=lambda g: len(g.members))
+    members = len(group.members)
+    # per column, the members that have it: all, the first only, all again, none
+    haves = [tuple(range(members)), (0,), tuple(range(members)), ()]
+    columns = [[pa.chunked_array([pa.array([f"c{c}p{i}r{r}" for r in range(sizes[i])])])
+                if k in have else None for k, i in enumerate(group.members)]
+               for c, have in enumerate(haves)]
+    plain, announced = _Gather(group, sizes), _Gather(group, sizes)
+    announced.will_take(haves)
+    for c, column in enumerate(columns):
+        want = plain.take(column, pa.string())
+        assert announced.take(column, pa.string()).equals(want)
+        later = {have for have in haves[c + 1:] if have}
+        assert set(announced._index) <= later  # none held past its last column
+    assert announced._index == {} and len(plain._index) == len({h for h in haves if h})
+
+
+@pytest.mark.parametrize("skip", [0, 2, 9])
+def test_leading_word_written_into_a_slice_of_a_buffer(skip: int) -> None:
+    """Words written into their place in a larger buffer (as ``_ordered_parts`` lays each
+    chunk's words out) are the words returned alone; the rest of the buffer untouched;
+    values past the buffer's end, shorter than ``skip``, empty."""
+    rng = np.random.default_rng(skip + 7)
+    values = ["".join(rng.choice(list("xy\x00ñ😀"), rng.integers(0, 14))) for _ in range(300)]
+    values += ["", "q", "0123456789abcdef"]  # the last values end the data buffer
+    for chunk in (pa.array(values, pa.large_string()), pa.array(values, pa.string()),
+                  pa.array(["pad", *values], pa.string()).slice(1)):
+        buffer = np.full(len(chunk) + 5, 77, dtype=np.uint64)
+        got = _leading_word(chunk, skip, out=buffer[2:2 + len(chunk)])
+        want = [int.from_bytes((v.encode()[skip:skip + 8] + bytes(8))[:8], "big")
+                for v in chunk.to_pylist()]
+        assert got.tolist() == want == buffer[2:2 + len(chunk)].tolist()
+        assert buffer[:2].tolist() == [77, 77] and buffer[-3:].tolist() == [77] * 3
+
+
+
+def test_record_owners_equal_the_dictionary_lookup(demo_data, demo_build) -> None:
+    """Each record's entity row among the entity nodes, by a dictionary of every record
+    (a linked record of no known person left out); labels a byte per row, compared as
+    text."""
+    people, companies = demo_build.people, demo_build.companies
+    demo_data = copy.copy(demo_data)  # some payroll rows of nobody known, some missing
+    demo_data.records = dict(demo_data.records)
+    payroll = demo_data.records[Layout.PAYROLL].copy()
+    person = payroll["person_record_id"].to_numpy(dtype=object, copy=True)
+    person[::7], person[3::11] = "nobody", None
+    payroll["person_record_id"] = pd.Series(person, index=payroll.index, dtype=STR)
+    demo_data.records[Layout.PAYROLL] = payroll
+    frames, _ = entity_nodes(demo_data, people, companies)
+    keys = pd.concat([f for f in frames if len(f)], ignore_index=True)["key"]
+    entity_keys = arrow_text(keys)
+    owners = record_owners(demo_data, people, companies, entity_keys)
+    row_of = {}
+    for row, key in enumerate(keys.tolist()):
+        row_of.setdefault(key, row)
+    person_of = dict(zip(people.entities["record_id"], people.entities["entity_id"]))
+    want = [(Layout.PEOPLE.value, r, row_of.get(e, -1), "Person", -1)
+            for r, e in zip(people.entities["record_id"], people.entities["entity_id"])]
+    want += [(Layout.COMPANIES.value, r, row_of.get(e, -1), "Company", -1)
+             for r, e in zip(companies.entities["record_id"], companies.entities["entity_id"])]
+    for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
+        frame = demo_data.records[layout]
+        for i, (r, p) in enumerate(zip(frame["record_id"], frame["person_record_id"])):
+            entity = row_of.get(person_of.get(p), -1) if isinstance(p, str) else -1
+            if entity >= 0:
+                want.append((layout.value, r, entity, "Person", i))
+    got = list(zip(owners["layout"].astype(str), owners["record_id"], owners["entity"],
+                   owners["entity_label"].astype(str), owners["row"]))
+    assert got == want
+    assert len(want) > len(people.entities) + 1000
+    assert owners["entity_label"].memory_usage(deep=True) < 2 * len(owners) + 1000

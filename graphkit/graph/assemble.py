@@ -435,7 +435,8 @@ def take_chunked(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
         # ascending rows (as most callers ask): each chunk's rows are one slice of them
         bounds = np.searchsorted(rows, np.r_[starts, len(column)])
     else:
-        chunk_of = np.searchsorted(starts, rows, side="right") - 1
+        chunk_of = np.searchsorted(starts, rows, side="right")
+        chunk_of -= 1
         if not bool((chunk_of[1:] >= chunk_of[:-1]).all()):
             return _take_by_chunk(chunks, starts, rows, chunk_of)
         bounds = np.searchsorted(chunk_of, np.arange(len(chunks) + 1))
@@ -451,13 +452,24 @@ def _take_by_chunk(chunks: list[pa.Array], starts: np.ndarray, rows: np.ndarray,
                    chunk_of: np.ndarray) -> pa.Array:
     """``take_chunked`` of rows in no chunk order: each chunk's rows gathered from it,
     then put back in the rows' order."""
-    order = np.argsort(chunk_of, kind="stable")
-    bounds = np.searchsorted(chunk_of[order], np.arange(len(chunks) + 1))
-    parts = [chunks[k].take(pa.array(rows[order[a:b]] - starts[k]))
-             for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
-             if b > a]
-    back = np.empty(len(rows), dtype=np.int64)
-    back[order] = np.arange(len(rows))
+    # chunk numbers as a small type (a stable sort of it is a radix sort), each chunk's
+    # rows found by counting (no sorted copy), positions as int32 below 2**31 rows: the
+    # index arrays, one row each, in a half or a quarter of the bytes
+    few = np.int16 if len(chunks) < 1 << 15 else np.int64
+    order = np.argsort(chunk_of.astype(few), kind="stable")
+    bounds = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(chunk_of, minlength=len(chunks)), out=bounds[1:])
+    small = np.int32 if max(len(rows), *(len(c) for c in chunks)) < 1 << 31 else np.int64
+    parts = []
+    for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
+        if b > a:
+            local = np.take(rows, order[a:b])
+            parts.append(chunks[k].take(pa.array(
+                np.subtract(local, starts[k], out=np.empty(b - a, small), casting="unsafe"))))
+            del local
+    back = np.empty(len(rows), dtype=small)
+    back[order] = np.arange(len(rows), dtype=small)
+    del order
     return pa.concat_arrays(parts).take(pa.array(back))
 
 
@@ -637,6 +649,15 @@ class _Gather:
                         at = self.member == k
                         self.local[at] = rows[self.local[at]]
         self._index: dict[tuple[int, ...], pa.Array] = {}
+        self._uses: dict[tuple[int, ...], int] = {}
+
+    def will_take(self, haves: list[tuple[int, ...]]) -> None:
+        """The members that have each column still to be taken: the index of a set of
+        members is let go after its last column (not held, one row each, until every
+        column is made)."""
+        for have in haves:
+            if have:
+                self._uses[have] = self._uses.get(have, 0) + 1
 
     def __len__(self) -> int:
         return len(self.order)
@@ -677,7 +698,17 @@ class _Gather:
             sources = [_plain(columns[k], typ) for k in have]
         index = self._index_of(tuple(have), [len(source) for source in sources])
         values = sources[0] if len(sources) == 1 else pa.concat_arrays(sources)
-        return _plain(values.take(index), typ)
+        taken = values.take(index)
+        del index, values, sources
+        self._done_with(tuple(have))
+        return _plain(taken, typ)
+
+    def _done_with(self, have: tuple[int, ...]) -> None:
+        if have in self._uses:
+            self._uses[have] -= 1
+            if not self._uses[have]:
+                del self._uses[have]
+                self._index.pop(have, None)
 
 
 def _column_of(table: pa.Table, name: str) -> pa.ChunkedArray | None:
@@ -730,27 +761,34 @@ def _ordered_ends(groups: list[_Group], starts: list[np.ndarray], types: list[np
     return start_id, type_code, end_id
 
 
-def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray
-                 ) -> tuple[pa.ChunkedArray, pa.Array]:
+def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray,
+                 joined: pa.Array | None = None) -> tuple[pa.ChunkedArray, pa.Array]:
     """The start and end node keys of each relationship row. Start ids rise (the rows
     are in start order), so each chunk of the node keys gives one run of them: gathered
     from that chunk alone, or sliced from it, with no copy, when the run is ids one
     after another (a layout's records, each with its one ``RESOLVED_TO``). End ids are
-    in no order: gathered from the node keys in one array (:func:`_node_keys`)."""
+    in no order: gathered from the node keys in one array (``joined`` when the caller
+    has it, else :func:`_node_keys`)."""
     chunks = [chunk for chunk in keys.chunks if len(chunk)]
     bounds = np.cumsum([0, *(len(chunk) for chunk in chunks)])
     at = np.searchsorted(start_id, bounds).tolist()
+    # positions within a chunk fit in int32 below 2**31 nodes: half the bytes of each
+    # gather's index
+    small = np.int32 if len(keys) < 1 << 31 else np.int64
     pieces = []
     for chunk, first, a, b in zip(chunks, bounds[:-1].tolist(), at[:-1], at[1:]):
         if b > a:
-            local = start_id[a:b] - first
-            lo = int(local[0])
-            if int(local[-1]) - lo == b - a - 1 and bool((local[1:] != local[:-1]).all()):
+            lo, hi = int(start_id[a]) - first, int(start_id[b - 1]) - first
+            if hi - lo == b - a - 1 and bool((start_id[a + 1:b] != start_id[a:b - 1]).all()):
                 pieces.append(chunk.slice(lo, b - a))
             else:
+                local = np.subtract(start_id[a:b], first, out=np.empty(b - a, small),
+                                    casting="unsafe")
                 pieces.append(chunk.take(pa.array(local)))
-    return (pa.chunked_array(pieces, pa.string()),
-            _node_keys(keys).take(pa.array(end_id)))
+                del local
+    if joined is None:
+        joined = _node_keys(keys)
+    return pa.chunked_array(pieces, pa.string()), joined.take(pa.array(end_id))
 
 
 def _type_column(type_code: np.ndarray, type_names: list[str]) -> pa.Array:
@@ -769,7 +807,8 @@ def _part_column(column: pa.ChunkedArray | None, rows: np.ndarray | None, n: int
 
 
 def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[np.ndarray],
-                   props: list[pa.Table], n_nodes: int) -> pa.Table:
+                   props: list[pa.Table], n_nodes: int, joined: pa.Array | None = None
+                   ) -> pa.Table:
     """The relationship table of the parts' rows whose ends are known, in (start, type,
     end) order: ids, keys, then the columns. A group of one part in order is laid out as
     that part's columns (no gather); the others are gathered once per column from the
@@ -781,11 +820,17 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
                                                 len(type_names))
     del starts, ends, types
     columns = {"start_id": pa.array(start_id), "end_id": pa.array(end_id)}
-    columns["start"], columns["end"] = _key_columns(keys, start_id, end_id)
+    columns["start"], columns["end"] = _key_columns(keys, start_id, end_id, joined)
+    del joined
     columns["type"] = _type_column(type_code, type_names)
     del start_id, end_id, type_code
     gathers = [None if g.order is None else _Gather(g, sizes) for g in groups]
-    for name in _rel_columns(props)[1:]:
+    names = _rel_columns(props)[1:]
+    for group, gather in zip(groups, gathers):
+        if gather is not None:
+            gather.will_take([tuple(k for k, i in enumerate(group.members)
+                                    if name in props[i].column_names) for name in names])
+    for name in names:
         typ = _final_type(name)
         chunks = []
         for group, gather in zip(groups, gathers):
@@ -798,6 +843,21 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
                                           typ))
         columns[name] = pa.chunked_array(chunks, typ)
     return pa.table(columns)
+
+
+def _joined_keys(nodes: pa.Table) -> tuple[pa.Table, pa.Array]:
+    """The node keys in one array (for the gather of end keys by node ids), and the node
+    table with its key column made of slices of that array at its chunks' bounds: the
+    chunks (every part's keys) are let go once joined, not held beside their copy while
+    the relationships are made (the same keys, the same chunks)."""
+    index = nodes.schema.get_field_index("key")
+    keys = nodes.column(index).cast(pa.string())
+    joined = _node_keys(keys)
+    if keys.num_chunks > 1:
+        bounds = np.cumsum([0, *(len(chunk) for chunk in keys.chunks)]).tolist()
+        keys = pa.chunked_array([joined.slice(a, b - a)
+                                 for a, b in itertools.pairwise(bounds)], pa.string())
+    return nodes.set_column(index, "key", keys), joined
 
 
 def _node_keys(keys: pa.ChunkedArray) -> pa.Array:
@@ -841,8 +901,9 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
     nodes = _plain_text(_select(nodes, ("node_id", "key", "label")))
     if props:
-        rels = _relationships(nodes.column("key").cast(pa.string()), starts, ends, props,
-                              len(nodes))
+        nodes, joined = _joined_keys(nodes)
+        rels = _relationships(nodes.column("key"), starts, ends, props, len(nodes), joined)
+        del joined
     else:
         empty = pa.array([], pa.string())
         rels = pa.table({"start_id": pa.array([], pa.int64()), "end_id": pa.array([], pa.int64()),

@@ -567,25 +567,43 @@ def record_owners(data: Ingested, people: Resolution, companies: Resolution,
     company_rows = _key_rows(companies.entities["entity_id"], entity_keys)
     parts = [pd.DataFrame({"layout": _layout_column(Layout.PEOPLE, len(person_rows)),
                            "record_id": _record_ids(people.entities["record_id"]),
-                           "entity": person_rows, "entity_label": Label.PERSON.value,
+                           "entity": person_rows,
+                           "entity_label": _entity_label(Label.PERSON, len(person_rows)),
                            "row": -1}),
              pd.DataFrame({"layout": _layout_column(Layout.COMPANIES, len(company_rows)),
                            "record_id": _record_ids(companies.entities["record_id"]),
-                           "entity": company_rows, "entity_label": Label.COMPANY.value,
+                           "entity": company_rows,
+                           "entity_label": _entity_label(Label.COMPANY, len(company_rows)),
                            "row": -1})]
     people_ids = arrow_text(people.entities["record_id"])
+    # a person's entity row by her position among the people; the last entry, -1, is
+    # what position -1 (not there) picks: one gather, no masks
+    entity_of = np.append(person_rows.astype(np.int64, copy=False), -1)
     for layout in (Layout.PAYROLL, Layout.SHIPMENTS, Layout.LOGINS):
         frame = data.records[layout]
         # linked records usually list their people in the people's order: walked along
         where = ordered_positions(arrow_text(frame["person_record_id"]), people_ids)
-        entity = np.where(where >= 0, person_rows[np.maximum(where, 0)]
-                          if len(person_rows) else -1, -1)
+        entity = np.take(entity_of, where, mode="wrap")
+        del where
         known = np.flatnonzero(entity >= 0)
         parts.append(pd.DataFrame({"layout": _layout_column(layout, len(known)),
                                    "record_id": _record_ids(frame["record_id"], known),
-                                   "entity": entity[known], "entity_label": Label.PERSON.value,
+                                   "entity": entity if len(known) == len(entity)
+                                   else entity[known],
+                                   "entity_label": _entity_label(Label.PERSON, len(known)),
                                    "row": known}))
+        del entity, known
     return pd.concat(parts, ignore_index=True)
+
+
+#: ``record_owners``' ``entity_label``: a byte per row, not a string object
+_ENTITY_LABELS = pd.CategoricalDtype([Label.PERSON.value, Label.COMPANY.value])
+
+
+def _entity_label(label: Label, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(
+        np.full(n, _ENTITY_LABELS.categories.get_loc(label.value), dtype=np.int8),
+        dtype=_ENTITY_LABELS)
 
 
 def _record_ids(values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
@@ -642,8 +660,7 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
                 pd.DataFrame(columns=["start", "end", "type"]))
     record_ids = arrow_text(identifiers["record_id"])
     owner, record, n_records = _identifier_owners(identifiers, owners, record_ids)
-    kind_code, kinds = pd.factorize(identifiers["kind"])
-    kind_code = kind_code.astype(np.int8 if len(kinds) < 64 else np.int32)  # few kinds
+    kind_code, kinds = _kind_codes(identifiers["kind"])
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
     # identifier = distinct (label, value), numbered in key order from the start
     keyed = identifier_keys(kind_code, labels, arrow_chunks(identifiers["value"]))
@@ -660,6 +677,26 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     rels = _identifier_relationships(owner, record, n_records, ident, len(first_by_key),
                                      kind_code, kinds, company, record_ids)
     return nodes, rels
+
+
+def _kind_codes(kinds: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's kind as a small code into the kinds present. A categorical column (as
+    ingest makes it) gives its own int8 codes, remapped through a table only when some
+    category is absent: no int64 code per row made and narrowed. Any code order will
+    do: kinds are named by their codes, and every order made from them is by text."""
+    if isinstance(kinds.dtype, pd.CategoricalDtype) and len(kinds.cat.categories) < 64:
+        codes = kinds.array.codes  # the codes themselves (``.cat.codes`` copies them)
+        if not len(codes) or codes.min() >= 0:
+            count = np.bincount(codes, minlength=len(kinds.cat.categories))
+            present = np.flatnonzero(count)
+            names = pd.Index(np.asarray(kinds.cat.categories, dtype=object)[present])
+            if len(present) == len(count):
+                return codes.astype(np.int8, copy=False), names
+            table = np.full(len(count), -1, dtype=np.int8)
+            table[present] = np.arange(len(present))
+            return table[codes], names
+    codes, names = pd.factorize(kinds)
+    return codes.astype(np.int8 if len(names) < 64 else np.int32), names  # few kinds
 
 
 def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
@@ -683,9 +720,21 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
             continue
         at = np.flatnonzero(layout_code == found_layout[0])
         where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
-        found = where >= 0
-        owner[at[found]] = entities[rows[where[found]]]
-        record[at[found]] = offset + where[found]
+        if len(at) and at[-1] - at[0] + 1 == len(at):
+            # the layout's identifier rows are one run (as ingest lays them out): each
+            # found position mapped straight into its slice of ``owner`` and ``record``
+            # through a table whose last entry, -1, is what position -1 (none) picks
+            lo, hi = int(at[0]), int(at[-1]) + 1
+            table = np.empty(len(rows) + 1, dtype=small)
+            np.take(entities, rows, out=table[:-1], mode="clip")
+            table[-1] = -1
+            np.take(table, where, out=owner[lo:hi], mode="wrap")
+            table[:-1] = np.arange(offset, offset + len(rows), dtype=small)
+            np.take(table, where, out=record[lo:hi], mode="wrap")
+        else:
+            found = where >= 0
+            owner[at[found]] = entities[rows[where[found]]]
+            record[at[found]] = offset + where[found]
         offset += len(rows)
     return owner, record, offset
 
@@ -724,22 +773,38 @@ def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: 
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
     rel_codes, rel_uniques = pd.factorize(rel_names.ravel())
-    rel_codes = rel_codes.astype(np.int32)
+    rel_codes = rel_codes.astype(np.int8 if len(rel_uniques) < 128 else np.int32)
 
-    def rel_of(rows: np.ndarray) -> np.ndarray:  # each row's type: by kind and owner label
-        return rel_codes[kind_code[rows].astype(np.int32) * 2 + company[owner[rows]]]
+    def rel_of(rows: np.ndarray | None, owners: np.ndarray | None = None) -> np.ndarray:
+        """Each row's type (of every row for None), by its kind and its owner's label
+        (``owners``: the rows' owners when the caller has them)."""
+        small = np.int16 if len(kinds) < 1 << 14 else np.int64
+        at = kind_code.astype(small) if rows is None else kind_code[rows].astype(small)
+        at *= 2
+        at += company[owner[rows] if owners is None else owners]
+        return rel_codes[at]
 
-    owned = np.flatnonzero(owner >= 0)
+    # the rows with an owner: every row, usually (then no positions made, nor the
+    # owners, identifiers and records copied at them)
+    owned = None if bool((owner >= 0).all()) else np.flatnonzero(owner >= 0)
+
+    def at_owned(values: np.ndarray, owned: np.ndarray | None) -> np.ndarray:
+        return values if owned is None else np.take(values, owned)
+
     # one relationship per (entity, identifier, type): rows sorted by that key (stable:
-    # rows of one relationship stay in their order), a record listed once per relationship
-    key = owner[owned].astype(np.int64)
+    # rows of one relationship stay in their order), a record listed once per relationship.
+    # The key built in one int64 buffer, each row's owner taken once
+    owners = at_owned(owner, owned)
+    key = owners.astype(np.int64)
     key *= n_idents + 1
-    key += ident[owned]
+    key += at_owned(ident, owned)
     key *= len(rel_uniques) + 1
-    key += rel_of(owned)
-    rows, group = _grouped_rows(key, record[owned], n_records + 1)
+    key += rel_of(owned, owners)
+    del owners
+    rows, group = _grouped_rows(key, at_owned(record, owned), n_records + 1)
     del key
-    rows = owned[rows]
+    if owned is not None:
+        rows = owned[rows]
     del owned
     heads = rows[np.r_[True, group[1:] != group[:-1]]] if len(rows) else rows
     return pd.DataFrame({
@@ -828,15 +893,20 @@ def _grouped_rows(keys: np.ndarray, members: np.ndarray, n_members: int
     order = np.argsort(keys, kind="stable")
     head = np.empty(len(order), dtype=bool)
     head[:1] = True
-    ordered = keys[order]
+    ordered = np.take(keys, order)
     np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
-    del ordered
-    group = np.cumsum(head)
+    # group numbers fit in int32 below 2**31 rows (half the bytes); the sorted keys'
+    # buffer, done with, holds the pairs (no fresh buffer of a row each, twice)
+    group = np.cumsum(head, dtype=np.int32 if len(order) < 1 << 31 else np.int64)
+    del head
     group -= 1
-    pairs = group * n_members
-    pairs += members[order]
-    once = ~_repeated_in_sorted_groups(pairs, group)
+    pairs = ordered if ordered.dtype == np.int64 else np.empty(len(order), np.int64)
+    del ordered
+    np.multiply(group, n_members, out=pairs, dtype=np.int64)
+    pairs += np.take(members, order)
+    once = _repeated_in_sorted_groups(pairs, group)
     del pairs
+    np.logical_not(once, out=once)
     return order[once], group[once]
 
 
@@ -1007,7 +1077,14 @@ def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
     skip = 0
     while skip < min(len(low), len(high)) and low[skip] == high[skip]:
         skip += 1
-    words = np.concatenate([_leading_word(chunk, skip) for chunk in values.chunks])
+    if values.num_chunks == 1:
+        words = _leading_word(values.chunk(0), skip)
+    else:  # each chunk's words written into their place (no concatenation)
+        words = np.empty(n, dtype=np.uint64)
+        at = 0
+        for chunk in values.chunks:
+            _leading_word(chunk, skip, out=words[at:at + len(chunk)])
+            at += len(chunk)
     sample = np.sort(words[::max(1, n // 8192)])
     cuts = sorted_unique(sample[(np.arange(1, -(-n // part_rows)) * len(sample))
                                 // -(-n // part_rows)])
@@ -1020,10 +1097,10 @@ def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
     return parts if len(parts) > 1 else [None]
 
 
-def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
+def _leading_word(chunk: pa.Array, skip: int, out: np.ndarray | None = None) -> np.ndarray:
     """Per value of a string chunk, its bytes ``skip`` to ``skip + 8`` as a big-endian
     integer, zeros past its end (values in byte order give integers in order, ties
-    where they agree on those bytes)."""
+    where they agree on those bytes); written into ``out`` (uint64) when given."""
     chunk = chunk.cast(pa.large_string())
     n = len(chunk)
     offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
@@ -1032,22 +1109,34 @@ def _leading_word(chunk: pa.Array, skip: int) -> np.ndarray:
     start, end = offsets[:-1] + skip, offsets[1:]
     if len(data) < 8:
         data = np.concatenate([data, np.zeros(8 - len(data), np.uint8)])
-    # the 8 bytes from each start in one gather (a start near the buffer's end: moved
-    # back, its bytes moved forward again below), bytes past a value's end zeroed
+    # the 8 bytes from each start in one gather, straight into the words' own bytes (a
+    # start near the buffer's end: moved back, its bytes moved forward again below),
+    # bytes past a value's end zeroed; ``start`` is the one row-sized temporary, reused
     last = len(data) - 8
-    bytes_ = np.lib.stride_tricks.sliding_window_view(data, 8)[np.minimum(start, last)]
-    late = np.flatnonzero((start > last) & (start < end))
-    for row in late.tolist():
-        shift = int(start[row]) - last
-        bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
-    words = bytes_.view(">u8").ravel().astype(np.uint64)
-    # bytes past a value's end zeroed: the word masked to its first (end - start) bytes
-    kept = np.clip(end - start, 0, 8).astype(np.uint64)
-    kept *= np.uint64(8)
-    mask = np.full(n, np.uint64(0xFFFFFFFFFFFFFFFF))
-    short = np.flatnonzero(kept < 64)
-    mask[short] = ~(mask[short] >> kept[short])
-    words &= mask
+    moved = np.flatnonzero(start > last)  # starts moved back (their own kept aside)
+    moved_start = start[moved]
+    np.minimum(start, last, out=start)
+    # (a fancy index of the window view: ``np.take`` of it into ``out`` measured 25x slower)
+    bytes_ = np.lib.stride_tricks.sliding_window_view(data, 8)[start]
+    words = bytes_.view(np.uint64).ravel()
+    for row, first in zip(moved.tolist(), moved_start.tolist()):
+        if first < end[row]:
+            shift = first - last
+            bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
+    words.byteswap(inplace=True)  # the big-endian words read in place
+    # bytes past a value's end zeroed: the word masked to its first (end - start) bytes,
+    # each mask picked from the nine there are
+    np.subtract(end, start, out=start)
+    start[moved] = end[moved] - moved_start
+    np.clip(start, 0, 8, out=start)
+    kept = start.astype(np.uint8)
+    del start
+    masks = np.array([0 if k == 0 else ((1 << 64) - 1) ^ ((1 << (64 - 8 * k)) - 1)
+                      for k in range(9)], dtype=np.uint64)
+    words &= masks[kept]
+    if out is not None:
+        out[:] = words
+        return out
     return words
 
 
