@@ -864,3 +864,26 @@ def test_entity_rows_by_runs_of_consecutive_ids_equal_a_binary_search() -> None:
     assert P._id_runs(scattered) is None  # too many runs: a binary search among all ids
     empty = P.Population(pd.DataFrame({"entity_id": np.zeros(0, np.int64)}), None, 20)
     assert P.entity_rows(empty, np.array([1, 2])).tolist() == [-1, -1]
+
+
+def test_small_codes_slice_by_slice_are_factorize_codes() -> None:
+    from graphkit.graph.assemble import arrow_chunks as chunked_of
+    from graphkit.rings.sharing import small_codes
+    rng = np.random.default_rng(11)
+    few = rng.choice(["HAS_IP", "PAYS", "RESOLVED_TO", None], 500)
+    many = np.array([f"t{i}" for i in rng.integers(0, 300, 900)], dtype=object)
+    many[::50] = None  # more than 127 values: the codes widen to int32 mid-way
+    for values in (few, many, few[:0], few[:1], np.array([None, None], dtype=object)):
+        array = pa.array(values.tolist(), pa.string())
+        want, uniques = pd.factorize(pd.Series(values.tolist(), dtype=object))
+        for cuts in ([], [0, len(values) // 3, len(values) // 3], [len(values)]):
+            column = chunked_of(_chunked(array, [c for c in cuts if c <= len(values)]))
+            for step in (1, 7, 64, 1 << 20):  # slices within and across the chunks
+                codes, labels = small_codes(column, step)
+                assert codes.tolist() == want.tolist()
+                assert labels.tolist() == uniques.tolist()
+                assert codes.dtype == (np.int8 if len(uniques) < 128 else np.int32)
+    coded = pa.chunked_array([pa.array(["b", "a", "b", None]).dictionary_encode(),
+                              pa.array(["c", "a"]).dictionary_encode()])
+    codes, labels = small_codes(coded, 3)
+    assert codes.tolist() == [0, 1, 0, -1, 2, 1] and labels.tolist() == ["b", "a", "c"]

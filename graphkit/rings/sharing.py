@@ -106,10 +106,7 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     of relationships stays there); and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_label_codes" not in cache:
-        codes, labels = _run_codes(arrow_chunks(tables.nodes["label"]))
-        if len(labels) < 128:
-            codes = codes.astype(np.int8)
-        cache["_label_codes"] = codes, labels
+        cache["_label_codes"] = _run_codes(arrow_chunks(tables.nodes["label"]))
     return cache["_label_codes"]
 
 
@@ -121,20 +118,48 @@ def node_codes(tables: GraphTables, column: str) -> tuple[np.ndarray, np.ndarray
     cache = tables.__dict__.setdefault("_node_columns", {})
     name = f"_codes:{column}"
     if name not in cache:
-        codes, values = _run_codes(arrow_chunks(tables.nodes[column]))
-        if len(values) < 128:
-            codes = codes.astype(np.int8)
-        cache[name] = codes, values
+        cache[name] = _run_codes(arrow_chunks(tables.nodes[column]))
     return cache[name]
 
 
 def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
-    """Per relationship, a small integer code of its type; and the types the codes stand
-    for (in order of first appearance). Made once per tables."""
+    """Per relationship, a small integer code of its type (int8 while fewer than 128
+    types); and the types the codes stand for (in order of first appearance). Made once
+    per tables, slice by slice (:func:`small_codes`)."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_type_codes" not in cache:
-        cache["_type_codes"] = arrow_codes(arrow_chunks(tables.relationships["type"]))
+        cache["_type_codes"] = small_codes(arrow_chunks(tables.relationships["type"]))
     return cache["_type_codes"]
+
+
+#: Rows coded at a time by :func:`small_codes`.
+CODE_SLICE = 1 << 20
+
+
+def small_codes(array: pa.ChunkedArray, step: int = CODE_SLICE
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`arrow_codes` of a text column with few distinct values (-1 where missing),
+    int8 while fewer than 128 values (else int32): each slice of ``step`` rows is
+    dictionary-encoded alone and its few values mapped to the codes so far, written into
+    one small output, so no column-long int32 indices (nor their joined copy) are made,
+    only the codes themselves."""
+    values: dict = {}
+    out = np.empty(len(array), dtype=np.int8)
+    at = 0
+    for chunk in array.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.cast(chunk.type.value_type)
+        for low in range(0, len(chunk), step):
+            part = pc.dictionary_encode(chunk.slice(low, step))
+            local = part.dictionary.to_pylist()
+            mapping = [values.setdefault(v, len(values)) for v in local]
+            if len(values) >= 128 and out.dtype == np.int8:
+                out = out.astype(np.int32)
+            indices = part.indices.fill_null(len(local)).to_numpy(zero_copy_only=False)
+            np.take(np.array([*mapping, -1], dtype=out.dtype), indices,
+                    out=out[at:at + len(part)])
+            at += len(part)
+    return out, np.asarray(list(values), dtype=object)
 
 
 def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
@@ -271,7 +296,8 @@ def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     key order): the runs are found first (run-end encoding, chunk by chunk), one code is
     made per run and repeated over its length."""
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-        return arrow_codes(array)  # (no run-end kernel for dictionary columns)
+        codes, dictionary = arrow_codes(array)  # (no run-end kernel for dictionary columns)
+        return (codes.astype(np.int8) if len(dictionary) < 128 else codes), dictionary
     values, lengths = [], []
     for chunk in array.chunks:
         if not len(chunk):
@@ -281,8 +307,10 @@ def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         values.append(runs.values)
         lengths.append(np.diff(ends, prepend=0))
     if not values:
-        return np.zeros(0, np.int32), np.asarray([], dtype=object)
+        return np.zeros(0, np.int8), np.asarray([], dtype=object)
     codes, dictionary = arrow_codes(pa.chunked_array(values, array.type))
+    if len(dictionary) < 128:  # repeated as int8: no int32 copy of the column made first
+        codes = codes.astype(np.int8)
     return np.repeat(codes, np.concatenate(lengths)), dictionary
 
 
