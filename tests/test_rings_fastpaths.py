@@ -887,3 +887,23 @@ def test_small_codes_slice_by_slice_are_factorize_codes() -> None:
                               pa.array(["c", "a"]).dictionary_encode()])
     codes, labels = small_codes(coded, 3)
     assert codes.tolist() == [0, 1, 0, -1, 2, 1] and labels.tolist() == ["b", "a", "c"]
+
+
+def test_entity_keys_from_arrow_equal_the_object_keys() -> None:
+    """Keys in Arrow (one chunk or several, in order or not, ties, empty) give the
+    strings and ranks the object array of every key gives."""
+    from graphkit.rings.assemble import _key_rank, entity_keys
+    rng = np.random.default_rng(4)
+    ordered = sorted(f"person:P{i:04d}" for i in rng.integers(0, 9000, 300))  # ties too
+    for values in (ordered, list(rng.permutation(ordered)), ["é", "z", "ÿ"], [], ["x"]):
+        array = pa.array(values, pa.string())
+        for cuts in ([], [0, len(values) // 2, len(values) // 2]):
+            cuts = [c for c in cuts if c <= len(values)]
+            column = _chunked(array, cuts)
+            for series in (column, column.astype("str")):
+                keys_at, rank = entity_keys(series)
+                want = np.array(values, dtype=object)
+                assert rank.tolist() == _key_rank(want).tolist()
+                rows = rng.integers(0, len(values), 50) if values else np.zeros(0, np.int64)
+                assert keys_at(rows) == want[rows].tolist()
+                assert keys_at(np.zeros(0, np.int64)) == []

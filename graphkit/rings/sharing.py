@@ -525,5 +525,5 @@ __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS
            "node_values",
            "row_text", "rows_of_type",
            "sanction_hits",
-           "shared_identifier_groups", "sharing_table", "take_rows", "type_codes"]
+           "shared_identifier_groups", "sharing_table", "small_codes", "take_rows", "type_codes"]
 
