@@ -194,14 +194,17 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
 
 
 
-def _name_tokens(names: pd.Series) -> tuple[list[frozenset[str]],
+def _name_tokens(names: pd.Series) -> tuple[np.ndarray,
                                             tuple[np.ndarray, list[frozenset[str]]]]:
-    """Romanized name tokens of each name (``_tokens``), made once per distinct name; and
-    per name its distinct name's number, with the tokens of each number."""
+    """Romanized name tokens of each name (``_tokens``), made once per distinct name, as
+    an object array (one gather of the distinct names' sets: no Python int or list item
+    per name); and per name its distinct name's number, with the tokens of each number."""
     codes, distinct = pd.factorize(names)
     tokens = [_tokens(n) for n in distinct.tolist()] + [frozenset()]  # -1: missing
     codes = np.where(codes < 0, len(tokens) - 1, codes).astype(np.int64)
-    return [tokens[c] for c in codes.tolist()], (codes, tokens)
+    sets = np.empty(len(tokens), dtype=object)
+    sets[:] = tokens  # (element by element: a set is not unpacked into a dimension)
+    return sets[codes], (codes, tokens)
 
 
 def _with_documents(people: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
