@@ -907,3 +907,36 @@ def test_entity_keys_from_arrow_equal_the_object_keys() -> None:
                 rows = rng.integers(0, len(values), 50) if values else np.zeros(0, np.int64)
                 assert keys_at(rows) == want[rows].tolist()
                 assert keys_at(np.zeros(0, np.int64)) == []
+
+
+def _plain_lone_entities(pop, findings: pd.DataFrame, groups: list) -> list[np.ndarray]:
+    """Rings of one the plain way: a lookup of each lone finding's entity by id."""
+    grouped = set(np.concatenate(groups).tolist()) if groups else set()
+    row = pd.Series(np.arange(len(pop.entities)), index=pop.entities["entity_id"].to_numpy())
+    alone = findings[(findings["members"].map(len) == 1) & (findings["weight"] > 0)]
+    rows = {int(row[m[0]]) for m in alone["members"]} - grouped
+    return [np.array([r]) for r in sorted(rows)]
+
+
+def test_lone_entities_equal_a_lookup_by_id(world_build) -> None:
+    """Rings of one (weighty findings of one entity outside every group), with every
+    group, none, and findings that repeat an entity or weigh nothing (NaN too)."""
+    from graphkit.rings import _lone_entities
+    from graphkit.rings.detectors import run_detectors
+    from graphkit.rings.population import build_population
+    from graphkit.rings.scoring import calibrate
+    pop = build_population(sharing_table(_fresh(world_build)), 20)
+    findings = calibrate(run_detectors(pop), pop.n_people)
+    ids = pop.entities["entity_id"].to_numpy(np.int64)
+    extra = pd.DataFrame({"members": [(int(ids[3]),), (int(ids[3]),), (int(ids[7]),),
+                                      (int(ids[9]),), (int(ids[1]), int(ids[2]))],
+                          "weight": [2.0, 1.0, 0.0, np.nan, 4.0]})
+    findings = pd.concat([findings[["members", "weight"]], extra], ignore_index=True)
+    rng = np.random.default_rng(2)
+    for groups in ([], [np.array([3, 5])], [np.sort(rng.choice(len(ids), 40, replace=False))
+                                           for _ in range(5)]):
+        got = _lone_entities(pop, findings, groups)
+        want = _plain_lone_entities(pop, findings, groups)
+        assert [g.tolist() for g in got] == [w.tolist() for w in want] and len(want) >= 1
+        assert all(g.dtype == w.dtype for g, w in zip(got, want))
+    assert _lone_entities(pop, findings.iloc[:0], []) == []
