@@ -940,3 +940,25 @@ def test_lone_entities_equal_a_lookup_by_id(world_build) -> None:
         assert [g.tolist() for g in got] == [w.tolist() for w in want] and len(want) >= 1
         assert all(g.dtype == w.dtype for g, w in zip(got, want))
     assert _lone_entities(pop, findings.iloc[:0], []) == []
+
+
+def test_entity_nodes_equal_the_boolean_loc(world_build, demo_build) -> None:
+    """The entities' three columns taken one by one equal the boolean ``.loc`` of the
+    node table (dtypes, order and index too); a node without a label is no entity."""
+    from graphkit.rings.population import _entity_nodes
+    from graphkit.rings.sharing import label_codes
+    for build in (world_build, demo_build):
+        tables = _fresh(build)
+        nodes = tables.nodes
+        codes, labels = label_codes(tables)
+        want = nodes.loc[nodes["label"].isin(["Person", "Company"]).to_numpy(bool),
+                         ["node_id", "key", "label"]].rename(
+            columns={"node_id": "entity_id"}).reset_index(drop=True)
+        pd.testing.assert_frame_equal(_entity_nodes(nodes, codes, labels), want)
+        first = int(np.flatnonzero(nodes["node_id"].to_numpy() == want["entity_id"][0])[0])
+        unlabelled = codes.copy()
+        unlabelled[first] = -1  # that entity's node has no label now
+        got = _entity_nodes(nodes, unlabelled, labels)
+        assert got["entity_id"].tolist() == want["entity_id"].tolist()[1:]
+    empty = _entity_nodes(nodes.iloc[:0], codes[:0], labels)
+    assert list(empty.columns) == ["entity_id", "key", "label"] and len(empty) == 0

@@ -151,11 +151,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     """The population facts of the graph behind ``sharing``."""
     tables = sharing.tables
     nodes = tables.nodes
-    codes, labels = label_codes(tables)
-    is_entity = np.isin(codes, np.flatnonzero(np.isin(labels, [Label.PERSON.value,
-                                                               Label.COMPANY.value])))
-    ent = nodes.loc[is_entity, ["node_id", "key", "label"]].rename(
-        columns={"node_id": "entity_id"}).reset_index(drop=True)
+    ent = _entity_nodes(nodes, *label_codes(tables))
     names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
     ent["name"] = names.array  # (the text stays in Arrow: no Python string per entity)
     ent["tokens"], name_sets = _name_tokens(ent["name"])
@@ -192,6 +188,19 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     pop.identities = people[(people["dob"] != "") & (people["nid"] != "")]
     return pop
 
+
+
+def _entity_nodes(nodes: pd.DataFrame, codes: np.ndarray, labels: np.ndarray
+                  ) -> pd.DataFrame:
+    """``entity_id``, ``key`` and ``label`` of the person and company nodes (node order),
+    from the nodes' label ``codes``: those three columns are taken at the entities' rows
+    one by one (a boolean ``.loc`` of the node table took every column's rows first,
+    every property of a million entities, to keep three)."""
+    wanted = np.isin(labels, [Label.PERSON.value, Label.COMPANY.value])
+    rows = np.flatnonzero(np.r_[wanted, False][codes])  # code -1 (no label): last, False
+    return pd.DataFrame({"entity_id": nodes["node_id"].to_numpy()[rows],
+                         "key": nodes["key"].array.take(rows),
+                         "label": nodes["label"].array.take(rows)})
 
 
 def _name_tokens(names: pd.Series) -> tuple[np.ndarray,
