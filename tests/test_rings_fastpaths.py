@@ -962,3 +962,32 @@ def test_entity_nodes_equal_the_boolean_loc(world_build, demo_build) -> None:
         assert got["entity_id"].tolist() == want["entity_id"].tolist()[1:]
     empty = _entity_nodes(nodes.iloc[:0], codes[:0], labels)
     assert list(empty.columns) == ["entity_id", "key", "label"] and len(empty) == 0
+
+
+def test_resolved_records_of_one_run_of_rows_are_views_equal_to_the_gather() -> None:
+    """Where the RESOLVED_TO rows are one run (each record's only relationship), the
+    frame holds views of the id columns, equal to the gathered rows; other rows (a
+    payment among them, or none) are gathered."""
+    from graphkit.rings.records import at_rows, ends_of_type, resolved_records
+    values = np.arange(100, 110)
+    for rows in ([2, 3, 4], [0], [2, 4, 5], [], list(range(10))):
+        rows = np.array(rows, dtype=np.int64)
+        got = at_rows(values, rows)
+        assert got.tolist() == values[rows].tolist()
+        assert np.shares_memory(got, values) == (len(rows) > 0 and
+                                                 rows[-1] - rows[0] + 1 == len(rows))
+    nodes = pd.DataFrame({"node_id": np.arange(6), "key": [f"k{i}" for i in range(6)],
+                          "label": ["Person"] * 2 + ["Record"] * 4,
+                          "kind": pd.array([None, None, "people", "logins", "people",
+                                            "companies"], "string[pyarrow]")})
+    rels = pd.DataFrame({"start_id": [0, 2, 3, 4, 5], "end_id": [1, 0, 1, 1, 0],
+                         "type": pd.array(["PAYS"] + ["RESOLVED_TO"] * 4,
+                                          "string[pyarrow]")})
+    tables = GraphTables(nodes, rels)
+    frame = resolved_records(tables)
+    assert frame["record"].tolist() == [2, 3, 4, 5]
+    assert frame["entity_id"].tolist() == [0, 1, 1, 0]
+    assert frame["kind"].astype(str).tolist() == ["people", "logins", "people", "companies"]
+    assert frame["record"].dtype == np.int64 and frame["entity_id"].dtype == np.int64
+    pays = ends_of_type(tables, "PAYS")
+    assert pays.index.tolist() == [0] and pays["end_id"].tolist() == [1]
