@@ -965,17 +965,11 @@ def test_entity_nodes_equal_the_boolean_loc(world_build, demo_build) -> None:
 
 
 def test_resolved_records_of_one_run_of_rows_are_views_equal_to_the_gather() -> None:
-    """Where the RESOLVED_TO rows are one run (each record's only relationship), the
-    frame holds views of the id columns, equal to the gathered rows; other rows (a
-    payment among them, or none) are gathered."""
-    from graphkit.rings.records import at_rows, ends_of_type, resolved_records
-    values = np.arange(100, 110)
-    for rows in ([2, 3, 4], [0], [2, 4, 5], [], list(range(10))):
-        rows = np.array(rows, dtype=np.int64)
-        got = at_rows(values, rows)
-        assert got.tolist() == values[rows].tolist()
-        assert np.shares_memory(got, values) == (len(rows) > 0 and
-                                                 rows[-1] - rows[0] + 1 == len(rows))
+    """Where the rows of a type are one run (each record's only relationship is its
+    RESOLVED_TO), they are one slice and the frame holds views of the id columns, equal
+    to the gathered rows; rows of a type in several runs (or none) are gathered."""
+    from graphkit.rings.records import ends_of_type, resolved_records
+    from graphkit.rings.sharing import rows_of_type, type_run
     nodes = pd.DataFrame({"node_id": np.arange(6), "key": [f"k{i}" for i in range(6)],
                           "label": ["Person"] * 2 + ["Record"] * 4,
                           "kind": pd.array([None, None, "people", "logins", "people",
@@ -989,5 +983,20 @@ def test_resolved_records_of_one_run_of_rows_are_views_equal_to_the_gather() -> 
     assert frame["entity_id"].tolist() == [0, 1, 1, 0]
     assert frame["kind"].astype(str).tolist() == ["people", "logins", "people", "companies"]
     assert frame["record"].dtype == np.int64 and frame["entity_id"].dtype == np.int64
+    assert np.shares_memory(frame["record"].to_numpy(), rels["start_id"].to_numpy())
     pays = ends_of_type(tables, "PAYS")
     assert pays.index.tolist() == [0] and pays["end_id"].tolist() == [1]
+    assert type_run(tables, "RESOLVED_TO") == slice(1, 5) and type_run(tables, "X") is None
+    rng = np.random.default_rng(8)
+    for _ in range(200):  # type_run against the rows: one run, several, none
+        types = rng.choice(["A", "B"], int(rng.integers(0, 9)))
+        coded = GraphTables(nodes.iloc[:0], pd.DataFrame({
+            "start_id": np.zeros(len(types), np.int64), "end_id": np.zeros(len(types),
+                                                                            np.int64),
+            "type": pd.array(types.tolist(), "string[pyarrow]")}))
+        rows = rows_of_type(coded, "A")
+        run = type_run(coded, "A")
+        one = len(rows) > 0 and rows[-1] - rows[0] + 1 == len(rows)
+        assert (run is not None) == one
+        if one:
+            assert list(range(len(types)))[run] == rows.tolist()

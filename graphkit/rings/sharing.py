@@ -176,6 +176,27 @@ def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
     return cache[rel]
 
 
+def type_run(tables: GraphTables, rel: str) -> slice | None:
+    """The rows of relationship type ``rel`` as one slice when they are one run of
+    consecutive rows (every record's RESOLVED_TO, every payment: the relationships are
+    sorted by start node and each kind of start node is one range of keys), else None:
+    read through it, their columns are views, and no array of row numbers is made.
+    Kept with the tables."""
+    cache = tables.__dict__.setdefault("_node_columns", {}).setdefault("_type_runs", {})
+    if rel not in cache:
+        codes, types = type_codes(tables)
+        number = {t: i for i, t in enumerate(types.tolist())}
+        run = None
+        if rel in number:
+            hit = codes == number[rel]
+            first = int(np.argmax(hit))
+            count = int(np.count_nonzero(hit))
+            if count and bool(hit[first:first + count].all()):
+                run = slice(first, first + count)
+        cache[rel] = run
+    return cache[rel]
+
+
 def _first_seen_small(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``codes`` (each below a small ``n``) renumbered in order of first appearance, and
     the old code of each new one: ``pd.factorize`` of a column with a few distinct values,
@@ -531,5 +552,6 @@ __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS
            "node_values",
            "row_text", "rows_of_type",
            "sanction_hits",
-           "shared_identifier_groups", "sharing_table", "small_codes", "take_rows", "type_codes"]
+           "shared_identifier_groups", "sharing_table", "small_codes", "take_rows", "type_codes",
+           "type_run"]
 
