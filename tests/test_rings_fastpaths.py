@@ -1000,3 +1000,31 @@ def test_resolved_records_of_one_run_of_rows_are_views_equal_to_the_gather() -> 
         assert (run is not None) == one
         if one:
             assert list(range(len(types)))[run] == rows.tolist()
+
+
+def test_distinct_sharers_slice_by_slice_equal_a_group_by() -> None:
+    """Slices cut between entities (one entity's rows longer than a slice too; repeats
+    of a pair across types) give the counts of a group-by; rows out of entity order fall
+    back to the lexsort."""
+    from graphkit.rings.sharing import _ascending_ids, _entity_slices
+    rng = np.random.default_rng(17)
+    entities = np.sort(np.r_[rng.integers(0, 300, 3000), np.full(40, 77)])  # 77: long
+    idents = rng.integers(10, 500, len(entities))
+    repeat = rng.integers(0, len(entities), 400)
+    entities, idents = np.r_[entities, entities[repeat]], np.r_[idents, idents[repeat]]
+    order = np.argsort(entities, kind="stable")
+    entities, idents = entities[order], idents[order]
+    want = pd.DataFrame({"e": entities, "i": idents}).groupby("i")["e"].transform(
+        "nunique").to_numpy()
+    for step in (1, 2, 7, 33, 1000, 1 << 20):
+        slices = _entity_slices(entities, step)
+        assert slices[0][0] == 0 and slices[-1][1] == len(entities)
+        assert all(a < b and (b == len(entities) or entities[b - 1] != entities[b])
+                   for a, b in slices)
+        assert all(b1 == a2 for (_, b1), (a2, _) in pairwise(slices))
+        assert _distinct_sharers(idents, entities, step).tolist() == want.tolist()
+        assert _ascending_ids(entities, step) and not _ascending_ids(entities[::-1], step)
+        shuffled = rng.permutation(len(entities))
+        assert _distinct_sharers(idents[shuffled], entities[shuffled], step).tolist() == \
+            want[shuffled].tolist()
+    assert _ascending_ids(np.zeros(0, np.int64)) and _ascending_ids(np.array([3]))

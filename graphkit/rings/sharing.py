@@ -10,6 +10,7 @@ many distinct entities reach that identifier by any type.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import networkx as nx
 import numpy as np
@@ -447,39 +448,64 @@ def _codes_at(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.where(at >= 0, codes[np.maximum(at, 0)], -1).astype(codes.dtype)
 
 
-def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
+def _distinct_sharers(idents: np.ndarray, entities: np.ndarray, step: int = CODE_SLICE
+                      ) -> np.ndarray:
     """Per row, how many distinct ``entities`` share the row's identifier: the rows per
     identifier (a count over the identifiers' id range) less the rows that repeat an
-    (entity, identifier) pair (one entity reaching one identifier by two types). A
-    repeat needs an identifier of two rows or more, so only those rows are looked at:
-    their pairs, packed entity-major into one integer, are sorted (stably: the rows come
-    in entity order, so that sort only merges short runs). No hash table, no argsort, and
-    no pair, sort buffer or count table as long as the whole table (at a million people
-    those big temporaries were fresh pages, whose zeroing cost more than the sort)."""
+    (entity, identifier) pair (one entity reaching one identifier by two types). The rows
+    come in entity order, so a repeat lies within one entity's rows: the pairs, packed
+    entity-major into one integer, are sorted slice by slice (slices cut between two
+    entities), each sort only merging short runs. No hash table, no argsort, and no
+    temporary as long as the table (at a million people those were fresh pages, whose
+    zeroing cost more than the sort)."""
     if not len(idents):
         return np.ones(0, dtype=np.int64)
     low_i, low_e = int(idents.min()), int(entities.min())
     span_i, span_e = int(idents.max()) - low_i + 1, int(entities.max()) - low_e + 1
-    if span_i * span_e >= 2 ** 62 or span_i > 8 * len(idents) + (1 << 20):
-        # ids too far apart for one integer or one table of counts: pairs by lexsort
+    if span_i * span_e >= 2 ** 62 or span_i > 8 * len(idents) + (1 << 20) or not \
+            _ascending_ids(entities, step):
+        # ids too far apart for one integer or one table of counts, or rows not in
+        # entity order: pairs by lexsort
         return _distinct_sharers_lexsort(idents, entities)
     local = idents - low_i if low_i else idents  # (no copy when the ids start at 0)
-    # read through an int32 table: half the cache lines of the int64 counts
-    per_ident = np.bincount(local, minlength=span_i).astype(np.int32)
+    per_ident = np.bincount(local, minlength=span_i)  # (np.add.at is 6x slower)
+    for low, high in _entity_slices(entities, step):
+        pairs = entities[low:high] - low_e  # one array, made in place
+        pairs *= span_i
+        pairs += local[low:high]
+        pairs.sort(kind="stable")
+        repeat = np.flatnonzero(pairs[1:] == pairs[:-1])
+        if len(repeat):
+            np.subtract.at(per_ident, pairs[repeat + 1] % span_i, 1)
     n_entities = np.empty(len(idents), dtype=np.int64)
-    for low in range(0, len(local), CODE_SLICE):  # gathered slice by slice: no int32 copy
-        n_entities[low:low + CODE_SLICE] = per_ident[local[low:low + CODE_SLICE]]
-    several = np.flatnonzero(n_entities >= 2)  # the rows a repeat can be among
-    pairs = entities[several] - low_e  # one array, made in place (no temporary per step)
-    pairs *= span_i
-    pairs += local[several]
-    pairs.sort(kind="stable")
-    repeat = np.flatnonzero(pairs[1:] == pairs[:-1])
-    if len(repeat):  # few: subtracted one by one, not by a second table of every id
-        np.subtract.at(per_ident, pairs[repeat + 1] % span_i, 1)
-        del pairs
-        n_entities[several] = per_ident[local[several]]
+    for low in range(0, len(local), step):  # gathered into the output: no temporary
+        np.take(per_ident, local[low:low + step], out=n_entities[low:low + step],
+                mode="clip")  # (valid rows; "raise" would buffer the output)
     return n_entities
+
+
+def _ascending_ids(ids: np.ndarray, step: int = CODE_SLICE) -> bool:
+    """Whether ``ids`` never decrease (checked ``step`` rows at a time: no table-long
+    mask)."""
+    last = len(ids) - 1
+    return all(bool((ids[low + 1:high + 1] >= ids[low:high]).all())
+               for low, high in ((a, min(a + step, last)) for a in range(0, max(last, 0), step)))
+
+
+def _entity_slices(entities: np.ndarray, step: int) -> list[tuple[int, int]]:
+    """Slices of about ``step`` rows of ``entities`` (ascending), each cut where the
+    entity changes, so no entity's rows are split."""
+    cuts = [0]
+    while cuts[-1] < len(entities):
+        nominal = cuts[-1] + step
+        if nominal >= len(entities):
+            cuts.append(len(entities))
+            break
+        cut = int(np.searchsorted(entities, entities[nominal], side="left"))
+        if cut <= cuts[-1]:  # one entity's rows longer than a slice: cut after them
+            cut = int(np.searchsorted(entities, entities[nominal], side="right"))
+        cuts.append(cut)
+    return list(pairwise(cuts))
 
 
 def _distinct_sharers_lexsort(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
