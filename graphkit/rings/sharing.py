@@ -206,8 +206,9 @@ def _first_seen_small(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray
         np.zeros(0, np.int64)
     first = np.array([int(np.argmax(codes == c)) for c in present.tolist()], dtype=np.int64)
     old = present[np.argsort(first, kind="stable")]
-    new = np.full(n, -1, dtype=np.int32)
-    new[old] = np.arange(len(old), dtype=np.int32)
+    small = np.int8 if n < 128 else np.int32  # (what a categorical keeps: no int32 copy)
+    new = np.full(n, -1, dtype=small)
+    new[old] = np.arange(len(old), dtype=small)
     return new[codes], old
 
 
@@ -407,16 +408,20 @@ def _entity_to_identifier(tables: GraphTables, start_id: np.ndarray, end_id: np.
         to_ident = is_ident[end_code]
         keep = from_entity[to_ident]
         return keep, start_code[keep], end_code[to_ident]
-    keeps, starts, ends = [], [], []
-    for low, high, code in spans:
-        end_code = _codes_at(codes, node_positions(tables, end_id[low:high]))
-        hit = np.flatnonzero(is_ident[end_code])
-        keeps.append(hit + low)
-        starts.append(np.full(len(hit), code, dtype=codes.dtype))
-        ends.append(end_code[hit])
-    if not keeps:
+    if not spans:
         return np.zeros(0, np.int64), codes[:0], codes[:0]
-    return np.concatenate(keeps), np.concatenate(starts), np.concatenate(ends)
+    # the runs' rows marked in one mask (and their end codes kept), then one flatnonzero:
+    # no row numbers made per run and joined after (three int64 copies of every row)
+    hits = np.zeros(len(end_id), dtype=bool)
+    end_codes = np.empty(len(end_id), dtype=codes.dtype)
+    counts = []
+    for low, high, _ in spans:
+        end_codes[low:high] = _codes_at(codes, node_positions(tables, end_id[low:high]))
+        hits[low:high] = is_ident[end_codes[low:high]]
+        counts.append(int(np.count_nonzero(hits[low:high])))
+    keep = np.flatnonzero(hits)
+    start_code = np.repeat(np.array([code for *_, code in spans], dtype=codes.dtype), counts)
+    return keep, start_code, end_codes[keep]
 
 
 #: More runs of entity nodes than this: their rows are found by a code per relationship.
