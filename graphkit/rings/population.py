@@ -136,9 +136,9 @@ def _tokens(name: str) -> frozenset[str]:
 
 def _resolved(sharing: Sharing, kind: str) -> pd.DataFrame:
     """Records of ``kind`` resolved to entities: entity_id, record node id."""
-    res = resolved_of(sharing.tables, [kind])
+    res = resolved_of(sharing.tables, [kind])  # (a filtered copy: not copied again)
     return pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),
-                         "record": res["record"].to_numpy(np.int64)})
+                         "record": res["record"].to_numpy(np.int64)}, copy=False)
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
