@@ -907,6 +907,9 @@ def test_entity_keys_from_arrow_equal_the_object_keys() -> None:
                 rows = rng.integers(0, len(values), 50) if values else np.zeros(0, np.int64)
                 assert keys_at(rows) == want[rows].tolist()
                 assert keys_at(np.zeros(0, np.int64)) == []
+                if len(values):  # each row's string made once, shared by later requests
+                    first, again = keys_at(np.array([0, 0])), keys_at(np.array([0]))
+                    assert first[0] is first[1] is again[0]
 
 
 def _plain_lone_entities(pop, findings: pd.DataFrame, groups: list) -> list[np.ndarray]:

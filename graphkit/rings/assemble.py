@@ -45,9 +45,31 @@ def entity_keys(keys: pd.Series) -> tuple[Callable[[np.ndarray], list[str]], np.
     if isinstance(keys.dtype, pd.ArrowDtype | pd.StringDtype):
         text = arrow_chunks(keys)
         if text.null_count == 0 and _arrow_ascending(text):
-            return (lambda rows: take_rows(keys, rows).to_pylist()), np.arange(len(keys))
+            return _KeysMadeOnce(keys), np.arange(len(keys))
     values = keys.to_numpy(dtype=object)
     return (lambda rows: values[rows].tolist()), _key_rank(values)
+
+
+class _KeysMadeOnce:
+    """The keys of some rows of an Arrow text column as Python strings, each row's
+    string made once (on its first request) and shared by every later request, as the
+    object array of every key shared them, without a string for the rows never asked."""
+
+    def __init__(self, keys: pd.Series) -> None:
+        self.keys = keys
+        self.made = np.zeros(len(keys), dtype=bool)
+        self.strings = np.empty(len(keys), dtype=object)
+
+    def __call__(self, rows: np.ndarray) -> list[str]:
+        rows = np.asarray(rows, dtype=np.int64)
+        new = rows[~self.made[rows]]
+        if len(new):
+            new = np.unique(new)
+            made = np.empty(len(new), dtype=object)
+            made[:] = take_rows(self.keys, new).to_pylist()
+            self.strings[new] = made
+            self.made[new] = True
+        return self.strings[rows].tolist()
 
 
 def _arrow_ascending(text: pa.ChunkedArray) -> bool:
