@@ -958,6 +958,13 @@ def test_entity_nodes_equal_the_boolean_loc(world_build, demo_build) -> None:
                          ["node_id", "key", "label"]].rename(
             columns={"node_id": "entity_id"}).reset_index(drop=True)
         pd.testing.assert_frame_equal(_entity_nodes(nodes, codes, labels), want)
+        chunked = nodes.copy()  # text columns held in several chunks (as a build's are)
+        for column in ("key", "label"):
+            array = pa.array(nodes[column].array).combine_chunks() if isinstance(
+                pa.array(nodes[column].array), pa.ChunkedArray) else pa.array(
+                nodes[column].array)
+            chunked[column] = _chunked(array, [len(array) // 3, len(array) // 2])
+        pd.testing.assert_frame_equal(_entity_nodes(chunked, codes, labels), want)
         first = int(np.flatnonzero(nodes["node_id"].to_numpy() == want["entity_id"][0])[0])
         unlabelled = codes.copy()
         unlabelled[first] = -1  # that entity's node has no label now

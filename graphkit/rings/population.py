@@ -21,7 +21,14 @@ from scipy.sparse.csgraph import connected_components
 
 from graphkit.intcodes import sorted_positions
 from graphkit.rings.records import ends_of_type, resolved_of
-from graphkit.rings.sharing import Sharing, _arrow, label_codes, node_values, row_text
+from graphkit.rings.sharing import (
+    Sharing,
+    _arrow,
+    label_codes,
+    node_values,
+    row_text,
+    take_rows,
+)
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
 
@@ -194,13 +201,22 @@ def _entity_nodes(nodes: pd.DataFrame, codes: np.ndarray, labels: np.ndarray
                   ) -> pd.DataFrame:
     """``entity_id``, ``key`` and ``label`` of the person and company nodes (node order),
     from the nodes' label ``codes``: those three columns are taken at the entities' rows
-    one by one (a boolean ``.loc`` of the node table took every column's rows first,
-    every property of a million entities, to keep three)."""
+    one by one, chunk by chunk (a boolean ``.loc`` of the node table took every column's
+    rows first, every property of a million entities, to keep three)."""
     wanted = np.isin(labels, [Label.PERSON.value, Label.COMPANY.value])
     rows = np.flatnonzero(np.r_[wanted, False][codes])  # code -1 (no label): last, False
     return pd.DataFrame({"entity_id": nodes["node_id"].to_numpy()[rows],
-                         "key": nodes["key"].array.take(rows),
-                         "label": nodes["label"].array.take(rows)})
+                         "key": _rows_of(nodes["key"], rows),
+                         "label": _rows_of(nodes["label"], rows)})
+
+
+def _rows_of(column: pd.Series, rows: np.ndarray):
+    """``column.array.take(rows)``, gathered chunk by chunk where the column is Arrow
+    (``take_rows``: an Arrow take of a column held in chunks first joins them all, a copy
+    of every node's text)."""
+    if isinstance(column.dtype, pd.ArrowDtype):
+        return pd.arrays.ArrowExtensionArray(take_rows(column, rows))
+    return column.array.take(rows)
 
 
 def _name_tokens(names: pd.Series) -> tuple[np.ndarray,
