@@ -123,8 +123,12 @@ def _lone_entities(pop: Population, findings: pd.DataFrame,
     rows = entity_rows(pop, ids)  # an array lookup, not an index of every entity's id
     if len(rows) and int(rows.min()) < 0:
         raise ValueError("a finding names an entity that is not in the population")
-    grouped = np.concatenate(groups) if groups else np.zeros(0, np.int64)
-    return [np.array([r]) for r in np.setdiff1d(rows, grouped).tolist()]
+    grouped = np.zeros(len(pop.entities), dtype=bool)  # a mask, not a unique of the rows
+    if groups:
+        grouped[np.concatenate(groups)] = True
+    rows = np.sort(rows[~grouped[rows]])
+    rows = rows[np.r_[True, rows[1:] != rows[:-1]]] if len(rows) else rows
+    return [np.array([r]) for r in rows.tolist()]
 
 
 __all__ = ["DETECTORS", "RING_COLUMNS", "Detector", "Evidence", "Ring", "Rings",
