@@ -18,6 +18,19 @@ collector for the clusters and rings stages, to see what its passes cost.
     python bench/growth_rings.py WORLD --tables FILE [--json OUT.jsonl] [--label NAME]
     python bench/growth_rings.py WORLD --in-build [--gc off] [--json OUT.jsonl] [--label NAME]
     python bench/growth_rings.py --table OUT.jsonl [--label NAME]
+
+``--alternate`` runs several in-build runs, each in its own child process, alternating
+the code under test (this checkout) with another copy of the code (``--base``: a folder
+holding ``graphkit`` and ``bench``, e.g. ``git archive`` of a commit), size after size,
+``--repeat`` rounds, so that both see the machine in the same state; the runs go to
+``--json`` tagged ``base`` and ``branch`` (and ``round``). ``--compare A B`` prints two
+labels side by side: per size the median CPU and kernel seconds and their range, and the
+growth exponent of the medians with its span over every pairing of the repeats (the
+lowest and highest exponent the runs allow).
+
+    python bench/growth_rings.py --alternate --base SNAP --worlds W100 W300 --repeat 3 \
+        --json OUT.jsonl
+    python bench/growth_rings.py --table OUT.jsonl --compare base branch
 """
 
 from __future__ import annotations
@@ -27,9 +40,14 @@ import contextlib
 import dataclasses
 import gc
 import importlib
+import itertools
 import json
 import math
+import os
 import pickle
+import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -287,6 +305,96 @@ def table(path: Path, label: str | None) -> None:
               f"rings {r['rings']:,} rss {r['rss_mib']}")
 
 
+def alternate(worlds: list[str], base: Path, repeat: int, out: Path,
+              python: str = sys.executable) -> None:
+    """``repeat`` rounds of in-build runs of every world, base then branch (swapped every
+    other round), one child process each, appended to ``out``."""
+    here = Path(__file__).resolve().parent
+    codes = {"base": base.resolve(), "branch": here.parent}
+    for number in range(repeat):
+        order = ["base", "branch"] if number % 2 == 0 else ["branch", "base"]
+        for world in worlds:
+            for label in order:
+                env = dict(os.environ, PYTHONPATH=str(codes[label]))
+                command = [python, str(codes[label] / "bench" / "growth_rings.py"), world,
+                           "--in-build", "--json", str(out), "--label", label]
+                print(f"round {number + 1}/{repeat} {label} {world}", flush=True)
+                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _step_figures(run: dict, name: str) -> tuple[float, float]:
+    """CPU and kernel seconds of a stage (``clusters``, ``rings``) or a sub-step (self)."""
+    if name in ("clusters", "rings"):
+        return run["stage_cpu"].get(name, 0.0), run.get("stage_system_cpu", {}).get(name, 0.0)
+    return run["self_cpu"].get(name, 0.0), run.get("self_system_cpu", {}).get(name, 0.0)
+
+
+def exponent_span(low: list[float], high: list[float], ratio: float
+                  ) -> tuple[float, float, float]:
+    """Growth exponent of the medians from ``low`` to ``high`` (seconds of repeated runs
+    at two sizes ``ratio`` apart), and the lowest and highest exponent any pairing of one
+    run at each size gives (NaN where a figure is too small to read)."""
+    def exp(a: float, b: float) -> float:
+        return math.log(b / a) / math.log(ratio) if a > 0.005 and b > 0.005 else math.nan
+    return (exp(statistics.median(low), statistics.median(high)),
+            exp(max(low), min(high)), exp(min(low), max(high)))
+
+
+def compare(path: Path, labels: list[str]) -> None:
+    """Print the runs of two labels of ``path`` side by side: per size and sub-step the
+    median CPU seconds [min-max] and the kernel's median, then per pair of sizes the
+    exponent of the medians and its span."""
+    runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    by = {(r.get("label"), r["people"]): [] for r in runs}
+    for r in runs:
+        by[(r.get("label"), r["people"])].append(r)
+    sizes = sorted({r["people"] for r in runs if r.get("label") in labels})
+    known = [lab for *_, lab in TIMED]
+    steps = sorted({k for r in runs if r.get("label") in labels for k in r["self_cpu"]},
+                   key=lambda k: known.index(k) if k in known else len(known))
+    print("runs: " + ", ".join(f"{lab} {s:,}: {len(by.get((lab, s), []))}"
+                               for lab in labels for s in sizes))
+    print("cells: CPU s median [min-max] (kernel s median); exponents: of the medians "
+          "[span over the repeats]")
+    head = "".join(f"{lab[:8]} {s // 1000}k".rjust(24) for lab in labels for s in sizes)
+    pairs = list(itertools.pairwise(sizes))
+    print(f"{'':40}{head}   " + "   ".join(
+        f"{lab[:6]} {a // 1000}k-{b // 1000}k" for lab in labels for a, b in pairs))
+    for name in ["clusters", "rings", *steps]:
+        cells, exps = [], []
+        for lab in labels:
+            for s in sizes:
+                figs = [_step_figures(r, name) for r in by.get((lab, s), [])]
+                if not figs:
+                    cells.append(f"{'-':>24}")
+                    continue
+                cpu = [c for c, _ in figs]
+                kern = statistics.median(k for _, k in figs)
+                cells.append(f"{statistics.median(cpu):6.2f}[{min(cpu):.2f}-{max(cpu):.2f}]"
+                             f"({kern:.2f})".rjust(24))
+            for a, b in pairs:
+                lo = [_step_figures(r, name)[0] for r in by.get((lab, a), [])]
+                hi = [_step_figures(r, name)[0] for r in by.get((lab, b), [])]
+                if lo and hi:
+                    mid, least, most = exponent_span(lo, hi, b / a)
+                    text = f"{mid:5.2f} [{least:.2f}-{most:.2f}]"
+                    if name in ("clusters", "rings"):  # and of the CPU outside the kernel
+                        user = [exponent_span([c - k for c, k in (_step_figures(r, name)
+                                                                  for r in by[(lab, x)])],
+                                              [c - k for c, k in (_step_figures(r, name)
+                                                                  for r in by[(lab, y)])],
+                                              b / a)[0] for x, y in [(a, b)]]
+                        text += f" user {user[0]:.2f}"
+                    exps.append(text)
+                else:
+                    exps.append(f"{'-':>17}")
+        if all(c.strip() in ("-",) or c.strip().startswith("0.00[0.00-0.00]")
+               for c in cells):
+            continue
+        shown = name if name in ("clusters", "rings") else "  " + name
+        print(f"{shown:40}" + "".join(cells) + "   " + "  ".join(exps))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("world", nargs="?")
@@ -298,9 +406,24 @@ def main() -> None:
                         help="time the sub-steps inside a real build (pipeline.run_build)")
     parser.add_argument("--gc", choices=("on", "off"), default="on",
                         help="with --in-build: 'off' disables the cyclic GC in clusters+rings")
+    parser.add_argument("--compare", nargs=2, metavar="LABEL",
+                        help="with --table: two labels side by side, exponents with spans")
+    parser.add_argument("--alternate", action="store_true",
+                        help="in-build runs of --worlds, this code alternating with --base")
+    parser.add_argument("--base", type=Path, help="with --alternate: the other code's folder")
+    parser.add_argument("--worlds", nargs="+", default=[], help="with --alternate")
+    parser.add_argument("--repeat", type=int, default=3, help="with --alternate: rounds")
     args = parser.parse_args()
     if args.table:
-        table(args.table, args.label)
+        if args.compare:
+            compare(args.table, list(args.compare))
+        else:
+            table(args.table, args.label)
+        return
+    if args.alternate:
+        if args.base is None or args.json is None or not args.worlds:
+            parser.error("--alternate needs --base, --worlds and --json")
+        alternate(args.worlds, args.base, args.repeat, args.json)
         return
     run = measure_in_build(args.world, args.gc == "off") if args.in_build else \
         measure(args.world, args.tables)

@@ -864,3 +864,177 @@ def test_entity_rows_by_runs_of_consecutive_ids_equal_a_binary_search() -> None:
     assert P._id_runs(scattered) is None  # too many runs: a binary search among all ids
     empty = P.Population(pd.DataFrame({"entity_id": np.zeros(0, np.int64)}), None, 20)
     assert P.entity_rows(empty, np.array([1, 2])).tolist() == [-1, -1]
+
+
+def test_small_codes_slice_by_slice_are_factorize_codes() -> None:
+    from graphkit.graph.assemble import arrow_chunks as chunked_of
+    from graphkit.rings.sharing import small_codes
+    rng = np.random.default_rng(11)
+    few = rng.choice(["HAS_IP", "PAYS", "RESOLVED_TO", None], 500)
+    many = np.array([f"t{i}" for i in rng.integers(0, 300, 900)], dtype=object)
+    many[::50] = None  # more than 127 values: the codes widen to int32 mid-way
+    for values in (few, many, few[:0], few[:1], np.array([None, None], dtype=object)):
+        array = pa.array(values.tolist(), pa.string())
+        want, uniques = pd.factorize(pd.Series(values.tolist(), dtype=object))
+        for cuts in ([], [0, len(values) // 3, len(values) // 3], [len(values)]):
+            column = chunked_of(_chunked(array, [c for c in cuts if c <= len(values)]))
+            for step in (1, 7, 64, 1 << 20):  # slices within and across the chunks
+                codes, labels = small_codes(column, step)
+                assert codes.tolist() == want.tolist()
+                assert labels.tolist() == uniques.tolist()
+                assert codes.dtype == (np.int8 if len(uniques) < 128 else np.int32)
+    coded = pa.chunked_array([pa.array(["b", "a", "b", None]).dictionary_encode(),
+                              pa.array(["c", "a"]).dictionary_encode()])
+    codes, labels = small_codes(coded, 3)
+    assert codes.tolist() == [0, 1, 0, -1, 2, 1] and labels.tolist() == ["b", "a", "c"]
+
+
+def test_entity_keys_from_arrow_equal_the_object_keys() -> None:
+    """Keys in Arrow (one chunk or several, in order or not, ties, empty) give the
+    strings and ranks the object array of every key gives."""
+    from graphkit.rings.assemble import _key_rank, entity_keys
+    rng = np.random.default_rng(4)
+    ordered = sorted(f"person:P{i:04d}" for i in rng.integers(0, 9000, 300))  # ties too
+    for values in (ordered, list(rng.permutation(ordered)), ["é", "z", "ÿ"], [], ["x"]):
+        array = pa.array(values, pa.string())
+        for cuts in ([], [0, len(values) // 2, len(values) // 2]):
+            cuts = [c for c in cuts if c <= len(values)]
+            column = _chunked(array, cuts)
+            for series in (column, column.astype("str")):
+                keys_at, rank = entity_keys(series)
+                want = np.array(values, dtype=object)
+                assert rank.tolist() == _key_rank(want).tolist()
+                rows = rng.integers(0, len(values), 50) if values else np.zeros(0, np.int64)
+                assert keys_at(rows) == want[rows].tolist()
+                assert keys_at(np.zeros(0, np.int64)) == []
+                if len(values):  # each row's string made once, shared by later requests
+                    first, again = keys_at(np.array([0, 0])), keys_at(np.array([0]))
+                    assert first[0] is first[1] is again[0]
+
+
+def _plain_lone_entities(pop, findings: pd.DataFrame, groups: list) -> list[np.ndarray]:
+    """Rings of one the plain way: a lookup of each lone finding's entity by id."""
+    grouped = set(np.concatenate(groups).tolist()) if groups else set()
+    row = pd.Series(np.arange(len(pop.entities)), index=pop.entities["entity_id"].to_numpy())
+    alone = findings[(findings["members"].map(len) == 1) & (findings["weight"] > 0)]
+    rows = {int(row[m[0]]) for m in alone["members"]} - grouped
+    return [np.array([r]) for r in sorted(rows)]
+
+
+def test_lone_entities_equal_a_lookup_by_id(world_build) -> None:
+    """Rings of one (weighty findings of one entity outside every group), with every
+    group, none, and findings that repeat an entity or weigh nothing (NaN too)."""
+    from graphkit.rings import _lone_entities
+    from graphkit.rings.detectors import run_detectors
+    from graphkit.rings.population import build_population
+    from graphkit.rings.scoring import calibrate
+    pop = build_population(sharing_table(_fresh(world_build)), 20)
+    findings = calibrate(run_detectors(pop), pop.n_people)
+    ids = pop.entities["entity_id"].to_numpy(np.int64)
+    extra = pd.DataFrame({"members": [(int(ids[3]),), (int(ids[3]),), (int(ids[7]),),
+                                      (int(ids[9]),), (int(ids[1]), int(ids[2]))],
+                          "weight": [2.0, 1.0, 0.0, np.nan, 4.0]})
+    findings = pd.concat([findings[["members", "weight"]], extra], ignore_index=True)
+    rng = np.random.default_rng(2)
+    for groups in ([], [np.array([3, 5])], [np.sort(rng.choice(len(ids), 40, replace=False))
+                                           for _ in range(5)]):
+        got = _lone_entities(pop, findings, groups)
+        want = _plain_lone_entities(pop, findings, groups)
+        assert [g.tolist() for g in got] == [w.tolist() for w in want] and len(want) >= 1
+        assert all(g.dtype == w.dtype for g, w in zip(got, want))
+    assert _lone_entities(pop, findings.iloc[:0], []) == []
+
+
+def test_entity_nodes_equal_the_boolean_loc(world_build, demo_build) -> None:
+    """The entities' three columns taken one by one equal the boolean ``.loc`` of the
+    node table (dtypes, order and index too); a node without a label is no entity."""
+    from graphkit.rings.population import _entity_nodes
+    from graphkit.rings.sharing import label_codes
+    for build in (world_build, demo_build):
+        tables = _fresh(build)
+        nodes = tables.nodes
+        codes, labels = label_codes(tables)
+        want = nodes.loc[nodes["label"].isin(["Person", "Company"]).to_numpy(bool),
+                         ["node_id", "key", "label"]].rename(
+            columns={"node_id": "entity_id"}).reset_index(drop=True)
+        pd.testing.assert_frame_equal(_entity_nodes(nodes, codes, labels), want)
+        chunked = nodes.copy()  # text columns held in several chunks (as a build's are)
+        for column in ("key", "label"):
+            array = pa.array(nodes[column].array).combine_chunks() if isinstance(
+                pa.array(nodes[column].array), pa.ChunkedArray) else pa.array(
+                nodes[column].array)
+            chunked[column] = _chunked(array, [len(array) // 3, len(array) // 2])
+        pd.testing.assert_frame_equal(_entity_nodes(chunked, codes, labels), want)
+        first = int(np.flatnonzero(nodes["node_id"].to_numpy() == want["entity_id"][0])[0])
+        unlabelled = codes.copy()
+        unlabelled[first] = -1  # that entity's node has no label now
+        got = _entity_nodes(nodes, unlabelled, labels)
+        assert got["entity_id"].tolist() == want["entity_id"].tolist()[1:]
+    empty = _entity_nodes(nodes.iloc[:0], codes[:0], labels)
+    assert list(empty.columns) == ["entity_id", "key", "label"] and len(empty) == 0
+
+
+def test_resolved_records_of_one_run_of_rows_are_views_equal_to_the_gather() -> None:
+    """Where the rows of a type are one run (each record's only relationship is its
+    RESOLVED_TO), they are one slice and the frame holds views of the id columns, equal
+    to the gathered rows; rows of a type in several runs (or none) are gathered."""
+    from graphkit.rings.records import ends_of_type, resolved_records
+    from graphkit.rings.sharing import rows_of_type, type_run
+    nodes = pd.DataFrame({"node_id": np.arange(6), "key": [f"k{i}" for i in range(6)],
+                          "label": ["Person"] * 2 + ["Record"] * 4,
+                          "kind": pd.array([None, None, "people", "logins", "people",
+                                            "companies"], "string[pyarrow]")})
+    rels = pd.DataFrame({"start_id": [0, 2, 3, 4, 5], "end_id": [1, 0, 1, 1, 0],
+                         "type": pd.array(["PAYS"] + ["RESOLVED_TO"] * 4,
+                                          "string[pyarrow]")})
+    tables = GraphTables(nodes, rels)
+    frame = resolved_records(tables)
+    assert frame["record"].tolist() == [2, 3, 4, 5]
+    assert frame["entity_id"].tolist() == [0, 1, 1, 0]
+    assert frame["kind"].astype(str).tolist() == ["people", "logins", "people", "companies"]
+    assert frame["record"].dtype == np.int64 and frame["entity_id"].dtype == np.int64
+    assert np.shares_memory(frame["record"].to_numpy(), rels["start_id"].to_numpy())
+    pays = ends_of_type(tables, "PAYS")
+    assert pays.index.tolist() == [0] and pays["end_id"].tolist() == [1]
+    assert type_run(tables, "RESOLVED_TO") == slice(1, 5) and type_run(tables, "X") is None
+    rng = np.random.default_rng(8)
+    for _ in range(200):  # type_run against the rows: one run, several, none
+        types = rng.choice(["A", "B"], int(rng.integers(0, 9)))
+        coded = GraphTables(nodes.iloc[:0], pd.DataFrame({
+            "start_id": np.zeros(len(types), np.int64), "end_id": np.zeros(len(types),
+                                                                            np.int64),
+            "type": pd.array(types.tolist(), "string[pyarrow]")}))
+        rows = rows_of_type(coded, "A")
+        run = type_run(coded, "A")
+        one = len(rows) > 0 and rows[-1] - rows[0] + 1 == len(rows)
+        assert (run is not None) == one
+        if one:
+            assert list(range(len(types)))[run] == rows.tolist()
+
+
+def test_distinct_sharers_slice_by_slice_equal_a_group_by() -> None:
+    """Slices cut between entities (one entity's rows longer than a slice too; repeats
+    of a pair across types) give the counts of a group-by; rows out of entity order fall
+    back to the lexsort."""
+    from graphkit.rings.sharing import _ascending_ids, _entity_slices
+    rng = np.random.default_rng(17)
+    entities = np.sort(np.r_[rng.integers(0, 300, 3000), np.full(40, 77)])  # 77: long
+    idents = rng.integers(10, 500, len(entities))
+    repeat = rng.integers(0, len(entities), 400)
+    entities, idents = np.r_[entities, entities[repeat]], np.r_[idents, idents[repeat]]
+    order = np.argsort(entities, kind="stable")
+    entities, idents = entities[order], idents[order]
+    want = pd.DataFrame({"e": entities, "i": idents}).groupby("i")["e"].transform(
+        "nunique").to_numpy()
+    for step in (1, 2, 7, 33, 1000, 1 << 20):
+        slices = _entity_slices(entities, step)
+        assert slices[0][0] == 0 and slices[-1][1] == len(entities)
+        assert all(a < b and (b == len(entities) or entities[b - 1] != entities[b])
+                   for a, b in slices)
+        assert all(b1 == a2 for (_, b1), (a2, _) in pairwise(slices))
+        assert _distinct_sharers(idents, entities, step).tolist() == want.tolist()
+        assert _ascending_ids(entities, step) and not _ascending_ids(entities[::-1], step)
+        shuffled = rng.permutation(len(entities))
+        assert _distinct_sharers(idents[shuffled], entities[shuffled], step).tolist() == \
+            want[shuffled].tolist()
+    assert _ascending_ids(np.zeros(0, np.int64)) and _ascending_ids(np.array([3]))

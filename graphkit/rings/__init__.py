@@ -66,7 +66,7 @@ from graphkit.rings.communities import communities
 from graphkit.rings.detectors import DETECTORS, Detector, run_detectors
 from graphkit.rings.links import link_matrix
 from graphkit.rings.model import RING_COLUMNS, Evidence, Ring, Rings, score_of
-from graphkit.rings.population import Population, build_population
+from graphkit.rings.population import Population, build_population, entity_rows
 from graphkit.rings.scoring import calibrate
 from graphkit.rings.sharing import (
     Sharing,
@@ -115,11 +115,20 @@ def _lone_entities(pop: Population, findings: pd.DataFrame,
                    groups: list[np.ndarray]) -> list[np.ndarray]:
     """Entities in no group that carry a weighty finding of their own (one merged person
     with several national ids, a listed name): rings of one."""
-    grouped = set(np.concatenate(groups).tolist()) if groups else set()
-    row = pd.Series(np.arange(len(pop.entities)), index=pop.entities["entity_id"].to_numpy())
-    alone = findings[(findings["members"].map(len) == 1) & (findings["weight"] > 0)]
-    rows = {int(row[m[0]]) for m in alone["members"]} - grouped
-    return [np.array([r]) for r in sorted(rows)]
+    members = findings["members"].tolist()
+    sizes = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
+    alone = np.flatnonzero((sizes == 1) & (findings["weight"].to_numpy(float) > 0))
+    ids = np.fromiter((members[f][0] for f in alone.tolist()), dtype=np.int64,
+                      count=len(alone))
+    rows = entity_rows(pop, ids)  # an array lookup, not an index of every entity's id
+    if len(rows) and int(rows.min()) < 0:
+        raise ValueError("a finding names an entity that is not in the population")
+    grouped = np.zeros(len(pop.entities), dtype=bool)  # a mask, not a unique of the rows
+    if groups:
+        grouped[np.concatenate(groups)] = True
+    rows = np.sort(rows[~grouped[rows]])
+    rows = rows[np.r_[True, rows[1:] != rows[:-1]]] if len(rows) else rows
+    return [np.array([r]) for r in rows.tolist()]
 
 
 __all__ = ["DETECTORS", "RING_COLUMNS", "Detector", "Evidence", "Ring", "Rings",

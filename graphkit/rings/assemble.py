@@ -8,6 +8,7 @@ a Python loop only to make the ``Evidence`` and ``Ring`` objects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain, pairwise
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graphkit.graph.assemble import arrow_chunks, take_rows
 from graphkit.intcodes import repeated
 from graphkit.rings.grouped import group_bounds
 from graphkit.rings.model import Evidence, Ring, RingContext, evidence_of
@@ -33,6 +35,49 @@ def _key_rank(keys: np.ndarray) -> np.ndarray:
     rank[np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)] = \
         np.arange(len(keys))
     return rank
+
+
+def entity_keys(keys: pd.Series) -> tuple[Callable[[np.ndarray], list[str]], np.ndarray]:
+    """For the entities' ``keys``: a function giving the keys of some rows as Python
+    strings, and each key's rank in sorted order. Keys held in Arrow and already in
+    order (the tables' contract: entities in key order) are checked in Arrow and only
+    the keys asked for become Python strings, not one per entity of the build."""
+    if isinstance(keys.dtype, pd.ArrowDtype | pd.StringDtype):
+        text = arrow_chunks(keys)
+        if text.null_count == 0 and _arrow_ascending(text):
+            return _KeysMadeOnce(keys), np.arange(len(keys))
+    values = keys.to_numpy(dtype=object)
+    return (lambda rows: values[rows].tolist()), _key_rank(values)
+
+
+class _KeysMadeOnce:
+    """The keys of some rows of an Arrow text column as Python strings, each row's
+    string made once (on its first request) and shared by every later request, as the
+    object array of every key shared them, without a string for the rows never asked."""
+
+    def __init__(self, keys: pd.Series) -> None:
+        self.keys = keys
+        self.made = np.zeros(len(keys), dtype=bool)
+        self.strings = np.empty(len(keys), dtype=object)
+
+    def __call__(self, rows: np.ndarray) -> list[str]:
+        rows = np.asarray(rows, dtype=np.int64)
+        new = rows[~self.made[rows]]
+        if len(new):
+            new = np.unique(new)
+            made = np.empty(len(new), dtype=object)
+            made[:] = take_rows(self.keys, new).to_pylist()
+            self.strings[new] = made
+            self.made[new] = True
+        return self.strings[rows].tolist()
+
+
+def _arrow_ascending(text: pa.ChunkedArray) -> bool:
+    """Whether the strings of ``text`` (no nulls) never decrease (in UTF-8 byte order,
+    which is Python's order of code points)."""
+    if len(text) < 2:
+        return True
+    return bool(pc.all(pc.less_equal(text.slice(0, len(text) - 1), text.slice(1))).as_py())
 
 
 def _ascending(keys: np.ndarray) -> bool:
@@ -65,13 +110,12 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
     """One ring per group (rows of ``pop.entities``), with its evidence: the findings of
     which at least ``min(2, size)`` members fall inside the group, and ``vpn_logins``."""
     ent = pop.entities
-    keys = ent["key"].to_numpy(dtype=object)
-    rank = _key_rank(keys)
+    keys_at, rank = entity_keys(ent["key"])
     flat, owner = _flattened(groups)
     ring_of = np.full(len(ent), -1, dtype=np.int64)
     ring_of[flat] = owner
     f_at, ring, inside, bounds = _findings_in_rings(pop, findings, ring_of, rank)
-    inside_keys = keys[inside].tolist()
+    inside_keys = keys_at(inside)
     patterns = findings["pattern"].tolist()
     weights = findings["weight"].astype(float).tolist()
     texts = findings["description"].tolist()
@@ -93,13 +137,13 @@ def assemble_rings(pop: Population, findings: pd.DataFrame, groups: list[np.ndar
         users = users[np.argsort(rank[users], kind="stable")]
         items.append(("vpn_logins", float(vpn_w[number]),
                       f"{vpn_counts[number]} of {sizes[number]} members log in through VPNs",
-                      (), tuple(keys[users].tolist()), (), ""))
+                      (), tuple(keys_at(users)), (), ""))
     ring = np.r_[ring, vpn_rings].astype(np.int64)
     evidence = _repeats(ring, items)
     context = RingContext(pop.sharing.tables, pop.max_share)
     # every group's members in key order at once: one sort by (group, key rank)
     ordered = flat[np.lexsort((rank[flat], owner))]
-    member_keys = keys[ordered].tolist()
+    member_keys = keys_at(ordered)
     # display names of the members only (the key where an entity has none)
     raw = node_values(pop.sharing.tables, "name",
                       ent["entity_id"].to_numpy(np.int64)[ordered]).tolist()

@@ -21,7 +21,14 @@ from scipy.sparse.csgraph import connected_components
 
 from graphkit.intcodes import sorted_positions
 from graphkit.rings.records import ends_of_type, resolved_of
-from graphkit.rings.sharing import Sharing, _arrow, label_codes, node_values, row_text
+from graphkit.rings.sharing import (
+    Sharing,
+    _arrow,
+    label_codes,
+    node_values,
+    row_text,
+    take_rows,
+)
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
 
@@ -136,9 +143,9 @@ def _tokens(name: str) -> frozenset[str]:
 
 def _resolved(sharing: Sharing, kind: str) -> pd.DataFrame:
     """Records of ``kind`` resolved to entities: entity_id, record node id."""
-    res = resolved_of(sharing.tables, [kind])
+    res = resolved_of(sharing.tables, [kind])  # (a filtered copy: not copied again)
     return pd.DataFrame({"entity_id": res["entity_id"].to_numpy(np.int64),
-                         "record": res["record"].to_numpy(np.int64)})
+                         "record": res["record"].to_numpy(np.int64)}, copy=False)
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -151,11 +158,7 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
     """The population facts of the graph behind ``sharing``."""
     tables = sharing.tables
     nodes = tables.nodes
-    codes, labels = label_codes(tables)
-    is_entity = np.isin(codes, np.flatnonzero(np.isin(labels, [Label.PERSON.value,
-                                                               Label.COMPANY.value])))
-    ent = nodes.loc[is_entity, ["node_id", "key", "label"]].rename(
-        columns={"node_id": "entity_id"}).reset_index(drop=True)
+    ent = _entity_nodes(nodes, *label_codes(tables))
     names = node_values(tables, "name", ent["entity_id"]).fillna("").astype(str)
     ent["name"] = names.array  # (the text stays in Arrow: no Python string per entity)
     ent["tokens"], name_sets = _name_tokens(ent["name"])
@@ -194,14 +197,39 @@ def build_population(sharing: Sharing, max_share: int, nat_households: int = 10
 
 
 
-def _name_tokens(names: pd.Series) -> tuple[list[frozenset[str]],
+def _entity_nodes(nodes: pd.DataFrame, codes: np.ndarray, labels: np.ndarray
+                  ) -> pd.DataFrame:
+    """``entity_id``, ``key`` and ``label`` of the person and company nodes (node order),
+    from the nodes' label ``codes``: those three columns are taken at the entities' rows
+    one by one, chunk by chunk (a boolean ``.loc`` of the node table took every column's
+    rows first, every property of a million entities, to keep three)."""
+    wanted = np.isin(labels, [Label.PERSON.value, Label.COMPANY.value])
+    rows = np.flatnonzero(np.r_[wanted, False][codes])  # code -1 (no label): last, False
+    return pd.DataFrame({"entity_id": nodes["node_id"].to_numpy()[rows],
+                         "key": _rows_of(nodes["key"], rows),
+                         "label": _rows_of(nodes["label"], rows)})
+
+
+def _rows_of(column: pd.Series, rows: np.ndarray):
+    """``column.array.take(rows)``, gathered chunk by chunk where the column is Arrow
+    (``take_rows``: an Arrow take of a column held in chunks first joins them all, a copy
+    of every node's text)."""
+    if isinstance(column.dtype, pd.ArrowDtype):
+        return pd.arrays.ArrowExtensionArray(take_rows(column, rows))
+    return column.array.take(rows)
+
+
+def _name_tokens(names: pd.Series) -> tuple[np.ndarray,
                                             tuple[np.ndarray, list[frozenset[str]]]]:
-    """Romanized name tokens of each name (``_tokens``), made once per distinct name; and
-    per name its distinct name's number, with the tokens of each number."""
+    """Romanized name tokens of each name (``_tokens``), made once per distinct name, as
+    an object array (one gather of the distinct names' sets: no Python int or list item
+    per name); and per name its distinct name's number, with the tokens of each number."""
     codes, distinct = pd.factorize(names)
     tokens = [_tokens(n) for n in distinct.tolist()] + [frozenset()]  # -1: missing
     codes = np.where(codes < 0, len(tokens) - 1, codes).astype(np.int64)
-    return [tokens[c] for c in codes.tolist()], (codes, tokens)
+    sets = np.empty(len(tokens), dtype=object)
+    sets[:] = tokens  # (element by element: a set is not unpacked into a dimension)
+    return sets[codes], (codes, tokens)
 
 
 def _with_documents(people: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:

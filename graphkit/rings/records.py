@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from graphkit.graph.tables import GraphTables
-from graphkit.rings.sharing import _codes_at, node_codes, node_positions, rows_of_type
+from graphkit.rings.sharing import (
+    _codes_at,
+    node_codes,
+    node_positions,
+    rows_of_type,
+    type_run,
+)
 from graphkit.schema import Rel
 
 
@@ -19,7 +25,7 @@ def resolved_records(tables: GraphTables) -> pd.DataFrame:
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_resolved_records" not in cache:
         rels = tables.relationships
-        rows = rows_of_type(tables, Rel.RESOLVED_TO.value)
+        rows = _rows(tables, Rel.RESOLVED_TO.value)
         start = rels["start_id"].to_numpy(np.int64)[rows]
         at = node_positions(tables, start)
         if "kind" in tables.nodes.columns:
@@ -29,11 +35,19 @@ def resolved_records(tables: GraphTables) -> pd.DataFrame:
             kinds = pd.Categorical.from_codes(_codes_at(codes, at),
                                               categories=categories.tolist())
         else:
-            kinds = pd.Categorical.from_codes(np.full(len(rows), -1), categories=[])
+            kinds = pd.Categorical.from_codes(np.full(len(start), -1), categories=[])
         cache["_resolved_records"] = pd.DataFrame({
             "entity_id": rels["end_id"].to_numpy(np.int64)[rows], "record": start,
-            "kind": kinds})
+            "kind": kinds}, copy=False)  # (the columns as made: no second copy)
     return cache["_resolved_records"]
+
+
+def _rows(tables: GraphTables, rel: str) -> slice | np.ndarray:
+    """The rows of type ``rel``: a slice where they are one run (``type_run``; the
+    columns read through it are views, not gathered copies: at a million people every
+    record's RESOLVED_TO is ten million rows), else their positions."""
+    run = type_run(tables, rel)
+    return run if run is not None else rows_of_type(tables, rel)
 
 
 def resolved_of(tables: GraphTables, kinds: list[str]) -> pd.DataFrame:
@@ -45,11 +59,11 @@ def resolved_of(tables: GraphTables, kinds: list[str]) -> pd.DataFrame:
 def ends_of_type(tables: GraphTables, rel: str) -> pd.DataFrame:
     """``start_id`` and ``end_id`` of the relationships of type ``rel``, in table order
     (two integer columns; no other property is copied)."""
-    rows = rows_of_type(tables, rel)
+    rows = _rows(tables, rel)
     rels = tables.relationships
     return pd.DataFrame({"start_id": rels["start_id"].to_numpy(np.int64)[rows],
                          "end_id": rels["end_id"].to_numpy(np.int64)[rows]},
-                        index=rels.index[rows])
+                        index=rels.index[rows], copy=False)
 
 
 __all__ = ["ends_of_type", "resolved_of", "resolved_records", "rows_of_type"]

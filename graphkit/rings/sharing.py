@@ -10,6 +10,7 @@ many distinct entities reach that identifier by any type.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import networkx as nx
 import numpy as np
@@ -106,10 +107,7 @@ def label_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
     of relationships stays there); and the labels the codes stand for."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_label_codes" not in cache:
-        codes, labels = _run_codes(arrow_chunks(tables.nodes["label"]))
-        if len(labels) < 128:
-            codes = codes.astype(np.int8)
-        cache["_label_codes"] = codes, labels
+        cache["_label_codes"] = _run_codes(arrow_chunks(tables.nodes["label"]))
     return cache["_label_codes"]
 
 
@@ -121,20 +119,48 @@ def node_codes(tables: GraphTables, column: str) -> tuple[np.ndarray, np.ndarray
     cache = tables.__dict__.setdefault("_node_columns", {})
     name = f"_codes:{column}"
     if name not in cache:
-        codes, values = _run_codes(arrow_chunks(tables.nodes[column]))
-        if len(values) < 128:
-            codes = codes.astype(np.int8)
-        cache[name] = codes, values
+        cache[name] = _run_codes(arrow_chunks(tables.nodes[column]))
     return cache[name]
 
 
 def type_codes(tables: GraphTables) -> tuple[np.ndarray, np.ndarray]:
-    """Per relationship, a small integer code of its type; and the types the codes stand
-    for (in order of first appearance). Made once per tables."""
+    """Per relationship, a small integer code of its type (int8 while fewer than 128
+    types); and the types the codes stand for (in order of first appearance). Made once
+    per tables, slice by slice (:func:`small_codes`)."""
     cache = tables.__dict__.setdefault("_node_columns", {})
     if "_type_codes" not in cache:
-        cache["_type_codes"] = arrow_codes(arrow_chunks(tables.relationships["type"]))
+        cache["_type_codes"] = small_codes(arrow_chunks(tables.relationships["type"]))
     return cache["_type_codes"]
+
+
+#: Rows coded at a time by :func:`small_codes`.
+CODE_SLICE = 1 << 20
+
+
+def small_codes(array: pa.ChunkedArray, step: int = CODE_SLICE
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`arrow_codes` of a text column with few distinct values (-1 where missing),
+    int8 while fewer than 128 values (else int32): each slice of ``step`` rows is
+    dictionary-encoded alone and its few values mapped to the codes so far, written into
+    one small output, so no column-long int32 indices (nor their joined copy) are made,
+    only the codes themselves."""
+    values: dict = {}
+    out = np.empty(len(array), dtype=np.int8)
+    at = 0
+    for chunk in array.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            chunk = chunk.cast(chunk.type.value_type)
+        for low in range(0, len(chunk), step):
+            part = pc.dictionary_encode(chunk.slice(low, step))
+            local = part.dictionary.to_pylist()
+            mapping = [values.setdefault(v, len(values)) for v in local]
+            if len(values) >= 128 and out.dtype == np.int8:
+                out = out.astype(np.int32)
+            indices = part.indices.fill_null(len(local)).to_numpy(zero_copy_only=False)
+            np.take(np.array([*mapping, -1], dtype=out.dtype), indices,
+                    out=out[at:at + len(part)])
+            at += len(part)
+    return out, np.asarray(list(values), dtype=object)
 
 
 def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
@@ -151,6 +177,27 @@ def rows_of_type(tables: GraphTables, rel: str) -> np.ndarray:
     return cache[rel]
 
 
+def type_run(tables: GraphTables, rel: str) -> slice | None:
+    """The rows of relationship type ``rel`` as one slice when they are one run of
+    consecutive rows (every record's RESOLVED_TO, every payment: the relationships are
+    sorted by start node and each kind of start node is one range of keys), else None:
+    read through it, their columns are views, and no array of row numbers is made.
+    Kept with the tables."""
+    cache = tables.__dict__.setdefault("_node_columns", {}).setdefault("_type_runs", {})
+    if rel not in cache:
+        codes, types = type_codes(tables)
+        number = {t: i for i, t in enumerate(types.tolist())}
+        run = None
+        if rel in number:
+            hit = codes == number[rel]
+            first = int(np.argmax(hit))
+            count = int(np.count_nonzero(hit))
+            if count and bool(hit[first:first + count].all()):
+                run = slice(first, first + count)
+        cache[rel] = run
+    return cache[rel]
+
+
 def _first_seen_small(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``codes`` (each below a small ``n``) renumbered in order of first appearance, and
     the old code of each new one: ``pd.factorize`` of a column with a few distinct values,
@@ -159,8 +206,9 @@ def _first_seen_small(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray
         np.zeros(0, np.int64)
     first = np.array([int(np.argmax(codes == c)) for c in present.tolist()], dtype=np.int64)
     old = present[np.argsort(first, kind="stable")]
-    new = np.full(n, -1, dtype=np.int32)
-    new[old] = np.arange(len(old), dtype=np.int32)
+    small = np.int8 if n < 128 else np.int32  # (what a categorical keeps: no int32 copy)
+    new = np.full(n, -1, dtype=small)
+    new[old] = np.arange(len(old), dtype=small)
     return new[codes], old
 
 
@@ -271,7 +319,8 @@ def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     key order): the runs are found first (run-end encoding, chunk by chunk), one code is
     made per run and repeated over its length."""
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-        return arrow_codes(array)  # (no run-end kernel for dictionary columns)
+        codes, dictionary = arrow_codes(array)  # (no run-end kernel for dictionary columns)
+        return (codes.astype(np.int8) if len(dictionary) < 128 else codes), dictionary
     values, lengths = [], []
     for chunk in array.chunks:
         if not len(chunk):
@@ -281,8 +330,10 @@ def _run_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
         values.append(runs.values)
         lengths.append(np.diff(ends, prepend=0))
     if not values:
-        return np.zeros(0, np.int32), np.asarray([], dtype=object)
+        return np.zeros(0, np.int8), np.asarray([], dtype=object)
     codes, dictionary = arrow_codes(pa.chunked_array(values, array.type))
+    if len(dictionary) < 128:  # repeated as int8: no int32 copy of the column made first
+        codes = codes.astype(np.int8)
     return np.repeat(codes, np.concatenate(lengths)), dictionary
 
 
@@ -357,16 +408,20 @@ def _entity_to_identifier(tables: GraphTables, start_id: np.ndarray, end_id: np.
         to_ident = is_ident[end_code]
         keep = from_entity[to_ident]
         return keep, start_code[keep], end_code[to_ident]
-    keeps, starts, ends = [], [], []
-    for low, high, code in spans:
-        end_code = _codes_at(codes, node_positions(tables, end_id[low:high]))
-        hit = np.flatnonzero(is_ident[end_code])
-        keeps.append(hit + low)
-        starts.append(np.full(len(hit), code, dtype=codes.dtype))
-        ends.append(end_code[hit])
-    if not keeps:
+    if not spans:
         return np.zeros(0, np.int64), codes[:0], codes[:0]
-    return np.concatenate(keeps), np.concatenate(starts), np.concatenate(ends)
+    # the runs' rows marked in one mask (and their end codes kept), then one flatnonzero:
+    # no row numbers made per run and joined after (three int64 copies of every row)
+    hits = np.zeros(len(end_id), dtype=bool)
+    end_codes = np.empty(len(end_id), dtype=codes.dtype)
+    counts = []
+    for low, high, _ in spans:
+        end_codes[low:high] = _codes_at(codes, node_positions(tables, end_id[low:high]))
+        hits[low:high] = is_ident[end_codes[low:high]]
+        counts.append(int(np.count_nonzero(hits[low:high])))
+    keep = np.flatnonzero(hits)
+    start_code = np.repeat(np.array([code for *_, code in spans], dtype=codes.dtype), counts)
+    return keep, start_code, end_codes[keep]
 
 
 #: More runs of entity nodes than this: their rows are found by a code per relationship.
@@ -398,33 +453,64 @@ def _codes_at(codes: np.ndarray, at: np.ndarray) -> np.ndarray:
     return np.where(at >= 0, codes[np.maximum(at, 0)], -1).astype(codes.dtype)
 
 
-def _distinct_sharers(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
+def _distinct_sharers(idents: np.ndarray, entities: np.ndarray, step: int = CODE_SLICE
+                      ) -> np.ndarray:
     """Per row, how many distinct ``entities`` share the row's identifier: the rows per
     identifier (a count over the identifiers' id range) less the rows that repeat an
-    (entity, identifier) pair (one entity reaching one identifier by two types), found
-    by a stable sort of the pairs packed entity-major into one integer: the rows come in
-    entity order, so that sort only merges short runs. No hash table, no argsort."""
-    n_entities = np.ones(len(idents), dtype=np.int64)
+    (entity, identifier) pair (one entity reaching one identifier by two types). The rows
+    come in entity order, so a repeat lies within one entity's rows: the pairs, packed
+    entity-major into one integer, are sorted slice by slice (slices cut between two
+    entities), each sort only merging short runs. No hash table, no argsort, and no
+    temporary as long as the table (at a million people those were fresh pages, whose
+    zeroing cost more than the sort)."""
     if not len(idents):
-        return n_entities
+        return np.ones(0, dtype=np.int64)
     low_i, low_e = int(idents.min()), int(entities.min())
     span_i, span_e = int(idents.max()) - low_i + 1, int(entities.max()) - low_e + 1
-    if span_i * span_e >= 2 ** 62 or span_i > 8 * len(idents) + (1 << 20):
-        # ids too far apart for one integer or one table of counts: pairs by lexsort
+    if span_i * span_e >= 2 ** 62 or span_i > 8 * len(idents) + (1 << 20) or not \
+            _ascending_ids(entities, step):
+        # ids too far apart for one integer or one table of counts, or rows not in
+        # entity order: pairs by lexsort
         return _distinct_sharers_lexsort(idents, entities)
     local = idents - low_i if low_i else idents  # (no copy when the ids start at 0)
-    per_ident = np.bincount(local, minlength=span_i)
-    pairs = entities - low_e  # one array, made in place (no temporary per operation)
-    pairs *= span_i
-    pairs += local
-    pairs.sort(kind="stable")
-    repeat = np.flatnonzero(pairs[1:] == pairs[:-1])
-    if len(repeat):  # few: subtracted one by one, not by a second table of every id
-        np.subtract.at(per_ident, pairs[repeat + 1] % span_i, 1)
-    del pairs
-    # read back through an int32 table: half the cache lines of the int64 counts
-    n_entities[:] = per_ident.astype(np.int32)[local]
+    per_ident = np.bincount(local, minlength=span_i)  # (np.add.at is 6x slower)
+    for low, high in _entity_slices(entities, step):
+        pairs = entities[low:high] - low_e  # one array, made in place
+        pairs *= span_i
+        pairs += local[low:high]
+        pairs.sort(kind="stable")
+        repeat = np.flatnonzero(pairs[1:] == pairs[:-1])
+        if len(repeat):
+            np.subtract.at(per_ident, pairs[repeat + 1] % span_i, 1)
+    n_entities = np.empty(len(idents), dtype=np.int64)
+    for low in range(0, len(local), step):  # gathered into the output: no temporary
+        np.take(per_ident, local[low:low + step], out=n_entities[low:low + step],
+                mode="clip")  # (valid rows; "raise" would buffer the output)
     return n_entities
+
+
+def _ascending_ids(ids: np.ndarray, step: int = CODE_SLICE) -> bool:
+    """Whether ``ids`` never decrease (checked ``step`` rows at a time: no table-long
+    mask)."""
+    last = len(ids) - 1
+    return all(bool((ids[low + 1:high + 1] >= ids[low:high]).all())
+               for low, high in ((a, min(a + step, last)) for a in range(0, max(last, 0), step)))
+
+
+def _entity_slices(entities: np.ndarray, step: int) -> list[tuple[int, int]]:
+    """Slices of about ``step`` rows of ``entities`` (ascending), each cut where the
+    entity changes, so no entity's rows are split."""
+    cuts = [0]
+    while cuts[-1] < len(entities):
+        nominal = cuts[-1] + step
+        if nominal >= len(entities):
+            cuts.append(len(entities))
+            break
+        cut = int(np.searchsorted(entities, entities[nominal], side="left"))
+        if cut <= cuts[-1]:  # one entity's rows longer than a slice: cut after them
+            cut = int(np.searchsorted(entities, entities[nominal], side="right"))
+        cuts.append(cut)
+    return list(pairwise(cuts))
 
 
 def _distinct_sharers_lexsort(idents: np.ndarray, entities: np.ndarray) -> np.ndarray:
@@ -497,5 +583,6 @@ __all__ = ["ENTITY_LABELS", "IDENTIFIER_LABELS", "ROW_COLUMNS", "SHARING_COLUMNS
            "node_values",
            "row_text", "rows_of_type",
            "sanction_hits",
-           "shared_identifier_groups", "sharing_table", "take_rows", "type_codes"]
+           "shared_identifier_groups", "sharing_table", "small_codes", "take_rows", "type_codes",
+           "type_run"]
 
