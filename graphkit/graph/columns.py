@@ -14,6 +14,7 @@ out-of-core engine (DuckDB, Spark): each function here is a join or an aggregati
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -1123,7 +1124,8 @@ def _leading_word(chunk: pa.Array, skip: int, out: np.ndarray | None = None) -> 
         if first < end[row]:
             shift = first - last
             bytes_[row] = np.r_[bytes_[row, shift:], np.zeros(shift, np.uint8)]
-    words.byteswap(inplace=True)  # the big-endian words read in place
+    if sys.byteorder == "little":
+        words.byteswap(inplace=True)  # the words read big-endian, in place
     # bytes past a value's end zeroed: the word masked to its first (end - start) bytes,
     # each mask picked from the nine there are
     np.subtract(end, start, out=start)
