@@ -54,8 +54,10 @@ _LATIN_VARIANTS = (
     (re.compile(r"(?<=[a-z])(iy|ij|yi|yy)$"), "y"),
     (re.compile(r"^yevg|^jevg"), "evg"), (re.compile(r"^(ye|je)(?=[lk])"), "e"),
     (re.compile(r"ph"), "f"), (re.compile(r"(?<=[aeiou])w$"), "v"), (re.compile(r"tz|cz"), "ts"),
-    (re.compile(r"(?<=[bdglmnrstvz])[y'](?=[aeiou])"), ""),  # soft sign: Evgenyev = Evgenev
 )
+#: A soft sign written as ``y`` or ``'`` before a vowel, dropped (Evgenyev = Evgenev).
+_SOFT_SIGN = (re.compile(r"(?<=[bdglmnrstvz])[y'](?=[aeiou])"), "")
+_VARIANTS_AND_SOFT_SIGN = (*_LATIN_VARIANTS, _SOFT_SIGN)
 _PAREN = re.compile(r"\(([^()]*)\)")
 
 
@@ -97,12 +99,14 @@ def latin_variant(token: str, soft_sign: bool = True) -> str:
     """One spelling for transliteration variants (``aleksandr`` = ``alexandr``,
     ``wolkow`` = ``volkov``, ``djamal`` = ``jamal``, ``mikhail`` = ``mihail``); a token that
     becomes a Korean syllable takes its class's spelling (``djon`` = ``jon`` = ``chon``).
-    ``soft_sign=False`` keeps a ``y`` after a consonant (``darya``)."""
+    ``soft_sign=False`` keeps a ``y`` after a consonant (``darya``). :func:`person_tokens`
+    does not take a variant that reads as three syllables or more (see ``_varied``), so there
+    ``Mikhail`` stays whole and does not meet ``Mihail``."""
     if is_romanized_syllable(token):
         return token
     token = _LETTER_VARIANTS.sub(lambda m: _LETTER_SPELLING[m.group()], token)
     if len(token) >= 4:
-        for pattern, repl in _LATIN_VARIANTS if soft_sign else _LATIN_VARIANTS[:-1]:
+        for pattern, repl in _VARIANTS_AND_SOFT_SIGN if soft_sign else _LATIN_VARIANTS:
             token = pattern.sub(repl, token)
     return canonical_syllable(token)
 
