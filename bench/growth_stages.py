@@ -306,9 +306,9 @@ def table(path: Path) -> None:
                 print(f"{'  of which the kernel':42}" + "".join(f"{k:10.2f}" for k in kernel))
         elif all(f is not None for f in faults):
             kernel = [r.get("self_system_cpu", {}).get(label) for r in runs]
-            # huge pages off: a fault is one 4 KiB page, shown as MiB of fresh memory
+            # huge pages off: a fault is one page, shown as MiB of fresh memory
             print(f"{'':42}" + "".join(
-                (f"{f * 4 / 1024:4.0f}M" if r.get("huge_pages") == "off" else
+                (f"{f * resource.getpagesize() / 2**20:4.0f}M" if r.get("huge_pages") == "off" else
                  f"{f / 1000:4.0f}k") + (f"{k:5.2f}" if k is not None else "     ")
                 for f, k, r in zip(faults, kernel, runs, strict=True)))
     for r in runs:
