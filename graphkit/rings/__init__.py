@@ -61,6 +61,7 @@ import pandas as pd
 
 from graphkit.gcpause import gc_paused
 from graphkit.graph.tables import GraphTables
+from graphkit.intcodes import sorted_unique
 from graphkit.rings.assemble import assemble_rings
 from graphkit.rings.communities import communities
 from graphkit.rings.detectors import DETECTORS, Detector, run_detectors
@@ -126,9 +127,7 @@ def _lone_entities(pop: Population, findings: pd.DataFrame,
     grouped = np.zeros(len(pop.entities), dtype=bool)  # a mask, not a unique of the rows
     if groups:
         grouped[np.concatenate(groups)] = True
-    rows = np.sort(rows[~grouped[rows]])
-    rows = rows[np.r_[True, rows[1:] != rows[:-1]]] if len(rows) else rows
-    return [np.array([r]) for r in rows.tolist()]
+    return [np.array([r]) for r in sorted_unique(rows[~grouped[rows]]).tolist()]
 
 
 __all__ = ["DETECTORS", "RING_COLUMNS", "Detector", "Evidence", "Ring", "Rings",

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.assemble import arrow_chunks, take_rows
-from graphkit.intcodes import repeated
+from graphkit.intcodes import repeated, sorted_unique
 from graphkit.rings.grouped import group_bounds
 from graphkit.rings.model import Evidence, Ring, RingContext, evidence_of
 from graphkit.rings.population import Population, entity_rows
@@ -64,7 +64,7 @@ class _KeysMadeOnce:
         rows = np.asarray(rows, dtype=np.int64)
         new = rows[~self.made[rows]]
         if len(new):
-            new = np.unique(new)
+            new = sorted_unique(new)
             made = np.empty(len(new), dtype=object)
             made[:] = take_rows(self.keys, new).to_pylist()
             self.strings[new] = made

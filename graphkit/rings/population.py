@@ -206,11 +206,11 @@ def _entity_nodes(nodes: pd.DataFrame, codes: np.ndarray, labels: np.ndarray
     wanted = np.isin(labels, [Label.PERSON.value, Label.COMPANY.value])
     rows = np.flatnonzero(np.r_[wanted, False][codes])  # code -1 (no label): last, False
     return pd.DataFrame({"entity_id": nodes["node_id"].to_numpy()[rows],
-                         "key": _rows_of(nodes["key"], rows),
-                         "label": _rows_of(nodes["label"], rows)})
+                         "key": _column_at(nodes["key"], rows),
+                         "label": _column_at(nodes["label"], rows)})
 
 
-def _rows_of(column: pd.Series, rows: np.ndarray):
+def _column_at(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """``column.array.take(rows)``, gathered chunk by chunk where the column is Arrow
     (``take_rows``: an Arrow take of a column held in chunks first joins them all, a copy
     of every node's text)."""
