@@ -28,6 +28,7 @@ from graphkit.graph import (
 from graphkit.graph.assemble import arrow_text
 from graphkit.graph.columns import build_tables, entity_nodes
 from graphkit.graph.households import households_table
+from graphkit.heap import heap_kept
 from graphkit.incremental import (
     BuildState,
     PairReuse,
@@ -196,16 +197,27 @@ def _first_dobs(data: Ingested, people: Resolution, entity_keys: pa.Array) -> pa
     return dobs.take(first).take(pc.index_in(entity_keys, value_set=entity.take(first)))
 
 
+#: EXPERIMENT: stages run with glibc's heap kept (``heap.heap_kept``)
+HEAP_STAGES = ("graph",)
+
+
+def _heap(settings: Settings, stage: str):
+    """``heap_kept`` for ``stage`` (a no-op unless the setting and the stage ask for it)."""
+    return heap_kept(settings.heap_keep_mib if stage in HEAP_STAGES else 0)
+
+
 def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: Stages
                        ) -> tuple[ClusterResult, Rings, nx.MultiDiGraph | None, list[str]]:
     """Shared-identifier clusters and rings of the build's tables, with notes for
     summary.txt. Both read one "who shares what" table (``rings.sharing_table``, a
     group-by over the relationships), so no networkx graph is built at any size."""
-    with stages.stage("clusters", rows_in=len(result_tables.relationships)) as st:
+    with stages.stage("clusters", rows_in=len(result_tables.relationships)) as st, \
+            _heap(settings, "clusters"):
         sharing = sharing_table(result_tables)
         clusters = shared_identifier_clusters(sharing, settings.max_identifier_share)
         st.rows_out = len(clusters.clusters)
-    with stages.stage("rings", rows_in=len(result_tables.relationships)) as st:
+    with stages.stage("rings", rows_in=len(result_tables.relationships)) as st, \
+            _heap(settings, "rings"):
         rings = find_rings(sharing, settings)
         st.rows_out = len(rings)
     return clusters, rings, None, []
@@ -256,7 +268,7 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
         files = ", ".join(Path(path).name for path, _ in project.sources) or "no input files"
         raise InputError(f"nothing to build: no people or company records in {files} (each "
                          "holds a header only, or every row was refused: see the issues)")
-    with stages.stage("resolve", rows_in=n_records) as st:
+    with stages.stage("resolve", rows_in=n_records) as st, _heap(settings, "resolve"):
         pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
         people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])
@@ -275,7 +287,7 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
         hits, screened = screen_reusing(names, sanctions, settings.screen_threshold,
                                         prior.screen)
         st.rows_out = len(hits)
-    with stages.stage("graph") as st:
+    with stages.stage("graph") as st, _heap(settings, "graph"):
         st.rows_in = sum(data.count().values()) + len(data.identifiers)
         keep = settings.keep_record_fields
         if keep is None:  # at most this many nodes: records + identifiers + entities

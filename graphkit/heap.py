@@ -1,0 +1,95 @@
+"""glibc's heap kept for reuse while a stage makes and frees big temporaries.
+
+glibc serves a block above its mmap threshold (dynamic, at most 32 MiB on 64-bit) from
+fresh pages of an ``mmap`` and unmaps it when it is freed, so every such temporary costs
+the kernel its zeroing again (at 1M people a row-sized int32 array is 52 MiB, and the
+graph stage makes many). :func:`heap_kept` raises the threshold and the trim threshold for
+a block of code, so freed big blocks stay in the heap and are reused; when the block ends
+the heap's free memory is given back (``malloc_trim(0)``) and the thresholds are set to
+:data:`MMAP_THRESHOLD_AFTER` and :data:`TRIM_THRESHOLD_AFTER`.
+
+Setting either threshold turns glibc's dynamic threshold off for good (``mallopt(3)``),
+so they cannot be restored to "dynamic"; the values set afterwards are where the dynamic
+rule tops out (mmap threshold 32 MiB, trim threshold twice that), which is what a long
+build's dynamic threshold reaches anyway once it has freed a 32 MiB block. Anywhere but
+Linux with glibc (musl, macOS, Windows) this is a no-op. Arrow's buffers come from its own
+pool (mimalloc), which these settings do not reach.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import platform
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+#: ``mallopt`` parameters (glibc ``<malloc.h>``)
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+#: glibc's dynamic mmap threshold's upper bound on 64-bit (``DEFAULT_MMAP_THRESHOLD_MAX``:
+#: 4 MiB x sizeof(long)), set when a scope ends
+MMAP_THRESHOLD_AFTER = 32 * 1024**2
+#: the trim threshold glibc's dynamic rule pairs with it (twice the mmap threshold)
+TRIM_THRESHOLD_AFTER = 2 * MMAP_THRESHOLD_AFTER
+#: ``mallopt`` takes a C int: the largest threshold it can be given
+_INT_MAX = 2**31 - 1
+
+
+@cache
+def _glibc() -> ctypes.CDLL | None:
+    """The process's C library when it is glibc on Linux (else None: nothing to tune)."""
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        libc.mallopt.restype = ctypes.c_int
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        libc.malloc_trim.restype = ctypes.c_int
+    except (OSError, AttributeError):  # a static or unusual build: leave malloc alone
+        return None
+    return libc
+
+
+def available() -> bool:
+    """Whether glibc's heap can be tuned in this process (Linux with glibc)."""
+    return _glibc() is not None
+
+
+def trim() -> bool:
+    """Give the heap's free memory back to the kernel (``malloc_trim(0)``); whether any
+    was given back (False where glibc is absent)."""
+    libc = _glibc()
+    return bool(libc.malloc_trim(0)) if libc is not None else False
+
+
+def _set_thresholds(libc: ctypes.CDLL, mmap_bytes: int, trim_bytes: int) -> bool:
+    """Both thresholds set (each clamped to what ``mallopt`` takes); whether glibc took
+    both."""
+    took_mmap = libc.mallopt(M_MMAP_THRESHOLD, min(mmap_bytes, _INT_MAX))
+    took_trim = libc.mallopt(M_TRIM_THRESHOLD, min(trim_bytes, _INT_MAX))
+    return bool(took_mmap and took_trim)
+
+
+@contextmanager
+def heap_kept(keep_mib: int) -> Iterator[bool]:
+    """For the block, glibc serves blocks of up to ``keep_mib`` MiB from its heap and
+    keeps freed memory there for reuse (no trimming below ``keep_mib`` MiB); afterwards
+    the free memory is given back and the thresholds set to glibc's dynamic maxima, also
+    when the block fails. Yields whether the heap is tuned: False when ``keep_mib`` is 0
+    or glibc is absent (then nothing is changed)."""
+    libc = _glibc() if keep_mib > 0 else None
+    if libc is None:
+        yield False
+        return
+    tuned = _set_thresholds(libc, keep_mib * 1024**2, keep_mib * 1024**2)
+    try:
+        yield tuned
+    finally:
+        _set_thresholds(libc, MMAP_THRESHOLD_AFTER, TRIM_THRESHOLD_AFTER)
+        libc.malloc_trim(0)  # what the block freed goes back before the next stage
+
+
+__all__ = ["MMAP_THRESHOLD_AFTER", "TRIM_THRESHOLD_AFTER", "available", "heap_kept", "trim"]
