@@ -197,27 +197,16 @@ def _first_dobs(data: Ingested, people: Resolution, entity_keys: pa.Array) -> pa
     return dobs.take(first).take(pc.index_in(entity_keys, value_set=entity.take(first)))
 
 
-#: EXPERIMENT: stages run with glibc's heap kept (``heap.heap_kept``)
-HEAP_STAGES = ("graph",)
-
-
-def _heap(settings: Settings, stage: str):
-    """``heap_kept`` for ``stage`` (a no-op unless the setting and the stage ask for it)."""
-    return heap_kept(settings.heap_keep_mib if stage in HEAP_STAGES else 0)
-
-
 def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: Stages
                        ) -> tuple[ClusterResult, Rings, nx.MultiDiGraph | None, list[str]]:
     """Shared-identifier clusters and rings of the build's tables, with notes for
     summary.txt. Both read one "who shares what" table (``rings.sharing_table``, a
     group-by over the relationships), so no networkx graph is built at any size."""
-    with stages.stage("clusters", rows_in=len(result_tables.relationships)) as st, \
-            _heap(settings, "clusters"):
+    with stages.stage("clusters", rows_in=len(result_tables.relationships)) as st:
         sharing = sharing_table(result_tables)
         clusters = shared_identifier_clusters(sharing, settings.max_identifier_share)
         st.rows_out = len(clusters.clusters)
-    with stages.stage("rings", rows_in=len(result_tables.relationships)) as st, \
-            _heap(settings, "rings"):
+    with stages.stage("rings", rows_in=len(result_tables.relationships)) as st:
         rings = find_rings(sharing, settings)
         st.rows_out = len(rings)
     return clusters, rings, None, []
@@ -268,7 +257,7 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
         files = ", ".join(Path(path).name for path, _ in project.sources) or "no input files"
         raise InputError(f"nothing to build: no people or company records in {files} (each "
                          "holds a header only, or every row was refused: see the issues)")
-    with stages.stage("resolve", rows_in=n_records) as st, _heap(settings, "resolve"):
+    with stages.stage("resolve", rows_in=n_records) as st:
         pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
         people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)
         companies = resolve_companies_exact(data.records[Layout.COMPANIES])
@@ -287,16 +276,20 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
         hits, screened = screen_reusing(names, sanctions, settings.screen_threshold,
                                         prior.screen)
         st.rows_out = len(hits)
-    with stages.stage("graph") as st, _heap(settings, "graph"):
-        st.rows_in = sum(data.count().values()) + len(data.identifiers)
-        keep = settings.keep_record_fields
-        if keep is None:  # at most this many nodes: records + identifiers + entities
-            keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
-        tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
-                              release_records=not keep, households=households_table(people))
-        del entities, names  # screening's inputs; the tables hold what later stages read
-        st.rows_out = len(tables.nodes) + len(tables.relationships)
-    clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
+    # the graph, clusters and rings stages make and free many row-sized temporaries: glibc
+    # keeps the freed ones for reuse instead of unmapping them (each would come back as
+    # fresh pages for the kernel to zero), and gives the memory back when rings end
+    with heap_kept(settings.heap_keep_mib):
+        with stages.stage("graph") as st:
+            st.rows_in = sum(data.count().values()) + len(data.identifiers)
+            keep = settings.keep_record_fields
+            if keep is None:  # at most this many nodes: records + identifiers + entities
+                keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
+            tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
+                                  release_records=not keep, households=households_table(people))
+            del entities, names  # screening's inputs; the tables hold what later stages read
+            st.rows_out = len(tables.nodes) + len(tables.relationships)
+        clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
     old_view, matching, entity_map = None, [], None
     if previous is not None:
         old_view = BuildView.from_folder(previous)

@@ -88,9 +88,10 @@ class Settings:
     #: False, or None for small builds only (``graph_view_max_nodes``); the fields live on
     #: as properties of the Record nodes either way
     keep_record_fields: bool | None = None
-    #: the graph stage: glibc (Linux) serves blocks of up to this many MiB from its heap and
-    #: keeps what is freed for reuse, instead of fresh zeroed pages for every big temporary
-    #: (``graphkit.heap``); 0: off. Changes how fast, never what is built
+    #: the graph, clusters and rings stages: glibc (Linux) serves blocks of up to this many
+    #: MiB from its heap and keeps freed ones there for reuse, instead of fresh pages the
+    #: kernel zeroes for every big temporary; given back when rings end (``graphkit.heap``).
+    #: 0: off. Changes how fast and how much memory, never what is built
     heap_keep_mib: int = 0
     #: build-to-build changes (``graphkit diff``, ``build --previous``): a ring's score
     #: moving by at least this much (0–100 scale) is a ``score_changed`` change
