@@ -19,7 +19,7 @@ pool (mimalloc), which these settings do not reach.
 from __future__ import annotations
 
 import ctypes
-import platform
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,10 +37,19 @@ TRIM_THRESHOLD_AFTER = 2 * MMAP_THRESHOLD_AFTER
 _INT_MAX = 2**31 - 1
 
 
+def _glibc_version() -> str:
+    """glibc's version string ("glibc 2.36"), or "" under another C library (musl)."""
+    try:
+        version = os.confstr("CS_GNU_LIBC_VERSION")
+    except (AttributeError, ValueError, OSError):  # no confstr, or a name it does not know
+        return ""
+    return version if version and version.startswith("glibc") else ""
+
+
 @cache
 def _glibc() -> ctypes.CDLL | None:
     """The process's C library when it is glibc on Linux (else None: nothing to tune)."""
-    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+    if not sys.platform.startswith("linux") or not _glibc_version():
         return None
     try:
         libc = ctypes.CDLL(None)
@@ -79,7 +88,8 @@ def heap_kept(keep_mib: int) -> Iterator[bool]:
     keeps freed memory there for reuse (no trimming below ``keep_mib`` MiB); afterwards
     the free memory is given back and the thresholds set to glibc's dynamic maxima, also
     when the block fails. Yields whether the heap is tuned: False when ``keep_mib`` is 0
-    or glibc is absent (then nothing is changed)."""
+    or glibc is absent (then nothing is changed). Not meant to be nested: the inner
+    block's end would restore the thresholds for the outer one."""
     libc = _glibc() if keep_mib > 0 else None
     if libc is None:
         yield False
