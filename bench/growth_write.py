@@ -123,8 +123,7 @@ class Timers:
 
     def install(self) -> None:
         for owner, name, label in TIMED:
-            if hasattr(owner, name):
-                setattr(owner, name, self.wrap(label, getattr(owner, name)))
+            setattr(owner, name, self.wrap(label, getattr(owner, name)))
 
 
 def measure(world: str, out: Path) -> dict:
