@@ -420,5 +420,9 @@ def test_facts_and_names_of_tables_in_chunks_equal_those_in_one(demo_build):
     assert one.raw == three.raw and one.value == three.value
     assert whole.to_json() == parts.to_json()
     assert member_names(parts.top(2)) is member_names(parts.rings)  # looked up once
+    # the names the rings stage gave its rings are those a lookup finds
+    assert all(r.member_names is not None for r in demo_build.rings)
+    assert member_names(demo_build.rings.rings) == {
+        m: member_names(parts.rings)[m] for r in parts for m in r.members}
     assert render_report(whole, "t", 5, min_score=0) == render_report(parts, "t", 5,
                                                                       min_score=0)

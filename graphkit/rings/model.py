@@ -373,30 +373,43 @@ def rings_frame(rows: list[dict]) -> pd.DataFrame:
 
 def member_names(rings: list[Ring]) -> dict[str, str]:
     """Display name of each member of ``rings`` (which share one build's tables), as
-    ``Ring.names`` gives them: read for those keys alone by one Arrow lookup over the key
-    column, unless the context's whole name lookup exists already."""
+    ``Ring.names`` gives them: the names the rings carry, else read for those keys alone
+    by one Arrow lookup over the key column, unless the context's whole name lookup
+    exists already."""
     if not rings:
         return {}
     context = rings[0].context
     if context._names is not None:
         return context._names
-    keys = {m for r in rings for m in r.members}
+    # the rings stage names its rings' members as it makes them (``Ring.member_names``,
+    # the same rule): only rings made otherwise (read back, built from a graph) are
+    # looked up, which takes a hash of every node key (14.4M at 1M people)
+    named: dict[str, str] = {}
+    unnamed = []
+    for ring in rings:
+        if ring.member_names is not None and len(ring.member_names) == len(ring.members):
+            named.update(zip(ring.members, ring.member_names))
+        else:
+            unnamed.append(ring)
+    if not unnamed:
+        return named
+    keys = {m for r in unnamed for m in r.members}
     # a build asks twice (rings.json, then the report's triage for some of the same
     # rings): the second asking is answered from the first
     asked = getattr(context, "_member_names", None)
     if asked is not None and asked[0].issuperset(keys):
-        return asked[1]
+        return {**asked[1], **named} if named else asked[1]
     nodes = context.tables.nodes
     # the key column's chunks as they are: joining them copies every key of the graph
-    found = pc.is_in(arrow_chunks(nodes["key"]), value_set=pa.array(list(keys), pa.string()))
-    rows = np.flatnonzero(found.to_numpy(zero_copy_only=False)
+    hit = pc.is_in(arrow_chunks(nodes["key"]), value_set=pa.array(list(keys), pa.string()))
+    rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False)
                           & (nodes["label"] != Label.RECORD.value).to_numpy(bool))
     # gathered chunk by chunk: ``iloc`` on a column held in chunks joins them first
     at = take_rows(nodes["key"], rows).to_pylist()
     names = take_rows(nodes["name"], rows).to_pylist() if "name" in nodes.columns else at
-    named = {k: (n if isinstance(n, str) else k) for k, n in zip(at, names)}
-    context._member_names = (keys, named)
-    return named
+    found = {k: (n if isinstance(n, str) else k) for k, n in zip(at, names)}
+    context._member_names = (keys, found)
+    return {**found, **named} if named else found
 
 
 __all__ = ["HALF_SCORE_POINTS", "RING_COLUMNS", "Evidence", "Ring", "RingContext", "Rings",
