@@ -12,7 +12,7 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-@pytest.mark.parametrize("bench", ["growth_stages", "growth_rings"])
+@pytest.mark.parametrize("bench", ["growth_stages", "growth_rings", "growth_write"])
 def test_every_timed_sub_step_exists(bench: str, monkeypatch) -> None:
     monkeypatch.syspath_prepend(str(BENCH))
     module = importlib.import_module(bench)
@@ -21,7 +21,7 @@ def test_every_timed_sub_step_exists(bench: str, monkeypatch) -> None:
         assert missing == []
         assert len(module.TIMED) > 20
     finally:
-        for name in ("growth_stages", "growth_rings"):
+        for name in ("growth_stages", "growth_rings", "growth_write"):
             sys.modules.pop(name, None)
 
 

@@ -376,3 +376,53 @@ def test_report_of_a_huge_ring_stays_small():
     assert "share phone 555-0100" in page  # the raw value as read
     assert page.count("<td>people.csv:") == 25 and "<td>people.csv:2</td>" in page
     assert len(page.encode()) < 120_000
+
+
+def _in_chunks(frame: pd.DataFrame, parts: int = 3) -> pd.DataFrame:
+    """``frame`` with each Arrow column held in ``parts`` chunks (as a large build's are)."""
+    from itertools import pairwise
+
+    import numpy as np
+    import pyarrow as pa
+
+    cuts = np.linspace(0, len(frame), parts + 1).astype(int).tolist()
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.ArrowDtype):
+            array = pa.chunked_array(column.array._pa_array).combine_chunks()
+            column = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(
+                [array.slice(a, b - a) for a, b in pairwise(cuts)], array.type)),
+                index=frame.index)
+        out[name] = column
+    return pd.DataFrame(out, index=frame.index)
+
+
+def test_facts_and_names_of_tables_in_chunks_equal_those_in_one(demo_build):
+    """Report facts and ring member names gather rows chunk by chunk: the same facts,
+    names and page as from tables held in one chunk; names asked twice are looked up
+    once (the second asking, for fewer rings, answered from the first)."""
+    from graphkit.graph.tables import GraphTables
+    from graphkit.rings.model import Ring, RingContext, Rings, member_names
+
+    def rings_on(tables: GraphTables) -> Rings:
+        context = RingContext(tables)
+        return Rings.ranked([Ring(r.ring_id, r.members, context, r.evidence)
+                             for r in demo_build.rings], demo_build.rings.hubs)
+
+    tables = demo_build.rings.rings[0].context.tables
+    whole = rings_on(GraphTables(tables.nodes, tables.relationships))
+    parts = rings_on(GraphTables(_in_chunks(tables.nodes), _in_chunks(tables.relationships)))
+    assert parts.rings[0].context.tables.nodes["key"].array._pa_array.num_chunks == 3
+    one, three = ring_facts(whole.top(5)), ring_facts(parts.top(5))
+    pd.testing.assert_frame_equal(one.entities, three.entities)
+    pd.testing.assert_frame_equal(one.records, three.records)
+    assert one.raw == three.raw and one.value == three.value
+    assert whole.to_json() == parts.to_json()
+    assert member_names(parts.top(2)) is member_names(parts.rings)  # looked up once
+    # the names the rings stage gave its rings are those a lookup finds
+    assert all(r.member_names is not None for r in demo_build.rings)
+    assert member_names(demo_build.rings.rings) == {
+        m: member_names(parts.rings)[m] for r in parts for m in r.members}
+    assert render_report(whole, "t", 5, min_score=0) == render_report(parts, "t", 5,
+                                                                      min_score=0)

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.graph.assemble import arrow_text
+from graphkit.graph.assemble import arrow_chunks, take_rows
 from graphkit.graph.tables import GraphTables
 from graphkit.rings import Evidence, Ring
 from graphkit.rings.model import RingContext
@@ -204,7 +204,8 @@ class _NodeIds:
     by one Arrow hash lookup over the key column (no lookup index over every key)."""
 
     def __init__(self, nodes: pd.DataFrame) -> None:
-        self.keys = arrow_text(nodes["key"])
+        # the chunks as they are: joining them would copy every key of the graph
+        self.keys = arrow_chunks(nodes["key"])
         self.node_ids = nodes["node_id"].to_numpy(np.int64)
         self.entities = (nodes["label"] != Label.RECORD.value).to_numpy(bool)
 
@@ -242,7 +243,7 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     rels = _only(context.tables.relationships, REL_COLUMNS_READ)
     ids_of = _NodeIds(nodes)
     ids = ids_of(_keep_keys(rings))
-    touching = rels[rels["start_id"].isin(ids) | rels["end_id"].isin(ids)]
+    touching = _rows_where(rels, rels["start_id"].isin(ids) | rels["end_id"].isin(ids))
     matches = touching[(touching["type"] == Rel.MATCHES.value)
                        & touching["start_id"].isin(ids)]
     resolved = touching[(touching["type"] == Rel.RESOLVED_TO.value)
@@ -253,7 +254,7 @@ def ring_facts(rings: list[Ring], also: list[str] | tuple[str, ...] = ()) -> Rin
     wanted = np.unique(np.concatenate([
         ids, extra, matches["end_id"].to_numpy(np.int64), resolved["start_id"].to_numpy(np.int64),
         works["end_id"].to_numpy(np.int64), pays["start_id"].to_numpy(np.int64)]))
-    near = nodes[nodes["node_id"].isin(wanted)]
+    near = _rows_where(nodes, nodes["node_id"].isin(wanted))
     name_of = dict(zip(near["key"], _column(near, "name")))
 
     records = near[near["label"] == Label.RECORD.value]
@@ -313,6 +314,18 @@ def _only(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """``frame``'s ``columns`` that it has (rows are then filtered column by column: the
     fewer, the faster)."""
     return frame[[c for c in frame.columns if c in columns]]
+
+
+def _rows_where(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``frame[mask]`` (same columns, dtypes and row labels), each Arrow column gathered
+    chunk by chunk (``take_rows``): a boolean filter takes an Arrow column held in chunks
+    by joining them first, a copy of the whole column (every node's key, of a million
+    people's graph) for a few hundred rows."""
+    rows = np.flatnonzero(mask.to_numpy(bool))
+    return pd.DataFrame({name: pd.arrays.ArrowExtensionArray(take_rows(frame[name], rows))
+                         if isinstance(frame[name].dtype, pd.ArrowDtype)
+                         else frame[name].array.take(rows) for name in frame.columns},
+                        index=frame.index[rows])
 
 
 def _filled(frame: pd.DataFrame, fixed: tuple[str, ...]) -> pd.DataFrame:

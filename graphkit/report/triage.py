@@ -45,7 +45,11 @@ def why_benign(ring: Ring) -> str:
     weak = "weak evidence (score below the threshold)"
     if not all(e.weight == 0 for e in ring.evidence if e.pattern != "vpn_logins"):
         return weak
-    explained = Counter(e.explained for e in ring.evidence if e.explained)
+    # a plain dict, not a Counter: this runs for each of 100,000 folded rings at 1M people
+    explained: dict[str, int] = {}
+    for e in ring.evidence:
+        if e.explained:
+            explained[e.explained] = explained.get(e.explained, 0) + 1
     return min(explained.items(), key=lambda kv: (-kv[1], kv[0]))[0] if explained else weak
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.graph.assemble import arrow_text
+from graphkit.graph.assemble import arrow_chunks, take_rows
 from graphkit.graph.index import GraphIndex
 from graphkit.graph.neighbourhood import neighbourhood
 from graphkit.graph.provenance import entities_of, records_of
@@ -90,6 +90,8 @@ class RingContext:
         self._lookup: tuple[pd.Index, np.ndarray] | None = None
         self._names: dict[str, str] | None = None
         self._starts: np.ndarray | None = None
+        #: keys looked up by ``member_names`` and the names found (a build asks twice)
+        self._member_names: tuple[set[str], dict[str, str]] | None = None
 
     def _keys(self) -> tuple[pd.Index, np.ndarray]:
         """Keys of the nodes that are not records, and their rows in the node table."""
@@ -349,11 +351,12 @@ class Rings:
     def to_json(self) -> list[dict]:
         """Rings with structured evidence, for ``rings.json``."""
         name_of = member_names(self.rings)
-        return [{"ring_id": r.ring_id, "rank": self.rank(r, i), "score": r.score,
-                 "points": r.points, "members": r.members,
+        return [{"ring_id": r.ring_id, "rank": self.rank(r, i), "score": score_of(points),
+                 "points": points, "members": r.members,
                  "names": [str(name_of.get(m, m)) for m in r.members],
                  "evidence": [e.to_dict() for e in r.evidence]}
-                for i, r in enumerate(self.rings, start=1)]
+                for i, r in enumerate(self.rings, start=1)
+                for points in (r.points,)]  # summed once: the score is made from it
 
 
 def rings_frame(rows: list[dict]) -> pd.DataFrame:
@@ -370,21 +373,43 @@ def rings_frame(rows: list[dict]) -> pd.DataFrame:
 
 def member_names(rings: list[Ring]) -> dict[str, str]:
     """Display name of each member of ``rings`` (which share one build's tables), as
-    ``Ring.names`` gives them: read for those keys alone by one Arrow lookup over the key
-    column, unless the context's whole name lookup exists already."""
+    ``Ring.names`` gives them: the names the rings carry, else read for those keys alone
+    by one Arrow lookup over the key column, unless the context's whole name lookup
+    exists already."""
     if not rings:
         return {}
     context = rings[0].context
     if context._names is not None:
         return context._names
-    keys = sorted({m for r in rings for m in r.members})
+    # the rings stage names its rings' members as it makes them (``Ring.member_names``,
+    # the same rule): only rings made otherwise (read back, built from a graph) are
+    # looked up, which takes a hash of every node key (14.4M at 1M people)
+    named: dict[str, str] = {}
+    unnamed = []
+    for ring in rings:
+        if ring.member_names is not None and len(ring.member_names) == len(ring.members):
+            named.update(zip(ring.members, ring.member_names))
+        else:
+            unnamed.append(ring)
+    if not unnamed:
+        return named
+    keys = {m for r in unnamed for m in r.members}
+    # a build asks twice (rings.json, then the report's triage for some of the same
+    # rings): the second asking is answered from the first
+    asked = getattr(context, "_member_names", None)
+    if asked is not None and asked[0].issuperset(keys):
+        return {**asked[1], **named} if named else asked[1]
     nodes = context.tables.nodes
-    found = pc.is_in(arrow_text(nodes["key"]), value_set=pa.array(keys, pa.string()))
-    rows = np.flatnonzero(found.to_numpy(zero_copy_only=False)
+    # the key column's chunks as they are: joining them copies every key of the graph
+    hit = pc.is_in(arrow_chunks(nodes["key"]), value_set=pa.array(list(keys), pa.string()))
+    rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False)
                           & (nodes["label"] != Label.RECORD.value).to_numpy(bool))
-    at = nodes["key"].iloc[rows].tolist()
-    names = nodes["name"].iloc[rows].tolist() if "name" in nodes.columns else at
-    return {k: (n if isinstance(n, str) else k) for k, n in zip(at, names)}
+    # gathered chunk by chunk: ``iloc`` on a column held in chunks joins them first
+    at = take_rows(nodes["key"], rows).to_pylist()
+    names = take_rows(nodes["name"], rows).to_pylist() if "name" in nodes.columns else at
+    found = {k: (n if isinstance(n, str) else k) for k, n in zip(at, names)}
+    context._member_names = (keys, found)
+    return {**found, **named} if named else found
 
 
 __all__ = ["HALF_SCORE_POINTS", "RING_COLUMNS", "Evidence", "Ring", "RingContext", "Rings",
