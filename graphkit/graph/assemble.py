@@ -629,6 +629,7 @@ class _Gather:
         counts = [sizes[i] if rows is None else len(rows)
                   for i, rows in zip(group.members, group.rows)]
         self.n_members = len(counts)
+        self.counts = counts
         self.starts = np.cumsum([0, *counts])[:-1]
         self.order = group.order
         # positions fit in int32 (half the bytes of each index made) below 2**31 rows
@@ -648,7 +649,7 @@ class _Gather:
                     if rows is not None:
                         at = self.member == k
                         self.local[at] = rows[self.local[at]]
-        self._index: dict[tuple[int, ...], pa.Array] = {}
+        self._index: dict[tuple[int, ...], pa.Array | _Sparse] = {}
         self._uses: dict[tuple[int, ...], int] = {}
 
     def will_take(self, haves: list[tuple[int, ...]]) -> None:
@@ -662,28 +663,53 @@ class _Gather:
     def __len__(self) -> int:
         return len(self.order)
 
-    def _index_of(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array:
+    def _index_of(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array | _Sparse:
         """Per row, its position in the members ``have`` laid end to end (null: a row of
-        another member); made once per set of members (columns of one part share it)."""
+        another member), or for members that hold few of the group's rows, their rows
+        alone (:class:`_Sparse`); made once per set of members (columns of one part share
+        it)."""
         if have not in self._index:
-            self._index[have] = self._positions(have, sizes)
+            self._index[have] = self._sparse(have, sizes) if self._few(have) else \
+                self._positions(have, sizes)
         return self._index[have]
+
+    def _few(self, have: tuple[int, ...]) -> bool:
+        """Whether the members ``have`` hold at most ``_SPARSE_SHARE`` of the rows."""
+        return self.member is not None and \
+            sum(self.counts[k] for k in have) <= _SPARSE_SHARE * len(self)
+
+    def _shift(self, have: tuple[int, ...], sizes: list[int]) -> np.ndarray:
+        """Per member, what its rows' ``local`` (or ``order``) positions are moved by to
+        be positions in the members ``have`` laid end to end."""
+        shift = np.zeros(self.n_members, dtype=np.int64)
+        shift[list(have)] = np.cumsum([0, *sizes[:-1]])
+        if self.local is None:
+            shift -= self.starts
+        return shift.astype(self.small)
 
     def _positions(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array:
         base = self.order if self.local is None else self.local
         if self.member is None:  # one part, which has the column: its rows as they are
             return pa.array(base)
-        shift = np.zeros(self.n_members, dtype=np.int64)
-        shift[list(have)] = np.cumsum([0, *sizes[:-1]])
-        if self.local is None:
-            shift -= self.starts
-        index = shift.astype(self.small)[self.member]
+        index = self._shift(have, sizes)[self.member]
         np.add(index, base, out=index, casting="unsafe")
         if len(have) == self.n_members:
             return pa.array(index)
         absent = np.ones(self.n_members, dtype=bool)
         absent[list(have)] = False
         return pa.array(index, mask=absent[self.member])
+
+    def _sparse(self, have: tuple[int, ...], sizes: list[int]) -> _Sparse:
+        """The rows of the members ``have`` (a few of the group's) and their positions in
+        those members laid end to end: no index of a row each is made."""
+        base = self.order if self.local is None else self.local
+        present = np.zeros(self.n_members, dtype=bool)
+        present[list(have)] = True
+        mask = present[self.member]
+        at = np.flatnonzero(mask)
+        index = self._shift(have, sizes)[self.member[at]]
+        np.add(index, base[at], out=index, casting="unsafe")
+        return _Sparse(at, pa.array(mask), pa.array(index))
 
     def take(self, columns: list[pa.ChunkedArray | None], typ: pa.DataType) -> pa.Array:
         """The group's rows of a column (``columns``: per member, its column, None where
@@ -698,7 +724,10 @@ class _Gather:
             sources = [_plain(columns[k], typ) for k in have]
         index = self._index_of(tuple(have), [len(source) for source in sources])
         values = sources[0] if len(sources) == 1 else pa.concat_arrays(sources)
-        taken = values.take(index)
+        if isinstance(index, _Sparse):  # a few rows gathered, laid into a null column
+            taken = index.spread(_plain(values.take(index.index), typ), typ)
+        else:
+            taken = values.take(index)
         del index, values, sources
         self._done_with(tuple(have))
         return _plain(taken, typ)
@@ -709,6 +738,61 @@ class _Gather:
             if not self._uses[have]:
                 del self._uses[have]
                 self._index.pop(have, None)
+
+
+#: ``_Gather``: members that hold at most this share of a group's rows have their columns
+#: gathered at their rows alone and laid into a null column (the payments, review pairs
+#: and households among millions of identifier relationships), not by an index of a row
+#: each over the whole group
+_SPARSE_SHARE = 0.25
+
+
+@dataclass
+class _Sparse:
+    """The rows of a group that a few of its members hold: ``at``, their positions in
+    the group (increasing); ``present``, the same as a mask of the group's rows;
+    ``index``, their positions in those members laid end to end."""
+
+    at: np.ndarray
+    present: pa.BooleanArray
+    index: pa.Array
+
+    def spread(self, values: pa.Array, typ: pa.DataType) -> pa.Array:
+        """``values`` (one per row of ``at``, in order) at their rows of the group, null
+        on every other row: the column written once, at its final size."""
+        n = len(self.present)
+        valid = self._valid(values)
+        if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+            data = np.zeros(n, dtype=typ.to_pandas_dtype())
+            data[self.at] = values.fill_null(0).to_numpy(zero_copy_only=False)
+            buffers, children = [valid.buffers()[1], pa.py_buffer(data)], None
+        elif pa.types.is_string(typ) or pa.types.is_list(typ):
+            # each row's length at its place, the characters (items) as they are
+            ends = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1,
+                                 offset=values.offset * 4)
+            offsets = np.zeros(n + 1, dtype=np.int32)
+            offsets[self.at + 1] = np.diff(ends)
+            np.cumsum(offsets, out=offsets)
+            offsets += ends[0]
+            if pa.types.is_list(typ):
+                buffers, children = [valid.buffers()[1], pa.py_buffer(offsets)], \
+                    [values.values]
+            else:
+                buffers, children = [valid.buffers()[1], pa.py_buffer(offsets),
+                                     values.buffers()[2] or pa.py_buffer(b"")], None
+        else:
+            return pc.replace_with_mask(_Nulls().array(typ, n), self.present, values)
+        return pa.Array.from_buffers(typ, n, buffers, null_count=n - valid.true_count,
+                                     children=children)
+
+    def _valid(self, values: pa.Array) -> pa.BooleanArray:
+        """Which rows of the group have a value: ``present``, less the nulls among
+        ``values``."""
+        if not values.null_count:
+            return self.present
+        known = np.zeros(len(self.present), dtype=bool)
+        known[self.at] = values.is_valid().to_numpy(zero_copy_only=False)
+        return pa.array(known)
 
 
 def _column_of(table: pa.Table, name: str) -> pa.ChunkedArray | None:
