@@ -406,66 +406,120 @@ def arrow_codes(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarr
     return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
-def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
+def take_rows(series: pd.Series, rows: np.ndarray, typ: pa.DataType | None = None
+              ) -> pa.Array:
     """``series`` at positions ``rows`` (each within it) as one Arrow array, gathered
     chunk by chunk: a column of the tables is held in several Arrow chunks, and joining
     them first (as ``ChunkedArray.take`` and ``combine_chunks`` do) would copy the whole
-    column, every key of every node, for each gather of a few rows."""
-    rows = np.asarray(rows, dtype=np.int64)
+    column, every key of every node, for each gather of a few rows. ``typ``: the type
+    wanted (each chunk's part cast to it as soon as it is gathered: a large string's
+    offsets narrowed before the parts are joined and put in order)."""
+    rows = _positions_of(rows)
     if not isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
         array = pa.array(series.to_numpy(dtype=object), from_pandas=True)
         array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-        return array.take(pa.array(rows))
+        return _as_type(array.take(pa.array(rows)), typ)
     column = pa.array(series.array)
     if isinstance(column, pa.Array):
-        return column.take(pa.array(rows))
-    return take_chunked(column, rows)
+        return _as_type(column.take(pa.array(rows)), typ)
+    return take_chunked(column, rows, typ)
 
 
-def take_chunked(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+def _as_type(values: pa.Array, typ: pa.DataType | None) -> pa.Array:
+    return values if typ is None or values.type == typ else values.cast(typ)
+
+
+def _positions_of(rows: np.ndarray) -> np.ndarray:
+    """Row positions as an integer array: int32 or int64 as given (an int32 one is not
+    widened into a copy), anything else as int64."""
+    rows = np.asarray(rows)
+    return rows if rows.dtype in (np.int32, np.int64) else rows.astype(np.int64)
+
+
+def take_chunked(column: pa.ChunkedArray, rows: np.ndarray, typ: pa.DataType | None = None
+                 ) -> pa.Array:
     """``column`` at positions ``rows`` (each within it) as one Arrow array, taken from
     each chunk alone: ``ChunkedArray.take`` joins every chunk first, a copy of the whole
-    column for each take."""
-    rows = np.asarray(rows, dtype=np.int64)
+    column for each take. ``typ``: as :func:`take_rows`."""
+    rows = _positions_of(rows)
     chunks = [c for c in column.chunks if len(c)]
     if len(chunks) <= 1:
-        return (chunks[0] if chunks else pa.array([], column.type)).take(pa.array(rows))
+        return _as_type((chunks[0] if chunks else pa.array([], column.type)).take(
+            pa.array(rows)), typ)
     starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
     if not len(rows) or bool((rows[1:] >= rows[:-1]).all()):
         # ascending rows (as most callers ask): each chunk's rows are one slice of them
         bounds = np.searchsorted(rows, np.r_[starts, len(column)])
     else:
-        chunk_of = np.searchsorted(starts, rows, side="right")
-        chunk_of -= 1
+        chunk_of = _chunk_numbers(rows, starts)
         if not bool((chunk_of[1:] >= chunk_of[:-1]).all()):
-            return _take_by_chunk(chunks, starts, rows, chunk_of)
+            return _take_by_chunk(chunks, starts, rows, chunk_of, typ)
         bounds = np.searchsorted(chunk_of, np.arange(len(chunks) + 1))
     # rows in chunk order: the chunks' parts are the answer in order, with no sort and no
     # second gather to put them back
-    parts = [chunks[k].take(pa.array(rows[a:b] - starts[k]))
+    parts = [_as_type(chunks[k].take(pa.array(rows[a:b] - starts[k])), typ)
              for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
              if b > a]
-    return pa.concat_arrays(parts) if parts else pa.array([], column.type)
+    return pa.concat_arrays(parts) if parts else pa.array([], typ or column.type)
+
+
+#: ``take_chunked``: up to this many chunks, rows are told apart by chunk with one
+#: comparison pass per chunk (a byte or two per row) instead of a search and a sort
+_FEW_CHUNKS = 16
+
+
+def _chunk_numbers(rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The chunk of each row (chunks starting at ``starts``), as a small integer type:
+    by one comparison pass per chunk when they are few (no int64 per row made)."""
+    few = np.int16 if len(starts) < 1 << 15 else np.int64
+    if len(starts) > _FEW_CHUNKS:
+        chunk_of = np.searchsorted(starts, rows, side="right").astype(few)
+        chunk_of -= 1
+        return chunk_of
+    chunk_of = np.zeros(len(rows), dtype=few)
+    above = np.empty(len(rows), dtype=bool)
+    for start in starts[1:].tolist():
+        np.greater_equal(rows, start, out=above)
+        chunk_of += above
+    return chunk_of
+
+
+def _by_chunk(chunk_of: np.ndarray, n_chunks: int, small: type
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows grouped by chunk (each chunk's in order) and each chunk's
+    bounds among them: for a few chunks one comparison pass each, the positions written
+    straight into their place (``small``: int32 below 2**31 rows), else a stable sort of
+    the small chunk numbers (a radix sort)."""
+    bounds = np.zeros(n_chunks + 1, dtype=np.int64)
+    np.cumsum(np.bincount(chunk_of, minlength=n_chunks), out=bounds[1:])
+    if n_chunks > _FEW_CHUNKS:
+        return np.argsort(chunk_of, kind="stable"), bounds
+    positions = np.arange(len(chunk_of), dtype=small)
+    order = np.empty(len(chunk_of), dtype=small)
+    in_chunk = np.empty(len(chunk_of), dtype=bool)
+    for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
+        if b > a:
+            np.equal(chunk_of, k, out=in_chunk)
+            np.compress(in_chunk, positions, out=order[a:b])
+    return order, bounds
 
 
 def _take_by_chunk(chunks: list[pa.Array], starts: np.ndarray, rows: np.ndarray,
-                   chunk_of: np.ndarray) -> pa.Array:
-    """``take_chunked`` of rows in no chunk order: each chunk's rows gathered from it,
-    then put back in the rows' order."""
-    # chunk numbers as a small type (a stable sort of it is a radix sort), each chunk's
-    # rows found by counting (no sorted copy), positions as int32 below 2**31 rows: the
-    # index arrays, one row each, in a half or a quarter of the bytes
-    few = np.int16 if len(chunks) < 1 << 15 else np.int64
-    order = np.argsort(chunk_of.astype(few), kind="stable")
-    bounds = np.zeros(len(chunks) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(chunk_of, minlength=len(chunks)), out=bounds[1:])
+                   chunk_of: np.ndarray, typ: pa.DataType | None = None) -> pa.Array:
+    """``take_chunked`` of rows in no chunk order: each chunk's rows gathered from it
+    (cast to ``typ`` when given), then put back in the rows' order."""
+    # positions as int32 below 2**31 rows: the index arrays, one row each, in half the
+    # bytes
     small = np.int32 if max(len(rows), *(len(c) for c in chunks)) < 1 << 31 else np.int64
+    order, bounds = _by_chunk(chunk_of, len(chunks), small)
+    del chunk_of
     parts = []
     for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
         if b > a:
             local = np.take(rows, order[a:b])
-            parts.append(chunks[k].take(pa.array(
-                np.subtract(local, starts[k], out=np.empty(b - a, small), casting="unsafe"))))
+            parts.append(_as_type(chunks[k].take(pa.array(
+                np.subtract(local, starts[k], out=np.empty(b - a, small), casting="unsafe"))),
+                typ))
             del local
     back = np.empty(len(rows), dtype=small)
     back[order] = np.arange(len(rows), dtype=small)
