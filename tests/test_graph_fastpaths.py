@@ -1184,8 +1184,9 @@ def test_joined_keys_hold_the_node_keys_as_slices_of_one_array(chunk_rows: list[
                                 for a, b in itertools.pairwise(at)], pa.string())
     nodes = pa.table({"node_id": pa.array(np.arange(len(keys))), "key": chunked,
                       "label": pa.array(["K"] * len(keys))})
-    table, joined = _joined_keys(nodes)
-    assert joined.to_pylist() == keys
+    table, end_keys = _joined_keys(nodes)
+    joined = end_keys.keys
+    assert joined.to_pylist() == keys and end_keys.spans is None
     column = table.column("key")
     assert [len(c) for c in column.chunks] == [len(c) for c in chunked.chunks]
     assert column.to_pylist() == keys and table.column_names == nodes.column_names
@@ -1196,9 +1197,38 @@ def test_joined_keys_hold_the_node_keys_as_slices_of_one_array(chunk_rows: list[
         assert joined.buffers()[2].address == chunked.chunk(0).buffers()[2].address
     start_id = np.sort(np.random.default_rng(2).integers(0, len(keys), 20))
     end_id = np.random.default_rng(3).integers(0, len(keys), 20)
-    start, end = _key_columns(column, start_id, end_id, joined)
+    start, end = _key_columns(column, start_id, end_id, end_keys)
     assert start.to_pylist() == [keys[i] for i in start_id.tolist()]
     assert end.to_pylist() == [keys[i] for i in end_id.tolist()]
+
+
+@pytest.mark.parametrize("spans", [[(0, 3)], [(4, 9), (0, 3)], [(3, 5), (5, 7)], [(9, 14)],
+                                   [(0, 0), (2, 14)], [(0, 14)], []])
+def test_joined_keys_of_the_end_spans_alone(spans: list[tuple[int, int]]) -> None:
+    """Only the keys of the node id ranges relationships end at are joined (the rest of
+    the node table's chunks kept as they are); end keys gathered by node ids through
+    them equal the plain gather; every node, or no range, joins every key."""
+    chunk_rows = [3, 1, 0, 5, 2, 3]
+    keys = [f"K:ü{i:03d}" for i in range(sum(chunk_rows))]
+    at = np.cumsum([0, *chunk_rows])
+    chunked = pa.chunked_array([pa.array(keys[a:b], pa.string())
+                                for a, b in itertools.pairwise(at)], pa.string())
+    nodes = pa.table({"node_id": pa.array(np.arange(len(keys))), "key": chunked})
+    table, end_keys = _joined_keys(nodes, spans)
+    column = table.column("key")
+    assert column.to_pylist() == keys
+    assert [len(c) for c in column.chunks] == chunk_rows
+    inside = sorted({i for lo, hi in spans for i in range(lo, hi)})
+    if end_keys.spans is None:
+        assert end_keys.keys.to_pylist() == keys
+        inside = list(range(len(keys)))
+    else:
+        assert end_keys.keys.to_pylist() == [keys[i] for i in inside]
+    end_id = np.random.default_rng(4).choice(np.array(inside, dtype=np.int64), 30)
+    start_id = np.sort(np.random.default_rng(5).integers(0, len(keys), 30))
+    start, end = _key_columns(column, start_id, end_id, end_keys)
+    assert end.to_pylist() == [keys[i] for i in end_id.tolist()]
+    assert start.to_pylist() == [keys[i] for i in start_id.tolist()]
 
 
 @pytest.mark.parametrize("n_chunks", [2, 16, 17, 40, (1 << 15) + 3])

@@ -900,7 +900,8 @@ def _ordered_ends(groups: list[_Group], starts: list[np.ndarray], types: list[np
 
 
 def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray,
-                 joined: pa.Array | None = None) -> tuple[pa.ChunkedArray, pa.Array]:
+                 joined: _EndKeys | pa.Array | None = None
+                 ) -> tuple[pa.ChunkedArray, pa.Array]:
     """The start and end node keys of each relationship row. Start ids rise (the rows
     are in start order), so each chunk of the node keys gives one run of them: gathered
     from that chunk alone, or sliced from it, with no copy, when the run is ids one
@@ -926,7 +927,9 @@ def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray
                 del local
     if joined is None:
         joined = _node_keys(keys)
-    return pa.chunked_array(pieces, pa.string()), joined.take(pa.array(end_id))
+    if not isinstance(joined, _EndKeys):
+        joined = _EndKeys(joined)
+    return pa.chunked_array(pieces, pa.string()), joined.take(end_id)
 
 
 def _type_column(type_code: np.ndarray, type_names: list[str]) -> pa.Array:
@@ -945,8 +948,8 @@ def _part_column(column: pa.ChunkedArray | None, rows: np.ndarray | None, n: int
 
 
 def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[np.ndarray],
-                   props: list[pa.Table], n_nodes: int, joined: pa.Array | None = None
-                   ) -> pa.Table:
+                   props: list[pa.Table], n_nodes: int,
+                   joined: _EndKeys | pa.Array | None = None) -> pa.Table:
     """The relationship table of the parts' rows whose ends are known, in (start, type,
     end) order: ids, keys, then the columns. A group of one part in order is laid out as
     that part's columns (no gather); the others are gathered once per column from the
@@ -983,19 +986,95 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
     return pa.table(columns)
 
 
-def _joined_keys(nodes: pa.Table) -> tuple[pa.Table, pa.Array]:
-    """The node keys in one array (for the gather of end keys by node ids), and the node
-    table with its key column made of slices of that array at its chunks' bounds: the
-    chunks (every part's keys) are let go once joined, not held beside their copy while
-    the relationships are made (the same keys, the same chunks)."""
+@dataclass
+class _EndKeys:
+    """The node keys that relationships may end at, in one array (for the gather of end
+    keys by node ids): ``keys``, the nodes of ``spans`` (node id ranges, in order; None:
+    every node) laid end to end."""
+
+    keys: pa.Array
+    spans: list[tuple[int, int]] | None = None
+
+    def take(self, ids: np.ndarray) -> pa.Array:
+        """The keys of nodes ``ids`` (each within a span)."""
+        if self.spans is None:
+            return self.keys.take(pa.array(ids))
+        # positions among the spans' keys as int32 below 2**31 nodes: each id less the
+        # gaps before its span, one pass per span
+        lo = self.spans[0][0]
+        at = np.empty(len(ids), dtype=np.int32 if len(self.keys) < 1 << 31 else np.int64)
+        np.subtract(ids, lo, out=at, casting="unsafe")
+        beyond = np.empty(len(ids), dtype=bool)
+        for (_, hi), (next_lo, _) in itertools.pairwise(self.spans):
+            np.greater_equal(ids, next_lo, out=beyond)
+            np.subtract(at, next_lo - hi, out=at, where=beyond)
+        return self.keys.take(pa.array(at))
+
+
+def _joined_keys(nodes: pa.Table, spans: list[tuple[int, int]] | None = None
+                 ) -> tuple[pa.Table, _EndKeys]:
+    """The node keys in one array (for the gather of end keys by node ids; only those of
+    ``spans`` when given, the node id ranges of the parts relationships end at: the
+    records' keys, the most and the longest, are not copied), and the node table with
+    its key column made of slices of that array at its chunks' bounds: the chunks (every
+    part's keys) are let go once joined, not held beside their copy while the
+    relationships are made (the same keys, the same chunks)."""
     index = nodes.schema.get_field_index("key")
     keys = nodes.column(index).cast(pa.string())
-    joined = _node_keys(keys)
-    if keys.num_chunks > 1:
-        bounds = np.cumsum([0, *(len(chunk) for chunk in keys.chunks)]).tolist()
-        keys = pa.chunked_array([joined.slice(a, b - a)
-                                 for a, b in itertools.pairwise(bounds)], pa.string())
-    return nodes.set_column(index, "key", keys), joined
+    spans = _merged(spans, len(keys))
+    if spans is None:
+        joined = _node_keys(keys)
+        if keys.num_chunks > 1:
+            bounds = np.cumsum([0, *(len(chunk) for chunk in keys.chunks)]).tolist()
+            keys = pa.chunked_array([joined.slice(a, b - a)
+                                     for a, b in itertools.pairwise(bounds)], pa.string())
+        return nodes.set_column(index, "key", keys), _EndKeys(joined)
+    joined = _node_keys(pa.chunked_array(
+        [chunk for lo, hi in spans for chunk in keys.slice(lo, hi - lo).chunks],
+        pa.string()))
+    bounds = np.cumsum([0, *(len(chunk) for chunk in keys.chunks)]).tolist()
+    chunks = []
+    for chunk, a, b in zip(keys.chunks, bounds[:-1], bounds[1:]):
+        held = [(lo, hi) for lo, hi in spans if lo <= a and b <= hi]
+        if held and len(chunk):  # where its span's keys start among the joined ones
+            before = sum(hi - lo for lo, hi in spans if hi <= held[0][0])
+            chunks.append(joined.slice(before + a - held[0][0], b - a))
+        else:  # a chunk outside the spans (or across a bound): kept as it is
+            chunks.append(chunk)
+    keys = pa.chunked_array(chunks, pa.string())
+    return nodes.set_column(index, "key", keys), _EndKeys(joined, spans)
+
+
+def _merged(spans: list[tuple[int, int]] | None, n: int) -> list[tuple[int, int]] | None:
+    """Node id ranges sorted, the empty ones left out and touching ones joined; None
+    (every node) when they are not given or cover every node."""
+    if spans is None:
+        return None
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(span for span in spans if span[1] > span[0]):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    covered = sum(hi - lo for lo, hi in merged)
+    return None if not merged or covered >= n else merged
+
+
+def _spans_of(parts: dict[str, pa.Table],
+              layout: list[tuple[str, pa.Array | None]] | np.ndarray,
+              names: set[str | None]) -> list[tuple[int, int]] | None:
+    """The node id range of each part named in ``names`` when the parts are laid out one
+    after another (``_lay_out``); None when they are not, or when a name is None (a
+    relationship that may end at any node)."""
+    if isinstance(layout, np.ndarray) or None in names:
+        return None
+    spans, offset = [], 0
+    for name, _ in layout:
+        n = len(parts[name])
+        if name in names:
+            spans.append((offset, offset + n))
+        offset += n
+    return spans
 
 
 def _node_keys(keys: pa.ChunkedArray) -> pa.Array:
@@ -1022,6 +1101,7 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
                                    for p in rel_parts]
     given.clear()
     rel_parts = [p for p in rel_parts if len(p.frame)]
+    end_spans = _spans_of(parts, layout, {p.end_part for p in rel_parts})
     ends = places.node_ids_of([(p.frame["start"], p.start_part) for p in rel_parts] +
                               [(p.frame["end"], p.end_part) for p in rel_parts])
     starts, ends = ends[:len(rel_parts)], ends[len(rel_parts):]
@@ -1034,12 +1114,13 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     first = _first_of_repeats(nodes)
     if first is not None:
         nodes = nodes.filter(pa.array(np.r_[True, first[1:] != first[:-1]]))
+        end_spans = None  # ids moved
         starts = [np.where(s >= 0, first[np.maximum(s, 0)], -1) for s in starts]
         ends = [np.where(e >= 0, first[np.maximum(e, 0)], -1) for e in ends]
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
     nodes = _plain_text(_select(nodes, ("node_id", "key", "label")))
     if props:
-        nodes, joined = _joined_keys(nodes)
+        nodes, joined = _joined_keys(nodes, end_spans)
         rels = _relationships(nodes.column("key"), starts, ends, props, len(nodes), joined)
         del joined
     else:
