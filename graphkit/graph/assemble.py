@@ -487,20 +487,19 @@ def _chunk_numbers(rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
 def _by_chunk(chunk_of: np.ndarray, n_chunks: int, small: type
               ) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the rows grouped by chunk (each chunk's in order) and each chunk's
-    bounds among them: for a few chunks one comparison pass each, the positions written
-    straight into their place (``small``: int32 below 2**31 rows), else a stable sort of
-    the small chunk numbers (a radix sort)."""
+    bounds among them: for a few chunks one comparison pass each, the positions kept as
+    ``small`` (int32 below 2**31 rows), else a stable sort of the small chunk numbers (a
+    radix sort)."""
     bounds = np.zeros(n_chunks + 1, dtype=np.int64)
     np.cumsum(np.bincount(chunk_of, minlength=n_chunks), out=bounds[1:])
     if n_chunks > _FEW_CHUNKS:
         return np.argsort(chunk_of, kind="stable"), bounds
-    positions = np.arange(len(chunk_of), dtype=small)
     order = np.empty(len(chunk_of), dtype=small)
     in_chunk = np.empty(len(chunk_of), dtype=bool)
     for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
         if b > a:
             np.equal(chunk_of, k, out=in_chunk)
-            np.compress(in_chunk, positions, out=order[a:b])
+            order[a:b] = np.flatnonzero(in_chunk)
     return order, bounds
 
 
