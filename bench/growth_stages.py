@@ -132,6 +132,12 @@ def _system_seconds() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_stime
 
 
+def _user_seconds() -> float:
+    """CPU seconds this process spent in its own code so far (every thread): the stage's
+    own work, apart from the kernel's."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_utime
+
+
 class Timers:
     """Inclusive and self CPU/wall seconds and calls per label."""
 
@@ -144,14 +150,18 @@ class Timers:
         self.faults: dict[str, int] = defaultdict(int)
         self.self_faults: dict[str, int] = defaultdict(int)
         self.self_system: dict[str, float] = defaultdict(float)
+        self.system: dict[str, float] = defaultdict(float)
+        self.user: dict[str, float] = defaultdict(float)
+        self.self_user: dict[str, float] = defaultdict(float)
         self.stack: list[list] = []
 
     def wrap(self, label: str, fn):
         @functools.wraps(fn)
         def timed(*args, **kwargs):
-            frame = [label, 0.0, 0, 0.0]  # label, CPU, page faults, kernel s of nested steps
+            # label, CPU, page faults, kernel s, user s of nested steps
+            frame = [label, 0.0, 0, 0.0, 0.0]
             self.stack.append(frame)
-            faults, system = _minor_faults(), _system_seconds()
+            faults, system, user = _minor_faults(), _system_seconds(), _user_seconds()
             cpu, wall = time.process_time(), time.perf_counter()
             own = time.thread_time()
             try:
@@ -163,6 +173,10 @@ class Timers:
                 self.self_faults[label] += faulted - frame[2]
                 in_kernel = _system_seconds() - system
                 self.self_system[label] += in_kernel - frame[3]
+                self.system[label] += in_kernel
+                in_user = _user_seconds() - user
+                self.user[label] += in_user
+                self.self_user[label] += in_user - frame[4]
                 self.main_cpu[label] += time.thread_time() - own
                 self.cpu[label] += spent
                 self.wall[label] += time.perf_counter() - wall
@@ -173,6 +187,7 @@ class Timers:
                     self.stack[-1][1] += spent
                     self.stack[-1][2] += faulted
                     self.stack[-1][3] += in_kernel
+                    self.stack[-1][4] += in_user
         return timed
 
     def install(self) -> None:
@@ -229,7 +244,16 @@ def measure(world: str, cache: Path | None) -> dict:
             "stage_cpu": {"graph": graph_cpu, "clusters": clusters_cpu},
             "stage_wall": {"graph": graph_wall, "clusters": clusters_wall},
             "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
-            "wall": dict(timers.wall), "calls": dict(timers.calls), "rss_mib": rss}
+            "wall": dict(timers.wall), "calls": dict(timers.calls), "rss_mib": rss,
+            **_rusage_figures(timers)}
+
+
+def _rusage_figures(timers: Timers) -> dict:
+    """Each sub-step's page faults, kernel and user CPU seconds (self and inclusive)."""
+    return {"self_faults": dict(timers.self_faults),
+            "self_system_cpu": dict(timers.self_system),
+            "system_cpu": dict(timers.system), "user_cpu": dict(timers.user),
+            "self_user_cpu": dict(timers.self_user)}
 
 
 def _without_gc(fn):
@@ -267,8 +291,9 @@ def measure_in_build(world: str, no_gc: bool = False) -> dict:
             "stage_wall": {name: s.seconds for name, s in stages.items()},
             "cpu": dict(timers.cpu), "self_cpu": dict(timers.self_cpu),
             "main_cpu": dict(timers.main_cpu), "wall": dict(timers.wall),
-            "calls": dict(timers.calls), "self_faults": dict(timers.self_faults),
-            "self_system_cpu": dict(timers.self_system),
+            "calls": dict(timers.calls), **_rusage_figures(timers),
+            "stage_user_cpu": {name: s.cpu_seconds - s.system_cpu_seconds
+                               for name, s in stages.items()},
             "stage_system_cpu": {name: s.system_cpu_seconds for name, s in stages.items()},
             "gc": "off in build_tables" if no_gc else "on",
             "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
@@ -287,24 +312,38 @@ def table(path: Path) -> None:
           f"N log N over this range = N^{nlogn:.2f}")
     labels = ["graph", "clusters"] + [label for _, _, label in TIMED]
     head = "".join(f"{s:>10,}" for s in sizes)
-    print(f"{'CPU s (self); page faults (k), kernel s':42}{head}  exponent")
+    print(f"{'CPU s (self); user s self, inclusive;':42}{head}  exponent")
+    print(f"{'  page faults (k) or fresh MiB, kernel s':42}")
+
+    def exponent(values: list[float]) -> float:
+        return (math.log(values[-1] / values[0]) / math.log(hi / lo)
+                if values[0] > 0.005 and values[-1] > 0 and hi > lo else float("nan"))
+
+    def row(name: str, values: list[float]) -> None:
+        print(f"{name:42}" + "".join(f"{v:10.2f}" for v in values)
+              + f"  {exponent(values):8.2f}")
+
     for label in labels:
-        if label in ("graph", "clusters"):
-            values = [r["stage_cpu"][label] for r in runs]
-        else:
-            values = [r["self_cpu"].get(label, 0.0) for r in runs]
+        stage = label in ("graph", "clusters")
+        values = [r["stage_cpu"][label] if stage else r["self_cpu"].get(label, 0.0)
+                  for r in runs]
         if not any(values):
             continue
-        exp = (math.log(values[-1] / values[0]) / math.log(hi / lo)
-               if values[0] > 0.005 and values[-1] > 0 and hi > lo else float("nan"))
-        name = label if label in ("graph", "clusters") else "  " + label
-        print(f"{name:42}" + "".join(f"{v:10.2f}" for v in values) + f"  {exp:8.2f}")
-        faults = [r.get("self_faults", {}).get(label) for r in runs]
-        if label in ("graph", "clusters"):
+        row(label if stage else "  " + label, values)
+        if stage:
+            user = [r.get("stage_user_cpu", {}).get(label) for r in runs]
+            if all(u is not None for u in user):
+                row("  of which user", user)
             kernel = [r.get("stage_system_cpu", {}).get(label) for r in runs]
             if all(k is not None for k in kernel):
-                print(f"{'  of which the kernel':42}" + "".join(f"{k:10.2f}" for k in kernel))
-        elif all(f is not None for f in faults):
+                row("  of which the kernel", kernel)
+            continue
+        user = [r.get("self_user_cpu", {}).get(label) for r in runs]
+        if all(u is not None for u in user):
+            row("    user self", user)
+            row("    user inclusive", [r["user_cpu"].get(label, 0.0) for r in runs])
+        faults = [r.get("self_faults", {}).get(label) for r in runs]
+        if all(f is not None for f in faults):
             kernel = [r.get("self_system_cpu", {}).get(label) for r in runs]
             # huge pages off: a fault is one page, shown as MiB of fresh memory
             print(f"{'':42}" + "".join(

@@ -23,6 +23,7 @@ from graphkit.graph.assemble import (
     _key_columns,
     _ordered_ends,
     _Places,
+    _Sparse,
     _type_codes,
     _type_column,
     arrow_text,
@@ -287,6 +288,11 @@ def test_gather_positions_equal_the_member_rows(seed: int, huge_part: bool) -> N
                 offset = dict(zip(have, np.cumsum([0, *lengths[:-1]]).tolist()))
                 want = [offset[k] + row if k in offset else None for k, row in want_rows]
                 index = gather._index_of(have, lengths)
+                if isinstance(index, _Sparse):  # a few members' rows: those rows alone
+                    assert gather._few(have)
+                    assert index.present.to_pylist() == [w is not None for w in want]
+                    assert index.at.tolist() == [i for i, w in enumerate(want) if w is not None]
+                    index, want = index.index, [w for w in want if w is not None]
                 assert index.to_pylist() == want
                 assert index.type == (pa.int64() if huge_part else
                                       pa.int32() if len(group.members) > 1 else pa.int64())
@@ -954,6 +960,11 @@ def test_chunk_rows_equal_take() -> None:
         want = base.take(pa.array(rows, pa.int64()))
         assert take_chunked(chunked, rows).equals(want)
         assert take_chunked(pa.chunked_array([base]), rows).equals(want)
+        # int32 positions as they are; each part narrowed to plain strings as gathered
+        assert take_chunked(chunked, rows.astype(np.int32)).equals(want)
+        assert take_chunked(chunked, rows, pa.string()).equals(want.cast(pa.string()))
+        assert take_chunked(pa.chunked_array([base]), rows, pa.string()).equals(
+            want.cast(pa.string()))
 
 
 def test_arrow_text_equals_the_values_as_arrow_strings() -> None:
@@ -1032,6 +1043,8 @@ def test_rows_by_label_equal_the_stable_sort(n_names: int) -> None:
         rank = np.array([distinct.index(name) for name in names])[codes]
         want = np.argsort(rank, kind="stable")
         assert by_label.tolist() == want.tolist()
+        if len(distinct) <= 16:  # positions written as int32: half the bytes
+            assert by_label.dtype == np.int32
         assert bounds.tolist() == np.searchsorted(rank[want], np.arange(len(distinct) + 1)
                                                   ).tolist()
 
@@ -1171,8 +1184,9 @@ def test_joined_keys_hold_the_node_keys_as_slices_of_one_array(chunk_rows: list[
                                 for a, b in itertools.pairwise(at)], pa.string())
     nodes = pa.table({"node_id": pa.array(np.arange(len(keys))), "key": chunked,
                       "label": pa.array(["K"] * len(keys))})
-    table, joined = _joined_keys(nodes)
-    assert joined.to_pylist() == keys
+    table, end_keys = _joined_keys(nodes)
+    joined = end_keys.keys
+    assert joined.to_pylist() == keys and end_keys.spans is None
     column = table.column("key")
     assert [len(c) for c in column.chunks] == [len(c) for c in chunked.chunks]
     assert column.to_pylist() == keys and table.column_names == nodes.column_names
@@ -1183,12 +1197,41 @@ def test_joined_keys_hold_the_node_keys_as_slices_of_one_array(chunk_rows: list[
         assert joined.buffers()[2].address == chunked.chunk(0).buffers()[2].address
     start_id = np.sort(np.random.default_rng(2).integers(0, len(keys), 20))
     end_id = np.random.default_rng(3).integers(0, len(keys), 20)
-    start, end = _key_columns(column, start_id, end_id, joined)
+    start, end = _key_columns(column, start_id, end_id, end_keys)
     assert start.to_pylist() == [keys[i] for i in start_id.tolist()]
     assert end.to_pylist() == [keys[i] for i in end_id.tolist()]
 
 
-@pytest.mark.parametrize("n_chunks", [2, 40, (1 << 15) + 3])
+@pytest.mark.parametrize("spans", [[(0, 3)], [(4, 9), (0, 3)], [(3, 5), (5, 7)], [(9, 14)],
+                                   [(0, 0), (2, 14)], [(0, 14)], []])
+def test_joined_keys_of_the_end_spans_alone(spans: list[tuple[int, int]]) -> None:
+    """Only the keys of the node id ranges relationships end at are joined (the rest of
+    the node table's chunks kept as they are); end keys gathered by node ids through
+    them equal the plain gather; every node, or no range, joins every key."""
+    chunk_rows = [3, 1, 0, 5, 2, 3]
+    keys = [f"K:ü{i:03d}" for i in range(sum(chunk_rows))]
+    at = np.cumsum([0, *chunk_rows])
+    chunked = pa.chunked_array([pa.array(keys[a:b], pa.string())
+                                for a, b in itertools.pairwise(at)], pa.string())
+    nodes = pa.table({"node_id": pa.array(np.arange(len(keys))), "key": chunked})
+    table, end_keys = _joined_keys(nodes, spans)
+    column = table.column("key")
+    assert column.to_pylist() == keys
+    assert [len(c) for c in column.chunks] == chunk_rows
+    inside = sorted({i for lo, hi in spans for i in range(lo, hi)})
+    if end_keys.spans is None:
+        assert end_keys.keys.to_pylist() == keys
+        inside = list(range(len(keys)))
+    else:
+        assert end_keys.keys.to_pylist() == [keys[i] for i in inside]
+    end_id = np.random.default_rng(4).choice(np.array(inside, dtype=np.int64), 30)
+    start_id = np.sort(np.random.default_rng(5).integers(0, len(keys), 30))
+    start, end = _key_columns(column, start_id, end_id, end_keys)
+    assert end.to_pylist() == [keys[i] for i in end_id.tolist()]
+    assert start.to_pylist() == [keys[i] for i in start_id.tolist()]
+
+
+@pytest.mark.parametrize("n_chunks", [2, 16, 17, 40, (1 << 15) + 3])
 def test_take_by_chunk_of_many_chunks_equals_take(n_chunks: int) -> None:
     """Rows in no chunk order gathered chunk by chunk (chunk numbers in a small type up
     to 2**15 chunks, a wider one past it): repeats, nulls, empty chunks, both string
@@ -1204,6 +1247,8 @@ def test_take_by_chunk_of_many_chunks_equals_take(n_chunks: int) -> None:
                                    typ)
         rows = rng.integers(0, len(base), 3 * len(base))
         assert take_chunked(chunked, rows).equals(base.take(pa.array(rows)))
+        assert take_chunked(chunked, rows.astype(np.int32), pa.string()).equals(
+            base.take(pa.array(rows)).cast(pa.string()))
 
 
 def test_grouped_rows_numbers_groups_in_int32_and_keeps_its_inputs() -> None:
@@ -1322,3 +1367,33 @@ def test_record_owners_equal_the_dictionary_lookup(demo_data, demo_build) -> Non
     assert got == want
     assert len(want) > len(people.entities) + 1000
     assert owners["entity_label"].memory_usage(deep=True) < 2 * len(owners) + 1000
+
+
+@pytest.mark.parametrize("sliced", [False, True])
+def test_sparse_spread_equals_the_gather_with_nulls(sliced: bool) -> None:
+    """A few rows' values laid into a column null elsewhere (numbers, text, lists, nulls
+    among the values, values sliced from a longer array): the column a gather by an
+    index of a row each, null on the other rows, gives."""
+    rng = np.random.default_rng(3)
+    n, m = 500, 60
+    at = np.sort(rng.choice(n, m, replace=False))
+    present = np.zeros(n, dtype=bool)
+    present[at] = True
+    index = np.zeros(n, dtype=np.int32)
+    index[at] = np.arange(m)
+    cut = 7 if sliced else 0
+    cases = [(pa.float64(), pa.array([None if i % 7 == 0 else i / 4 for i in range(m + cut)])),
+             (pa.int64(), pa.array(list(range(m + cut)), pa.int64())),
+             (pa.string(), pa.array([None if i % 5 == 0 else "ä" * (i % 4)
+                                     for i in range(m + cut)])),
+             (pa.list_(pa.string()), pa.array([[f"r{i}", "x"] if i % 3 else None
+                                               for i in range(m + cut)],
+                                              pa.list_(pa.string()))),
+             (pa.string(), pa.array([""] * (m + cut)))]
+    sparse = _Sparse(at, pa.array(present), pa.array(np.arange(m, dtype=np.int32)))
+    for typ, values in cases:
+        values = values.slice(cut, m)
+        got = sparse.spread(values, typ)
+        got.validate(full=True)
+        assert got.type == typ
+        assert got.equals(values.take(pa.array(index, mask=~present)))

@@ -406,66 +406,119 @@ def arrow_codes(array: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarr
     return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
 
 
-def take_rows(series: pd.Series, rows: np.ndarray) -> pa.Array:
+def take_rows(series: pd.Series, rows: np.ndarray, typ: pa.DataType | None = None
+              ) -> pa.Array:
     """``series`` at positions ``rows`` (each within it) as one Arrow array, gathered
     chunk by chunk: a column of the tables is held in several Arrow chunks, and joining
     them first (as ``ChunkedArray.take`` and ``combine_chunks`` do) would copy the whole
-    column, every key of every node, for each gather of a few rows."""
-    rows = np.asarray(rows, dtype=np.int64)
+    column, every key of every node, for each gather of a few rows. ``typ``: the type
+    wanted (each chunk's part cast to it as soon as it is gathered: a large string's
+    offsets narrowed before the parts are joined and put in order)."""
+    rows = _positions_of(rows)
     if not isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
         array = pa.array(series.to_numpy(dtype=object), from_pandas=True)
         array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-        return array.take(pa.array(rows))
+        return _as_type(array.take(pa.array(rows)), typ)
     column = pa.array(series.array)
     if isinstance(column, pa.Array):
-        return column.take(pa.array(rows))
-    return take_chunked(column, rows)
+        return _as_type(column.take(pa.array(rows)), typ)
+    return take_chunked(column, rows, typ)
 
 
-def take_chunked(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+def _as_type(values: pa.Array, typ: pa.DataType | None) -> pa.Array:
+    return values if typ is None or values.type == typ else values.cast(typ)
+
+
+def _positions_of(rows: np.ndarray) -> np.ndarray:
+    """Row positions as an integer array: int32 or int64 as given (an int32 one is not
+    widened into a copy), anything else as int64."""
+    rows = np.asarray(rows)
+    return rows if rows.dtype in (np.int32, np.int64) else rows.astype(np.int64)
+
+
+def take_chunked(column: pa.ChunkedArray, rows: np.ndarray, typ: pa.DataType | None = None
+                 ) -> pa.Array:
     """``column`` at positions ``rows`` (each within it) as one Arrow array, taken from
     each chunk alone: ``ChunkedArray.take`` joins every chunk first, a copy of the whole
-    column for each take."""
-    rows = np.asarray(rows, dtype=np.int64)
+    column for each take. ``typ``: as :func:`take_rows`."""
+    rows = _positions_of(rows)
     chunks = [c for c in column.chunks if len(c)]
     if len(chunks) <= 1:
-        return (chunks[0] if chunks else pa.array([], column.type)).take(pa.array(rows))
+        return _as_type((chunks[0] if chunks else pa.array([], column.type)).take(
+            pa.array(rows)), typ)
     starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
     if not len(rows) or bool((rows[1:] >= rows[:-1]).all()):
         # ascending rows (as most callers ask): each chunk's rows are one slice of them
         bounds = np.searchsorted(rows, np.r_[starts, len(column)])
     else:
-        chunk_of = np.searchsorted(starts, rows, side="right")
-        chunk_of -= 1
+        chunk_of = _chunk_numbers(rows, starts)
         if not bool((chunk_of[1:] >= chunk_of[:-1]).all()):
-            return _take_by_chunk(chunks, starts, rows, chunk_of)
+            return _take_by_chunk(chunks, starts, rows, chunk_of, typ)
         bounds = np.searchsorted(chunk_of, np.arange(len(chunks) + 1))
     # rows in chunk order: the chunks' parts are the answer in order, with no sort and no
     # second gather to put them back
-    parts = [chunks[k].take(pa.array(rows[a:b] - starts[k]))
+    parts = [_as_type(chunks[k].take(pa.array(rows[a:b] - starts[k])), typ)
              for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
              if b > a]
-    return pa.concat_arrays(parts) if parts else pa.array([], column.type)
+    return pa.concat_arrays(parts) if parts else pa.array([], typ or column.type)
+
+
+#: ``take_chunked``: up to this many chunks, rows are told apart by chunk with one
+#: comparison pass per chunk (a byte or two per row) instead of a search and a sort
+_FEW_CHUNKS = 16
+
+
+def _chunk_numbers(rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The chunk of each row (chunks starting at ``starts``), as a small integer type:
+    by one comparison pass per chunk when they are few (no int64 per row made)."""
+    few = np.int16 if len(starts) < 1 << 15 else np.int64
+    if len(starts) > _FEW_CHUNKS:
+        chunk_of = np.searchsorted(starts, rows, side="right").astype(few)
+        chunk_of -= 1
+        return chunk_of
+    chunk_of = np.zeros(len(rows), dtype=few)
+    above = np.empty(len(rows), dtype=bool)
+    for start in starts[1:].tolist():
+        np.greater_equal(rows, start, out=above)
+        chunk_of += above
+    return chunk_of
+
+
+def _by_chunk(chunk_of: np.ndarray, n_chunks: int, small: type
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows grouped by chunk (each chunk's in order) and each chunk's
+    bounds among them: for a few chunks one comparison pass each, the positions kept as
+    ``small`` (int32 below 2**31 rows), else a stable sort of the small chunk numbers (a
+    radix sort)."""
+    bounds = np.zeros(n_chunks + 1, dtype=np.int64)
+    np.cumsum(np.bincount(chunk_of, minlength=n_chunks), out=bounds[1:])
+    if n_chunks > _FEW_CHUNKS:
+        return np.argsort(chunk_of, kind="stable"), bounds
+    order = np.empty(len(chunk_of), dtype=small)
+    in_chunk = np.empty(len(chunk_of), dtype=bool)
+    for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
+        if b > a:
+            np.equal(chunk_of, k, out=in_chunk)
+            order[a:b] = np.flatnonzero(in_chunk)
+    return order, bounds
 
 
 def _take_by_chunk(chunks: list[pa.Array], starts: np.ndarray, rows: np.ndarray,
-                   chunk_of: np.ndarray) -> pa.Array:
-    """``take_chunked`` of rows in no chunk order: each chunk's rows gathered from it,
-    then put back in the rows' order."""
-    # chunk numbers as a small type (a stable sort of it is a radix sort), each chunk's
-    # rows found by counting (no sorted copy), positions as int32 below 2**31 rows: the
-    # index arrays, one row each, in a half or a quarter of the bytes
-    few = np.int16 if len(chunks) < 1 << 15 else np.int64
-    order = np.argsort(chunk_of.astype(few), kind="stable")
-    bounds = np.zeros(len(chunks) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(chunk_of, minlength=len(chunks)), out=bounds[1:])
+                   chunk_of: np.ndarray, typ: pa.DataType | None = None) -> pa.Array:
+    """``take_chunked`` of rows in no chunk order: each chunk's rows gathered from it
+    (cast to ``typ`` when given), then put back in the rows' order."""
+    # positions as int32 below 2**31 rows: the index arrays, one row each, in half the
+    # bytes
     small = np.int32 if max(len(rows), *(len(c) for c in chunks)) < 1 << 31 else np.int64
+    order, bounds = _by_chunk(chunk_of, len(chunks), small)
+    del chunk_of
     parts = []
     for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
         if b > a:
             local = np.take(rows, order[a:b])
-            parts.append(chunks[k].take(pa.array(
-                np.subtract(local, starts[k], out=np.empty(b - a, small), casting="unsafe"))))
+            parts.append(_as_type(chunks[k].take(pa.array(
+                np.subtract(local, starts[k], out=np.empty(b - a, small), casting="unsafe"))),
+                typ))
             del local
     back = np.empty(len(rows), dtype=small)
     back[order] = np.arange(len(rows), dtype=small)
@@ -629,6 +682,7 @@ class _Gather:
         counts = [sizes[i] if rows is None else len(rows)
                   for i, rows in zip(group.members, group.rows)]
         self.n_members = len(counts)
+        self.counts = counts
         self.starts = np.cumsum([0, *counts])[:-1]
         self.order = group.order
         # positions fit in int32 (half the bytes of each index made) below 2**31 rows
@@ -648,7 +702,7 @@ class _Gather:
                     if rows is not None:
                         at = self.member == k
                         self.local[at] = rows[self.local[at]]
-        self._index: dict[tuple[int, ...], pa.Array] = {}
+        self._index: dict[tuple[int, ...], pa.Array | _Sparse] = {}
         self._uses: dict[tuple[int, ...], int] = {}
 
     def will_take(self, haves: list[tuple[int, ...]]) -> None:
@@ -662,28 +716,53 @@ class _Gather:
     def __len__(self) -> int:
         return len(self.order)
 
-    def _index_of(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array:
+    def _index_of(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array | _Sparse:
         """Per row, its position in the members ``have`` laid end to end (null: a row of
-        another member); made once per set of members (columns of one part share it)."""
+        another member), or for members that hold few of the group's rows, their rows
+        alone (:class:`_Sparse`); made once per set of members (columns of one part share
+        it)."""
         if have not in self._index:
-            self._index[have] = self._positions(have, sizes)
+            self._index[have] = self._sparse(have, sizes) if self._few(have) else \
+                self._positions(have, sizes)
         return self._index[have]
+
+    def _few(self, have: tuple[int, ...]) -> bool:
+        """Whether the members ``have`` hold at most ``_SPARSE_SHARE`` of the rows."""
+        return self.member is not None and \
+            sum(self.counts[k] for k in have) <= _SPARSE_SHARE * len(self)
+
+    def _shift(self, have: tuple[int, ...], sizes: list[int]) -> np.ndarray:
+        """Per member, what its rows' ``local`` (or ``order``) positions are moved by to
+        be positions in the members ``have`` laid end to end."""
+        shift = np.zeros(self.n_members, dtype=np.int64)
+        shift[list(have)] = np.cumsum([0, *sizes[:-1]])
+        if self.local is None:
+            shift -= self.starts
+        return shift.astype(self.small)
 
     def _positions(self, have: tuple[int, ...], sizes: list[int]) -> pa.Array:
         base = self.order if self.local is None else self.local
         if self.member is None:  # one part, which has the column: its rows as they are
             return pa.array(base)
-        shift = np.zeros(self.n_members, dtype=np.int64)
-        shift[list(have)] = np.cumsum([0, *sizes[:-1]])
-        if self.local is None:
-            shift -= self.starts
-        index = shift.astype(self.small)[self.member]
+        index = self._shift(have, sizes)[self.member]
         np.add(index, base, out=index, casting="unsafe")
         if len(have) == self.n_members:
             return pa.array(index)
         absent = np.ones(self.n_members, dtype=bool)
         absent[list(have)] = False
         return pa.array(index, mask=absent[self.member])
+
+    def _sparse(self, have: tuple[int, ...], sizes: list[int]) -> _Sparse:
+        """The rows of the members ``have`` (a few of the group's) and their positions in
+        those members laid end to end: no index of a row each is made."""
+        base = self.order if self.local is None else self.local
+        present = np.zeros(self.n_members, dtype=bool)
+        present[list(have)] = True
+        mask = present[self.member]
+        at = np.flatnonzero(mask)
+        index = self._shift(have, sizes)[self.member[at]]
+        np.add(index, base[at], out=index, casting="unsafe")
+        return _Sparse(at, pa.array(mask), pa.array(index))
 
     def take(self, columns: list[pa.ChunkedArray | None], typ: pa.DataType) -> pa.Array:
         """The group's rows of a column (``columns``: per member, its column, None where
@@ -698,7 +777,10 @@ class _Gather:
             sources = [_plain(columns[k], typ) for k in have]
         index = self._index_of(tuple(have), [len(source) for source in sources])
         values = sources[0] if len(sources) == 1 else pa.concat_arrays(sources)
-        taken = values.take(index)
+        if isinstance(index, _Sparse):  # a few rows gathered, laid into a null column
+            taken = index.spread(_plain(values.take(index.index), typ), typ)
+        else:
+            taken = values.take(index)
         del index, values, sources
         self._done_with(tuple(have))
         return _plain(taken, typ)
@@ -709,6 +791,61 @@ class _Gather:
             if not self._uses[have]:
                 del self._uses[have]
                 self._index.pop(have, None)
+
+
+#: ``_Gather``: members that hold at most this share of a group's rows have their columns
+#: gathered at their rows alone and laid into a null column (the payments, review pairs
+#: and households among millions of identifier relationships), not by an index of a row
+#: each over the whole group
+_SPARSE_SHARE = 0.25
+
+
+@dataclass
+class _Sparse:
+    """The rows of a group that a few of its members hold: ``at``, their positions in
+    the group (increasing); ``present``, the same as a mask of the group's rows;
+    ``index``, their positions in those members laid end to end."""
+
+    at: np.ndarray
+    present: pa.BooleanArray
+    index: pa.Array
+
+    def spread(self, values: pa.Array, typ: pa.DataType) -> pa.Array:
+        """``values`` (one per row of ``at``, in order) at their rows of the group, null
+        on every other row: the column written once, at its final size."""
+        n = len(self.present)
+        valid = self._valid(values)
+        if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+            data = np.zeros(n, dtype=typ.to_pandas_dtype())
+            data[self.at] = values.fill_null(0).to_numpy(zero_copy_only=False)
+            buffers, children = [valid.buffers()[1], pa.py_buffer(data)], None
+        elif pa.types.is_string(typ) or pa.types.is_list(typ):
+            # each row's length at its place, the characters (items) as they are
+            ends = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1,
+                                 offset=values.offset * 4)
+            offsets = np.zeros(n + 1, dtype=np.int32)
+            offsets[self.at + 1] = np.diff(ends)
+            np.cumsum(offsets, out=offsets)
+            offsets += ends[0]
+            if pa.types.is_list(typ):
+                buffers, children = [valid.buffers()[1], pa.py_buffer(offsets)], \
+                    [values.values]
+            else:
+                buffers, children = [valid.buffers()[1], pa.py_buffer(offsets),
+                                     values.buffers()[2] or pa.py_buffer(b"")], None
+        else:
+            return pc.replace_with_mask(_Nulls().array(typ, n), self.present, values)
+        return pa.Array.from_buffers(typ, n, buffers, null_count=n - valid.true_count,
+                                     children=children)
+
+    def _valid(self, values: pa.Array) -> pa.BooleanArray:
+        """Which rows of the group have a value: ``present``, less the nulls among
+        ``values``."""
+        if not values.null_count:
+            return self.present
+        known = np.zeros(len(self.present), dtype=bool)
+        known[self.at] = values.is_valid().to_numpy(zero_copy_only=False)
+        return pa.array(known)
 
 
 def _column_of(table: pa.Table, name: str) -> pa.ChunkedArray | None:
@@ -762,7 +899,8 @@ def _ordered_ends(groups: list[_Group], starts: list[np.ndarray], types: list[np
 
 
 def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray,
-                 joined: pa.Array | None = None) -> tuple[pa.ChunkedArray, pa.Array]:
+                 joined: _EndKeys | pa.Array | None = None
+                 ) -> tuple[pa.ChunkedArray, pa.Array]:
     """The start and end node keys of each relationship row. Start ids rise (the rows
     are in start order), so each chunk of the node keys gives one run of them: gathered
     from that chunk alone, or sliced from it, with no copy, when the run is ids one
@@ -788,7 +926,9 @@ def _key_columns(keys: pa.ChunkedArray, start_id: np.ndarray, end_id: np.ndarray
                 del local
     if joined is None:
         joined = _node_keys(keys)
-    return pa.chunked_array(pieces, pa.string()), joined.take(pa.array(end_id))
+    if not isinstance(joined, _EndKeys):
+        joined = _EndKeys(joined)
+    return pa.chunked_array(pieces, pa.string()), joined.take(end_id)
 
 
 def _type_column(type_code: np.ndarray, type_names: list[str]) -> pa.Array:
@@ -807,8 +947,8 @@ def _part_column(column: pa.ChunkedArray | None, rows: np.ndarray | None, n: int
 
 
 def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[np.ndarray],
-                   props: list[pa.Table], n_nodes: int, joined: pa.Array | None = None
-                   ) -> pa.Table:
+                   props: list[pa.Table], n_nodes: int,
+                   joined: _EndKeys | pa.Array | None = None) -> pa.Table:
     """The relationship table of the parts' rows whose ends are known, in (start, type,
     end) order: ids, keys, then the columns. A group of one part in order is laid out as
     that part's columns (no gather); the others are gathered once per column from the
@@ -845,19 +985,95 @@ def _relationships(keys: pa.ChunkedArray, starts: list[np.ndarray], ends: list[n
     return pa.table(columns)
 
 
-def _joined_keys(nodes: pa.Table) -> tuple[pa.Table, pa.Array]:
-    """The node keys in one array (for the gather of end keys by node ids), and the node
-    table with its key column made of slices of that array at its chunks' bounds: the
-    chunks (every part's keys) are let go once joined, not held beside their copy while
-    the relationships are made (the same keys, the same chunks)."""
+@dataclass
+class _EndKeys:
+    """The node keys that relationships may end at, in one array (for the gather of end
+    keys by node ids): ``keys``, the nodes of ``spans`` (node id ranges, in order; None:
+    every node) laid end to end."""
+
+    keys: pa.Array
+    spans: list[tuple[int, int]] | None = None
+
+    def take(self, ids: np.ndarray) -> pa.Array:
+        """The keys of nodes ``ids`` (each within a span)."""
+        if self.spans is None:
+            return self.keys.take(pa.array(ids))
+        # positions among the spans' keys as int32 below 2**31 nodes: each id less the
+        # gaps before its span, one pass per span
+        lo = self.spans[0][0]
+        at = np.empty(len(ids), dtype=np.int32 if len(self.keys) < 1 << 31 else np.int64)
+        np.subtract(ids, lo, out=at, casting="unsafe")
+        beyond = np.empty(len(ids), dtype=bool)
+        for (_, hi), (next_lo, _) in itertools.pairwise(self.spans):
+            np.greater_equal(ids, next_lo, out=beyond)
+            np.subtract(at, next_lo - hi, out=at, where=beyond)
+        return self.keys.take(pa.array(at))
+
+
+def _joined_keys(nodes: pa.Table, spans: list[tuple[int, int]] | None = None
+                 ) -> tuple[pa.Table, _EndKeys]:
+    """The node keys in one array (for the gather of end keys by node ids; only those of
+    ``spans`` when given, the node id ranges of the parts relationships end at: the
+    records' keys, the most and the longest, are not copied), and the node table with
+    its key column made of slices of that array at its chunks' bounds: the chunks (every
+    part's keys) are let go once joined, not held beside their copy while the
+    relationships are made (the same keys, the same chunks)."""
     index = nodes.schema.get_field_index("key")
     keys = nodes.column(index).cast(pa.string())
-    joined = _node_keys(keys)
-    if keys.num_chunks > 1:
-        bounds = np.cumsum([0, *(len(chunk) for chunk in keys.chunks)]).tolist()
-        keys = pa.chunked_array([joined.slice(a, b - a)
-                                 for a, b in itertools.pairwise(bounds)], pa.string())
-    return nodes.set_column(index, "key", keys), joined
+    spans = _merged(spans, len(keys))
+    if spans is None:
+        joined = _node_keys(keys)
+        if keys.num_chunks > 1:
+            bounds = np.cumsum([0, *(len(chunk) for chunk in keys.chunks)]).tolist()
+            keys = pa.chunked_array([joined.slice(a, b - a)
+                                     for a, b in itertools.pairwise(bounds)], pa.string())
+        return nodes.set_column(index, "key", keys), _EndKeys(joined)
+    joined = _node_keys(pa.chunked_array(
+        [chunk for lo, hi in spans for chunk in keys.slice(lo, hi - lo).chunks],
+        pa.string()))
+    bounds = np.cumsum([0, *(len(chunk) for chunk in keys.chunks)]).tolist()
+    chunks = []
+    for chunk, a, b in zip(keys.chunks, bounds[:-1], bounds[1:]):
+        held = [(lo, hi) for lo, hi in spans if lo <= a and b <= hi]
+        if held and len(chunk):  # where its span's keys start among the joined ones
+            before = sum(hi - lo for lo, hi in spans if hi <= held[0][0])
+            chunks.append(joined.slice(before + a - held[0][0], b - a))
+        else:  # a chunk outside the spans (or across a bound): kept as it is
+            chunks.append(chunk)
+    keys = pa.chunked_array(chunks, pa.string())
+    return nodes.set_column(index, "key", keys), _EndKeys(joined, spans)
+
+
+def _merged(spans: list[tuple[int, int]] | None, n: int) -> list[tuple[int, int]] | None:
+    """Node id ranges sorted, the empty ones left out and touching ones joined; None
+    (every node) when they are not given or cover every node."""
+    if spans is None:
+        return None
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(span for span in spans if span[1] > span[0]):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    covered = sum(hi - lo for lo, hi in merged)
+    return None if not merged or covered >= n else merged
+
+
+def _spans_of(parts: dict[str, pa.Table],
+              layout: list[tuple[str, pa.Array | None]] | np.ndarray,
+              names: set[str | None]) -> list[tuple[int, int]] | None:
+    """The node id range of each part named in ``names`` when the parts are laid out one
+    after another (``_lay_out``); None when they are not, or when a name is None (a
+    relationship that may end at any node)."""
+    if isinstance(layout, np.ndarray) or None in names:
+        return None
+    spans, offset = [], 0
+    for name, _ in layout:
+        n = len(parts[name])
+        if name in names:
+            spans.append((offset, offset + n))
+        offset += n
+    return spans
 
 
 def _node_keys(keys: pa.ChunkedArray) -> pa.Array:
@@ -884,6 +1100,7 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
                                    for p in rel_parts]
     given.clear()
     rel_parts = [p for p in rel_parts if len(p.frame)]
+    end_spans = _spans_of(parts, layout, {p.end_part for p in rel_parts})
     ends = places.node_ids_of([(p.frame["start"], p.start_part) for p in rel_parts] +
                               [(p.frame["end"], p.end_part) for p in rel_parts])
     starts, ends = ends[:len(rel_parts)], ends[len(rel_parts):]
@@ -896,12 +1113,13 @@ def assemble(node_parts: dict[str, pd.DataFrame | pa.Table],
     first = _first_of_repeats(nodes)
     if first is not None:
         nodes = nodes.filter(pa.array(np.r_[True, first[1:] != first[:-1]]))
+        end_spans = None  # ids moved
         starts = [np.where(s >= 0, first[np.maximum(s, 0)], -1) for s in starts]
         ends = [np.where(e >= 0, first[np.maximum(e, 0)], -1) for e in ends]
     nodes = nodes.add_column(0, "node_id", pa.array(np.arange(len(nodes), dtype=np.int64)))
     nodes = _plain_text(_select(nodes, ("node_id", "key", "label")))
     if props:
-        nodes, joined = _joined_keys(nodes)
+        nodes, joined = _joined_keys(nodes, end_spans)
         rels = _relationships(nodes.column("key"), starts, ends, props, len(nodes), joined)
         del joined
     else:

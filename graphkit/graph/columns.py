@@ -961,13 +961,17 @@ def _rows_by_label(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.
     if len(distinct) > 16:
         by_label = np.argsort(row_rank, kind="stable")
         return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
-    # few labels: each label's rows by one comparison pass (no sort, no sorted copy)
+    # few labels: each label's rows by one comparison pass (no sort, no sorted copy),
+    # kept as int32 below 2**31 rows (half the bytes of the row-sized array kept; NumPy's
+    # ``compress`` into it measured worse: it makes the int64 positions anyway)
     bounds = np.zeros(len(distinct) + 1, dtype=np.int64)
     np.cumsum(np.bincount(row_rank, minlength=len(distinct)), out=bounds[1:])
-    by_label = np.empty(len(codes), dtype=np.int64)
+    by_label = np.empty(len(codes), dtype=np.int32 if len(codes) < 1 << 31 else np.int64)
+    is_label = np.empty(len(codes), dtype=bool)
     for label, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
         if hi > lo:
-            by_label[lo:hi] = np.flatnonzero(row_rank == label)
+            np.equal(row_rank, label, out=is_label)
+            by_label[lo:hi] = np.flatnonzero(is_label)
     return by_label, bounds
 
 
@@ -1198,7 +1202,7 @@ def _text_at(values: pd.Series, rows: np.ndarray) -> pa.Array:
     :func:`take_rows`)."""
     if not isinstance(values.dtype, pd.ArrowDtype | pd.StringDtype):
         return arrow_text(values).take(pa.array(rows))
-    return take_rows(values, rows).cast(pa.string())
+    return take_rows(values, rows, pa.string())
 
 
 def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
