@@ -174,7 +174,10 @@ def table(path: Path) -> None:
         print(f"  {key:42}" + "".join(f"{v:10.2f}" for v in values)
               + f"  {exponent(values):8.2f}")
     faults = [r["stage"]["minor_faults"] * resource.getpagesize() / 2**20 for r in runs]
-    print(f"  {'fresh memory MiB (huge pages off)':42}" + "".join(f"{v:10.0f}" for v in faults)
+    # a fault is one page only with huge pages off: else the figure is a count, not MiB
+    label = ("fresh memory MiB (huge pages off)" if all(
+        r.get("huge_pages") == "off" for r in runs) else "page faults x page size, MiB")
+    print(f"  {label:42}" + "".join(f"{v:10.0f}" for v in faults)
           + f"  {exponent(faults):8.2f}")
     print(f"{'self CPU s on its thread (user/kernel)':44}{head}  exponent")
     order = {label: i for i, (_, _, label) in enumerate(TIMED)}

@@ -84,22 +84,25 @@ def _set_thresholds(libc: ctypes.CDLL, mmap_bytes: int, trim_bytes: int) -> bool
 
 @contextmanager
 def heap_kept(keep_mib: int) -> Iterator[bool]:
-    """For the block, glibc serves blocks of up to ``keep_mib`` MiB from its heap and
-    keeps freed memory there for reuse (no trimming below ``keep_mib`` MiB); afterwards
+    """For the block, glibc serves blocks of up to ``keep_mib`` MiB (at least 32) from its
+    heap and keeps freed memory there for reuse (no trimming below that); afterwards
     the free memory is given back and the thresholds set to glibc's dynamic maxima, also
     when the block fails. Yields whether the heap is tuned: False when ``keep_mib`` is 0
     or glibc is absent (then nothing is changed). Not meant to be nested: the inner
     block's end would restore the thresholds for the outer one."""
-    libc = _glibc() if keep_mib > 0 else None
+    keep = int(keep_mib) * 1024**2
+    libc = _glibc() if keep > 0 else None
     if libc is None:
         yield False
         return
-    tuned = _set_thresholds(libc, keep_mib * 1024**2, keep_mib * 1024**2)
+    # never below the thresholds set afterwards: a small size would keep less, not more
+    tuned = _set_thresholds(libc, max(keep, MMAP_THRESHOLD_AFTER),
+                            max(keep, TRIM_THRESHOLD_AFTER))
     try:
         yield tuned
     finally:
         _set_thresholds(libc, MMAP_THRESHOLD_AFTER, TRIM_THRESHOLD_AFTER)
-        libc.malloc_trim(0)  # what the block freed goes back before the next stage
+        trim()  # what the block freed goes back before the next stage
 
 
 __all__ = ["MMAP_THRESHOLD_AFTER", "TRIM_THRESHOLD_AFTER", "available", "heap_kept", "trim"]

@@ -99,5 +99,29 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
-__all__ = ["first_positions", "first_seen_codes", "first_seen_pairs", "repeated",
-           "sorted_positions", "sorted_unique"]
+#: ``grouped_positions``: up to this many groups, one comparison pass per group; more, a sort
+FEW_GROUPS = 16
+
+
+def grouped_positions(codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``codes`` (small group numbers, 0 to ``n_groups`` - 1) grouped by
+    code, each group's in order, and the bounds of each group among them (empty groups
+    too): what a stable argsort of the codes gives. For a few groups, one comparison pass
+    each (no sort), the positions kept as int32 below 2**31 rows (half the bytes of the
+    row-sized array; ``np.compress`` into an int32 array makes the int64 positions
+    anyway); else a stable sort of the small codes (a radix sort)."""
+    bounds = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=n_groups), out=bounds[1:])
+    if n_groups > FEW_GROUPS:
+        return np.argsort(codes, kind="stable"), bounds
+    positions = np.empty(len(codes), dtype=np.int32 if len(codes) < 1 << 31 else np.int64)
+    in_group = np.empty(len(codes), dtype=bool)
+    for group, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
+        if hi > lo:
+            np.equal(codes, group, out=in_group)
+            positions[lo:hi] = np.flatnonzero(in_group)
+    return positions, bounds
+
+
+__all__ = ["FEW_GROUPS", "first_positions", "first_seen_codes", "first_seen_pairs",
+           "grouped_positions", "repeated", "sorted_positions", "sorted_unique"]

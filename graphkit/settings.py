@@ -92,7 +92,7 @@ class Settings:
     #: MiB from its heap and keeps freed ones there for reuse, instead of fresh pages the
     #: kernel zeroes for every big temporary; given back when rings end (``graphkit.heap``).
     #: 0: off (glibc left alone). At 1M people 1024 saved 2-4 s of the graph stage's CPU and
-    #: slowed its growth for about 2% more peak memory (README, "Keeping freed big blocks").
+    #: slowed its growth for 1.2-3.2% more peak memory (README, "Keeping freed big blocks").
     #: Changes how fast and how much memory, never what is built
     heap_keep_mib: int = 1024
     #: build-to-build changes (``graphkit diff``, ``build --previous``): a ring's score

@@ -40,6 +40,7 @@ SCALAR = Kind("a single value (string or number)",
 BOOL = Kind("true or false", lambda v: isinstance(v, bool))
 POSITIVE_INT = Kind("a whole number above 0", lambda v: _is_int(v) and v > 0)
 INT = Kind("a whole number", _is_int)
+NON_NEGATIVE_INT = Kind("a whole number of 0 or more", lambda v: _is_int(v) and v >= 0)
 NUMBER = Kind("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool))
 NON_NEGATIVE = Kind("a number of 0 or more", lambda v: NUMBER.test(v) and 0 <= v < float("inf"))
 STRINGS = Kind("a list of strings (e.g. [a, b])",
@@ -141,7 +142,11 @@ def _setting_kind(name: str, annotation: str) -> Kind:
     if annotation in ("bool", "bool | None"):  # None (left out): the build decides
         return BOOL
     if annotation == "int":
-        return INT if name == "seed" else POSITIVE_INT
+        if name == "seed":
+            return INT
+        # 0 has a meaning of its own: the cores available; glibc's heap left alone
+        return NON_NEGATIVE_INT if name in ("resolve_workers", "heap_keep_mib") else \
+            POSITIVE_INT
     if annotation == "float":
         return NUMBER
     if annotation == "float | None":  # review_budget: 0 for no cap (null: the default)

@@ -14,7 +14,7 @@ from graphkit.ingest.project import native_project
 from graphkit.pipeline import run_build, write_outputs
 
 #: a block above glibc's mmap threshold after a scope (32 MiB), below the scope's (64 MiB)
-BLOCK = 40 * 1024**2
+BLOCK = heap.MMAP_THRESHOLD_AFTER + 8 * 1024**2
 #: files that hold times, build ids, output paths or the settings themselves
 VARYING = {"build.json", "manifest.json", "report.html", "summary.txt"}
 
@@ -102,3 +102,19 @@ def test_the_setting_reaches_the_stages_and_changes_no_output(
     assert len(names) > 5
     for name in names:
         assert (tmp_path / "on" / name).read_bytes() == (tmp_path / "off" / name).read_bytes(), name
+
+
+def test_a_project_file_may_turn_the_heap_setting_off_but_not_below(tmp_path: Path) -> None:
+    from graphkit.ingest.project import load_project
+    from graphkit.issues import InputError
+
+    (tmp_path / "people.csv").write_text("name,date_of_birth\n", encoding="utf-8")
+    project = tmp_path / "project.yml"
+    for value, expected in (("0", 0), ("2048", 2048), ("-1", None), ("0.5", None)):
+        project.write_text("sources:\n  - file: people.csv\n    loader: people\n"
+                           f"heap_keep_mib: {value}\n", encoding="utf-8")
+        if expected is None:
+            with pytest.raises(InputError, match="heap_keep_mib"):
+                load_project(project)
+        else:
+            assert load_project(project).settings.heap_keep_mib == expected

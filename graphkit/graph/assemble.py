@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables
+from graphkit.intcodes import FEW_GROUPS, grouped_positions
 from graphkit.schema import NODE_PROPERTY_TYPES, REL_PROPERTY_TYPES
 
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
@@ -465,7 +466,7 @@ def take_chunked(column: pa.ChunkedArray, rows: np.ndarray, typ: pa.DataType | N
 
 #: ``take_chunked``: up to this many chunks, rows are told apart by chunk with one
 #: comparison pass per chunk (a byte or two per row) instead of a search and a sort
-_FEW_CHUNKS = 16
+_FEW_CHUNKS = FEW_GROUPS
 
 
 def _chunk_numbers(rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -484,25 +485,6 @@ def _chunk_numbers(rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return chunk_of
 
 
-def _by_chunk(chunk_of: np.ndarray, n_chunks: int, small: type
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the rows grouped by chunk (each chunk's in order) and each chunk's
-    bounds among them: for a few chunks one comparison pass each, the positions kept as
-    ``small`` (int32 below 2**31 rows), else a stable sort of the small chunk numbers (a
-    radix sort)."""
-    bounds = np.zeros(n_chunks + 1, dtype=np.int64)
-    np.cumsum(np.bincount(chunk_of, minlength=n_chunks), out=bounds[1:])
-    if n_chunks > _FEW_CHUNKS:
-        return np.argsort(chunk_of, kind="stable"), bounds
-    order = np.empty(len(chunk_of), dtype=small)
-    in_chunk = np.empty(len(chunk_of), dtype=bool)
-    for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
-        if b > a:
-            np.equal(chunk_of, k, out=in_chunk)
-            order[a:b] = np.flatnonzero(in_chunk)
-    return order, bounds
-
-
 def _take_by_chunk(chunks: list[pa.Array], starts: np.ndarray, rows: np.ndarray,
                    chunk_of: np.ndarray, typ: pa.DataType | None = None) -> pa.Array:
     """``take_chunked`` of rows in no chunk order: each chunk's rows gathered from it
@@ -510,7 +492,7 @@ def _take_by_chunk(chunks: list[pa.Array], starts: np.ndarray, rows: np.ndarray,
     # positions as int32 below 2**31 rows: the index arrays, one row each, in half the
     # bytes
     small = np.int32 if max(len(rows), *(len(c) for c in chunks)) < 1 << 31 else np.int64
-    order, bounds = _by_chunk(chunk_of, len(chunks), small)
+    order, bounds = grouped_positions(chunk_of, len(chunks))
     del chunk_of
     parts = []
     for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):

@@ -48,6 +48,7 @@ from graphkit.intcodes import (
     first_positions,
     first_seen_codes,
     first_seen_pairs,
+    grouped_positions,
     repeated,
     sorted_unique,
 )
@@ -958,21 +959,7 @@ def _rows_by_label(names: list[str], codes: np.ndarray) -> tuple[np.ndarray, np.
     small = np.int8 if len(distinct) < 128 else np.int64  # a small type sorts by radix
     rank = np.array([distinct.index(name) for name in names], dtype=small)
     row_rank = rank[codes] if len(codes) else np.zeros(0, dtype=small)
-    if len(distinct) > 16:
-        by_label = np.argsort(row_rank, kind="stable")
-        return by_label, np.searchsorted(row_rank[by_label], np.arange(len(distinct) + 1))
-    # few labels: each label's rows by one comparison pass (no sort, no sorted copy),
-    # kept as int32 below 2**31 rows (half the bytes of the row-sized array kept; NumPy's
-    # ``compress`` into it measured worse: it makes the int64 positions anyway)
-    bounds = np.zeros(len(distinct) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_rank, minlength=len(distinct)), out=bounds[1:])
-    by_label = np.empty(len(codes), dtype=np.int32 if len(codes) < 1 << 31 else np.int64)
-    is_label = np.empty(len(codes), dtype=bool)
-    for label, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
-        if hi > lo:
-            np.equal(row_rank, label, out=is_label)
-            by_label[lo:hi] = np.flatnonzero(is_label)
-    return by_label, bounds
+    return grouped_positions(row_rank, len(distinct))
 
 
 #: ``identifier_keys``: rows of one label hashed and sorted together at most (about); a

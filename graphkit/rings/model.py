@@ -351,12 +351,16 @@ class Rings:
     def to_json(self) -> list[dict]:
         """Rings with structured evidence, for ``rings.json``."""
         name_of = member_names(self.rings)
-        return [{"ring_id": r.ring_id, "rank": self.rank(r, i), "score": score_of(points),
-                 "points": points, "members": r.members,
-                 "names": [str(name_of.get(m, m)) for m in r.members],
-                 "evidence": [e.to_dict() for e in r.evidence]}
-                for i, r in enumerate(self.rings, start=1)
-                for points in (r.points,)]  # summed once: the score is made from it
+        return [self._json_row(r, i, name_of) for i, r in enumerate(self.rings, start=1)]
+
+    def _json_row(self, ring: Ring, rank_at: int, name_of: dict[str, str]) -> dict:
+        """One ring of ``rings.json``; its points summed once (the score is made from
+        them)."""
+        points = ring.points
+        return {"ring_id": ring.ring_id, "rank": self.rank(ring, rank_at),
+                "score": score_of(points), "points": points, "members": ring.members,
+                "names": [str(name_of.get(m, m)) for m in ring.members],
+                "evidence": [e.to_dict() for e in ring.evidence]}
 
 
 def rings_frame(rows: list[dict]) -> pd.DataFrame:
@@ -375,7 +379,8 @@ def member_names(rings: list[Ring]) -> dict[str, str]:
     """Display name of each member of ``rings`` (which share one build's tables), as
     ``Ring.names`` gives them: the names the rings carry, else read for those keys alone
     by one Arrow lookup over the key column, unless the context's whole name lookup
-    exists already."""
+    exists already. The dict returned may be shared with later calls: read it, do not
+    change it."""
     if not rings:
         return {}
     context = rings[0].context
@@ -396,7 +401,7 @@ def member_names(rings: list[Ring]) -> dict[str, str]:
     keys = {m for r in unnamed for m in r.members}
     # a build asks twice (rings.json, then the report's triage for some of the same
     # rings): the second asking is answered from the first
-    asked = getattr(context, "_member_names", None)
+    asked = context._member_names
     if asked is not None and asked[0].issuperset(keys):
         return {**asked[1], **named} if named else asked[1]
     nodes = context.tables.nodes
