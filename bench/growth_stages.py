@@ -302,9 +302,9 @@ def measure_in_build(world: str, no_gc: bool = False) -> dict:
             "rss_mib": {name: s.peak_rss_mib for name, s in stages.items()}}
 
 
-def table(path: Path) -> None:
-    """Print the runs of ``path`` side by side (by people records), with the growth
-    exponent between the smallest and largest size, and N log N's for comparison."""
+def load_runs(path: Path) -> tuple[list[dict], list[int]]:
+    """The runs of a JSON-lines file, smallest world first, and their people records;
+    the sizes and N log N's exponent over them printed."""
     runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     runs.sort(key=lambda r: r["records_people"])
     sizes = [r["records_people"] for r in runs]
@@ -313,18 +313,41 @@ def table(path: Path) -> None:
              if hi > lo else float("nan"))
     print(f"people records: {', '.join(f'{s:,}' for s in sizes)};  "
           f"N log N over this range = N^{nlogn:.2f}")
+    return runs, sizes
+
+
+def growth(values: list[float], sizes: list[int]) -> float:
+    """Growth exponent of ``values`` from the smallest to the largest of ``sizes`` (nan
+    when the smallest value is too small to tell)."""
+    lo, hi = sizes[0], sizes[-1]
+    return (math.log(values[-1] / values[0]) / math.log(hi / lo)
+            if values[0] > 0.005 and values[-1] > 0 and hi > lo else float("nan"))
+
+
+def save_run(run: dict, out: Path | None, huge_pages_were_off: bool,
+             shown: int | None = None) -> None:
+    """``run`` with how its pages were counted, appended to ``out`` as a JSON line (when
+    given) and printed (its first ``shown`` characters)."""
+    run["huge_pages"] = "off" if huge_pages_were_off else "as the system sets them"
+    line = json.dumps(run)
+    if out:
+        with out.open("a") as handle:
+            handle.write(line + "\n")
+    print(line[:shown])
+
+
+def table(path: Path) -> None:
+    """Print the runs of ``path`` side by side (by people records), with the growth
+    exponent between the smallest and largest size, and N log N's for comparison."""
+    runs, sizes = load_runs(path)
     labels = ["graph", "clusters"] + [label for _, _, label in TIMED]
     head = "".join(f"{s:>10,}" for s in sizes)
     print(f"{'CPU s (self); user s self, inclusive;':42}{head}  exponent")
     print(f"{'  page faults (k) or fresh MiB, kernel s':42}")
 
-    def exponent(values: list[float]) -> float:
-        return (math.log(values[-1] / values[0]) / math.log(hi / lo)
-                if values[0] > 0.005 and values[-1] > 0 and hi > lo else float("nan"))
-
     def row(name: str, values: list[float]) -> None:
         print(f"{name:42}" + "".join(f"{v:10.2f}" for v in values)
-              + f"  {exponent(values):8.2f}")
+              + f"  {growth(values, sizes):8.2f}")
 
     for label in labels:
         stage = label in ("graph", "clusters")
@@ -379,12 +402,7 @@ def main() -> None:
         huge_pages_off()
     run = measure_in_build(args.world, args.no_gc) if args.in_build else \
         measure(args.world, args.cache)
-    run["huge_pages"] = "off" if args.no_huge_pages else "as the system sets them"
-    line = json.dumps(run)
-    if args.json:
-        with args.json.open("a") as handle:
-            handle.write(line + "\n")
-    print(line)
+    save_run(run, args.json, args.no_huge_pages)
 
 
 if __name__ == "__main__":

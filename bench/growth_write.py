@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
-import math
 import resource
 import shutil
 import threading
@@ -31,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+from growth_stages import growth, huge_pages_off, load_runs, save_run
 
 from graphkit import csvsafe
 from graphkit import pipeline as P
@@ -154,19 +153,11 @@ def measure(world: str, out: Path) -> dict:
 def table(path: Path) -> None:
     """Print the runs of ``path`` side by side (by people records), with the growth
     exponent between the smallest and largest size, and N log N's for comparison."""
-    runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    runs.sort(key=lambda r: r["records_people"])
-    sizes = [r["records_people"] for r in runs]
-    lo, hi = sizes[0], sizes[-1]
-    nlogn = (math.log(hi * math.log(hi) / (lo * math.log(lo))) / math.log(hi / lo)
-             if hi > lo else float("nan"))
+    runs, sizes = load_runs(path)
 
     def exponent(values: list[float]) -> float:
-        return (math.log(values[-1] / values[0]) / math.log(hi / lo)
-                if values[0] > 0.005 and values[-1] > 0 and hi > lo else float("nan"))
+        return growth(values, sizes)
 
-    print(f"people records: {', '.join(f'{s:,}' for s in sizes)};  "
-          f"N log N over this range = N^{nlogn:.2f}")
     head = "".join(f"{s:>10,}" for s in sizes)
     print(f"{'write stage':44}{head}  exponent")
     for key in ("cpu", "user", "system", "other_threads", "wall"):
@@ -210,16 +201,9 @@ def main() -> None:
         table(args.table)
         return
     if args.no_huge_pages:
-        from growth_stages import huge_pages_off
-
         huge_pages_off()
     run = measure(args.world, args.out)
-    run["huge_pages"] = "off" if args.no_huge_pages else "as the system sets them"
-    line = json.dumps(run)
-    if args.json:
-        with args.json.open("a") as handle:
-            handle.write(line + "\n")
-    print(line[:2000])
+    save_run(run, args.json, args.no_huge_pages, shown=2000)
 
 
 if __name__ == "__main__":
