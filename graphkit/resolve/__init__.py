@@ -25,6 +25,7 @@ each field's agreement level and the weight it added.
 >>> pak = merged[pair.isin(["Pak/Bak", "Bak/Pak"])].iloc[0]
 >>> pak.evidence.split("; ")[1].split(" (")[0]
 'name: same romanized name'
+>>> import shutil; shutil.rmtree(folder)  # the demo files go with the example
 """
 
 from __future__ import annotations

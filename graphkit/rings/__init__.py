@@ -51,6 +51,7 @@ why this round made the steps themselves array operations instead.
 True
 >>> sorted(found.to_pandas().columns)[:3]
 ['evidence', 'members', 'n_members']
+>>> import shutil; shutil.rmtree(folder)  # the demo files go with the example
 """
 
 from __future__ import annotations
