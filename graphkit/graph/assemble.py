@@ -426,6 +426,15 @@ def take_rows(series: pd.Series, rows: np.ndarray, typ: pa.DataType | None = Non
     return take_chunked(column, rows, typ)
 
 
+def column_at(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``column.array.take(rows)``, gathered chunk by chunk where the column is Arrow
+    (:func:`take_rows`: an Arrow take of a column held in chunks first joins them all, a
+    copy of the whole column for a few rows)."""
+    if isinstance(column.dtype, pd.ArrowDtype):
+        return pd.arrays.ArrowExtensionArray(take_rows(column, rows))
+    return column.array.take(rows)
+
+
 def _as_type(values: pa.Array, typ: pa.DataType | None) -> pa.Array:
     return values if typ is None or values.type == typ else values.cast(typ)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graphkit.graph.assemble import arrow_chunks, take_rows
+from graphkit.graph.assemble import arrow_chunks, column_at
 from graphkit.graph.tables import GraphTables
 from graphkit.rings import Evidence, Ring
 from graphkit.rings.model import RingContext
@@ -322,9 +322,7 @@ def _rows_where(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     by joining them first, a copy of the whole column (every node's key, of a million
     people's graph) for a few hundred rows."""
     rows = np.flatnonzero(mask.to_numpy(bool))
-    return pd.DataFrame({name: pd.arrays.ArrowExtensionArray(take_rows(frame[name], rows))
-                         if isinstance(frame[name].dtype, pd.ArrowDtype)
-                         else frame[name].array.take(rows) for name in frame.columns},
+    return pd.DataFrame({name: column_at(frame[name], rows) for name in frame.columns},
                         index=frame.index[rows])
 
 

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from graphkit.graph.assemble import column_at
 from graphkit.intcodes import sorted_positions
 from graphkit.rings.records import ends_of_type, resolved_of
 from graphkit.rings.sharing import (
@@ -27,7 +28,6 @@ from graphkit.rings.sharing import (
     label_codes,
     node_values,
     row_text,
-    take_rows,
 )
 from graphkit.schema import Label, Rel
 from graphkit.text.names import romanized_tokens
@@ -206,17 +206,8 @@ def _entity_nodes(nodes: pd.DataFrame, codes: np.ndarray, labels: np.ndarray
     wanted = np.isin(labels, [Label.PERSON.value, Label.COMPANY.value])
     rows = np.flatnonzero(np.r_[wanted, False][codes])  # code -1 (no label): last, False
     return pd.DataFrame({"entity_id": nodes["node_id"].to_numpy()[rows],
-                         "key": _column_at(nodes["key"], rows),
-                         "label": _column_at(nodes["label"], rows)})
-
-
-def _column_at(column: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``column.array.take(rows)``, gathered chunk by chunk where the column is Arrow
-    (``take_rows``: an Arrow take of a column held in chunks first joins them all, a copy
-    of every node's text)."""
-    if isinstance(column.dtype, pd.ArrowDtype):
-        return pd.arrays.ArrowExtensionArray(take_rows(column, rows))
-    return column.array.take(rows)
+                         "key": column_at(nodes["key"], rows),
+                         "label": column_at(nodes["label"], rows)})
 
 
 def _name_tokens(names: pd.Series) -> tuple[np.ndarray,
