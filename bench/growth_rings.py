@@ -35,7 +35,6 @@ lowest and highest exponent the runs allow).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import gc
@@ -51,7 +50,7 @@ import sys
 import time
 from pathlib import Path
 
-from growth_stages import Timers, _minor_faults
+from growth_stages import Timers, _minor_faults, growth_parser
 
 from graphkit import pipeline as P
 from graphkit.heap import heap_kept
@@ -399,12 +398,9 @@ def compare(path: Path, labels: list[str]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("world", nargs="?")
+    parser = growth_parser(__doc__.splitlines()[0], huge_pages=False)
     parser.add_argument("--tables", type=Path, help="pickle of the build's graph tables")
-    parser.add_argument("--json", type=Path, help="append this run as a JSON line")
     parser.add_argument("--label", help="tag of the run (e.g. before / after)")
-    parser.add_argument("--table", type=Path, help="print the runs of a JSON-lines file")
     parser.add_argument("--in-build", action="store_true",
                         help="time the sub-steps inside a real build (pipeline.run_build)")
     parser.add_argument("--gc", choices=("on", "off"), default="on",

@@ -381,19 +381,27 @@ def table(path: Path) -> None:
               f"rss {r['rss_mib']}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def growth_parser(description: str, huge_pages: bool = True) -> argparse.ArgumentParser:
+    """The arguments every growth bench takes: a world, ``--json`` to append the run to,
+    ``--table`` to print recorded runs instead, and (``huge_pages``) ``--no-huge-pages``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("world", nargs="?")
-    parser.add_argument("--cache", type=Path, help="pickle of the stages before the graph")
     parser.add_argument("--json", type=Path, help="append this run as a JSON line")
     parser.add_argument("--table", type=Path, help="print the runs of a JSON-lines file")
+    if huge_pages:
+        parser.add_argument("--no-huge-pages", action="store_true",
+                            help="transparent huge pages off for this process: page faults "
+                                 "x 4 KiB = fresh memory touched (the table shows MiB)")
+    return parser
+
+
+def main() -> None:
+    parser = growth_parser(__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, help="pickle of the stages before the graph")
     parser.add_argument("--in-build", action="store_true",
                         help="time the sub-steps inside a real build (pipeline.run_build)")
     parser.add_argument("--no-gc", action="store_true",
                         help="with --in-build: the cyclic GC off during build_tables")
-    parser.add_argument("--no-huge-pages", action="store_true",
-                        help="transparent huge pages off for this process: page faults "
-                             "x 4 KiB = fresh memory touched (the table shows MiB)")
     args = parser.parse_args()
     if args.table:
         table(args.table)

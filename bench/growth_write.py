@@ -18,7 +18,6 @@ growth exponent between the smallest and largest.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import resource
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
-from growth_stages import growth, huge_pages_off, load_runs, save_run
+from growth_stages import growth, growth_parser, huge_pages_off, load_runs, save_run
 
 from graphkit import csvsafe
 from graphkit import pipeline as P
@@ -189,13 +188,8 @@ def table(path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("world", nargs="?")
+    parser = growth_parser(__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="folder the outputs are written to")
-    parser.add_argument("--json", type=Path, help="append this run as a JSON line")
-    parser.add_argument("--table", type=Path, help="print the runs of a JSON-lines file")
-    parser.add_argument("--no-huge-pages", action="store_true",
-                        help="transparent huge pages off: page faults x 4 KiB = fresh memory")
     args = parser.parse_args()
     if args.table:
         table(args.table)
