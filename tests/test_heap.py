@@ -118,3 +118,46 @@ def test_a_project_file_may_turn_the_heap_setting_off_but_not_below(tmp_path: Pa
                 load_project(project)
         else:
             assert load_project(project).settings.heap_keep_mib == expected
+
+
+#: the pipeline's own functions (a second patch must not wrap the first)
+_REAL_INGEST, _REAL_BUILD_TABLES = pipeline.ingest, pipeline.build_tables
+
+
+def _build_with_scope(folder: Path, from_ingest: bool, tmp: Path, monkeypatch) -> list[bool]:
+    """A build of ``folder`` (heap_keep_mib 64, ``heap_keep_from_ingest``) written to
+    ``tmp``; whether glibc served a big block from its heap while ingest and graph ran."""
+    kept_at = []
+    real_ingest, real_tables = _REAL_INGEST, _REAL_BUILD_TABLES
+
+    def ingest(*args, **kwargs):
+        kept_at.append(not _mmapped_by_malloc(BLOCK))
+        return real_ingest(*args, **kwargs)
+
+    def build_tables(*args, **kwargs):
+        kept_at.append(not _mmapped_by_malloc(BLOCK))
+        return real_tables(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "ingest", ingest)
+    monkeypatch.setattr(pipeline, "build_tables", build_tables)
+    project = native_project(folder)
+    project.settings = project.settings.with_overrides(heap_keep_mib=64,
+                                                       heap_keep_from_ingest=from_ingest)
+    write_outputs(run_build(project, show_progress=False), tmp)
+    return kept_at
+
+
+@glibc_only
+def test_the_heap_is_kept_from_ingest_when_asked_and_given_back_after(
+        demo_dir: Path, tmp_path: Path, monkeypatch):
+    graph_only = _build_with_scope(demo_dir, False, tmp_path / "graph", monkeypatch)
+    from_ingest = _build_with_scope(demo_dir, True, tmp_path / "ingest", monkeypatch)
+    assert graph_only == [False, True]  # (ingest, graph): the heap kept from graph on
+    assert from_ingest == [True, True]
+    assert _mmapped_by_malloc(BLOCK)  # thresholds set back when rings ended
+    names = sorted(p.relative_to(tmp_path / "graph") for p in (tmp_path / "graph").rglob("*")
+                   if p.is_file() and p.name not in VARYING)
+    assert len(names) > 5
+    for name in names:
+        assert (tmp_path / "ingest" / name).read_bytes() == \
+            (tmp_path / "graph" / name).read_bytes(), name
