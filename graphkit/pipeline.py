@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,17 +212,6 @@ def clusters_and_rings(result_tables: GraphTables, settings: Settings, stages: S
     return clusters, rings, None, []
 
 
-def heap_scopes(settings: Settings) -> tuple[AbstractContextManager[bool],
-                                             AbstractContextManager[bool]]:
-    """glibc's heap kept (``heap_kept``, ``heap_keep_mib``) over ingest to rings and over
-    graph to rings: the scope ``heap_keep_from_ingest`` picks, and one that changes
-    nothing (two scopes are never nested: the inner one's end would undo the outer)."""
-    keep = settings.heap_keep_mib
-    if settings.heap_keep_from_ingest:
-        return heap_kept(keep), nullcontext(False)
-    return nullcontext(False), heap_kept(keep)
-
-
 def run_build(project: Project, log: IssueLog | None = None, show_progress: bool = True,
               stages: Stages | None = None, previous: Path | None = None,
               reuse: bool = True) -> BuildResult:
@@ -253,57 +241,55 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
     # the previous build's state is read in a thread while ingest runs (reading Parquet
     # lets go of the GIL, as does most of reading files back); the ingest stage waits for
     # it, as for its cache's writes: no background work runs on past the stage it overlaps
-    from_ingest, from_graph = heap_scopes(settings)
-    with from_ingest:  # (``heap_keep_from_ingest``: one scope from ingest to rings)
-        reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphkit-state")
-        prior_read = reading.submit(previous_state, previous if reuse else None)
-        reading.shutdown(wait=False)  # the thread ends with the read
-        with stages.stage("ingest") as st:
-            try:
-                data = ingest(project.sources, log, settings=project.settings, reader=reader)
-            finally:  # the cache's writing ends in this stage, also when a file is refused
-                reader.finish_writes()  # (its staging folder is never removed under a writer)
-            prior, notes = prior_read.result()
-            st.rows_in = sum(data.count().values())
-            st.rows_out = st.rows_in + len(data.identifiers)
-        n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
-        if not n_records:  # every entity comes from a person or company record
-            files = ", ".join(Path(path).name for path, _ in project.sources) or "no input files"
-            raise InputError(f"nothing to build: no people or company records in {files} (each "
-                             "holds a header only, or every row was refused: see the issues)")
-        with stages.stage("resolve", rows_in=n_records) as st:
-            pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
-            people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)
-            companies = resolve_companies_exact(data.records[Layout.COMPANIES])
-            st.rows_out = people.entities["entity_id"].nunique() + \
-                companies.entities["entity_id"].nunique()
-        with stages.stage("screen") as st:
-            entities = entity_nodes(data, people, companies)
-            lists = cached_sanctions(project.sanctions, project.programs, log,
-                                     previous if reuse else None,
-                                     lambda list_log: load_sanctions(project, list_log))
-            sanctions = lists.frame
-            names = entities_to_screen(pd.concat(  # only the columns screening reads
-                [part[[c for c in SCREENED_NODE_COLUMNS if c in part.columns]]
-                 for part in entities[0]], ignore_index=True), data, people)
-            st.rows_in = len(names)
-            hits, screened = screen_reusing(names, sanctions, settings.screen_threshold,
-                                            prior.screen)
-            st.rows_out = len(hits)
-        # the graph, clusters and rings stages make and free many row-sized temporaries: glibc
-        # keeps the freed ones for reuse instead of unmapping them (each would come back as
-        # fresh pages for the kernel to zero), and gives the memory back when rings end
-        with from_graph:
-            with stages.stage("graph") as st:
-                st.rows_in = sum(data.count().values()) + len(data.identifiers)
-                keep = settings.keep_record_fields
-                if keep is None:  # at most this many nodes: records + identifiers + entities
-                    keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
-                tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
-                                      release_records=not keep, households=households_table(people))
-                del entities, names  # screening's inputs; the tables hold what later stages read
-                st.rows_out = len(tables.nodes) + len(tables.relationships)
-            clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
+    reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphkit-state")
+    prior_read = reading.submit(previous_state, previous if reuse else None)
+    reading.shutdown(wait=False)  # the thread ends with the read
+    with stages.stage("ingest") as st:
+        try:
+            data = ingest(project.sources, log, settings=project.settings, reader=reader)
+        finally:  # the cache's writing ends in this stage, also when a file is refused
+            reader.finish_writes()  # (its staging folder is never removed under a writer)
+        prior, notes = prior_read.result()
+        st.rows_in = sum(data.count().values())
+        st.rows_out = st.rows_in + len(data.identifiers)
+    n_records = len(data.records[Layout.PEOPLE]) + len(data.records[Layout.COMPANIES])
+    if not n_records:  # every entity comes from a person or company record
+        files = ", ".join(Path(path).name for path, _ in project.sources) or "no input files"
+        raise InputError(f"nothing to build: no people or company records in {files} (each "
+                         "holds a header only, or every row was refused: see the issues)")
+    with stages.stage("resolve", rows_in=n_records) as st:
+        pairs_reuse = PairReuse(data.records[Layout.PEOPLE], prior.people)
+        people = resolve_people(data.records[Layout.PEOPLE], settings, compare=pairs_reuse)
+        companies = resolve_companies_exact(data.records[Layout.COMPANIES])
+        st.rows_out = people.entities["entity_id"].nunique() + \
+            companies.entities["entity_id"].nunique()
+    with stages.stage("screen") as st:
+        entities = entity_nodes(data, people, companies)
+        lists = cached_sanctions(project.sanctions, project.programs, log,
+                                 previous if reuse else None,
+                                 lambda list_log: load_sanctions(project, list_log))
+        sanctions = lists.frame
+        names = entities_to_screen(pd.concat(  # only the columns screening reads
+            [part[[c for c in SCREENED_NODE_COLUMNS if c in part.columns]]
+             for part in entities[0]], ignore_index=True), data, people)
+        st.rows_in = len(names)
+        hits, screened = screen_reusing(names, sanctions, settings.screen_threshold,
+                                        prior.screen)
+        st.rows_out = len(hits)
+    # the graph, clusters and rings stages make and free many row-sized temporaries: glibc
+    # keeps the freed ones for reuse instead of unmapping them (each would come back as
+    # fresh pages for the kernel to zero), and gives the memory back when rings end
+    with heap_kept(settings.heap_keep_mib):
+        with stages.stage("graph") as st:
+            st.rows_in = sum(data.count().values()) + len(data.identifiers)
+            keep = settings.keep_record_fields
+            if keep is None:  # at most this many nodes: records + identifiers + entities
+                keep = st.rows_in + len(entities[0][0]) <= settings.graph_view_max_nodes
+            tables = build_tables(data, people, companies, hits, sanctions, entities=entities,
+                                  release_records=not keep, households=households_table(people))
+            del entities, names  # screening's inputs; the tables hold what later stages read
+            st.rows_out = len(tables.nodes) + len(tables.relationships)
+        clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
     old_view, matching, entity_map = None, [], None
     if previous is not None:
         old_view = BuildView.from_folder(previous)

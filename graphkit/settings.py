@@ -95,11 +95,6 @@ class Settings:
     #: slowed its growth for 1.2-3.2% more peak memory (README, "Keeping freed big blocks").
     #: Changes how fast and how much memory, never what is built
     heap_keep_mib: int = 1024
-    #: ``heap_keep_mib``'s scope starts at ingest instead of graph (one scope from ingest
-    #: to rings), so ingest's, resolution's and screening's big NumPy and pandas
-    #: temporaries are reused too (Arrow's buffers come from its own pool: not reached).
-    #: Changes how fast and how much memory, never what is built
-    heap_keep_from_ingest: bool = False
     #: build-to-build changes (``graphkit diff``, ``build --previous``): a ring's score
     #: moving by at least this much (0–100 scale) is a ``score_changed`` change
     diff_score_change: float = 5.0
