@@ -1031,7 +1031,7 @@ def _hashed_part(values: pa.Array | pa.ChunkedArray
     else:
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         dictionary = encoded.dictionary.cast(pa.string())
-    order = pc.sort_indices(dictionary).to_numpy()
+    order = string_order(dictionary)
     code_rank = np.empty(len(order), dtype=np.int64)  # each value's rank in key order
     code_rank[order] = np.arange(len(order))
     # codes come in order of first sighting: where each first appears, in one pass
@@ -1042,7 +1042,7 @@ def _hashed_part(values: pa.Array | pa.ChunkedArray
 def _sorted_part(values: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """``_hashed_part`` by one stable sort of every value and a comparison of
     neighbours: no hash table, for values mostly distinct."""
-    order = pc.sort_indices(values).to_numpy()
+    order = string_order(values)
     ordered = values.take(pa.array(order))
     head = np.empty(len(order), dtype=bool)
     head[:1] = True
@@ -1064,11 +1064,7 @@ def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
     n = len(values)
     if n <= part_rows or values.null_count:
         return [None]
-    low, high = pc.min_max(values).values()
-    low, high = low.as_py().encode(), high.as_py().encode()
-    skip = 0
-    while skip < min(len(low), len(high)) and low[skip] == high[skip]:
-        skip += 1
+    skip = _common_prefix(values)
     if values.num_chunks == 1:
         words = _leading_word(values.chunk(0), skip)
     else:  # each chunk's words written into their place (no concatenation)
@@ -1087,6 +1083,45 @@ def _ordered_parts(values: pa.ChunkedArray, part_rows: int = _PART_ROWS
     bounds = np.searchsorted(part[order], np.arange(len(cuts) + 2))
     parts = [order[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist()) if b > a]
     return parts if len(parts) > 1 else [None]
+
+
+def _common_prefix(values: pa.Array | pa.ChunkedArray) -> int:
+    """The number of leading bytes every value shares (those its least and greatest
+    value share: every value between them in byte order starts with them too)."""
+    low, high = pc.min_max(values).values()
+    low, high = low.as_py().encode(), high.as_py().encode()
+    skip = 0
+    while skip < min(len(low), len(high)) and low[skip] == high[skip]:
+        skip += 1
+    return skip
+
+
+def string_order(values: pa.Array) -> np.ndarray:
+    """``pc.sort_indices(values).to_numpy()`` of a string array with no nulls (byte
+    order, stable): rows sorted as integers by their 8 bytes after the values' common
+    prefix (no string compared, no cache miss per comparison), then only the rows whose
+    8 bytes tie with a neighbour's sorted again, by Arrow on their whole text. Integers
+    in order give texts in order (a shorter text's missing bytes read as zeros: it
+    sorts first), so the tied rows, sorted together, fall back into their ties' slots
+    in order. (Sorting ties by their next 8 bytes, round after round, measured slower
+    than Arrow's sort of them.)"""
+    n = len(values)
+    if n < 2 or values.null_count:
+        return pc.sort_indices(values).to_numpy()
+    words = _leading_word(values, _common_prefix(values))
+    order = np.argsort(words, kind="stable")
+    words = np.take(words, order)
+    same = words[1:] == words[:-1]
+    del words
+    tied = np.zeros(n, dtype=bool)
+    tied[1:] = same
+    tied[:-1] |= same
+    del same
+    slots = np.flatnonzero(tied)
+    if len(slots):
+        rows = order[slots]
+        order[slots] = rows[pc.sort_indices(values.take(pa.array(rows))).to_numpy()]
+    return order
 
 
 def _leading_word(chunk: pa.Array, skip: int, out: np.ndarray | None = None) -> np.ndarray:
