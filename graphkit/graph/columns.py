@@ -707,7 +707,7 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
     ``owners`` (-1: not found; int32 where the range allows: half the pages to fault
     in), and the number of records: each layout's record ids placed among its owners
     in one walk along both lists (:func:`ordered_positions`)."""
-    layout_code, layouts = pd.factorize(identifiers["layout"])
+    layout_code, layouts = _layout_codes(identifiers["layout"])
     owner_records = arrow_text(owners["record_id"])
     entities = owners["entity"].to_numpy(dtype=np.int64)
     small = np.int32 if max(int(entities.max(initial=0)) + 1, len(owners)) < 1 << 31 \
@@ -717,16 +717,18 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
     offset = 0
     for name, rows in _rows_by_layout(owners["layout"]):
         found_layout = np.flatnonzero(np.asarray(layouts) == name)
-        if not len(found_layout):
+        at = _code_rows(layout_code, found_layout[0]) if len(found_layout) else None
+        if at is None or not len(at):
             offset += len(rows)
             continue
-        at = np.flatnonzero(layout_code == found_layout[0])
-        where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
-        if len(at) and at[-1] - at[0] + 1 == len(at):
-            # the layout's identifier rows are one run (as ingest lays them out): each
-            # found position mapped straight into its slice of ``owner`` and ``record``
-            # through a table whose last entry, -1, is what position -1 (none) picks
-            lo, hi = int(at[0]), int(at[-1]) + 1
+        if isinstance(at, range):
+            # the layout's identifier rows are one run (as ingest lays them out): its
+            # record ids a slice, each found position mapped straight into its slice of
+            # ``owner`` and ``record`` through a table whose last entry, -1, is what
+            # position -1 (none) picks
+            where = ordered_positions(record_ids.slice(at.start, len(at)),
+                                      _rows_of(owner_records, rows))
+            lo, hi = at.start, at.stop
             table = np.empty(len(rows) + 1, dtype=small)
             np.take(entities, rows, out=table[:-1], mode="clip")
             table[-1] = -1
@@ -734,11 +736,32 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
             table[:-1] = np.arange(offset, offset + len(rows), dtype=small)
             np.take(table, where, out=record[lo:hi], mode="wrap")
         else:
+            where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
             found = where >= 0
             owner[at[found]] = entities[rows[where[found]]]
             record[at[found]] = offset + where[found]
         offset += len(rows)
     return owner, record, offset
+
+
+def _layout_codes(layouts: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's layout as a code into the layouts named: of a categorical column (as
+    ingest makes it) its own int8 codes and categories (no hash of a row each), else
+    ``pd.factorize``'s."""
+    if isinstance(layouts.dtype, pd.CategoricalDtype):
+        return layouts.array.codes, pd.Index(layouts.cat.categories, dtype=object)
+    return pd.factorize(layouts)
+
+
+def _code_rows(codes: np.ndarray, code: int) -> range | np.ndarray:
+    """The rows whose code is ``code``: a range when they are one run (no position of a
+    row each made), else their positions."""
+    found = codes == code
+    count = int(np.count_nonzero(found))
+    lo = int(np.argmax(found)) if count else 0
+    if found[lo:lo + count].all():
+        return range(lo, lo + count)
+    return np.flatnonzero(found)
 
 
 def _rows_by_layout(layouts: pd.Series) -> list[tuple[str, np.ndarray]]:
