@@ -660,8 +660,11 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     if identifiers.empty:
         return (pd.DataFrame(columns=["key", "label"]),
                 pd.DataFrame(columns=["start", "end", "type"]))
-    record_ids = arrow_text(identifiers["record_id"])
-    owner, record, n_records = _identifier_owners(identifiers, owners, record_ids)
+    # the record ids chunk by chunk, as held (not joined: a copy of a row each); the
+    # relationships list their records' ids from the owners' (the same text)
+    record_ids = arrow_chunks(identifiers["record_id"]).cast(pa.string())
+    owner_records = arrow_text(owners["record_id"])
+    owner, record = _identifier_owners(identifiers, owners, record_ids, owner_records)
     kind_code, kinds = _kind_codes(identifiers["kind"])
     labels = np.array([ID_LABEL[IdKind(k)].value for k in kinds], dtype=object)
     # identifier = distinct (label, value), numbered in key order from the start
@@ -676,8 +679,8 @@ def identifier_parts(identifiers: pd.DataFrame, owners: pd.DataFrame, n_entities
     company = np.zeros(n_entities + 1, dtype=bool)  # the last: no entity (-1)
     entities = owners["entity"].to_numpy(dtype=np.int64)
     company[entities[(owners["entity_label"] == Label.COMPANY.value).to_numpy()]] = True
-    rels = _identifier_relationships(owner, record, n_records, ident, len(first_by_key),
-                                     kind_code, kinds, company, record_ids)
+    rels = _identifier_relationships(owner, record, len(owners), ident, len(first_by_key),
+                                     kind_code, kinds, company, owner_records)
     return nodes, rels
 
 
@@ -702,24 +705,23 @@ def _kind_codes(kinds: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
-                       record_ids: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
-    """Per identifier row, its owner's entity row and its record's number among
-    ``owners`` (-1: not found; int32 where the range allows: half the pages to fault
-    in), and the number of records: each layout's record ids placed among its owners
-    in one walk along both lists (:func:`ordered_positions`)."""
+                       record_ids: pa.Array | pa.ChunkedArray, owner_records: pa.Array
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Per identifier row (``record_ids``: its record's id), its owner's entity row and
+    its record's row among ``owners`` (``owner_records``: their record ids; -1: not
+    found; int32 where the range allows: half the pages to fault in): each layout's
+    record ids placed among its owners in one walk along both lists
+    (:func:`ordered_positions`)."""
     layout_code, layouts = _layout_codes(identifiers["layout"])
-    owner_records = arrow_text(owners["record_id"])
     entities = owners["entity"].to_numpy(dtype=np.int64)
     small = np.int32 if max(int(entities.max(initial=0)) + 1, len(owners)) < 1 << 31 \
         else np.int64
     owner = np.full(len(identifiers), -1, dtype=small)
     record = np.full(len(identifiers), -1, dtype=small)
-    offset = 0
     for name, rows in _rows_by_layout(owners["layout"]):
         found_layout = np.flatnonzero(np.asarray(layouts) == name)
         at = _code_rows(layout_code, found_layout[0]) if len(found_layout) else None
         if at is None or not len(at):
-            offset += len(rows)
             continue
         if isinstance(at, range):
             # the layout's identifier rows are one run (as ingest lays them out): its
@@ -733,15 +735,14 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
             np.take(entities, rows, out=table[:-1], mode="clip")
             table[-1] = -1
             np.take(table, where, out=owner[lo:hi], mode="wrap")
-            table[:-1] = np.arange(offset, offset + len(rows), dtype=small)
+            table[:-1] = rows
             np.take(table, where, out=record[lo:hi], mode="wrap")
         else:
             where = ordered_positions(_rows_of(record_ids, at), _rows_of(owner_records, rows))
             found = where >= 0
             owner[at[found]] = entities[rows[where[found]]]
-            record[at[found]] = offset + where[found]
-        offset += len(rows)
-    return owner, record, offset
+            record[at[found]] = rows[where[found]]
+    return owner, record
 
 
 def _layout_codes(layouts: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -792,8 +793,9 @@ def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: 
                               kinds: pd.Index, company: np.ndarray, record_ids: pa.Array
                               ) -> pd.DataFrame:
     """One relationship per (entity, identifier, type) from the rows' owners (-1: none),
-    records, identifiers and kinds: ``start, end, type, kind, records`` (the record ids
-    behind it, each once, in order of appearance)."""
+    records (rows among ``n_records``, whose ids ``record_ids`` holds), identifiers and
+    kinds: ``start, end, type, kind, records`` (the record ids behind it, each once, in
+    order of appearance)."""
     rel_names = np.array([[id_relationship(IdKind(k), Label.PERSON).value,
                            id_relationship(IdKind(k), Label.COMPANY).value] for k in kinds],
                          dtype=object).reshape(len(kinds), 2)
@@ -841,7 +843,7 @@ def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: 
         "kind": _arrow_series(coded_text(kind_code[heads], np.asarray(kinds, dtype=object))),
         # plain text lists: lists coded into the record ids were tried; they kept every
         # record id alive until assemble's final order, past the 1M peak
-        "records": _list_array(group, record_ids.take(pa.array(rows)), len(heads))})
+        "records": _list_array(group, record_ids.take(pa.array(record[rows])), len(heads))})
 
 
 #: ``ordered_positions``: rows compared at a time while two id lists run on together, the
