@@ -460,17 +460,34 @@ def take_chunked(column: pa.ChunkedArray, rows: np.ndarray, typ: pa.DataType | N
     if not len(rows) or bool((rows[1:] >= rows[:-1]).all()):
         # ascending rows (as most callers ask): each chunk's rows are one slice of them
         bounds = np.searchsorted(rows, np.r_[starts, len(column)])
+        runs = [(k, a, b) for k, (a, b) in enumerate(zip(bounds[:-1].tolist(),
+                                                         bounds[1:].tolist())) if b > a]
     else:
         chunk_of = _chunk_numbers(rows, starts)
-        if not bool((chunk_of[1:] >= chunk_of[:-1]).all()):
+        runs = _chunk_runs(chunk_of)
+        if runs is None:
             return _take_by_chunk(chunks, starts, rows, chunk_of, typ)
-        bounds = np.searchsorted(chunk_of, np.arange(len(chunks) + 1))
-    # rows in chunk order: the chunks' parts are the answer in order, with no sort and no
-    # second gather to put them back
-    parts = [_as_type(chunks[k].take(pa.array(rows[a:b] - starts[k])), typ)
-             for k, (a, b) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
-             if b > a]
+    # rows in runs of one chunk each (ascending rows, or rows such as the first rows of
+    # identifiers in key order: each label's from one file): the runs' parts are the
+    # answer in order, with no sort and no second gather to put them back
+    parts = [_as_type(chunks[k].take(pa.array(rows[a:b] - int(starts[k]))), typ)
+             for k, a, b in runs]
     return pa.concat_arrays(parts) if parts else pa.array([], typ or column.type)
+
+
+#: ``take_chunked``: rows that move from one chunk to another at most this many times
+#: are gathered run by run (a gather each); more, chunk by chunk, then put in order
+_CHUNK_RUNS = 256
+
+
+def _chunk_runs(chunk_of: np.ndarray) -> list[tuple[int, int, int]] | None:
+    """``(chunk, first, end)`` of each run of rows of one chunk (``chunk_of``: the chunk
+    of each row), None when there are more than ``_CHUNK_RUNS``."""
+    breaks = np.flatnonzero(chunk_of[1:] != chunk_of[:-1])
+    if len(breaks) >= _CHUNK_RUNS:
+        return None
+    bounds = [0, *(breaks + 1).tolist(), len(chunk_of)]
+    return [(int(chunk_of[a]), a, b) for a, b in itertools.pairwise(bounds)]
 
 
 #: ``take_chunked``: up to this many chunks, rows are told apart by chunk with one
