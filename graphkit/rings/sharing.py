@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from graphkit.graph.assemble import arrow_chunks, arrow_codes, take_rows
 from graphkit.graph.tables import GraphTables, tables_from_graph
+from graphkit.intcodes import ascending
 from graphkit.rings.grouped import run_bounds
 from graphkit.schema import ID_LABEL, Label, Rel
 
@@ -434,7 +435,7 @@ def _entity_spans(tables: GraphTables, start_id: np.ndarray, codes: np.ndarray,
     run of entity nodes, run after run, when the start nodes' rows ascend and there are
     at most ``MAX_ENTITY_RUNS`` runs; else None."""
     at = node_positions(tables, start_id)
-    if len(at) and not bool((at[1:] >= at[:-1]).all()):
+    if not ascending(at):
         return None
     lows, highs = run_bounds(codes)
     run_code = codes[lows].astype(np.int64)
@@ -468,7 +469,7 @@ def _distinct_sharers(idents: np.ndarray, entities: np.ndarray, step: int = CODE
     low_i, low_e = int(idents.min()), int(entities.min())
     span_i, span_e = int(idents.max()) - low_i + 1, int(entities.max()) - low_e + 1
     if span_i * span_e >= 2 ** 62 or span_i > 8 * len(idents) + (1 << 20) or not \
-            _ascending_ids(entities, step):
+            ascending(entities, step):
         # ids too far apart for one integer or one table of counts, or rows not in
         # entity order: pairs by lexsort
         return _distinct_sharers_lexsort(idents, entities)
@@ -487,14 +488,6 @@ def _distinct_sharers(idents: np.ndarray, entities: np.ndarray, step: int = CODE
         np.take(per_ident, local[low:low + step], out=n_entities[low:low + step],
                 mode="clip")  # (valid rows; "raise" would buffer the output)
     return n_entities
-
-
-def _ascending_ids(ids: np.ndarray, step: int = CODE_SLICE) -> bool:
-    """Whether ``ids`` never decrease (checked ``step`` rows at a time: no table-long
-    mask)."""
-    last = len(ids) - 1
-    return all(bool((ids[low + 1:high + 1] >= ids[low:high]).all())
-               for low, high in ((a, min(a + step, last)) for a in range(0, max(last, 0), step)))
 
 
 def _entity_slices(entities: np.ndarray, step: int) -> list[tuple[int, int]]:
