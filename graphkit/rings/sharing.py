@@ -483,11 +483,25 @@ def _distinct_sharers(idents: np.ndarray, entities: np.ndarray, step: int = CODE
         repeat = np.flatnonzero(pairs[1:] == pairs[:-1])
         if len(repeat):
             np.subtract.at(per_ident, pairs[repeat + 1] % span_i, 1)
-    n_entities = np.empty(len(idents), dtype=np.int64)
-    for low in range(0, len(local), step):  # gathered into the output: no temporary
-        np.take(per_ident, local[low:low + step], out=n_entities[low:low + step],
-                mode="clip")  # (valid rows; "raise" would buffer the output)
-    return n_entities
+    return _gathered_counts(per_ident, local, step)
+
+
+def _gathered_counts(counts: np.ndarray, at: np.ndarray, step: int = CODE_SLICE
+                     ) -> np.ndarray:
+    """``counts[at]`` as int64 (``counts``: non-negative, ``at``: valid positions), read
+    from a copy of ``counts`` in the narrowest unsigned type that holds them (one byte
+    each while every count is below 256) and gathered ``step`` rows at a time through a
+    small buffer into the output. The positions are random (identifiers in entity order):
+    at a million people an int64 table of every identifier is 54 MB, past the CPU's
+    caches, and its gather took 2.5x the time of the byte table's."""
+    narrow = counts.astype(np.min_scalar_type(int(counts.max(initial=0))), copy=False)
+    out = np.empty(len(at), dtype=np.int64)
+    buffer = np.empty(min(step, len(at)), dtype=narrow.dtype)
+    for low in range(0, len(at), step):
+        part = buffer[:min(step, len(at) - low)]
+        np.take(narrow, at[low:low + step], out=part, mode="clip")  # (valid rows:
+        out[low:low + len(part)] = part  # "raise" would buffer the output)
+    return out
 
 
 def _entity_slices(entities: np.ndarray, step: int) -> list[tuple[int, int]]:
