@@ -1036,3 +1036,18 @@ def test_distinct_sharers_slice_by_slice_equal_a_group_by() -> None:
         shuffled = rng.permutation(len(entities))
         assert _distinct_sharers(idents[shuffled], entities[shuffled], step).tolist() == \
             want[shuffled].tolist()
+
+
+def test_gathered_counts_equal_the_plain_gather_in_every_width() -> None:
+    """Counts read through a narrowed copy (a byte, two, four) come out as int64 equal to
+    ``counts[at]``, at any slice size, also for no positions."""
+    from graphkit.rings.sharing import _gathered_counts
+    rng = np.random.default_rng(5)
+    for top in (3, 255, 256, 70_000, 2**40):
+        counts = rng.integers(0, top + 1, 500).astype(np.int64)
+        counts[7] = top  # the largest count decides the width
+        at = rng.integers(0, len(counts), 2000)
+        for step in (1, 13, 1 << 20):
+            got = _gathered_counts(counts, at, step)
+            assert got.dtype == np.int64 and got.tolist() == counts[at].tolist()
+    assert _gathered_counts(np.zeros(4, np.int64), np.zeros(0, np.int64)).tolist() == []
