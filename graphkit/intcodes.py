@@ -99,6 +99,24 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
+#: ``ascending`` compares this many neighbours at a time
+ASCENDING_STEP = 1 << 20
+
+
+def ascending(values: np.ndarray, step: int = ASCENDING_STEP) -> bool:
+    """Whether ``values`` never decrease (each ``>=`` the one before), compared ``step``
+    neighbours at a time: no boolean mask as long as the array (at millions of rows its
+    pages are fresh memory the kernel zeroes), and a check that fails early stops early.
+    Raises ``TypeError`` where two values cannot be compared (objects)."""
+    values = np.asarray(values)
+    last = len(values) - 1
+    for low in range(0, max(last, 0), step):
+        high = min(low + step, last)
+        if not bool((values[low + 1:high + 1] >= values[low:high]).all()):
+            return False
+    return True
+
+
 #: ``grouped_positions``: up to this many groups, one comparison pass per group; more, a sort
 FEW_GROUPS = 16
 
@@ -123,5 +141,5 @@ def grouped_positions(codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.
     return positions, bounds
 
 
-__all__ = ["FEW_GROUPS", "first_positions", "first_seen_codes", "first_seen_pairs",
-           "grouped_positions", "repeated", "sorted_positions", "sorted_unique"]
+__all__ = ["ASCENDING_STEP", "FEW_GROUPS", "ascending", "first_positions", "first_seen_codes",
+           "first_seen_pairs", "grouped_positions", "repeated", "sorted_positions", "sorted_unique"]

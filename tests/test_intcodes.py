@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,3 +47,27 @@ def test_sorted_positions_are_the_positions_of_an_index_lookup():
     assert intcodes.sorted_positions(keys, wanted).tolist() == \
         pd.Index(keys).get_indexer(wanted).tolist()
     assert intcodes.sorted_positions(np.zeros(0, np.int64), wanted[:3]).tolist() == [-1] * 3
+
+
+@given(st.one_of(keys, few_keys), st.integers(min_value=1, max_value=9))
+def test_ascending_is_a_whole_comparison_at_any_step(values, step):
+    """Checked a few neighbours at a time, the answer is the whole array's, also where
+    the only decrease lies across two slices; sorted arrays ascend."""
+    whole = bool(np.all(values[1:] >= values[:-1]))
+    assert intcodes.ascending(values, step) == whole
+    assert intcodes.ascending(np.sort(values), step)
+
+
+def test_ascending_of_edge_cases_and_other_types():
+    """Empty and one-value arrays ascend; ties ascend; a decrease at a slice's border is
+    seen; strings compare as Python's; NaN never ascends; int32 positions are read as
+    they are; incomparable objects raise ``TypeError``."""
+    assert intcodes.ascending(np.zeros(0, np.int64)) and intcodes.ascending(np.array([3]))
+    assert intcodes.ascending(np.array([1, 1, 2, 2], dtype=np.int32), step=1)
+    for step in (1, 2, 3, 4):
+        assert not intcodes.ascending(np.array([0, 1, 2, 1, 5]), step)
+    assert intcodes.ascending(np.array(["a", "ab", "b"], dtype=object))
+    assert not intcodes.ascending(np.array(["b", "a"], dtype=object))
+    assert not intcodes.ascending(np.array([1.0, np.nan, 2.0]))
+    with pytest.raises(TypeError):
+        intcodes.ascending(np.array(["a", None], dtype=object))

@@ -1016,7 +1016,7 @@ def test_distinct_sharers_slice_by_slice_equal_a_group_by() -> None:
     """Slices cut between entities (one entity's rows longer than a slice too; repeats
     of a pair across types) give the counts of a group-by; rows out of entity order fall
     back to the lexsort."""
-    from graphkit.rings.sharing import _ascending_ids, _entity_slices
+    from graphkit.rings.sharing import _entity_slices
     rng = np.random.default_rng(17)
     entities = np.sort(np.r_[rng.integers(0, 300, 3000), np.full(40, 77)])  # 77: long
     idents = rng.integers(10, 500, len(entities))
@@ -1033,8 +1033,21 @@ def test_distinct_sharers_slice_by_slice_equal_a_group_by() -> None:
                    for a, b in slices)
         assert all(b1 == a2 for (_, b1), (a2, _) in pairwise(slices))
         assert _distinct_sharers(idents, entities, step).tolist() == want.tolist()
-        assert _ascending_ids(entities, step) and not _ascending_ids(entities[::-1], step)
         shuffled = rng.permutation(len(entities))
         assert _distinct_sharers(idents[shuffled], entities[shuffled], step).tolist() == \
             want[shuffled].tolist()
-    assert _ascending_ids(np.zeros(0, np.int64)) and _ascending_ids(np.array([3]))
+
+
+def test_gathered_counts_equal_the_plain_gather_in_every_width() -> None:
+    """Counts read through a narrowed copy (a byte, two, four) come out as int64 equal to
+    ``counts[at]``, at any slice size, also for no positions."""
+    from graphkit.rings.sharing import _gathered_counts
+    rng = np.random.default_rng(5)
+    for top in (3, 255, 256, 70_000, 2**40):
+        counts = rng.integers(0, top + 1, 500).astype(np.int64)
+        counts[7] = top  # the largest count decides the width
+        at = rng.integers(0, len(counts), 2000)
+        for step in (1, 13, 1 << 20):
+            got = _gathered_counts(counts, at, step)
+            assert got.dtype == np.int64 and got.tolist() == counts[at].tolist()
+    assert _gathered_counts(np.zeros(4, np.int64), np.zeros(0, np.int64)).tolist() == []

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.tables import GraphTables
-from graphkit.intcodes import FEW_GROUPS, grouped_positions
+from graphkit.intcodes import FEW_GROUPS, ascending, grouped_positions
 from graphkit.schema import NODE_PROPERTY_TYPES, REL_PROPERTY_TYPES
 
 LIST_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
@@ -457,7 +457,7 @@ def take_chunked(column: pa.ChunkedArray, rows: np.ndarray, typ: pa.DataType | N
         return _as_type((chunks[0] if chunks else pa.array([], column.type)).take(
             pa.array(rows)), typ)
     starts = np.cumsum([0] + [len(c) for c in chunks[:-1]])
-    if not len(rows) or bool((rows[1:] >= rows[:-1]).all()):
+    if ascending(rows):
         # ascending rows (as most callers ask): each chunk's rows are one slice of them
         bounds = np.searchsorted(rows, np.r_[starts, len(column)])
         runs = [(k, a, b) for k, (a, b) in enumerate(zip(bounds[:-1].tolist(),
@@ -646,7 +646,7 @@ def _groups(starts: list[np.ndarray], types: list[np.ndarray], ends: list[np.nda
                 _packed_keys(picked(starts, i, rows), picked(types, i, rows),
                              picked(ends, i, rows), n_nodes, n_types, out=packed[at:at + size])
                 at += size
-            if len(members) == 1 and bool((packed[1:] >= packed[:-1]).all()):
+            if len(members) == 1 and ascending(packed):
                 groups.append(_Group([members[0][2]], [members[0][3]], None))
                 continue
         if packed is not None:

@@ -73,7 +73,7 @@ import pyarrow.compute as pc
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from graphkit.intcodes import sorted_unique
+from graphkit.intcodes import ascending, sorted_unique
 from graphkit.resolve.prepare import Features, phonetic, value_codes
 from graphkit.settings import DEFAULT_SETTINGS
 
@@ -306,7 +306,7 @@ def _pairs_within_blocks(positions: np.ndarray, keys: np.ndarray, max_block: int
     codes = keys.astype(np.int64, copy=False) if keys.dtype.kind in "iu" else \
         pd.factorize(keys)[0].astype(np.int64)
     positions = np.asarray(positions, dtype=np.int64)
-    if len(positions) and (positions[1:] >= positions[:-1]).all():
+    if len(positions) and ascending(positions):
         order = np.argsort(codes, kind="stable")  # positions already in order
     else:
         order = np.lexsort((positions, codes))

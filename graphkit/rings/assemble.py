@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graphkit.graph.assemble import arrow_chunks, take_rows
-from graphkit.intcodes import repeated, sorted_unique
+from graphkit.intcodes import ascending, repeated, sorted_unique
 from graphkit.rings.grouped import group_bounds
 from graphkit.rings.model import Evidence, Ring, RingContext, evidence_of
 from graphkit.rings.population import Population, entity_rows
@@ -83,7 +83,7 @@ def _arrow_ascending(text: pa.ChunkedArray) -> bool:
 def _ascending(keys: np.ndarray) -> bool:
     """Whether ``keys`` (strings) never decrease; False where two cannot be compared."""
     try:
-        return bool((keys[:-1] <= keys[1:]).all())
+        return ascending(keys)
     except TypeError:
         return False
 

@@ -21,7 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphkit.graph.tables import GraphTables
-from graphkit.intcodes import sorted_positions
+from graphkit.intcodes import ascending, sorted_positions
 from graphkit.rings.grouped import joined
 from graphkit.rings.records import resolved_of
 from graphkit.rings.sharing import (
@@ -131,7 +131,7 @@ def shared_identifier_clusters(source: GraphTables | nx.MultiDiGraph | Sharing,
 def _sorted_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(ids, return_inverse=True)``; without a sort when ``ids`` are
     ascending already (the shared rows' entities, in relationship order)."""
-    if len(ids) and bool((ids[1:] >= ids[:-1]).all()):
+    if len(ids) and ascending(ids):
         head = np.r_[True, ids[1:] != ids[:-1]]
         return ids[head], np.cumsum(head) - 1
     return np.unique(ids, return_inverse=True)

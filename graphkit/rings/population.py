@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graphkit.graph.assemble import column_at
-from graphkit.intcodes import sorted_positions
+from graphkit.intcodes import ascending, sorted_positions
 from graphkit.rings.records import ends_of_type, resolved_of
 from graphkit.rings.sharing import (
     Sharing,
@@ -231,7 +231,7 @@ def _with_documents(people: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
     it), and no record id text is hashed."""
     left_e = people["entity_id"].to_numpy(np.int64)
     right_e = held["entity_id"].to_numpy(np.int64)
-    order = None if not len(right_e) or bool((right_e[1:] >= right_e[:-1]).all()) else \
+    order = None if ascending(right_e) else \
         np.argsort(right_e, kind="stable")
     ordered = right_e if order is None else right_e[order]
     low = np.searchsorted(ordered, left_e, side="left")
