@@ -108,6 +108,8 @@ def ascending(values: np.ndarray, step: int = ASCENDING_STEP) -> bool:
     neighbours at a time: no boolean mask as long as the array (at millions of rows its
     pages are fresh memory the kernel zeroes), and a check that fails early stops early.
     Raises ``TypeError`` where two values cannot be compared (objects)."""
+    if step < 1:
+        raise ValueError(f"step must be at least 1, not {step}")
     values = np.asarray(values)
     last = len(values) - 1
     for low in range(0, max(last, 0), step):

@@ -17,6 +17,8 @@ import pytest
 
 from graphkit.graph.assemble import (
     RelPart,
+    _chunk_numbers,
+    _chunk_runs,
     _Gather,
     _groups,
     _joined_keys,
@@ -1426,6 +1428,10 @@ def test_take_chunked_by_runs_of_chunks() -> None:
                            rng.permutation(100)[:30], rng.permutation(np.arange(100, 220))[:50],
                            rng.permutation(100)[:10]])
     scattered = rng.integers(0, 300, 2000)  # hundreds of moves: chunk by chunk
+    starts = np.array([0, 100, 220])
+    assert len(_chunk_runs(_chunk_numbers(runs, starts))) == 4
+    assert _chunk_runs(_chunk_numbers(scattered, starts)) is None
+    assert _chunk_runs(np.zeros(0, dtype=np.int16)) == []
     for rows in (runs, runs.astype(np.int32), scattered):
         want = base.take(pa.array(rows))
         assert take_chunked(chunked, rows).equals(want)

@@ -61,7 +61,7 @@ def test_ascending_is_a_whole_comparison_at_any_step(values, step):
 def test_ascending_of_edge_cases_and_other_types():
     """Empty and one-value arrays ascend; ties ascend; a decrease at a slice's border is
     seen; strings compare as Python's; NaN never ascends; int32 positions are read as
-    they are; incomparable objects raise ``TypeError``."""
+    they are; incomparable objects raise ``TypeError``, a step below 1 ``ValueError``."""
     assert intcodes.ascending(np.zeros(0, np.int64)) and intcodes.ascending(np.array([3]))
     assert intcodes.ascending(np.array([1, 1, 2, 2], dtype=np.int32), step=1)
     for step in (1, 2, 3, 4):
@@ -71,3 +71,6 @@ def test_ascending_of_edge_cases_and_other_types():
     assert not intcodes.ascending(np.array([1.0, np.nan, 2.0]))
     with pytest.raises(TypeError):
         intcodes.ascending(np.array(["a", None], dtype=object))
+    for step in (0, -1):  # a step that would check nothing is refused
+        with pytest.raises(ValueError, match="step"):
+            intcodes.ascending(np.array([2, 1]), step)

@@ -475,14 +475,16 @@ def take_chunked(column: pa.ChunkedArray, rows: np.ndarray, typ: pa.DataType | N
     return pa.concat_arrays(parts) if parts else pa.array([], typ or column.type)
 
 
-#: ``take_chunked``: rows that move from one chunk to another at most this many times
-#: are gathered run by run (a gather each); more, chunk by chunk, then put in order
+#: ``take_chunked``: rows that fall in at most this many runs of one chunk each are
+#: gathered run by run (a gather each); more, chunk by chunk, then put in order
 _CHUNK_RUNS = 256
 
 
 def _chunk_runs(chunk_of: np.ndarray) -> list[tuple[int, int, int]] | None:
     """``(chunk, first, end)`` of each run of rows of one chunk (``chunk_of``: the chunk
     of each row), None when there are more than ``_CHUNK_RUNS``."""
+    if not len(chunk_of):
+        return []
     breaks = np.flatnonzero(chunk_of[1:] != chunk_of[:-1])
     if len(breaks) >= _CHUNK_RUNS:
         return None

@@ -747,7 +747,7 @@ def _identifier_owners(identifiers: pd.DataFrame, owners: pd.DataFrame,
 
 def _layout_codes(layouts: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Each row's layout as a code into the layouts named: of a categorical column (as
-    ingest makes it) its own int8 codes and categories (no hash of a row each), else
+    ingest makes it) its own codes and categories (no hash of a row each), else
     ``pd.factorize``'s."""
     if isinstance(layouts.dtype, pd.CategoricalDtype):
         return layouts.array.codes, pd.Index(layouts.cat.categories, dtype=object)
@@ -852,7 +852,7 @@ def _identifier_relationships(owner: np.ndarray, record: np.ndarray, n_records: 
 _ALIGN_BLOCK, _ALIGN_SEARCH, _ALIGN_BREAKS = 1 << 16, 1 << 12, 256
 
 
-def ordered_positions(values: pa.Array, keys: pa.Array, block: int = _ALIGN_BLOCK,
+def ordered_positions(values: pa.Array | pa.ChunkedArray, keys: pa.Array, block: int = _ALIGN_BLOCK,
                       search: int = _ALIGN_SEARCH, max_breaks: int = _ALIGN_BREAKS
                       ) -> np.ndarray:
     """The position of each of ``values`` among ``keys`` (distinct, no nulls), -1 where
@@ -1122,7 +1122,7 @@ def _common_prefix(values: pa.Array | pa.ChunkedArray) -> int:
 
 
 def string_order(values: pa.Array) -> np.ndarray:
-    """``pc.sort_indices(values).to_numpy()`` of a string array with no nulls (byte
+    """``pc.sort_indices(values)`` as int64 positions, of a string array with no nulls (byte
     order, stable): rows sorted as integers by their 8 bytes after the values' common
     prefix (no string compared, no cache miss per comparison), then only the rows whose
     8 bytes tie with a neighbour's sorted again, by Arrow on their whole text. Integers
@@ -1132,7 +1132,7 @@ def string_order(values: pa.Array) -> np.ndarray:
     than Arrow's sort of them.)"""
     n = len(values)
     if n < 2 or values.null_count:
-        return pc.sort_indices(values).to_numpy()
+        return pc.sort_indices(values).to_numpy().astype(np.int64)
     words = _leading_word(values, _common_prefix(values))
     order = np.argsort(words, kind="stable")
     words = np.take(words, order)
@@ -1252,7 +1252,8 @@ def _text_at(values: pd.Series, rows: np.ndarray) -> pa.Array:
     return take_rows(values, rows, pa.string())
 
 
-def _rows_of(array: pa.Array, rows: np.ndarray) -> pa.Array:
+def _rows_of(array: pa.Array | pa.ChunkedArray, rows: np.ndarray
+             ) -> pa.Array | pa.ChunkedArray:
     """``array`` at ``rows`` (increasing): a slice, no copy, when they are one run (a
     layout's rows of the identifiers and of the owners usually are)."""
     if len(rows) and rows[-1] - rows[0] + 1 == len(rows):

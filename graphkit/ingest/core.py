@@ -37,6 +37,7 @@ from graphkit.ingest.files import check_file, open_binary, open_text
 from graphkit.ingest.identifiers import empty_identifiers, extract_identifiers
 from graphkit.ingest.rows import Chunk, Limits, RowReader
 from graphkit.ingest.spec import LoaderSpec
+from graphkit.intcodes import ascending
 from graphkit.issues import InputError, IssueLog
 from graphkit.limits import LimitError
 from graphkit.schema import DATE_COLUMNS, NATIVE_COLUMNS, Layout, record_columns
@@ -170,7 +171,7 @@ def parse_rows(path: str | Path, spec: LoaderSpec, log: IssueLog,
         return ParsedRows(None, np.zeros(0, dtype=np.int64), fast)
     out = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
     lines = np.concatenate(line_parts)
-    if len(lines) > 1 and np.any(np.diff(lines) < 0):  # rows Arrow handed back
+    if not ascending(lines):  # rows Arrow handed back out of order
         order = np.argsort(lines, kind="stable")
         out, lines = out.iloc[order].reset_index(drop=True), lines[order]
     return ParsedRows(out, lines, fast)

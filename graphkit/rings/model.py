@@ -19,6 +19,7 @@ from graphkit.graph.index import GraphIndex
 from graphkit.graph.neighbourhood import neighbourhood
 from graphkit.graph.provenance import entities_of, records_of
 from graphkit.graph.tables import GraphTables, graph_from_tables
+from graphkit.intcodes import ascending
 from graphkit.nightly.diff import evidence_text
 from graphkit.nightly.ids import ring_content_id
 from graphkit.rings.members import member_table
@@ -126,7 +127,7 @@ class RingContext:
         rels = self.tables.relationships
         if self._starts is None:
             starts = rels["start_id"].to_numpy(np.int64)
-            self._starts = starts if bool((np.diff(starts) >= 0).all()) else np.zeros(0)
+            self._starts = starts if ascending(starts) else np.zeros(0)
         if len(self._starts) != len(rels):  # not sorted by start: scan
             return np.flatnonzero(rels["start_id"].isin(ids).to_numpy())
         low = np.searchsorted(self._starts, ids, "left")
