@@ -50,7 +50,7 @@ import sys
 import time
 from pathlib import Path
 
-from growth_stages import Timers, _minor_faults, growth_parser
+from growth_stages import Timers, _minor_faults, growth_parser, wrap_timed
 
 from graphkit import pipeline as P
 from graphkit.heap import heap_kept
@@ -175,8 +175,7 @@ def make_tables(world: str, path: Path) -> None:
 
 def install(timers: Timers) -> None:
     """Wrap every sub-step of ``TIMED`` and each detector's ``find``."""
-    for owner, name, label in TIMED:  # a name that is gone fails here, not silently
-        setattr(owner, name, timers.wrap(label, getattr(owner, name)))
+    wrap_timed(timers.wrap, TIMED)
     D.DETECTORS = tuple(dataclasses.replace(d, find=timers.wrap(f"detect.{d.name}", d.find))
                         for d in D.DETECTORS)
 

@@ -192,8 +192,14 @@ class Timers:
         return timed
 
     def install(self) -> None:
-        for owner, name, label in TIMED:
-            setattr(owner, name, self.wrap(label, getattr(owner, name)))
+        wrap_timed(self.wrap, TIMED)
+
+
+def wrap_timed(wrap, timed: list[tuple[object, str, str]]) -> None:
+    """Replace each ``(owner, attribute, label)`` of ``timed`` by ``wrap(label, it)``: a
+    name that is gone fails here, not silently."""
+    for owner, name, label in timed:
+        setattr(owner, name, wrap(label, getattr(owner, name)))
 
 
 def upstream(world: str, cache: Path | None):

@@ -28,7 +28,14 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
-from growth_stages import growth, growth_parser, huge_pages_off, load_runs, save_run
+from growth_stages import (
+    growth,
+    growth_parser,
+    huge_pages_off,
+    load_runs,
+    save_run,
+    wrap_timed,
+)
 
 from graphkit import csvsafe
 from graphkit import pipeline as P
@@ -120,8 +127,7 @@ class Timers:
         return timed
 
     def install(self) -> None:
-        for owner, name, label in TIMED:
-            setattr(owner, name, self.wrap(label, getattr(owner, name)))
+        wrap_timed(self.wrap, TIMED)
 
 
 def measure(world: str, out: Path) -> dict:
