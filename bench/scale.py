@@ -8,13 +8,20 @@ the child (``os.wait4``), each stage's seconds, rows/s and peak memory from its
 ``build.json`` (wall and CPU seconds), the child's wall time outside every stage, and
 between consecutive sizes the growth exponent of each stage in wall and in CPU seconds
 (``log(t2/t1) / log(n2/n1)``: 1 is linear, 2 quadratic). The target "every stage grows at
-most like n log n" is checked on CPU seconds (steadier than wall on a shared machine), the
-wall exponent shown beside it; the whole build's wall time and peak memory against the
-issue's targets. ``--repeat K`` builds each size K times, sizes alternating, and takes each
-stage's best (``--pick median``: median) CPU and wall seconds; the targets on wall time and
-memory are checked on every run. The machine's load average (1 min) before and after each
-build is printed too: on a busy machine CPU seconds also grow (shared cores and caches),
-so compare sizes built at a similar load.
+most like n log n" is checked on the CPU seconds outside the kernel ("user": the code's
+own work, steadier than wall on a shared machine); the exponents of all CPU (with the
+kernel's) and of wall seconds are shown beside it, with their own verdict. The kernel's
+seconds are mostly page faults on memory the process touches for the first time, and on
+a virtual machine what one costs depends on the host: a first touch of memory that has
+been idle for a few seconds costs up to ~18 times one of memory freed a moment ago
+(``bench/cold_memory.py``, which this bench runs first unless ``--no-cold-probe``). So each
+stage's new memory (MiB by which it raised the process's high-water mark) is printed with
+the kernel's seconds per GiB of it. The whole build's wall time and peak memory are
+checked against the issue's targets. ``--repeat K`` builds each size K times, sizes
+alternating, and takes each stage's best (``--pick median``: median) CPU and wall
+seconds; the targets on wall time and memory are checked on every run. The machine's load
+average (1 min) before and after each build is printed too: on a busy machine CPU
+seconds also grow (shared cores and caches), so compare sizes built at a similar load.
 
 A build that dies (out of memory, a timeout) is reported with the last stage it started
 (its status lines). ``--tables-only`` measures the columnar stages alone at any size: the
@@ -263,6 +270,8 @@ def combine(runs: list[dict], pick: str) -> dict:
                            "user_cpu_seconds": take([user_cpu(s) for s in same])}
                           if "system_cpu_seconds" in stage else {}),
                        "peak_rss_mib": max(s["peak_rss_mib"] for s in same),
+                       **({"new_memory_mib": take([s["new_memory_mib"] for s in same])}
+                          if all("new_memory_mib" in s for s in same) else {}),
                        "spread_cpu": (min(s.get("cpu_seconds", 0.0) for s in same),
                                       max(s.get("cpu_seconds", 0.0) for s in same))})
     result.update(stages=stages, outside_seconds=take([outside_stages(r) for r in done]))
@@ -349,15 +358,19 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
         f"{s['spread_cpu'][0]:.1f}–{s['spread_cpu'][1]:.1f}" if "spread_cpu" in s else None))
     _stage_line(done, "of the CPU, the kernel's (page faults, file I/O): ", lambda s: (
         f"{s['system_cpu_seconds']:.1f}" if "system_cpu_seconds" in s else None))
+    _stage_line(done, "memory new to the process (MiB the stage raised the high-water mark "
+                "by; the kernel's seconds per GiB of it): ", new_memory)
     print("('outside': the child's wall time outside every stage: start-up, manifest, "
           "publish, exit)")
     for a, b in itertools.pairwise(done):
         bound = n_log_n_exponent(a["people"], b["people"])
         print(f"\ngrowth exponent {a['people']:,} → {b['people']:,} people (1 = linear; "
               f"n log n = {bound:.3f}); the target (every stage ≤ n log n) is checked on "
-              "CPU seconds, wall shown beside it; 'user': CPU outside the kernel; "
-              "'runs': the span the repeated runs allow:")
-        print(f"  {'stage':<10} {'wall':>6} {'CPU':>6} {'user':>6} {'runs':>11}  target")
+              "'user', the CPU outside the kernel; 'CPU' adds the kernel's (first touches "
+              "of memory, whose cost the host sets), with its own verdict; wall shown "
+              "beside them; 'runs': the span of the CPU exponent the repeated runs allow:")
+        print(f"  {'stage':<10} {'wall':>6} {'CPU':>6} {'user':>6} {'runs':>11}  "
+              f"{'target':<7} {'with kernel'}")
         for name in names:
             sa = next((s for s in a["stages"] if s["name"] == name), None)
             sb = next((s for s in b["stages"] if s["name"] == name), None)
@@ -368,9 +381,9 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
                 u = (exponent(user_cpu(sa), user_cpu(sb), a["people"], b["people"])
                      if "system_cpu_seconds" in sa and "system_cpu_seconds" in sb else None)
                 span = exponent_range(sa, sb, a["people"], b["people"])
-                verdict = "-" if c is None else "met" if c <= bound else "MISSED"
+                own = growth_verdict(u if "system_cpu_seconds" in sa else c, bound)
                 print(f"  {name:<10} {_fmt(e):>6} {_fmt(c):>6} {_fmt(u):>6} {span:>11}  "
-                      f"{verdict}")
+                      f"{own:<7} {growth_verdict(c, bound)}")
         o = exponent(a.get("outside_seconds", outside_stages(a)),
                      b.get("outside_seconds", outside_stages(b)), a["people"], b["people"])
         e = exponent(a["wall_seconds"], b["wall_seconds"], a["people"], b["people"])
@@ -379,8 +392,42 @@ def report(results: list[dict], pick: str = "best", repeat: int = 1) -> None:
         print(f"  {'total':<10} {_fmt(e):>6}         (peak memory {_fmt(m)})")
 
 
+def new_memory(stage: dict) -> str | None:
+    """A stage's new memory and its kernel seconds per GiB of it ("412 MiB (2.6 s/GiB)"),
+    or None for a build.json without the figure."""
+    if "new_memory_mib" not in stage:
+        return None
+    mib = stage["new_memory_mib"]
+    per_gib = (f" ({stage.get('system_cpu_seconds', 0.0) / (mib / 1024):.1f} s/GiB)"
+               if mib >= 64 else "")
+    return f"{mib:,.0f} MiB{per_gib}"
+
+
+def growth_verdict(exponent_: float | None, bound: float) -> str:
+    """'met' when the exponent is within the bound, 'MISSED' above it, '-' without one."""
+    return "-" if exponent_ is None else "met" if exponent_ <= bound else "MISSED"
+
+
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+def cold_probe(gib: float = 1.0, settle: float = 10.0) -> list[dict]:
+    """``bench/cold_memory.py``'s probe, printed: what a first touch of memory costs this
+    machine's kernel when the memory has idled ``settle`` seconds and when it was freed a
+    moment ago, in 4 KiB pages and in huge pages; the passes as plain values."""
+    sys.path.insert(0, str(BENCH))
+    import cold_memory
+
+    print(f"this machine, {gib:g} GiB touched page by page:", flush=True)
+    found = []
+    for kind, huge in cold_memory.PAGE_KINDS.items():
+        passes = cold_memory.probe(gib, settle, (), huge)
+        print(f"  {kind}: {cold_memory.summary(passes)}", flush=True)
+        found += [{"pages": kind, "label": p.label, "gib": p.gib,
+                   "kernel_seconds": round(p.kernel_seconds, 3),
+                   "page_faults": p.page_faults} for p in passes]
+    return found
 
 
 def with_resolve(sizes: list[int], work: Path, splink_max: int) -> list[dict]:
@@ -438,6 +485,8 @@ def main() -> None:
                         help="with --repeat: each stage's figure is the best (least) or "
                              "median of its runs (default best)")
     parser.add_argument("--json", help="write the measurements to this JSON file")
+    parser.add_argument("--no-cold-probe", action="store_true",
+                        help="skip bench/cold_memory.py's probe of first-touch costs")
     parser.add_argument("--child-tables", nargs=2, metavar=("PEOPLE", "OUT"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -449,6 +498,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     results = []
     try:
+        probed = [] if args.no_cold_probe or args.child_tables else cold_probe()
         runs: dict[int, list[dict]] = {people: [] for people in sorted(args.sizes)}
         for _ in range(max(args.repeat, 1)):  # sizes alternate: a busy spell hits them all
             for people in runs:
@@ -461,6 +511,8 @@ def main() -> None:
         if args.with_resolve:
             results.append({"resolve": with_resolve(sorted(args.sizes), work,
                                                     args.splink_max)})
+        if probed:
+            results.append({"cold_memory": probed})
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
     finally:

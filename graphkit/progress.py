@@ -128,6 +128,10 @@ class StageStats:
     #: of ``cpu_seconds``, what the kernel spent for the process (page faults: zeroing
     #: fresh memory, file reads and writes); the rest is the process's own work
     system_cpu_seconds: float = 0.0
+    #: MiB by which the stage raised the process's high-water mark of resident memory:
+    #: memory the build touched for the first time. Its page faults are the costliest
+    #: kernel time, more so on a virtual machine whose host takes idle memory back
+    new_memory_mib: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -140,6 +144,7 @@ class StageStats:
         data.update(seconds=round(self.seconds, 3), cpu_seconds=round(self.cpu_seconds, 3),
                     other_threads_cpu_seconds=round(self.other_threads_cpu_seconds, 3),
                     system_cpu_seconds=round(self.system_cpu_seconds, 3),
+                    new_memory_mib=round(self.new_memory_mib, 1),
                     peak_rss_mib=round(self.peak_rss_mib, 1),
                     rss_mib=round(self.rss_mib, 1),
                     rows_per_second=round(self.rows_per_second, 1))
@@ -195,6 +200,7 @@ class Stages:
                                        max(0.0, _system_seconds() - system_start))
         high_after = max_rss_mib()
         stats.peak_rss_mib = max(sampler.peak, high_after if high_after > high_before else 0)
+        stats.new_memory_mib = max(0.0, high_after - high_before)
         stats.rss_mib = rss_mib()
         self.stats.append(stats)
         self.bar.update(1)

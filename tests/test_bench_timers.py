@@ -39,3 +39,26 @@ def test_huge_pages_off_holds_for_the_process_that_asks(tmp_path: Path) -> None:
     if not line:
         pytest.skip("this kernel does not report THP_enabled")
     assert line[0].split()[-1] == "0"
+
+
+def test_cold_memory_probe_counts_every_page_it_touches(monkeypatch) -> None:
+    """``bench/cold_memory.py`` touches each page of its block once: as many page faults
+    as pages (4 KiB pages asked for), and a summary line naming both passes' costs."""
+    import mmap
+
+    monkeypatch.syspath_prepend(str(BENCH))
+    cold_memory = importlib.import_module("cold_memory")
+    try:
+        passes = cold_memory.probe(gib=16 / 1024, settle=0.0, pauses=(0.0,))
+        assert [p.label for p in passes] == ["after 0 s idle (cold)", "again at once (warm)",
+                                             "again after 0 s"]
+        pages = 16 * 2**20 // mmap.PAGESIZE
+        for touched in passes:
+            assert touched.gib == 16 / 1024
+            assert pages <= touched.page_faults < pages + 256  # one per page, few others
+            assert touched.kernel_seconds >= 0 and touched.wall_seconds > 0
+        line = cold_memory.summary(passes)
+        assert line.startswith("first touch of memory: ") and "again at once" in line
+        assert cold_memory.free_page_reporting() in (True, False, None)
+    finally:
+        sys.modules.pop("cold_memory", None)
