@@ -14,9 +14,11 @@ counting the kernel's CPU seconds (``getrusage``) and the page faults: first aft
 each pause of ``--pauses``; once in 4 KiB pages (as Arrow's pool gets them) and once with
 transparent huge pages asked for (``madvise``, as NumPy does for arrays of 4 MiB and
 more). It prints seconds per GiB for each, the cold/warm ratio, and whether the balloon
-device offers free page reporting. ``bench/scale.py`` runs it before its builds: a build's
-kernel time is mostly the first touch of the memory its stages grow into, so these
-figures say how much of that time belongs to the machine rather than the code.
+device offers free page reporting (``graphkit.heap.free_page_reporting``: where it does,
+a build's graph stages turn NumPy's huge pages off, setting ``huge_pages``).
+``bench/scale.py`` runs it before its builds: a build's kernel time is mostly the first
+touch of the memory its stages grow into, so these figures say how much of that time
+belongs to the machine rather than the code.
 
     python bench/cold_memory.py [--gib 1] [--settle 10] [--pauses 1 2 4 8]
 """
@@ -29,11 +31,8 @@ import resource
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
-#: virtio-balloon feature bit of free page reporting (``VIRTIO_BALLOON_F_REPORTING``)
-_REPORTING_BIT = 5
-_BALLOONS = Path("/sys/bus/virtio/drivers/virtio_balloon")
+from graphkit.heap import free_page_reporting
 
 
 @dataclass(frozen=True)
@@ -50,19 +49,6 @@ class Touch:
     def kernel_per_gib(self) -> float:
         """Kernel CPU seconds per GiB touched."""
         return self.kernel_seconds / self.gib
-
-
-def free_page_reporting() -> bool | None:
-    """Whether a virtio-balloon device offers free page reporting (None: no balloon
-    driver, or not Linux)."""
-    devices = sorted(_BALLOONS.glob("virtio*")) if _BALLOONS.is_dir() else []
-    for device in devices:
-        try:
-            features = (device / "features").read_text(encoding="ascii").strip()
-        except OSError:
-            continue
-        return len(features) > _REPORTING_BIT and features[_REPORTING_BIT] == "1"
-    return None
 
 
 def touch(nbytes: int, label: str, huge_pages: bool = False) -> Touch:

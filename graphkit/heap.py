@@ -14,6 +14,14 @@ rule tops out (mmap threshold 32 MiB, trim threshold twice that), which is what 
 build's dynamic threshold reaches anyway once it has freed a 32 MiB block. Anywhere but
 Linux with glibc (musl, macOS, Windows) this is a no-op. Arrow's buffers come from its own
 pool (mimalloc), which these settings do not reach.
+
+:func:`numpy_huge_pages` sets for a block of code whether NumPy asks the kernel for
+transparent huge pages (``madvise``) for its big arrays. On a virtual machine whose
+balloon reports free memory to its host (:func:`free_page_reporting`), memory the build
+touches for the first time has been given back to the host, and there a huge page's first
+touch costs the kernel about four times what the same memory costs in 4 KiB pages
+(``bench/cold_memory.py``: 2.6 against 0.6 kernel seconds per GiB), though far less when
+it was freed a moment ago (0.1-0.2). The build's default follows the machine.
 """
 
 from __future__ import annotations
@@ -21,9 +29,10 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 #: ``mallopt`` parameters (glibc ``<malloc.h>``)
 M_TRIM_THRESHOLD = -1
@@ -35,6 +44,10 @@ MMAP_THRESHOLD_AFTER = 32 * 1024**2
 TRIM_THRESHOLD_AFTER = 2 * MMAP_THRESHOLD_AFTER
 #: ``mallopt`` takes a C int: the largest threshold it can be given
 _INT_MAX = 2**31 - 1
+#: where Linux lists virtio balloon devices, and the feature bit of free page reporting
+#: (``VIRTIO_BALLOON_F_REPORTING``) in each one's ``features`` string
+BALLOONS = Path("/sys/bus/virtio/drivers/virtio_balloon")
+_REPORTING_BIT = 5
 
 
 def _glibc_version() -> str:
@@ -105,4 +118,61 @@ def heap_kept(keep_mib: int) -> Iterator[bool]:
         trim()  # what the block freed goes back before the next stage
 
 
-__all__ = ["MMAP_THRESHOLD_AFTER", "TRIM_THRESHOLD_AFTER", "available", "heap_kept", "trim"]
+def free_page_reporting(balloons: Path = BALLOONS) -> bool | None:
+    """Whether this machine's virtio balloon reports free memory to its host (then the
+    host takes idle memory back and its next first touch is slow); None without a
+    balloon device (bare metal, another hypervisor, not Linux)."""
+    try:
+        devices = sorted(balloons.glob("virtio*")) if balloons.is_dir() else []
+    except OSError:
+        return None
+    for device in devices:
+        try:
+            features = (device / "features").read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        return len(features) > _REPORTING_BIT and features[_REPORTING_BIT] == "1"
+    return None
+
+
+def _numpy_madvise() -> Callable[[bool], bool] | None:
+    """NumPy's switch of huge-page advice for new arrays (it returns the previous value;
+    ``NUMPY_MADVISE_HUGEPAGE`` sets it at import), or None where NumPy has none."""
+    import numpy as np
+
+    for module in ("_core", "core"):  # NumPy 2, then 1.x
+        found = getattr(getattr(getattr(np, module, None), "multiarray", None),
+                        "_set_madvise_hugepage", None)
+        if found is not None:
+            return found
+    return None
+
+
+def huge_pages_choice(wanted: bool | None) -> bool | None:
+    """Whether NumPy should ask for huge pages: ``wanted`` when set; for None, False on a
+    machine whose balloon reports free pages, else None (NumPy's own choice stands)."""
+    if wanted is not None:
+        return wanted
+    return False if free_page_reporting() else None
+
+
+@contextmanager
+def numpy_huge_pages(wanted: bool | None) -> Iterator[bool | None]:
+    """For the block, NumPy asks for transparent huge pages for its big arrays or not, as
+    :func:`huge_pages_choice` decides; restored afterwards, also when the block fails.
+    Yields the choice in force (None: NumPy's own, left alone)."""
+    choice = huge_pages_choice(wanted)
+    switch = _numpy_madvise() if choice is not None else None
+    if switch is None:
+        yield None
+        return
+    before = switch(choice)
+    try:
+        yield choice
+    finally:
+        switch(before)
+
+
+__all__ = ["BALLOONS", "MMAP_THRESHOLD_AFTER", "TRIM_THRESHOLD_AFTER", "available",
+           "free_page_reporting", "heap_kept", "huge_pages_choice", "numpy_huge_pages",
+           "trim"]

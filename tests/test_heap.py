@@ -72,11 +72,13 @@ def test_off_or_without_glibc_nothing_is_changed(monkeypatch):
     assert heap.trim() is False
 
 
-def _build_recording(folder: Path, keep_mib: int, tmp: Path, monkeypatch) -> list:
-    """A build of ``folder`` with ``heap_keep_mib``, written to ``tmp``; the (size asked,
-    tuned) of every scope the build opened."""
-    opened = []
-    real = heap.heap_kept
+def _build_recording(folder: Path, keep_mib: int, huge_pages: bool, tmp: Path,
+                     monkeypatch) -> tuple[list, list]:
+    """A build of ``folder`` with ``heap_keep_mib`` and ``huge_pages``, written to
+    ``tmp``; the (size asked, tuned) of every heap scope the build opened, and NumPy's
+    huge-page advice in force in every huge-page scope."""
+    opened, advised = [], []
+    real, real_huge = heap.heap_kept, heap.numpy_huge_pages
 
     @contextmanager
     def recording(mib: int):
@@ -84,24 +86,70 @@ def _build_recording(folder: Path, keep_mib: int, tmp: Path, monkeypatch) -> lis
             opened.append((mib, tuned))
             yield tuned
 
+    @contextmanager
+    def recording_huge(wanted: bool | None):
+        with real_huge(wanted) as choice:
+            advised.append((wanted, choice, _advice()))
+            yield choice
+
     monkeypatch.setattr(pipeline, "heap_kept", recording)
+    monkeypatch.setattr(pipeline, "numpy_huge_pages", recording_huge)
     project = native_project(folder)
-    project.settings = project.settings.with_overrides(heap_keep_mib=keep_mib)
+    project.settings = project.settings.with_overrides(heap_keep_mib=keep_mib,
+                                                       huge_pages=huge_pages)
     write_outputs(run_build(project, show_progress=False), tmp)
-    return opened
+    return opened, advised
+
+
+def _advice() -> bool:
+    """Whether NumPy asks for huge pages for new arrays now."""
+    switch = heap._numpy_madvise()
+    assert switch is not None
+    now = switch(True)
+    switch(now)
+    return now
 
 
 def test_the_setting_reaches_the_stages_and_changes_no_output(
         demo_dir: Path, tmp_path: Path, monkeypatch):
-    off = _build_recording(demo_dir, 0, tmp_path / "off", monkeypatch)
-    on = _build_recording(demo_dir, 64, tmp_path / "on", monkeypatch)
+    before = _advice()
+    off, off_huge = _build_recording(demo_dir, 0, False, tmp_path / "off", monkeypatch)
+    on, on_huge = _build_recording(demo_dir, 64, True, tmp_path / "on", monkeypatch)
     assert off and all(mib == 0 and not tuned for mib, tuned in off)
     assert (64, heap.available()) in on  # the setting's size reached a stage's scope
+    assert off_huge == [(False, False, False)] and on_huge == [(True, True, True)]
+    assert _advice() == before  # NumPy's advice is back as it was after each build
     names = sorted(p.relative_to(tmp_path / "off") for p in (tmp_path / "off").rglob("*")
                    if p.is_file() and p.name not in VARYING)
     assert len(names) > 5
     for name in names:
         assert (tmp_path / "on" / name).read_bytes() == (tmp_path / "off" / name).read_bytes(), name
+
+
+def test_huge_pages_follow_the_setting_or_the_machine(tmp_path: Path, monkeypatch):
+    """None follows the machine: off where a balloon reports free pages, NumPy's own
+    choice elsewhere; True and False are kept whatever the machine; the advice is restored
+    after the block, also when it fails."""
+    balloon = tmp_path / "virtio_balloon"
+    assert heap.free_page_reporting(balloon) is None  # no balloon driver
+    (balloon / "virtio0").mkdir(parents=True)
+    (balloon / "virtio0" / "features").write_text("0110010100000000\n", encoding="ascii")
+    assert heap.free_page_reporting(balloon) is True  # bit 5: VIRTIO_BALLOON_F_REPORTING
+    (balloon / "virtio0" / "features").write_text("0110000100000000\n", encoding="ascii")
+    assert heap.free_page_reporting(balloon) is False
+    before = _advice()
+    for reporting, expected in ((True, False), (False, None), (None, None)):
+        monkeypatch.setattr(heap, "free_page_reporting", lambda r=reporting: r)
+        assert heap.huge_pages_choice(None) is expected
+        assert heap.huge_pages_choice(True) is True and heap.huge_pages_choice(False) is False
+        with heap.numpy_huge_pages(None) as choice:
+            assert choice is expected
+            assert _advice() == (before if expected is None else expected)
+        assert _advice() == before
+    with pytest.raises(RuntimeError), heap.numpy_huge_pages(not before):
+        assert _advice() is (not before)
+        raise RuntimeError("stage failed")
+    assert _advice() == before
 
 
 def test_a_project_file_may_turn_the_heap_setting_off_but_not_below(tmp_path: Path) -> None:
@@ -118,3 +166,19 @@ def test_a_project_file_may_turn_the_heap_setting_off_but_not_below(tmp_path: Pa
                 load_project(project)
         else:
             assert load_project(project).settings.heap_keep_mib == expected
+
+
+def test_a_project_file_may_set_huge_pages(tmp_path: Path) -> None:
+    from graphkit.ingest.project import load_project
+    from graphkit.issues import InputError
+
+    (tmp_path / "people.csv").write_text("name,date_of_birth\n", encoding="utf-8")
+    project = tmp_path / "project.yml"
+    for value, expected in (("true", True), ("false", False), ("null", None)):
+        project.write_text("sources:\n  - file: people.csv\n    loader: people\n"
+                           f"huge_pages: {value}\n", encoding="utf-8")
+        assert load_project(project).settings.huge_pages is expected
+    project.write_text("sources:\n  - file: people.csv\n    loader: people\n"
+                       "huge_pages: sometimes\n", encoding="utf-8")
+    with pytest.raises(InputError, match="huge_pages"):
+        load_project(project)

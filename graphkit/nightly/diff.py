@@ -32,7 +32,7 @@ OUTPUT_SETTINGS = frozenset({
     "csv_safety", "graphml", "graph_json", "graph_files_max_nodes", "graph_view_max_nodes",
     "report_rings", "report_min_score", "keep_record_fields", "diff_score_change",
     "max_decompressed_bytes", "max_compression_ratio", "max_yaml_nodes", "max_columns",
-    "max_field_chars", "resolve_workers", "heap_keep_mib"})
+    "max_field_chars", "resolve_workers", "heap_keep_mib", "huge_pages"})
 #: Record ids shown in one ``records_added`` / ``records_removed`` cell at most.
 MAX_IDS_SHOWN = 1000
 
