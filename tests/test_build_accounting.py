@@ -127,7 +127,7 @@ def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> No
     out = run.stdout
     assert "median of 2 runs per stage and figure" in out
     assert "checked on 'user', the CPU outside the kernel" in out
-    assert "n log n = 1.158" in out and "this machine" not in out  # no probe asked for
+    assert "n log n = 1.158" in out and "first touch of memory" not in out  # no probe
     growth = out[out.index("growth exponent 400 → 800"):].splitlines()
     rows = {line.split()[0]: line.split()[1:] for line in growth[2:] if line.strip()}
     for stage in ("ingest", "resolve", "screen", "graph", "clusters", "rings", "write"):
