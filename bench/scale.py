@@ -12,9 +12,10 @@ most like n log n" is checked on the CPU seconds outside the kernel ("user": the
 own work, steadier than wall on a shared machine); the exponents of all CPU (with the
 kernel's) and of wall seconds are shown beside it, with their own verdict. The kernel's
 seconds are mostly page faults on memory the process touches for the first time, and on
-a virtual machine what one costs depends on the host: a first touch of memory that has
-been idle for a few seconds costs up to ~18 times one of memory freed a moment ago
-(``bench/cold_memory.py``, which this bench runs first unless ``--no-cold-probe``). So each
+a virtual machine what one costs depends on the host: where it takes idle memory back, a
+first touch of memory idle for a few seconds costs many times one of memory freed a
+moment ago (``bench/cold_memory.py``, which this bench runs first unless
+``--no-cold-probe``; 12-24x for huge pages on the machine of the README's figures). So each
 stage's new memory (MiB by which it raised the process's high-water mark) is printed with
 the kernel's seconds per GiB of it. The whole build's wall time and peak memory are
 checked against the issue's targets. ``--repeat K`` builds each size K times, sizes
