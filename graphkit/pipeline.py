@@ -278,12 +278,12 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
         st.rows_out = len(hits)
     # the graph, clusters and rings stages make and free many row-sized temporaries: glibc
     # keeps the freed ones for reuse instead of unmapping them (each would come back as
-    # fresh pages for the kernel to zero), and gives the memory back when rings end; the
-    # memory they grow into is new, and NumPy asks for huge pages for it or not as the
-    # machine's first touches are cheaper
-    with heap_kept(settings.heap_keep_mib), \
-            numpy_huge_pages(settings.huge_pages) as huge_pages:
-        with stages.stage("graph") as st:
+    # fresh pages for the kernel to zero), and gives the memory back when rings end. The
+    # graph stage grows into new memory (its tables): NumPy asks for huge pages for it or
+    # not, as the machine's first touches are cheaper; clusters and rings reuse memory,
+    # where huge pages are the cheaper to touch again
+    with heap_kept(settings.heap_keep_mib):
+        with stages.stage("graph") as st, numpy_huge_pages(settings.huge_pages) as huge_pages:
             st.rows_in = sum(data.count().values()) + len(data.identifiers)
             keep = settings.keep_record_fields
             if keep is None:  # at most this many nodes: records + identifiers + entities
@@ -294,10 +294,9 @@ def _run_stages(project: Project, log: IssueLog, stages: Stages, previous: Path 
             st.rows_out = len(tables.nodes) + len(tables.relationships)
         clusters, rings, graph, ring_notes = clusters_and_rings(tables, settings, stages)
     if huge_pages is False and settings.huge_pages is None:
-        notes = [*notes, "NumPy's huge pages off for the graph, clusters and rings "
-                 "stages: this machine's balloon reports free memory to its host, where a "
-                 "huge page touched the first time costs the kernel more than 4 KiB pages "
-                 "(setting huge_pages)"]
+        notes = [*notes, "NumPy's huge pages off for the graph stage: this machine's "
+                 "balloon reports free memory to its host, where a huge page touched the "
+                 "first time costs the kernel more than 4 KiB pages (setting huge_pages)"]
     old_view, matching, entity_map = None, [], None
     if previous is not None:
         old_view = BuildView.from_folder(previous)

@@ -95,11 +95,12 @@ class Settings:
     #: slowed its growth for 1.2-3.2% more peak memory (README, "Keeping freed big blocks").
     #: Changes how fast and how much memory, never what is built
     heap_keep_mib: int = 1024
-    #: the graph, clusters and rings stages: whether NumPy asks for transparent huge pages
-    #: for its big arrays (True, False), or None to follow the machine: not on a virtual
-    #: machine whose balloon reports free memory to its host (there a huge page of memory
-    #: touched the first time costs the kernel ~4x what 4 KiB pages do), else NumPy's own
-    #: choice (``graphkit.heap.numpy_huge_pages``). Changes how fast, never what is built
+    #: the graph stage, which grows into new memory (its tables): whether NumPy asks for
+    #: transparent huge pages for its big arrays (True, False), or None to follow the
+    #: machine: not on a virtual machine whose balloon reports free memory to its host
+    #: (there a huge page of memory touched the first time costs the kernel ~4x what 4 KiB
+    #: pages do), else NumPy's own choice (``graphkit.heap.numpy_huge_pages``). Changes
+    #: how fast, never what is built
     huge_pages: bool | None = None
     #: build-to-build changes (``graphkit diff``, ``build --previous``): a ring's score
     #: moving by at least this much (0–100 scale) is a ``score_changed`` change
