@@ -59,8 +59,8 @@ def touch(nbytes: int, label: str, huge_pages: bool = False) -> Touch:
     # private, as malloc's and NumPy's memory is (shared anonymous memory is the shmem
     # file system's, with its own huge-page setting)
     with mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS) as block:
-        if huge_pages and hasattr(mmap, "MADV_HUGEPAGE"):
-            block.madvise(mmap.MADV_HUGEPAGE)
+        if hasattr(mmap, "MADV_HUGEPAGE"):  # asked either way: THP may be "always"
+            block.madvise(mmap.MADV_HUGEPAGE if huge_pages else mmap.MADV_NOHUGEPAGE)
         view = memoryview(block)
         for at in range(0, nbytes, mmap.PAGESIZE):
             view[at] = 1
