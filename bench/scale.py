@@ -17,12 +17,18 @@ first touch of memory idle for a few seconds costs many times one of memory free
 moment ago (``bench/cold_memory.py``, which this bench runs first unless
 ``--no-cold-probe``; 12-24x for huge pages on the machine of the README's figures). So each
 stage's new memory (MiB by which it raised the process's high-water mark) is printed with
-the kernel's seconds per GiB of it. The whole build's wall time and peak memory are
+the kernel's seconds per GiB of it. On such a host a build started right after another
+reuses the memory its predecessor freed, still warm, and the next size pays for cold
+memory: so each build starts after ``--settle`` seconds idle (by default 20 where the
+balloon reports free pages, else none). The whole build's wall time and peak memory are
 checked against the issue's targets. ``--repeat K`` builds each size K times, sizes
 alternating, and takes each stage's best (``--pick median``: median) CPU and wall
 seconds; the targets on wall time and memory are checked on every run. The machine's load
 average (1 min) before and after each build is printed too: on a busy machine CPU
 seconds also grow (shared cores and caches), so compare sizes built at a similar load.
+Stages of a second or two (clusters, rings) move by a third between identical runs;
+``--stage-repeat K`` runs them K more times on each size's written tables in one child,
+sizes alternating, and prints their median user CPU per size and its growth.
 
 A build that dies (out of memory, a timeout) is reported with the last stage it started
 (its status lines). ``--tables-only`` measures the columnar stages alone at any size: the
@@ -37,6 +43,7 @@ module is present.
 
     python bench/scale.py --sizes 10000 100000 [--work DIR] [--graphml] [--json out.json]
     python bench/scale.py --sizes 100000 300000 --generator fast --repeat 3 --pick median
+    python bench/scale.py --sizes 300000 1000000 --generator fast --repeat 2 --stage-repeat 7
     flock BIGRUN.lock python bench/scale.py --sizes 1000000 --timeout 1500
 """
 
@@ -226,6 +233,103 @@ def tables_child(people: int, out: Path, seed: int, graph_files: bool, export: b
     (out / "build.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
+#: The stages ``--stage-repeat`` runs again on the tables a build wrote.
+SHORT_STAGES = ("clusters", "rings")
+
+
+def stages_child(folders: list[tuple[int, Path]], repeat: int) -> None:
+    """In this process: the graph tables of each size's build (its Parquet files), then
+    ``repeat`` rounds of the clusters and rings stages on every size in turn (sizes
+    alternate, so a busy spell of the machine hits them all), each round on the tables
+    as read, with nothing the earlier rounds kept with them; each stage's user and kernel
+    CPU seconds printed as one JSON line per round and size."""
+    import dataclasses
+    import gc
+    import resource
+
+    from graphkit.graph import read_tables
+    from graphkit.rings import find_rings, sharing_table
+    from graphkit.rings.clusters import shared_identifier_clusters
+    from graphkit.settings import DEFAULT_SETTINGS
+
+    read = {people: read_tables(folder) for people, folder in folders}
+    for round_ in range(repeat):
+        for people, tables in read.items():
+            fresh = dataclasses.replace(tables)  # the same frames, none of the caches
+            gc.collect()
+            times, seconds = [resource.getrusage(resource.RUSAGE_SELF)], []
+            started = time.perf_counter()
+            sharing = sharing_table(fresh)
+            shared_identifier_clusters(sharing, DEFAULT_SETTINGS.max_identifier_share)
+            times.append(resource.getrusage(resource.RUSAGE_SELF))
+            seconds.append(time.perf_counter() - started)
+            find_rings(sharing, DEFAULT_SETTINGS)
+            times.append(resource.getrusage(resource.RUSAGE_SELF))
+            seconds.append(time.perf_counter() - started - seconds[0])
+            del sharing, fresh
+            print(json.dumps({"round": round_, "people": people, "stages": [
+                {"name": name, "seconds": round(wall, 3),
+                 "user_cpu_seconds": round(b.ru_utime - a.ru_utime, 3),
+                 "system_cpu_seconds": round(b.ru_stime - a.ru_stime, 3)}
+                for name, a, b, wall in zip(SHORT_STAGES, times, times[1:], seconds)]}),
+                file=sys.stderr, flush=True)  # (the child's log: its stdout is not kept)
+
+
+def repeat_short_stages(results: list[dict], work: Path, repeat: int, timeout: float,
+                        max_rss_mib: float) -> list[dict]:
+    """``stages_child`` in a child process on the last build of each size (their folders
+    in ``work``); the rounds it printed."""
+    sizes = [r["people"] for r in results if r.get("exit") == 0]
+    argv = [sys.executable, __file__, "--child-stages", str(repeat)]
+    for people in sizes:
+        argv += [str(people), str(work / f"build-{people}")]
+    log = work / "short-stages.log"
+    code, _, _ = run_child(argv, log, timeout, max_rss_mib)
+    if code != 0:
+        print(f"\n--stage-repeat: the child failed (exit {code}; see {log})")
+        return []
+    rounds = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if line.startswith("{"):
+            rounds.append(json.loads(line))
+    return rounds
+
+
+def report_short_stages(rounds: list[dict]) -> None:
+    """Per size, the median of each short stage's user and kernel CPU seconds over the
+    rounds (with their span), and between sizes the growth exponent of the medians,
+    checked against n log n."""
+    sizes = sorted({r["people"] for r in rounds})
+    if not sizes:
+        return
+    user = {(r["people"], s["name"]): [] for r in rounds for s in r["stages"]}
+    system = {key: [] for key in user}
+    for r in rounds:
+        for s in r["stages"]:
+            user[(r["people"], s["name"])].append(s["user_cpu_seconds"])
+            system[(r["people"], s["name"])].append(s["system_cpu_seconds"])
+    count = len(user[(sizes[0], SHORT_STAGES[0])])
+    print(f"\nshort stages run again on each size's tables, {count} rounds, sizes "
+          "alternating (--stage-repeat): median user CPU s [min–max] (kernel's median)")
+    print(f"  {'stage':<10}" + "".join(f"{people:>26,}" for people in sizes))
+    for name in SHORT_STAGES:
+        cells = []
+        for people in sizes:
+            values = user[(people, name)]
+            cells.append(f"{statistics.median(values):.3f} [{min(values):.2f}–"
+                         f"{max(values):.2f}] ({statistics.median(system[(people, name)]):.2f})")
+        print(f"  {name:<10}" + "".join(f"{c:>26}" for c in cells))
+    for a, b in itertools.pairwise(sizes):
+        bound = n_log_n_exponent(a, b)
+        cells = []
+        for name in SHORT_STAGES:
+            e = exponent(statistics.median(user[(a, name)]),
+                         statistics.median(user[(b, name)]), a, b)
+            cells.append(f"{name} {_fmt(e)} {growth_verdict(e, bound)}")
+        print(f"  growth {a:,} → {b:,} (n log n = {bound:.3f}), user CPU medians: "
+              + "; ".join(cells))
+
+
 def exponent(a: float, b: float, n_a: int, n_b: int) -> float | None:
     """Growth exponent between two sizes (None when a time is ~0)."""
     if a <= 0.05 or b <= 0.05:
@@ -413,6 +517,23 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+#: ``--settle``'s default where the VM's balloon reports free memory to its host: idle
+#: this long, the memory the previous build freed is the host's again, so each build
+#: touches its memory as cold as every other (not, as the first, as warm as its
+#: predecessor left it: on the README's machine 0.8 against 2.5 kernel s/GiB).
+SETTLE_SECONDS = 20.0
+
+
+def settle_seconds(asked: float | None) -> float:
+    """The wait before each build: ``asked``, or by default ``SETTLE_SECONDS`` where the
+    balloon reports free pages (``graphkit.heap.free_page_reporting``), else none."""
+    if asked is not None:
+        return max(asked, 0.0)
+    from graphkit.heap import free_page_reporting
+
+    return SETTLE_SECONDS if free_page_reporting() else 0.0
+
+
 def cold_probe(gib: float = 1.0, settle: float = 10.0) -> list[dict]:
     """``bench/cold_memory.py``'s probe, printed: what a first touch of memory costs this
     machine's kernel when the memory has idled ``settle`` seconds and when it was freed a
@@ -488,9 +609,24 @@ def main() -> None:
     parser.add_argument("--json", help="write the measurements to this JSON file")
     parser.add_argument("--no-cold-probe", action="store_true",
                         help="skip bench/cold_memory.py's probe of first-touch costs")
+    parser.add_argument("--settle", type=float, default=None,
+                        help="seconds to wait before each build, so that every build "
+                             "starts on memory as cold as the others' (default: "
+                             f"{SETTLE_SECONDS:g} where the VM's balloon reports free "
+                             "memory to its host, else 0)")
+    parser.add_argument("--stage-repeat", type=int, default=0, metavar="K",
+                        help="after the builds, run the short stages (clusters, rings) K "
+                             "more times on each size's tables in one child, sizes "
+                             "alternating: medians of one-second stages, and their growth")
     parser.add_argument("--child-tables", nargs=2, metavar=("PEOPLE", "OUT"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--child-stages", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_stages:
+        rest = args.child_stages[1:]
+        stages_child([(int(p), Path(f)) for p, f in zip(rest[::2], rest[1::2])],
+                     int(args.child_stages[0]))
+        return
     if args.child_tables:
         tables_child(int(args.child_tables[0]), Path(args.child_tables[1]), args.seed,
                      args.graphml, not args.no_export, not args.no_rings)
@@ -500,15 +636,25 @@ def main() -> None:
     results = []
     try:
         probed = [] if args.no_cold_probe or args.child_tables else cold_probe()
+        settle = settle_seconds(args.settle)
+        if settle:
+            print(f"each build starts after {settle:g} s idle (--settle)", flush=True)
         runs: dict[int, list[dict]] = {people: [] for people in sorted(args.sizes)}
         for _ in range(max(args.repeat, 1)):  # sizes alternate: a busy spell hits them all
             for people in runs:
+                time.sleep(settle)
                 result = build(people, work, args)
+                result["settle_seconds"] = settle
                 runs[people].append(result)
                 print(json.dumps({k: v for k, v in result.items() if k != "stages"}),
                       flush=True)
         results = [combine(found, args.pick) for found in runs.values()]
         report(results, args.pick, max(args.repeat, 1))
+        if args.stage_repeat > 0 and not args.tables_only:
+            rounds = repeat_short_stages(results, work, args.stage_repeat, args.timeout,
+                                         args.max_rss_mib)
+            report_short_stages(rounds)
+            results.append({"short_stages": rounds})
         if args.with_resolve:
             results.append({"resolve": with_resolve(sorted(args.sizes), work,
                                                     args.splink_max)})

@@ -4,6 +4,7 @@ starts them, and build.json tells a stage's own thread's CPU from other threads'
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import subprocess
@@ -117,18 +118,35 @@ def test_ingest_cache_writes_end_in_the_ingest_stage(demo_build: BuildResult,
     assert len(index["files"]) == len(demo_build.project.sources)  # every entry written
 
 
+def test_scale_bench_waits_for_cold_memory_only_where_the_host_takes_it_back(
+        monkeypatch) -> None:
+    """``--settle`` by default waits where the VM's balloon reports free pages (the host
+    takes idle memory back, so each build should start on memory as cold as the
+    others'), and not elsewhere; a value given is used as given."""
+    import graphkit.heap
+
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    scale = importlib.import_module("scale")
+    for reporting, waited in ((True, scale.SETTLE_SECONDS), (False, 0.0), (None, 0.0)):
+        monkeypatch.setattr(graphkit.heap, "free_page_reporting", lambda r=reporting: r)
+        assert scale.settle_seconds(None) == waited
+        assert scale.settle_seconds(3.5) == 3.5 and scale.settle_seconds(-1) == 0.0
+
+
 def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> None:
     measured = tmp_path / "scale.json"
     run = subprocess.run(
         [sys.executable, str(REPO / "bench" / "scale.py"), "--sizes", "400", "800",
          "--generator", "fast", "--repeat", "2", "--pick", "median", "--work",
-         str(tmp_path), "--json", str(measured), "--no-cold-probe"],
+         str(tmp_path), "--json", str(measured), "--no-cold-probe", "--settle", "0.2",
+         "--stage-repeat", "3"],
         capture_output=True, text=True, timeout=300, check=True)
     out = run.stdout
+    assert "each build starts after 0.2 s idle" in out
     assert "median of 2 runs per stage and figure" in out
     assert "checked on 'user', the CPU outside the kernel" in out
     assert "n log n = 1.158" in out and "first touch of memory" not in out  # no probe
-    growth = out[out.index("growth exponent 400 → 800"):].splitlines()
+    growth = out[out.index("growth exponent 400 → 800"):out.index("short stages")].splitlines()
     rows = {line.split()[0]: line.split()[1:] for line in growth[2:] if line.strip()}
     for stage in ("ingest", "resolve", "screen", "graph", "clusters", "rings", "write"):
         wall, cpu, user, span, verdict, with_kernel = rows[stage]
@@ -144,9 +162,26 @@ def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> No
                 assert said == ("met" if float(figure) < 1.158 else "MISSED")
     assert "outside" in rows and "total" in rows
     results = json.loads(measured.read_text(encoding="utf-8"))
-    assert [r["people"] for r in results] == [400, 800]
+    assert [r.get("people") for r in results] == [400, 800, None]
+    # the short stages again on each size's tables: 3 rounds, sizes alternating
+    rounds = results.pop()["short_stages"]
+    assert [(r["round"], r["people"]) for r in rounds] == [(0, 400), (0, 800), (1, 400),
+                                                           (1, 800), (2, 400), (2, 800)]
+    for r in rounds:
+        assert [s["name"] for s in r["stages"]] == ["clusters", "rings"]
+        for stage in r["stages"]:
+            assert stage["user_cpu_seconds"] >= 0 and stage["system_cpu_seconds"] >= 0
+            assert stage["seconds"] > 0
+    table = out[out.index("short stages run again on each size's tables, 3 rounds"):]
+    medians = {line.split()[0]: line for line in table.splitlines()[2:4]}
+    for name in ("clusters", "rings"):  # each size's median lies in its rounds' span
+        values = sorted(s["user_cpu_seconds"] for r in rounds if r["people"] == 400
+                        for s in r["stages"] if s["name"] == name)
+        assert medians[name].split()[1] == f"{values[1]:.3f}"
+    assert "growth 400 → 800 (n log n = 1.158), user CPU medians: clusters" in table
     for r in results:
         assert len(r["runs"]) == 2
+        assert all(run["settle_seconds"] == 0.2 for run in r["runs"])
         assert r["wall_seconds"] == max(x["wall_seconds"] for x in r["runs"])
         for stage in r["stages"]:
             low, high = stage["spread_cpu"]
