@@ -26,9 +26,11 @@ alternating, and takes each stage's best (``--pick median``: median) CPU and wal
 seconds; the targets on wall time and memory are checked on every run. The machine's load
 average (1 min) before and after each build is printed too: on a busy machine CPU
 seconds also grow (shared cores and caches), so compare sizes built at a similar load.
-Stages of a second or two (clusters, rings) move by a third between identical runs;
-``--stage-repeat K`` runs them K more times on each size's written tables in one child,
-sizes alternating, and prints their median user CPU per size and its growth.
+One build per size gives each stage one figure, and a stage's exponent moves by ±0.15
+between identical runs as the host's load moves; ``--stage-repeat K`` runs the graph,
+clusters and rings stages K more times in one child (each size's world ingested, resolved
+and screened once, then the rounds with sizes alternating) and prints their median user
+CPU per size and its growth.
 
 A build that dies (out of memory, a timeout) is reported with the last stage it started
 (its status lines). ``--tables-only`` measures the columnar stages alone at any size: the
@@ -233,70 +235,85 @@ def tables_child(people: int, out: Path, seed: int, graph_files: bool, export: b
     (out / "build.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
-#: The stages ``--stage-repeat`` runs again on the tables a build wrote.
-SHORT_STAGES = ("clusters", "rings")
+#: The stages ``--stage-repeat`` runs again, from the graph stage's inputs.
+REPEATED_STAGES = ("graph", "clusters", "rings")
 
 
-def stages_child(folders: list[tuple[int, Path]], repeat: int) -> None:
-    """In this process: the graph tables of each size's build (its Parquet files), then
-    ``repeat`` rounds of the clusters and rings stages on every size in turn (sizes
-    alternate, so a busy spell of the machine hits them all), each round on the tables
-    as read, with nothing the earlier rounds kept with them; each stage's user and kernel
-    CPU seconds printed as one JSON line per round and size."""
+def stages_child(worlds: list[tuple[int, Path]], repeat: int) -> None:
+    """In this process: each size's world ingested, resolved and screened once (the graph
+    stage's inputs), then ``repeat`` rounds of the graph, clusters and rings stages on
+    every size in turn (sizes alternate, so a busy spell of the machine hits them all),
+    as a build runs them (its settings, glibc's heap kept, NumPy's huge pages as set);
+    each stage's wall, user and kernel CPU seconds printed as one JSON line per round and
+    size."""
     import dataclasses
     import gc
     import resource
 
-    from graphkit.graph import read_tables
+    sys.path.insert(0, str(BENCH))
+    from growth_stages import upstream
+
+    from graphkit.graph import build_tables
+    from graphkit.graph.households import households_table
+    from graphkit.heap import heap_kept, numpy_huge_pages
+    from graphkit.ingest.project import native_project
     from graphkit.rings import find_rings, sharing_table
     from graphkit.rings.clusters import shared_identifier_clusters
-    from graphkit.settings import DEFAULT_SETTINGS
 
-    read = {people: read_tables(folder) for people, folder in folders}
+    inputs = {people: upstream(str(world), None) for people, world in worlds}
+    settings = {people: native_project(world).settings for people, world in worlds}
+    gc.collect()
+    gc.freeze()  # as a build's stages leave their results: not walked by every collection
     for round_ in range(repeat):
-        for people, tables in read.items():
-            fresh = dataclasses.replace(tables)  # the same frames, none of the caches
+        for people, (data, persons, companies, hits, sanctions, entities) in inputs.items():
+            chosen = settings[people]
+            # the graph stage lets go of the records' fields (as a build does): on a copy
+            # of the records' dict, so the next round starts from every field again
+            data = dataclasses.replace(data, records=dict(data.records))
             gc.collect()
-            times, seconds = [resource.getrusage(resource.RUSAGE_SELF)], []
-            started = time.perf_counter()
-            sharing = sharing_table(fresh)
-            shared_identifier_clusters(sharing, DEFAULT_SETTINGS.max_identifier_share)
-            times.append(resource.getrusage(resource.RUSAGE_SELF))
-            seconds.append(time.perf_counter() - started)
-            find_rings(sharing, DEFAULT_SETTINGS)
-            times.append(resource.getrusage(resource.RUSAGE_SELF))
-            seconds.append(time.perf_counter() - started - seconds[0])
-            del sharing, fresh
-            print(json.dumps({"round": round_, "people": people, "stages": [
-                {"name": name, "seconds": round(wall, 3),
-                 "user_cpu_seconds": round(b.ru_utime - a.ru_utime, 3),
-                 "system_cpu_seconds": round(b.ru_stime - a.ru_stime, 3)}
-                for name, a, b, wall in zip(SHORT_STAGES, times, times[1:], seconds)]}),
+            marks = [(resource.getrusage(resource.RUSAGE_SELF), time.perf_counter())]
+            with heap_kept(chosen.heap_keep_mib):
+                with numpy_huge_pages(chosen.huge_pages):
+                    tables = build_tables(data, persons, companies, hits, sanctions,
+                                          entities=entities, release_records=True,
+                                          households=households_table(persons))
+                marks.append((resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()))
+                made = (len(tables.nodes), len(tables.relationships))
+                sharing = sharing_table(tables)
+                shared_identifier_clusters(sharing, chosen.max_identifier_share)
+                marks.append((resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()))
+                rings = len(find_rings(sharing, chosen))
+                marks.append((resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()))
+                del sharing, tables, data
+            print(json.dumps({"round": round_, "people": people, "nodes": made[0],
+                              "relationships": made[1], "rings": rings, "stages": [
+                {"name": name, "seconds": round(b[1] - a[1], 3),
+                 "user_cpu_seconds": round(b[0].ru_utime - a[0].ru_utime, 3),
+                 "system_cpu_seconds": round(b[0].ru_stime - a[0].ru_stime, 3)}
+                for name, a, b in zip(REPEATED_STAGES, marks, marks[1:])]}),
                 file=sys.stderr, flush=True)  # (the child's log: its stdout is not kept)
 
 
-def repeat_short_stages(results: list[dict], work: Path, repeat: int, timeout: float,
-                        max_rss_mib: float) -> list[dict]:
-    """``stages_child`` in a child process on the last build of each size (their folders
-    in ``work``); the rounds it printed."""
-    sizes = [r["people"] for r in results if r.get("exit") == 0]
-    argv = [sys.executable, __file__, "--child-stages", str(repeat)]
-    for people in sizes:
-        argv += [str(people), str(work / f"build-{people}")]
-    log = work / "short-stages.log"
-    code, _, _ = run_child(argv, log, timeout, max_rss_mib)
+def repeat_stages(results: list[dict], work: Path, args: argparse.Namespace) -> list[dict]:
+    """``stages_child`` in a child process on each size's world (``--stage-repeat``
+    rounds); the rounds it printed."""
+    argv = [sys.executable, __file__, "--child-stages", str(args.stage_repeat)]
+    for r in results:
+        if r.get("exit") == 0:
+            argv += [str(r["people"]), str(world(r["people"], work, args.seed,
+                                                 args.generator)[0])]
+    log = work / "repeated-stages.log"
+    code, _, peak = run_child(argv, log, args.timeout, args.max_rss_mib)
     if code != 0:
         print(f"\n--stage-repeat: the child failed (exit {code}; see {log})")
         return []
-    rounds = []
-    for line in log.read_text(encoding="utf-8").splitlines():
-        if line.startswith("{"):
-            rounds.append(json.loads(line))
-    return rounds
+    print(f"\n(--stage-repeat's child: peak {peak:,.0f} MiB, every size's inputs held at once)")
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()
+            if line.startswith("{")]
 
 
-def report_short_stages(rounds: list[dict]) -> None:
-    """Per size, the median of each short stage's user and kernel CPU seconds over the
+def report_repeated_stages(rounds: list[dict]) -> None:
+    """Per size, the median of each repeated stage's user and kernel CPU seconds over the
     rounds (with their span), and between sizes the growth exponent of the medians,
     checked against n log n."""
     sizes = sorted({r["people"] for r in rounds})
@@ -308,11 +325,11 @@ def report_short_stages(rounds: list[dict]) -> None:
         for s in r["stages"]:
             user[(r["people"], s["name"])].append(s["user_cpu_seconds"])
             system[(r["people"], s["name"])].append(s["system_cpu_seconds"])
-    count = len(user[(sizes[0], SHORT_STAGES[0])])
-    print(f"\nshort stages run again on each size's tables, {count} rounds, sizes "
-          "alternating (--stage-repeat): median user CPU s [min–max] (kernel's median)")
+    count = len(user[(sizes[0], REPEATED_STAGES[0])])
+    print(f"\nstages run again on each size's inputs, {count} rounds, sizes alternating "
+          "(--stage-repeat): median user CPU s [min–max] (kernel's median)")
     print(f"  {'stage':<10}" + "".join(f"{people:>26,}" for people in sizes))
-    for name in SHORT_STAGES:
+    for name in REPEATED_STAGES:
         cells = []
         for people in sizes:
             values = user[(people, name)]
@@ -322,7 +339,7 @@ def report_short_stages(rounds: list[dict]) -> None:
     for a, b in itertools.pairwise(sizes):
         bound = n_log_n_exponent(a, b)
         cells = []
-        for name in SHORT_STAGES:
+        for name in REPEATED_STAGES:
             e = exponent(statistics.median(user[(a, name)]),
                          statistics.median(user[(b, name)]), a, b)
             cells.append(f"{name} {_fmt(e)} {growth_verdict(e, bound)}")
@@ -615,9 +632,9 @@ def main() -> None:
                              f"{SETTLE_SECONDS:g} where the VM's balloon reports free "
                              "memory to its host, else 0)")
     parser.add_argument("--stage-repeat", type=int, default=0, metavar="K",
-                        help="after the builds, run the short stages (clusters, rings) K "
-                             "more times on each size's tables in one child, sizes "
-                             "alternating: medians of one-second stages, and their growth")
+                        help="after the builds, run the graph, clusters and rings stages "
+                             "K more times on each size's inputs in one child, sizes "
+                             "alternating: their medians and growth")
     parser.add_argument("--child-tables", nargs=2, metavar=("PEOPLE", "OUT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--child-stages", nargs="+", help=argparse.SUPPRESS)
@@ -651,10 +668,9 @@ def main() -> None:
         results = [combine(found, args.pick) for found in runs.values()]
         report(results, args.pick, max(args.repeat, 1))
         if args.stage_repeat > 0 and not args.tables_only:
-            rounds = repeat_short_stages(results, work, args.stage_repeat, args.timeout,
-                                         args.max_rss_mib)
-            report_short_stages(rounds)
-            results.append({"short_stages": rounds})
+            rounds = repeat_stages(results, work, args)
+            report_repeated_stages(rounds)
+            results.append({"repeated_stages": rounds})
         if args.with_resolve:
             results.append({"resolve": with_resolve(sorted(args.sizes), work,
                                                     args.splink_max)})

@@ -146,7 +146,7 @@ def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> No
     assert "median of 2 runs per stage and figure" in out
     assert "checked on 'user', the CPU outside the kernel" in out
     assert "n log n = 1.158" in out and "first touch of memory" not in out  # no probe
-    growth = out[out.index("growth exponent 400 → 800"):out.index("short stages")].splitlines()
+    growth = out[out.index("growth exponent 400 → 800"):out.index("stages run again")].splitlines()
     rows = {line.split()[0]: line.split()[1:] for line in growth[2:] if line.strip()}
     for stage in ("ingest", "resolve", "screen", "graph", "clusters", "rings", "write"):
         wall, cpu, user, span, verdict, with_kernel = rows[stage]
@@ -163,22 +163,26 @@ def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> No
     assert "outside" in rows and "total" in rows
     results = json.loads(measured.read_text(encoding="utf-8"))
     assert [r.get("people") for r in results] == [400, 800, None]
-    # the short stages again on each size's tables: 3 rounds, sizes alternating
-    rounds = results.pop()["short_stages"]
+    # graph, clusters and rings again on each size's inputs: 3 rounds, sizes alternating
+    rounds = results.pop()["repeated_stages"]
     assert [(r["round"], r["people"]) for r in rounds] == [(0, 400), (0, 800), (1, 400),
                                                            (1, 800), (2, 400), (2, 800)]
-    for r in rounds:
-        assert [s["name"] for s in r["stages"]] == ["clusters", "rings"]
+    for r in rounds:  # every round makes the same graph and rings from the same inputs
+        first = next(x for x in rounds if x["people"] == r["people"])
+        assert (r["nodes"], r["relationships"], r["rings"]) == (
+            first["nodes"], first["relationships"], first["rings"])
+        assert r["nodes"] > r["people"] and r["relationships"] > r["people"]
+        assert [s["name"] for s in r["stages"]] == ["graph", "clusters", "rings"]
         for stage in r["stages"]:
             assert stage["user_cpu_seconds"] >= 0 and stage["system_cpu_seconds"] >= 0
             assert stage["seconds"] > 0
-    table = out[out.index("short stages run again on each size's tables, 3 rounds"):]
-    medians = {line.split()[0]: line for line in table.splitlines()[2:4]}
-    for name in ("clusters", "rings"):  # each size's median lies in its rounds' span
+    table = out[out.index("stages run again on each size's inputs, 3 rounds"):]
+    medians = {line.split()[0]: line for line in table.splitlines()[2:5]}
+    for name in ("graph", "clusters", "rings"):  # the median of each size's rounds
         values = sorted(s["user_cpu_seconds"] for r in rounds if r["people"] == 400
                         for s in r["stages"] if s["name"] == name)
         assert medians[name].split()[1] == f"{values[1]:.3f}"
-    assert "growth 400 → 800 (n log n = 1.158), user CPU medians: clusters" in table
+    assert "growth 400 → 800 (n log n = 1.158), user CPU medians: graph" in table
     for r in results:
         assert len(r["runs"]) == 2
         assert all(run["settle_seconds"] == 0.2 for run in r["runs"])
