@@ -30,7 +30,9 @@ One build per size gives each stage one figure, and a stage's exponent moves by 
 between identical runs as the host's load moves; ``--stage-repeat K`` runs the graph,
 clusters and rings stages K more times in one child (each size's world ingested, resolved
 and screened once, then the rounds with sizes alternating) and prints their median user
-CPU per size and its growth.
+CPU per size and its growth. ``--pool A.json B.json …`` builds nothing: it pools every
+run of each size in earlier runs' ``--json`` files and prints the tables and growth of
+their medians (runs of several windows and seeds, one verdict).
 
 A build that dies (out of memory, a timeout) is reported with the last stage it started
 (its status lines). ``--tables-only`` measures the columnar stages alone at any size: the
@@ -46,6 +48,7 @@ module is present.
     python bench/scale.py --sizes 10000 100000 [--work DIR] [--graphml] [--json out.json]
     python bench/scale.py --sizes 100000 300000 --generator fast --repeat 3 --pick median
     python bench/scale.py --sizes 300000 1000000 --generator fast --repeat 2 --stage-repeat 7
+    python bench/scale.py --pool run-seed7.json run-seed11.json
     flock BIGRUN.lock python bench/scale.py --sizes 1000000 --timeout 1500
 """
 
@@ -400,6 +403,17 @@ def combine(runs: list[dict], pick: str) -> dict:
     return result
 
 
+def pooled_runs(paths: list[Path]) -> dict[int, list[dict]]:
+    """Every build of each size in these ``--json`` files (each size's runs), sizes
+    ascending, for ``--pool``."""
+    runs: dict[int, list[dict]] = {}
+    for path in paths:
+        for result in json.loads(path.read_text(encoding="utf-8")):
+            if "people" in result:
+                runs.setdefault(result["people"], []).extend(result.get("runs", [result]))
+    return dict(sorted(runs.items()))
+
+
 def user_cpu(stage: dict) -> float:
     """A stage's CPU seconds outside the kernel (its CPU less ``system_cpu_seconds``)."""
     if "user_cpu_seconds" in stage:
@@ -635,6 +649,10 @@ def main() -> None:
                         help="after the builds, run the graph, clusters and rings stages "
                              "K more times on each size's inputs in one child, sizes "
                              "alternating: their medians and growth")
+    parser.add_argument("--pool", nargs="+", metavar="JSON",
+                        help="no builds: pool every run of each size in these --json files "
+                             "(earlier runs of this bench) and print the tables and growth "
+                             "of their medians (--pick best: of their best)")
     parser.add_argument("--child-tables", nargs=2, metavar=("PEOPLE", "OUT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--child-stages", nargs="+", help=argparse.SUPPRESS)
@@ -647,6 +665,12 @@ def main() -> None:
     if args.child_tables:
         tables_child(int(args.child_tables[0]), Path(args.child_tables[1]), args.seed,
                      args.graphml, not args.no_export, not args.no_rings)
+        return
+    if args.pool:
+        pick = "median" if "--pick" not in sys.argv else args.pick
+        pooled = pooled_runs([Path(path) for path in args.pool])
+        report([combine(runs, pick) for runs in pooled.values()], pick,
+               min(len(runs) for runs in pooled.values()))
         return
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="gk-scale-"))
     work.mkdir(parents=True, exist_ok=True)

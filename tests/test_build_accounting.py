@@ -193,3 +193,17 @@ def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> No
             assert 0 <= stage["system_cpu_seconds"] <= high
             assert stage["new_memory_mib"] >= 0
     assert "of the CPU, the kernel's" in out and "memory new to the process" in out
+    # --pool: no builds, every run of each size in the files given (here the same file
+    # twice: four runs per size), their medians and growth
+    pooled = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "scale.py"), "--pool", str(measured),
+         str(measured)], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "median of 4 runs per stage and figure" in pooled
+    assert "growth exponent 400 → 800" in pooled and "stages run again" not in pooled
+    for r in results:
+        runs = [s for run in r["runs"] for s in run["stages"] if s["name"] == "graph"]
+        cpu = sorted(s["cpu_seconds"] for s in runs * 2)
+        line = next(x for x in pooled.splitlines() if x.startswith("graph "))
+        cells = line.split("MiB")  # per size: (rows/s,) wall, CPU, (other threads), peak
+        printed = float(cells[[400, 800].index(r["people"])].split()[-4])
+        assert abs(printed - (cpu[1] + cpu[2]) / 2) <= 0.051  # the median of the 4 runs
