@@ -669,6 +669,8 @@ def main() -> None:
     if args.pool:
         pick = "median" if "--pick" not in sys.argv else args.pick
         pooled = pooled_runs([Path(path) for path in args.pool])
+        print(f"pooled from {len(args.pool)} files: " + ", ".join(
+            f"{people:,} people {len(runs)} runs" for people, runs in pooled.items()))
         report([combine(runs, pick) for runs in pooled.values()], pick,
                min(len(runs) for runs in pooled.values()))
         return

@@ -198,6 +198,7 @@ def test_scale_bench_prints_cpu_exponents_of_repeated_runs(tmp_path: Path) -> No
     pooled = subprocess.run(
         [sys.executable, str(REPO / "bench" / "scale.py"), "--pool", str(measured),
          str(measured)], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "pooled from 2 files: 400 people 4 runs, 800 people 4 runs" in pooled
     assert "median of 4 runs per stage and figure" in pooled
     assert "growth exponent 400 → 800" in pooled and "stages run again" not in pooled
     for r in results:
