@@ -550,8 +550,9 @@ def _fmt(value: float | None) -> str:
 
 #: ``--settle``'s default where the VM's balloon reports free memory to its host: idle
 #: this long, the memory the previous build freed is the host's again, so each build
-#: touches its memory as cold as every other (not, as the first, as warm as its
-#: predecessor left it: on the README's machine 0.8 against 2.5 kernel s/GiB).
+#: touches its memory as cold as every other (on the README's machine, without the wait
+#: the 300k builds' ingest paid 0.8-1.1 kernel s/GiB of new memory and the 1M builds' 2.5-2.7;
+#: with it, 2.5-3.7 and 3.1-3.6).
 SETTLE_SECONDS = 20.0
 
 
@@ -634,9 +635,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="build each size this many times (alternating sizes), so a "
                              "growth figure is not one noisy run")
-    parser.add_argument("--pick", choices=sorted(PICKS), default="best",
+    parser.add_argument("--pick", choices=sorted(PICKS), default=None,
                         help="with --repeat: each stage's figure is the best (least) or "
-                             "median of its runs (default best)")
+                             "median of its runs (default best; with --pool, median)")
     parser.add_argument("--json", help="write the measurements to this JSON file")
     parser.add_argument("--no-cold-probe", action="store_true",
                         help="skip bench/cold_memory.py's probe of first-touch costs")
@@ -667,7 +668,7 @@ def main() -> None:
                      args.graphml, not args.no_export, not args.no_rings)
         return
     if args.pool:
-        pick = "median" if "--pick" not in sys.argv else args.pick
+        pick = args.pick or "median"
         pooled = pooled_runs([Path(path) for path in args.pool])
         print(f"pooled from {len(args.pool)} files: " + ", ".join(
             f"{people:,} people {len(runs)} runs" for people, runs in pooled.items()))
@@ -691,8 +692,8 @@ def main() -> None:
                 runs[people].append(result)
                 print(json.dumps({k: v for k, v in result.items() if k != "stages"}),
                       flush=True)
-        results = [combine(found, args.pick) for found in runs.values()]
-        report(results, args.pick, max(args.repeat, 1))
+        results = [combine(found, args.pick or "best") for found in runs.values()]
+        report(results, args.pick or "best", max(args.repeat, 1))
         if args.stage_repeat > 0 and not args.tables_only:
             rounds = repeat_stages(results, work, args)
             report_repeated_stages(rounds)
