@@ -263,6 +263,9 @@ def stages_child(worlds: list[tuple[int, Path]], repeat: int) -> None:
     from graphkit.rings import find_rings, sharing_table
     from graphkit.rings.clusters import shared_identifier_clusters
 
+    def mark() -> tuple[resource.struct_rusage, float]:
+        return resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+
     inputs = {people: upstream(str(world), None) for people, world in worlds}
     settings = {people: native_project(world).settings for people, world in worlds}
     gc.collect()
@@ -274,19 +277,19 @@ def stages_child(worlds: list[tuple[int, Path]], repeat: int) -> None:
             # of the records' dict, so the next round starts from every field again
             data = dataclasses.replace(data, records=dict(data.records))
             gc.collect()
-            marks = [(resource.getrusage(resource.RUSAGE_SELF), time.perf_counter())]
+            marks = [mark()]
             with heap_kept(chosen.heap_keep_mib):
                 with numpy_huge_pages(chosen.huge_pages):
                     tables = build_tables(data, persons, companies, hits, sanctions,
                                           entities=entities, release_records=True,
                                           households=households_table(persons))
-                marks.append((resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()))
+                marks.append(mark())
                 made = (len(tables.nodes), len(tables.relationships))
                 sharing = sharing_table(tables)
                 shared_identifier_clusters(sharing, chosen.max_identifier_share)
-                marks.append((resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()))
+                marks.append(mark())
                 rings = len(find_rings(sharing, chosen))
-                marks.append((resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()))
+                marks.append(mark())
                 del sharing, tables, data
             print(json.dumps({"round": round_, "people": people, "nodes": made[0],
                               "relationships": made[1], "rings": rings, "stages": [
@@ -667,8 +670,8 @@ def main() -> None:
         tables_child(int(args.child_tables[0]), Path(args.child_tables[1]), args.seed,
                      args.graphml, not args.no_export, not args.no_rings)
         return
+    pick = args.pick or ("median" if args.pool else "best")
     if args.pool:
-        pick = args.pick or "median"
         pooled = pooled_runs([Path(path) for path in args.pool])
         print(f"pooled from {len(args.pool)} files: " + ", ".join(
             f"{people:,} people {len(runs)} runs" for people, runs in pooled.items()))
@@ -679,7 +682,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     results = []
     try:
-        probed = [] if args.no_cold_probe or args.child_tables else cold_probe()
+        probed = [] if args.no_cold_probe else cold_probe()
         settle = settle_seconds(args.settle)
         if settle:
             print(f"each build starts after {settle:g} s idle (--settle)", flush=True)
@@ -692,8 +695,8 @@ def main() -> None:
                 runs[people].append(result)
                 print(json.dumps({k: v for k, v in result.items() if k != "stages"}),
                       flush=True)
-        results = [combine(found, args.pick or "best") for found in runs.values()]
-        report(results, args.pick or "best", max(args.repeat, 1))
+        results = [combine(found, pick) for found in runs.values()]
+        report(results, pick, max(args.repeat, 1))
         if args.stage_repeat > 0 and not args.tables_only:
             rounds = repeat_stages(results, work, args)
             report_repeated_stages(rounds)
